@@ -1,0 +1,18 @@
+"""Guardzone: CloudAudit, CloudHSM and Bastion Host API. Every action goes through the gateway."""
+from chalice import Chalice
+
+from functions.events import audit_outbox
+from layers.gateway.http import handle_chalice
+
+app = Chalice(app_name="guardzone")
+app.api.binary_types.append("multipart/form-data")
+
+ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+
+
+@app.route("/", methods=ALL_METHODS, content_types=["*/*"])
+def api():
+    return handle_chalice(app.current_request)
+
+
+app.register_blueprint(audit_outbox.bp)

@@ -1,0 +1,1 @@
+"""Queue, schedule and storage triggers (not API actions)."""

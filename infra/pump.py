@@ -1,0 +1,133 @@
+"""Lambda event sources for the local stack: `chalice local` serves HTTP only, so this delivers
+SQS messages and fires schedules to the same Chalice-decorated functions, with Lambda-shaped
+events. Delivery follows Lambda's rules: a batch whose handler raises is not deleted (the
+messages come back after the visibility timeout, and the queue's redrive policy moves them to
+the dead-letter queue after maxReceiveCount); a handler that returns {"batchItemFailures": [...]}
+keeps only those.
+"""
+import datetime as dt
+import logging
+import re
+import threading
+import time
+import uuid
+from typing import Optional
+
+from chalice.app import ScheduledEventConfig, SQSEventConfig
+
+from layers import aws
+
+log = logging.getLogger("guardzone.pump")
+_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
+_UNIT = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+class LambdaContext:
+    def __init__(self, name: str, timeout: int = 60) -> None:
+        self.function_name = name
+        self.aws_request_id = str(uuid.uuid4())
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+        self._deadline = time.monotonic() + timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def schedule_seconds(expression) -> Optional[int]:
+    text = expression if isinstance(expression, str) else expression.to_string()
+    match = _RATE.match(text.strip())
+    if not match:
+        return None
+    return int(match.group(1)) * _UNIT[match.group(2).rstrip("s")]
+
+
+def sqs_event(queue_arn: str, messages: list) -> dict:
+    return {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
+        "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs", "eventSourceARN": queue_arn,
+        "awsRegion": queue_arn.split(":")[3] if queue_arn.count(":") >= 5 else "us-east-1",
+    } for m in messages]}
+
+
+def schedule_event(name: str) -> dict:
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "us-east-1", "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{name}"],
+            "detail": {}}
+
+
+class Pump:
+    def __init__(self, app, *, schedule_scale: float = 1.0, wait_seconds: int = 1) -> None:
+        self.app = app
+        self.scale = schedule_scale          # <1 fires schedules sooner (tests)
+        self.wait_seconds = wait_seconds
+        self._stop = threading.Event()
+        self._threads: list = []
+
+    def start(self) -> "Pump":
+        for source in self.app.event_sources:
+            if isinstance(source, SQSEventConfig):
+                target = self._poll_queue
+            elif isinstance(source, ScheduledEventConfig):
+                target = self._run_schedule
+            else:
+                log.info("event source %s is not delivered locally", source.name)
+                continue
+            t = threading.Thread(target=target, args=(source,), name=f"pump-{source.name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=self.wait_seconds + 5)
+
+    # ---- SQS ----
+    def deliver_once(self, source: SQSEventConfig, wait: int = 0) -> int:
+        """Receive one batch and hand it to the handler; returns how many messages were received."""
+        sqs = aws.client("sqs")
+        url = sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(source.batch_size, 10),
+                                  WaitTimeSeconds=wait, AttributeNames=["All"],
+                                  MessageAttributeNames=["All"]).get("Messages", [])
+        if not got:
+            return 0
+        try:
+            result = self.app.handler_map[source.name](sqs_event(arn, got), LambdaContext(source.name))
+        except Exception:
+            log.exception("%s failed; its %d messages stay on the queue", source.name, len(got))
+            return len(got)
+        failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])} \
+            if isinstance(result, dict) else set()
+        done = [m for m in got if m["MessageId"] not in failed]
+        for i in range(0, len(done), 10):
+            sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(j), "ReceiptHandle": m["ReceiptHandle"]} for j, m in enumerate(done[i:i + 10])])
+        return len(got)
+
+    def _poll_queue(self, source: SQSEventConfig) -> None:
+        while not self._stop.is_set():
+            try:
+                self.deliver_once(source, wait=self.wait_seconds)
+            except Exception as exc:
+                log.warning("polling %s: %s", source.queue, exc)
+                self._stop.wait(1.0)
+
+    # ---- schedules ----
+    def fire(self, name: str):
+        return self.app.handler_map[name](schedule_event(name), LambdaContext(name))
+
+    def _run_schedule(self, source: ScheduledEventConfig) -> None:
+        seconds = schedule_seconds(source.schedule_expression)
+        if seconds is None:
+            log.info("schedule %s (%s) is fired on demand only", source.name, source.schedule_expression)
+            return
+        while not self._stop.wait(seconds * self.scale):
+            try:
+                self.fire(source.name)
+            except Exception:
+                log.exception("scheduled function %s failed", source.name)

@@ -1,0 +1,97 @@
+"""infra/resources.json is the one definition of the tables, queues and buckets.
+
+`chalice package --merge-template infra/resources.json` puts it into the deploy template;
+`create_all()` makes the same resources on the local stack (moto) with boto3.
+"""
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict
+
+from layers import aws
+from layers.config import settings
+
+ROOT = Path(__file__).resolve().parent
+TEMPLATE = ROOT / "resources.json"
+INDEX_TEMPLATES = ROOT / "opensearch"
+
+
+def template() -> dict:
+    return json.loads(TEMPLATE.read_text("utf-8"))
+
+
+def _resolve(value: Any, names: Dict[str, str], attrs: Dict[str, Dict[str, str]]) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"Fn::Sub"}:
+            return re.sub(r"\$\{([A-Za-z0-9]+)\}", lambda m: names[m.group(1)], value["Fn::Sub"])
+        if set(value) == {"Fn::GetAtt"}:
+            logical, attr = value["Fn::GetAtt"]
+            return attrs[logical][attr]
+        return {k: _resolve(v, names, attrs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, names, attrs) for v in value]
+    return value
+
+
+def create_all(prefix: str = "") -> Dict[str, Dict[str, str]]:
+    """Create every resource of the template that does not exist yet; returns their attributes."""
+    prefix = prefix or settings().prefix
+    names = {"ResourcePrefix": prefix}
+    attrs: Dict[str, Dict[str, str]] = {}
+    resources = template()["Resources"]
+    # Queues referenced by others (dead-letter queues) first.
+    order = sorted(resources, key=lambda k: "RedrivePolicy" in json.dumps(resources[k]))
+    for logical in order:
+        spec = resources[logical]
+        props = _resolve(spec["Properties"], names, attrs)
+        attrs[logical] = _CREATORS[spec["Type"]](props)
+    return attrs
+
+
+def _table(props: dict) -> dict:
+    ddb = aws.client("dynamodb")
+    name = props["TableName"]
+    try:
+        ddb.create_table(TableName=name, BillingMode=props["BillingMode"],
+                         AttributeDefinitions=props["AttributeDefinitions"], KeySchema=props["KeySchema"])
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+    except ddb.exceptions.ResourceInUseException:
+        pass
+    return {"Name": name}
+
+
+def _queue(props: dict) -> dict:
+    sqs = aws.client("sqs")
+    name = props.pop("QueueName")
+    attributes = {k: (json.dumps(v) if isinstance(v, dict) else str(v)) for k, v in props.items()}
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return {"QueueName": name, "QueueUrl": url, "Arn": arn}
+
+
+def _bucket(props: dict) -> dict:
+    s3 = aws.client("s3")
+    name = props["BucketName"]
+    try:
+        region = s3.meta.region_name
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=name)
+        else:
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        pass
+    return {"BucketName": name}
+
+
+_CREATORS = {"AWS::DynamoDB::Table": _table, "AWS::SQS::Queue": _queue, "AWS::S3::Bucket": _bucket}
+
+
+def put_index_templates(client) -> list:
+    """Install every index template under infra/opensearch/ (opensearch-py client)."""
+    installed = []
+    for path in sorted(INDEX_TEMPLATES.glob("*.json")):
+        client.indices.put_index_template(name=path.stem, body=json.loads(path.read_text("utf-8")))
+        installed.append(path.stem)
+    return installed

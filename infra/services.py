@@ -1,0 +1,83 @@
+"""The local stand-ins: moto in server mode and osmem-server, each a child process on loopback."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import List, Optional
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode} before answering on {url}")
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except Exception:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing answered on {url} within {timeout:.0f} s")
+
+
+class ChildService:
+    def __init__(self, name: str, argv: List[str], url: str, probe: str) -> None:
+        self.name, self.argv, self.url, self._probe = name, argv, url, probe
+        self.proc: Optional[subprocess.Popen] = None
+
+    def start(self) -> "ChildService":
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        _wait_http(self.url + self._probe, self.proc)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def moto_server(port: int = 0) -> ChildService:
+    port = port or free_port()
+    return ChildService("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                        f"http://127.0.0.1:{port}", "/moto-api/data.json")
+
+
+def osmem_binary() -> str:
+    """The binary the osmem-server wheel bundles (or OSMEM_SERVER_BIN, or one on PATH)."""
+    try:
+        from osmem_server import resolve_binary
+        return resolve_binary()
+    except ImportError:
+        found = shutil.which("osmem-server")
+        if not found:
+            raise RuntimeError("osmem-server is not installed (pip install osmem-server)") from None
+        return found
+
+
+def opensearch_server(port: int = 0) -> ChildService:
+    port = port or free_port()
+    return ChildService("osmem", [osmem_binary(), "-addr", f"127.0.0.1:{port}", "-no-stdin-watch"],
+                        f"http://127.0.0.1:{port}", "/")
+
+
+def aws_environment(endpoint: str) -> dict:
+    """What every process of the local stack needs to reach moto."""
+    return {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1",
+            "GZ_AWS_ENDPOINT": endpoint}
+
+
+def apply_environment(values: dict) -> None:
+    os.environ.update(values)

@@ -1,0 +1,54 @@
+"""Settings read from the environment, in one place.
+
+Every name starts with GZ_. Deployed, Chalice stage variables in .chalice/config.json set them;
+locally, the stack runner sets them before the app is imported.
+"""
+import os
+from functools import lru_cache
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Settings:
+    def __init__(self) -> None:
+        env = os.environ.get
+        self.prefix = env("GZ_RESOURCE_PREFIX", "guardzone")
+        # Table, queue and bucket names derive from the prefix (see infra/resources.json).
+        self.identity_table = f"{self.prefix}-identity"
+        self.control_table = f"{self.prefix}-control"
+        self.audit_outbox_table = f"{self.prefix}-audit-outbox"
+        self.audit_queue = env("GZ_AUDIT_QUEUE", f"{self.prefix}-audit")
+        self.audit_queue_url = env("GZ_AUDIT_QUEUE_URL", "")
+        self.archive_bucket = f"{self.prefix}-archive"
+        # Signatures
+        self.max_clock_skew = _int("GZ_MAX_CLOCK_SKEW", 300)
+        self.credential_cache_seconds = _int("GZ_CREDENTIAL_CACHE_SECONDS", 30)
+        # Rate limit: requests per second per (account, service, action).
+        self.default_rate_limit = _int("GZ_RATE_LIMIT", 20)
+        # Audit delivery: "sync" sends before the response returns (Lambda);
+        # "spool" writes a local write-ahead spool and ships batches in the background
+        # (long-running local server).
+        self.audit_delivery = env("GZ_AUDIT_DELIVERY", "sync")
+        self.audit_spool_dir = env("GZ_AUDIT_SPOOL_DIR", "/tmp/guardzone-audit-spool")
+        # AWS side
+        self.aws_region = env("GZ_AWS_REGION", env("AWS_DEFAULT_REGION", "us-east-1"))
+        self.aws_endpoint = env("GZ_AWS_ENDPOINT", "")  # moto server locally; empty deployed
+        self.opensearch_url = env("GZ_OPENSEARCH_URL", "")
+        # Operator accounts may read other accounts' data where an action allows it.
+        self.public_host_suffixes = tuple(
+            s for s in env("GZ_HOST_SUFFIXES", "tencentcloudapi.com,api3.finance.cloud.tencent.com,"
+                           "finance.cloud.tencent.com").split(",") if s)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings()
+
+
+def reload_settings() -> Settings:
+    """Re-read the environment (tests and the local runner change it)."""
+    settings.cache_clear()
+    return settings()

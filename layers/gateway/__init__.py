@@ -1,0 +1,1 @@
+"""The gateway every API action goes through: parse, verify, authorize, limit, validate, envelope, audit."""

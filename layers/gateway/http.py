@@ -1,0 +1,30 @@
+"""The bridge from Chalice's request to the gateway and back."""
+import threading
+from typing import Optional
+
+from chalice import Response
+
+from layers.gateway.pipeline import Gateway
+from layers.gateway.request import from_chalice
+
+_gateway: Optional[Gateway] = None
+_lock = threading.Lock()
+
+
+def gateway() -> Gateway:
+    global _gateway
+    if _gateway is None:
+        with _lock:
+            if _gateway is None:
+                _gateway = Gateway()
+    return _gateway
+
+
+def set_gateway(gw: Optional[Gateway]) -> None:
+    global _gateway
+    _gateway = gw
+
+
+def handle_chalice(request) -> Response:
+    status, headers, body = gateway().handle(from_chalice(request))
+    return Response(body=body, status_code=status, headers=headers)

@@ -1,0 +1,111 @@
+"""Parameter types of the Tencent Cloud API, declared once per action with pydantic.
+
+An action declares `class Input(Params)` with fields typed String, Int64, Uint64, Float, Bool,
+DatetimeIso, list[T] and nested Params. Validation turns pydantic's errors into the API's codes:
+MissingParameter, UnknownParameter, InvalidParameter (wrong type or shape) and
+InvalidParameterValue (right type, value out of range), each naming the parameter.
+"""
+from datetime import datetime
+from typing import Annotated, Any, Type
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from layers.gateway.errors import ApiError
+
+
+def _iso(value: str) -> str:
+    text = value.strip()
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("not an ISO 8601 datetime, e.g. 2021-09-22T00:00:00+08:00") from None
+    return text
+
+
+String = str
+Int64 = Annotated[int, Field(ge=-(2 ** 63), le=2 ** 63 - 1)]
+Uint64 = Annotated[int, Field(ge=0, le=2 ** 64 - 1)]
+Float = float
+Bool = bool
+DatetimeIso = Annotated[str, AfterValidator(_iso)]
+
+
+class Params(BaseModel):
+    """Base of every action input and nested structure: unknown names are refused."""
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_default=False,
+                              arbitrary_types_allowed=False, str_strip_whitespace=False)
+
+
+class NoParams(Params):
+    pass
+
+
+_MISSING = {"missing"}
+_UNKNOWN = {"extra_forbidden"}
+_VALUE = {
+    "greater_than", "greater_than_equal", "less_than", "less_than_equal", "multiple_of",
+    "string_too_short", "string_too_long", "too_short", "too_long", "string_pattern_mismatch",
+    "literal_error", "enum", "value_error", "assertion_error", "finite_number",
+}
+_RANK = {"MissingParameter": 0, "UnknownParameter": 1, "InvalidParameter": 2, "InvalidParameterValue": 3}
+
+
+def _name(loc) -> str:
+    return ".".join(str(p) for p in loc) or "(body)"
+
+
+def _describe(err: dict) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind in ("greater_than_equal", "greater_than", "less_than", "less_than_equal"):
+        bound = next(iter(ctx.values()), "")
+        op = {"greater_than_equal": ">=", "greater_than": ">", "less_than": "<", "less_than_equal": "<="}[kind]
+        return f"must be {op} {bound}"
+    if kind in ("string_too_long", "too_long"):
+        return f"must be at most {ctx.get('max_length')} long"
+    if kind in ("string_too_short", "too_short"):
+        return f"must be at least {ctx.get('min_length')} long"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}"
+    if kind == "string_pattern_mismatch":
+        return "has the wrong format"
+    if kind in ("value_error", "assertion_error"):
+        return str(ctx.get("error", err.get("msg", "")))
+    if kind.startswith("int") or kind.startswith("float") or kind.startswith("bool") or kind.startswith(
+            "string") or kind in ("list_type", "model_type", "model_attributes_type", "dict_type"):
+        return _TYPE_NAMES.get(kind.split("_")[0], "has the wrong type")
+    return err.get("msg", "is invalid")
+
+
+_TYPE_NAMES = {
+    "int": "must be an integer", "float": "must be a number", "bool": "must be a boolean",
+    "string": "must be a string", "list": "must be an array", "model": "must be an object",
+    "dict": "must be an object",
+}
+
+
+def to_api_error(exc: ValidationError) -> ApiError:
+    best = None
+    for err in exc.errors(include_url=False):
+        kind = err["type"]
+        name = _name(err["loc"])
+        if kind in _MISSING:
+            code, message = "MissingParameter", f"The parameter `{name}` is required."
+        elif kind in _UNKNOWN:
+            code, message = "UnknownParameter", f"The parameter `{name}` is not recognized."
+        elif kind in _VALUE:
+            code, message = "InvalidParameterValue", f"The value of parameter `{name}` is invalid: {_describe(err)}."
+        else:
+            code, message = "InvalidParameter", f"The parameter `{name}` is invalid: {_describe(err)}."
+        if best is None or _RANK[code] < _RANK[best[0]]:
+            best = (code, message)
+    return ApiError(*best)
+
+
+def validate(model: Type[Params], data: Any, *, strict: bool) -> Params:
+    """strict=True for JSON bodies (types as the SDK sends them); False for flattened
+    query/form values, which arrive as strings."""
+    try:
+        return model.model_validate(data, strict=strict)
+    except ValidationError as exc:
+        raise to_api_error(exc) from None

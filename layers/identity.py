@@ -1,0 +1,187 @@
+"""Accounts, users and API keys, kept in the identity table (DynamoDB).
+
+    ACCOUNT#<OwnerUin>  OwnerUin, AppId, Name, Operator, RateLimit
+    USER#<Uin>          Uin, OwnerUin, Name, Policy (service:Action patterns), SecretIds
+    KEY#<SecretId>      SecretId, SecretKey, Uin, OwnerUin, Status, Type, Token, ExpiresAt
+
+An account's root user has the account's Uin and the policy ["*"]. A user holds at most two
+permanent keys, as the documentation says of SecretId/SecretKey pairs.
+"""
+import re
+import secrets
+import string
+import threading
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+from layers import aws
+from layers.config import settings
+from layers.gateway.errors import ApiError
+
+SECRET_ID = re.compile(r"^AKID[0-9A-Za-z]{8,64}$")
+MAX_PERMANENT_KEYS = 2
+_ALNUM = string.ascii_letters + string.digits
+
+
+@dataclass(frozen=True)
+class Credential:
+    secret_id: str
+    secret_key: str
+    uin: str
+    owner_uin: str
+    app_id: str
+    enabled: bool
+    temporary: bool
+    token: str
+    expires_at: int
+    policy: Tuple[str, ...]
+    operator: bool
+    rate_limit: int          # 0: the default
+
+
+def _ddb():
+    return aws.client("dynamodb")
+
+
+def _s(item: dict, name: str, default: str = "") -> str:
+    v = item.get(name)
+    return v["S"] if v and "S" in v else (v["N"] if v and "N" in v else default)
+
+
+def _random(n: int) -> str:
+    return "".join(secrets.choice(_ALNUM) for _ in range(n))
+
+
+def _uin() -> str:
+    return str(100000000000 + secrets.randbelow(900000000000))
+
+
+class CredentialCache:
+    """SecretId -> Credential, kept for GZ_CREDENTIAL_CACHE_SECONDS (a disabled key stops
+    working within that time)."""
+
+    def __init__(self) -> None:
+        self._entries: Dict[str, Tuple[float, Credential]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, secret_id: str) -> Optional[Credential]:
+        now = time.monotonic()
+        hit = self._entries.get(secret_id)
+        if hit and hit[0] > now:
+            return hit[1]
+        cred = load_credential(secret_id)
+        if cred is not None:
+            with self._lock:
+                if len(self._entries) > 10000:
+                    self._entries.clear()
+                self._entries[secret_id] = (now + settings().credential_cache_seconds, cred)
+        return cred
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def load_credential(secret_id: str) -> Optional[Credential]:
+    table = settings().identity_table
+    key = _ddb().get_item(TableName=table, Key={"pk": {"S": f"KEY#{secret_id}"}},
+                          ConsistentRead=True).get("Item")
+    if not key:
+        return None
+    uin, owner = _s(key, "Uin"), _s(key, "OwnerUin")
+    got = _ddb().batch_get_item(RequestItems={table: {"Keys": [
+        {"pk": {"S": f"USER#{uin}"}}, {"pk": {"S": f"ACCOUNT#{owner}"}}], "ConsistentRead": True}})
+    items = {_s(i, "pk"): i for i in got["Responses"].get(table, [])}
+    user, account = items.get(f"USER#{uin}"), items.get(f"ACCOUNT#{owner}")
+    if not user or not account:
+        return None
+    return Credential(
+        secret_id=secret_id, secret_key=_s(key, "SecretKey"), uin=uin, owner_uin=owner,
+        app_id=_s(account, "AppId"), enabled=_s(key, "Status") == "Enabled",
+        temporary=_s(key, "Type") == "temporary", token=_s(key, "Token"),
+        expires_at=int(_s(key, "ExpiresAt", "0")),
+        policy=tuple(v["S"] for v in user.get("Policy", {}).get("L", [])),
+        operator=account.get("Operator", {}).get("BOOL", False),
+        rate_limit=int(_s(account, "RateLimit", "0")))
+
+
+# ---- management (the `guardzone` command and the local stack's demo seed use these) ----
+
+def create_account(name: str = "", *, owner_uin: str = "", app_id: str = "", operator: bool = False,
+                   rate_limit: int = 0) -> dict:
+    owner_uin = owner_uin or _uin()
+    app_id = app_id or str(1250000000 + secrets.randbelow(10000000))
+    item = {"pk": {"S": f"ACCOUNT#{owner_uin}"}, "OwnerUin": {"S": owner_uin}, "AppId": {"S": app_id},
+            "Name": {"S": name or owner_uin}, "Operator": {"BOOL": operator},
+            "CreatedAt": {"N": str(int(time.time()))}}
+    if rate_limit:
+        item["RateLimit"] = {"N": str(rate_limit)}
+    try:
+        _ddb().put_item(TableName=settings().identity_table, Item=item,
+                        ConditionExpression="attribute_not_exists(pk)")
+    except _ddb().exceptions.ConditionalCheckFailedException:
+        raise ApiError("FailedOperation.DuplicateData", f"Account {owner_uin} already exists.") from None
+    create_user(owner_uin, name="root", uin=owner_uin, policy=["*"])
+    return {"OwnerUin": owner_uin, "AppId": app_id, "Name": name or owner_uin, "Operator": operator}
+
+
+def create_user(owner_uin: str, name: str, *, uin: str = "", policy: Optional[List[str]] = None) -> dict:
+    table = settings().identity_table
+    if not _ddb().get_item(TableName=table, Key={"pk": {"S": f"ACCOUNT#{owner_uin}"}}).get("Item"):
+        raise ApiError("ResourceNotFound", f"Account {owner_uin} does not exist.")
+    uin = uin or _uin()
+    policy = list(policy if policy is not None else [])
+    try:
+        _ddb().put_item(TableName=table, ConditionExpression="attribute_not_exists(pk)", Item={
+            "pk": {"S": f"USER#{uin}"}, "Uin": {"S": uin}, "OwnerUin": {"S": owner_uin},
+            "Name": {"S": name}, "Policy": {"L": [{"S": p} for p in policy]}, "SecretIds": {"L": []}})
+    except _ddb().exceptions.ConditionalCheckFailedException:
+        raise ApiError("FailedOperation.DuplicateData", f"User {uin} already exists.") from None
+    return {"Uin": uin, "OwnerUin": owner_uin, "Name": name, "Policy": policy}
+
+
+def set_policy(uin: str, policy: List[str]) -> None:
+    _ddb().update_item(TableName=settings().identity_table, Key={"pk": {"S": f"USER#{uin}"}},
+                       UpdateExpression="SET Policy = :p", ConditionExpression="attribute_exists(pk)",
+                       ExpressionAttributeValues={":p": {"L": [{"S": p} for p in policy]}})
+
+
+def create_key(uin: str, *, temporary: bool = False, ttl_seconds: int = 3600) -> dict:
+    """A new SecretId/SecretKey for a user; temporary keys also get a Token and an expiry."""
+    table = settings().identity_table
+    user = _ddb().get_item(TableName=table, Key={"pk": {"S": f"USER#{uin}"}}, ConsistentRead=True).get("Item")
+    if not user:
+        raise ApiError("ResourceNotFound", f"User {uin} does not exist.")
+    owner = _s(user, "OwnerUin")
+    secret_id, secret_key = "AKID" + _random(32), _random(32)
+    key = {"pk": {"S": f"KEY#{secret_id}"}, "SecretId": {"S": secret_id}, "SecretKey": {"S": secret_key},
+           "Uin": {"S": uin}, "OwnerUin": {"S": owner}, "Status": {"S": "Enabled"},
+           "Type": {"S": "temporary" if temporary else "permanent"}}
+    result = {"SecretId": secret_id, "SecretKey": secret_key, "Uin": uin, "OwnerUin": owner}
+    if temporary:
+        token, expires = _random(64), int(time.time()) + ttl_seconds
+        key.update({"Token": {"S": token}, "ExpiresAt": {"N": str(expires)}})
+        result.update({"Token": token, "ExpiresAt": expires})
+        _ddb().put_item(TableName=table, Item=key, ConditionExpression="attribute_not_exists(pk)")
+        return result
+    # The user's list of permanent keys and the key itself change together, or not at all.
+    try:
+        _ddb().transact_write_items(TransactItems=[
+            {"Update": {"TableName": table, "Key": {"pk": {"S": f"USER#{uin}"}},
+                        "UpdateExpression": "SET SecretIds = list_append(SecretIds, :k)",
+                        "ConditionExpression": "size(SecretIds) < :max",
+                        "ExpressionAttributeValues": {":k": {"L": [{"S": secret_id}]},
+                                                      ":max": {"N": str(MAX_PERMANENT_KEYS)}}}},
+            {"Put": {"TableName": table, "Item": key, "ConditionExpression": "attribute_not_exists(pk)"}},
+        ])
+    except _ddb().exceptions.TransactionCanceledException:
+        raise ApiError("LimitExceeded", f"User {uin} already has {MAX_PERMANENT_KEYS} keys.") from None
+    return result
+
+
+def set_key_status(secret_id: str, enabled: bool) -> None:
+    _ddb().update_item(TableName=settings().identity_table, Key={"pk": {"S": f"KEY#{secret_id}"}},
+                       UpdateExpression="SET #s = :s", ConditionExpression="attribute_exists(pk)",
+                       ExpressionAttributeNames={"#s": "Status"},
+                       ExpressionAttributeValues={":s": {"S": "Enabled" if enabled else "Disabled"}})

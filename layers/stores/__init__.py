@@ -1,0 +1,1 @@
+"""The stores (DynamoDB tables, S3, SQS, OpenSearch) behind small repository interfaces."""
