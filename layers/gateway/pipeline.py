@@ -1,6 +1,7 @@
 """One API request, end to end: identify → verify → authorize → limit → validate → handle → envelope,
 and one audit event for every request whose action could be identified."""
 import fnmatch
+import hmac
 import logging
 import time
 import uuid
@@ -180,5 +181,4 @@ class Gateway:
 
 
 def _same(a: str, b: str) -> bool:
-    import hmac
     return hmac.compare_digest(a.encode(), b.encode())

@@ -7,14 +7,15 @@ all leases in a second never passes the limit.
 """
 import threading
 import time
-from typing import Dict, Tuple
+from typing import Callable, Dict, Tuple
 
 from layers import aws
 from layers.config import settings
 
 
 class RateLimiter:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._local: Dict[Tuple[str, str, str], list] = {}   # key -> [second, tokens left]
         self._lock = threading.Lock()
 
@@ -22,7 +23,7 @@ class RateLimiter:
         if limit <= 0:
             return True
         key = (account, service, action)
-        second = int(time.time())
+        second = int(self._clock())
         with self._lock:
             slot = self._local.get(key)
             if slot and slot[0] == second and slot[1] > 0:

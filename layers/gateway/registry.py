@@ -26,27 +26,28 @@ class Service:
     package: str
 
 
-def _discover() -> Dict[str, Service]:
-    found = {}
-    for info in pkgutil.iter_modules(functions.__path__):
-        if not info.ispkg:
-            continue
-        module = importlib.import_module(f"functions.{info.name}")
-        if not hasattr(module, "SERVICE"):
-            continue  # e.g. functions/events: triggers, not an API service
-        svc = Service(module.SERVICE, tuple(module.VERSIONS), tuple(getattr(module, "ALIASES", ())),
-                      getattr(module, "HOST", f"{module.SERVICE}.tencentcloudapi.com"), module.__name__)
-        found[svc.name] = svc
-    return found
-
-
-SERVICES: Dict[str, Service] = _discover()
-_BY_NAME: Dict[str, Service] = {n: s for s in SERVICES.values() for n in (s.name, *s.aliases)}
+SERVICES: Dict[str, Service] = {}
+_BY_NAME: Dict[str, Service] = {}
 _BY_VERSION: Dict[str, Tuple[Service, ...]] = {}
-for _svc in SERVICES.values():
-    for _v in _svc.versions:
-        _BY_VERSION[_v] = _BY_VERSION.get(_v, ()) + (_svc,)
 _actions: Dict[Tuple[str, str], ActionSpec] = {}
+
+
+def register_package(dotted: str) -> Service:
+    """Add the service a package declares (functions/<service>/ at import; tests add their own)."""
+    module = importlib.import_module(dotted)
+    svc = Service(module.SERVICE, tuple(module.VERSIONS), tuple(getattr(module, "ALIASES", ())),
+                  getattr(module, "HOST", f"{module.SERVICE}.tencentcloudapi.com"), module.__name__)
+    SERVICES[svc.name] = svc
+    for name in (svc.name, *svc.aliases):
+        _BY_NAME[name] = svc
+    for version in svc.versions:
+        _BY_VERSION[version] = tuple(s for s in _BY_VERSION.get(version, ()) if s.name != svc.name) + (svc,)
+    return svc
+
+
+for _info in pkgutil.iter_modules(functions.__path__):
+    if _info.ispkg and hasattr(importlib.import_module(f"functions.{_info.name}"), "SERVICE"):
+        register_package(f"functions.{_info.name}")   # functions/events holds triggers, not a service
 
 
 def service_named(name: str) -> Optional[Service]:

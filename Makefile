@@ -1,0 +1,21 @@
+# The two set-up commands of the README, and the benchmarks.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+
+.PHONY: local test bench
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+local: $(VENV)/.installed        ## the whole local stack (moto, osmem-server, the API, the event pump)
+	$(PY) -m infra.local_stack
+
+test: $(VENV)/.installed         ## the test suite
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed        ## every benchmark; each prints its figures beside the goal
+	@for b in tests/benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

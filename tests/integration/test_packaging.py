@@ -1,0 +1,37 @@
+"""What `chalice package` deploys: functions/ and layers/ inside the zip (through vendor/'s
+symlinks), and the tables/queues/buckets of infra/resources.json inside the template."""
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_chalice_package_contains_the_code_and_the_resources(tmp_path):
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    chalice = Path(sys.executable).parent / "chalice"
+    out = tmp_path / "out"
+    run = subprocess.run([str(chalice), "package", "--merge-template", "infra/resources.json", str(out)],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    names = set(zipfile.ZipFile(out / "deployment.zip").namelist())
+    for required in ("app.py", "functions/__init__.py", "functions/cloudhsm/describe_regions.py",
+                     "functions/cloudhsm/data/regions.json", "functions/events/audit_outbox.py",
+                     "layers/gateway/pipeline.py", "layers/identity.py", "pydantic/__init__.py"):
+        assert required in names, required
+    assert not any(n.startswith(("tests/", "infra/", ".venv/")) for n in names)
+    template = json.loads((out / "sam.json").read_text())
+    ours = json.loads((ROOT / "infra" / "resources.json").read_text())["Resources"]
+    for logical, spec in ours.items():
+        assert template["Resources"][logical]["Type"] == spec["Type"]
+    assert any(r["Type"] == "AWS::Serverless::Function" and
+               r["Properties"]["Handler"] == "app.app" for r in template["Resources"].values())
+    schedules = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"
+                 and any(e.get("Type") == "Schedule" for e in r["Properties"].get("Events", {}).values())]
+    assert schedules, "the audit outbox schedule is deployed"

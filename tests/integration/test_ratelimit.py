@@ -1,0 +1,54 @@
+"""The per-action rate limit holds across processes: they share one count in DynamoDB."""
+import multiprocessing
+import os
+import time
+
+from helpers import response_of, tc3_request
+from layers.gateway.pipeline import Gateway
+from layers.gateway.ratelimit import RateLimiter
+
+FIXED_SECOND = 1_900_000_000.0
+
+
+def _spend(env: dict, account: str, attempts: int, limit: int, out) -> None:
+    os.environ.update(env)
+    limiter = RateLimiter(clock=lambda: FIXED_SECOND)
+    out.put(sum(limiter.allow(account, "typedemo", "DescribeLimited", limit) for _ in range(attempts)))
+
+
+def test_limit_is_shared_by_processes(stack):
+    env = {k: v for k, v in os.environ.items() if k.startswith(("GZ_", "AWS_"))}
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    account = f"acct-{time.time_ns()}"
+    procs = [ctx.Process(target=_spend, args=(env, account, 30, 20, out)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    granted = [out.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    assert sum(granted) == 20, granted
+
+
+def test_leases_never_exceed_the_limit_in_one_process(stack):
+    limiter = RateLimiter(clock=lambda: FIXED_SECOND + 5)
+    account = f"acct-{time.time_ns()}"
+    assert sum(limiter.allow(account, "s", "A", 7) for _ in range(50)) == 7
+    assert sum(limiter.allow(account, "s", "B", 7) for _ in range(3)) == 3   # per action
+
+
+def test_gateway_answers_request_limit_exceeded(account):
+    gw = Gateway(limiter=RateLimiter(clock=lambda: FIXED_SECOND + 10))
+    codes = [response_of(gw.handle(tc3_request(account, "DescribeLimited", {}, service="typedemo",
+                                                version="2020-02-02"))).get("Error", {}).get("Code")
+             for _ in range(8)]
+    assert codes[:5] == [None] * 5 and codes[5:] == ["RequestLimitExceeded"] * 3
+
+
+def test_account_override_raises_the_default(stack):
+    from layers import identity
+    acct = identity.create_account("fast", rate_limit=50)
+    creds = {**acct, **identity.create_key(acct["OwnerUin"])}
+    gw = Gateway(limiter=RateLimiter(clock=lambda: FIXED_SECOND + 20))
+    results = [response_of(gw.handle(tc3_request(creds, "DescribeRegions", {}))) for _ in range(30)]
+    assert all("Regions" in r for r in results)
