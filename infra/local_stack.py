@@ -90,8 +90,8 @@ Guardzone local stack is up.
   SecretKey    {d['SecretKey']}
 
 tccli:
-  tccli cloudhsm DescribeRegions --region ap-guangzhou --endpoint http://{ep} \\
-      --secretId {d['SecretId']} --secretKey {d['SecretKey']}
+  tccli cloudhsm DescribeVsms --region ap-guangzhou --endpoint http://{ep} \\
+      --secretId {d['SecretId']} --secretKey {d['SecretKey']} --Offset 0 --Limit 10
 
 Python SDK:
   from tencentcloud.common import credential
@@ -101,7 +101,9 @@ Python SDK:
   cred = credential.Credential("{d['SecretId']}", "{d['SecretKey']}")
   profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint="{ep}"))
   client = cloudhsm_client.CloudhsmClient(cred, "ap-guangzhou", profile)
-  print(client.DescribeRegions(models.DescribeRegionsRequest()).to_json_string())
+  req = models.DescribeVsmsRequest()
+  req.Offset, req.Limit = 0, 10
+  print(client.DescribeVsms(req).to_json_string())
 
 Ctrl-C stops everything.
 """
