@@ -124,7 +124,8 @@ def main(argv=None) -> int:
         print(banner(stack), flush=True)
         if args.state:
             with open(args.state, "w") as f:
-                json.dump({"endpoint": stack.endpoint, **stack.demo}, f)
+                json.dump({"endpoint": stack.endpoint, "moto": stack.moto.url, "opensearch": stack.opensearch.url,
+                           "audit_queue_url": stack.resources["AuditQueue"]["QueueUrl"], **stack.demo}, f)
         while not stopping.wait(0.5):
             pass
     except KeyboardInterrupt:
