@@ -27,4 +27,5 @@ def set_gateway(gw: Optional[Gateway]) -> None:
 
 def handle_chalice(request) -> Response:
     status, headers, body = gateway().handle(from_chalice(request))
-    return Response(body=body, status_code=status, headers=headers)
+    # A str body: Lambda serialises the proxy response as JSON, which bytes cannot be.
+    return Response(body=body.decode("utf-8"), status_code=status, headers=headers)

@@ -35,6 +35,7 @@ def rest_event(req, *, reorder: bool = False, base64_body: bool = False) -> dict
 def invoke(stack, event) -> dict:
     result = stack.app(event, LambdaContext("APIHandler"))
     assert result["statusCode"] == 200 and result["headers"]["Content-Type"] == "application/json"
+    json.dumps(result)   # what the Lambda runtime does with it: the body must be text
     return json.loads(result["body"])["Response"]
 
 
