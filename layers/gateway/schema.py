@@ -22,9 +22,19 @@ def _iso(value: str) -> str:
     return text
 
 
+def _range(low: int, high: int):
+    # A validator, not Field(ge=, le=): bounds declared in the type would silently override the
+    # narrower Field(ge=..., le=...) an action puts on the same field.
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+    return AfterValidator(check)
+
+
 String = str
-Int64 = Annotated[int, Field(ge=-(2 ** 63), le=2 ** 63 - 1)]
-Uint64 = Annotated[int, Field(ge=0, le=2 ** 64 - 1)]
+Int64 = Annotated[int, _range(-(2 ** 63), 2 ** 63 - 1)]
+Uint64 = Annotated[int, _range(0, 2 ** 64 - 1)]
 Float = float
 Bool = bool
 DatetimeIso = Annotated[str, AfterValidator(_iso)]

@@ -92,3 +92,16 @@ def test_missing_outranks_other_errors():
 def test_datetime_iso_accepts_offsets_and_z():
     for value in ("2021-09-22T00:00:00+08:00", "2021-09-22T00:00:00Z", "2021-09-22T10:11:12"):
         assert schema.validate(Input, {**BASE, "Since": value}, strict=True).Since == value
+
+
+def test_action_bounds_narrow_the_type_bounds():
+    from pydantic import Field
+
+    class Paged(schema.Params):
+        Limit: schema.Int64 = Field(20, ge=0, le=100)
+        Offset: schema.Uint64 = Field(0, le=1000)
+
+    assert schema.validate(Paged, {"Limit": 100}, strict=True).Limit == 100
+    for bad in ({"Limit": 101}, {"Limit": -1}, {"Offset": 1001}, {"Offset": -1}):
+        got_code, message = code_of(schema.validate, Paged, bad, strict=True)
+        assert got_code == "InvalidParameterValue" and f"`{next(iter(bad))}`" in message
