@@ -2,6 +2,7 @@
 from chalice import Chalice
 
 from functions.events import audit_outbox
+from functions.events import kms_key_maintenance
 from layers.gateway.http import handle_chalice
 
 app = Chalice(app_name="guardzone")
@@ -16,3 +17,4 @@ def api():
 
 
 app.register_blueprint(audit_outbox.bp)
+app.register_blueprint(kms_key_maintenance.bp)

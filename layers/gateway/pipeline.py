@@ -68,7 +68,8 @@ class Gateway:
             if not spec.signature_only and not policy_allows(cred.policy, svc, spec.name):
                 raise auth("UnauthorizedOperation", f"The caller is not authorized for {svc.name}:{spec.name}.")
             self._check_region(spec, ctx)
-            limit = spec.rate_limit or cred.rate_limit or settings().default_rate_limit
+            # An account's own limit (set by an operator) wins over the action's documented one.
+            limit = cred.rate_limit or spec.rate_limit or settings().default_rate_limit
             if not self.limiter.allow(cred.owner_uin, svc.name, spec.name, limit):
                 raise ApiError("RequestLimitExceeded", f"More than {limit} requests per second for {spec.name}.")
             params = self._decode(req, ident)

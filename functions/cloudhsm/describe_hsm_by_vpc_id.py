@@ -1,0 +1,19 @@
+"""DescribeHSMByVpcId: how many of the caller's VSMs are in one of its VPCs."""
+from layers.cloudhsm import network, vsms
+from layers.gateway.action import RequestContext, action
+from layers.gateway.errors import not_found
+from layers.gateway.schema import Params, String
+
+
+class Input(Params):
+    VpcId: String
+
+
+def count(p: Input, ctx: RequestContext) -> dict:
+    if network.vpc(ctx.region, ctx.account, p.VpcId) is None:
+        raise not_found("VPC", p.VpcId)
+    held = [v for v in vsms.regional_vsms(ctx) if v["VpcId"] == p.VpcId]
+    return {"TotalCount": len(held), "VpcId": p.VpcId}
+
+
+handle = action("DescribeHSMByVpcId", Input)(count)

@@ -1,0 +1,5 @@
+"""DescribeHSMBBySubnetId: the name the action's own page gives DescribeHSMBySubnetId; same action."""
+from functions.cloudhsm.describe_hsm_by_subnet_id import Input, count
+from layers.gateway.action import action
+
+handle = action("DescribeHSMBBySubnetId", Input)(count)

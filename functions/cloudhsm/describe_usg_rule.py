@@ -1,0 +1,21 @@
+"""DescribeUsgRule: the inbound and outbound rules of the given security groups."""
+from pydantic import Field
+
+from layers.cloudhsm import network
+from layers.gateway.action import RequestContext, action
+from layers.gateway.errors import not_found
+from layers.gateway.schema import Params, String
+
+
+class Input(Params):
+    SgIds: list[String] = Field(min_length=1, max_length=100)
+
+
+@action("DescribeUsgRule", Input)
+def handle(p: Input, ctx: RequestContext) -> dict:
+    wanted = list(dict.fromkeys(p.SgIds))
+    groups = network.security_groups_by_id(ctx.region, ctx.account, wanted)
+    missing = [g for g in wanted if g not in groups]
+    if missing:
+        raise not_found("Security group", ", ".join(missing))
+    return {"SgRules": [network.usg_rule_detail(groups[g]) for g in wanted], "TotalCount": len(wanted)}

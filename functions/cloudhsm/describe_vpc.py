@@ -1,0 +1,23 @@
+"""DescribeVpc: the caller's VPCs in the region, read from the cloud's network API."""
+from typing import Annotated, Optional
+
+from pydantic import Field
+
+from layers.cloudhsm import network
+from layers.gateway.action import RequestContext, action
+from layers.gateway.schema import Int64, Params, String
+
+
+class Input(Params):
+    Offset: Annotated[Int64, Field(ge=0)]
+    Limit: Annotated[Int64, Field(ge=1, le=100)]
+    SearchWord: Optional[String] = None
+
+
+@action("DescribeVpc", Input)
+def handle(p: Input, ctx: RequestContext) -> dict:
+    found = network.vpcs(ctx.region, ctx.account, p.SearchWord)
+    page = found[p.Offset:p.Offset + p.Limit]
+    return {"TotalCount": len(found),
+            "VpcList": [{"VpcName": v.name, "VpcId": v.vpc_id, "CreatedTime": v.created, "IsDefault": v.is_default}
+                        for v in page]}

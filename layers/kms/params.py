@@ -1,0 +1,107 @@
+"""Parameter structures and value checks the KMS actions share."""
+import base64
+import binascii
+import json
+import re
+from typing import Optional
+
+from pydantic import Field
+
+from layers.gateway.action import RequestContext
+from layers.gateway.errors import ApiError, invalid_value
+from layers.gateway.schema import Params, String, Uint64
+from layers.kms import errors
+
+KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+ALIAS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
+MAX_CONTEXT = 1024
+MAX_DESCRIPTION = 1024
+
+
+class Tag(Params):
+    TagKey: String = Field(min_length=1, max_length=127)
+    TagValue: Optional[String] = Field(None, max_length=255)
+
+
+class TagFilter(Params):
+    TagKey: String
+    TagValue: Optional[list[String]] = None
+
+
+class MemberAccount(Params):
+    MemberAppId: Optional[Uint64] = None
+    MemberUin: Optional[Uint64] = None
+
+
+def check_member(ctx: RequestContext, member: Optional[MemberAccount]) -> None:
+    """Trusted-service member accounts are not offered: only the caller's own account may be named."""
+    if member is None:
+        return
+    uin_ok = member.MemberUin in (None, 0) or str(member.MemberUin) == ctx.account
+    app_ok = member.MemberAppId in (None, 0) or str(member.MemberAppId) == ctx.app_id
+    if uin_ok and app_ok:
+        return
+    raise ApiError("UnsupportedOperation.NotRoleOperation",
+                   "MemberAccount names another account: multi-account management is not offered.")
+
+
+def check_key_id(key_id: str) -> str:
+    if not KEY_ID.match(key_id or ""):
+        raise errors.invalid_key_id(key_id)
+    return key_id
+
+
+def check_alias(alias: str) -> str:
+    if not ALIAS.match(alias or ""):
+        raise errors.invalid_alias(alias, "1-60 letters, digits, - and _, starting with a letter or digit")
+    if alias.lower().startswith("kms-"):
+        raise errors.invalid_alias(alias, "the kms- prefix is reserved for keys that cloud products create")
+    return alias
+
+
+def check_description(description: Optional[str]) -> str:
+    description = description or ""
+    if len(description.encode()) > MAX_DESCRIPTION:
+        raise invalid_value("Description", f"must be at most {MAX_DESCRIPTION} bytes")
+    return description
+
+
+def check_tags(tags) -> list:
+    keys = [t.TagKey for t in tags or []]
+    if len(keys) != len(set(keys)):
+        raise ApiError("InvalidParameterValue.TagKeysDuplicated", "Each TagKey may appear once in Tags.")
+    return [{"TagKey": t.TagKey, "TagValue": t.TagValue or ""} for t in tags or []]
+
+
+def b64decode(name: str, text: str, *, code: str = "") -> bytes:
+    """Standard base64 (as the SDK sends it); a bad value is InvalidParameterValue (or `code`)."""
+    try:
+        return base64.b64decode(text or "", validate=True)
+    except (binascii.Error, ValueError):
+        if code:
+            raise ApiError(code, f"The value of parameter `{name}` is not valid base64.") from None
+        raise invalid_value(name, "not valid base64") from None
+
+
+def b64encode(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def encryption_context(name: str, text: Optional[str]) -> str:
+    """The canonical form of an EncryptionContext (a JSON object), or "" when none is given."""
+    if not text:
+        return ""
+    if len(text) > MAX_CONTEXT:
+        raise invalid_value(name, f"must be at most {MAX_CONTEXT} characters")
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise invalid_value(name, 'must be a JSON object of key/value pairs, e.g. {"key1":"value1"}') from None
+    if not isinstance(value, dict):
+        raise invalid_value(name, 'must be a JSON object of key/value pairs, e.g. {"key1":"value1"}')
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# For fields named MemberAccount: in a class body `MemberAccount: Optional[MemberAccount] = None`
+# would annotate with the field's own default (None), so the structure goes by this name there.
+Member = MemberAccount

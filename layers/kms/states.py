@@ -1,0 +1,29 @@
+"""Enabling and disabling keys, one or many; a key pending deletion can be neither until the
+deletion is cancelled. Batches check every key before changing any."""
+from typing import List
+
+from layers.gateway.action import RequestContext
+from layers.gateway.errors import ApiError
+from layers.kms import errors, keys
+from layers.kms.params import check_key_id
+
+MAX_BATCH = 100
+
+
+def _check(key: keys.Key, operation: str) -> None:
+    if key.state == keys.PENDING_DELETE:
+        raise errors.cmk_state(key.key_id, "pending deletion", operation)
+
+
+def set_state(ctx: RequestContext, key_ids: List[str], state: str, operation: str) -> None:
+    for key_id in key_ids:
+        check_key_id(key_id)
+    if len(set(key_ids)) != len(key_ids):
+        raise ApiError("InvalidParameterValue.DuplicatedKeyId", "Each KeyId may appear once in KeyIds.")
+    found = [keys.find(ctx, key_id) for key_id in key_ids]
+    for key in found:
+        _check(key, operation)
+    for key in found:
+        if key.state != state:
+            keys.change(key, {"KeyState": state})
+    ctx.touched(*key_ids, resource_type="cmk")

@@ -1,0 +1,169 @@
+"""The keystore table (DynamoDB): key domains, KMS keys and their aliases, in one partition per account.
+
+    pk ACCOUNT#<OwnerUin>  sk DOMAIN#<domain id>          a key domain (layers/stores/key_domains.py)
+    pk ACCOUNT#<OwnerUin>  sk KEY#<KeyId>                 a KMS key (layers/stores/kms_keys.py)
+    pk ACCOUNT#<OwnerUin>  sk ALIAS#<region>#<alias>      an alias, unique per account and region
+    pk ACCOUNT#<OwnerUin>  sk KEYCOUNT#<region>           how many KMS keys the account holds there
+
+One table so that a key is created in the same transaction that checks its domain is alive.
+
+Transactions pass one process-wide lock: moto (the local stand-in) restores a whole-table copy
+when a transaction is cancelled, which would undo another thread's committed write to the table.
+DynamoDB itself needs no lock.
+"""
+import threading
+from decimal import Decimal
+from typing import Dict, List, Optional, Tuple
+
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+
+from layers import aws
+from layers.config import settings
+
+_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
+_write_lock = threading.Lock()
+
+
+def table_name() -> str:
+    return f"{settings().prefix}-keystore"
+
+
+def ddb():
+    return aws.client("dynamodb")
+
+
+def key(account: str, sk: str) -> dict:
+    return {"pk": {"S": f"ACCOUNT#{account}"}, "sk": {"S": sk}}
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Binary):
+        return bytes(value.value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def from_item(item: dict) -> dict:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items() if k not in ("pk", "sk")}
+
+
+def to_item(doc: dict) -> dict:
+    return {k: _serializer.serialize(v) for k, v in doc.items() if v is not None}
+
+
+def value(v) -> dict:
+    return _serializer.serialize(v)
+
+
+def get(account: str, sk: str) -> Optional[dict]:
+    item = ddb().get_item(TableName=table_name(), Key=key(account, sk), ConsistentRead=True).get("Item")
+    return from_item(item) if item else None
+
+
+def get_many(account: str, sks: List[str]) -> Dict[str, Optional[dict]]:
+    """Several items of one account in one round trip (strongly consistent); missing ones are None."""
+    wanted = list(dict.fromkeys(sks))
+    found: Dict[str, Optional[dict]] = {sk: None for sk in wanted}
+    request = {table_name(): {"Keys": [key(account, sk) for sk in wanted], "ConsistentRead": True}}
+    while request:
+        page = ddb().batch_get_item(RequestItems=request)
+        for item in page.get("Responses", {}).get(table_name(), []):
+            found[item["sk"]["S"]] = from_item(item)
+        request = page.get("UnprocessedKeys") or None
+    return found
+
+
+def query(account: str, prefix: str, filter_expression: str = "", values: Optional[dict] = None,
+          names: Optional[dict] = None) -> List[Tuple[str, dict]]:
+    """(sk, document) of every item of the account whose sort key starts with prefix."""
+    kwargs = {"TableName": table_name(), "ConsistentRead": True,
+              "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+              "ExpressionAttributeValues": {":pk": {"S": f"ACCOUNT#{account}"}, ":prefix": {"S": prefix},
+                                            **(values or {})}}
+    if filter_expression:
+        kwargs["FilterExpression"] = filter_expression
+    if names:
+        kwargs["ExpressionAttributeNames"] = names
+    out = []
+    while True:
+        page = ddb().query(**kwargs)
+        out += [(i["sk"]["S"], from_item(i)) for i in page.get("Items", [])]
+        if "LastEvaluatedKey" not in page:
+            return out
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def scan(prefix: str, filter_expression: str, values: dict) -> List[Tuple[str, str, dict]]:
+    """(account, sk, document) of every item in the table whose sort key starts with prefix and
+    that matches the filter (the maintenance schedule's sweep)."""
+    kwargs = {"TableName": table_name(), "ConsistentRead": True,
+              "FilterExpression": f"begins_with(sk, :prefix) AND ({filter_expression})",
+              "ExpressionAttributeValues": {":prefix": {"S": prefix}, **values}}
+    out = []
+    while True:
+        page = ddb().scan(**kwargs)
+        out += [(i["pk"]["S"][len("ACCOUNT#"):], i["sk"]["S"], from_item(i)) for i in page.get("Items", [])]
+        if "LastEvaluatedKey" not in page:
+            return out
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def transact(items: List[dict]) -> Optional[List[str]]:
+    """Commit the items; None on success, else each item's cancellation code ('None' if it passed)."""
+    client = ddb()
+    with _write_lock:
+        try:
+            client.transact_write_items(TransactItems=items)
+            return None
+        except client.exceptions.TransactionCanceledException as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            return [str(r.get("Code", "None")) for r in reasons] or ["Unknown"] * len(items)
+
+
+def failed(codes: List[str], index: int) -> bool:
+    return index < len(codes) and codes[index] not in ("None", "", None)
+
+
+def update(account: str, sk: str, expression: str, condition: str, values: dict,
+           names: Optional[dict] = None) -> bool:
+    """One conditional update; False when the condition does not hold."""
+    return update_returning(account, sk, expression, condition, values, names) is not None
+
+
+def update_returning(account: str, sk: str, expression: str, condition: str, values: dict,
+                     names: Optional[dict] = None) -> Optional[dict]:
+    """One conditional update; the item as it is afterwards, or None when the condition does not hold."""
+    client = ddb()
+    kwargs = {"TableName": table_name(), "Key": key(account, sk), "UpdateExpression": expression,
+              "ConditionExpression": condition, "ReturnValues": "ALL_NEW"}
+    if values:
+        kwargs["ExpressionAttributeValues"] = values
+    if names:
+        kwargs["ExpressionAttributeNames"] = names
+    with _write_lock:
+        try:
+            return from_item(client.update_item(**kwargs).get("Attributes", {}))
+        except client.exceptions.ConditionalCheckFailedException:
+            return None
+
+
+def put(account: str, sk: str, doc: dict, condition: str = "attribute_not_exists(pk)",
+        names: Optional[dict] = None, values: Optional[dict] = None) -> bool:
+    """Write an item if the condition holds (by default: it does not exist yet); False otherwise."""
+    client = ddb()
+    kwargs = {"TableName": table_name(), "Item": {**key(account, sk), **to_item(doc)}, "ConditionExpression": condition}
+    if names:
+        kwargs["ExpressionAttributeNames"] = names
+    if values:
+        kwargs["ExpressionAttributeValues"] = values
+    with _write_lock:
+        try:
+            client.put_item(**kwargs)
+            return True
+        except client.exceptions.ConditionalCheckFailedException:
+            return False

@@ -1,0 +1,53 @@
+"""InquiryPriceBuyVsm against the price table in functions/cloudhsm/data/prices.json."""
+import pytest
+
+from helpers import error_code
+
+
+def quote(typed, **params):
+    base = {"GoodsNum": 1, "PayMode": 1, "TimeSpan": "1", "TimeUnit": "m"}
+    return typed.call("InquiryPriceBuyVsm", {**base, **params})
+
+
+def test_one_month_of_the_default_type(typed):
+    r = quote(typed)
+    assert (r["TotalCost"], r["OriginalCost"]) == (20000.0, 20000.0)
+    assert (r["GoodsNum"], r["TimeSpan"], r["TimeUnit"]) == (1, "1", "m")
+
+
+@pytest.mark.parametrize("params,total,original", [
+    ({"GoodsNum": 3, "TimeSpan": "2"}, 120000.0, 120000.0),
+    ({"TimeSpan": "1", "TimeUnit": "y"}, 199200.0, 240000.0),               # 12 months at 0.83
+    ({"TimeSpan": "24"}, 336000.0, 480000.0),                               # 24 months at 0.70
+    ({"TimeSpan": "3", "TimeUnit": "y", "GoodsNum": 2}, 864000.0, 1440000.0),  # 36 months at 0.60
+    ({"HsmType": "SHSM"}, 25000.0, 25000.0),                                # an SVSM
+    ({"HsmType": "virtualization", "TimeSpan": "2"}, 40000.0, 40000.0),
+    ({"HsmType": "EHSM", "Type": "RENEW"}, 20000.0, 20000.0),
+    ({"PayMode": 0, "TimeSpan": "12"}, 288000.0, 288000.0),                 # postpaid: no period discount
+    ({"Currency": "cny"}, 20000.0, 20000.0),
+])
+def test_price_table(typed, params, total, original):
+    r = quote(typed, **params)
+    assert (r["TotalCost"], r["OriginalCost"]) == (total, original)
+
+
+@pytest.mark.parametrize("params,code", [
+    ({"TimeSpan": "0"}, "InvalidParameterValue"),
+    ({"TimeSpan": "one"}, "InvalidParameterValue"),
+    ({"TimeSpan": "4", "TimeUnit": "y"}, "InvalidParameterValue"),
+    ({"TimeUnit": "d"}, "InvalidParameterValue"),
+    ({"Currency": "USD"}, "InvalidParameterValue"),
+    ({"Type": "UPGRADE"}, "InvalidParameterValue"),
+    ({"PayMode": 0, "Type": "RENEW"}, "InvalidParameterValue"),
+    ({"PayMode": 5}, "InvalidParameterValue"),
+    ({"GoodsNum": 0}, "InvalidParameterValue"),
+    ({"HsmType": "physical"}, "InvalidParameterValue"),
+    ({"HsmType": "KHSM"}, "InvalidParameterValue"),
+])
+def test_bad_inquiries(typed, params, code):
+    assert error_code(quote, typed, **params) == code
+
+
+def test_time_span_is_required(typed):
+    assert error_code(typed.call, "InquiryPriceBuyVsm", {"GoodsNum": 1, "PayMode": 1, "TimeUnit": "m"}) == \
+        "MissingParameter"
