@@ -1,0 +1,18 @@
+"""CreateDeviceGroup: a device group (资产组); names are unique in the account."""
+from typing import Optional
+
+from layers.bastion import fields, groups
+from layers.gateway.action import REGION_IGNORED, RequestContext, action
+from layers.gateway.schema import Params
+
+
+class Input(Params):
+    Name: fields.Name32
+    DepartmentId: Optional[fields.DepartmentId] = None
+
+
+@action("CreateDeviceGroup", Input, region=REGION_IGNORED, resource_type="devicegroup")
+def handle(p: Input, ctx: RequestContext) -> dict:
+    gid = groups.create(ctx.account, groups.DEVICE_GROUPS, p.Name, p.DepartmentId)
+    ctx.touched(p.Name)
+    return {"Id": gid}

@@ -1,0 +1,16 @@
+"""DeleteUserGroupMembers: users leave a group (ones not in it are left as they are)."""
+from layers.bastion import fields, groups
+from layers.gateway.action import REGION_IGNORED, RequestContext, action
+from layers.gateway.schema import Params, Uint64
+
+
+class Input(Params):
+    Id: Uint64
+    MemberIdSet: fields.RequiredIdSet
+
+
+@action("DeleteUserGroupMembers", Input, region=REGION_IGNORED, resource_type="usergroup")
+def handle(p: Input, ctx: RequestContext) -> dict:
+    groups.remove_members(ctx.account, groups.USER_GROUPS, p.Id, p.MemberIdSet)
+    ctx.touched(str(p.Id))
+    return {}

@@ -1,0 +1,15 @@
+"""DeleteUserGroups: the groups go; their members leave them and ACLs stop naming them."""
+from layers.bastion import fields, groups
+from layers.gateway.action import REGION_IGNORED, RequestContext, action
+from layers.gateway.schema import Params
+
+
+class Input(Params):
+    IdSet: fields.RequiredIdSet
+
+
+@action("DeleteUserGroups", Input, region=REGION_IGNORED, resource_type="usergroup")
+def handle(p: Input, ctx: RequestContext) -> dict:
+    groups.delete(ctx.account, groups.USER_GROUPS, p.IdSet)
+    ctx.touched(*(str(i) for i in p.IdSet))
+    return {}

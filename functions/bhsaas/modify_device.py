@@ -1,0 +1,30 @@
+"""ModifyDevice: a device's management port, groups (replaced when given) and department."""
+from typing import Optional
+
+from layers.bastion import checks, fields, groups, store
+from layers.gateway.action import REGION_IGNORED, RequestContext, action
+from layers.gateway.schema import Params, Uint64
+
+
+class Input(Params):
+    Id: Uint64
+    Port: Optional[fields.Port] = None
+    GroupIdSet: Optional[fields.IdSet] = None
+    DepartmentId: Optional[fields.DepartmentId] = None
+
+
+@action("ModifyDevice", Input, region=REGION_IGNORED, resource_type="device")
+def handle(p: Input, ctx: RequestContext) -> dict:
+    def write(tx: store.Tx) -> str:
+        rec = checks.require(tx.get("device", p.Id), p.Id, checks.DEVICE)
+        if p.Port is not None:
+            rec["Port"] = p.Port
+        if p.GroupIdSet is not None:
+            groups.set_membership(tx, groups.DEVICE_GROUPS, rec, p.GroupIdSet)
+        if p.DepartmentId is not None:
+            rec["DepartmentId"] = p.DepartmentId
+        tx.put("device", rec)
+        return rec.get("InstanceId") or str(rec["Id"])
+
+    ctx.touched(store.transaction(ctx.account, write))
+    return {}

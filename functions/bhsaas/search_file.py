@@ -1,0 +1,58 @@
+"""SearchFile: file transfers in the account's bastion sessions, newest first.
+
+UserName, InstanceId, PublicIp and PrivateIp match exactly; RealName and DeviceName are
+case-insensitive substrings; FileName matches the current or new path as a substring. EndTime
+defaults to now."""
+from typing import Annotated, List, Optional
+
+from pydantic import Field
+
+from layers.bastion import fields, session_log
+from layers.gateway.action import REGION_IGNORED, RequestContext, action
+from layers.gateway.errors import invalid_value
+from layers.gateway.schema import DatetimeIso, Params, String, Uint64
+from layers.stores.opensearch import client
+
+FileMethod = fields.choice(1, 2, 3, 4, 5, 6, 7, 8, 9)
+
+
+class Input(Params):
+    StartTime: DatetimeIso
+    EndTime: Optional[DatetimeIso] = None
+    UserName: Optional[String] = None
+    RealName: Optional[String] = None
+    InstanceId: Optional[String] = None
+    DeviceName: Optional[String] = None
+    PublicIp: Optional[String] = None
+    PrivateIp: Optional[String] = None
+    Method: Optional[List[FileMethod]] = None
+    FileName: Optional[String] = None
+    AuditAction: Optional[List[fields.AuditAction]] = None
+    Limit: Annotated[int, Field(ge=0, le=200)] = 20
+    Offset: Uint64 = 0
+
+
+def clauses(p: Input) -> List[dict]:
+    out = [session_log.exact(name, getattr(p, name)) for name in ("UserName", "InstanceId", "PublicIp", "PrivateIp")
+           if getattr(p, name)]
+    out += [session_log.contains(name, getattr(p, name)) for name in ("RealName", "DeviceName") if getattr(p, name)]
+    if p.FileName:
+        out.append({"bool": {"should": [session_log.contains("FileCurr", p.FileName),
+                                        session_log.contains("FileNew", p.FileName)], "minimum_should_match": 1}})
+    if p.Method:
+        out.append({"terms": {"Method": p.Method}})
+    if p.AuditAction:
+        out.append({"terms": {"Action": p.AuditAction}})
+    return out
+
+
+@action("SearchFile", Input, region=REGION_IGNORED, resource_type="session")
+def handle(p: Input, ctx: RequestContext) -> dict:
+    start, end = session_log.window(p.StartTime, p.EndTime)
+    if start > end:
+        raise invalid_value("EndTime", "must not be earlier than StartTime")
+    if p.Offset + p.Limit > session_log.MAX_WINDOW:
+        raise invalid_value("Offset", f"Offset + Limit must be at most {session_log.MAX_WINDOW}")
+    total, found = session_log.search(client(), session_log.FILE, ctx.account, start, end, clauses(p),
+                                      p.Offset, p.Limit)
+    return {"TotalCount": total, "Files": found}

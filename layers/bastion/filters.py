@@ -1,0 +1,43 @@
+"""Filter and paging semantics shared by the Describe* actions.
+
+Lists are ordered by Id; Offset/Limit cut a page out of the filtered list and TotalCount is the
+length of the filtered list. Fuzzy matches are case-insensitive substrings. A department filter
+matches the department and the departments below it ("1.2" matches "1.2" and "1.2.3")."""
+from typing import Iterable, List, Optional, Sequence
+
+
+def page(items: Sequence, offset: int, limit: int) -> List:
+    return list(items[offset:offset + limit])
+
+
+def fuzzy(needle: Optional[str], *values: Optional[str]) -> bool:
+    if not needle:
+        return True
+    n = needle.lower()
+    return any(n in (v or "").lower() for v in values)
+
+
+def in_department(record: dict, wanted: Optional[str]) -> bool:
+    if not wanted:
+        return True
+    dep = record.get("DepartmentId", "")
+    return dep == wanted or dep.startswith(wanted + ".")
+
+
+def tags_match(tags: Iterable[dict], tag_filters) -> bool:
+    """Every filter must hold: the tag key is present and, when values are given, has one of them."""
+    if not tag_filters:
+        return True
+    have = {}
+    for t in tags:
+        have.setdefault(t["Key"], set()).add(t["Value"])
+    for f in tag_filters:
+        if f.TagKey not in have:
+            return False
+        if f.TagValue and not have[f.TagKey].intersection(f.TagValue):
+            return False
+    return True
+
+
+def by_id(records: dict) -> List[dict]:
+    return [records[k] for k in sorted(records)]

@@ -1,0 +1,97 @@
+"""Records -> the API's data structures (User, Group, Device, Resource, Acl, CmdTemplate, ...).
+
+Field names and types follow the seed's data structures; where the seed is silent they follow
+tencentcloud-sdk-python's dasb v20191018 models. Secrets never appear here: a device account
+shows only whether a password or private key is hosted."""
+from typing import Optional
+
+from layers.bastion import billing, times
+from layers.bastion.snapshot import Snapshot
+
+
+def department(dep_id: str) -> Optional[dict]:
+    """Departments are not managed here: a record's department is its id (Name echoes it)."""
+    return {"Id": dep_id, "Name": dep_id, "Managers": []} if dep_id else None
+
+
+def group(rec: dict, count: Optional[int] = None) -> dict:
+    out = {"Id": rec["Id"], "Name": rec["Name"], "Department": department(rec.get("DepartmentId", ""))}
+    if count is not None:
+        out["Count"] = count
+    return out
+
+
+def user(rec: dict, snap: Snapshot) -> dict:
+    groups = [snap.user_groups[g] for g in rec.get("GroupIds", ()) if g in snap.user_groups]
+    return {
+        "Id": rec["Id"], "UserName": rec["UserName"], "RealName": rec["RealName"], "Phone": rec["Phone"],
+        "Email": rec.get("Email", ""), "ValidateFrom": rec.get("ValidateFrom", ""),
+        "ValidateTo": rec.get("ValidateTo", ""), "GroupSet": [group(g) for g in groups],
+        "AuthType": rec.get("AuthType", 0), "ValidateTime": rec["ValidateTime"],
+        "Department": department(rec.get("DepartmentId", "")), "DepartmentId": rec.get("DepartmentId", ""),
+        "ActiveStatus": rec.get("ActiveStatus", 0), "LockStatus": rec.get("LockStatus", 0),
+    }
+
+
+def resource(rec: dict) -> dict:
+    return {
+        "ResourceId": rec["ResourceId"], "ApCode": rec["ApCode"], "SvArgs": billing.spec_args(rec),
+        "VpcId": rec.get("VpcId", ""), "Nodes": billing.nodes(rec), "RenewFlag": rec.get("RenewFlag", 0),
+        "ExpireTime": rec["ExpireTime"], "Status": billing.status(rec), "ResourceName": billing.RESOURCE_NAME,
+        "Pid": billing.PRICING_MODEL[rec["ResourceEdition"]], "CreateTime": rec["CreateTime"],
+        "ProductCode": billing.PRODUCT_CODE, "SubProductCode": billing.SUB_PRODUCT_CODE,
+        "Zone": rec["Zone"], "Expired": billing.expired(rec), "Deployed": bool(rec.get("VpcId")),
+        "VpcName": rec.get("VpcName", ""), "VpcCidrBlock": rec.get("VpcCidrBlock", ""),
+        "SubnetId": rec.get("SubnetId", ""), "SubnetName": rec.get("SubnetName", ""),
+        "CidrBlock": rec.get("CidrBlock", ""), "PublicIpSet": [], "PrivateIpSet": [],
+        "ModuleSet": ["DB"] if rec["ResourceEdition"] == "pro" else [],
+        "UsedNodes": rec.get("UsedNodes", 0), "ExtendPoints": billing.NODES_PER_PACK * rec.get("NodeExp", 0),
+        "PackageBandwidth": rec.get("MbpExp", 0), "PackageNode": rec.get("NodeExp", 0),
+        "Trial": rec.get("Trial", 0),
+    }
+
+
+def device(rec: dict, snap: Snapshot) -> dict:
+    groups = [snap.device_groups[g] for g in rec.get("GroupIds", ()) if g in snap.device_groups]
+    bound = snap.resource_by_rid(rec.get("ResourceId", ""))
+    return {
+        "Id": rec["Id"], "InstanceId": rec.get("InstanceId", ""), "Name": rec.get("Name", ""),
+        "PublicIp": rec.get("PublicIp", ""), "PrivateIp": rec.get("PrivateIp", ""), "ApCode": rec.get("ApCode", ""),
+        "OsName": rec["OsName"], "Kind": rec["Kind"], "Port": rec["Port"], "GroupSet": [group(g) for g in groups],
+        "AccountCount": snap.account_counts().get(rec["Id"], 0), "VpcId": rec.get("VpcId", ""),
+        "SubnetId": rec.get("SubnetId", ""), "Resource": resource(bound) if bound else None,
+        "Department": department(rec.get("DepartmentId", "")),
+    }
+
+
+def cmd_template(rec: dict) -> dict:
+    return {"Id": rec["Id"], "Name": rec["Name"], "CmdList": rec["CmdList"], "Type": rec.get("Type", 2)}
+
+
+def device_account(rec: dict) -> dict:
+    return {"Id": rec["Id"], "DeviceId": rec["DeviceId"], "Account": rec["Account"],
+            "BoundPassword": bool(rec.get("Password")), "BoundPrivateKey": bool(rec.get("PrivateKey"))}
+
+
+ACL_SWITCHES = ("AllowDiskRedirect", "AllowClipFileUp", "AllowClipFileDown", "AllowClipTextUp", "AllowClipTextDown",
+                "AllowFileUp", "AllowFileDown", "AllowAnyAccount", "AllowDiskFileUp", "AllowDiskFileDown",
+                "AllowShellFileUp", "AllowShellFileDown", "AllowFileDel", "AllowAccessCredential",
+                "AllowKeyboardLogger")
+
+
+def acl(rec: dict, snap: Snapshot) -> dict:
+    out = {"Id": rec["Id"], "Name": rec["Name"]}
+    out.update({k: rec.get(k, False) for k in ACL_SWITCHES})
+    out.update({
+        "MaxFileUpSize": rec.get("MaxFileUpSize", 0), "MaxFileDownSize": rec.get("MaxFileDownSize", 0),
+        "UserSet": [user(snap.users[i], snap) for i in rec["UserIds"] if i in snap.users],
+        "UserGroupSet": [group(snap.user_groups[i]) for i in rec["UserGroupIds"] if i in snap.user_groups],
+        "DeviceSet": [device(snap.devices[i], snap) for i in rec["DeviceIds"] if i in snap.devices],
+        "DeviceGroupSet": [group(snap.device_groups[i]) for i in rec["DeviceGroupIds"] if i in snap.device_groups],
+        "AccountSet": list(rec["AccountSet"]),
+        "CmdTemplateSet": [cmd_template(snap.templates[i]) for i in rec["CmdTemplateIds"] if i in snap.templates],
+        "ValidateFrom": rec.get("ValidateFrom", ""), "ValidateTo": rec.get("ValidateTo", ""),
+        "Status": times.window_status(rec.get("ValidateFrom"), rec.get("ValidateTo")),
+        "Department": department(rec.get("DepartmentId", "")),
+    })
+    return out
