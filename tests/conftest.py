@@ -1,6 +1,5 @@
 """One local stack for the whole session: moto and osmem-server as child processes, the tables,
 queues, buckets and index templates from infra/, and the Chalice app behind its local server."""
-import json
 import os
 import sys
 from pathlib import Path

@@ -8,7 +8,7 @@ InvalidParameterValue (right type, value out of range), each naming the paramete
 from datetime import datetime
 from typing import Annotated, Any, Type
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from layers.gateway.errors import ApiError
 
