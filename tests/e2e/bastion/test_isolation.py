@@ -82,7 +82,7 @@ def test_names_are_per_account(world, other):
 
 def test_unauthorized_caller_is_refused(stack, bh):
     from layers import identity
-    from conftest import Bastion
+    from bastion_helpers import Bastion
     user = identity.create_user(bh.acct["OwnerUin"], "auditor", policy=["dasb:Describe*"])
     key = identity.create_key(user["Uin"])
     auditor = Bastion(stack.endpoint, {**bh.acct, **key})
