@@ -1,12 +1,20 @@
 """The local stand-ins: moto in server mode and osmem-server, each a child process on loopback."""
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from typing import List, Optional
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        import ctypes
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -34,8 +42,11 @@ class ChildService:
         self.proc: Optional[subprocess.Popen] = None
 
     def start(self) -> "ChildService":
+        # Own session: Ctrl-C reaches the stack, which stops its children in order. Parent-death
+        # signal: a stack (or test run) that is killed outright does not leave them running.
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+                                     stderr=subprocess.DEVNULL, start_new_session=True,
+                                     preexec_fn=_die_with_parent)
         _wait_http(self.url + self._probe, self.proc)
         return self
 
