@@ -115,5 +115,9 @@ def drain_outbox() -> None:
     _print({"moved": drain()})
 
 
+from infra.audit_cli import audit  # noqa: E402  (the audit group: redrive, rebuild, exports)
+
+main.add_command(audit)
+
 if __name__ == "__main__":
     main()

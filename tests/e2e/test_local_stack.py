@@ -1,5 +1,6 @@
-"""The README's first command: the local stack starts, answers the SDK, ships audit events through
-its spool, and stops cleanly on Ctrl-C (SIGINT), taking moto and osmem-server with it."""
+"""The README's first command: the local stack starts, answers the SDK, carries each call's audit
+event through its spool, the queue, the pump and the indexer until LookupEvents finds it, and stops
+cleanly on Ctrl-C (SIGINT), taking moto and osmem-server with it."""
 import json
 import os
 import signal
@@ -8,8 +9,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-import boto3
 
 from helpers import common_client
 
@@ -38,14 +37,16 @@ def test_stack_starts_serves_and_stops_on_ctrl_c(tmp_path):
         info = json.loads(state.read_text())
         client = common_client(info["endpoint"], info, "cloudhsm", "2019-11-12")
         request_id = client.call_json("DescribeRegions", {})["Response"]["RequestId"]
-        sqs = boto3.client("sqs", endpoint_url=info["moto"], region_name="us-east-1",
-                           aws_access_key_id="local", aws_secret_access_key="local")
-        seen, deadline = [], time.monotonic() + 20
-        while request_id not in seen and time.monotonic() < deadline:
-            for m in sqs.receive_message(QueueUrl=info["audit_queue_url"], MaxNumberOfMessages=10,
-                                         WaitTimeSeconds=1).get("Messages", []):
-                seen.append(json.loads(m["Body"])["RequestId"])
-        assert request_id in seen
+        # The call's audit event goes spool → queue → pump → indexer → OpenSearch → LookupEvents.
+        audit = common_client(info["endpoint"], info, "cloudaudit", "2019-03-04")
+        now_ms = int(time.time() * 1000)
+        query = {"StartTime": now_ms - 600_000, "EndTime": now_ms + 600_000,
+                 "LookupAttributes": [{"AttributeKey": "RequestId", "AttributeValue": request_id}]}
+        found, deadline = [], time.monotonic() + 30
+        while not found and time.monotonic() < deadline:
+            found = audit.call_json("LookupEvents", query)["Response"]["Events"]
+            time.sleep(0.2)
+        assert [e["EventName"] for e in found] == ["DescribeRegions"]
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, out[-2000:]

@@ -1,0 +1,24 @@
+"""Audit queue -> archive + daily indices (layers/audit/indexer.py): batches, idempotent by
+EventId, and only the messages that failed come back (see `settle`)."""
+import logging
+
+from chalice import Blueprint
+
+from layers.audit.indexer import Indexer, messages_of, settle
+from layers.audit.store import default_store
+from layers.config import settings
+
+bp = Blueprint(__name__)
+log = logging.getLogger("guardzone.audit.indexer")
+
+
+@bp.on_sqs_message(queue=settings().audit_queue, batch_size=100, maximum_batching_window_in_seconds=1,
+                   name="audit_indexer")
+def audit_indexer(event):
+    records = [r.to_dict() for r in event]
+    if not records:
+        return {"indexed": 0}
+    messages = messages_of(records)
+    outcome = Indexer(default_store()).process(messages)
+    settle(records[0]["eventSourceARN"], messages, outcome)
+    return {"indexed": len(outcome.succeeded)}

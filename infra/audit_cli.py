@@ -1,0 +1,132 @@
+"""`audit`: the CloudAudit runbook as commands (mounted as `guardzone audit`, or run as
+`python -m infra.audit_cli`).
+
+Point it at the stack first: GZ_AWS_ENDPOINT (moto locally) and GZ_OPENSEARCH_URL; deployed,
+the usual AWS credentials and region and the OpenSearch domain's URL.
+"""
+import datetime as dt
+import json
+
+import click
+
+
+def _print(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.replace(".", "-"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a day (YYYY-MM-DD)") from None
+
+
+@click.group()
+def audit() -> None:
+    """CloudAudit: queue, indices, archive, retention."""
+
+
+@audit.command("status")
+def status() -> None:
+    """Queue depths (audit, dead-letter, export) and the daily indices with their event counts."""
+    from layers import aws
+    from layers.audit.config import audit_settings
+    from layers.audit.store import default_store
+    from layers.config import settings
+    sqs = aws.client("sqs")
+    queues = {}
+    for name in (settings().audit_queue, f"{settings().prefix}-audit-dlq", audit_settings().export_queue):
+        try:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            queues[name] = {"visible": int(attrs["ApproximateNumberOfMessages"]),
+                            "inFlight": int(attrs["ApproximateNumberOfMessagesNotVisible"])}
+        except Exception as exc:
+            queues[name] = {"error": str(exc)}
+    store = default_store()
+    _print({"queues": queues,
+            "indices": dict(store.doc_counts(f"{audit_settings().index_prefix}-*"))})
+
+
+@audit.command("redrive")
+@click.option("--limit", type=int, default=None, help="move at most this many messages")
+def redrive_cmd(limit) -> None:
+    """Move messages from the audit dead-letter queue back onto the audit queue."""
+    from layers.audit.maintenance import redrive
+    _print({"moved": redrive(limit=limit)})
+
+
+@audit.command("rebuild")
+@click.option("--day", "days", multiple=True, required=True, help="UTC day YYYY-MM-DD; repeatable")
+@click.option("--fresh", is_flag=True, help="drop the day's index first")
+def rebuild_cmd(days, fresh) -> None:
+    """Rebuild daily indices from the S3 archive (idempotent: EventId is the document id)."""
+    from layers.audit.maintenance import rebuild_day
+    from layers.audit.store import default_store
+    store = default_store()
+    _print([vars(rebuild_day(store, _day(d), fresh=fresh)) for d in days])
+
+
+@audit.command("archived-days")
+def archived_days() -> None:
+    """The days the S3 archive holds events for."""
+    from layers.audit.archive import Archive
+    _print([d.isoformat() for d in Archive().days()])
+
+
+@audit.command("retention")
+@click.option("--days", type=int, default=None, help="keep this many days (default GZ_AUDIT_RETENTION_DAYS, 365)")
+def retention_cmd(days) -> None:
+    """Drop daily indices older than the retention period now."""
+    from layers.audit.retention import drop_expired
+    from layers.audit.store import default_store
+    _print({"dropped": drop_expired(default_store(), days=days)})
+
+
+@audit.command("lifecycle")
+@click.option("--days", type=int, default=None, help="expire archived events after this many days; 0: never")
+def lifecycle_cmd(days) -> None:
+    """Set the archive bucket's expiry rule for archived events (other rules are kept)."""
+    from layers.audit.archive import Archive
+    _print({"rule": Archive().ensure_lifecycle(days)})
+
+
+@audit.command("templates")
+def templates_cmd() -> None:
+    """Install the index templates of infra/opensearch/ into the store."""
+    from infra.resources import INDEX_TEMPLATES
+    from layers.audit.store import default_store
+    templates = {p.stem: json.loads(p.read_text("utf-8")) for p in sorted(INDEX_TEMPLATES.glob("*.json"))}
+    default_store().put_templates(templates)
+    _print({"installed": sorted(templates)})
+
+
+@audit.command("read-only")
+@click.argument("state", type=click.Choice(["on", "off"]))
+def read_only_cmd(state) -> None:
+    """Set or clear cluster.blocks.read_only_allow_delete (the seed's failure plan clears it
+    after freeing disk space; events wait on the queue meanwhile)."""
+    from layers.audit.store import default_store
+    default_store().set_read_only(state == "on")
+    _print({"read_only_allow_delete": state == "on"})
+
+
+@audit.command("drain")
+@click.option("--max-batches", type=int, default=0, help="stop after this many batches (0: until empty)")
+def drain_cmd(max_batches) -> None:
+    """Index what the audit queue holds now, in this process (when the consumer is stopped)."""
+    from infra.pump import Pump
+    import app as app_module
+    source = next(s for s in app_module.app.event_sources if s.name == "audit_indexer")
+    pump, batches, messages = Pump(app_module.app), 0, 0
+    while not max_batches or batches < max_batches:
+        got = pump.deliver_once(source)
+        if not got:
+            break
+        batches, messages = batches + 1, messages + got
+    _print({"batches": batches, "messages": messages})
+
+
+if __name__ == "__main__":
+    audit(prog_name="python -m infra.audit_cli")

@@ -1,0 +1,137 @@
+"""An audit event as the gateway emits it (layers/gateway/audit_event.py) -> the document stored
+in the search store: the event itself plus a few derived fields that queries filter on.
+
+    ResourceIds   every resource name of the event (LookupAttributes ResourceName / ResourceId)
+    Tags          tags named in the request, as '["key"]' and '["key","value"]'
+    CamErrorCode  the error code when the call failed authentication or authorization
+    Ids           the event's identifiers (event, request, key, user, address, resources), which
+                  a keyword search (ContentValue) matches exactly
+    Content       the event's words (names, Chinese names, error messages, request parameter
+                  values) as one text field for ContentValue; not kept in _source
+"""
+import json
+from typing import Any, Iterator, List, Optional
+
+from layers.audit import catalog
+
+CONTENT = "Content"
+DERIVED = ("ResourceIds", "Tags", "CamErrorCode", "Ids")
+ID_FIELDS = ("EventId", "RequestId", "SecretId", "SourceIPAddress", "Username", "PrincipalId")
+_CAM_ERRORS = ("AuthFailure", "UnauthorizedOperation")
+_TAG_KEYS = (("TagKey", "TagValue"), ("key", "value"), ("Key", "Value"))
+_MAX_ID = 128
+
+
+class BadEvent(ValueError):
+    """The message is not an audit event (no retry can fix it)."""
+
+
+def parse_event(body: str) -> dict:
+    try:
+        event = json.loads(body)
+    except ValueError:
+        raise BadEvent("not JSON") from None
+    return validate_event(event)
+
+
+def validate_event(event: Any) -> dict:
+    if not isinstance(event, dict):
+        raise BadEvent("not a JSON object")
+    event_id = event.get("EventId")
+    if not isinstance(event_id, str) or not event_id or len(event_id) > _MAX_ID:
+        raise BadEvent("EventId missing or invalid")
+    event_time = event.get("EventTime")
+    if isinstance(event_time, bool) or not isinstance(event_time, int) or event_time < 0:
+        raise BadEvent("EventTime missing or invalid")
+    if not isinstance(event.get("AccountId"), str):
+        raise BadEvent("AccountId missing")
+    return event
+
+
+def resource_ids(event: dict) -> List[str]:
+    names = []
+    for r in event.get("Resources") or []:
+        if isinstance(r, dict) and r.get("ResourceName"):
+            names.append(str(r["ResourceName"]))
+    for n in str(event.get("ResourceName") or "").split(","):
+        if n and n not in names:
+            names.append(n)
+    return names
+
+
+def tag_key(key: str, value: Optional[str] = None) -> str:
+    return json.dumps([key] if value is None else [key, value], ensure_ascii=False)
+
+
+def _tags_in(value: Any) -> Iterator[tuple]:
+    if isinstance(value, dict):
+        for k_name, v_name in _TAG_KEYS:
+            if isinstance(value.get(k_name), str):
+                tag_values = value.get(v_name)
+                if isinstance(tag_values, list):
+                    for v in tag_values:
+                        yield value[k_name], str(v)
+                elif tag_values is not None:
+                    yield value[k_name], str(tag_values)
+                else:
+                    yield value[k_name], None
+                return
+        for v in value.values():
+            yield from _tags_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _tags_in(v)
+
+
+def tags(event: dict) -> List[str]:
+    out: List[str] = []
+    params = event.get("RequestParameters")
+    if not isinstance(params, dict):
+        return out
+    for name, value in params.items():
+        if "tag" not in name.lower():
+            continue
+        for key, val in _tags_in(value):
+            for entry in (tag_key(key), tag_key(key, val) if val is not None else None):
+                if entry and entry not in out:
+                    out.append(entry)
+    return out
+
+
+def _scalars(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _scalars(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _scalars(v)
+    elif value is not None and value != "" and not isinstance(value, bool):
+        yield str(value)
+
+
+# Fields whose words go into Content. Identifiers are not (they are in Ids): a keyword search
+# matches them exactly, and the text index stays small.
+TEXT_FIELDS = ("EventName", "EventSource", "EventRegion", "ResourceType", "ApiErrorCode", "ApiErrorMessage",
+               "RequestParameters")
+
+
+def content(event: dict) -> str:
+    service, name = event.get("Service", ""), event.get("EventName", "")
+    extra = [catalog.event_name_cn(service, name), catalog.resource_type_cn(service, event.get("ResourceType", ""))]
+    return " ".join(s for s in [*_scalars({k: event.get(k) for k in TEXT_FIELDS}), *extra] if s)
+
+
+def to_document(event: dict) -> dict:
+    doc = dict(event)
+    doc["ResourceIds"] = resource_ids(event)
+    doc["Tags"] = tags(event)
+    code = str(event.get("ApiErrorCode") or "")
+    doc["CamErrorCode"] = code if code.startswith(_CAM_ERRORS) else ""
+    doc["Ids"] = list(dict.fromkeys(str(v) for v in [*(event.get(k) for k in ID_FIELDS), *doc["ResourceIds"]] if v))
+    doc[CONTENT] = content(event)
+    return doc
+
+
+def to_event(source: dict) -> dict:
+    """The stored document without the derived fields: the event as it was emitted."""
+    return {k: v for k, v in source.items() if k not in DERIVED and k != CONTENT}

@@ -1,0 +1,191 @@
+"""Audit queue batch -> archive + search store, with an outcome per message.
+
+    succeeded   archived and in the store (or already there: the EventId is the document id)
+    transient   the store or the archive could not take it now (down, read-only, overloaded)
+    poison      it can never be indexed (not an audit event, or rejected by the mapping)
+
+`settle` then makes the queue agree: only the failed messages come back. Chalice's SQS
+handlers cannot return a partial batch response, so the succeeded messages are deleted here
+and the invocation raises for the rest; that works whether or not the event source mapping
+reports batch item failures, on Lambda and in the local pump alike. A transient failure
+comes back after an exponential backoff and, before it would reach the queue's
+maxReceiveCount, is re-sent as a fresh message: a store outage never sends events to the
+dead-letter queue, however long it lasts. A poison message keeps its receive count and lands
+in the dead-letter queue, from which `guardzone audit redrive` sends it back.
+"""
+import json
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+from layers import aws
+from layers.audit import indices
+from layers.audit.archive import Archive
+from layers.audit.config import audit_settings
+from layers.audit.document import BadEvent, parse_event, to_document
+from layers.audit.store import Doc, EventStore, StoreUnavailable
+from layers.audit.templates import templates
+
+log = logging.getLogger("guardzone.audit.indexer")
+
+
+@dataclass
+class Message:
+    id: str
+    body: str
+    receipt_handle: str = ""
+    receive_count: int = 1
+
+
+@dataclass
+class Outcome:
+    succeeded: List[str] = field(default_factory=list)
+    transient: List[str] = field(default_factory=list)
+    poison: List[str] = field(default_factory=list)
+    errors: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> List[str]:
+        return self.transient + self.poison
+
+
+class BatchFailed(Exception):
+    """Raised after the succeeded messages of a batch were deleted: the rest must come back."""
+
+
+TEMPLATE_RECHECK_SECONDS = 300
+_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="audit-archive")
+_templates_in_place: Dict[tuple, float] = {}
+
+
+class Indexer:
+    def __init__(self, store: EventStore, archive: Optional[Archive] = None, *, prefix: Optional[str] = None) -> None:
+        self.store = store
+        self.archive = archive if archive is not None else Archive()
+        self.prefix = prefix or audit_settings().index_prefix
+
+    def _key(self) -> tuple:
+        return getattr(self.store, "url", id(self.store)), self.prefix
+
+    def _ensure_templates(self) -> None:
+        """Put the template before the first write of this process, again after the store
+        was unreachable, and every few minutes: an index created without it would get
+        dynamic mappings."""
+        now = time.monotonic()
+        if _templates_in_place.get(self._key(), -1e9) + TEMPLATE_RECHECK_SECONDS < now:
+            self.store.put_templates(templates(self.prefix))
+            _templates_in_place[self._key()] = now
+
+    def process(self, messages: Sequence[Message]) -> Outcome:
+        out = Outcome()
+        parsed = []
+        for m in messages:
+            try:
+                parsed.append((m, parse_event(m.body)))
+            except BadEvent as exc:
+                out.poison.append(m.id)
+                out.errors[m.id] = str(exc)
+        if not parsed:
+            return out
+        # The archive and the store are written side by side; a message counts as done only
+        # when both took it, so the archive of a day always ends up holding what its index holds.
+        archived = _pool.submit(self.archive.put, [e for _, e in parsed])
+        docs = [Doc(indices.index_for(self.prefix, e["EventTime"]), e["EventId"], to_document(e)) for _, e in parsed]
+        results = None
+        try:
+            self._ensure_templates()
+            results = self.store.bulk_create(docs)
+        except StoreUnavailable as exc:
+            _templates_in_place.pop(self._key(), None)  # it may come back empty
+            log.warning("search store unavailable (%s); %d events stay on the queue", exc, len(parsed))
+        try:
+            archived.result()
+        except Exception as exc:
+            log.warning("archive unavailable (%s); %d events will be retried", type(exc).__name__, len(parsed))
+            results = None
+        if results is None:
+            out.transient.extend(m.id for m, _ in parsed)
+            return out
+        for (m, _), r in zip(parsed, results):
+            if r.ok:
+                out.succeeded.append(m.id)
+            elif r.transient:
+                out.transient.append(m.id)
+                out.errors[m.id] = r.error
+            else:
+                out.poison.append(m.id)
+                out.errors[m.id] = r.error
+        return out
+
+
+# ---- making the queue agree with the outcome ----
+_queue_info: Dict[str, tuple] = {}
+_info_lock = threading.Lock()
+
+
+def queue_url_of(arn: str) -> str:
+    return _queue(arn)[0]
+
+
+def _queue(arn: str) -> tuple:
+    """(url, maxReceiveCount or 0) of the queue an event source ARN names."""
+    with _info_lock:
+        hit = _queue_info.get(arn)
+    if hit:
+        return hit
+    _, _, _, _, account, name = arn.split(":", 5)
+    sqs = aws.client("sqs")
+    try:
+        url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+    except Exception:
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"]).get("Attributes", {})
+    max_receives = int(json.loads(attrs["RedrivePolicy"]).get("maxReceiveCount", 0)) if "RedrivePolicy" in attrs else 0
+    with _info_lock:
+        _queue_info[arn] = (url, max_receives)
+    return url, max_receives
+
+
+def backoff_seconds(receive_count: int) -> int:
+    s = audit_settings()
+    return int(min(s.retry_max_seconds, s.retry_base_seconds * (2 ** max(0, receive_count - 1))))
+
+
+def settle(queue_arn: str, messages: Sequence[Message], outcome: Outcome) -> None:
+    """Delete what succeeded, schedule what failed, and raise BatchFailed if anything failed."""
+    if not outcome.failed:
+        return  # the runtime deletes the whole batch
+    url, max_receives = _queue(queue_arn)
+    sqs = aws.client("sqs")
+    by_id = {m.id: m for m in messages}
+    done = [by_id[i] for i in outcome.succeeded]
+    for i in range(0, len(done), 10):
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(j), "ReceiptHandle": m.receipt_handle} for j, m in enumerate(done[i:i + 10])])
+    for mid in outcome.transient:
+        m = by_id[mid]
+        delay = backoff_seconds(m.receive_count)
+        if max_receives and m.receive_count >= max_receives - 1:
+            # Re-send as a fresh message so that an outage never dead-letters an event.
+            sqs.send_message(QueueUrl=url, MessageBody=m.body, DelaySeconds=min(delay, 900))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m.receipt_handle)
+        else:
+            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m.receipt_handle, VisibilityTimeout=delay)
+    for mid in outcome.poison:
+        m = by_id[mid]
+        log.error("audit message %s cannot be indexed (%s); receive %d of %s before the dead-letter queue",
+                  mid, outcome.errors.get(mid, ""), m.receive_count, max_receives or "∞")
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m.receipt_handle,
+                                      VisibilityTimeout=backoff_seconds(m.receive_count))
+    raise BatchFailed(f"{len(outcome.failed)} of {len(messages)} audit messages failed "
+                      f"({len(outcome.transient)} transient, {len(outcome.poison)} poison); "
+                      f"{len(outcome.succeeded)} were indexed and deleted")
+
+
+def messages_of(records: Sequence[dict]) -> List[Message]:
+    """Lambda SQS records (dicts) -> messages."""
+    return [Message(r["messageId"], r["body"], r.get("receiptHandle", ""),
+                    int((r.get("attributes") or {}).get("ApproximateReceiveCount", 1))) for r in records]

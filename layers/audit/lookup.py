@@ -1,0 +1,97 @@
+"""LookupEvents (2019-03-04) and LookUpEvents (2019-03-19): one query path for both.
+
+Times: StartTime/EndTime are milliseconds since the epoch, as the seed's examples are; a value
+below 10^11 is taken as seconds (10^11 ms is in 1973, 10^11 s in year 5138), which is what the
+2019-03-19 SDK examples send. An EndTime in seconds includes that whole second.
+"""
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence, Tuple
+
+from layers.audit import paging
+from layers.audit.document import to_event
+from layers.audit.query import LOOKUP_TYPES, Query, Scanner, attribute_filters, content_filter
+from layers.audit.store import EventStore, StoreUnavailable, default_store
+from layers.gateway.action import RequestContext
+from layers.gateway.errors import ApiError, invalid_value
+
+SECONDS_BELOW = 10 ** 11
+
+
+def to_ms(value: int, *, end: bool = False) -> int:
+    """Milliseconds; a time in seconds covers its whole second (an EndTime up to its .999)."""
+    if value < SECONDS_BELOW:
+        return value * 1000 + (999 if end else 0)
+    return value
+
+
+@dataclass
+class LookupRequest:
+    start_time: int
+    end_time: int
+    max_results: int
+    next_token: str = ""
+    owner_uin: str = ""
+    attributes: List[Tuple[str, str]] = field(default_factory=list)
+    lookup_type: str = ""
+    content_value: str = ""
+
+
+@dataclass
+class Page:
+    events: List[dict]
+    next_token: str
+    list_over: bool
+
+
+def target_account(ctx: RequestContext, owner_uin: str) -> str:
+    """Whose events: the caller's own, or with an operator credential, OwnerUin's."""
+    if not owner_uin or owner_uin == ctx.account:
+        return ctx.account
+    if not ctx.operator:
+        raise ApiError("UnauthorizedOperation", "Only an operator credential may query another "
+                       "account's events with `OwnerUin`.")
+    if not owner_uin.isdigit():
+        raise invalid_value("OwnerUin", "must be an account uin (digits)")
+    return owner_uin
+
+
+def normalized_lookup_type(value: str) -> str:
+    if not value:
+        return "keyValue"
+    for known in LOOKUP_TYPES:
+        if value.lower() == known.lower():
+            return known
+    raise invalid_value("LookupType", f"must be one of {', '.join(LOOKUP_TYPES)}")
+
+
+def build_query(req: LookupRequest, ctx: RequestContext) -> Tuple[Query, str]:
+    """Validated query and its fingerprint (what a NextToken is bound to)."""
+    start, end = to_ms(req.start_time), to_ms(req.end_time, end=True)
+    if start > end:
+        raise invalid_value("StartTime", "must not be later than EndTime")
+    account = target_account(ctx, req.owner_uin)
+    lookup_type = normalized_lookup_type(req.lookup_type)
+    filters = attribute_filters(req.attributes, lookup_type)
+    content = content_filter(req.content_value)
+    if content:
+        filters.append(content)
+    fp = paging.fingerprint(account=account, start=start, end=end, lookup_type=lookup_type,
+                            attributes=sorted([list(a) for a in req.attributes]),
+                            content=(req.content_value or "").strip())
+    return Query(account, start, end, filters), fp
+
+
+def lookup(req: LookupRequest, ctx: RequestContext, *, store: Optional[EventStore] = None) -> Page:
+    query, fp = build_query(req, ctx)
+    cursor = paging.decode(req.next_token, fp)
+    try:
+        hits, next_cursor = Scanner(store or default_store()).page(query, req.max_results, cursor)
+    except StoreUnavailable:
+        raise ApiError("ResourceUnavailable", "The audit event store is unavailable at the moment; "
+                       "events are kept and nothing is lost. Try again later.") from None
+    token = paging.encode(next_cursor, fp) if next_cursor else ""
+    return Page([to_event(h.source) for h in hits], token, next_cursor is None)
+
+
+def attributes_of(items: Optional[Sequence]) -> List[Tuple[str, str]]:
+    return [(a.AttributeKey, a.AttributeValue) for a in items or []]

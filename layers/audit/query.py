@@ -1,0 +1,242 @@
+"""Filters and the time-ordered scan over the daily indices.
+
+Events come back in one total order, (EventTime desc, EventId desc), and a page resumes after
+the last event of the previous one (search_after), so paging never skips or repeats an event
+however many arrive meanwhile. A scan reads only the daily indices its time range covers,
+newest first: the day of the cursor alone, then the older days that exist in batches of
+growing size, until the page (plus one event, to know whether it is the last) is full.
+The range is applied as the search_after bound on top and a cut-off at the bottom rather than
+as a range filter: term filters over a day's index are what the store answers fastest.
+"""
+import datetime as dt
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+from layers.audit import indices
+from layers.audit.config import audit_settings
+from layers.audit.document import CONTENT, tag_key
+from layers.audit.paging import Cursor
+from layers.audit.store import EventStore, Hit
+from layers.gateway.errors import invalid_value
+
+SORT = [{"EventTime": {"order": "desc"}}, {"EventId": {"order": "desc"}}]
+MAX_INDICES_PER_SEARCH = 64
+
+# LookupAttributes AttributeKey -> the field it filters and the kind of value it takes.
+ATTRIBUTES: Dict[str, Tuple[str, str]] = {
+    "RequestId": ("RequestId", "keyword"),
+    "EventName": ("EventName", "keyword"),
+    "ReadOnly": ("ReadOnly", "bool"),
+    "Username": ("Username", "keyword"),
+    "ResourceType": ("ResourceType", "keyword"),
+    "ResourceName": ("ResourceIds", "keyword"),
+    "ResourceId": ("ResourceIds", "keyword"),
+    "AccessKeyId": ("SecretId", "keyword"),
+    "EventId": ("EventId", "keyword"),
+    "EventSource": ("EventSource", "keyword"),
+    "EventRegion": ("EventRegion", "keyword"),
+    "SourceIPAddress": ("SourceIPAddress", "keyword"),
+    "ApiErrorCode": ("ApiErrorCode", "keyword"),
+    "CamErrorCode": ("CamErrorCode", "keyword"),
+    "ActionType": ("ActionType", "action"),
+    "PrincipalId": ("PrincipalId", "keyword"),
+    "SensitiveAction": ("SensitiveAction", "bool"),
+    "Tags": ("Tags", "tags"),
+}
+LOOKUP_TYPES = ("keyValue", "fuzzy")
+
+
+@dataclass
+class Query:
+    account: str
+    start_ms: int
+    end_ms: int
+    filters: List[dict] = field(default_factory=list)
+
+    def clause(self) -> dict:
+        return {"bool": {"filter": [{"term": {"AccountId": self.account}}, *self.filters]}}
+
+
+# ---- attribute filters ----
+def _bool(value: str, where: str) -> bool:
+    v = value.strip().lower()
+    if v in ("true", "1"):
+        return True
+    if v in ("false", "0"):
+        return False
+    raise invalid_value(where, "must be true or false")
+
+
+def _action(value: str, where: str) -> str:
+    v = value.strip().lower()
+    if v in ("read", "write"):
+        return v.capitalize()
+    raise invalid_value(where, "must be Read or Write")
+
+
+def _tag_terms(value: str, where: str) -> List[str]:
+    """'[{"key":"k","value":"v"}, ...]' (or one such object) -> terms that must all match."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        raise invalid_value(where, 'Tags take a JSON list such as [{"key":"env","value":"prod"}]') from None
+    items = data if isinstance(data, list) else [data]
+    terms = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not item["key"]:
+            raise invalid_value(where, 'each tag needs a "key" (and optionally a "value")')
+        tag_value = item.get("value")
+        if tag_value is not None and not isinstance(tag_value, (str, int, float)):
+            raise invalid_value(where, 'a tag "value" must be a string')
+        terms.append(tag_key(item["key"], None if tag_value in (None, "") else str(tag_value)))
+    if not terms:
+        raise invalid_value(where, "name at least one tag")
+    return terms
+
+
+def _wildcard(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
+    return f"*{escaped}*"
+
+
+def attribute_filters(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue",
+                      param: str = "LookupAttributes") -> List[dict]:
+    """Different keys AND together; values of a repeated key OR together. lookup_type "fuzzy"
+    matches text attributes as case-insensitive substrings instead of exact values."""
+    grouped: Dict[str, List[dict]] = {}
+    for i, (key, value) in enumerate(attributes):
+        spec = ATTRIBUTES.get(key)
+        if spec is None:
+            raise invalid_value(f"{param}.{i}.AttributeKey",
+                                f"`{key}` is not a lookup attribute; use one of {', '.join(ATTRIBUTES)}")
+        field_name, kind = spec
+        where = f"{param}.{i}.AttributeValue"
+        if kind == "bool":
+            clause = {"term": {field_name: _bool(value, where)}}
+        elif kind == "action":
+            clause = {"term": {field_name: _action(value, where)}}
+        elif kind == "tags":
+            clause = {"bool": {"filter": [{"term": {field_name: t}} for t in _tag_terms(value, where)]}}
+        elif lookup_type == "fuzzy":
+            if not value:
+                raise invalid_value(where, "a fuzzy match needs a non-empty value")
+            clause = {"wildcard": {field_name: {"value": _wildcard(value), "case_insensitive": True}}}
+        else:
+            clause = {"term": {field_name: value}}
+        grouped.setdefault(key, []).append(clause)
+    filters = []
+    for clauses in grouped.values():
+        filters.append(clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}})
+    return filters
+
+
+_IDENTIFIER = re.compile(r"^[\x21-\x7e]{3,128}$")
+
+
+def content_filter(text: str) -> Optional[dict]:
+    """ContentValue: every word of it somewhere in the event's text (Chinese matched by character
+    pairs), or, when it looks like one, an identifier of the event equal to it. (All words
+    rather than the exact phrase: a phrase check costs the store several times more, and the
+    console's keyword box is a fuzzy search.)"""
+    text = (text or "").strip()
+    if not text:
+        return None
+    words = {"match": {CONTENT: {"query": text, "operator": "and"}}}
+    if not _IDENTIFIER.match(text):
+        return words
+    return {"bool": {"should": [words, {"term": {"Ids": text}}], "minimum_should_match": 1}}
+
+
+# ---- the scan ----
+class Scanner:
+    """Reads a query's events newest first, from an optional cursor."""
+
+    def __init__(self, store: EventStore, *, prefix: Optional[str] = None, now_ms: Optional[int] = None) -> None:
+        self.store = store
+        s = audit_settings()
+        self.prefix = prefix or s.index_prefix
+        self.retention_days = s.retention_days
+        self.now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        self._existing: Optional[set] = None
+
+    def _days(self, query: Query, top_ms: int) -> List[str]:
+        days = indices.days_newest_first(query.start_ms, min(query.end_ms, top_ms))
+        if self.retention_days > 0:
+            cutoff = indices.day_of(self.now_ms) - dt.timedelta(days=self.retention_days)
+            days = [d for d in days if d > cutoff]
+        return [indices.index_name(self.prefix, d) for d in days]
+
+    def _existing_only(self, names: List[str]) -> List[str]:
+        if self._existing is None:
+            self._existing = set(self.store.list_indices(f"{self.prefix}-*"))
+        return [n for n in names if n in self._existing]
+
+    def _batches(self, names: List[str], progress: List[int]) -> Iterator[List[str]]:
+        """Groups of days to search, newest first. The first is the cursor's own day (a dense
+        range needs no more, nor any listing); after that, a group is sized from the density
+        seen so far: about twice the days the rest of the page needs, all remaining days at
+        once if nothing matched yet (a rare filter), at most doubling (a dense one)."""
+        if not names:
+            return
+        yield names[:1]
+        rest = self._existing_only(names[1:])
+        searched, size = 1, 1
+        while rest:
+            found, wanted = progress
+            if found == 0:
+                size = len(rest)
+            else:
+                per_day = found / searched
+                size = min(size * 2, max(1, int(2 * (wanted - found) / per_day) + 1))
+            size = min(size, MAX_INDICES_PER_SEARCH)
+            yield rest[:size]
+            searched += size
+            rest = rest[size:]
+
+    def page(self, query: Query, size: int, cursor: Optional[Cursor] = None) -> Tuple[List[Hit], Optional[Cursor]]:
+        """Up to `size` events after `cursor`, and the cursor of the next page (None: no more)."""
+        hits = self.scan(query, size + 1, cursor)
+        if len(hits) > size:
+            last = hits[size - 1]
+            return hits[:size], Cursor(int(last.sort[0]), str(last.sort[1]))
+        return hits, None
+
+    def scan(self, query: Query, limit: int, cursor: Optional[Cursor] = None, *,
+             batch_size: Optional[int] = None) -> List[Hit]:
+        return list(self.iterate(query, cursor, limit=limit, batch_size=batch_size))
+
+    def iterate(self, query: Query, cursor: Optional[Cursor] = None, *, limit: Optional[int] = None,
+                batch_size: Optional[int] = None) -> Iterator[Hit]:
+        """Every matching event after `cursor`, newest first, fetched `batch_size` at a time
+        (the export streams through this)."""
+        after = [cursor.time, cursor.event_id] if cursor else [query.end_ms + 1, ""]
+        if after[0] < query.start_ms:
+            return
+        clause = query.clause()
+        produced = 0
+        page = batch_size or 1000
+        progress = [0, limit if limit is not None else page]     # [found, wanted], read by _batches
+        for batch in self._batches(self._days(query, int(after[0])), progress):
+            while True:
+                want = batch_size or (limit - produced if limit is not None else 1000)
+                if limit is not None:
+                    want = min(want, limit - produced)
+                if want <= 0:
+                    return
+                got = self.store.search(batch, clause, sort=SORT, size=want, search_after=after,
+                                        source_excludes=(CONTENT,))
+                for hit in got:
+                    if int(hit.sort[0]) < query.start_ms:
+                        return
+                    yield hit
+                    produced += 1
+                progress[0] = produced
+                if limit is None:
+                    progress[1] = produced + page
+                if got:
+                    after = [int(got[-1].sort[0]), str(got[-1].sort[1])]
+                if len(got) < want:
+                    break            # this batch of days is exhausted: go to older days

@@ -1,0 +1,91 @@
+"""Synthetic audit history for the CloudAudit benchmarks: events shaped exactly like the
+gateway's (layers/gateway/audit_event.py), spread over days and accounts, loaded straight into
+a store through the same document mapping the indexer uses."""
+import random
+import time
+import uuid
+from typing import Iterator, List
+
+from layers.audit import indices
+from layers.audit.document import to_document
+from layers.audit.store import Doc, OpenSearchStore
+from layers.audit.templates import templates
+
+DAY = 86_400_000
+ACTIONS = [("cloudhsm", "DescribeVsms", True, "vsm"), ("cloudhsm", "ModifyVsmAttributes", False, "vsm"),
+           ("cloudhsm", "DescribeRegions", True, ""), ("cloudhsm", "TerminateVsm", False, "vsm"),
+           ("bhsaas", "DescribeUsers", True, "user"), ("bhsaas", "CreateUser", False, "user"),
+           ("bhsaas", "ModifyAcl", False, "acl"), ("cloudaudit", "LookupEvents", True, "")]
+
+
+def accounts(n: int) -> List[str]:
+    return [str(700000000000 + i) for i in range(n)]
+
+
+def event(rng: random.Random, account: str, t_ms: int, n: int) -> dict:
+    service, action, read, rtype = ACTIONS[n % len(ACTIONS)]
+    rid = f"{rtype}-{n % 5000:08x}" if rtype else ""
+    fail = n % 23 == 0
+    return {
+        "EventId": uuid.UUID(int=rng.getrandbits(128)).hex, "EventTime": t_ms, "EventName": action,
+        "EventSource": f"{service}.tencentcloudapi.com", "Service": service, "ApiVersion": "2019-11-12",
+        "EventRegion": "ap-guangzhou", "RequestId": str(uuid.UUID(int=rng.getrandbits(128))),
+        "AccountId": account, "AppId": "1250000000", "PrincipalId": account, "Username": account,
+        "SecretId": f"AKID{account}benchkey0001", "SourceIPAddress": f"10.{n % 200}.{n % 50}.{n % 250}",
+        "UserAgent": "TencentCloudSDK-Python/3.0", "HttpMethod": "POST", "SignatureMethod": "TC3-HMAC-SHA256",
+        "ErrorCode": 1 if fail else 0, "ApiErrorCode": "ResourceNotFound" if fail else "",
+        "ApiErrorMessage": f"The resource `{rid}` does not exist." if fail else "",
+        "RequestParameters": {"ResourceId": rid, "Name": f"支付加密机-{n % 997}", "Limit": 20} if rid else {},
+        "ResourceType": rtype, "ResourceName": rid,
+        "Resources": [{"ResourceType": rtype, "ResourceName": rid}] if rid else [],
+        "ReadOnly": read, "ActionType": "Read" if read else "Write",
+        "SensitiveAction": action.startswith(("Terminate", "Modify")),
+    }
+
+
+def history(first: int, last: int, *, target: int, days: int, accts: List[str], heavy_share: float,
+            end_ms: int, seed: int = 7) -> Iterator[dict]:
+    """Events first..last-1 of a history of `target` events over `days` days before end_ms.
+    Event n sits at a permuted position, so any prefix of the history already spans all days;
+    accts[0] makes heavy_share of the events, the others the rest evenly."""
+    rng = random.Random(seed * 1_000_003 + first)
+    span = days * DAY
+    for n in range(first, last):
+        position = (n * 7919 + 13) % target            # 7919 is prime: a permutation of 0..target-1
+        t = end_ms - span + position * span // target
+        account = accts[0] if rng.random() < heavy_share else accts[1 + rng.randrange(len(accts) - 1)]
+        yield event(rng, account, t, n)
+
+
+def load(store: OpenSearchStore, events: Iterator[dict], batch: int = 2000) -> int:
+    store.put_templates(templates())
+    n, chunk = 0, []
+    for e in events:
+        chunk.append(Doc(indices.index_for("traillog_server_log", e["EventTime"]), e["EventId"], to_document(e)))
+        if len(chunk) >= batch:
+            _write(store, chunk)
+            n += len(chunk)
+            chunk = []
+    if chunk:
+        _write(store, chunk)
+        n += len(chunk)
+    return n
+
+
+def _write(store: OpenSearchStore, docs: List[Doc]) -> None:
+    for attempt in range(5):
+        results = store.bulk_create(docs)
+        failed = [d for d, r in zip(docs, results) if not r.ok]
+        if not failed:
+            return
+        docs = failed
+        time.sleep(0.5 * (attempt + 1))
+    raise RuntimeError(f"{len(docs)} documents could not be stored")
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0

@@ -1,0 +1,78 @@
+"""`guardzone audit …` (infra/audit_cli.py) and the scheduled retention function."""
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ca_support import make_event, new_account, now_ms
+from infra.audit_cli import audit
+from infra.pump import Pump
+from layers import aws
+from layers.audit import indices
+from layers.audit.indexer import Indexer, Message
+from layers.audit.store import Doc, default_store
+from layers.config import settings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _run(*args):
+    result = CliRunner().invoke(audit, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_status_redrive_and_read_only(stack):
+    sqs = aws.client("sqs")
+    dlq = sqs.get_queue_url(QueueName=f"{settings().prefix}-audit-dlq")["QueueUrl"]
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(make_event(new_account(), now_ms())))
+    status = _run("status")
+    assert status["queues"][f"{settings().prefix}-audit-dlq"]["visible"] >= 1
+    assert all(name.startswith("traillog_server_log-") for name in status["indices"])
+    moved = _run("redrive")["moved"]
+    assert moved >= 1 and _run("status")["queues"][f"{settings().prefix}-audit-dlq"]["visible"] == 0
+    try:
+        assert _run("read-only", "on") == {"read_only_allow_delete": True}
+    finally:
+        assert _run("read-only", "off") == {"read_only_allow_delete": False}
+    assert _run("drain")["messages"] >= 1        # the re-driven event, indexed in this process
+
+
+def test_rebuild_retention_lifecycle_and_templates(stack, own_archive):
+    account = new_account()
+    event = make_event(account, now_ms())
+    Indexer(default_store()).process([Message("1", json.dumps(event))])
+    day = indices.day_of(event["EventTime"])
+    assert day.isoformat() in _run("archived-days")
+    [rebuilt] = _run("rebuild", "--day", day.isoformat())
+    assert rebuilt["index"] == indices.index_for("traillog_server_log", event["EventTime"]) and rebuilt["stored"] >= 1
+    assert "traillog_server_log" in _run("templates")["installed"]
+    assert _run("lifecycle", "--days", "500")["rule"]["Expiration"] == {"Days": 500}
+    old = indices.index_name("traillog_server_log", dt.date.today() - dt.timedelta(days=800))
+    default_store().bulk_create([Doc(old, "x", {"EventId": "x", "EventTime": 0, "AccountId": account})])
+    assert old in _run("retention")["dropped"]
+
+
+def test_the_retention_schedule_drops_old_indices_and_sets_the_archive_lifecycle(stack):
+    old = indices.index_name("traillog_server_log", dt.date.today() - dt.timedelta(days=366))
+    default_store().bulk_create([Doc(old, "y", {"EventId": "y", "EventTime": 0, "AccountId": "1"})])
+    result = Pump(stack.app).fire("audit_retention")
+    assert old in result["dropped"] and result["archiveExpirationDays"] == 3 * 365
+    rules = aws.client("s3").get_bucket_lifecycle_configuration(Bucket=settings().archive_bucket)["Rules"]
+    assert any(r["ID"] == "cloudaudit-archive-expiry" for r in rules)
+
+
+def test_runs_as_a_module():
+    out = subprocess.run([sys.executable, "-m", "infra.audit_cli", "--help"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0 and "redrive" in out.stdout and "rebuild" in out.stdout
+
+
+def test_the_sample_sqs_batch_drives_the_indexer(stack, capsys, own_archive):
+    from infra import invoke
+    assert invoke.main(["audit_indexer", str(ROOT / "events" / "sqs_audit_batch.json")]) == 0
+    assert json.loads(capsys.readouterr().out) == {"indexed": 1}
+    assert default_store().count("traillog_server_log-*", {"term": {"EventId": "8f14e45fceea167a5a36dedd4bea2543"}}) == 1

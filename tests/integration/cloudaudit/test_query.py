@@ -1,0 +1,246 @@
+"""The query path behind LookupEvents/LookUpEvents, against the session's osmem-server:
+attribute filters, full-text search, the never-expiring paging order, tokens, the daily
+indices a query reads, retention."""
+import datetime as dt
+import json
+
+import pytest
+
+from ca_support import make_event, new_account, now_ms
+from layers.audit import indices
+from layers.audit.indexer import Indexer, Message
+from layers.audit.lookup import LookupRequest, lookup
+from layers.audit.retention import drop_expired, expired_indices
+from layers.audit.store import Doc, StoreUnavailable, default_store
+from layers.gateway.action import RequestContext
+from layers.gateway.errors import ApiError
+
+DAY = 86_400_000
+
+
+def ctx(account: str, operator: bool = False) -> RequestContext:
+    return RequestContext(request_id="r", service="cloudaudit", version="2019-03-04", action="LookupEvents",
+                          region="ap-guangzhou", account=account, uin=account, operator=operator)
+
+
+def index(events) -> None:
+    out = Indexer(default_store()).process([Message(str(i), json.dumps(e)) for i, e in enumerate(events)])
+    assert not out.failed, out.errors
+
+
+def find(account, start, end, *, attrs=(), content="", lookup_type="", size=50, token="", owner="", caller=None):
+    req = LookupRequest(start_time=start, end_time=end, max_results=size, next_token=token, owner_uin=owner,
+                        attributes=list(attrs), lookup_type=lookup_type, content_value=content)
+    return lookup(req, caller or ctx(account))
+
+
+def ids(page) -> list:
+    return [e["EventId"] for e in page.events]
+
+
+def code(fn, *args, **kwargs) -> str:
+    with pytest.raises(ApiError) as err:
+        fn(*args, **kwargs)
+    return err.value.code
+
+
+@pytest.fixture(scope="module")
+def calls(stack):
+    """A small, varied history of one account."""
+    account, t = new_account(), now_ms() - 600_000
+    ev = {
+        "create": make_event(account, t + 1, action="CreateResource", resources=["vsm-aaaa1111"], resource_type="vsm",
+                             params={"Tags": [{"TagKey": "env", "TagValue": "prod"}], "Name": "支付加密机"}),
+        "modify": make_event(account, t + 2, action="ModifyVsmAttributes", resources=["vsm-aaaa1111"],
+                             resource_type="vsm", uin="200000000001", source_ip="10.9.9.9",
+                             secret_id="AKIDsubuserkey0000000002"),
+        "denied": make_event(account, t + 3, action="TerminateVsm", error="AuthFailure.UnauthorizedOperation",
+                             resources=["vsm-bbbb2222"], resource_type="vsm"),
+        "failed": make_event(account, t + 4, action="DescribeVsms", error="InvalidParameterValue"),
+        "bastion": make_event(account, t + 5, action="DescribeUsers", service="bhsaas"),
+    }
+    index(ev.values())
+    return account, t, ev
+
+
+@pytest.mark.parametrize("key,value,expected", [
+    ("RequestId", lambda e: e["modify"]["RequestId"], ["modify"]),
+    ("EventName", lambda e: "TerminateVsm", ["denied"]),
+    ("ReadOnly", lambda e: "true", ["failed", "bastion"]),
+    ("Username", lambda e: "200000000001", ["modify"]),
+    ("ResourceType", lambda e: "vsm", ["create", "modify", "denied"]),
+    ("ResourceName", lambda e: "vsm-aaaa1111", ["create", "modify"]),
+    ("ResourceId", lambda e: "vsm-bbbb2222", ["denied"]),
+    ("AccessKeyId", lambda e: "AKIDsubuserkey0000000002", ["modify"]),
+    ("EventId", lambda e: e["bastion"]["EventId"], ["bastion"]),
+    ("EventSource", lambda e: "bhsaas.tencentcloudapi.com", ["bastion"]),
+    ("SourceIPAddress", lambda e: "10.9.9.9", ["modify"]),
+    ("ApiErrorCode", lambda e: "InvalidParameterValue", ["failed"]),
+    ("CamErrorCode", lambda e: "AuthFailure.UnauthorizedOperation", ["denied"]),
+    ("ActionType", lambda e: "write", ["create", "modify", "denied"]),
+    ("PrincipalId", lambda e: "200000000001", ["modify"]),
+    ("SensitiveAction", lambda e: "true", ["modify", "denied"]),
+    ("Tags", lambda e: '[{"key":"env","value":"prod"}]', ["create"]),
+    ("Tags", lambda e: '[{"key":"env"}]', ["create"]),
+])
+def test_each_attribute_key_finds_exactly_its_events(calls, key, value, expected):
+    account, t, ev = calls
+    page = find(account, t, t + 10, attrs=[(key, value(ev))])
+    assert sorted(ids(page)) == sorted(ev[k]["EventId"] for k in expected)
+
+
+def test_different_keys_and_together_and_a_repeated_key_ors(calls):
+    account, t, ev = calls
+    both = find(account, t, t + 10, attrs=[("ResourceType", "vsm"), ("ActionType", "Write"), ("Username", account)])
+    assert sorted(ids(both)) == sorted([ev["create"]["EventId"], ev["denied"]["EventId"]])
+    either = find(account, t, t + 10, attrs=[("EventName", "DescribeUsers"), ("EventName", "CreateResource")])
+    assert sorted(ids(either)) == sorted([ev["bastion"]["EventId"], ev["create"]["EventId"]])
+
+
+def test_fuzzy_lookup_type_matches_substrings_case_insensitively(calls):
+    account, t, ev = calls
+    page = find(account, t, t + 10, attrs=[("EventName", "vsm")], lookup_type="fuzzy")
+    assert sorted(ids(page)) == sorted(ev[k]["EventId"] for k in ("modify", "denied", "failed"))
+    assert code(find, account, t, t + 10, lookup_type="exact") == "InvalidParameterValue"
+
+
+def test_content_value_searches_the_whole_event_including_chinese(calls):
+    account, t, ev = calls
+    assert ids(find(account, t, t + 10, content="支付加密机")) == [ev["create"]["EventId"]]
+    assert ids(find(account, t, t + 10, content="支付")) == [ev["create"]["EventId"]]
+    hsm = find(account, t, t + 10, content="加密机")      # names and resource types in Chinese too
+    assert sorted(ids(hsm)) == sorted(ev[k]["EventId"] for k in ("create", "modify", "denied", "failed"))
+    assert ids(find(account, t, t + 10, content="vsm-bbbb2222")) == [ev["denied"]["EventId"]]
+    assert sorted(ids(find(account, t, t + 10, content="退还虚拟加密机"))) == [ev["denied"]["EventId"]]  # EventNameCn
+    assert ids(find(account, t, t + 10, content="no such words")) == []
+
+
+def test_invalid_attributes_are_refused_with_the_parameter_named(calls):
+    account, t, _ = calls
+    with pytest.raises(ApiError) as err:
+        find(account, t, t + 10, attrs=[("EventName", "x"), ("Colour", "red")])
+    assert err.value.code == "InvalidParameterValue" and "LookupAttributes.1.AttributeKey" in err.value.message
+    assert code(find, account, t, t + 10, attrs=[("ReadOnly", "maybe")]) == "InvalidParameterValue"
+    assert code(find, account, t, t + 10, attrs=[("Tags", "env=prod")]) == "InvalidParameterValue"
+    assert code(find, account, t + 10, t) == "InvalidParameterValue"
+
+
+def test_seconds_and_milliseconds_are_the_same_range(calls):
+    account, t, ev = calls
+    in_ms = find(account, t - 1000, t + 1000)
+    in_s = find(account, (t - 1000) // 1000, (t + 1000) // 1000 + 1)
+    assert ids(in_ms) == ids(in_s) and len(ids(in_ms)) == 5
+
+
+def test_paging_across_days_returns_each_event_once_in_order_while_events_arrive(stack):
+    account = new_account()
+    end = now_ms()
+    original = [make_event(account, end - i * 3_600_000 // 2) for i in range(120)]   # 60 h, 3-4 days
+    index(original)
+    seen, token, pages = [], "", 0
+    while True:
+        page = find(account, end - 4 * DAY, end + 1000, size=7, token=token)
+        seen.extend(page.events)
+        pages += 1
+        # Meanwhile, new events arrive: newer than everything, and late ones inside the range.
+        index([make_event(account, now_ms() + pages), make_event(account, end - 3_600_000 * pages)])
+        if page.list_over:
+            assert page.next_token == ""
+            break
+        token = page.next_token
+    got = [e["EventId"] for e in seen]
+    assert len(got) == len(set(got))                          # never twice
+    assert {e["EventId"] for e in original} <= set(got)       # never skipped
+    order = [(e["EventTime"], e["EventId"]) for e in seen]
+    assert order == sorted(order, reverse=True)               # one total order
+
+
+def test_tokens_are_bound_to_their_query_and_refuse_tampering(calls):
+    account, t, _ = calls
+    first = find(account, t, t + 10, size=2)
+    assert not first.list_over and first.next_token
+    assert ids(find(account, t, t + 10, size=2, token=first.next_token))          # same query: fine
+    payload, mac = first.next_token.split(".")
+    flipped = payload[:-1] + ("A" if payload[-1] != "A" else "B")
+    for bad in (f"{flipped}.{mac}", f"{payload}.{mac[:-1]}x", "garbage", "a.b", "夹" * 10):
+        assert code(find, account, t, t + 10, size=2, token=bad) == "InvalidParameterValue"
+    for changed in (dict(content="x"), dict(attrs=[("ResourceType", "vsm")]), dict(lookup_type="fuzzy")):
+        assert code(find, account, t, t + 10, size=2, token=first.next_token, **changed) == "InvalidParameterValue"
+    assert code(find, account, t, t + 11, size=2, token=first.next_token) == "InvalidParameterValue"
+    other = new_account()
+    assert code(find, other, t, t + 10, size=2, token=first.next_token) == "InvalidParameterValue"
+
+
+def test_owner_uin_needs_an_operator_credential(calls):
+    account, t, _ = calls
+    stranger = new_account()
+    assert code(find, stranger, t, t + 10, owner=account) == "UnauthorizedOperation"
+    assert find(stranger, t, t + 10).events == []
+    operator = find(stranger, t, t + 10, owner=account, caller=ctx(stranger, operator=True))
+    assert len(operator.events) == 5
+    assert len(find(account, t, t + 10, owner=account).events) == 5        # one's own uin is fine
+
+
+class Recording:
+    """A store wrapper that records which indices each search read."""
+
+    def __init__(self, inner):
+        self.inner, self.searched, self.listed = inner, [], 0
+
+    def search(self, names, *args, **kwargs):
+        self.searched.append(list(names))
+        return self.inner.search(names, *args, **kwargs)
+
+    def list_indices(self, pattern):
+        self.listed += 1
+        return self.inner.list_indices(pattern)
+
+
+def test_a_query_reads_only_the_daily_indices_its_range_covers(stack):
+    account = new_account()
+    end = now_ms()
+    index([make_event(account, end - d * DAY) for d in range(0, 6)])
+    spy = Recording(default_store())
+    page = lookup(LookupRequest(start_time=end - 2 * DAY - 1000, end_time=end, max_results=50), ctx(account),
+                  store=spy)
+    assert len(page.events) == 3
+    read = {n for names in spy.searched for n in names}
+    wanted = {indices.index_for("traillog_server_log", end - d * DAY) for d in range(3)}
+    assert read <= wanted and indices.index_for("traillog_server_log", end) in read
+    assert all("*" not in n for n in read)
+    # A dense range is answered from the newest day alone, without listing indices.
+    index([make_event(account, end - 1), make_event(account, end - 2)])
+    spy = Recording(default_store())
+    lookup(LookupRequest(start_time=end - 2 * DAY, end_time=end, max_results=1), ctx(account), store=spy)
+    assert spy.searched == [[indices.index_for("traillog_server_log", end)]] and spy.listed == 0
+
+
+def test_retention_drops_indices_of_365_days_and_older_and_queries_stop_there(stack):
+    today = dt.date(2031, 6, 1)
+    names = [indices.index_name("traillog_server_log", today - dt.timedelta(days=d)) for d in (0, 364, 365, 400)]
+    assert expired_indices(names + ["unrelated-2020.01.01", "traillog_server_log-junk"],
+                           "traillog_server_log", today, 365) == names[2:]
+    store = default_store()
+    account = new_account()
+    now = indices.day_start_ms(today) + 3_600_000
+    old = [make_event(account, now - d * DAY) for d in (364, 365, 400)]
+    store.bulk_create([Doc(indices.index_for("traillog_server_log", e["EventTime"]), e["EventId"], e) for e in old])
+    dropped = drop_expired(store, now_ms=now)
+    assert set(names[2:]) <= set(dropped) and names[1] not in dropped
+    assert store.count(names[1], {"term": {"AccountId": account}}) == 1
+
+
+def test_an_unreachable_store_is_a_clean_api_error(calls):
+    account, t, _ = calls
+
+    class Down:
+        def search(self, *a, **k):
+            raise StoreUnavailable("connection refused")
+
+        def list_indices(self, pattern):
+            raise StoreUnavailable("connection refused")
+
+    req = LookupRequest(start_time=t, end_time=t + 10, max_results=10)
+    with pytest.raises(ApiError) as err:
+        lookup(req, ctx(account), store=Down())
+    assert err.value.code == "ResourceUnavailable"
