@@ -9,9 +9,7 @@ from pydantic import Field
 
 from layers.bastion import fields, session_log
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
-from layers.gateway.errors import invalid_value
 from layers.gateway.schema import DatetimeIso, Params, String, Uint64
-from layers.stores.opensearch import client
 
 FileMethod = fields.choice(1, 2, 3, 4, 5, 6, 7, 8, 9)
 
@@ -48,11 +46,6 @@ def clauses(p: Input) -> List[dict]:
 
 @action("SearchFile", Input, region=REGION_IGNORED, resource_type="session")
 def handle(p: Input, ctx: RequestContext) -> dict:
-    start, end = session_log.window(p.StartTime, p.EndTime)
-    if start > end:
-        raise invalid_value("EndTime", "must not be earlier than StartTime")
-    if p.Offset + p.Limit > session_log.MAX_WINDOW:
-        raise invalid_value("Offset", f"Offset + Limit must be at most {session_log.MAX_WINDOW}")
-    total, found = session_log.search(client(), session_log.FILE, ctx.account, start, end, clauses(p),
-                                      p.Offset, p.Limit)
+    total, found = session_log.search_page(session_log.FILE, ctx.account, p.StartTime, p.EndTime, clauses(p),
+                                           p.Offset, p.Limit)
     return {"TotalCount": total, "Files": found}

@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 from typing import Dict, List, Optional, Tuple
 
 from layers.bastion import times
+from layers.gateway.errors import invalid_value
+from layers.stores.opensearch import client
 
 COMMAND, FILE = "command", "file"
 INDEX_PREFIX = {COMMAND: "bastion_command", FILE: "bastion_file"}
@@ -113,3 +115,14 @@ def result(kind: str, source: Dict) -> dict:
 
 def window(start: str, end: Optional[str]) -> Tuple[datetime, datetime]:
     return times.parse(start), times.parse(end) if end else times.now()
+
+
+def search_page(kind: str, account: str, start_time: str, end_time: Optional[str], clauses: List[dict],
+                offset: int, limit: int) -> Tuple[int, List[dict]]:
+    """SearchCommand / SearchFile: check the window and the page, then search the caller's sessions."""
+    start, end = window(start_time, end_time)
+    if start > end:
+        raise invalid_value("EndTime", "must not be earlier than StartTime")
+    if offset + limit > MAX_WINDOW:
+        raise invalid_value("Offset", f"Offset + Limit must be at most {MAX_WINDOW}")
+    return search(client(), kind, account, start, end, clauses, offset, limit)
