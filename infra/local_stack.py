@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from infra import services
 from infra.resources import create_all, put_index_templates
@@ -31,6 +31,9 @@ class LocalStack:
     resources: dict = field(default_factory=dict)
     endpoint: str = ""
     demo: dict = field(default_factory=dict)
+    app: Any = None
+    server: Any = None
+    pump: Any = None
 
     def start(self) -> "LocalStack":
         self.moto = services.moto_server().start()
@@ -48,7 +51,6 @@ class LocalStack:
         put_index_templates(opensearch_client())
         import app as app_module
         self.app = app_module.app
-        self.server = self.pump = None
         if self.serve_http:
             from infra.devserver import ServerThread
             self.server = ServerThread(self.app, "127.0.0.1", self.port).start()
@@ -66,9 +68,9 @@ class LocalStack:
         return self.demo
 
     def stop(self) -> None:
-        if getattr(self, "server", None):
+        if self.server:
             self.server.stop()
-        if getattr(self, "pump", None):
+        if self.pump:
             self.pump.stop()
         from layers.gateway.http import gateway
         gateway().emitter.close()

@@ -37,10 +37,6 @@ class Settings:
         self.aws_region = env("GZ_AWS_REGION", env("AWS_DEFAULT_REGION", "us-east-1"))
         self.aws_endpoint = env("GZ_AWS_ENDPOINT", "")  # moto server locally; empty deployed
         self.opensearch_url = env("GZ_OPENSEARCH_URL", "")
-        # Operator accounts may read other accounts' data where an action allows it.
-        self.public_host_suffixes = tuple(
-            s for s in env("GZ_HOST_SUFFIXES", "tencentcloudapi.com,api3.finance.cloud.tencent.com,"
-                           "finance.cloud.tencent.com").split(",") if s)
 
 
 @lru_cache(maxsize=1)

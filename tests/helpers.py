@@ -48,9 +48,10 @@ class AuditQueue:
         while True:
             got = sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
                                       VisibilityTimeout=30).get("Messages", [])
-            for m in got:
-                events.append(json.loads(m["Body"]))
-                sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+            events.extend(json.loads(m["Body"]) for m in got)
+            if got:
+                sqs.delete_message_batch(QueueUrl=self.url, Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
             if not got and (len(events) >= wait_for or time.monotonic() > deadline):
                 return events
 

@@ -70,20 +70,21 @@ class Spool:
         except FileNotFoundError:
             return 0
 
-    def commit(self, offset: int) -> None:
+    def _write_offset(self, offset: int) -> None:
         tmp = self.offset_path + ".tmp"
         with open(tmp, "w") as f:
             f.write(str(offset))
         os.replace(tmp, self.offset_path)
-        # Start a fresh file once everything in it is on the queue and it has grown.
+
+    def commit(self, offset: int) -> None:
         with self._lock:
             if offset == os.fstat(self._fd).st_size and offset > 8 * 1024 * 1024:
+                # Everything is on the queue and the file has grown: start it afresh. The offset
+                # goes to 0 first, so a crash in between re-ships (duplicates) rather than skips.
+                self._write_offset(0)
                 os.ftruncate(self._fd, 0)
-                self.commit_zero()
-
-    def commit_zero(self) -> None:
-        with open(self.offset_path, "w") as f:
-            f.write("0")
+            else:
+                self._write_offset(offset)
 
     def pending(self) -> tuple:
         """(lines not yet on the queue, the offset after them)."""
