@@ -121,13 +121,18 @@ def content(event: dict) -> str:
     return " ".join(s for s in [*_scalars({k: event.get(k) for k in TEXT_FIELDS}), *extra] if s)
 
 
+def ids(event: dict) -> List[str]:
+    """The event's identifiers, which a keyword search matches exactly."""
+    return list(dict.fromkeys(str(v) for v in [*(event.get(k) for k in ID_FIELDS), *resource_ids(event)] if v))
+
+
 def to_document(event: dict) -> dict:
     doc = dict(event)
     doc["ResourceIds"] = resource_ids(event)
     doc["Tags"] = tags(event)
     code = str(event.get("ApiErrorCode") or "")
     doc["CamErrorCode"] = code if code.startswith(_CAM_ERRORS) else ""
-    doc["Ids"] = list(dict.fromkeys(str(v) for v in [*(event.get(k) for k in ID_FIELDS), *doc["ResourceIds"]] if v))
+    doc["Ids"] = ids(event)
     doc[CONTENT] = content(event)
     return doc
 

@@ -7,10 +7,11 @@ newest first: the day of the cursor alone, then the older days that exist in bat
 growing size, until the page (plus one event, to know whether it is the last) is full.
 The range is applied as the search_after bound on top and a cut-off at the bottom rather than
 as a range filter: term filters over a day's index are what the store answers fastest.
+A keyword (ContentValue) has the store return candidates that are checked here, one by one,
+against the whole phrase (layers/audit/keywords.py).
 """
 import datetime as dt
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
@@ -18,12 +19,17 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 from layers.audit import indices
 from layers.audit.config import audit_settings
 from layers.audit.document import CONTENT, tag_key
+from layers.audit.keywords import KeywordMatch, keyword_match
 from layers.audit.paging import Cursor
 from layers.audit.store import EventStore, Hit
+from layers.audit.templates import text_analyzer
 from layers.gateway.errors import invalid_value
+from layers.timeids import minted_ms
 
 SORT = [{"EventTime": {"order": "desc"}}, {"EventId": {"order": "desc"}}]
 MAX_INDICES_PER_SEARCH = 64
+KEYWORD_BATCH = 500          # at most this many candidates fetched at a time when each is checked here
+STRICT_AFTER_REJECTS = 1000  # candidates turned down before the store is asked for every pair
 
 # LookupAttributes AttributeKey -> the field it filters and the kind of value it takes.
 ATTRIBUTES: Dict[str, Tuple[str, str]] = {
@@ -48,6 +54,11 @@ ATTRIBUTES: Dict[str, Tuple[str, str]] = {
 }
 LOOKUP_TYPES = ("keyValue", "fuzzy")
 
+# EventIds and RequestIds are minted with their time (layers/timeids.py): an event's EventTime is
+# its EventId's, and follows its RequestId's by at most the longest a request can run.
+MAX_REQUEST_MS = 15 * 60 * 1000
+MINTED_KEYS = {"EventId": 0, "RequestId": MAX_REQUEST_MS}
+
 
 @dataclass
 class Query:
@@ -55,9 +66,32 @@ class Query:
     start_ms: int
     end_ms: int
     filters: List[dict] = field(default_factory=list)
+    keyword: str = ""        # ContentValue (layers/audit/keywords.py)
 
-    def clause(self) -> dict:
-        return {"bool": {"filter": [{"term": {"AccountId": self.account}}, *self.filters]}}
+    def clause(self, *extra: dict) -> dict:
+        return {"bool": {"filter": [{"term": {"AccountId": self.account}}, *self.filters, *extra]}}
+
+    def within(self, window: Optional[Tuple[int, int]]) -> "Query":
+        """The same query over the part of its range inside `window` (empty if none is)."""
+        if window is not None:
+            self.start_ms, self.end_ms = max(self.start_ms, window[0]), min(self.end_ms, window[1])
+        return self
+
+
+def minted_window(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue") -> Optional[Tuple[int, int]]:
+    """Where the events of an exact EventId/RequestId lookup can lie, from the time their ids
+    carry: a lookup by id reads a day's index, not a month's. None when an id carries no time
+    (an older id, another kind of string): then the whole range is read."""
+    if lookup_type != "keyValue":
+        return None
+    window: Optional[Tuple[int, int]] = None
+    for key, span in MINTED_KEYS.items():
+        times = [minted_ms(value) for k, value in attributes if k == key]
+        if not times or None in times:
+            continue
+        lo, hi = min(times), max(times) + span
+        window = (lo, hi) if window is None else (max(window[0], lo), min(window[1], hi))
+    return window
 
 
 # ---- attribute filters ----
@@ -133,23 +167,6 @@ def attribute_filters(attributes: Sequence[Tuple[str, str]], lookup_type: str = 
     return filters
 
 
-_IDENTIFIER = re.compile(r"^[\x21-\x7e]{3,128}$")
-
-
-def content_filter(text: str) -> Optional[dict]:
-    """ContentValue: every word of it somewhere in the event's text (Chinese matched by character
-    pairs), or, when it looks like one, an identifier of the event equal to it. (All words
-    rather than the exact phrase: a phrase check costs the store several times more, and the
-    console's keyword box is a fuzzy search.)"""
-    text = (text or "").strip()
-    if not text:
-        return None
-    words = {"match": {CONTENT: {"query": text, "operator": "and"}}}
-    if not _IDENTIFIER.match(text):
-        return words
-    return {"bool": {"should": [words, {"term": {"Ids": text}}], "minimum_should_match": 1}}
-
-
 # ---- the scan ----
 class Scanner:
     """Reads a query's events newest first, from an optional cursor."""
@@ -208,6 +225,10 @@ class Scanner:
              batch_size: Optional[int] = None) -> List[Hit]:
         return list(self.iterate(query, cursor, limit=limit, batch_size=batch_size))
 
+    def _keyword(self, query: Query) -> Optional[KeywordMatch]:
+        text = query.keyword.strip()
+        return keyword_match(text, self.store.analyze(text_analyzer(), text)) if text else None
+
     def iterate(self, query: Query, cursor: Optional[Cursor] = None, *, limit: Optional[int] = None,
                 batch_size: Optional[int] = None) -> Iterator[Hit]:
         """Every matching event after `cursor`, newest first, fetched `batch_size` at a time
@@ -215,7 +236,13 @@ class Scanner:
         after = [cursor.time, cursor.event_id] if cursor else [query.end_ms + 1, ""]
         if after[0] < query.start_ms:
             return
-        clause = query.clause()
+        keyword = self._keyword(query)
+        clause, rejected, strict = query.clause(), 0, False
+        if keyword is not None:
+            candidates = keyword.clause()
+            if candidates is None:
+                return       # nothing in the keyword can match
+            clause = query.clause(candidates)
         produced = 0
         page = batch_size or 1000
         progress = [0, limit if limit is not None else page]     # [found, wanted], read by _batches
@@ -226,17 +253,27 @@ class Scanner:
                     want = min(want, limit - produced)
                 if want <= 0:
                     return
+                if keyword is not None:
+                    # twice what is wanted, more once candidates have been turned down
+                    want = min(KEYWORD_BATCH, max(2 * want, 20) * (1 + rejected // 10))
                 got = self.store.search(batch, clause, sort=SORT, size=want, search_after=after,
                                         source_excludes=(CONTENT,))
                 for hit in got:
                     if int(hit.sort[0]) < query.start_ms:
                         return
+                    if keyword is not None and not keyword.accepts(hit):
+                        rejected += 1
+                        continue
                     yield hit
                     produced += 1
+                    if limit is not None and produced >= limit:
+                        return
                 progress[0] = produced
                 if limit is None:
                     progress[1] = produced + page
                 if got:
                     after = [int(got[-1].sort[0]), str(got[-1].sort[1])]
+                if keyword is not None and not strict and rejected > STRICT_AFTER_REJECTS:
+                    clause, strict = query.clause(keyword.clause(strict=True)), True
                 if len(got) < want:
                     break            # this batch of days is exhausted: go to older days

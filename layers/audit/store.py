@@ -1,6 +1,7 @@
 """The search store behind CloudAudit, as a small interface: search, bulk write, delete index,
 templates. `OpenSearchStore` implements it with opensearch-py (osmem-server locally, an
 OpenSearch domain deployed); the query and indexing code never touch the client directly.
+`analyze` gives the tokens a text field holds, so a keyword search asks for exactly those.
 """
 import json
 import logging
@@ -60,6 +61,10 @@ class EventStore(Protocol):
 
     def put_templates(self, templates: Dict[str, dict]) -> None:
         """Install (or replace) index templates by name."""
+
+    def analyze(self, analyzer: dict, text: str) -> List[Tuple[str, str]]:
+        """(token, type) pairs of `text` through an analyzer given by its definition (tokenizer and
+        filters), as the store's text fields index it."""
 
 
 _TRANSIENT_STATUS = {403, 408, 429, 500, 502, 503, 504}
@@ -140,6 +145,11 @@ class OpenSearchStore:
     def put_templates(self, templates: Dict[str, dict]) -> None:
         for name, body in templates.items():
             self._call(self.client.indices.put_index_template, name=name, body=body)
+
+    def analyze(self, analyzer: dict, text: str) -> List[Tuple[str, str]]:
+        body = {"tokenizer": analyzer["tokenizer"], "filter": list(analyzer.get("filter", ())), "text": text}
+        resp = self._call(self.client.indices.analyze, body=body)
+        return [(t["token"], t.get("type", "")) for t in resp.get("tokens", [])]
 
     # Operations outside the interface, for the runbook (CLI) and tests.
     def set_read_only(self, read_only: bool) -> None:

@@ -21,3 +21,9 @@ def templates(prefix: str = NAME) -> Dict[str, dict]:
     body = copy.deepcopy(_template())
     body["index_patterns"] = [f"{prefix}-*"]
     return {prefix: body}
+
+
+def text_analyzer() -> dict:
+    """The analyzer of the full-text field (tokenizer and filters), for the store's analyze()."""
+    analyzer = _template()["template"]["settings"]["analysis"]["analyzer"]["audit_text"]
+    return {k: v for k, v in analyzer.items() if k != "type"}

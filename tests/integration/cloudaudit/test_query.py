@@ -3,6 +3,7 @@ attribute filters, full-text search, the never-expiring paging order, tokens, th
 indices a query reads, retention."""
 import datetime as dt
 import json
+import uuid
 
 import pytest
 
@@ -113,6 +114,23 @@ def test_content_value_searches_the_whole_event_including_chinese(calls):
     assert ids(find(account, t, t + 10, content="vsm-bbbb2222")) == [ev["denied"]["EventId"]]
     assert sorted(ids(find(account, t, t + 10, content="退还虚拟加密机"))) == [ev["denied"]["EventId"]]  # EventNameCn
     assert ids(find(account, t, t + 10, content="no such words")) == []
+    # a phrase, not just its words: order counts, Latin words and numbers are matched whole
+    assert ids(find(account, t, t + 10, content="加密机支付")) == []
+    assert ids(find(account, t, t + 10, content="vsm-bbbb222")) == []
+    assert ids(find(account, t, t + 10, content="ＩＮＶＡＬＩＤparameterValue")) == [ev["failed"]["EventId"]]
+    assert ids(find(account, t, t + 10, content="invalidparametervalue happened")) == [ev["failed"]["EventId"]]
+    assert ids(find(account, t, t + 10, content="happened invalidparametervalue")) == []
+
+
+def test_a_keyword_of_common_words_finds_its_rare_phrase_among_many_candidates(stack):
+    """Every event holds both pairs of "alpha beta gamma"; only one holds the phrase: the scan
+    turns down over a thousand candidates, narrows the store's query and still finds it."""
+    account, t = new_account(), now_ms() - 3_600_000
+    noise = [make_event(account, t + i, params={"Name": "alpha beta", "Note": "beta gamma"}) for i in range(1200)]
+    wanted = make_event(account, t + 600, action="CreateResource", params={"Name": "Alpha-Beta-Gamma"})
+    index(noise + [wanted])
+    assert ids(find(account, t, t + 1300, content="alpha beta gamma", size=10)) == [wanted["EventId"]]
+    assert len(find(account, t, t + 1300, content="alpha beta", size=100).events) == 100
 
 
 def test_invalid_attributes_are_refused_with_the_parameter_named(calls):
@@ -213,6 +231,26 @@ def test_a_query_reads_only_the_daily_indices_its_range_covers(stack):
     spy = Recording(default_store())
     lookup(LookupRequest(start_time=end - 2 * DAY, end_time=end, max_results=1), ctx(account), store=spy)
     assert spy.searched == [[indices.index_for("traillog_server_log", end)]] and spy.listed == 0
+
+
+def test_an_id_lookup_reads_the_day_its_id_carries_and_older_ids_are_found_everywhere(stack):
+    account, end = new_account(), now_ms()
+    new = make_event(account, end - 3 * DAY)                  # ids minted with their time, as the gateway does
+    old = make_event(account, end - 5 * DAY)
+    old["RequestId"], old["EventId"] = str(uuid.uuid4()), uuid.uuid4().hex     # ids from before: no time in them
+    index([new, old] + [make_event(account, end - d * DAY) for d in range(7)])
+    for key in ("RequestId", "EventId"):
+        spy = Recording(default_store())
+        page = lookup(LookupRequest(start_time=end - 10 * DAY, end_time=end, max_results=10,
+                                    attributes=[(key, new[key])]), ctx(account), store=spy)
+        assert ids(page) == [new["EventId"]]
+        read = {n for names in spy.searched for n in names}
+        assert read == {indices.index_for("traillog_server_log", end - 3 * DAY)}, read
+        page = lookup(LookupRequest(start_time=end - 10 * DAY, end_time=end, max_results=10,
+                                    attributes=[(key, old[key])]), ctx(account))
+        assert ids(page) == [old["EventId"]]
+    # an id minted outside the range finds nothing, without an error
+    assert ids(find(account, end - 2 * DAY, end, attrs=[("EventId", new["EventId"])])) == []
 
 
 def test_retention_drops_indices_of_365_days_and_older_and_queries_stop_there(stack):
