@@ -6,7 +6,7 @@ from typing import List, Optional
 from pydantic import Field
 
 from layers.audit import exports
-from layers.audit.lookup import LookupRequest, attributes_of, build_query
+from layers.audit.lookup import LookupRequest, attributes_of, build_query, normalized_lookup_type
 from layers.audit.params import Attr
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.errors import invalid_value
@@ -47,7 +47,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     task_id = exports.create_task(exports.NewTask(
         creator_account=ctx.account, owner_uin=query.account, sub_account_uin=ctx.uin,
         start_ms=query.start_ms, end_ms=query.end_ms, attributes=attributes,
-        lookup_type=p.LookupType or "keyValue", content_value=p.ContentValue or "", cos_bucket=bucket,
+        lookup_type=normalized_lookup_type(p.LookupType or ""), content_value=p.ContentValue or "", cos_bucket=bucket,
         cos_region=cos_region, aws_region=aws_region(cos_region), storage_type=storage_type,
         file_type=file_type, language=language))
     exports.enqueue(ctx.account, task_id)

@@ -1,10 +1,10 @@
 """One audit event per API call: the fields CloudAudit's Events structure is built from."""
 import re
 import time
-import uuid
 from typing import Any, Optional
 
 from layers.gateway.action import ActionSpec, RequestContext
+from layers.timeids import uuid7
 
 REDACTED = "******"
 _SECRET_NAME = re.compile(r"(password|passwd|secret|privatekey|private_key|passphrase|plaintext|token|"
@@ -29,9 +29,10 @@ def build(*, ctx: RequestContext, spec: Optional[ActionSpec], params: Optional[d
     read_only = spec.is_read_only if spec else ctx.action.startswith(("Describe", "Lookup", "LookUp", "List", "Get"))
     resource_type = ctx.resource_type or (spec.resource_type if spec else "")
     names = ",".join(ctx.resource_names)
+    now_ms = int(time.time() * 1000)
     return {
-        "EventId": uuid.uuid4().hex,
-        "EventTime": int(time.time() * 1000),
+        "EventId": uuid7(now_ms).hex,       # carries EventTime (layers/timeids.py)
+        "EventTime": now_ms,
         "EventName": ctx.action,
         "EventSource": ctx.service and f"{ctx.service}.tencentcloudapi.com",
         "Service": ctx.service,

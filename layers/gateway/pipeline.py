@@ -4,7 +4,6 @@ import fnmatch
 import hmac
 import logging
 import time
-import uuid
 from typing import Callable, Optional, Tuple
 
 from layers import identity, regions
@@ -17,6 +16,7 @@ from layers.gateway.errors import ApiError, auth, missing
 from layers.gateway.identify import V1_COMMON, Identified, identify, resolve_service
 from layers.gateway.ratelimit import RateLimiter
 from layers.gateway.request import HttpRequest, canonical_query_candidates
+from layers.timeids import uuid7
 
 log = logging.getLogger("guardzone.gateway")
 
@@ -39,7 +39,7 @@ class Gateway:
         self.clock = clock
 
     def handle(self, req: HttpRequest) -> Tuple[int, dict, bytes]:
-        ctx = RequestContext(request_id=str(uuid.uuid4()), service="", version="", action="", region="",
+        ctx = RequestContext(request_id=str(uuid7()), service="", version="", action="", region="",
                              source_ip=req.source_ip, user_agent=req.headers.get("user-agent", ""))
         spec: Optional[ActionSpec] = None
         params: Optional[dict] = None

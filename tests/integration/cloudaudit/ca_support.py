@@ -14,19 +14,21 @@ from layers.audit.store import Doc, OpenSearchStore
 from layers.gateway.action import ActionSpec, RequestContext
 from layers.gateway.audit_event import build
 from layers.gateway.schema import NoParams
+from layers.timeids import uuid7
 
 
 def make_event(account: str, event_time_ms: int, *, action: str = "DescribeVsms", service: str = "cloudhsm",
                params: dict = None, error: str = "", resources=(), resource_type: str = "", uin: str = "",
                source_ip: str = "10.1.2.3", secret_id: str = "AKIDtestkey000000000001") -> dict:
-    ctx = RequestContext(request_id=str(uuid.uuid4()), service=service, version="2019-11-12", action=action,
+    # ids minted at the event's time, as the gateway mints them (layers/timeids.py)
+    ctx = RequestContext(request_id=str(uuid7(event_time_ms)), service=service, version="2019-11-12", action=action,
                          region="ap-guangzhou", account=account, app_id="1250000001", uin=uin or account,
                          secret_id=secret_id, source_ip=source_ip, user_agent="pytest")
     ctx.touched(*resources, resource_type=resource_type)
     spec = ActionSpec(name=action, input=NoParams, handler=lambda p, c: {}, resource_type=resource_type)
     event = build(ctx=ctx, spec=spec, params=params or {}, http_method="POST", signature_method="TC3-HMAC-SHA256",
                   error_code=error, error_message=f"{error} happened" if error else "")
-    event["EventTime"] = event_time_ms
+    event["EventTime"], event["EventId"] = event_time_ms, uuid7(event_time_ms).hex
     return event
 
 
