@@ -6,7 +6,9 @@ Two delivery modes (GZ_AUDIT_DELIVERY):
   `audit_outbox` function moves both back onto the queue.
 - spool (the long-running local server): the event is appended to a per-process spool file
   (it survives a crash of the process) and a background shipper sends batches of ten with
-  SendMessageBatch, advancing a committed offset only after the queue accepted them.
+  SendMessageBatch, advancing a committed offset only after the queue accepted them. It lingers
+  a moment after the first event (`_LINGER`) so that a busy server ships a few full batches a
+  second rather than one call per request, each competing with the requests being served.
 Delivery is at least once; the indexer is idempotent by EventId.
 """
 import json
@@ -22,6 +24,7 @@ from layers.config import settings
 log = logging.getLogger("guardzone.audit")
 _BATCH = 10
 _MAX_BATCH_BYTES = 200_000
+_LINGER = 0.25     # seconds an event may wait for others to ship with
 
 
 def _queue_url() -> str:
@@ -167,6 +170,7 @@ class AuditEmitter:
         backoff = 0.05
         while not self._stop.is_set():
             self._wake.wait(timeout=1.0)
+            self._stop.wait(_LINGER)
             self._wake.clear()
             try:
                 self.flush()

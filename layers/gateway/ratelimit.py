@@ -3,38 +3,79 @@
 The count for one second lives in the control table. A process leases tokens in small blocks
 (a tenth of the limit) with one conditional update and spends them locally, so a busy process
 makes about ten store calls a second per action instead of one per request, and the total of
-all leases in a second never passes the limit.
+all leases in a second never passes the limit. A key still busy late in its second leases the
+next second's first block in the background (`PREFETCH_AFTER`), so steady traffic does not wait
+on the store at every turn of the second.
 """
+import logging
 import threading
 import time
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 from layers import aws
 from layers.config import settings
+
+log = logging.getLogger("guardzone.ratelimit")
+PREFETCH_AFTER = 0.75      # into a second, a key that spends a token leases the next second's block
 
 
 class RateLimiter:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._local: Dict[Tuple[str, str, str], list] = {}   # key -> [second, tokens left]
+        self._ahead: Dict[Tuple[str, str, str], Optional[list]] = {}   # leased for a later second (None: in flight)
         self._lock = threading.Lock()
+
+    def _slot(self, key, second: int) -> Optional[list]:
+        """The key's tokens for this second, taking over a block leased ahead for it."""
+        slot = self._local.get(key)
+        if slot and slot[0] == second:
+            return slot
+        ahead = self._ahead.get(key)
+        if ahead is not None and ahead[0] <= second:
+            del self._ahead[key]
+            if ahead[0] == second:
+                self._local[key] = ahead
+                return ahead
+        return None
 
     def allow(self, account: str, service: str, action: str, limit: int) -> bool:
         if limit <= 0:
             return True
         key = (account, service, action)
-        second = int(self._clock())
+        now = self._clock()
+        second = int(now)
+        spent = prefetch = False
         with self._lock:
-            slot = self._local.get(key)
-            if slot and slot[0] == second and slot[1] > 0:
+            slot = self._slot(key, second)
+            if slot and slot[1] > 0:
                 slot[1] -= 1
-                return True
+                spent = True
+                if now - second >= PREFETCH_AFTER and key not in self._ahead:
+                    self._ahead[key] = None
+                    prefetch = True
+        if prefetch:
+            threading.Thread(target=self._lease_ahead, args=(key, second + 1, limit), daemon=True).start()
+        if spent:
+            return True
         granted = self._lease(key, second, limit)
         if granted <= 0:
             return False
         with self._lock:
             self._local[key] = [second, granted - 1]
         return True
+
+    def _lease_ahead(self, key, second: int, limit: int) -> None:
+        try:
+            granted = self._lease(key, second, limit)
+        except Exception:      # the next request leases for itself
+            log.warning("leasing ahead for %s failed", key, exc_info=True)
+            granted = 0
+        with self._lock:
+            if granted > 0:
+                self._ahead[key] = [second, granted]
+            else:
+                self._ahead.pop(key, None)
 
     def _lease(self, key, second: int, limit: int) -> int:
         ddb = aws.client("dynamodb")

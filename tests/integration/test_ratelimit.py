@@ -52,3 +52,25 @@ def test_account_override_raises_the_default(stack):
     gw = Gateway(limiter=RateLimiter(clock=lambda: FIXED_SECOND + 20))
     results = [response_of(gw.handle(tc3_request(creds, "DescribeRegions", {}))) for _ in range(30)]
     assert all("Regions" in r for r in results)
+
+
+def test_a_busy_key_leases_the_next_second_ahead_and_the_limit_still_holds(stack):
+    clock = [FIXED_SECOND + 30.9]                 # late in its second
+    limiter = RateLimiter(clock=lambda: clock[0])
+    account = f"acct-{time.time_ns()}"
+    leases = []
+    real_lease = limiter._lease
+    limiter._lease = lambda key, second, limit: leases.append(second) or real_lease(key, second, limit)
+    assert limiter.allow(account, "s", "A", 100) and limiter.allow(account, "s", "A", 100)
+    deadline = time.monotonic() + 10
+    while len(leases) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert leases == [int(FIXED_SECOND) + 30, int(FIXED_SECOND) + 31]   # its own second, then the next, ahead
+    time.sleep(0.2)                                                    # the lease ahead has landed
+    clock[0] = FIXED_SECOND + 31.1
+    assert limiter.allow(account, "s", "A", 100)
+    assert leases == [int(FIXED_SECOND) + 30, int(FIXED_SECOND) + 31]   # served from the block leased ahead
+    # the second's total stays the limit however its tokens were leased
+    assert sum(limiter.allow(account, "s", "A", 100) for _ in range(200)) == 99
+    clock[0] = FIXED_SECOND + 30.95                                    # and the earlier second's too
+    assert sum(limiter.allow(account, "s", "A", 100) for _ in range(200)) <= 98
