@@ -3,13 +3,13 @@ gateway's (layers/gateway/audit_event.py), spread over days and accounts, loaded
 a store through the same document mapping the indexer uses."""
 import random
 import time
-import uuid
 from typing import Iterator, List
 
 from layers.audit import indices
 from layers.audit.document import to_document
 from layers.audit.store import Doc, OpenSearchStore
 from layers.audit.templates import templates
+from layers.timeids import uuid7
 
 DAY = 86_400_000
 ACTIONS = [("cloudhsm", "DescribeVsms", True, "vsm"), ("cloudhsm", "ModifyVsmAttributes", False, "vsm"),
@@ -27,9 +27,9 @@ def event(rng: random.Random, account: str, t_ms: int, n: int) -> dict:
     rid = f"{rtype}-{n % 5000:08x}" if rtype else ""
     fail = n % 23 == 0
     return {
-        "EventId": uuid.UUID(int=rng.getrandbits(128)).hex, "EventTime": t_ms, "EventName": action,
+        "EventId": uuid7(t_ms).hex, "EventTime": t_ms, "EventName": action,
         "EventSource": f"{service}.tencentcloudapi.com", "Service": service, "ApiVersion": "2019-11-12",
-        "EventRegion": "ap-guangzhou", "RequestId": str(uuid.UUID(int=rng.getrandbits(128))),
+        "EventRegion": "ap-guangzhou", "RequestId": str(uuid7(t_ms - rng.randrange(1000))),
         "AccountId": account, "AppId": "1250000000", "PrincipalId": account, "Username": account,
         "SecretId": f"AKID{account}benchkey0001", "SourceIPAddress": f"10.{n % 200}.{n % 50}.{n % 250}",
         "UserAgent": "TencentCloudSDK-Python/3.0", "HttpMethod": "POST", "SignatureMethod": "TC3-HMAC-SHA256",

@@ -1,20 +1,27 @@
 """LookupEvents latency at 100 k and 1 M stored events, against the seed's 审计日志检索 pct99 300 ms
 (goal: p99 <= 30 ms), plus the store's memory per 100 k events.
 
-    .venv/bin/python tests/benchmarks/cloudaudit_lookup.py [--sizes 100000,1000000] [--max-store-mb 6000]
+    .venv/bin/python tests/benchmarks/cloudaudit_lookup.py [--sizes 100000,1000000] [--max-store-mb 20000]
 
 Runs its own local stack (moto, osmem-server, the app on a local port). The history spans 30
 days and 50 accounts; the measured tenant makes 10 % of all events. Each size is measured
-through the API with the official SDK (signature, gateway, query, response) and, separately,
-at the query layer. Loading stops early when osmem-server's memory would pass --max-store-mb
-(an in-memory store: 1 M events may not fit on a small machine); the report says where.
+through the API with the official SDK from a process of its own (signature, HTTP, gateway, query,
+response) and, separately, at the query layer; "empty range" is the API's floor in the same run.
+Loading stops early when osmem-server's memory would pass --max-store-mb (an in-memory store:
+1 M events may not fit on a small machine); the report says where.
+osmem-server runs with GOGC=50 (its Go heap grows 50 % past the live data between collections
+instead of 100 %) and GOMEMLIMIT at the budget (the collector works harder as the heap nears
+it): that is what lets 1 M events fit in 24 GB while collections stay rare during the queries.
+The store's memory is its resident size, garbage not yet collected included.
 """
 import argparse
+import multiprocessing
 import os
 import random
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +68,12 @@ def scenarios(call, heavy, light, end, rng, known):
         return call(heavy, {"StartTime": end - 30 * DAY, "EndTime": end, "MaxResults": 20,
                             "LookupAttributes": [{"AttributeKey": "RequestId", "AttributeValue": rng.choice(known)}]})
 
+    def month_source_ip():
+        # a rare value that carries no time: every day of the month is read
+        ip = f"10.{rng.randrange(200)}.{rng.randrange(50)}.{rng.randrange(250)}"
+        return call(heavy, {"StartTime": end - 30 * DAY, "EndTime": end, "MaxResults": 20,
+                            "LookupAttributes": [{"AttributeKey": "SourceIPAddress", "AttributeValue": ip}]})
+
     def light_tenant_month():
         return call(rng.choice(light), {"StartTime": end - 30 * DAY, "EndTime": end, "MaxResults": 20})
 
@@ -70,19 +83,28 @@ def scenarios(call, heavy, light, end, rng, known):
         upper = end - rng.randrange(29) * DAY - rng.randrange(DAY)
         return call(heavy, {"StartTime": start, "EndTime": upper, "MaxResults": 50})
 
-    return {"newest page, last 24 h": newest_day, "EventName filter, 7 days": week_by_event_name,
+    def empty_range():
+        # a day before the history: no index to read — what the client, HTTP and gateway cost alone
+        return call(heavy, {"StartTime": end - 40 * DAY, "EndTime": end - 39 * DAY, "MaxResults": 20})
+
+    return {"empty range (floor: no store)": empty_range, "newest page, last 24 h": newest_day,
+            "EventName filter, 7 days": week_by_event_name,
             "ContentValue keyword, 30 days": month_keyword, "RequestId (rare), 30 days": month_request_id,
+            "SourceIPAddress (rare), 30 days": month_source_ip,
             "light tenant, 30 days": light_tenant_month, "50 per page, mid-month": deep_page}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100000,1000000")
-    ap.add_argument("--max-store-mb", type=float, default=float(os.environ.get("GZ_BENCH_MAX_STORE_MB", 6000)))
+    ap.add_argument("--max-store-mb", type=float, default=float(os.environ.get("GZ_BENCH_MAX_STORE_MB", 20000)))
     ap.add_argument("--queries", type=int, default=200, help="calls per scenario")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     os.environ.setdefault("GZ_AUDIT_SPOOL_DIR", f"/tmp/guardzone-bench-spool-{os.getpid()}")
+    # read by osmem-server (Go) only: memory over collector time
+    os.environ.setdefault("GOGC", "50")
+    os.environ.setdefault("GOMEMLIMIT", f"{int(args.max_store_mb)}MiB")
     from infra.local_stack import LocalStack
     stack = LocalStack(port=0, run_pump=False, audit_delivery="spool").start()
     try:
@@ -92,7 +114,6 @@ def main() -> int:
 
 
 def run(stack, sizes, args) -> int:
-    from helpers import common_client
     from layers import identity
     from layers.audit.lookup import LookupRequest, lookup
     from layers.audit.store import OpenSearchStore, default_store
@@ -108,14 +129,15 @@ def run(stack, sizes, args) -> int:
     for uin in accts[:6]:
         keys[uin] = {"OwnerUin": uin, **identity.create_key(uin)}
     heavy, light = accts[0], accts[1:6]
-    clients = {uin: common_client(stack.endpoint, k, "cloudaudit", "2019-03-04") for uin, k in keys.items()}
     end = int(time.time() * 1000) - 60_000
     target = max(sizes)
     rng = random.Random(11)
     base_mb = data.rss_mb(pid)
     loaded, stopped_at, t_load = 0, None, 0.0
     print(f"LookupEvents benchmark: {target:,} events planned over 30 days, 50 accounts "
-          f"(measured tenant: 10 %); store budget {args.max_store_mb:.0f} MB\n", flush=True)
+          f"(measured tenant: 10 %); store budget {args.max_store_mb:.0f} MB, "
+          f"GOGC={os.environ['GOGC']} GOMEMLIMIT={os.environ['GOMEMLIMIT']}\n",
+          flush=True)
     for size in sizes:
         while loaded < size:
             step = min(50_000, size - loaded)
@@ -126,10 +148,12 @@ def run(stack, sizes, args) -> int:
             loaded += step
             used = data.rss_mb(pid) - base_mb
             print(f"  loaded {loaded:>9,}  store +{used:,.0f} MB  ({loaded / t_load:,.0f} events/s bulk)", flush=True)
-            if data.rss_mb(pid) + used / loaded * 50_000 > args.max_store_mb and loaded < target:
+            # live data is about RSS / (1 + GOGC/100); stop before the next step's would pass the budget
+            live_per_event = used / loaded / (1 + int(os.environ["GOGC"]) / 100)
+            if live_per_event * (loaded + 50_000) > 0.9 * args.max_store_mb and loaded < target:
                 stopped_at = loaded
                 break
-        measure(stack, store, clients, heavy, light, end, rng, loaded, args.queries, lookup, LookupRequest,
+        measure(stack, store, keys, heavy, light, end, rng, loaded, args.queries, lookup, LookupRequest,
                 RequestContext)
         used = data.rss_mb(pid) - base_mb
         print(f"  store memory: {used:,.0f} MB for {loaded:,} events = {used / loaded * 100_000:,.0f} MB per 100 k\n",
@@ -139,15 +163,29 @@ def run(stack, sizes, args) -> int:
                   f"budget of the in-memory store (osmem-server). Sizes not reached: "
                   f"{', '.join(f'{s:,}' for s in sizes if s > stopped_at)}.")
             break
+    else:
+        print(f"Reached {loaded:,} events, every size asked for.")
     return 0
 
 
-def measure(stack, store, clients, heavy, light, end, rng, loaded, n, lookup, LookupRequest, RequestContext):
-    known = [h.source["RequestId"] for h in store.search(
-        ["traillog_server_log-*"], {"term": {"AccountId": heavy}}, sort=[{"EventTime": "asc"}], size=200)]
+def api_latencies(endpoint, keys, heavy, light, end, known, n, seed):
+    """In a process of its own, as a client is: every scenario through the official SDK."""
+    from helpers import common_client
+    clients = {uin: common_client(endpoint, k, "cloudaudit", "2019-03-04") for uin, k in keys.items()}
 
     def api(uin, params):
         return clients[uin].call_json("LookupEvents", params)["Response"]
+
+    out = {}
+    for name, fn in scenarios(api, heavy, light, end, random.Random(seed), known).items():
+        fn()  # warm
+        out[name] = timed(fn, n)
+    return out
+
+
+def measure(stack, store, keys, heavy, light, end, rng, loaded, n, lookup, LookupRequest, RequestContext):
+    known = [h.source["RequestId"] for h in store.search(
+        ["traillog_server_log-*"], {"term": {"AccountId": heavy}}, sort=[{"EventTime": "asc"}], size=200)]
 
     def layer(uin, params):
         ctx = RequestContext(request_id="b", service="cloudaudit", version="2019-03-04", action="LookupEvents",
@@ -157,21 +195,26 @@ def measure(stack, store, clients, heavy, light, end, rng, loaded, n, lookup, Lo
                                     max_results=params["MaxResults"], attributes=attrs,
                                     content_value=params.get("ContentValue", "")), ctx, store=store)
 
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        api = pool.submit(api_latencies, stack.endpoint, keys, heavy, light, end, known, n,
+                          rng.randrange(1 << 30)).result()
     print(f"  {loaded:,} events — p50 / p99 in ms (seed pct99 {SEED_P99_MS:.0f} ms, goal {GOAL_P99_MS:.0f} ms)")
     print(f"  {'scenario':34s} {'API p50':>8s} {'API p99':>8s} {'query p50':>10s} {'query p99':>10s}")
-    all_api = []
-    for name, fn in scenarios(api, heavy, light, end, rng, known).items():
+    all_api, all_layer = [], []
+    layer_scenarios = scenarios(layer, heavy, light, end, rng, known)
+    for name, fn in layer_scenarios.items():
         fn()  # warm
-        lat_api = timed(fn, n)
-        all_api += lat_api
-        lfn = scenarios(layer, heavy, light, end, rng, known)[name]
-        lat_layer = timed(lfn, n)
+        lat_layer = timed(fn, n)
+        lat_api = api[name]
+        if not name.startswith("empty"):
+            all_api += lat_api
+            all_layer += lat_layer
         print(f"  {name:34s} {pct(lat_api, 50):8.1f} {pct(lat_api, 99):8.1f} {pct(lat_layer, 50):10.1f} "
               f"{pct(lat_layer, 99):10.1f}", flush=True)
-    verdict = "meets" if pct(all_api, 99) <= GOAL_P99_MS else "misses"
-    print(f"  {'all scenarios (API)':34s} {pct(all_api, 50):8.1f} {pct(all_api, 99):8.1f}   "
-          f"-> {verdict} the {GOAL_P99_MS:.0f} ms goal; seed {SEED_P99_MS:.0f} ms; "
-          f"mean {statistics.mean(all_api):.1f} ms")
+    for label, values in (("all searches, API", all_api), ("all searches, query layer", all_layer)):
+        verdict = "meets" if pct(values, 99) <= GOAL_P99_MS else "misses"
+        print(f"  {label:34s} p50 {pct(values, 50):.1f}  p99 {pct(values, 99):.1f}  mean {statistics.mean(values):.1f}"
+              f"   -> {verdict} the {GOAL_P99_MS:.0f} ms goal (seed {SEED_P99_MS:.0f} ms)", flush=True)
 
 
 if __name__ == "__main__":
