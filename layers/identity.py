@@ -7,17 +7,20 @@
 An account's root user has the account's Uin and the policy ["*"]. A user holds at most two
 permanent keys, as the documentation says of SecretId/SecretKey pairs.
 """
+import logging
 import re
 import secrets
 import string
 import threading
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from layers import aws
 from layers.config import settings
 from layers.gateway.errors import ApiError
+
+log = logging.getLogger("guardzone.identity")
 
 SECRET_ID = re.compile(r"^AKID[0-9A-Za-z]{8,64}$")
 MAX_PERMANENT_KEYS = 2
@@ -59,24 +62,58 @@ def _uin() -> str:
 
 class CredentialCache:
     """SecretId -> Credential, kept for GZ_CREDENTIAL_CACHE_SECONDS (a disabled key stops
-    working within that time)."""
+    working within that time). A key in use past REFRESH_AT of that time is reloaded in the
+    background while the cached one still serves, so a busy key never waits on the table."""
 
-    def __init__(self) -> None:
+    REFRESH_AT = 0.8
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 loader: Optional[Callable[[str], Optional["Credential"]]] = None) -> None:
         self._entries: Dict[str, Tuple[float, Credential]] = {}
+        self._refreshing: set = set()
         self._lock = threading.Lock()
+        self._clock = clock
+        self._loader = loader or load_credential
 
     def get(self, secret_id: str) -> Optional[Credential]:
-        now = time.monotonic()
+        now = self._clock()
         hit = self._entries.get(secret_id)
         if hit and hit[0] > now:
+            ttl = settings().credential_cache_seconds
+            if hit[0] - now < ttl * (1 - self.REFRESH_AT):
+                self._refresh_in_background(secret_id)
             return hit[1]
-        cred = load_credential(secret_id)
-        if cred is not None:
-            with self._lock:
+        return self._load(secret_id)
+
+    def _load(self, secret_id: str) -> Optional[Credential]:
+        started = self._clock()
+        cred = self._loader(secret_id)
+        with self._lock:
+            if cred is None:
+                self._entries.pop(secret_id, None)
+            else:
                 if len(self._entries) > 10000:
                     self._entries.clear()
-                self._entries[secret_id] = (now + settings().credential_cache_seconds, cred)
+                # valid from when it was read, so the staleness bound holds
+                self._entries[secret_id] = (started + settings().credential_cache_seconds, cred)
         return cred
+
+    def _refresh_in_background(self, secret_id: str) -> None:
+        with self._lock:
+            if secret_id in self._refreshing:
+                return
+            self._refreshing.add(secret_id)
+
+        def run() -> None:
+            try:
+                self._load(secret_id)
+            except Exception:     # the entry expires as usual and the next request reloads it
+                log.warning("refreshing a cached credential failed", exc_info=True)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(secret_id)
+
+        threading.Thread(target=run, name="credential-refresh", daemon=True).start()
 
     def clear(self) -> None:
         with self._lock:

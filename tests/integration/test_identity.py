@@ -1,5 +1,6 @@
 """Accounts, users and keys in DynamoDB, and the `guardzone` command that manages them."""
 import json
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -56,3 +57,32 @@ def test_cli_creates_account_user_and_key(stack):
     assert out.exit_code == 0 and not identity.load_credential(key["SecretId"]).enabled
     out = runner.invoke(cli, ["key", "create", "--uin", "404"])
     assert out.exit_code == 2 and "ResourceNotFound" in out.output
+
+
+def test_a_busy_key_is_reloaded_in_the_background_and_a_disabled_one_stops_within_the_cache_time(stack):
+    acct = identity.create_account("cache")
+    key = identity.create_key(acct["OwnerUin"])
+    clock, loads = [1000.0], []
+
+    def loader(secret_id):
+        loads.append(clock[0])
+        return identity.load_credential(secret_id)
+
+    cache = identity.CredentialCache(clock=lambda: clock[0], loader=loader)
+    ttl = identity.settings().credential_cache_seconds
+    assert cache.get(key["SecretId"]).enabled and loads == [1000.0]
+    clock[0] += ttl * 0.5
+    assert cache.get(key["SecretId"]) and loads == [1000.0]                 # fresh: served from memory
+    clock[0] = 1000.0 + ttl * 0.9
+    assert cache.get(key["SecretId"]).enabled                               # still served at once ...
+    deadline = time.monotonic() + 10
+    while len(loads) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert loads == [1000.0, 1000.0 + ttl * 0.9]                            # ... and reloaded behind it
+    time.sleep(0.1)
+    clock[0] = 1000.0 + ttl * 1.5                                           # past the first load's time
+    assert cache.get(key["SecretId"]) and len(loads) == 2                   # the reload keeps it valid
+    # a disabled key: the cache serves it no longer than the cache time after it was last read
+    identity.set_key_status(key["SecretId"], enabled=False)
+    clock[0] = 1000.0 + ttl * 0.9 + ttl + 0.001
+    assert not cache.get(key["SecretId"]).enabled
