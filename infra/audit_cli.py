@@ -35,7 +35,7 @@ def status() -> None:
     from layers.config import settings
     sqs = aws.client("sqs")
     queues = {}
-    for name in (settings().audit_queue, f"{settings().prefix}-audit-dlq", audit_settings().export_queue):
+    for name in (settings().audit_queue, audit_settings().dead_letter_queue, audit_settings().export_queue):
         try:
             url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
             attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
@@ -95,9 +95,9 @@ def lifecycle_cmd(days) -> None:
 @audit.command("templates")
 def templates_cmd() -> None:
     """Install the index templates of infra/opensearch/ into the store."""
-    from infra.resources import INDEX_TEMPLATES
+    from infra.resources import index_templates
     from layers.audit.store import default_store
-    templates = {p.stem: json.loads(p.read_text("utf-8")) for p in sorted(INDEX_TEMPLATES.glob("*.json"))}
+    templates = index_templates()
     default_store().put_templates(templates)
     _print({"installed": sorted(templates)})
 

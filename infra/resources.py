@@ -88,10 +88,14 @@ def _bucket(props: dict) -> dict:
 _CREATORS = {"AWS::DynamoDB::Table": _table, "AWS::SQS::Queue": _queue, "AWS::S3::Bucket": _bucket}
 
 
+def index_templates() -> Dict[str, dict]:
+    """Every index template under infra/opensearch/: {name: body}, by name."""
+    return {p.stem: json.loads(p.read_text("utf-8")) for p in sorted(INDEX_TEMPLATES.glob("*.json"))}
+
+
 def put_index_templates(client) -> list:
     """Install every index template under infra/opensearch/ (opensearch-py client)."""
-    installed = []
-    for path in sorted(INDEX_TEMPLATES.glob("*.json")):
-        client.indices.put_index_template(name=path.stem, body=json.loads(path.read_text("utf-8")))
-        installed.append(path.stem)
-    return installed
+    templates = index_templates()
+    for name, body in templates.items():
+        client.indices.put_index_template(name=name, body=body)
+    return list(templates)

@@ -22,6 +22,7 @@ class AuditSettings:
         self.base = base
         env = os.environ.get
         self.prefix = base.prefix
+        self.dead_letter_queue = f"{base.prefix}-audit-dlq"      # the audit queue's (infra/resources.json)
         # Daily indices "traillog_server_log-YYYY.MM.DD" (UTC days), as the seed names them.
         self.index_prefix = env("GZ_AUDIT_INDEX_PREFIX", "traillog_server_log")
         self.retention_days = _int("GZ_AUDIT_RETENTION_DAYS", 365)

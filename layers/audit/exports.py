@@ -24,7 +24,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from layers import aws
 from layers.audit.config import audit_settings
 from layers.audit.document import to_event
-from layers.audit.query import Query, Scanner, attribute_filters, minted_window
+from layers.audit.query import Query, Scanner
 from layers.audit.store import EventStore, StoreUnavailable
 from layers.audit.views import cloud_audit_event, csv_header, csv_row
 from layers.gateway.errors import ApiError, invalid_value, not_found
@@ -295,10 +295,8 @@ def encode_csv(events: Iterable[dict], language: str) -> Iterator[bytes]:
 
 def query_of(task: dict) -> Query:
     attributes = [tuple(a) for a in json.loads(task.get("Attributes") or "[]")]
-    lookup_type = task.get("LookupType") or "keyValue"
-    query = Query(task["OwnerUin"], int(task["StartTime"]), int(task["EndTime"]),
-                  attribute_filters(attributes, lookup_type), keyword=(task.get("ContentValue") or "").strip())
-    return query.within(minted_window(attributes, lookup_type))
+    return Query.of(task["OwnerUin"], int(task["StartTime"]), int(task["EndTime"]), attributes,
+                    task.get("LookupType") or "keyValue", task.get("ContentValue") or "")
 
 
 def run(creator_account: str, task_id: str, store: EventStore, *, receive_count: int = 1) -> Optional[str]:

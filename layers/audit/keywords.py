@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from layers.audit.document import CONTENT, content, ids, to_event
+from layers.audit.document import CONTENT, content, ids
 from layers.audit.store import Hit
 
 _IDENTIFIER = re.compile(r"^[\x21-\x7e]{3,128}$")
@@ -104,7 +104,7 @@ class KeywordMatch:
         return should[0] if len(should) == 1 else {"bool": {"should": should, "minimum_should_match": 1}}
 
     def accepts(self, hit: Hit) -> bool:
-        event = to_event(hit.source)
+        event = hit.source       # ids() and content() read only the event's own fields
         if self.identifier and self.text in ids(event):
             return True
         return bool(self.tokens) and phrase_in(self.phrase, normalize(content(event)))

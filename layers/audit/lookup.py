@@ -9,7 +9,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from layers.audit import paging
 from layers.audit.document import to_event
-from layers.audit.query import LOOKUP_TYPES, Query, Scanner, attribute_filters, minted_window
+from layers.audit.query import LOOKUP_TYPES, Query, Scanner
 from layers.audit.store import EventStore, StoreUnavailable, default_store
 from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError, invalid_value
@@ -71,16 +71,14 @@ def build_query(req: LookupRequest, ctx: RequestContext) -> Tuple[Query, str]:
         raise invalid_value("StartTime", "must not be later than EndTime")
     account = target_account(ctx, req.owner_uin)
     lookup_type = normalized_lookup_type(req.lookup_type)
-    filters = attribute_filters(req.attributes, lookup_type)
     fp = paging.fingerprint(account=account, start=start, end=end, lookup_type=lookup_type,
                             attributes=sorted([list(a) for a in req.attributes]),
                             content=(req.content_value or "").strip())
-    return Query(account, start, end, filters, keyword=(req.content_value or "").strip()), fp
+    return Query.of(account, start, end, req.attributes, lookup_type, req.content_value), fp
 
 
 def lookup(req: LookupRequest, ctx: RequestContext, *, store: Optional[EventStore] = None) -> Page:
     query, fp = build_query(req, ctx)
-    query.within(minted_window(req.attributes, normalized_lookup_type(req.lookup_type)))
     cursor = paging.decode(req.next_token, fp)
     try:
         hits, next_cursor = Scanner(store or default_store()).page(query, req.max_results, cursor)

@@ -24,7 +24,7 @@ def redrive(source_url: Optional[str] = None, target_url: Optional[str] = None, 
             limit: Optional[int] = None) -> int:
     """Move messages from the dead-letter queue back onto the audit queue; returns how many."""
     sqs = aws.client("sqs")
-    source_url = source_url or queue_url(f"{settings().prefix}-audit-dlq")
+    source_url = source_url or queue_url(audit_settings().dead_letter_queue)
     target_url = target_url or queue_url(settings().audit_queue)
     moved = 0
     while limit is None or moved < limit:

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from layers.audit import indices
@@ -66,16 +67,24 @@ class Query:
     start_ms: int
     end_ms: int
     filters: List[dict] = field(default_factory=list)
-    keyword: str = ""        # ContentValue (layers/audit/keywords.py)
+    keyword: str = ""                              # ContentValue (layers/audit/keywords.py)
+    window: Optional[Tuple[int, int]] = None       # where its ids say the events lie (minted_window)
+
+    @classmethod
+    def of(cls, account: str, start_ms: int, end_ms: int, attributes: Sequence[Tuple[str, str]],
+           lookup_type: str = "keyValue", keyword: str = "") -> "Query":
+        """The query of LookupEvents' parameters (an export's are the same)."""
+        return cls(account, start_ms, end_ms, attribute_filters(attributes, lookup_type), (keyword or "").strip(),
+                   minted_window(attributes, lookup_type))
 
     def clause(self, *extra: dict) -> dict:
         return {"bool": {"filter": [{"term": {"AccountId": self.account}}, *self.filters, *extra]}}
 
-    def within(self, window: Optional[Tuple[int, int]]) -> "Query":
-        """The same query over the part of its range inside `window` (empty if none is)."""
-        if window is not None:
-            self.start_ms, self.end_ms = max(self.start_ms, window[0]), min(self.end_ms, window[1])
-        return self
+    def bounds(self) -> Tuple[int, int]:
+        """The part of the range a scan reads: all of it, or what lies inside the window."""
+        if self.window is None:
+            return self.start_ms, self.end_ms
+        return max(self.start_ms, self.window[0]), min(self.end_ms, self.window[1])
 
 
 def minted_window(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue") -> Optional[Tuple[int, int]]:
@@ -168,6 +177,12 @@ def attribute_filters(attributes: Sequence[Tuple[str, str]], lookup_type: str = 
 
 
 # ---- the scan ----
+@lru_cache(maxsize=1024)
+def _analyzed(store: EventStore, text: str) -> Tuple[Tuple[str, str], ...]:
+    """A keyword's tokens: the analyzer never changes, so each text is analyzed once a process."""
+    return tuple(store.analyze(text_analyzer(), text))
+
+
 class Scanner:
     """Reads a query's events newest first, from an optional cursor."""
 
@@ -179,8 +194,8 @@ class Scanner:
         self.now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         self._existing: Optional[set] = None
 
-    def _days(self, query: Query, top_ms: int) -> List[str]:
-        days = indices.days_newest_first(query.start_ms, min(query.end_ms, top_ms))
+    def _days(self, start_ms: int, end_ms: int) -> List[str]:
+        days = indices.days_newest_first(start_ms, end_ms)
         if self.retention_days > 0:
             cutoff = indices.day_of(self.now_ms) - dt.timedelta(days=self.retention_days)
             days = [d for d in days if d > cutoff]
@@ -199,7 +214,7 @@ class Scanner:
         if not names:
             return
         yield names[:1]
-        rest = self._existing_only(names[1:])
+        rest = self._existing_only(names[1:]) if len(names) > 1 else []
         searched, size = 1, 1
         while rest:
             found, wanted = progress
@@ -221,20 +236,22 @@ class Scanner:
             return hits[:size], Cursor(int(last.sort[0]), str(last.sort[1]))
         return hits, None
 
-    def scan(self, query: Query, limit: int, cursor: Optional[Cursor] = None, *,
-             batch_size: Optional[int] = None) -> List[Hit]:
-        return list(self.iterate(query, cursor, limit=limit, batch_size=batch_size))
+    def scan(self, query: Query, limit: int, cursor: Optional[Cursor] = None) -> List[Hit]:
+        return list(self.iterate(query, cursor, limit=limit))
 
     def _keyword(self, query: Query) -> Optional[KeywordMatch]:
         text = query.keyword.strip()
-        return keyword_match(text, self.store.analyze(text_analyzer(), text)) if text else None
+        return keyword_match(text, _analyzed(self.store, text)) if text else None
 
     def iterate(self, query: Query, cursor: Optional[Cursor] = None, *, limit: Optional[int] = None,
                 batch_size: Optional[int] = None) -> Iterator[Hit]:
         """Every matching event after `cursor`, newest first, fetched `batch_size` at a time
         (the export streams through this)."""
-        after = [cursor.time, cursor.event_id] if cursor else [query.end_ms + 1, ""]
-        if after[0] < query.start_ms:
+        if limit is not None and limit <= 0:
+            return
+        start_ms, end_ms = query.bounds()
+        after = [cursor.time, cursor.event_id] if cursor else [end_ms + 1, ""]
+        if after[0] < start_ms:
             return
         keyword = self._keyword(query)
         clause, rejected, strict = query.clause(), 0, False
@@ -246,20 +263,17 @@ class Scanner:
         produced = 0
         page = batch_size or 1000
         progress = [0, limit if limit is not None else page]     # [found, wanted], read by _batches
-        for batch in self._batches(self._days(query, int(after[0])), progress):
+        for batch in self._batches(self._days(start_ms, min(end_ms, int(after[0]))), progress):
             while True:
-                want = batch_size or (limit - produced if limit is not None else 1000)
-                if limit is not None:
-                    want = min(want, limit - produced)
-                if want <= 0:
-                    return
+                remaining = limit - produced if limit is not None else page
+                want = min(batch_size or remaining, remaining)
                 if keyword is not None:
                     # twice what is wanted, more once candidates have been turned down
                     want = min(KEYWORD_BATCH, max(2 * want, 20) * (1 + rejected // 10))
                 got = self.store.search(batch, clause, sort=SORT, size=want, search_after=after,
                                         source_excludes=(CONTENT,))
                 for hit in got:
-                    if int(hit.sort[0]) < query.start_ms:
+                    if int(hit.sort[0]) < start_ms:
                         return
                     if keyword is not None and not keyword.accepts(hit):
                         rejected += 1
