@@ -3,7 +3,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from layers.bastion import checks, secrets, store
+from layers.bastion import hosted, secrets
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.schema import Params, String, Uint64
 
@@ -16,14 +16,7 @@ class Input(Params):
 @action("BindDeviceAccountPassword", Input, region=REGION_IGNORED, resource_type="deviceaccount",
         secret_params=("Password",))
 def handle(p: Input, ctx: RequestContext) -> dict:
-    checks.require(store.get_many(ctx.account, "account", [p.Id]).get(p.Id), p.Id, checks.DEVICE_ACCOUNT)
+    hosted.require(ctx.account, p.Id)
     sealed = secrets.seal(p.Password, secrets.context(ctx.account, p.Id, "password"))
-
-    def write(tx: store.Tx) -> str:
-        rec = checks.require(tx.get("account", p.Id), p.Id, checks.DEVICE_ACCOUNT)
-        rec["Password"] = sealed
-        tx.put("account", rec)
-        return f"{rec['DeviceId']}/{rec['Account']}"
-
-    ctx.touched(store.transaction(ctx.account, write))
+    ctx.touched(hosted.store_sealed(ctx.account, p.Id, {"Password": sealed}))
     return {}

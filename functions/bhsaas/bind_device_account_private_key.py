@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 from pydantic import AfterValidator, Field
 
-from layers.bastion import checks, secrets, store
+from layers.bastion import hosted, secrets
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.schema import Params, String, Uint64
 
@@ -29,16 +29,9 @@ class Input(Params):
 @action("BindDeviceAccountPrivateKey", Input, region=REGION_IGNORED, resource_type="deviceaccount",
         secret_params=("PrivateKey", "PrivateKeyPassword"))
 def handle(p: Input, ctx: RequestContext) -> dict:
-    checks.require(store.get_many(ctx.account, "account", [p.Id]).get(p.Id), p.Id, checks.DEVICE_ACCOUNT)
+    hosted.require(ctx.account, p.Id)
     key = secrets.seal(p.PrivateKey, secrets.context(ctx.account, p.Id, "private_key"))
     passphrase = (secrets.seal(p.PrivateKeyPassword, secrets.context(ctx.account, p.Id, "private_key_password"))
                   if p.PrivateKeyPassword else None)
-
-    def write(tx: store.Tx) -> str:
-        rec = checks.require(tx.get("account", p.Id), p.Id, checks.DEVICE_ACCOUNT)
-        rec["PrivateKey"], rec["PrivateKeyPassword"] = key, passphrase
-        tx.put("account", rec)
-        return f"{rec['DeviceId']}/{rec['Account']}"
-
-    ctx.touched(store.transaction(ctx.account, write))
+    ctx.touched(hosted.store_sealed(ctx.account, p.Id, {"PrivateKey": key, "PrivateKeyPassword": passphrase}))
     return {}

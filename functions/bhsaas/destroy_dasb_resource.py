@@ -2,7 +2,6 @@
 host a new service."""
 from layers.bastion import cascade, store
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
-from layers.gateway.errors import not_found
 from layers.gateway.schema import Params, String
 
 
@@ -13,9 +12,7 @@ class Input(Params):
 @action("DestroyDasbResource", Input, region=REGION_IGNORED, resource_type="resource")
 def handle(p: Input, ctx: RequestContext) -> dict:
     def write(tx: store.Tx) -> None:
-        rec = cascade.resources_by_rid(tx).get(p.ResourceId)
-        if rec is None:
-            raise not_found("Resource", p.ResourceId)
+        rec = cascade.resource_by_rid(tx, p.ResourceId)
         cascade.remove_resource(tx, rec)
 
     store.transaction(ctx.account, write)

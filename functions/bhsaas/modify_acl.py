@@ -12,7 +12,7 @@ class Input(acls.AclFields):
 @action("ModifyAcl", Input, region=REGION_IGNORED, resource_type="acl")
 def handle(p: Input, ctx: RequestContext) -> dict:
     def write(tx: store.Tx) -> None:
-        rec = checks.require(tx.get("acl", p.Id), p.Id, checks.ACL)
+        rec = checks.require(tx.all("acl").get(p.Id), p.Id, checks.ACL)
         tx.put("acl", acls.apply(tx, rec, p, creating=False))
 
     store.transaction(ctx.account, write)

@@ -4,7 +4,7 @@ from typing import Optional
 
 from layers.bastion import billing, cascade, resources, store
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
-from layers.gateway.errors import ApiError, not_found
+from layers.gateway.errors import ApiError
 from layers.gateway.schema import Params, String
 
 
@@ -19,9 +19,7 @@ class Input(Params):
 @action("ModifyDasbResource", Input, region=REGION_IGNORED, resource_type="resource")
 def handle(p: Input, ctx: RequestContext) -> dict:
     def write(tx: store.Tx) -> None:
-        rec = cascade.resources_by_rid(tx).get(p.ResourceId)
-        if rec is None:
-            raise not_found("Resource", p.ResourceId)
+        rec = cascade.resource_by_rid(tx, p.ResourceId)
         for name in ("ResourceEdition", "ResourceNode", "MbpExp", "NodeExp"):
             value = getattr(p, name)
             if value is not None:

@@ -2,15 +2,12 @@
 
 UserName, InstanceId, PublicIp and PrivateIp match exactly; RealName, DeviceName and Cmd are
 case-insensitive substrings (Cmd base64-encoded when Encoding=1). EndTime defaults to now."""
-import base64
-import binascii
 from typing import Annotated, List, Optional
 
 from pydantic import Field
 
 from layers.bastion import fields, session_log
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
-from layers.gateway.errors import invalid_value
 from layers.gateway.schema import DatetimeIso, Params, String, Uint64
 
 
@@ -31,20 +28,11 @@ class Input(Params):
 
 
 def clauses(p: Input) -> List[dict]:
-    out = [session_log.exact(name, getattr(p, name)) for name in ("UserName", "InstanceId", "PublicIp", "PrivateIp")
-           if getattr(p, name)]
-    out += [session_log.contains(name, getattr(p, name)) for name in ("RealName", "DeviceName") if getattr(p, name)]
+    own = []
     if p.Cmd:
-        cmd = p.Cmd
-        if p.Encoding == 1:
-            try:
-                cmd = base64.b64decode(cmd, validate=True).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
-                raise invalid_value("Cmd", "not base64 of UTF-8 text (Encoding=1)") from None
-        out.append(session_log.contains("Cmd", cmd))
-    if p.AuditAction:
-        out.append({"terms": {"Action": p.AuditAction}})
-    return out
+        cmd = fields.base64_text(p.Cmd, "Cmd") if p.Encoding == 1 else p.Cmd
+        own.append(session_log.contains("Cmd", cmd))
+    return session_log.session_clauses(p, own)
 
 
 @action("SearchCommand", Input, region=REGION_IGNORED, resource_type="session")

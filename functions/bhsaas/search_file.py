@@ -31,17 +31,13 @@ class Input(Params):
 
 
 def clauses(p: Input) -> List[dict]:
-    out = [session_log.exact(name, getattr(p, name)) for name in ("UserName", "InstanceId", "PublicIp", "PrivateIp")
-           if getattr(p, name)]
-    out += [session_log.contains(name, getattr(p, name)) for name in ("RealName", "DeviceName") if getattr(p, name)]
+    own = []
     if p.FileName:
-        out.append({"bool": {"should": [session_log.contains("FileCurr", p.FileName),
+        own.append({"bool": {"should": [session_log.contains("FileCurr", p.FileName),
                                         session_log.contains("FileNew", p.FileName)], "minimum_should_match": 1}})
     if p.Method:
-        out.append({"terms": {"Method": p.Method}})
-    if p.AuditAction:
-        out.append({"terms": {"Action": p.AuditAction}})
-    return out
+        own.append({"terms": {"Method": p.Method}})
+    return session_log.session_clauses(p, own)
 
 
 @action("SearchFile", Input, region=REGION_IGNORED, resource_type="session")

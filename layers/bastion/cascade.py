@@ -7,7 +7,7 @@ keeps the resource's UsedNodes count and its licensed-node limit in the same tra
 """
 from typing import Dict, Iterable, Set
 
-from layers.bastion import billing
+from layers.bastion import billing, checks
 from layers.bastion.store import Tx
 from layers.gateway.errors import ApiError
 
@@ -33,20 +33,13 @@ def remove_users(tx: Tx, ids: Iterable[int]) -> None:
         tx.delete("user", i)
 
 
-def remove_user_groups(tx: Tx, ids: Iterable[int]) -> None:
+def remove_groups(tx: Tx, kind: str, member_kind: str, acl_field: str, ids: Iterable[int]) -> None:
+    """Delete groups of `kind`: their members leave them and ACLs stop naming them (acl_field)."""
     ids = set(ids)
-    _strip_groups(tx, "user", ids)
-    _strip_acls(tx, "UserGroupIds", ids)
+    _strip_groups(tx, member_kind, ids)
+    _strip_acls(tx, acl_field, ids)
     for i in ids:
-        tx.delete("usergroup", i)
-
-
-def remove_device_groups(tx: Tx, ids: Iterable[int]) -> None:
-    ids = set(ids)
-    _strip_groups(tx, "device", ids)
-    _strip_acls(tx, "DeviceGroupIds", ids)
-    for i in ids:
-        tx.delete("devicegroup", i)
+        tx.delete(kind, i)
 
 
 def remove_cmd_templates(tx: Tx, ids: Iterable[int]) -> None:
@@ -70,6 +63,11 @@ def remove_devices(tx: Tx, devices: Dict[int, dict]) -> None:
 
 def resources_by_rid(tx: Tx) -> Dict[str, dict]:
     return {r["ResourceId"]: r for r in tx.all("resource").values()}
+
+
+def resource_by_rid(tx: Tx, rid: str) -> dict:
+    """The resource with this ResourceId; ResourceNotFound when there is none."""
+    return checks.require(resources_by_rid(tx).get(rid), rid, checks.RESOURCE)
 
 
 def _release_nodes(tx: Tx, devices: Iterable[dict]) -> None:

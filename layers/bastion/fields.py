@@ -130,13 +130,18 @@ AuditAction = choice(1, 2)
 MAX_CMD_LIST_BYTES = 32768
 
 
+def base64_text(text: str, name: str) -> str:
+    """The UTF-8 text a parameter sent with Encoding=1 carries as base64."""
+    try:
+        return base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise invalid_value(name, "not base64 of UTF-8 text (Encoding=1)") from None
+
+
 def cmd_list(text: str, encoding: int, name: str = "CmdList") -> str:
     """A command list as stored: base64-decoded when Encoding=1, at most 32768 bytes."""
     if encoding == 1:
-        try:
-            text = base64.b64decode(text, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise invalid_value(name, "not base64 of UTF-8 text (Encoding=1)") from None
+        text = base64_text(text, name)
     if not text.strip():
         raise invalid_value(name, "must list at least one command")
     if len(text.encode("utf-8")) > MAX_CMD_LIST_BYTES:

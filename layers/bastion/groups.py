@@ -3,7 +3,7 @@
 Membership lives on the members (GroupIds), so a group's members are the users or devices
 naming it; group names are unique per kind within an account."""
 from dataclasses import dataclass
-from typing import Callable, Iterable, List, Optional
+from typing import Iterable, List, Optional
 
 from layers.bastion import cascade, checks, filters, store, views
 from layers.bastion.snapshot import Snapshot
@@ -17,11 +17,14 @@ class GroupKind:
     member_kind: str        # record kind of the members
     what: str               # "User group" / "Device group"
     member_what: str        # "User" / "Device"
-    remove: Callable[[Tx, Iterable[int]], None]
+    acl_field: str          # the ACL field naming groups of this kind
+
+    def remove(self, tx: Tx, ids: Iterable[int]) -> None:
+        cascade.remove_groups(tx, self.kind, self.member_kind, self.acl_field, ids)
 
 
-USER_GROUPS = GroupKind("usergroup", "user", checks.USER_GROUP, checks.USER, cascade.remove_user_groups)
-DEVICE_GROUPS = GroupKind("devicegroup", "device", checks.DEVICE_GROUP, checks.DEVICE, cascade.remove_device_groups)
+USER_GROUPS = GroupKind("usergroup", "user", checks.USER_GROUP, checks.USER, "UserGroupIds")
+DEVICE_GROUPS = GroupKind("devicegroup", "device", checks.DEVICE_GROUP, checks.DEVICE, "DeviceGroupIds")
 
 
 def _duplicate(gk: GroupKind, name: str) -> ApiError:

@@ -91,6 +91,19 @@ def exact(field: str, value: str) -> dict:
     return {"term": {field: value}}
 
 
+def session_clauses(p, own: List[dict]) -> List[dict]:
+    """SearchCommand / SearchFile filters: the session fields (UserName, InstanceId, PublicIp and
+    PrivateIp exactly; RealName and DeviceName as substrings), then the action's own clauses, then
+    AuditAction."""
+    out = [exact(name, getattr(p, name)) for name in ("UserName", "InstanceId", "PublicIp", "PrivateIp")
+           if getattr(p, name)]
+    out += [contains(name, getattr(p, name)) for name in ("RealName", "DeviceName") if getattr(p, name)]
+    out += own
+    if p.AuditAction:
+        out.append({"terms": {"Action": p.AuditAction}})
+    return out
+
+
 def search(client, kind: str, account: str, start: datetime, end: datetime, clauses: List[dict],
            offset: int, limit: int) -> Tuple[int, List[dict]]:
     """Newest first: (total, results shaped as SearchCommandResult / SearchFileResult)."""

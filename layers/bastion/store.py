@@ -98,18 +98,12 @@ def _get_shards(account: str, kind: str, nos: Iterable[int]) -> Dict[int, _Shard
 
 def load_all(account: str, kind: str) -> Dict[int, dict]:
     """Every record of a kind (read-only; strongly consistent)."""
-    out: Dict[int, dict] = {}
-    for shard in _query_shards(account, kind).values():
-        out.update(shard.recs)
-    return out
+    return Tx(account).all(kind)
 
 
 def get_many(account: str, kind: str, ids: Iterable[int]) -> Dict[int, dict]:
     """The records with these Ids that exist (read-only)."""
-    ids = list(ids)
-    size = SHARD_SIZE[kind]
-    shards = _get_shards(account, kind, (i // size for i in ids))
-    return {i: shards[i // size].recs[i] for i in ids if i in shards[i // size].recs}
+    return Tx(account).get_many(kind, ids)
 
 
 def new_ids(account: str, kind: str, count: int = 1) -> List[int]:
