@@ -8,9 +8,8 @@ from layers.gateway.action import REGION_OPTIONAL, RequestContext, action
 from layers.gateway.schema import Params, String
 from layers.kms import errors, keys, usages
 from layers.kms.params import b64decode, b64encode
+from layers.kms.public_encrypt import RSA_PADDINGS
 
-PADDINGS = {"RSAES_PKCS1_V1_5": ("PKCS1v15", "SHA256"), "RSAES_OAEP_SHA_1": ("OAEP", "SHA1"),
-            "RSAES_OAEP_SHA_256": ("OAEP", "SHA256")}
 MODULUS_BYTES = 256
 
 
@@ -29,7 +28,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     ctx.touched(key.key_id, resource_type="cmk")
     if key.usage.material != "RSA_2048":
         raise errors.invalid_key_usage(key.key_id, key.usage.name, "AsymmetricRsaDecrypt")
-    padding, digest = PADDINGS[p.Algorithm]
+    padding, digest = RSA_PADDINGS[p.Algorithm]
     try:
         plaintext = rsa_keys.decrypt(keys.secret(key), raw, padding, digest)
     except CryptoError:

@@ -7,7 +7,7 @@ from layers.gateway.action import REGION_OPTIONAL, RequestContext, action
 from layers.gateway.errors import ApiError
 from layers.gateway.schema import Params, String
 from layers.kms import keys, view
-from layers.kms.params import Member, check_key_id, check_member
+from layers.kms.params import Member, check_key_ids, check_member
 
 MAX_IDS = 100
 
@@ -20,10 +20,7 @@ class Input(Params):
 @action("DescribeKeys", Input, region=REGION_OPTIONAL, resource_type="cmk")
 def handle(p: Input, ctx: RequestContext) -> dict:
     check_member(ctx, p.MemberAccount)
-    for key_id in p.KeyIds:
-        check_key_id(key_id)
-    if len(set(p.KeyIds)) != len(p.KeyIds):
-        raise ApiError("InvalidParameterValue.DuplicatedKeyId", "Each KeyId may appear once in KeyIds.")
+    check_key_ids(p.KeyIds)
     found = []
     for key_id in p.KeyIds:
         try:

@@ -6,10 +6,8 @@ from layers.kms import keys
 
 @action("GetServiceStatus", NoParams, region=REGION_OPTIONAL)
 def handle(p: NoParams, ctx: RequestContext) -> dict:
-    from layers.cloudhsm import catalog
-    from layers.stores import vsm as vsm_store
-    region = catalog.canonical_region(keys.region_of(ctx))
-    vsms = [v for v in vsm_store.list_vsms(ctx.account) if v.get("Region") == region]
+    from layers.cloudhsm.vsms import regional_vsms
+    vsms = regional_vsms(ctx, keys.region_of(ctx))
     return {"ServiceEnabled": True, "InvalidType": 1, "UserLevel": 0,
             "ExclusiveVSMEnabled": bool(vsms), "ExclusiveHSMEnabled": bool(vsms),
             "ExclusiveHSMList": [{"HsmClusterId": v["ResourceId"], "HsmClusterName": v.get("ResourceName") or

@@ -36,8 +36,9 @@ def offering_region(ctx: RequestContext) -> catalog.Region:
     return found
 
 
-def in_region(vsm: dict, ctx: RequestContext) -> bool:
-    return vsm.get("Region") == catalog.canonical_region(ctx.region)
+def in_region(vsm: dict, ctx: RequestContext, region: Optional[str] = None) -> bool:
+    """Whether the VSM is in the request's region (or in `region`, when given)."""
+    return vsm.get("Region") == catalog.canonical_region(ctx.region if region is None else region)
 
 
 def find(ctx: RequestContext, resource_id: str) -> dict:
@@ -48,8 +49,9 @@ def find(ctx: RequestContext, resource_id: str) -> dict:
     return vsm
 
 
-def regional_vsms(ctx: RequestContext) -> List[dict]:
-    return [v for v in store.list_vsms(ctx.account) if in_region(v, ctx)]
+def regional_vsms(ctx: RequestContext, region: Optional[str] = None) -> List[dict]:
+    """The caller's VSMs in the request's region (or in `region`, when given), in creation order."""
+    return [v for v in store.list_vsms(ctx.account) if in_region(v, ctx, region)]
 
 
 # ---- placement ----

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from layers.crypto import CryptoError, random_bytes, symmetric
 from layers.keystore.wrapping import binding
 from layers.kms import errors
+from layers.kms.params import KEY_ID
 
 MAGIC, FORMAT = b"GZ", 1
 ALGORITHMS = {1: "SM4"}             # algorithm byte -> cipher (GCM mode)
@@ -57,6 +58,8 @@ def parse(text: str) -> Blob:
         key_id = raw[4:4 + _KEY_ID].decode("ascii")
     except UnicodeDecodeError:
         raise errors.invalid_ciphertext("not a CiphertextBlob this service produced") from None
+    if not KEY_ID.match(key_id):
+        raise errors.invalid_ciphertext("not a CiphertextBlob this service produced")
     return Blob(key_id=key_id, version=int.from_bytes(raw[40:44], "big"), algorithm=ALGORITHMS[raw[3]],
                 header=raw[:_HEADER], nonce=raw[_HEADER:_HEADER + _NONCE],
                 ciphertext=raw[_HEADER + _NONCE:-_TAG], tag=raw[-_TAG:])

@@ -93,10 +93,10 @@ def find(ctx: RequestContext, key_id: str) -> Key:
     if doc is None or doc.get("Region") != region_of(ctx):
         raise errors.cmk_not_found(key_id)
     if domain is None:
-        _purge(account, doc, {"Generation": doc["Generation"]})
+        purge(account, doc, {"Generation": doc["Generation"]})
         raise errors.cmk_not_found(key_id)
     if expired(doc, int(time.time())):
-        _purge(account, doc, {"KeyState": PENDING_DELETE, "DeletionDate": doc["DeletionDate"]})
+        purge(account, doc, {"KeyState": PENDING_DELETE, "DeletionDate": doc["DeletionDate"]})
         raise errors.cmk_not_found(key_id)
     if started is not None:
         _keep(account, key_id, doc, domain, started)
@@ -126,9 +126,10 @@ def _read(account: str, key_id: str):
     return doc, (domain if domain.generation == int(doc["Generation"]) else None)
 
 
-def _purge(account: str, doc: dict, expect: dict) -> None:
+def purge(account: str, doc: dict, expect: dict) -> bool:
+    """Delete a key (forgetting it here) if it still has the expected values; whether it was deleted."""
     forget(account, doc["KeyId"])
-    kms_keys.delete(account, doc, expect)
+    return kms_keys.delete(account, doc, expect)
 
 
 def _cached(account: str, key_id: str):
@@ -287,10 +288,10 @@ def create(ctx: RequestContext, *, alias: str, description: str, usage: Usage, t
 def _domain_for(ctx: RequestContext, region: str, hsm_cluster_id: str) -> domains.Domain:
     if not hsm_cluster_id:
         return domains.create(ctx.account, keystore.DEFAULT_DOMAIN)
-    from layers.cloudhsm import catalog
+    from layers.cloudhsm import vsms
     from layers.stores import vsm as vsm_store
     vsm = vsm_store.get_vsm(ctx.account, hsm_cluster_id)
-    if vsm is None or vsm.get("Region") != catalog.canonical_region(region):
+    if vsm is None or not vsms.in_region(vsm, ctx, region):
         raise errors.invalid_hsm_cluster(hsm_cluster_id, f"no VSM of the account in {region} has this id")
     try:
         return domains.ensure(ctx.account, hsm_cluster_id)

@@ -20,13 +20,13 @@ def run(now: Optional[int] = None) -> dict:
         try:
             keys.forget(account, doc["KeyId"])
             if keys.expired(doc, now):
-                if kms_keys.delete(account, doc, {"KeyState": keys.PENDING_DELETE, "DeletionDate": doc["DeletionDate"]}):
+                if keys.purge(account, doc, {"KeyState": keys.PENDING_DELETE, "DeletionDate": doc["DeletionDate"]}):
                     deleted += 1
                 continue
             try:
                 domain = domains.get(account, doc["Domain"])
             except KeystoreError:
-                if kms_keys.delete(account, doc, {"Generation": doc["Generation"]}):
+                if keys.purge(account, doc, {"Generation": doc["Generation"]}):
                     deleted += 1
                 continue
             if domain.generation == int(doc["Generation"]):

@@ -9,12 +9,11 @@ Two thin adapters over `cryptography` live here because the crypto layer does no
 loading an RSA key we generated ourselves without OpenSSL's full key check (it costs ~0.1 s per
 load; our material is authenticated by its wrapping), and the SubjectPublicKeyInfo of an EC key.
 """
-import base64
 from typing import Optional, Tuple
 
 from cryptography.hazmat.primitives import serialization
 
-from layers.crypto import ecc, random_bytes, rsa_keys, sm2
+from layers.crypto import asn1, ecc, random_bytes, rsa_keys, sm2
 
 SM4_KEY_SIZE = 16
 
@@ -59,9 +58,7 @@ def public_der(material: str, key) -> bytes:
 
 
 def public_pem(der: bytes) -> str:
-    body = base64.b64encode(der).decode()
-    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
-    return "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
+    return asn1.pem_encode("PUBLIC KEY", der).decode()
 
 
 def _ec_public_der(public_key) -> bytes:

@@ -51,6 +51,15 @@ def check_key_id(key_id: str) -> str:
     return key_id
 
 
+def check_key_ids(key_ids: list) -> list:
+    """Each KeyId well formed, and none twice (InvalidParameterValue.DuplicatedKeyId)."""
+    for key_id in key_ids:
+        check_key_id(key_id)
+    if len(set(key_ids)) != len(key_ids):
+        raise ApiError("InvalidParameterValue.DuplicatedKeyId", "Each KeyId may appear once in KeyIds.")
+    return key_ids
+
+
 def check_alias(alias: str) -> str:
     if not ALIAS.match(alias or ""):
         raise errors.invalid_alias(alias, "1-60 letters, digits, - and _, starting with a letter or digit")

@@ -6,8 +6,9 @@ from layers.crypto import CryptoError, rsa_keys, sm2
 from layers.gateway.errors import invalid_value
 
 ALGORITHMS = ("SM2", "SM2_C1C3C2_ASN1", "RSAES_PKCS1_V1_5", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256")
-_RSA = {"RSAES_PKCS1_V1_5": ("PKCS1v15", "SHA256"), "RSAES_OAEP_SHA_1": ("OAEP", "SHA1"),
-        "RSAES_OAEP_SHA_256": ("OAEP", "SHA256")}
+# RSA encryption algorithm -> (padding, digest) of layers.crypto.rsa_keys; AsymmetricRsaDecrypt uses it too.
+RSA_PADDINGS = {"RSAES_PKCS1_V1_5": ("PKCS1v15", "SHA256"), "RSAES_OAEP_SHA_1": ("OAEP", "SHA1"),
+                "RSAES_OAEP_SHA_256": ("OAEP", "SHA256")}
 
 
 def encrypt_for(pem: Optional[str], algorithm: Optional[str], plaintext: bytes) -> Optional[bytes]:
@@ -27,7 +28,7 @@ def encrypt_for(pem: Optional[str], algorithm: Optional[str], plaintext: bytes) 
         raise invalid_value("EncryptionPublicKey", f"not a PEM public key usable with {algorithm}") from None
     if key.key_size != 2048:
         raise invalid_value("EncryptionPublicKey", "RSA public keys must be 2048-bit")
-    padding, digest = _RSA[algorithm]
+    padding, digest = RSA_PADDINGS[algorithm]
     try:
         return rsa_keys.encrypt(key, plaintext, padding, digest)
     except CryptoError:

@@ -3,9 +3,8 @@ deletion is cancelled. Batches check every key before changing any."""
 from typing import List
 
 from layers.gateway.action import RequestContext
-from layers.gateway.errors import ApiError
 from layers.kms import errors, keys
-from layers.kms.params import check_key_id
+from layers.kms.params import check_key_ids
 
 MAX_BATCH = 100
 
@@ -16,10 +15,7 @@ def _check(key: keys.Key, operation: str) -> None:
 
 
 def set_state(ctx: RequestContext, key_ids: List[str], state: str, operation: str) -> None:
-    for key_id in key_ids:
-        check_key_id(key_id)
-    if len(set(key_ids)) != len(key_ids):
-        raise ApiError("InvalidParameterValue.DuplicatedKeyId", "Each KeyId may appear once in KeyIds.")
+    check_key_ids(key_ids)
     found = [keys.find(ctx, key_id) for key_id in key_ids]
     for key in found:
         _check(key, operation)

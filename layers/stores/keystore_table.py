@@ -7,21 +7,17 @@
 
 One table so that a key is created in the same transaction that checks its domain is alive.
 
-Transactions pass one process-wide lock: moto (the local stand-in) restores a whole-table copy
-when a transaction is cancelled, which would undo another thread's committed write to the table.
-DynamoDB itself needs no lock.
+Writes pass one process-wide lock (see layers/stores/dynamo.py for why).
 """
 import threading
-from decimal import Decimal
 from typing import Dict, List, Optional, Tuple
-
-from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 
 from layers import aws
 from layers.config import settings
+from layers.stores import dynamo
 
-_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
 _write_lock = threading.Lock()
+from_item, failed = dynamo.from_item, dynamo.failed     # for the stores of this table
 
 
 def table_name() -> str:
@@ -36,28 +32,12 @@ def key(account: str, sk: str) -> dict:
     return {"pk": {"S": f"ACCOUNT#{account}"}, "sk": {"S": sk}}
 
 
-def _plain(value):
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, Binary):
-        return bytes(value.value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-def from_item(item: dict) -> dict:
-    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items() if k not in ("pk", "sk")}
-
-
 def to_item(doc: dict) -> dict:
-    return {k: _serializer.serialize(v) for k, v in doc.items() if v is not None}
+    return {k: dynamo.serializer.serialize(v) for k, v in doc.items() if v is not None}
 
 
 def value(v) -> dict:
-    return _serializer.serialize(v)
+    return dynamo.serializer.serialize(v)
 
 
 def get(account: str, sk: str) -> Optional[dict]:
@@ -115,18 +95,7 @@ def scan(prefix: str, filter_expression: str, values: dict) -> List[Tuple[str, s
 
 def transact(items: List[dict]) -> Optional[List[str]]:
     """Commit the items; None on success, else each item's cancellation code ('None' if it passed)."""
-    client = ddb()
-    with _write_lock:
-        try:
-            client.transact_write_items(TransactItems=items)
-            return None
-        except client.exceptions.TransactionCanceledException as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            return [str(r.get("Code", "None")) for r in reasons] or ["Unknown"] * len(items)
-
-
-def failed(codes: List[str], index: int) -> bool:
-    return index < len(codes) and codes[index] not in ("None", "", None)
+    return dynamo.transact(ddb(), _write_lock, items)
 
 
 def update(account: str, sk: str, expression: str, condition: str, values: dict,

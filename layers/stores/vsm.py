@@ -9,21 +9,16 @@ counter never passes the limit, an address has at most one lease, a VSM changes 
 state the caller read. Two requests racing for the last quota slot or the same address cannot
 both commit; the loser gets QuotaExceeded or AddressTaken and decides what to do.
 
-Writes also pass one process-wide lock. DynamoDB needs none; moto (the local stand-in) restores a
-whole-table copy when a transaction is cancelled, which would undo another thread's committed
-write in the same table, so the writes of one process are kept from overlapping there.
+Writes also pass one process-wide lock (see layers/stores/dynamo.py for why).
 """
 import threading
-from decimal import Decimal
 from typing import Callable, Dict, List, Optional, Set, Tuple
-
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from layers import aws
 from layers.cloudhsm.catalog import DEFAULT_VSM_QUOTA
 from layers.config import settings
+from layers.stores import dynamo
 
-_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
 _write_lock = threading.Lock()
 
 
@@ -55,25 +50,8 @@ def _lease_key(subnet_id: str, address: str) -> dict:
     return {"pk": {"S": f"SUBNET#{subnet_id}"}, "sk": {"S": f"IP#{address}"}}
 
 
-def _plain(value):
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-def _from_item(item: dict) -> dict:
-    doc = {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
-    doc.pop("pk", None)
-    doc.pop("sk", None)
-    return doc
-
-
 def _to_item(doc: dict) -> dict:
-    return {k: _serializer.serialize(v) for k, v in doc.items()}
+    return {k: dynamo.serializer.serialize(v) for k, v in doc.items()}
 
 
 def _query(key_condition: str, values: dict) -> List[dict]:
@@ -89,18 +67,7 @@ def _query(key_condition: str, values: dict) -> List[dict]:
 
 def _transact(items: List[dict]) -> Optional[List[str]]:
     """Commit the items; None on success, else each item's cancellation code ('None' if it passed)."""
-    ddb = _ddb()
-    with _write_lock:
-        try:
-            ddb.transact_write_items(TransactItems=items)
-            return None
-        except ddb.exceptions.TransactionCanceledException as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            return [str(r.get("Code", "None")) for r in reasons] or ["Unknown"] * len(items)
-
-
-def _failed(codes: List[str], index: int) -> bool:
-    return index < len(codes) and codes[index] not in ("None", "", None)
+    return dynamo.transact(_ddb(), _write_lock, items)
 
 
 # ---- reads ----
@@ -108,13 +75,13 @@ def _failed(codes: List[str], index: int) -> bool:
 def list_vsms(owner: str) -> List[dict]:
     """Every VSM of the account (all regions), in creation order."""
     items = _query("pk = :pk AND begins_with(sk, :vsm)", {":pk": {"S": f"ACCOUNT#{owner}"}, ":vsm": {"S": "VSM#"}})
-    return sorted((_from_item(i) for i in items), key=lambda v: (v["CreatedAt"], v["ResourceId"]))
+    return sorted((dynamo.from_item(i) for i in items), key=lambda v: (v["CreatedAt"], v["ResourceId"]))
 
 
 def get_vsm(owner: str, resource_id: str) -> Optional[dict]:
     item = _ddb().get_item(TableName=table_name(), Key=_account_key(owner, f"VSM#{resource_id}"),
                            ConsistentRead=True).get("Item")
-    return _from_item(item) if item else None
+    return dynamo.from_item(item) if item else None
 
 
 def leased_addresses(subnet_id: str) -> Set[str]:
@@ -125,7 +92,7 @@ def leased_addresses(subnet_id: str) -> Set[str]:
 def quota(owner: str) -> Tuple[int, int]:
     """(VSMs held, the account's limit)."""
     item = _ddb().get_item(TableName=table_name(), Key=_account_key(owner, "QUOTA"), ConsistentRead=True).get("Item")
-    doc = _from_item(item) if item else {}
+    doc = dynamo.from_item(item) if item else {}
     return int(doc.get("Used", 0)), int(doc.get("Limit", DEFAULT_VSM_QUOTA))
 
 
@@ -185,9 +152,9 @@ def create(owner: str, vsms: List[dict], limit: int) -> None:
     codes = _transact(items)
     if codes is None:
         return
-    if _failed(codes, 0):
+    if dynamo.failed(codes, 0):
         raise QuotaExceeded()
-    if any(_failed(codes, i) for i in range(1 + len(vsms), len(items))):
+    if any(dynamo.failed(codes, i) for i in range(1 + len(vsms), len(items))):
         raise AddressTaken()
     raise VsmChanged()   # a ResourceId collision: the caller draws new ids
 
@@ -196,7 +163,7 @@ def update(owner: str, before: dict, changes: Dict[str, object]) -> dict:
     """Apply attribute changes to a VSM as it was read; a new SubnetId/Vip moves its lease."""
     after = {**before, **changes}
     names = {f"#a{i}": k for i, k in enumerate(changes)}
-    values = {f":v{i}": _serializer.serialize(v) for i, v in enumerate(changes.values())}
+    values = {f":v{i}": dynamo.serializer.serialize(v) for i, v in enumerate(changes.values())}
     values.update({":vip": {"S": before["Vip"]}, ":subnet": {"S": before["SubnetId"]}})
     names.update({"#vip": "Vip", "#subnet": "SubnetId"})
     items = [{"Update": {
@@ -210,7 +177,7 @@ def update(owner: str, before: dict, changes: Dict[str, object]) -> dict:
     codes = _transact(items)
     if codes is None:
         return after
-    if _failed(codes, 0):
+    if dynamo.failed(codes, 0):
         raise VsmChanged()
     raise AddressTaken()
 

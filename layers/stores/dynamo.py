@@ -1,0 +1,47 @@
+"""DynamoDB plumbing the stores share: items to plain documents and back, and transactions.
+
+Each store passes its writes through its own process-wide lock. DynamoDB needs none; moto (the
+local stand-in) restores a whole-table copy when a transaction is cancelled, which would undo
+another thread's committed write in the same table, so the writes of one process are kept from
+overlapping there.
+"""
+import threading
+from decimal import Decimal
+from typing import List, Optional
+
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+
+serializer, deserializer = TypeSerializer(), TypeDeserializer()
+
+
+def plain(value):
+    """A deserialised attribute with Decimals as int/float and Binary as bytes, all the way down."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Binary):
+        return bytes(value.value)
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def from_item(item: dict) -> dict:
+    """The document of an item, without its keys (pk, sk)."""
+    return {k: plain(deserializer.deserialize(v)) for k, v in item.items() if k not in ("pk", "sk")}
+
+
+def transact(client, lock: threading.Lock, items: List[dict]) -> Optional[List[str]]:
+    """Commit the items; None on success, else each item's cancellation code ('None' if it passed)."""
+    with lock:
+        try:
+            client.transact_write_items(TransactItems=items)
+            return None
+        except client.exceptions.TransactionCanceledException as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            return [str(r.get("Code", "None")) for r in reasons] or ["Unknown"] * len(items)
+
+
+def failed(codes: List[str], index: int) -> bool:
+    return index < len(codes) and codes[index] not in ("None", "", None)
