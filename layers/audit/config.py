@@ -1,5 +1,6 @@
 """CloudAudit settings, read from GZ_AUDIT_* environment variables (names derive from
 GZ_RESOURCE_PREFIX like the rest of the project)."""
+import datetime as dt
 import os
 from typing import Optional
 
@@ -16,6 +17,11 @@ def _float(name: str, default: float) -> float:
     return float(value) if value not in (None, "") else default
 
 
+def _date(name: str) -> Optional[dt.date]:
+    value = os.environ.get(name)
+    return dt.date.fromisoformat(value) if value else None
+
+
 class AuditSettings:
     def __init__(self) -> None:
         base = settings()
@@ -26,6 +32,9 @@ class AuditSettings:
         # Daily indices "traillog_server_log-YYYY.MM.DD" (UTC days), as the seed names them.
         self.index_prefix = env("GZ_AUDIT_INDEX_PREFIX", "traillog_server_log")
         self.retention_days = _int("GZ_AUDIT_RETENTION_DAYS", 365)
+        # The first day the value-days digest covers (YYYY-MM-DD; layers/audit/value_days.py):
+        # older days were indexed without it and are always read. Empty: it covers every day.
+        self.value_days_since = _date("GZ_AUDIT_VALUE_DAYS_SINCE")
         # S3 archive of raw events; its objects expire after this many days (0: never).
         self.archive_bucket = env("GZ_AUDIT_ARCHIVE_BUCKET", base.archive_bucket)
         self.archive_prefix = env("GZ_AUDIT_ARCHIVE_PREFIX", "traillog")

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 from layers import aws
-from layers.audit import indices
 from layers.audit.archive import Archive
 from layers.audit.config import audit_settings
-from layers.audit.document import BadEvent, parse_event, to_document
-from layers.audit.store import Doc, EventStore, StoreUnavailable
+from layers.audit.document import BadEvent, parse_event
+from layers.audit.store import EventStore, StoreUnavailable
 from layers.audit.templates import templates
+from layers.audit.writer import store_events
 
 log = logging.getLogger("guardzone.audit.indexer")
 
@@ -93,11 +93,10 @@ class Indexer:
         # The archive and the store are written side by side; a message counts as done only
         # when both took it, so the archive of a day always ends up holding what its index holds.
         archived = _pool.submit(self.archive.put, [e for _, e in parsed])
-        docs = [Doc(indices.index_for(self.prefix, e["EventTime"]), e["EventId"], to_document(e)) for _, e in parsed]
         results = None
         try:
             self._ensure_templates()
-            results = self.store.bulk_create(docs)
+            results = store_events(self.store, [e for _, e in parsed], self.prefix)
         except StoreUnavailable as exc:
             _templates_in_place.pop(self._key(), None)  # it may come back empty
             log.warning("search store unavailable (%s); %d events stay on the queue", exc, len(parsed))

@@ -8,9 +8,10 @@ from layers import aws
 from layers.audit import indices
 from layers.audit.archive import Archive
 from layers.audit.config import audit_settings
-from layers.audit.document import BadEvent, to_document, validate_event
-from layers.audit.store import Doc, EventStore
+from layers.audit.document import BadEvent, validate_event
+from layers.audit.store import EventStore
 from layers.audit.templates import templates
+from layers.audit.writer import store_events
 from layers.config import settings
 
 log = logging.getLogger("guardzone.audit.maintenance")
@@ -78,16 +79,14 @@ def rebuild_day(store: EventStore, day: dt.date, *, archive: Optional[Archive] =
         store.delete_index(index)
     store.put_templates(templates(prefix))   # the store may have come back empty
     for chunk in _chunks(archive.read_day(day), batch):
-        docs = []
+        events = []
         for e in chunk:
             result.read += 1
             try:
-                event = validate_event(e)
+                events.append(validate_event(e))
             except BadEvent:
                 result.skipped += 1
-                continue
-            docs.append(Doc(indices.index_for(prefix, event["EventTime"]), event["EventId"], to_document(event)))
-        for r in store.bulk_create(docs):
+        for r in store_events(store, events, prefix):
             if r.ok:
                 result.stored += 1
             else:

@@ -3,7 +3,8 @@
 Events come back in one total order, (EventTime desc, EventId desc), and a page resumes after
 the last event of the previous one (search_after), so paging never skips or repeats an event
 however many arrive meanwhile. A scan reads only the daily indices its time range covers,
-newest first: the day of the cursor alone, then the older days that exist in batches of
+newest first: the day of the cursor alone, then the older days that exist (for an exact value,
+only those the value-days digest says hold it: layers/audit/value_days.py) in batches of
 growing size, until the page (plus one event, to know whether it is the last) is full.
 The range is applied as the search_after bound on top and a cut-off at the bottom rather than
 as a range filter: term filters over a day's index are what the store answers fastest.
@@ -17,13 +18,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-from layers.audit import indices
+from layers.audit import indices, value_days
 from layers.audit.config import audit_settings
 from layers.audit.document import CONTENT, tag_key
 from layers.audit.keywords import KeywordMatch, keyword_match
 from layers.audit.paging import Cursor
 from layers.audit.store import EventStore, Hit
 from layers.audit.templates import text_analyzer
+from layers.audit.value_days import Condition
 from layers.gateway.errors import invalid_value
 from layers.timeids import minted_ms
 
@@ -69,13 +71,14 @@ class Query:
     filters: List[dict] = field(default_factory=list)
     keyword: str = ""                              # ContentValue (layers/audit/keywords.py)
     window: Optional[Tuple[int, int]] = None       # where its ids say the events lie (minted_window)
+    conditions: Tuple[Condition, ...] = ()         # exact values the value-days digest can place
 
     @classmethod
     def of(cls, account: str, start_ms: int, end_ms: int, attributes: Sequence[Tuple[str, str]],
            lookup_type: str = "keyValue", keyword: str = "") -> "Query":
         """The query of LookupEvents' parameters (an export's are the same)."""
         return cls(account, start_ms, end_ms, attribute_filters(attributes, lookup_type), (keyword or "").strip(),
-                   minted_window(attributes, lookup_type))
+                   minted_window(attributes, lookup_type), value_conditions(attributes, lookup_type))
 
     def clause(self, *extra: dict) -> dict:
         return {"bool": {"filter": [{"term": {"AccountId": self.account}}, *self.filters, *extra]}}
@@ -101,6 +104,27 @@ def minted_window(attributes: Sequence[Tuple[str, str]], lookup_type: str = "key
         lo, hi = min(times), max(times) + span
         window = (lo, hi) if window is None else (max(window[0], lo), min(window[1], hi))
     return window
+
+
+def value_conditions(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue") -> Tuple[Condition, ...]:
+    """The exact-value attributes as value-days conditions (layers/audit/value_days.py): values
+    of a repeated key OR together, a Tags value's tags AND together, different keys AND. Keys the
+    digest does not hold, and values it does not take, place nothing. Call after attribute_filters
+    (which checks the values)."""
+    if lookup_type != "keyValue":
+        return ()
+    grouped: Dict[str, List[Tuple[Tuple[str, str], ...]]] = {}
+    for key, value in attributes:
+        field_name, kind = ATTRIBUTES[key]
+        if kind == "tags":
+            pairs = tuple((field_name, t) for t in _tag_terms(value, key))
+        elif kind == "keyword" and field_name in value_days.FIELDS:
+            pairs = ((field_name, value),)
+        else:
+            continue
+        grouped.setdefault(key, []).append(pairs)
+    return tuple(tuple(alternatives) for alternatives in grouped.values()
+                 if all(value_days.digestible(v) for pairs in alternatives for _, v in pairs))
 
 
 # ---- attribute filters ----
@@ -191,6 +215,7 @@ class Scanner:
         s = audit_settings()
         self.prefix = prefix or s.index_prefix
         self.retention_days = s.retention_days
+        self.value_days_since = s.value_days_since
         self.now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         self._existing: Optional[set] = None
 
@@ -206,15 +231,29 @@ class Scanner:
             self._existing = set(self.store.list_indices(f"{self.prefix}-*"))
         return [n for n in names if n in self._existing]
 
-    def _batches(self, names: List[str], progress: List[int]) -> Iterator[List[str]]:
+    def _holding(self, query: Query, names: List[str]) -> List[str]:
+        """The days among `names` that can hold the query's exact values, by the value-days
+        digest; days it does not cover are kept."""
+        if not query.conditions or not names:
+            return names
+        days = {n: indices.parse_index(self.prefix, n) for n in names}
+        since = self.value_days_since
+        covered = [d for d in days.values() if d is not None and (since is None or d >= since)]
+        holding = value_days.days_holding(self.store, self.prefix, query.account, query.conditions, covered)
+        if holding is None:
+            return names
+        return [n for n, d in days.items() if d is None or d in holding or d not in covered]
+
+    def _batches(self, names: List[str], progress: List[int], query: Query) -> Iterator[List[str]]:
         """Groups of days to search, newest first. The first is the cursor's own day (a dense
-        range needs no more, nor any listing); after that, a group is sized from the density
-        seen so far: about twice the days the rest of the page needs, all remaining days at
-        once if nothing matched yet (a rare filter), at most doubling (a dense one)."""
+        range needs no more, nor any listing); then the older days that exist and, by the
+        value-days digest, can hold the query's values; a group is sized from the density seen
+        so far: about twice the days the rest of the page needs, all remaining days at once if
+        nothing matched yet (a rare filter), at most doubling (a dense one)."""
         if not names:
             return
         yield names[:1]
-        rest = self._existing_only(names[1:]) if len(names) > 1 else []
+        rest = self._holding(query, self._existing_only(names[1:])) if len(names) > 1 else []
         searched, size = 1, 1
         while rest:
             found, wanted = progress
@@ -263,7 +302,7 @@ class Scanner:
         produced = 0
         page = batch_size or 1000
         progress = [0, limit if limit is not None else page]     # [found, wanted], read by _batches
-        for batch in self._batches(self._days(start_ms, min(end_ms, int(after[0]))), progress):
+        for batch in self._batches(self._days(start_ms, min(end_ms, int(after[0]))), progress, query):
             while True:
                 remaining = limit - produced if limit is not None else page
                 want = min(batch_size or remaining, remaining)

@@ -1,13 +1,15 @@
 """Retention: daily indices older than GZ_AUDIT_RETENTION_DAYS (365, as the seed says) are
-dropped; the S3 archive keeps its own lifecycle (GZ_AUDIT_ARCHIVE_DAYS)."""
+dropped, and a month of the value-days digest once all its days are; the S3 archive keeps its
+own lifecycle (GZ_AUDIT_ARCHIVE_DAYS)."""
 import datetime as dt
 import logging
 import time
 from typing import List, Optional
 
-from layers.audit import indices
+from layers.audit import indices, value_days
 from layers.audit.config import audit_settings
 from layers.audit.store import EventStore
+from layers.audit.templates import DAYS_SUFFIX
 
 log = logging.getLogger("guardzone.audit.retention")
 
@@ -30,7 +32,10 @@ def drop_expired(store: EventStore, *, now_ms: Optional[int] = None, days: Optio
         return []
     today = indices.day_of(int(time.time() * 1000) if now_ms is None else now_ms)
     dropped = []
-    for name in expired_indices(store.list_indices(f"{s.index_prefix}-*"), s.index_prefix, today, days):
+    digest = s.index_prefix + DAYS_SUFFIX
+    expired = (expired_indices(store.list_indices(f"{s.index_prefix}-*"), s.index_prefix, today, days)
+               + value_days.expired(store.list_indices(f"{digest}-*"), s.index_prefix, today - dt.timedelta(days=days)))
+    for name in expired:
         if store.delete_index(name):
             log.info("dropped %s (older than %d days)", name, days)
             dropped.append(name)

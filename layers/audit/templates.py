@@ -1,7 +1,8 @@
-"""The index template of the daily audit indices (keyword/date fields, a CJK-bigram text field
-for full-text search). layers/audit/data/traillog_server_log.json is the one copy; the local
-stack installs it through the infra/opensearch/ link, and the indexer makes sure it is in
-place before its first write (a store rebuilt from scratch gets it back before any index)."""
+"""The index templates of the audit store: the daily indices (keyword/date fields, a CJK-bigram
+text field for full-text search) and their value-days digest (layers/audit/value_days.py).
+layers/audit/data/*.json is the one copy; the local stack installs them through the
+infra/opensearch/ links, and the indexer makes sure they are in place before its first write (a
+store rebuilt from scratch gets them back before any index)."""
 import copy
 import json
 from functools import lru_cache
@@ -9,21 +10,26 @@ from pathlib import Path
 from typing import Dict
 
 NAME = "traillog_server_log"
+DAYS_SUFFIX = "_days"
 
 
-@lru_cache(maxsize=1)
-def _template() -> dict:
-    return json.loads((Path(__file__).parent / "data" / f"{NAME}.json").read_text("utf-8"))
+@lru_cache(maxsize=2)
+def _template(name: str) -> dict:
+    return json.loads((Path(__file__).parent / "data" / f"{name}.json").read_text("utf-8"))
 
 
 def templates(prefix: str = NAME) -> Dict[str, dict]:
-    """{template name: body} for daily indices named `<prefix>-YYYY.MM.DD`."""
-    body = copy.deepcopy(_template())
-    body["index_patterns"] = [f"{prefix}-*"]
-    return {prefix: body}
+    """{template name: body} for daily indices named `<prefix>-YYYY.MM.DD` and the monthly
+    value-days indices `<prefix>_days-YYYY.MM`."""
+    out = {}
+    for name, pattern in ((NAME, prefix), (NAME + DAYS_SUFFIX, prefix + DAYS_SUFFIX)):
+        body = copy.deepcopy(_template(name))
+        body["index_patterns"] = [f"{pattern}-*"]
+        out[pattern] = body
+    return out
 
 
 def text_analyzer() -> dict:
     """The analyzer of the full-text field (tokenizer and filters), for the store's analyze()."""
-    analyzer = _template()["template"]["settings"]["analysis"]["analyzer"]["audit_text"]
+    analyzer = _template(NAME)["template"]["settings"]["analysis"]["analyzer"]["audit_text"]
     return {k: v for k, v in analyzer.items() if k != "type"}

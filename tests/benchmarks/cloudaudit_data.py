@@ -1,14 +1,13 @@
 """Synthetic audit history for the CloudAudit benchmarks: events shaped exactly like the
 gateway's (layers/gateway/audit_event.py), spread over days and accounts, loaded straight into
-a store through the same document mapping the indexer uses."""
+a store through the indexer's own writer (events and their value-days digest)."""
 import random
 import time
 from typing import Iterator, List
 
-from layers.audit import indices
-from layers.audit.document import to_document
-from layers.audit.store import Doc, OpenSearchStore
+from layers.audit.store import OpenSearchStore
 from layers.audit.templates import templates
+from layers.audit.writer import store_events
 from layers.timeids import uuid7
 
 DAY = 86_400_000
@@ -61,26 +60,24 @@ def load(store: OpenSearchStore, events: Iterator[dict], batch: int = 2000) -> i
     store.put_templates(templates())
     n, chunk = 0, []
     for e in events:
-        chunk.append(Doc(indices.index_for("traillog_server_log", e["EventTime"]), e["EventId"], to_document(e)))
+        chunk.append(e)
         if len(chunk) >= batch:
-            _write(store, chunk)
-            n += len(chunk)
+            n += _write(store, chunk)
             chunk = []
     if chunk:
-        _write(store, chunk)
-        n += len(chunk)
+        n += _write(store, chunk)
     return n
 
 
-def _write(store: OpenSearchStore, docs: List[Doc]) -> None:
+def _write(store: OpenSearchStore, events: List[dict]) -> int:
+    total = len(events)
     for attempt in range(5):
-        results = store.bulk_create(docs)
-        failed = [d for d, r in zip(docs, results) if not r.ok]
-        if not failed:
-            return
-        docs = failed
+        results = store_events(store, events, "traillog_server_log")
+        events = [e for e, r in zip(events, results) if not r.ok]
+        if not events:
+            return total
         time.sleep(0.5 * (attempt + 1))
-    raise RuntimeError(f"{len(docs)} documents could not be stored")
+    raise RuntimeError(f"{len(events)} events could not be stored")
 
 
 def rss_mb(pid: int) -> float:

@@ -68,6 +68,10 @@ def test_dead_lettered_events_are_indexed_after_the_redrive(stack, queue, fast_r
 
 
 def test_mapping_rejections_are_poison_and_store_outages_transient(stack, own_archive):
+    account = new_account()
+    events = [make_event(account, now_ms() - i, source_ip=f"10.9.9.{i}") for i in range(4)]
+    verdicts = {events[0]["EventId"]: (False, False), events[1]["EventId"]: (False, True)}
+
     class Rejecting:
         url = "memory://rejecting"
 
@@ -75,14 +79,17 @@ def test_mapping_rejections_are_poison_and_store_outages_transient(stack, own_ar
             pass
 
         def bulk_create(self, docs):
-            return [ItemResult(docs[0].id, False, transient=False, error="mapper_parsing_exception"),
-                    ItemResult(docs[1].id, False, transient=True, error="cluster_block_exception"),
-                    ItemResult(docs[2].id, True)]
+            out = []
+            for d in docs:
+                ok, transient = verdicts.get(d.id, (True, False))
+                if d.source.get("Value") == "10.9.9.3":       # event 3 is stored, one of its day documents is not
+                    ok, transient = False, True
+                out.append(ItemResult(d.id, ok, transient=transient, error="" if ok else "refused"))
+            return out
 
-    account = new_account()
-    events = [make_event(account, now_ms() - i) for i in range(3)]
     out = Indexer(Rejecting()).process([Message(str(i), json.dumps(e)) for i, e in enumerate(events)])
-    assert (out.poison, out.transient, out.succeeded) == (["0"], ["1"], ["2"])
+    assert (out.poison, sorted(out.transient), out.succeeded) == (["0"], ["1", "3"], ["2"])
+    assert "value-days" in out.errors["3"]
 
 
 def test_every_event_is_archived_raw_as_daily_gzip_ndjson_and_a_day_rebuilds_from_it(

@@ -8,11 +8,14 @@ import uuid
 import pytest
 
 from ca_support import make_event, new_account, now_ms
-from layers.audit import indices
+from layers.audit import indices, value_days
+from layers.audit.config import reload_audit_settings
+from layers.audit.document import to_document
 from layers.audit.indexer import Indexer, Message
 from layers.audit.lookup import LookupRequest, lookup
 from layers.audit.retention import drop_expired, expired_indices
 from layers.audit.store import Doc, StoreUnavailable, default_store
+from layers.audit.writer import store_events
 from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError
 
@@ -253,6 +256,61 @@ def test_an_id_lookup_reads_the_day_its_id_carries_and_older_ids_are_found_every
     assert ids(find(account, end - 2 * DAY, end, attrs=[("EventId", new["EventId"])])) == []
 
 
+def _read_days(spy) -> set:
+    """The daily indices a recorded query read (the value-days digest is not one)."""
+    return {n for names in spy.searched for n in names if indices.parse_index("traillog_server_log", n)}
+
+
+def test_a_rare_value_reads_only_the_days_that_hold_it(stack):
+    account, end = new_account(), now_ms()
+    busy = [make_event(account, end - d * DAY - i, source_ip="10.0.0.1", action="DescribeVsms",
+                       params={"Tags": [{"TagKey": "team", "TagValue": "pay"}]} if d == 6 else None)
+            for d in range(12) for i in range(2)]
+    rare = [make_event(account, end - 4 * DAY, source_ip="10.7.7.7", action="TerminateVsm"),
+            make_event(account, end - 9 * DAY, source_ip="10.7.7.7", action="CreateResource")]
+    index(busy + rare)
+    day = lambda d: indices.index_for("traillog_server_log", end - d * DAY)   # noqa: E731
+    cases = [
+        ([("SourceIPAddress", "10.7.7.7")], rare, {day(0), day(4), day(9)}),
+        ([("SourceIPAddress", "10.7.7.7"), ("EventName", "TerminateVsm")], rare[:1], {day(0), day(4)}),
+        ([("EventName", "TerminateVsm"), ("EventName", "CreateResource")], rare, {day(0), day(4), day(9)}),
+        ([("Tags", '[{"key":"team","value":"pay"}]')], busy[12:14], {day(0), day(6)}),
+        ([("SourceIPAddress", "10.6.6.6")], [], {day(0)}),             # never seen: the newest day only
+        # each key is placed on its own: days where both occur are read, if on different events
+        ([("SourceIPAddress", "10.7.7.7"), ("EventName", "DescribeVsms")], [], {day(0), day(4), day(9)}),
+    ]
+    for attrs, expected, read in cases:
+        spy = Recording(default_store())
+        page = lookup(LookupRequest(start_time=end - 11 * DAY - 1000, end_time=end, max_results=50, attributes=attrs),
+                      ctx(account), store=spy)
+        assert ids(page) == [e["EventId"] for e in sorted(expected, key=lambda e: (e["EventTime"], e["EventId"]),
+                                                          reverse=True)], attrs
+        assert _read_days(spy) == read, attrs
+    # another account's values place nothing for this one, and a fuzzy match still reads every day
+    assert ids(find(new_account(), end - 11 * DAY, end, attrs=[("SourceIPAddress", "10.7.7.7")])) == []
+    spy = Recording(default_store())
+    page = lookup(LookupRequest(start_time=end - 11 * DAY - 1000, end_time=end, max_results=50, lookup_type="fuzzy",
+                                attributes=[("SourceIPAddress", "10.7.7.")]), ctx(account), store=spy)
+    assert len(page.events) == 2 and {day(d) for d in range(12)} <= _read_days(spy)
+
+
+def test_days_before_the_digest_existed_are_always_read(stack, monkeypatch):
+    account, end = new_account(), now_ms()
+    old = make_event(account, end - 5 * DAY, source_ip="10.5.5.5")      # stored before the digest: no day documents
+    default_store().bulk_create([Doc(indices.index_for("traillog_server_log", old["EventTime"]), old["EventId"],
+                                     to_document(old))])
+    index([make_event(account, end - d * DAY) for d in range(7)])
+    attrs = [("SourceIPAddress", "10.5.5.5")]
+    assert ids(find(account, end - 6 * DAY, end, attrs=attrs)) == []     # the digest does not know it
+    monkeypatch.setenv("GZ_AUDIT_VALUE_DAYS_SINCE", indices.day_of(end - 3 * DAY).isoformat())
+    reload_audit_settings()
+    try:
+        assert ids(find(account, end - 6 * DAY, end, attrs=attrs)) == [old["EventId"]]
+    finally:
+        monkeypatch.delenv("GZ_AUDIT_VALUE_DAYS_SINCE")
+        reload_audit_settings()
+
+
 def test_retention_drops_indices_of_365_days_and_older_and_queries_stop_there(stack):
     today = dt.date(2031, 6, 1)
     names = [indices.index_name("traillog_server_log", today - dt.timedelta(days=d)) for d in (0, 364, 365, 400)]
@@ -263,9 +321,13 @@ def test_retention_drops_indices_of_365_days_and_older_and_queries_stop_there(st
     now = indices.day_start_ms(today) + 3_600_000
     old = [make_event(account, now - d * DAY) for d in (364, 365, 400)]
     store.bulk_create([Doc(indices.index_for("traillog_server_log", e["EventTime"]), e["EventId"], e) for e in old])
+    store_events(store, [make_event(account, now - d * DAY) for d in (364, 400)], "traillog_server_log")
     dropped = drop_expired(store, now_ms=now)
     assert set(names[2:]) <= set(dropped) and names[1] not in dropped
-    assert store.count(names[1], {"term": {"AccountId": account}}) == 1
+    assert store.count(names[1], {"term": {"AccountId": account}}) == 2
+    # the digest's month of day 400 is wholly past; the month of day 364 is not
+    assert value_days.index_name("traillog_server_log", today - dt.timedelta(days=400)) in dropped
+    assert value_days.index_name("traillog_server_log", today - dt.timedelta(days=364)) not in dropped
 
 
 def test_an_unreachable_store_is_a_clean_api_error(calls):

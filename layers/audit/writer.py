@@ -1,0 +1,26 @@
+"""Events -> the store: each event's document in its daily index and the value-days documents
+it needs (layers/audit/value_days.py), in one bulk request. The indexer, the rebuild from the
+archive and the benchmarks' loader all write through here."""
+from typing import List, Sequence
+
+from layers.audit import indices, value_days
+from layers.audit.document import to_document
+from layers.audit.store import Doc, EventStore, ItemResult
+
+
+def store_events(store: EventStore, events: Sequence[dict], prefix: str) -> List[ItemResult]:
+    """One result per event, in order: ok when its document and all of its digest documents
+    are stored (now or before). The digest goes first in the request, so a search that sees
+    the event also finds it by its values."""
+    docs = [Doc(indices.index_for(prefix, e["EventTime"]), e["EventId"], to_document(e)) for e in events]
+    digest, needs = value_days.documents(prefix, docs)
+    results = store.bulk_create(digest + docs)
+    digested, stored = results[:len(digest)], results[len(digest):]
+    out = []
+    for result, need in zip(stored, needs):
+        missing = next((digested[i] for i in need if not digested[i].ok), None)
+        if result.ok and missing is not None:
+            result = ItemResult(result.id, False, transient=missing.transient,
+                                error=f"value-days document: {missing.error}")
+        out.append(result)
+    return out
