@@ -1,15 +1,17 @@
 """Which days an account's attribute values occur on: a digest beside the daily indices.
 
 A search for a rare value (an address, a resource, an access key) across a month would read
-all 30 daily indices. The digest holds one small document per (account, field, value, day) in
-the monthly index `<prefix>_days-YYYY.MM`, so such a search reads only the days that hold the
-value, and no daily index at all when the value never occurs.
+all 30 daily indices. For each account and day, every bulk write of events adds one small
+document to the monthly index `<prefix>_days-YYYY.MM` listing the values its events of that
+day hold, field by field; a search for an exact value asks it first and reads only the days
+that hold the value, and no daily index at all when the value never occurs.
 
-An event's digest documents go to the store in the same bulk request as the event, and the
-event counts as stored only when they are stored too (layers/audit/writer.py): a day the digest
-does not name for a value holds no event with it. Days before GZ_AUDIT_VALUE_DAYS_SINCE (events
-stored before the digest existed) are always read; rebuilding such a day from the archive
-writes its digest.
+An event's digest document goes to the store in the same bulk request as the event, and the
+event counts as stored only when its digest document is too (layers/audit/writer.py): a day the
+digest does not name for a value holds no event with it. A document's id is derived from the
+events it covers, so writing the same batch again changes nothing. Days before
+GZ_AUDIT_VALUE_DAYS_SINCE (events stored before the digest existed) are always read;
+rebuilding such a day from the archive writes its digest.
 
 Only exact values are digested, non-empty and at most MAX_VALUE characters; a fuzzy lookup, or
 a value outside those bounds, reads every day as before.
@@ -27,7 +29,7 @@ from layers.audit.templates import DAYS_SUFFIX
 FIELDS = ("EventName", "EventSource", "EventRegion", "Username", "PrincipalId", "SecretId", "SourceIPAddress",
           "ResourceType", "ResourceIds", "ApiErrorCode", "CamErrorCode", "Tags")
 MAX_VALUE = 512
-MAX_DOCS = 5000   # digest documents one lookup reads; a query needing more is not narrowed
+MAX_DOCS = 2000   # digest documents one condition may match; a query needing more is not narrowed
 
 # A condition: alternatives that OR together, each a set of (field, value) pairs that AND together.
 Pairs = Tuple[Tuple[str, str], ...]
@@ -59,64 +61,51 @@ def index_name(prefix: str, day: dt.date) -> str:
     return f"{prefix}{DAYS_SUFFIX}-{day:%Y.%m}"
 
 
-def documents(prefix: str, docs: Sequence[Doc]) -> Tuple[List[Doc], List[List[int]]]:
-    """The digest documents of event documents (each once), and for each event the positions
-    of those it needs. The id is derived from the content: writing one again changes nothing."""
+def documents(prefix: str, docs: Sequence[Doc]) -> Tuple[List[Doc], List[int]]:
+    """The digest documents of event documents, one per account and day, and for each event the
+    position of its own."""
+    groups: Dict[Tuple[str, str], List[int]] = {}
+    for i, d in enumerate(docs):
+        groups.setdefault((d.source["AccountId"], _day(indices.day_of(d.source["EventTime"]))), []).append(i)
     out: List[Doc] = []
-    position: Dict[str, int] = {}
-    needs: List[List[int]] = []
-    for d in docs:
-        account, day = d.source["AccountId"], indices.day_of(d.source["EventTime"])
-        name, day_s = index_name(prefix, day), _day(day)
-        mine = []
+    owner = [0] * len(docs)
+    for (account, day_s), members in groups.items():
+        source: Dict[str, object] = {"AccountId": account, "Day": day_s}
         for field in FIELDS:
-            for value in _terms(d.source.get(field)):
-                if not digestible(value):
-                    continue
-                doc_id = hashlib.sha1("\x00".join((account, field, value, day_s)).encode()).hexdigest()
-                if doc_id not in position:
-                    position[doc_id] = len(out)
-                    out.append(Doc(name, doc_id, {"AccountId": account, "Field": field, "Value": value, "Day": day_s}))
-                mine.append(position[doc_id])
-        needs.append(mine)
-    return out, needs
+            values = {v for i in members for v in _terms(docs[i].source.get(field)) if digestible(v)}
+            if values:
+                source[field] = sorted(values)
+        ids = sorted(docs[i].id for i in members)
+        doc_id = hashlib.sha1("\x00".join([account, day_s, *ids]).encode()).hexdigest()
+        day = indices.day_of(docs[members[0]].source["EventTime"])
+        for i in members:
+            owner[i] = len(out)
+        out.append(Doc(index_name(prefix, day), doc_id, source))
+    return out, owner
 
 
 def days_holding(store: EventStore, prefix: str, account: str, conditions: Sequence[Condition],
                  days: Sequence[dt.date]) -> Optional[Set[dt.date]]:
     """The days among `days` on which an event of `account` can meet every condition; None when
     the digest cannot say within MAX_DOCS documents (then every day must be read)."""
-    if not conditions or not days:
-        return set(days) if not conditions else set()
-    values: Dict[str, Set[str]] = {}
-    for condition in conditions:
-        for pairs in condition:
-            for field, value in pairs:
-                values.setdefault(field, set()).add(value)
-    wanted = {_day(d) for d in days}
-    query = {"bool": {"filter": [
-        {"term": {"AccountId": account}},
-        {"terms": {"Day": sorted(wanted)}},
-        {"bool": {"minimum_should_match": 1, "should": [
-            {"bool": {"filter": [{"term": {"Field": f}}, {"terms": {"Value": sorted(vs)}}]}}
-            for f, vs in sorted(values.items())]}}]}}
+    wanted = {_day(d): d for d in days}
+    holding = set(wanted)
     months = sorted({index_name(prefix, d) for d in days}, reverse=True)
-    hits = store.search(months, query, sort=[{"Day": {"order": "desc"}}], size=MAX_DOCS)
-    if len(hits) >= MAX_DOCS:
-        return None
-    seen: Dict[Tuple[str, str], Set[str]] = {}
-    for h in hits:
-        seen.setdefault((h.source["Field"], h.source["Value"]), set()).add(h.source["Day"])
-    holding = wanted
-    for condition in conditions:
-        either: Set[str] = set()
-        for pairs in condition:
-            both = set(wanted)
-            for pair in pairs:
-                both &= seen.get(pair, set())
-            either |= both
-        holding &= either
-    return {d for d in days if _day(d) in holding}
+    for condition in conditions:      # one search each: a day must hold every condition
+        if not holding:
+            break
+        # the days are kept in Python: a terms filter over them costs the store more than the
+        # few other days of the same months it returns
+        query = {"bool": {"filter": [
+            {"term": {"AccountId": account}},
+            {"bool": {"minimum_should_match": 1, "should": [
+                {"bool": {"filter": [{"term": {f: v}} for f, v in pairs]}} for pairs in condition]}}]}}
+        hits = store.search(months, query, sort=[{"Day": {"order": "desc"}}], size=MAX_DOCS,
+                            source_excludes=FIELDS)
+        if len(hits) >= MAX_DOCS:
+            return None
+        holding &= {h.source["Day"] for h in hits}
+    return {wanted[d] for d in holding}
 
 
 def expired(names: Sequence[str], prefix: str, cutoff: dt.date) -> List[str]:

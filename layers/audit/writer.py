@@ -9,17 +9,17 @@ from layers.audit.store import Doc, EventStore, ItemResult
 
 
 def store_events(store: EventStore, events: Sequence[dict], prefix: str) -> List[ItemResult]:
-    """One result per event, in order: ok when its document and all of its digest documents
-    are stored (now or before). The digest goes first in the request, so a search that sees
+    """One result per event, in order: ok when its document and its digest document are
+    stored (now or before). The digest goes first in the request, so a search that sees
     the event also finds it by its values."""
     docs = [Doc(indices.index_for(prefix, e["EventTime"]), e["EventId"], to_document(e)) for e in events]
-    digest, needs = value_days.documents(prefix, docs)
+    digest, owner = value_days.documents(prefix, docs)
     results = store.bulk_create(digest + docs)
     digested, stored = results[:len(digest)], results[len(digest):]
     out = []
-    for result, need in zip(stored, needs):
-        missing = next((digested[i] for i in need if not digested[i].ok), None)
-        if result.ok and missing is not None:
+    for result, own in zip(stored, owner):
+        missing = digested[own]
+        if result.ok and not missing.ok:
             result = ItemResult(result.id, False, transient=missing.transient,
                                 error=f"value-days document: {missing.error}")
         out.append(result)

@@ -57,9 +57,11 @@ def history(first: int, last: int, *, target: int, days: int, accts: List[str], 
 
 
 def load(store: OpenSearchStore, events: Iterator[dict], batch: int = 2000) -> int:
+    """Store events in batches of `batch`, in time order as the indexer receives them (its
+    value-days digest then holds one document per account and day of a batch)."""
     store.put_templates(templates())
     n, chunk = 0, []
-    for e in events:
+    for e in sorted(events, key=lambda e: e["EventTime"]):
         chunk.append(e)
         if len(chunk) >= batch:
             n += _write(store, chunk)

@@ -5,6 +5,7 @@ import datetime as dt
 from layers.audit import value_days
 from layers.audit.query import value_conditions
 from layers.audit.store import Doc
+from layers.audit.templates import templates
 
 T = 1_700_000_000_000          # 2023-11-14 UTC
 
@@ -13,20 +14,32 @@ def doc(event_id, **fields):
     return Doc("traillog_server_log-2023.11.14", event_id, {"AccountId": "1001", "EventTime": T, **fields})
 
 
-def test_each_value_of_a_batch_is_one_document_and_each_event_names_the_ones_it_needs():
+def test_a_batch_has_one_document_per_account_and_day_listing_its_values():
     docs = [doc("a", SourceIPAddress="10.0.0.1", ResourceIds=["vsm-1", "vsm-2"], ApiErrorCode="", ReadOnly=True),
-            doc("b", SourceIPAddress="10.0.0.1", Username=123, EventName="x" * 513)]
-    out, needs = value_days.documents("traillog_server_log", docs)
-    values = [(d.source["Field"], d.source["Value"]) for d in out]
-    assert values == [("SourceIPAddress", "10.0.0.1"), ("ResourceIds", "vsm-1"), ("ResourceIds", "vsm-2"),
-                      ("Username", "123")]     # empty, over-long and non-digested fields are left out
-    assert needs == [[0, 1, 2], [3, 0]]
-    assert {d.index for d in out} == {"traillog_server_log_days-2023.11"}
-    assert all(d.source["Day"] == "2023.11.14" and d.source["AccountId"] == "1001" for d in out)
-    again, _ = value_days.documents("traillog_server_log", docs[:1])
-    assert again[0].id == out[0].id            # the same value on the same day is the same document
-    other, _ = value_days.documents("traillog_server_log", [Doc("i", "c", {**docs[0].source, "AccountId": "1002"})])
-    assert other[0].id != out[0].id
+            doc("b", SourceIPAddress="10.0.0.1", Username=123, EventName="x" * 513),
+            Doc("i", "c", {"AccountId": "1002", "EventTime": T, "SourceIPAddress": "10.0.0.9"}),
+            Doc("i", "d", {"AccountId": "1001", "EventTime": T + 86_400_000, "EventName": "Next"})]
+    out, owner = value_days.documents("traillog_server_log", docs)
+    assert [d.source for d in out] == [
+        # empty, over-long and non-digested fields are left out; numbers as a keyword field indexes them
+        {"AccountId": "1001", "Day": "2023.11.14", "Username": ["123"], "SourceIPAddress": ["10.0.0.1"],
+         "ResourceIds": ["vsm-1", "vsm-2"]},
+        {"AccountId": "1002", "Day": "2023.11.14", "SourceIPAddress": ["10.0.0.9"]},
+        {"AccountId": "1001", "Day": "2023.11.15", "EventName": ["Next"]}]
+    assert owner == [0, 0, 1, 2]
+    assert [d.index for d in out] == ["traillog_server_log_days-2023.11"] * 3
+    again, _ = value_days.documents("traillog_server_log", list(reversed(docs)))
+    assert {d.id for d in again} == {d.id for d in out}      # the same events make the same documents
+    fewer, _ = value_days.documents("traillog_server_log", docs[:1])
+    assert fewer[0].id not in {d.id for d in out}
+
+
+def test_the_digest_template_indexes_every_digested_field_and_keeps_only_account_and_day():
+    body = templates()["traillog_server_log_days"]
+    assert body["index_patterns"] == ["traillog_server_log_days-*"]
+    mapping = body["template"]["mappings"]
+    assert set(mapping["properties"]) == {"AccountId", "Day", *value_days.FIELDS}
+    assert set(mapping["_source"]["excludes"]) == set(value_days.FIELDS)
 
 
 def test_only_exact_digested_values_become_conditions():
