@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 from layers import aws
+from layers.audit import value_days
 from layers.audit.archive import Archive
 from layers.audit.config import audit_settings
 from layers.audit.document import BadEvent, parse_event
@@ -59,6 +60,7 @@ class BatchFailed(Exception):
 TEMPLATE_RECHECK_SECONDS = 300
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="audit-archive")
 _templates_in_place: Dict[tuple, float] = {}
+_known: Dict[tuple, value_days.Known] = {}      # digest values this process stored, per store
 
 
 class Indexer:
@@ -96,9 +98,11 @@ class Indexer:
         results = None
         try:
             self._ensure_templates()
-            results = store_events(self.store, [e for _, e in parsed], self.prefix)
+            known = _known.setdefault(self._key(), value_days.Known())
+            results = store_events(self.store, [e for _, e in parsed], self.prefix, known)
         except StoreUnavailable as exc:
             _templates_in_place.pop(self._key(), None)  # it may come back empty
+            _known.pop(self._key(), None)
             log.warning("search store unavailable (%s); %d events stay on the queue", exc, len(parsed))
         try:
             archived.result()

@@ -9,9 +9,9 @@ that hold the value, and no daily index at all when the value never occurs.
 An event's digest document goes to the store in the same bulk request as the event, and the
 event counts as stored only when its digest document is too (layers/audit/writer.py): a day the
 digest does not name for a value holds no event with it. A document's id is derived from the
-events it covers, so writing the same batch again changes nothing. Days before
-GZ_AUDIT_VALUE_DAYS_SINCE (events stored before the digest existed) are always read;
-rebuilding such a day from the archive writes its digest.
+events it covers, so writing the same batch again changes nothing; the indexer leaves out the
+values it stored lately (`Known`). Days before GZ_AUDIT_VALUE_DAYS_SINCE (events stored before
+the digest existed) are always read; rebuilding such a day from the archive writes its digest.
 
 Only exact values are digested, non-empty and at most MAX_VALUE characters; a fuzzy lookup, or
 a value outside those bounds, reads every day as before.
@@ -19,6 +19,9 @@ a value outside those bounds, reads every day as before.
 import datetime as dt
 import hashlib
 import json
+import threading
+import time
+from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from layers.audit import indices
@@ -61,20 +64,57 @@ def index_name(prefix: str, day: dt.date) -> str:
     return f"{prefix}{DAYS_SUFFIX}-{day:%Y.%m}"
 
 
-def documents(prefix: str, docs: Sequence[Doc]) -> Tuple[List[Doc], List[int]]:
-    """The digest documents of event documents, one per account and day, and for each event the
-    position of its own."""
+class Known:
+    """The values a process has stored in the digest lately, so that a batch writes only what
+    is new: (account, day, field, value) -> when, for at most KEEP_SECONDS and MAX entries.
+    Forgotten whenever the store was unreachable (it may have come back empty); a store that
+    lost its digest while reachable is corrected by rebuilding its days, which writes the whole
+    digest again."""
+    KEEP_SECONDS = 300.0
+    MAX = 200_000
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._clock = clock
+        self._seen: "OrderedDict[tuple, float]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def fresh(self, key: tuple) -> bool:
+        with self._lock:
+            when = self._seen.get(key)
+            return when is not None and self._clock() - when < self.KEEP_SECONDS
+
+    def add(self, keys: Iterable[tuple]) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in keys:
+                self._seen[key] = now
+                self._seen.move_to_end(key)
+            while len(self._seen) > self.MAX:
+                self._seen.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+
+def documents(prefix: str, docs: Sequence[Doc], known: Optional[Known] = None) -> Tuple[List[Doc], List[Optional[int]]]:
+    """The digest documents of event documents, one per account and day holding a value not
+    `known` yet, and for each event the position of its own (None: every value it holds is
+    known to be in the digest already)."""
     groups: Dict[Tuple[str, str], List[int]] = {}
     for i, d in enumerate(docs):
         groups.setdefault((d.source["AccountId"], _day(indices.day_of(d.source["EventTime"]))), []).append(i)
     out: List[Doc] = []
-    owner = [0] * len(docs)
+    owner: List[Optional[int]] = [None] * len(docs)
     for (account, day_s), members in groups.items():
         source: Dict[str, object] = {"AccountId": account, "Day": day_s}
         for field in FIELDS:
-            values = {v for i in members for v in _terms(docs[i].source.get(field)) if digestible(v)}
+            values = {v for i in members for v in _terms(docs[i].source.get(field))
+                      if digestible(v) and not (known and known.fresh((account, day_s, field, v)))}
             if values:
                 source[field] = sorted(values)
+        if len(source) == 2:
+            continue
         ids = sorted(docs[i].id for i in members)
         doc_id = hashlib.sha1("\x00".join([account, day_s, *ids]).encode()).hexdigest()
         day = indices.day_of(docs[members[0]].source["EventTime"])
@@ -82,6 +122,12 @@ def documents(prefix: str, docs: Sequence[Doc]) -> Tuple[List[Doc], List[int]]:
             owner[i] = len(out)
         out.append(Doc(index_name(prefix, day), doc_id, source))
     return out, owner
+
+
+def keys_of(doc: Doc) -> List[tuple]:
+    """The (account, day, field, value) a digest document holds, for Known.add."""
+    s = doc.source
+    return [(s["AccountId"], s["Day"], f, v) for f in FIELDS for v in s.get(f, ())]
 
 
 def days_holding(store: EventStore, prefix: str, account: str, conditions: Sequence[Condition],

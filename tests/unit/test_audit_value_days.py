@@ -61,3 +61,23 @@ def test_a_month_of_the_digest_expires_once_its_last_day_has():
              "traillog_server_log_days-junk", "traillog_server_log-2030.04.01"]
     assert value_days.expired(names, "traillog_server_log", dt.date(2030, 5, 31)) == names[:2]
     assert value_days.expired(names, "traillog_server_log", dt.date(2030, 5, 30)) == names[:1]
+
+
+def test_values_stored_lately_are_not_written_again():
+    clock = [0.0]
+    known = value_days.Known(clock=lambda: clock[0])
+    first = [doc("a", SourceIPAddress="10.0.0.1", EventName="DescribeVsms")]
+    out, owner = value_days.documents("traillog_server_log", first, known)
+    known.add(k for d in out for k in value_days.keys_of(d))
+    assert value_days.documents("traillog_server_log", [doc("b", SourceIPAddress="10.0.0.1",
+                                                            EventName="DescribeVsms")], known) == ([], [None])
+    out, owner = value_days.documents("traillog_server_log", [doc("c", SourceIPAddress="10.0.0.2",
+                                                                   EventName="DescribeVsms")], known)
+    assert [d.source for d in out] == [{"AccountId": "1001", "Day": "2023.11.14", "SourceIPAddress": ["10.0.0.2"]}]
+    assert owner == [0]
+    clock[0] += value_days.Known.KEEP_SECONDS          # remembered for a while only
+    out, _ = value_days.documents("traillog_server_log", first, known)
+    assert out and out[0].source["EventName"] == ["DescribeVsms"]
+    known.add(k for d in out for k in value_days.keys_of(d))
+    known.clear()
+    assert value_days.documents("traillog_server_log", first, known)[0]

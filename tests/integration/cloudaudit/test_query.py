@@ -294,6 +294,33 @@ def test_a_rare_value_reads_only_the_days_that_hold_it(stack):
     assert len(page.events) == 2 and {day(d) for d in range(12)} <= _read_days(spy)
 
 
+def test_the_indexer_writes_only_values_the_digest_does_not_hold_yet(stack):
+    class Writes:
+        def __init__(self, inner):
+            self.inner, self.digest = inner, []
+
+        def put_templates(self, templates):
+            self.inner.put_templates(templates)
+
+        def bulk_create(self, docs):
+            self.digest.append([d.source for d in docs if "_days-" in d.index])
+            return self.inner.bulk_create(docs)
+
+    account, end = new_account(), now_ms()
+    spy = Writes(default_store())
+    batches = [[make_event(account, end - 3 * DAY, source_ip="10.4.4.4")],
+               [make_event(account, end - 3 * DAY + 1, source_ip="10.4.4.4")],      # nothing new
+               [make_event(account, end - 3 * DAY + 2, source_ip="10.4.4.5")]]
+    for batch in batches:
+        out = Indexer(spy).process([Message(e["EventId"], json.dumps(e)) for e in batch])
+        assert not out.failed, out.errors
+    assert [len(d) for d in spy.digest] == [1, 0, 1]
+    assert spy.digest[2][0]["SourceIPAddress"] == ["10.4.4.5"]
+    index([make_event(account, end - d * DAY) for d in range(5)])
+    found = find(account, end - 4 * DAY, end, attrs=[("SourceIPAddress", "10.4.4.4")])
+    assert ids(found) == [batches[1][0]["EventId"], batches[0][0]["EventId"]]
+
+
 def test_days_before_the_digest_existed_are_always_read(stack, monkeypatch):
     account, end = new_account(), now_ms()
     old = make_event(account, end - 5 * DAY, source_ip="10.5.5.5")      # stored before the digest: no day documents
