@@ -186,7 +186,7 @@ def run(stack, sizes, args, accts, end, per_100k) -> int:
                 stopped_at = loaded
                 break
         waited = settle(pid)
-        print(f"  store idle {waited:.0f} s after loading (its collector done with the load's garbage)", flush=True)
+        print(f"  store idle {waited:.0f} s after loading", flush=True)
         measure(stack, store, keys, heavy, light, end, rng, loaded, args.queries, lookup, LookupRequest,
                 RequestContext)
         print(f"  store resident: {data.rss_mb(pid):,.0f} MB with {loaded:,} events (its heap budget: "
