@@ -9,7 +9,6 @@ from typing import List, Optional
 from layers.audit import indices, value_days
 from layers.audit.config import audit_settings
 from layers.audit.store import EventStore
-from layers.audit.templates import DAYS_SUFFIX
 
 log = logging.getLogger("guardzone.audit.retention")
 
@@ -32,9 +31,9 @@ def drop_expired(store: EventStore, *, now_ms: Optional[int] = None, days: Optio
         return []
     today = indices.day_of(int(time.time() * 1000) if now_ms is None else now_ms)
     dropped = []
-    digest = s.index_prefix + DAYS_SUFFIX
     expired = (expired_indices(store.list_indices(f"{s.index_prefix}-*"), s.index_prefix, today, days)
-               + value_days.expired(store.list_indices(f"{digest}-*"), s.index_prefix, today - dt.timedelta(days=days)))
+               + value_days.expired(store.list_indices(value_days.pattern(s.index_prefix)), s.index_prefix,
+                                    today - dt.timedelta(days=days)))
     for name in expired:
         if store.delete_index(name):
             log.info("dropped %s (older than %d days)", name, days)

@@ -64,6 +64,10 @@ def index_name(prefix: str, day: dt.date) -> str:
     return f"{prefix}{DAYS_SUFFIX}-{day:%Y.%m}"
 
 
+def pattern(prefix: str) -> str:
+    return f"{prefix}{DAYS_SUFFIX}-*"
+
+
 class Known:
     """The values a process has stored in the digest lately, so that a batch writes only what
     is new: (account, day, field, value) -> when, for at most KEEP_SECONDS and MAX entries.
@@ -158,7 +162,7 @@ def expired(names: Sequence[str], prefix: str, cutoff: dt.date) -> List[str]:
     """Digest indices whose whole month is on or before `cutoff`."""
     out = []
     for name in names:
-        day = indices.parse_index(prefix + DAYS_SUFFIX, name + ".01")
+        day = indices.parse_index(prefix + DAYS_SUFFIX, name + ".01")     # the month's first day
         if day is None:
             continue
         last = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
