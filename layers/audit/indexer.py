@@ -59,8 +59,17 @@ class BatchFailed(Exception):
 
 TEMPLATE_RECHECK_SECONDS = 300
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="audit-archive")
-_templates_in_place: Dict[tuple, float] = {}
-_known: Dict[tuple, value_days.Known] = {}      # digest values this process stored, per store
+
+
+@dataclass
+class _StoreState:
+    """What this process knows of a store it writes to; forgotten whenever the store was
+    unreachable (it may come back empty)."""
+    templates_at: float = -1e9                                               # when put last
+    known: value_days.Known = field(default_factory=value_days.Known)        # digest values stored lately
+
+
+_stores: Dict[tuple, _StoreState] = {}
 
 
 class Indexer:
@@ -72,14 +81,14 @@ class Indexer:
     def _key(self) -> tuple:
         return getattr(self.store, "url", id(self.store)), self.prefix
 
-    def _ensure_templates(self) -> None:
-        """Put the template before the first write of this process, again after the store
-        was unreachable, and every few minutes: an index created without it would get
+    def _ensure_templates(self, state: _StoreState) -> None:
+        """Put the templates before the first write of this process, again after the store
+        was unreachable, and every few minutes: an index created without them would get
         dynamic mappings."""
         now = time.monotonic()
-        if _templates_in_place.get(self._key(), -1e9) + TEMPLATE_RECHECK_SECONDS < now:
+        if state.templates_at + TEMPLATE_RECHECK_SECONDS < now:
             self.store.put_templates(templates(self.prefix))
-            _templates_in_place[self._key()] = now
+            state.templates_at = now
 
     def process(self, messages: Sequence[Message]) -> Outcome:
         out = Outcome()
@@ -97,12 +106,11 @@ class Indexer:
         archived = _pool.submit(self.archive.put, [e for _, e in parsed])
         results = None
         try:
-            self._ensure_templates()
-            known = _known.setdefault(self._key(), value_days.Known())
-            results = store_events(self.store, [e for _, e in parsed], self.prefix, known)
+            state = _stores.setdefault(self._key(), _StoreState())
+            self._ensure_templates(state)
+            results = store_events(self.store, [e for _, e in parsed], self.prefix, state.known)
         except StoreUnavailable as exc:
-            _templates_in_place.pop(self._key(), None)  # it may come back empty
-            _known.pop(self._key(), None)
+            _stores.pop(self._key(), None)
             log.warning("search store unavailable (%s); %d events stay on the queue", exc, len(parsed))
         try:
             archived.result()

@@ -25,7 +25,7 @@ from layers.audit.keywords import KeywordMatch, keyword_match
 from layers.audit.paging import Cursor
 from layers.audit.store import EventStore, Hit
 from layers.audit.templates import text_analyzer
-from layers.audit.value_days import Condition
+from layers.audit.value_days import Condition, Pairs
 from layers.gateway.errors import invalid_value
 from layers.timeids import minted_ms
 
@@ -77,8 +77,9 @@ class Query:
     def of(cls, account: str, start_ms: int, end_ms: int, attributes: Sequence[Tuple[str, str]],
            lookup_type: str = "keyValue", keyword: str = "") -> "Query":
         """The query of LookupEvents' parameters (an export's are the same)."""
-        return cls(account, start_ms, end_ms, attribute_filters(attributes, lookup_type), (keyword or "").strip(),
-                   minted_window(attributes, lookup_type), value_conditions(attributes, lookup_type))
+        checked = _checked(attributes, lookup_type)
+        return cls(account, start_ms, end_ms, _filters(checked), (keyword or "").strip(),
+                   minted_window(attributes, lookup_type), _conditions(checked))
 
     def clause(self, *extra: dict) -> dict:
         return {"bool": {"filter": [{"term": {"AccountId": self.account}}, *self.filters, *extra]}}
@@ -104,27 +105,6 @@ def minted_window(attributes: Sequence[Tuple[str, str]], lookup_type: str = "key
         lo, hi = min(times), max(times) + span
         window = (lo, hi) if window is None else (max(window[0], lo), min(window[1], hi))
     return window
-
-
-def value_conditions(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue") -> Tuple[Condition, ...]:
-    """The exact-value attributes as value-days conditions (layers/audit/value_days.py): values
-    of a repeated key OR together, a Tags value's tags AND together, different keys AND. Keys the
-    digest does not hold, and values it does not take, place nothing. Call after attribute_filters
-    (which checks the values)."""
-    if lookup_type != "keyValue":
-        return ()
-    grouped: Dict[str, List[Tuple[Tuple[str, str], ...]]] = {}
-    for key, value in attributes:
-        field_name, kind = ATTRIBUTES[key]
-        if kind == "tags":
-            pairs = tuple((field_name, t) for t in _tag_terms(value, key))
-        elif kind == "keyword" and field_name in value_days.FIELDS:
-            pairs = ((field_name, value),)
-        else:
-            continue
-        grouped.setdefault(key, []).append(pairs)
-    return tuple(tuple(alternatives) for alternatives in grouped.values()
-                 if all(value_days.digestible(v) for pairs in alternatives for _, v in pairs))
 
 
 # ---- attribute filters ----
@@ -169,11 +149,18 @@ def _wildcard(value: str) -> str:
     return f"*{escaped}*"
 
 
-def attribute_filters(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue",
-                      param: str = "LookupAttributes") -> List[dict]:
-    """Different keys AND together; values of a repeated key OR together. lookup_type "fuzzy"
-    matches text attributes as case-insensitive substrings instead of exact values."""
-    grouped: Dict[str, List[dict]] = {}
+@dataclass
+class _Checked:
+    clause: dict                  # the store filter of one attribute
+    pairs: Optional[Pairs]        # the (field, value) pairs the value-days digest can place, if any
+
+
+def _checked(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue",
+             param: str = "LookupAttributes") -> Dict[str, List[_Checked]]:
+    """Each attribute checked and turned into its filter (and digest pairs), grouped by key.
+    lookup_type "fuzzy" matches text attributes as case-insensitive substrings instead of
+    exact values (and then the digest places nothing)."""
+    grouped: Dict[str, List[_Checked]] = {}
     for i, (key, value) in enumerate(attributes):
         spec = ATTRIBUTES.get(key)
         if spec is None:
@@ -181,23 +168,47 @@ def attribute_filters(attributes: Sequence[Tuple[str, str]], lookup_type: str = 
                                 f"`{key}` is not a lookup attribute; use one of {', '.join(ATTRIBUTES)}")
         field_name, kind = spec
         where = f"{param}.{i}.AttributeValue"
+        pairs: Optional[Pairs] = None
         if kind == "bool":
             clause = {"term": {field_name: _bool(value, where)}}
         elif kind == "action":
             clause = {"term": {field_name: _action(value, where)}}
         elif kind == "tags":
-            clause = {"bool": {"filter": [{"term": {field_name: t}} for t in _tag_terms(value, where)]}}
+            terms = _tag_terms(value, where)
+            clause = {"bool": {"filter": [{"term": {field_name: t}} for t in terms]}}
+            if lookup_type == "keyValue":
+                pairs = tuple((field_name, t) for t in terms)
         elif lookup_type == "fuzzy":
             if not value:
                 raise invalid_value(where, "a fuzzy match needs a non-empty value")
             clause = {"wildcard": {field_name: {"value": _wildcard(value), "case_insensitive": True}}}
         else:
             clause = {"term": {field_name: value}}
-        grouped.setdefault(key, []).append(clause)
+            if field_name in value_days.FIELDS:
+                pairs = ((field_name, value),)
+        grouped.setdefault(key, []).append(_Checked(clause, pairs))
+    return grouped
+
+
+def _filters(grouped: Dict[str, List[_Checked]]) -> List[dict]:
+    """Different keys AND together; values of a repeated key OR together."""
     filters = []
-    for clauses in grouped.values():
+    for checked in grouped.values():
+        clauses = [c.clause for c in checked]
         filters.append(clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}})
     return filters
+
+
+def _conditions(grouped: Dict[str, List[_Checked]]) -> Tuple[Condition, ...]:
+    """The value-days conditions (layers/audit/value_days.py), on the same logic: values of a
+    repeated key OR together, a Tags value's tags AND together, different keys AND. A key the
+    digest does not hold, or a value it does not take, places nothing."""
+    return tuple(tuple(c.pairs for c in checked) for checked in grouped.values()
+                 if all(c.pairs is not None and all(value_days.digestible(v) for _, v in c.pairs) for c in checked))
+
+
+def value_conditions(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue") -> Tuple[Condition, ...]:
+    return _conditions(_checked(attributes, lookup_type))
 
 
 # ---- the scan ----
@@ -238,7 +249,7 @@ class Scanner:
             return names
         days = {n: indices.parse_index(self.prefix, n) for n in names}
         since = self.value_days_since
-        covered = [d for d in days.values() if d is not None and (since is None or d >= since)]
+        covered = {d for d in days.values() if d is not None and (since is None or d >= since)}
         holding = value_days.days_holding(self.store, self.prefix, query.account, query.conditions, covered)
         if holding is None:
             return names

@@ -135,7 +135,7 @@ def keys_of(doc: Doc) -> List[tuple]:
 
 
 def days_holding(store: EventStore, prefix: str, account: str, conditions: Sequence[Condition],
-                 days: Sequence[dt.date]) -> Optional[Set[dt.date]]:
+                 days: Iterable[dt.date]) -> Optional[Set[dt.date]]:
     """The days among `days` on which an event of `account` can meet every condition; None when
     the digest cannot say within MAX_DOCS documents (then every day must be read)."""
     wanted = {_day(d): d for d in days}

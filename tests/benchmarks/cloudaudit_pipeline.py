@@ -58,7 +58,7 @@ def main() -> int:
 def latency(stack, args) -> None:
     from helpers import common_client
     from layers import identity
-    from layers.audit.query import Query, Scanner, attribute_filters
+    from layers.audit.query import Query, Scanner
     from layers.audit.store import default_store
 
     acct = identity.create_account("bench", rate_limit=100000)
@@ -71,7 +71,7 @@ def latency(stack, args) -> None:
 
     def watch(request_id: str, sent: float) -> None:
         now = int(time.time() * 1000)
-        query = Query(acct["OwnerUin"], now - 60_000, now + 600_000, attribute_filters([("RequestId", request_id)]))
+        query = Query.of(acct["OwnerUin"], now - 60_000, now + 600_000, [("RequestId", request_id)])
         while True:
             if Scanner(store).scan(query, 1):
                 with lock:
