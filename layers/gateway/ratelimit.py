@@ -3,9 +3,11 @@
 The count for one second lives in the control table. A process leases tokens in small blocks
 (a tenth of the limit) with one conditional update and spends them locally, so a busy process
 makes about ten store calls a second per action instead of one per request, and the total of
-all leases in a second never passes the limit. A key still busy late in its second leases the
-next second's first block in the background (`PREFETCH_AFTER`), so steady traffic does not wait
-on the store at every turn of the second.
+all leases in a second never passes the limit. A key used again within a second it holds a block
+for is busy: it leases the next second's first block in the background, so steady traffic does
+not wait on the store at the turn of the second (waiting for a call late in the second left a
+key with a few calls a second waiting in most seconds). A block leased ahead and not used costs
+the other processes at most a tenth of that second's limit.
 """
 import logging
 import threading
@@ -16,7 +18,6 @@ from layers import aws
 from layers.config import settings
 
 log = logging.getLogger("guardzone.ratelimit")
-PREFETCH_AFTER = 0.75      # into a second, a key that spends a token leases the next second's block
 
 
 class RateLimiter:
@@ -51,7 +52,7 @@ class RateLimiter:
             if slot and slot[1] > 0:
                 slot[1] -= 1
                 spent = True
-                if now - second >= PREFETCH_AFTER and key not in self._ahead:
+                if key not in self._ahead:
                     self._ahead[key] = None
                     prefetch = True
         if prefetch:
@@ -72,10 +73,9 @@ class RateLimiter:
             log.warning("leasing ahead for %s failed", key, exc_info=True)
             granted = 0
         with self._lock:
-            if granted > 0:
-                self._ahead[key] = [second, granted]
-            else:
-                self._ahead.pop(key, None)
+            # an empty block when nothing was granted: no second try within this second; the
+            # next second's first call then leases for itself
+            self._ahead[key] = [second, granted]
 
     def _lease(self, key, second: int, limit: int) -> int:
         ddb = aws.client("dynamodb")

@@ -69,8 +69,40 @@ def test_a_busy_key_leases_the_next_second_ahead_and_the_limit_still_holds(stack
     time.sleep(0.2)                                                    # the lease ahead has landed
     clock[0] = FIXED_SECOND + 31.1
     assert limiter.allow(account, "s", "A", 100)
-    assert leases == [int(FIXED_SECOND) + 30, int(FIXED_SECOND) + 31]   # served from the block leased ahead
+    assert leases.count(int(FIXED_SECOND) + 31) == 1                  # served from the block leased ahead
     # the second's total stays the limit however its tokens were leased
     assert sum(limiter.allow(account, "s", "A", 100) for _ in range(200)) == 99
     clock[0] = FIXED_SECOND + 30.95                                    # and the earlier second's too
     assert sum(limiter.allow(account, "s", "A", 100) for _ in range(200)) <= 98
+
+
+def test_a_key_used_again_early_in_its_second_leases_ahead_and_a_refused_lease_is_not_retried(stack):
+    clock = [FIXED_SECOND + 40.05]                # early in its second
+    limiter = RateLimiter(clock=lambda: clock[0])
+    account = f"acct-{time.time_ns()}"
+    leases = []
+    real_lease = limiter._lease
+    limiter._lease = lambda key, second, limit: leases.append(second) or real_lease(key, second, limit)
+    assert limiter.allow(account, "s", "A", 20) and limiter.allow(account, "s", "A", 20)
+    deadline = time.monotonic() + 10
+    while len(leases) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert leases == [int(FIXED_SECOND) + 40, int(FIXED_SECOND) + 41]
+    # the next second is used up elsewhere before this key's lease ahead for it
+    other = RateLimiter(clock=lambda: FIXED_SECOND + 42.5)
+    assert sum(other.allow(account, "s", "A", 20) for _ in range(30)) == 20
+    clock[0] = FIXED_SECOND + 41.05
+    time.sleep(0.2)
+    assert limiter.allow(account, "s", "A", 20)            # served from the block leased ahead
+    deadline = time.monotonic() + 10
+    while len(leases) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert leases[2:] == [int(FIXED_SECOND) + 42]         # leased ahead for 42: refused
+    for _ in range(5):
+        limiter.allow(account, "s", "A", 20)
+    time.sleep(0.2)
+    assert leases.count(int(FIXED_SECOND) + 42) == 1      # not tried again within the second
+    clock[0] = FIXED_SECOND + 42.1
+    assert not limiter.allow(account, "s", "A", 20)        # 42 is spent: its first call asks and is refused
+    assert leases.count(int(FIXED_SECOND) + 42) > 1
