@@ -31,6 +31,10 @@ from layers.timeids import minted_ms
 
 SORT = [{"EventTime": {"order": "desc"}}, {"EventId": {"order": "desc"}}]
 MAX_INDICES_PER_SEARCH = 64
+# The value-days digest is asked only when the newest day suggests the page needs more than this
+# many further days: a value dense enough to fill it sooner is on most days anyway, and the
+# digest's search (its monthly indices) costs the store more than a day's.
+DIGEST_WORTH_DAYS = 3
 KEYWORD_BATCH = 500          # at most this many candidates fetched at a time when each is checked here
 STRICT_AFTER_REJECTS = 1000  # candidates turned down before the store is asked for every pair
 
@@ -258,13 +262,17 @@ class Scanner:
     def _batches(self, names: List[str], progress: List[int], query: Query) -> Iterator[List[str]]:
         """Groups of days to search, newest first. The first is the cursor's own day (a dense
         range needs no more, nor any listing); then the older days that exist and, by the
-        value-days digest, can hold the query's values; a group is sized from the density seen
-        so far: about twice the days the rest of the page needs, all remaining days at once if
-        nothing matched yet (a rare filter), at most doubling (a dense one)."""
+        value-days digest (unless the first day shows the values dense), can hold the query's
+        values; a group is sized from the density seen so far: about twice the days the rest of
+        the page needs, all remaining days at once if nothing matched yet (a rare filter), at
+        most doubling (a dense one)."""
         if not names:
             return
         yield names[:1]
-        rest = self._holding(query, self._existing_only(names[1:])) if len(names) > 1 else []
+        rest = self._existing_only(names[1:]) if len(names) > 1 else []
+        found, wanted = progress
+        if not found or 2 * (wanted - found) / found + 1 > DIGEST_WORTH_DAYS:
+            rest = self._holding(query, rest)
         searched, size = 1, 1
         while rest:
             found, wanted = progress

@@ -294,6 +294,20 @@ def test_a_rare_value_reads_only_the_days_that_hold_it(stack):
     assert len(page.events) == 2 and {day(d) for d in range(12)} <= _read_days(spy)
 
 
+def test_a_value_dense_on_the_newest_day_is_read_without_asking_the_digest(stack):
+    account, end = new_account(), now_ms()
+    index([make_event(account, end - d * DAY - i, action="DescribeVsms") for d in range(6) for i in range(4)] +
+          [make_event(account, end - d * DAY - 10, action="TerminateVsm") for d in range(6)])
+    for name, digest_asked, found in (("DescribeVsms", False, 5), ("TerminateVsm", True, 5)):
+        spy = Recording(default_store())
+        page = lookup(LookupRequest(start_time=end - 6 * DAY, end_time=end, max_results=5,
+                                    attributes=[("EventName", name)]), ctx(account), store=spy)
+        assert len(page.events) == found and {e["EventName"] for e in page.events} == {name}
+        times = [e["EventTime"] for e in page.events]
+        assert times == sorted(times, reverse=True)
+        assert any("_days-" in n for names in spy.searched for n in names) is digest_asked, name
+
+
 def test_the_indexer_writes_only_values_the_digest_does_not_hold_yet(stack):
     class Writes:
         def __init__(self, inner):
