@@ -4,9 +4,12 @@
     .venv/bin/python tests/benchmarks/cloudaudit_lookup.py [--sizes 100000,1000000] [--max-store-mb 20000]
 
 Runs its own local stack (moto, osmem-server, the app on a local port). The history spans 30
-days and 50 accounts; the measured tenant makes 10 % of all events. Each size is measured
+days and 50 accounts; the measured tenant makes 10 % of all events. Each scenario is measured
 through the API with the official SDK from a process of its own (signature, HTTP, gateway, query,
-response) and, separately, at the query layer; "empty range" is the API's floor in the same run.
+response) and, right after, at the query layer, so that both see the store in the same state;
+"empty range" is the API's floor in the same run. The store runs on a core of its own (the last
+one; --no-pin to share them), as a search domain runs on nodes of its own: the SDK client, the
+API and moto share the others.
 Loading stops early when the store's live data would pass --max-store-mb (an in-memory store:
 1 M events may not fit on a small machine); the report says where.
 
@@ -109,19 +112,34 @@ def main() -> int:
     ap.add_argument("--max-store-mb", type=float, default=float(os.environ.get("GZ_BENCH_MAX_STORE_MB", 20000)))
     ap.add_argument("--queries", type=int, default=200, help="calls per scenario")
     ap.add_argument("--store-gogc", default="400", help="GOGC of the measured store (GOMEMLIMIT is the budget)")
+    ap.add_argument("--no-pin", action="store_true", help="let the store share every core with the rest")
     args = ap.parse_args()
+    cpus = sorted(os.sched_getaffinity(0))
+    store_cpus = set(cpus[-1:]) if len(cpus) > 1 and not args.no_pin else set(cpus)
     sizes = [int(s) for s in args.sizes.split(",")]
     os.environ.setdefault("GZ_AUDIT_SPOOL_DIR", f"/tmp/guardzone-bench-spool-{os.getpid()}")
     accts, end = data.accounts(50), int(time.time() * 1000) - 60_000
     per_100k = store_memory(min(sizes), accts, end, max(sizes))
     # read by osmem-server (Go) only: the store's heap is its budget
     os.environ["GOGC"], os.environ["GOMEMLIMIT"] = args.store_gogc, f"{int(args.max_store_mb)}MiB"
+    os.environ["GOMAXPROCS"] = str(len(store_cpus))
+    if store_cpus != set(cpus):
+        os.sched_setaffinity(0, set(cpus) - store_cpus)        # moto and the SDK client inherit it
     from infra.local_stack import LocalStack
     stack = LocalStack(port=0, run_pump=False, audit_delivery="spool").start()
+    pin(stack.opensearch.proc.pid, store_cpus)
+    print(f"store on CPU {','.join(map(str, sorted(store_cpus)))}; SDK client, API and moto on "
+          f"{','.join(map(str, sorted(os.sched_getaffinity(0))))}\n", flush=True)
     try:
         return run(stack, sizes, args, accts, end, per_100k)
     finally:
         stack.stop()
+
+
+def pin(pid: int, cpus: set) -> None:
+    """Every thread of a running process onto `cpus` (threads it starts later inherit it)."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        os.sched_setaffinity(int(tid), cpus)
 
 
 def store_memory(n, accts, end, target) -> float:
@@ -129,7 +147,7 @@ def store_memory(n, accts, end, target) -> float:
     benchmark's first n events."""
     from infra import services
     from layers.audit.store import OpenSearchStore
-    saved = {k: os.environ.pop(k, None) for k in ("GOGC", "GOMEMLIMIT")}
+    saved = {k: os.environ.pop(k, None) for k in ("GOGC", "GOMEMLIMIT", "GOMAXPROCS")}
     os.environ["GOGC"] = "50"
     side = services.opensearch_server().start()
     try:
@@ -219,21 +237,27 @@ def settle(pid: int, limit: float = 120.0) -> float:
     return time.monotonic() - start
 
 
-def api_latencies(endpoint, keys, heavy, light, end, known, n, seed):
-    """In a process of its own, as a client is: every scenario through the official SDK."""
+_clients = {}
+
+
+def _sdk_clients(endpoint, keys, end):
+    """In the client process, once: an SDK client per key, each key's first call made (it loads
+    the key into the server's caches: not what is measured)."""
     from helpers import common_client
-    clients = {uin: common_client(endpoint, k, "cloudaudit", "2019-03-04") for uin, k in keys.items()}
+    for uin, k in keys.items():
+        _clients[uin] = common_client(endpoint, k, "cloudaudit", "2019-03-04")
+        _clients[uin].call_json("LookupEvents", {"StartTime": end - 40 * DAY, "EndTime": end - 39 * DAY,
+                                                 "MaxResults": 1})
 
+
+def api_latencies(name, heavy, light, end, known, n, seed):
+    """In the client process: one scenario through the official SDK."""
     def api(uin, params):
-        return clients[uin].call_json("LookupEvents", params)["Response"]
+        return _clients[uin].call_json("LookupEvents", params)["Response"]
 
-    for uin in clients:      # a key's first call loads it into the server's caches: not what is measured
-        api(uin, {"StartTime": end - 40 * DAY, "EndTime": end - 39 * DAY, "MaxResults": 1})
-    out = {}
-    for name, fn in scenarios(api, heavy, light, end, random.Random(seed), known).items():
-        fn()  # warm
-        out[name] = timed(fn, n)
-    return out
+    fn = scenarios(api, heavy, light, end, random.Random(seed), known)[name]
+    fn()  # warm
+    return timed(fn, n)
 
 
 def measure(stack, store, keys, heavy, light, end, rng, loaded, n, lookup, LookupRequest, RequestContext):
@@ -248,22 +272,21 @@ def measure(stack, store, keys, heavy, light, end, rng, loaded, n, lookup, Looku
                                     max_results=params["MaxResults"], attributes=attrs,
                                     content_value=params.get("ContentValue", "")), ctx, store=store)
 
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        api = pool.submit(api_latencies, stack.endpoint, keys, heavy, light, end, known, n,
-                          rng.randrange(1 << 30)).result()
     print(f"  {loaded:,} events — p50 / p99 in ms (seed pct99 {SEED_P99_MS:.0f} ms, goal {GOAL_P99_MS:.0f} ms)")
     print(f"  {'scenario':34s} {'API p50':>8s} {'API p99':>8s} {'query p50':>10s} {'query p99':>10s}")
     all_api, all_layer = [], []
-    layer_scenarios = scenarios(layer, heavy, light, end, rng, known)
-    for name, fn in layer_scenarios.items():
-        fn()  # warm
-        lat_layer = timed(fn, n)
-        lat_api = api[name]
-        if not name.startswith("empty"):
-            all_api += lat_api
-            all_layer += lat_layer
-        print(f"  {name:34s} {pct(lat_api, 50):8.1f} {pct(lat_api, 99):8.1f} {pct(lat_layer, 50):10.1f} "
-              f"{pct(lat_layer, 99):10.1f}", flush=True)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_sdk_clients, initargs=(stack.endpoint, keys, end)) as pool:
+        for name, fn in scenarios(layer, heavy, light, end, rng, known).items():
+            # the same scenario through the API, then at the query layer, one right after the other
+            lat_api = pool.submit(api_latencies, name, heavy, light, end, known, n, rng.randrange(1 << 30)).result()
+            fn()  # warm
+            lat_layer = timed(fn, n)
+            if not name.startswith("empty"):
+                all_api += lat_api
+                all_layer += lat_layer
+            print(f"  {name:34s} {pct(lat_api, 50):8.1f} {pct(lat_api, 99):8.1f} {pct(lat_layer, 50):10.1f} "
+                  f"{pct(lat_layer, 99):10.1f}", flush=True)
     for label, values in (("all searches, API", all_api), ("all searches, query layer", all_layer)):
         verdict = "meets" if pct(values, 99) <= GOAL_P99_MS else "misses"
         print(f"  {label:34s} p50 {pct(values, 50):.1f}  p99 {pct(values, 99):.1f}  mean {statistics.mean(values):.1f}"
