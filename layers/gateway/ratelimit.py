@@ -7,9 +7,12 @@ all leases in a second never passes the limit. A key used again within a second 
 for is busy: it leases the next second's first block in the background, so steady traffic does
 not wait on the store at the turn of the second (waiting for a call late in the second left a
 key with a few calls a second waiting in most seconds). A block leased ahead and not used costs
-the other processes at most a tenth of that second's limit.
+the other processes at most a tenth of that second's limit. One background thread makes the
+leases ahead, one at a time: a thread each let many keys' leases reach the table together, and
+a request that had to lease for itself then queued behind all of them.
 """
 import logging
+import queue
 import threading
 import time
 from typing import Callable, Dict, Optional, Tuple
@@ -26,6 +29,8 @@ class RateLimiter:
         self._local: Dict[Tuple[str, str, str], list] = {}   # key -> [second, tokens left]
         self._ahead: Dict[Tuple[str, str, str], Optional[list]] = {}   # leased for a later second (None: in flight)
         self._lock = threading.Lock()
+        self._jobs: "queue.SimpleQueue[Tuple[tuple, int, int]]" = queue.SimpleQueue()
+        self._worker: Optional[threading.Thread] = None
 
     def _slot(self, key, second: int) -> Optional[list]:
         """The key's tokens for this second, taking over a block leased ahead for it."""
@@ -56,7 +61,7 @@ class RateLimiter:
                     self._ahead[key] = None
                     prefetch = True
         if prefetch:
-            threading.Thread(target=self._lease_ahead, args=(key, second + 1, limit), daemon=True).start()
+            self._ahead_later(key, second + 1, limit)
         if spent:
             return True
         granted = self._lease(key, second, limit)
@@ -66,7 +71,24 @@ class RateLimiter:
             self._local[key] = [second, granted - 1]
         return True
 
+    def _ahead_later(self, key, second: int, limit: int) -> None:
+        self._jobs.put((key, second, limit))
+        with self._lock:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._work, name="rate-lease-ahead", daemon=True)
+                self._worker.start()
+
+    def _work(self) -> None:
+        while True:
+            key, second, limit = self._jobs.get()
+            self._lease_ahead(key, second, limit)
+
     def _lease_ahead(self, key, second: int, limit: int) -> None:
+        if second <= int(self._clock()):      # late: its second has begun and leases for itself
+            with self._lock:
+                if self._ahead.get(key, 0) is None:
+                    del self._ahead[key]
+            return
         try:
             granted = self._lease(key, second, limit)
         except Exception:      # the next request leases for itself

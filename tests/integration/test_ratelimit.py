@@ -106,3 +106,40 @@ def test_a_key_used_again_early_in_its_second_leases_ahead_and_a_refused_lease_i
     clock[0] = FIXED_SECOND + 42.1
     assert not limiter.allow(account, "s", "A", 20)        # 42 is spent: its first call asks and is refused
     assert leases.count(int(FIXED_SECOND) + 42) > 1
+
+
+def test_leases_ahead_are_made_one_at_a_time_and_a_late_one_is_dropped(stack):
+    import threading
+    clock = [FIXED_SECOND + 50.05]
+    limiter = RateLimiter(clock=lambda: clock[0])
+    accounts = [f"acct-{time.time_ns()}-{i}" for i in range(5)]
+    real_lease, state, lock = limiter._lease, {"now": 0, "most": 0, "ahead": []}, threading.Lock()
+
+    def lease(key, second, limit):
+        if second == int(FIXED_SECOND) + 50:
+            return real_lease(key, second, limit)
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.05)
+        with lock:
+            state["now"] -= 1
+            state["ahead"].append(key[0])
+        return real_lease(key, second, limit)
+
+    limiter._lease = lease
+    for account in accounts:
+        assert limiter.allow(account, "s", "A", 100) and limiter.allow(account, "s", "A", 100)
+    deadline = time.monotonic() + 10
+    while len(state["ahead"]) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(state["ahead"]) == sorted(accounts) and state["most"] == 1
+    # a lease ahead whose second has begun before its turn is not made
+    late = f"acct-{time.time_ns()}-late"
+    limiter._lease = lambda key, second, limit: time.sleep(0.3) or real_lease(key, second, limit)
+    assert limiter.allow(accounts[0], "s", "B", 100) and limiter.allow(accounts[0], "s", "B", 100)
+    assert limiter.allow(late, "s", "A", 100) and limiter.allow(late, "s", "A", 100)
+    clock[0] = FIXED_SECOND + 51.01            # while the first lease ahead is being made
+    time.sleep(0.8)
+    with limiter._lock:
+        assert late not in {k[0] for k in limiter._ahead}
