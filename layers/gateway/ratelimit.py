@@ -3,11 +3,11 @@
 The count for one second lives in the control table. A process leases tokens in small blocks
 (a tenth of the limit) with one conditional update and spends them locally, so a busy process
 makes about ten store calls a second per action instead of one per request, and the total of
-all leases in a second never passes the limit. A key used again within a second it holds a block
-for is busy: it leases the next second's first block in the background, so steady traffic does
-not wait on the store at the turn of the second (waiting for a call late in the second left a
-key with a few calls a second waiting in most seconds). A block leased ahead and not used costs
-the other processes at most a tenth of that second's limit. One background thread makes the
+all leases in a second never passes the limit. A key used in a second leases the next second's
+first block in the background, so steady traffic does not wait on the store at the turn of the
+second (leasing ahead only for a call late in the second left a key with a few calls a second
+waiting in most seconds). A block leased ahead and not used costs the other processes at most a
+tenth of that second's limit, and the table one write. One background thread makes the
 leases ahead, one at a time: a thread each let many keys' leases reach the table together, and
 a request that had to lease for itself then queued behind all of them.
 """
@@ -69,6 +69,11 @@ class RateLimiter:
             return False
         with self._lock:
             self._local[key] = [second, granted - 1]
+            prefetch = key not in self._ahead
+            if prefetch:
+                self._ahead[key] = None
+        if prefetch:
+            self._ahead_later(key, second + 1, limit)
         return True
 
     def _ahead_later(self, key, second: int, limit: int) -> None:
