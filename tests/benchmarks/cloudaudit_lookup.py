@@ -7,9 +7,10 @@ Runs its own local stack (moto, osmem-server, the app on a local port). The hist
 days and 50 accounts; the measured tenant makes 10 % of all events. Each scenario is measured
 through the API with the official SDK from a process of its own (signature, HTTP, gateway, query,
 response) and, right after, at the query layer, so that both see the store in the same state;
-"empty range" is the API's floor in the same run. The store runs on a core of its own (the last
-one; --no-pin to share them), as a search domain runs on nodes of its own: the SDK client, the
-API and moto share the others.
+"empty range" is the API's floor in the same run. Before each scenario every key makes one call:
+a key's first call after a pause loads its credential and a rate-limit lease from the tables
+(not what is measured). --pin runs the store on a core of its own (the last one), as a search
+domain runs on nodes of its own, and the SDK client, the API and moto on the others.
 Loading stops early when the store's live data would pass --max-store-mb (an in-memory store:
 1 M events may not fit on a small machine); the report says where.
 
@@ -112,10 +113,10 @@ def main() -> int:
     ap.add_argument("--max-store-mb", type=float, default=float(os.environ.get("GZ_BENCH_MAX_STORE_MB", 20000)))
     ap.add_argument("--queries", type=int, default=200, help="calls per scenario")
     ap.add_argument("--store-gogc", default="400", help="GOGC of the measured store (GOMEMLIMIT is the budget)")
-    ap.add_argument("--no-pin", action="store_true", help="let the store share every core with the rest")
+    ap.add_argument("--pin", action="store_true", help="the store on a core of its own, the rest on the others")
     args = ap.parse_args()
     cpus = sorted(os.sched_getaffinity(0))
-    store_cpus = set(cpus[-1:]) if len(cpus) > 1 and not args.no_pin else set(cpus)
+    store_cpus = set(cpus[-1:]) if len(cpus) > 1 and args.pin else set(cpus)
     sizes = [int(s) for s in args.sizes.split(",")]
     os.environ.setdefault("GZ_AUDIT_SPOOL_DIR", f"/tmp/guardzone-bench-spool-{os.getpid()}")
     accts, end = data.accounts(50), int(time.time() * 1000) - 60_000
@@ -128,8 +129,9 @@ def main() -> int:
     from infra.local_stack import LocalStack
     stack = LocalStack(port=0, run_pump=False, audit_delivery="spool").start()
     pin(stack.opensearch.proc.pid, store_cpus)
-    print(f"store on CPU {','.join(map(str, sorted(store_cpus)))}; SDK client, API and moto on "
-          f"{','.join(map(str, sorted(os.sched_getaffinity(0))))}\n", flush=True)
+    if args.pin:
+        print(f"store on CPU {','.join(map(str, sorted(store_cpus)))}; SDK client, API and moto on "
+              f"{','.join(map(str, sorted(os.sched_getaffinity(0))))}\n", flush=True)
     try:
         return run(stack, sizes, args, accts, end, per_100k)
     finally:
@@ -246,8 +248,12 @@ def _sdk_clients(endpoint, keys, end):
     from helpers import common_client
     for uin, k in keys.items():
         _clients[uin] = common_client(endpoint, k, "cloudaudit", "2019-03-04")
-        _clients[uin].call_json("LookupEvents", {"StartTime": end - 40 * DAY, "EndTime": end - 39 * DAY,
-                                                 "MaxResults": 1})
+    _first_calls(end)
+
+
+def _first_calls(end):
+    for client in _clients.values():
+        client.call_json("LookupEvents", {"StartTime": end - 40 * DAY, "EndTime": end - 39 * DAY, "MaxResults": 1})
 
 
 def api_latencies(name, heavy, light, end, known, n, seed):
@@ -255,6 +261,7 @@ def api_latencies(name, heavy, light, end, known, n, seed):
     def api(uin, params):
         return _clients[uin].call_json("LookupEvents", params)["Response"]
 
+    _first_calls(end)
     fn = scenarios(api, heavy, light, end, random.Random(seed), known)[name]
     fn()  # warm
     return timed(fn, n)
