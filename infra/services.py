@@ -37,16 +37,21 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
 
 
 class ChildService:
-    def __init__(self, name: str, argv: List[str], url: str, probe: str) -> None:
+    def __init__(self, name: str, argv: List[str], url: str, probe: str, stderr: str = "") -> None:
         self.name, self.argv, self.url, self._probe = name, argv, url, probe
+        self.stderr = stderr          # a file to append the child's stderr to ("" discards it)
         self.proc: Optional[subprocess.Popen] = None
 
     def start(self) -> "ChildService":
         # Own session: Ctrl-C reaches the stack, which stops its children in order. Parent-death
         # signal: a stack (or test run) that is killed outright does not leave them running.
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True,
-                                     preexec_fn=_die_with_parent)
+        err = open(self.stderr, "ab") if self.stderr else subprocess.DEVNULL
+        try:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=err, start_new_session=True, preexec_fn=_die_with_parent)
+        finally:
+            if self.stderr:
+                err.close()       # the child holds its own descriptor
         _wait_http(self.url + self._probe, self.proc)
         return self
 
@@ -79,9 +84,10 @@ def osmem_binary() -> str:
 
 
 def opensearch_server(port: int = 0) -> ChildService:
+    """GZ_OSMEM_STDERR: a file for the store's stderr (with GODEBUG=gctrace=1, its collections)."""
     port = port or free_port()
     return ChildService("osmem", [osmem_binary(), "-addr", f"127.0.0.1:{port}", "-no-stdin-watch"],
-                        f"http://127.0.0.1:{port}", "/")
+                        f"http://127.0.0.1:{port}", "/", stderr=os.environ.get("GZ_OSMEM_STDERR", ""))
 
 
 def aws_environment(endpoint: str) -> dict:

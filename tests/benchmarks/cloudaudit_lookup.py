@@ -10,7 +10,9 @@ response) and, right after, at the query layer, so that both see the store in th
 "empty range" is the API's floor in the same run. Before each scenario every key makes one call:
 a key's first call after a pause loads its credential and a rate-limit lease from the tables
 (not what is measured). --pin runs the store on a core of its own (the last one), as a search
-domain runs on nodes of its own, and the SDK client, the API and moto on the others.
+domain runs on nodes of its own, and the SDK client, the API and moto on the others. The store
+reports its garbage collections (GODEBUG=gctrace=1): the seconds of collection that overlapped
+each scenario's calls are printed beside them, since a search during one is several times slower.
 Loading stops early when the store's live data would pass --max-store-mb (an in-memory store:
 1 M events may not fit on a small machine); the report says where.
 
@@ -28,6 +30,7 @@ import argparse
 import multiprocessing
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -124,6 +127,7 @@ def main() -> int:
     # read by osmem-server (Go) only: the store's heap is its budget
     os.environ["GOGC"], os.environ["GOMEMLIMIT"] = args.store_gogc, f"{int(args.max_store_mb)}MiB"
     os.environ["GOMAXPROCS"] = str(len(store_cpus))
+    os.environ["GODEBUG"], os.environ["GZ_OSMEM_STDERR"] = "gctrace=1", GC_LOG
     if store_cpus != set(cpus):
         os.sched_setaffinity(0, set(cpus) - store_cpus)        # moto and the SDK client inherit it
     from infra.local_stack import LocalStack
@@ -136,6 +140,33 @@ def main() -> int:
         return run(stack, sizes, args, accts, end, per_100k)
     finally:
         stack.stop()
+        if os.path.exists(GC_LOG):
+            os.remove(GC_LOG)
+
+
+GC_LOG = f"/tmp/guardzone-bench-store-{os.getpid()}.log"
+_GC_LINE = re.compile(r"gc \d+ @([\d.]+)s [^:]*: ([\d.+]+) ms clock")
+
+
+def collections(pid: int) -> list:
+    """The store's garbage collections so far, (start, end) in wall-clock seconds, from its
+    gctrace lines (`gc N @<seconds since start>s ..: <a>+<b>+<c> ms clock, ..`)."""
+    with open("/proc/uptime") as f:
+        boot = time.time() - float(f.read().split()[0])
+    with open(f"/proc/{pid}/stat") as f:
+        started = boot + int(f.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+    out = []
+    with open(GC_LOG) as f:
+        for line in f:
+            m = _GC_LINE.match(line)
+            if m:
+                t = started + float(m.group(1))
+                out.append((t, t + sum(float(x) for x in m.group(2).split("+")) / 1000))
+    return out
+
+
+def overlap(spans: list, start: float, end: float) -> float:
+    return sum(max(0.0, min(e, end) - max(s, start)) for s, e in spans)
 
 
 def pin(pid: int, cpus: set) -> None:
@@ -280,20 +311,31 @@ def measure(stack, store, keys, heavy, light, end, rng, loaded, n, lookup, Looku
                                     content_value=params.get("ContentValue", "")), ctx, store=store)
 
     print(f"  {loaded:,} events — p50 / p99 in ms (seed pct99 {SEED_P99_MS:.0f} ms, goal {GOAL_P99_MS:.0f} ms)")
-    print(f"  {'scenario':34s} {'API p50':>8s} {'API p99':>8s} {'query p50':>10s} {'query p99':>10s}")
-    all_api, all_layer = [], []
+    print(f"  {'scenario':34s} {'API p50':>8s} {'API p99':>8s} {'query p50':>10s} {'query p99':>10s}"
+          f"  {'store GC s (API / query)':>24s}")
+    all_api, all_layer, windows = [], [], []
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_sdk_clients, initargs=(stack.endpoint, keys, end)) as pool:
         for name, fn in scenarios(layer, heavy, light, end, rng, known).items():
             # the same scenario through the API, then at the query layer, one right after the other
+            t0 = time.time()
             lat_api = pool.submit(api_latencies, name, heavy, light, end, known, n, rng.randrange(1 << 30)).result()
+            t1 = time.time()
             fn()  # warm
             lat_layer = timed(fn, n)
+            windows.append((t0, t1, time.time()))
+            gcs = collections(stack.opensearch.proc.pid)
             if not name.startswith("empty"):
                 all_api += lat_api
                 all_layer += lat_layer
             print(f"  {name:34s} {pct(lat_api, 50):8.1f} {pct(lat_api, 99):8.1f} {pct(lat_layer, 50):10.1f} "
-                  f"{pct(lat_layer, 99):10.1f}", flush=True)
+                  f"{pct(lat_layer, 99):10.1f}  {overlap(gcs, t0, t1):10.1f} / {overlap(gcs, t1, time.time()):.1f}",
+                  flush=True)
+    gcs = [g for g in collections(stack.opensearch.proc.pid) if g[1] > windows[0][0]]
+    took = windows[-1][2] - windows[0][0]
+    print(f"  the store collected {len(gcs)} times in the {took:.0f} s of measurement, "
+          f"{sum(e - s for s, e in gcs):.1f} s in all (each {min((e - s for s, e in gcs), default=0):.1f}-"
+          f"{max((e - s for s, e in gcs), default=0):.1f} s)")
     for label, values in (("all searches, API", all_api), ("all searches, query layer", all_layer)):
         verdict = "meets" if pct(values, 99) <= GOAL_P99_MS else "misses"
         print(f"  {label:34s} p50 {pct(values, 50):.1f}  p99 {pct(values, 99):.1f}  mean {statistics.mean(values):.1f}"
