@@ -49,36 +49,29 @@ class RateLimiter:
         if limit <= 0:
             return True
         key = (account, service, action)
-        now = self._clock()
-        second = int(now)
-        spent = prefetch = False
+        second = int(self._clock())
         with self._lock:
             slot = self._slot(key, second)
-            if slot and slot[1] > 0:
+            spent = bool(slot and slot[1] > 0)
+            if spent:
                 slot[1] -= 1
-                spent = True
-                if key not in self._ahead:
-                    self._ahead[key] = None
-                    prefetch = True
-        if prefetch:
-            self._ahead_later(key, second + 1, limit)
-        if spent:
-            return True
-        granted = self._lease(key, second, limit)
-        if granted <= 0:
-            return False
-        with self._lock:
-            self._local[key] = [second, granted - 1]
-            prefetch = key not in self._ahead
-            if prefetch:
-                self._ahead[key] = None
-        if prefetch:
-            self._ahead_later(key, second + 1, limit)
+        if not spent:
+            granted = self._lease(key, second, limit)
+            if granted <= 0:
+                return False
+            with self._lock:
+                self._local[key] = [second, granted - 1]
+        self._lease_next(key, second + 1, limit)
         return True
 
-    def _ahead_later(self, key, second: int, limit: int) -> None:
-        self._jobs.put((key, second, limit))
+    def _lease_next(self, key, second: int, limit: int) -> None:
+        """Have the background thread lease `second` for the key, unless a block for a later
+        second is held or on its way."""
         with self._lock:
+            if key in self._ahead:
+                return
+            self._ahead[key] = None
+            self._jobs.put((key, second, limit))
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(target=self._work, name="rate-lease-ahead", daemon=True)
                 self._worker.start()
@@ -91,7 +84,7 @@ class RateLimiter:
     def _lease_ahead(self, key, second: int, limit: int) -> None:
         if second <= int(self._clock()):      # late: its second has begun and leases for itself
             with self._lock:
-                if self._ahead.get(key, 0) is None:
+                if key in self._ahead and self._ahead[key] is None:
                     del self._ahead[key]
             return
         try:
