@@ -73,6 +73,7 @@ class LocalStack:
         if self.pump:
             self.pump.stop()
         from layers.gateway.http import gateway
+        gateway().limiter.close()
         gateway().emitter.close()
         for svc in (self.opensearch, self.moto):
             if svc:

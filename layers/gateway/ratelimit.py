@@ -29,7 +29,7 @@ class RateLimiter:
         self._local: Dict[Tuple[str, str, str], list] = {}   # key -> [second, tokens left]
         self._ahead: Dict[Tuple[str, str, str], Optional[list]] = {}   # leased for a later second (None: in flight)
         self._lock = threading.Lock()
-        self._jobs: "queue.SimpleQueue[Tuple[tuple, int, int]]" = queue.SimpleQueue()
+        self._jobs: "queue.SimpleQueue[Optional[Tuple[tuple, int, int]]]" = queue.SimpleQueue()
         self._worker: Optional[threading.Thread] = None
 
     def _slot(self, key, second: int) -> Optional[list]:
@@ -78,8 +78,19 @@ class RateLimiter:
 
     def _work(self) -> None:
         while True:
-            key, second, limit = self._jobs.get()
-            self._lease_ahead(key, second, limit)
+            job = self._jobs.get()
+            if job is None:
+                return
+            self._lease_ahead(*job)
+
+    def close(self) -> None:
+        """Stop the background thread once the lease it is making, if any, is done: before the
+        table goes away (a thread still leasing at interpreter exit may write to a closing stderr)."""
+        with self._lock:
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            self._jobs.put(None)
+            worker.join(timeout=10)
 
     def _lease_ahead(self, key, second: int, limit: int) -> None:
         if second <= int(self._clock()):      # late: its second has begun and leases for itself

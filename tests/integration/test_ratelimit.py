@@ -143,3 +143,16 @@ def test_leases_ahead_are_made_one_at_a_time_and_a_late_one_is_dropped(stack):
     time.sleep(0.8)
     with limiter._lock:
         assert late not in {k[0] for k in limiter._ahead}
+
+
+def test_close_stops_the_background_thread_and_a_later_call_starts_it_again(stack):
+    limiter = RateLimiter(clock=lambda: FIXED_SECOND + 60.5)
+    account = f"acct-{time.time_ns()}"
+    assert limiter.allow(account, "s", "A", 100)
+    worker = limiter._worker
+    assert worker is not None and worker.is_alive()
+    limiter.close()
+    assert not worker.is_alive() and limiter._worker is None
+    assert limiter.allow(account, "s", "B", 100)
+    assert limiter._worker is not None and limiter._worker.is_alive()
+    limiter.close()
