@@ -121,6 +121,9 @@ def main(argv=None) -> int:
     stack = LocalStack(port=args.port)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    # Ctrl-C too, explicitly: a process started in the background inherits SIGINT ignored, and
+    # Python then raises no KeyboardInterrupt
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
     try:
         stack.start()
         stack.seed_demo()
