@@ -120,10 +120,10 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     stack = LocalStack(port=args.port)
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    # Ctrl-C too, explicitly: a process started in the background inherits SIGINT ignored, and
-    # Python then raises no KeyboardInterrupt
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    # Ctrl-C handled here rather than as KeyboardInterrupt: a process started in the background
+    # inherits SIGINT ignored, and Python then raises none
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
     try:
         stack.start()
         stack.seed_demo()
@@ -134,8 +134,6 @@ def main(argv=None) -> int:
                            "audit_queue_url": stack.resources["AuditQueue"]["QueueUrl"], **stack.demo}, f)
         while not stopping.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
         print("stopping…", file=sys.stderr, flush=True)
         stack.stop()

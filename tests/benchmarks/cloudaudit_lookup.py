@@ -118,8 +118,8 @@ def main() -> int:
     ap.add_argument("--store-gogc", default="400", help="GOGC of the measured store (GOMEMLIMIT is the budget)")
     ap.add_argument("--pin", action="store_true", help="the store on a core of its own, the rest on the others")
     args = ap.parse_args()
-    cpus = sorted(os.sched_getaffinity(0))
-    store_cpus = set(cpus[-1:]) if len(cpus) > 1 and args.pin else set(cpus)
+    cpus = set(os.sched_getaffinity(0))
+    store_cpus = {max(cpus)} if args.pin and len(cpus) > 1 else cpus
     sizes = [int(s) for s in args.sizes.split(",")]
     os.environ.setdefault("GZ_AUDIT_SPOOL_DIR", f"/tmp/guardzone-bench-spool-{os.getpid()}")
     accts, end = data.accounts(50), int(time.time() * 1000) - 60_000
@@ -128,12 +128,12 @@ def main() -> int:
     os.environ["GOGC"], os.environ["GOMEMLIMIT"] = args.store_gogc, f"{int(args.max_store_mb)}MiB"
     os.environ["GOMAXPROCS"] = str(len(store_cpus))
     os.environ["GODEBUG"], os.environ["GZ_OSMEM_STDERR"] = "gctrace=1", GC_LOG
-    if store_cpus != set(cpus):
-        os.sched_setaffinity(0, set(cpus) - store_cpus)        # moto and the SDK client inherit it
+    if store_cpus != cpus:
+        os.sched_setaffinity(0, cpus - store_cpus)        # moto and the SDK client inherit it
     from infra.local_stack import LocalStack
     stack = LocalStack(port=0, run_pump=False, audit_delivery="spool").start()
-    pin(stack.opensearch.proc.pid, store_cpus)
-    if args.pin:
+    if store_cpus != cpus:
+        pin(stack.opensearch.proc.pid, store_cpus)
         print(f"store on CPU {','.join(map(str, sorted(store_cpus)))}; SDK client, API and moto on "
               f"{','.join(map(str, sorted(os.sched_getaffinity(0))))}\n", flush=True)
     try:
@@ -153,8 +153,7 @@ def collections(pid: int) -> list:
     gctrace lines (`gc N @<seconds since start>s ..: <a>+<b>+<c> ms clock, ..`)."""
     with open("/proc/uptime") as f:
         boot = time.time() - float(f.read().split()[0])
-    with open(f"/proc/{pid}/stat") as f:
-        started = boot + int(f.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+    started = boot + int(_stat(pid)[19]) / os.sysconf("SC_CLK_TCK")
     out = []
     with open(GC_LOG) as f:
         for line in f:
@@ -252,9 +251,14 @@ def run(stack, sizes, args, accts, end, per_100k) -> int:
     return 0
 
 
-def cpu_seconds(pid: int) -> float:
+def _stat(pid: int) -> list:
+    """/proc/<pid>/stat's fields after the command name (fields[0] is the state)."""
     with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = _stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -313,7 +317,7 @@ def measure(stack, store, keys, heavy, light, end, rng, loaded, n, lookup, Looku
     print(f"  {loaded:,} events — p50 / p99 in ms (seed pct99 {SEED_P99_MS:.0f} ms, goal {GOAL_P99_MS:.0f} ms)")
     print(f"  {'scenario':34s} {'API p50':>8s} {'API p99':>8s} {'query p50':>10s} {'query p99':>10s}"
           f"  {'store GC s (API / query)':>24s}")
-    all_api, all_layer, windows = [], [], []
+    all_api, all_layer, started = [], [], time.time()
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_sdk_clients, initargs=(stack.endpoint, keys, end)) as pool:
         for name, fn in scenarios(layer, heavy, light, end, rng, known).items():
@@ -323,16 +327,16 @@ def measure(stack, store, keys, heavy, light, end, rng, loaded, n, lookup, Looku
             t1 = time.time()
             fn()  # warm
             lat_layer = timed(fn, n)
-            windows.append((t0, t1, time.time()))
+            t2 = time.time()
             gcs = collections(stack.opensearch.proc.pid)
             if not name.startswith("empty"):
                 all_api += lat_api
                 all_layer += lat_layer
             print(f"  {name:34s} {pct(lat_api, 50):8.1f} {pct(lat_api, 99):8.1f} {pct(lat_layer, 50):10.1f} "
-                  f"{pct(lat_layer, 99):10.1f}  {overlap(gcs, t0, t1):10.1f} / {overlap(gcs, t1, time.time()):.1f}",
+                  f"{pct(lat_layer, 99):10.1f}  {overlap(gcs, t0, t1):10.1f} / {overlap(gcs, t1, t2):.1f}",
                   flush=True)
-    gcs = [g for g in collections(stack.opensearch.proc.pid) if g[1] > windows[0][0]]
-    took = windows[-1][2] - windows[0][0]
+    gcs = [g for g in collections(stack.opensearch.proc.pid) if g[1] > started]
+    took = time.time() - started
     print(f"  the store collected {len(gcs)} times in the {took:.0f} s of measurement, "
           f"{sum(e - s for s, e in gcs):.1f} s in all (each {min((e - s for s, e in gcs), default=0):.1f}-"
           f"{max((e - s for s, e in gcs), default=0):.1f} s)")

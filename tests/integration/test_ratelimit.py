@@ -1,6 +1,7 @@
 """The per-action rate limit holds across processes: they share one count in DynamoDB."""
 import multiprocessing
 import os
+import threading
 import time
 
 from helpers import response_of, tc3_request
@@ -8,6 +9,21 @@ from layers.gateway.pipeline import Gateway
 from layers.gateway.ratelimit import RateLimiter
 
 FIXED_SECOND = 1_900_000_000.0
+
+
+def _recording(at: float):
+    """A limiter on a clock the test moves, the seconds of its leases recorded in order."""
+    clock = [FIXED_SECOND + at]
+    limiter = RateLimiter(clock=lambda: clock[0])
+    leases, real_lease = [], limiter._lease
+    limiter._lease = lambda key, second, limit: leases.append(second) or real_lease(key, second, limit)
+    return clock, limiter, f"acct-{time.time_ns()}", leases
+
+
+def _until(done, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _spend(env: dict, account: str, attempts: int, limit: int, out) -> None:
@@ -55,16 +71,9 @@ def test_account_override_raises_the_default(stack):
 
 
 def test_a_busy_key_leases_the_next_second_ahead_and_the_limit_still_holds(stack):
-    clock = [FIXED_SECOND + 30.9]                 # late in its second
-    limiter = RateLimiter(clock=lambda: clock[0])
-    account = f"acct-{time.time_ns()}"
-    leases = []
-    real_lease = limiter._lease
-    limiter._lease = lambda key, second, limit: leases.append(second) or real_lease(key, second, limit)
+    clock, limiter, account, leases = _recording(30.9)      # late in its second
     assert limiter.allow(account, "s", "A", 100) and limiter.allow(account, "s", "A", 100)
-    deadline = time.monotonic() + 10
-    while len(leases) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _until(lambda: len(leases) >= 2)
     assert leases == [int(FIXED_SECOND) + 30, int(FIXED_SECOND) + 31]   # its own second, then the next, ahead
     time.sleep(0.2)                                                    # the lease ahead has landed
     clock[0] = FIXED_SECOND + 31.1
@@ -77,16 +86,9 @@ def test_a_busy_key_leases_the_next_second_ahead_and_the_limit_still_holds(stack
 
 
 def test_a_key_used_once_early_in_its_second_leases_ahead_and_a_refused_lease_is_not_retried(stack):
-    clock = [FIXED_SECOND + 40.05]                # early in its second
-    limiter = RateLimiter(clock=lambda: clock[0])
-    account = f"acct-{time.time_ns()}"
-    leases = []
-    real_lease = limiter._lease
-    limiter._lease = lambda key, second, limit: leases.append(second) or real_lease(key, second, limit)
+    clock, limiter, account, leases = _recording(40.05)     # early in its second
     assert limiter.allow(account, "s", "A", 20)
-    deadline = time.monotonic() + 10
-    while len(leases) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _until(lambda: len(leases) >= 2)
     assert leases == [int(FIXED_SECOND) + 40, int(FIXED_SECOND) + 41]
     # the next second is used up elsewhere before this key's lease ahead for it
     other = RateLimiter(clock=lambda: FIXED_SECOND + 42.5)
@@ -94,9 +96,7 @@ def test_a_key_used_once_early_in_its_second_leases_ahead_and_a_refused_lease_is
     clock[0] = FIXED_SECOND + 41.05
     time.sleep(0.2)
     assert limiter.allow(account, "s", "A", 20)            # served from the block leased ahead
-    deadline = time.monotonic() + 10
-    while len(leases) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _until(lambda: len(leases) >= 3)
     time.sleep(0.2)
     assert leases[2:] == [int(FIXED_SECOND) + 42]         # leased ahead for 42: refused
     for _ in range(5):
@@ -109,7 +109,6 @@ def test_a_key_used_once_early_in_its_second_leases_ahead_and_a_refused_lease_is
 
 
 def test_leases_ahead_are_made_one_at_a_time_and_a_late_one_is_dropped(stack):
-    import threading
     clock = [FIXED_SECOND + 50.05]
     limiter = RateLimiter(clock=lambda: clock[0])
     accounts = [f"acct-{time.time_ns()}-{i}" for i in range(5)]
@@ -130,9 +129,7 @@ def test_leases_ahead_are_made_one_at_a_time_and_a_late_one_is_dropped(stack):
     limiter._lease = lease
     for account in accounts:
         assert limiter.allow(account, "s", "A", 100) and limiter.allow(account, "s", "A", 100)
-    deadline = time.monotonic() + 10
-    while len(state["ahead"]) < 5 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _until(lambda: len(state["ahead"]) >= 5)
     assert sorted(state["ahead"]) == sorted(accounts) and state["most"] == 1
     # a lease ahead whose second has begun before its turn is not made
     late = f"acct-{time.time_ns()}-late"
