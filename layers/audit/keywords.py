@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from layers.audit.document import CONTENT, content, ids
+from layers.audit.document import CONTENT, ID_FIELDS, KEYS, content, ids, scoped_key
 from layers.audit.store import Hit
 
 _IDENTIFIER = re.compile(r"^[\x21-\x7e]{3,128}$")
@@ -89,16 +89,17 @@ class KeywordMatch:
     tokens: List[Tuple[str, str]]      # (token, type) as the text field holds them
     identifier: bool                   # could equal an identifier of the event
 
-    def clause(self, strict: bool = False) -> Optional[dict]:
-        """The store-side filter for candidates (each then checked with accepts()); None if
-        nothing can match."""
+    def clause(self, account: str, strict: bool = False) -> Optional[dict]:
+        """The store-side filter for `account`'s candidates (each then checked with accepts());
+        None if nothing can match. The text terms need the account's own filter beside them
+        (Query.clause); an identifier is an account-scoped key."""
         should = []
         if self.tokens:
             found = terms(self.tokens)
             chosen = found if strict else [max(found, key=lambda f: f[2])]
             should.append({"bool": {"filter": [{"term": {f: t}} for f, t, _ in chosen]}})
         if self.identifier:
-            should.append({"term": {"Ids": self.text}})
+            should.append({"terms": {KEYS: [scoped_key(account, f, self.text) for f in (*ID_FIELDS, "ResourceIds")]}})
         if not should:
             return None
         return should[0] if len(should) == 1 else {"bool": {"should": should, "minimum_should_match": 1}}

@@ -20,7 +20,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from layers.audit import indices, value_days
 from layers.audit.config import audit_settings
-from layers.audit.document import CONTENT, tag_key
+from layers.audit.document import CONTENT, KEYS, scoped_key, tag_key
 from layers.audit.keywords import KeywordMatch, keyword_match
 from layers.audit.paging import Cursor
 from layers.audit.store import EventStore, Hit
@@ -38,7 +38,8 @@ DIGEST_WORTH_DAYS = 3
 KEYWORD_BATCH = 500          # at most this many candidates fetched at a time when each is checked here
 STRICT_AFTER_REJECTS = 1000  # candidates turned down before the store is asked for every pair
 
-# LookupAttributes AttributeKey -> the field it filters and the kind of value it takes.
+# LookupAttributes AttributeKey -> the field it filters and the kind of value it takes. Every
+# filter is a term of the document's Keys scoped to the account (document.scoped_key).
 ATTRIBUTES: Dict[str, Tuple[str, str]] = {
     "RequestId": ("RequestId", "keyword"),
     "EventName": ("EventName", "keyword"),
@@ -81,12 +82,15 @@ class Query:
     def of(cls, account: str, start_ms: int, end_ms: int, attributes: Sequence[Tuple[str, str]],
            lookup_type: str = "keyValue", keyword: str = "") -> "Query":
         """The query of LookupEvents' parameters (an export's are the same)."""
-        checked = _checked(attributes, lookup_type)
+        checked = _checked(attributes, lookup_type, account=account)
         return cls(account, start_ms, end_ms, _filters(checked), (keyword or "").strip(),
                    minted_window(attributes, lookup_type), _conditions(checked))
 
     def clause(self, *extra: dict) -> dict:
-        return {"bool": {"filter": [{"term": {"AccountId": self.account}}, *self.filters, *extra]}}
+        """The store filter. Attribute filters are account-scoped terms: with any of them the
+        account needs no clause of its own (whose postings are every event of the account)."""
+        own = [] if self.filters else [{"term": {"AccountId": self.account}}]
+        return {"bool": {"filter": [*own, *self.filters, *extra]}}
 
     def bounds(self) -> Tuple[int, int]:
         """The part of the range a scan reads: all of it, or what lies inside the window."""
@@ -153,6 +157,10 @@ def _wildcard(value: str) -> str:
     return f"*{escaped}*"
 
 
+def _key_term(account: str, field_name: str, value) -> dict:
+    return {"term": {KEYS: scoped_key(account, field_name, value)}}
+
+
 @dataclass
 class _Checked:
     clause: dict                  # the store filter of one attribute
@@ -160,10 +168,10 @@ class _Checked:
 
 
 def _checked(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue",
-             param: str = "LookupAttributes") -> Dict[str, List[_Checked]]:
-    """Each attribute checked and turned into its filter (and digest pairs), grouped by key.
-    lookup_type "fuzzy" matches text attributes as case-insensitive substrings instead of
-    exact values (and then the digest places nothing)."""
+             param: str = "LookupAttributes", *, account: str = "") -> Dict[str, List[_Checked]]:
+    """Each attribute checked and turned into its filter on `account`'s Keys (and digest pairs),
+    grouped by key. lookup_type "fuzzy" matches text attributes as case-insensitive substrings
+    instead of exact values (and then the digest places nothing)."""
     grouped: Dict[str, List[_Checked]] = {}
     for i, (key, value) in enumerate(attributes):
         spec = ATTRIBUTES.get(key)
@@ -174,20 +182,23 @@ def _checked(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue
         where = f"{param}.{i}.AttributeValue"
         pairs: Optional[Pairs] = None
         if kind == "bool":
-            clause = {"term": {field_name: _bool(value, where)}}
+            clause = _key_term(account, field_name, _bool(value, where))
         elif kind == "action":
-            clause = {"term": {field_name: _action(value, where)}}
+            clause = _key_term(account, field_name, _action(value, where))
         elif kind == "tags":
             terms = _tag_terms(value, where)
-            clause = {"bool": {"filter": [{"term": {field_name: t}} for t in terms]}}
+            clause = {"bool": {"filter": [_key_term(account, field_name, t) for t in terms]}}
             if lookup_type == "keyValue":
                 pairs = tuple((field_name, t) for t in terms)
         elif lookup_type == "fuzzy":
             if not value:
                 raise invalid_value(where, "a fuzzy match needs a non-empty value")
-            clause = {"wildcard": {field_name: {"value": _wildcard(value), "case_insensitive": True}}}
+            # the scoped prefix is literal and the pattern covers the whole term: another
+            # account's or another field's keys cannot match
+            prefix = scoped_key(account, field_name, "")      # digits and a field name: nothing to escape
+            clause = {"wildcard": {KEYS: {"value": prefix + _wildcard(value), "case_insensitive": True}}}
         else:
-            clause = {"term": {field_name: value}}
+            clause = _key_term(account, field_name, value)
             if field_name in value_days.FIELDS:
                 pairs = ((field_name, value),)
         grouped.setdefault(key, []).append(_Checked(clause, pairs))
@@ -314,7 +325,7 @@ class Scanner:
         keyword = self._keyword(query)
         clause, rejected, strict = query.clause(), 0, False
         if keyword is not None:
-            candidates = keyword.clause()
+            candidates = keyword.clause(query.account)
             if candidates is None:
                 return       # nothing in the keyword can match
             clause = query.clause(candidates)
@@ -346,6 +357,6 @@ class Scanner:
                 if got:
                     after = [int(got[-1].sort[0]), str(got[-1].sort[1])]
                 if keyword is not None and not strict and rejected > STRICT_AFTER_REJECTS:
-                    clause, strict = query.clause(keyword.clause(strict=True)), True
+                    clause, strict = query.clause(keyword.clause(query.account, strict=True)), True
                 if len(got) < want:
                     break            # this batch of days is exhausted: go to older days

@@ -18,13 +18,13 @@ a value outside those bounds, reads every day as before.
 """
 import datetime as dt
 import hashlib
-import json
 import threading
 import time
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from layers.audit import indices
+from layers.audit.document import key_values
 from layers.audit.store import Doc, EventStore
 from layers.audit.templates import DAYS_SUFFIX
 
@@ -41,19 +41,6 @@ Condition = Tuple[Pairs, ...]
 
 def digestible(value: str) -> bool:
     return 0 < len(value) <= MAX_VALUE
-
-
-def _terms(value) -> Iterable[str]:
-    """The terms a keyword field indexes for a JSON value."""
-    if isinstance(value, list):
-        for v in value:
-            yield from _terms(v)
-    elif isinstance(value, str):
-        yield value
-    elif isinstance(value, bool):
-        yield "true" if value else "false"
-    elif isinstance(value, (int, float)):
-        yield json.dumps(value)
 
 
 def _day(day: dt.date) -> str:
@@ -112,11 +99,14 @@ def documents(prefix: str, docs: Sequence[Doc], known: Optional[Known] = None) -
     owner: List[Optional[int]] = [None] * len(docs)
     for (account, day_s), members in groups.items():
         source: Dict[str, object] = {"AccountId": account, "Day": day_s}
+        values: Dict[str, Set[str]] = {}
+        for i in members:
+            for field, v in key_values(docs[i].source):
+                if field in FIELDS and digestible(v) and not (known and known.fresh((account, day_s, field, v))):
+                    values.setdefault(field, set()).add(v)
         for field in FIELDS:
-            values = {v for i in members for v in _terms(docs[i].source.get(field))
-                      if digestible(v) and not (known and known.fresh((account, day_s, field, v)))}
-            if values:
-                source[field] = sorted(values)
+            if field in values:
+                source[field] = sorted(values[field])
         if len(source) == 2:
             continue
         ids = sorted(docs[i].id for i in members)

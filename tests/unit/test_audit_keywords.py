@@ -1,5 +1,6 @@
 """ContentValue matching (layers/audit/keywords.py): the phrase check made on each candidate,
 and the one store-side term chosen to find the candidates."""
+from layers.audit.document import ID_FIELDS
 from layers.audit.keywords import CONTENT, PAIRS, keyword_match, normalize, phrase_in, terms
 
 CJK = "<DOUBLE>"
@@ -34,10 +35,12 @@ def test_the_chosen_term_is_the_pair_with_the_telling_token():
 def test_clauses_loose_strict_and_identifier():
     kw = keyword_match(" vsm-0000004d ", [("vsm", "<ALPHANUM>"), ("0000004d", "<ALPHANUM>")])
     assert kw.text == "vsm-0000004d" and kw.identifier
-    assert kw.clause() == {"bool": {"should": [{"bool": {"filter": [{"term": {PAIRS: "vsm 0000004d"}}]}},
-                                               {"term": {"Ids": "vsm-0000004d"}}], "minimum_should_match": 1}}
+    assert kw.clause("100000000001") == {"bool": {"should": [
+        {"bool": {"filter": [{"term": {PAIRS: "vsm 0000004d"}}]}},
+        {"terms": {"Keys": [f"100000000001|{f}|vsm-0000004d" for f in (*ID_FIELDS, "ResourceIds")]}}],
+        "minimum_should_match": 1}}
     three = keyword_match("加密 密机 机器", [("加密", CJK), ("密机", CJK), ("机器", CJK)])
     assert not three.identifier
-    assert three.clause(strict=True) == {"bool": {"filter": [{"term": {PAIRS: "加密 密机"}},
+    assert three.clause("100000000001", strict=True) == {"bool": {"filter": [{"term": {PAIRS: "加密 密机"}},
                                                              {"term": {PAIRS: "密机 机器"}}]}}
-    assert keyword_match("--", []).clause() is None                # nothing in it can match
+    assert keyword_match("--", []).clause("100000000001") is None                # nothing in it can match

@@ -3,6 +3,7 @@ LookupAttributes it can place, and when a month of it expires."""
 import datetime as dt
 
 from layers.audit import value_days
+from layers.audit.document import to_document
 from layers.audit.query import value_conditions
 from layers.audit.store import Doc
 from layers.audit.templates import templates
@@ -10,15 +11,16 @@ from layers.audit.templates import templates
 T = 1_700_000_000_000          # 2023-11-14 UTC
 
 
-def doc(event_id, **fields):
-    return Doc("traillog_server_log-2023.11.14", event_id, {"AccountId": "1001", "EventTime": T, **fields})
+def doc(event_id, account="1001", time_ms=T, **fields):
+    """The stored document of an event (the digest reads its Keys)."""
+    return Doc("i", event_id, to_document({"EventId": event_id, "AccountId": account, "EventTime": time_ms, **fields}))
 
 
 def test_a_batch_has_one_document_per_account_and_day_listing_its_values():
-    docs = [doc("a", SourceIPAddress="10.0.0.1", ResourceIds=["vsm-1", "vsm-2"], ApiErrorCode="", ReadOnly=True),
+    docs = [doc("a", SourceIPAddress="10.0.0.1", ResourceName="vsm-1,vsm-2", ApiErrorCode="", ReadOnly=True),
             doc("b", SourceIPAddress="10.0.0.1", Username=123, EventName="x" * 513),
-            Doc("i", "c", {"AccountId": "1002", "EventTime": T, "SourceIPAddress": "10.0.0.9"}),
-            Doc("i", "d", {"AccountId": "1001", "EventTime": T + 86_400_000, "EventName": "Next"})]
+            doc("c", account="1002", SourceIPAddress="10.0.0.9"),
+            doc("d", time_ms=T + 86_400_000, EventName="Next")]
     out, owner = value_days.documents("traillog_server_log", docs)
     assert [d.source for d in out] == [
         # empty, over-long and non-digested fields are left out; numbers as a keyword field indexes them

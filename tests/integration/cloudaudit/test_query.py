@@ -93,6 +93,32 @@ def test_each_attribute_key_finds_exactly_its_events(calls, key, value, expected
     assert sorted(ids(page)) == sorted(ev[k]["EventId"] for k in expected)
 
 
+def test_a_lookup_finds_only_its_own_accounts_events_holding_a_value_another_account_shares(calls):
+    """Filters are account-scoped keys with no AccountId filter beside them: another account's
+    event holding the very same values (names, address, key, resource, tag, error) is never
+    found, by exact value, fuzzy match or identifier keyword, and it finds only its own."""
+    account, t, ev = calls
+    other = new_account()
+    twin = make_event(other, t + 6, action="CreateResource", resources=["vsm-aaaa1111"], resource_type="vsm",
+                      uin="200000000001", source_ip="10.9.9.9", secret_id="AKIDsubuserkey0000000002",
+                      error="AuthFailure.UnauthorizedOperation",
+                      params={"Tags": [{"TagKey": "env", "TagValue": "prod"}], "Name": "支付加密机"})
+    index([twin])
+    shared = [("EventName", "CreateResource"), ("ResourceType", "vsm"), ("ResourceName", "vsm-aaaa1111"),
+              ("Username", "200000000001"), ("PrincipalId", "200000000001"), ("SourceIPAddress", "10.9.9.9"),
+              ("AccessKeyId", "AKIDsubuserkey0000000002"), ("CamErrorCode", "AuthFailure.UnauthorizedOperation"),
+              ("Tags", '[{"key":"env","value":"prod"}]'), ("ActionType", "Write"), ("ReadOnly", "false"),
+              ("EventSource", "cloudhsm.tencentcloudapi.com")]
+    for attr in shared:
+        mine, theirs = find(account, t, t + 10, attrs=[attr]), find(other, t, t + 10, attrs=[attr])
+        assert ids(mine) and twin["EventId"] not in ids(mine), attr
+        assert ids(theirs) == [twin["EventId"]], attr
+    assert twin["EventId"] not in ids(find(account, t, t + 10, attrs=[("EventName", "create")], lookup_type="fuzzy"))
+    assert ids(find(other, t, t + 10, attrs=[("EventName", "create")], lookup_type="fuzzy")) == [twin["EventId"]]
+    assert ids(find(account, t, t + 10, content="vsm-aaaa1111")) == [ev["modify"]["EventId"], ev["create"]["EventId"]]
+    assert ids(find(other, t, t + 10, content="vsm-aaaa1111")) == [twin["EventId"]]
+
+
 def test_different_keys_and_together_and_a_repeated_key_ors(calls):
     account, t, ev = calls
     both = find(account, t, t + 10, attrs=[("ResourceType", "vsm"), ("ActionType", "Write"), ("Username", account)])
