@@ -117,6 +117,9 @@ def test_a_lookup_finds_only_its_own_accounts_events_holding_a_value_another_acc
     assert ids(find(other, t, t + 10, attrs=[("EventName", "create")], lookup_type="fuzzy")) == [twin["EventId"]]
     assert ids(find(account, t, t + 10, content="vsm-aaaa1111")) == [ev["modify"]["EventId"], ev["create"]["EventId"]]
     assert ids(find(other, t, t + 10, content="vsm-aaaa1111")) == [twin["EventId"]]
+    # empty values are not indexed: an empty AttributeValue matches nothing, not even the calls
+    # that succeeded (their ApiErrorCode is empty)
+    assert ids(find(account, t, t + 10, attrs=[("ApiErrorCode", "")])) == []
 
 
 def test_different_keys_and_together_and_a_repeated_key_ors(calls):

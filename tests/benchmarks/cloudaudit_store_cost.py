@@ -1,0 +1,95 @@
+"""What one search costs the local store (osmem-server), by shape: latency and allocation.
+
+    .venv/bin/python tests/benchmarks/cloudaudit_store_cost.py [--events 100000] [--calls 200]
+
+Loads the lookup benchmark's history (30 days, 50 accounts, the busiest making 10 %) into a
+store of its own and times each shape of search, one shape after the other, at the store's HTTP
+API. Allocation per search is read from the store's collections
+(GODEBUG=gctrace=1): heap at the start of each collection minus what the previous one left live.
+The figures explain the lookup benchmark's: what a search costs grows with the documents of the
+indices it reads, whatever matches, and every filter's whole posting list is built, so a filter
+on AccountId beside a rare value costs a search of a busy account more than the value itself.
+"""
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cloudaudit_data as data  # noqa: E402
+from infra import services  # noqa: E402
+from layers.audit.document import scoped_key  # noqa: E402
+from layers.audit.store import OpenSearchStore  # noqa: E402
+
+SORT = [{"EventTime": {"order": "desc"}}, {"EventId": {"order": "desc"}}]
+_GC = re.compile(r"(\d+)->(\d+)->(\d+) MB")
+
+
+def shapes(heavy: str) -> dict:
+    account = {"term": {"AccountId": heavy}}
+    rare = {"term": {"Keys": scoped_key(heavy, "ResourceIds", "vsm-00000abc")}}
+    pair = {"term": {"Content.pairs": "密机 677"}}
+    return {
+        "match_none, one daily index": ({"match_none": {}}, 1),
+        "match_none, 30 daily indices": ({"match_none": {}}, 30),
+        "rare scoped value (Keys)": ({"bool": {"filter": [rare]}}, 30),
+        "AccountId & rare scoped value": ({"bool": {"filter": [account, rare]}}, 30),
+        "AccountId & rare keyword pair": ({"bool": {"filter": [account, pair]}}, 30),
+        "AccountId alone (newest 21)": ({"bool": {"filter": [account]}}, 30),
+    }
+
+
+def collections(log: Path) -> list:
+    return [tuple(int(x) for x in m) for m in _GC.findall(log.read_text())]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=100_000)
+    ap.add_argument("--calls", type=int, default=300, help="searches per shape")
+    args = ap.parse_args()
+    log = Path(tempfile.mkstemp(prefix="guardzone-store-cost-", suffix=".log")[1])
+    os.environ.update(GOGC="5", GODEBUG="gctrace=1", GZ_OSMEM_STDERR=str(log))
+    store_proc = services.opensearch_server().start()
+    try:
+        store = OpenSearchStore(store_proc.url, timeout=300)
+        accts, end = data.accounts(50), int(time.time() * 1000) - 60_000
+        data.load(store, data.history(0, args.events, target=args.events, days=30, accts=accts,
+                                      heavy_share=0.10, end_ms=end))
+        names = sorted(store.list_indices("traillog_server_log-*"), reverse=True)
+        time.sleep(15)                  # the store settles after loading
+        print(f"{args.events:,} events in {len(names)} daily indices; {args.calls} searches per shape "
+              "(store GOGC=5: it collects eagerly so that what a search allocates can be read;\n"
+              "the latencies compare shapes with each other)\n")
+        print(f"  {'shape':34s} {'p50 ms':>7s} {'p90 ms':>7s} {'KB allocated':>13s}")
+        for name, (query, n) in shapes(accts[0]).items():
+            body = {"size": 21, "query": query, "sort": SORT, "track_total_hits": False}
+            index = ",".join(names[:n])
+            before = collections(log)
+            times = []
+            for _ in range(args.calls):
+                t = time.perf_counter()
+                store.client.search(index=index, body=body)
+                times.append((time.perf_counter() - t) * 1000)
+            after = collections(log)
+            live = before[-1][2] if before else 0
+            allocated = 0
+            for start, _, left in after[len(before):]:
+                allocated, live = allocated + start - live, left
+            times.sort()
+            kb = f"{allocated * 1024 / args.calls:,.0f}" if len(after) - len(before) >= 3 else "(< 3 GCs)"
+            print(f"  {name:34s} {times[len(times) // 2]:7.1f} {times[len(times) * 9 // 10]:7.1f} {kb:>13s}",
+                  flush=True)
+    finally:
+        store_proc.stop()
+        log.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
