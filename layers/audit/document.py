@@ -25,6 +25,7 @@ from layers.audit import catalog
 CONTENT = "Content"
 KEYS = "Keys"
 ID_FIELDS = ("EventId", "RequestId", "SecretId", "SourceIPAddress", "Username", "PrincipalId")
+IDENTIFIER_FIELDS = (*ID_FIELDS, "ResourceIds")    # the Keys fields whose values ids() lists
 _CAM_ERRORS = ("AuthFailure", "UnauthorizedOperation")
 _TAG_KEYS = (("TagKey", "TagValue"), ("key", "value"), ("Key", "Value"))
 _MAX_ID = 128
@@ -130,8 +131,8 @@ def content(event: dict) -> str:
 
 
 def ids(event: dict) -> List[str]:
-    """The event's identifiers, which a keyword search matches exactly (in Keys: ID_FIELDS and
-    ResourceIds)."""
+    """The event's identifiers, which a keyword search matches exactly (in Keys under
+    IDENTIFIER_FIELDS)."""
     return list(dict.fromkeys(str(v) for v in [*(event.get(k) for k in ID_FIELDS), *resource_ids(event)] if v))
 
 

@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from layers.audit.document import CONTENT, ID_FIELDS, KEYS, content, ids, scoped_key
+from layers.audit.document import CONTENT, IDENTIFIER_FIELDS, KEYS, content, ids, scoped_key
 from layers.audit.store import Hit
 
 _IDENTIFIER = re.compile(r"^[\x21-\x7e]{3,128}$")
@@ -99,7 +99,7 @@ class KeywordMatch:
             chosen = found if strict else [max(found, key=lambda f: f[2])]
             should.append({"bool": {"filter": [{"term": {f: t}} for f, t, _ in chosen]}})
         if self.identifier:
-            should.append({"terms": {KEYS: [scoped_key(account, f, self.text) for f in (*ID_FIELDS, "ResourceIds")]}})
+            should.append({"terms": {KEYS: [scoped_key(account, f, self.text) for f in IDENTIFIER_FIELDS]}})
         if not should:
             return None
         return should[0] if len(should) == 1 else {"bool": {"should": should, "minimum_should_match": 1}}

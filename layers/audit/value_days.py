@@ -28,7 +28,8 @@ from layers.audit.document import key_values
 from layers.audit.store import Doc, EventStore
 from layers.audit.templates import DAYS_SUFFIX
 
-# The document fields whose values are digested (query.py maps LookupAttributes keys onto them).
+# The fields whose values are digested, as the event documents' Keys name them (document.py;
+# query.py maps LookupAttributes keys onto them).
 FIELDS = ("EventName", "EventSource", "EventRegion", "Username", "PrincipalId", "SecretId", "SourceIPAddress",
           "ResourceType", "ResourceIds", "ApiErrorCode", "CamErrorCode", "Tags")
 MAX_VALUE = 512

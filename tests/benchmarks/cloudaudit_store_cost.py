@@ -53,7 +53,9 @@ def main() -> int:
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--calls", type=int, default=300, help="searches per shape")
     args = ap.parse_args()
-    log = Path(tempfile.mkstemp(prefix="guardzone-store-cost-", suffix=".log")[1])
+    fd, name = tempfile.mkstemp(prefix="guardzone-store-cost-", suffix=".log")
+    os.close(fd)                      # the store appends to it by name
+    log = Path(name)
     os.environ.update(GOGC="5", GODEBUG="gctrace=1", GZ_OSMEM_STDERR=str(log))
     store_proc = services.opensearch_server().start()
     try:

@@ -14,3 +14,10 @@ def test_a_documents_keys_are_its_values_scoped_to_its_account():
     assert KEYS not in to_event(doc)
     with pytest.raises(ValueError):      # an account id with the separator could spell another's keys
         scoped_key("1|EventName|x", "EventName", "y")
+
+
+def test_keys_hold_every_field_an_attribute_filters_on_and_every_identifier():
+    from layers.audit.document import ID_FIELDS, IDENTIFIER_FIELDS, KEYED_FIELDS
+    from layers.audit.query import ATTRIBUTES
+    assert set(KEYED_FIELDS) == {f for f, _ in ATTRIBUTES.values()} | set(ID_FIELDS)
+    assert set(IDENTIFIER_FIELDS) <= set(KEYED_FIELDS)
