@@ -23,7 +23,6 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from layers import aws
 from layers.audit.config import audit_settings
-from layers.audit.document import to_event
 from layers.audit.query import Query, Scanner
 from layers.audit.store import EventStore, StoreUnavailable
 from layers.audit.views import cloud_audit_event, csv_header, csv_row
@@ -316,7 +315,7 @@ def run(creator_account: str, task_id: str, store: EventStore, *, receive_count:
     writer = MultipartWriter(s3, task["CosBucket"], task["ObjectKey"], content_type, s.export_part_bytes)
     try:
         hits = Scanner(store).iterate(query_of(task), batch_size=s.export_page_size)
-        events = (to_event(h.source) for h in hits)
+        events = (h.source for h in hits)
         chunks = encode_json(events) if task["FileType"] == "JSON" else encode_csv(events, task["Language"])
         for chunk in chunks:
             writer.write(chunk)

@@ -105,7 +105,7 @@ class KeywordMatch:
         return should[0] if len(should) == 1 else {"bool": {"should": should, "minimum_should_match": 1}}
 
     def accepts(self, hit: Hit) -> bool:
-        event = hit.source       # ids() and content() read only the event's own fields
+        event = hit.source       # the event as emitted (Scanner.iterate)
         if self.identifier and self.text in ids(event):
             return True
         return bool(self.tokens) and phrase_in(self.phrase, normalize(content(event)))

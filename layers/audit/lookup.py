@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
 from layers.audit import paging
-from layers.audit.document import to_event
 from layers.audit.query import LOOKUP_TYPES, Query, Scanner
 from layers.audit.store import EventStore, StoreUnavailable, default_store
 from layers.gateway.action import RequestContext
@@ -86,7 +85,7 @@ def lookup(req: LookupRequest, ctx: RequestContext, *, store: Optional[EventStor
         raise ApiError("ResourceUnavailable", "The audit event store is unavailable at the moment; "
                        "events are kept and nothing is lost. Try again later.") from None
     token = paging.encode(next_cursor, fp) if next_cursor else ""
-    return Page([to_event(h.source) for h in hits], token, next_cursor is None)
+    return Page([h.source for h in hits], token, next_cursor is None)
 
 
 def attributes_of(items: Optional[Sequence]) -> List[Tuple[str, str]]:

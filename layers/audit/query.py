@@ -20,7 +20,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from layers.audit import indices, value_days
 from layers.audit.config import audit_settings
-from layers.audit.document import CONTENT, KEYS, scoped_key, tag_key
+from layers.audit.document import CONTENT, KEYS, scoped_key, tag_key, to_event
 from layers.audit.keywords import KeywordMatch, keyword_match
 from layers.audit.paging import Cursor
 from layers.audit.store import EventStore, Hit
@@ -315,7 +315,7 @@ class Scanner:
     def iterate(self, query: Query, cursor: Optional[Cursor] = None, *, limit: Optional[int] = None,
                 batch_size: Optional[int] = None) -> Iterator[Hit]:
         """Every matching event after `cursor`, newest first, fetched `batch_size` at a time
-        (the export streams through this)."""
+        (the export streams through this); each hit's source is the event as emitted."""
         if limit is not None and limit <= 0:
             return
         start_ms, end_ms = query.bounds()
@@ -339,8 +339,9 @@ class Scanner:
                 if keyword is not None:
                     # twice what is wanted, more once candidates have been turned down
                     want = min(KEYWORD_BATCH, max(2 * want, 20) * (1 + rejected // 10))
-                got = self.store.search(batch, clause, sort=SORT, size=want, search_after=after,
-                                        source_excludes=(CONTENT,))
+                got = [Hit(h.index, h.id, h.sort, to_event(h.source))
+                       for h in self.store.search(batch, clause, sort=SORT, size=want, search_after=after,
+                                                  source_excludes=(CONTENT,))]
                 for hit in got:
                     if int(hit.sort[0]) < start_ms:
                         return

@@ -303,7 +303,8 @@ def api_latencies(name, heavy, light, end, known, n, seed):
 
 
 def measure(stack, store, keys, heavy, light, end, rng, loaded, n, lookup, LookupRequest, RequestContext):
-    known = [h.source["RequestId"] for h in store.search(
+    from layers.audit.document import to_event
+    known = [to_event(h.source)["RequestId"] for h in store.search(
         ["traillog_server_log-*"], {"term": {"AccountId": heavy}}, sort=[{"EventTime": "asc"}], size=200)]
 
     def layer(uin, params):

@@ -1,7 +1,8 @@
 """The document an event becomes in the store (layers/audit/document.py): its account-scoped keys."""
 import pytest
 
-from layers.audit.document import KEYS, scoped_key, to_document, to_event
+from layers.audit.document import CONTENT, EVENT, KEYS, scoped_key, to_document, to_event
+from layers.audit.templates import templates
 
 
 def test_a_documents_keys_are_its_values_scoped_to_its_account():
@@ -21,3 +22,22 @@ def test_keys_hold_every_field_an_attribute_filters_on_and_every_identifier():
     from layers.audit.query import ATTRIBUTES
     assert set(KEYED_FIELDS) == {f for f, _ in ATTRIBUTES.values()} | set(ID_FIELDS)
     assert set(IDENTIFIER_FIELDS) <= set(KEYED_FIELDS)
+
+
+EVENT_EXAMPLE = {"EventId": "e2", "EventTime": 2, "AccountId": "100000000002", "EventName": "CreateUser",
+                 "RequestParameters": {"UserName": "运维-1", "Tags": [{"TagKey": "env", "TagValue": ["prod"]}]},
+                 "ReadOnly": False, "ErrorCode": 0}
+
+
+def test_the_store_keeps_the_event_as_one_string_and_gives_it_back_as_emitted():
+    doc = to_document(EVENT_EXAMPLE)
+    mapping = templates()["traillog_server_log"]["template"]["mappings"]
+    kept = set(doc) - set(mapping["_source"]["excludes"])
+    assert kept == {EVENT} and isinstance(doc[EVENT], str)
+    assert EVENT not in mapping["properties"]                 # not indexed: only read back
+    assert to_event({EVENT: doc[EVENT]}) == EVENT_EXAMPLE
+
+
+def test_a_document_written_with_the_events_fields_at_the_top_level_still_reads_as_the_event():
+    legacy = {**EVENT_EXAMPLE, KEYS: ["100000000002|EventName|CreateUser"], CONTENT: "CreateUser"}
+    assert to_event(legacy) == EVENT_EXAMPLE

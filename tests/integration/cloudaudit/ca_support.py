@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from infra import services
 from infra.pump import Pump
 from layers import aws
+from layers.audit.document import to_event
 from layers.audit.store import Doc, OpenSearchStore
 from layers.gateway.action import ActionSpec, RequestContext
 from layers.gateway.audit_event import build
@@ -110,7 +111,7 @@ def ids_in_store(store, account: str, prefix: str = "traillog_server_log") -> li
     """Every EventId stored for an account (duplicates included), across all daily indices."""
     hits = store.search([f"{prefix}-*"], {"term": {"AccountId": account}},
                         sort=[{"EventTime": "desc"}, {"EventId": "desc"}], size=10000)
-    return [h.source["EventId"] for h in hits]
+    return [to_event(h.source)["EventId"] for h in hits]
 
 
 def now_ms() -> int:

@@ -10,11 +10,12 @@ import pytest
 from ca_support import make_event, new_account, now_ms
 from layers.audit import indices, value_days
 from layers.audit.config import reload_audit_settings
-from layers.audit.document import to_document
+from layers.audit.document import EVENT, to_document
 from layers.audit.indexer import Indexer, Message
 from layers.audit.lookup import LookupRequest, lookup
 from layers.audit.retention import drop_expired, expired_indices
 from layers.audit.store import Doc, StoreUnavailable, default_store
+from layers.audit.templates import templates
 from layers.audit.writer import store_events
 from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError
@@ -380,6 +381,24 @@ def test_days_before_the_digest_existed_are_always_read(stack, monkeypatch):
     finally:
         monkeypatch.delenv("GZ_AUDIT_VALUE_DAYS_SINCE")
         reload_audit_settings()
+
+
+def test_documents_written_with_the_events_fields_at_the_top_level_are_found_and_read_back(stack):
+    """Indices written before the event was kept as one string: their template kept the event's
+    fields in _source. A day holding both shapes reads as the events that were emitted."""
+    account, end = new_account(), now_ms()
+    old, new = (make_event(account, end - 200 * DAY + i, source_ip="10.6.6.6") for i in range(2))
+    store, name = default_store(), indices.index_for("traillog_server_log", old["EventTime"])
+    assert name not in store.list_indices(name)
+    before = json.loads(json.dumps(templates()["traillog_server_log"]["template"]))
+    before["mappings"]["_source"] = {"excludes": ["Content", "Keys"]}
+    store.client.indices.create(index=name, body=before)
+    legacy = {**{k: v for k, v in to_document(old).items() if k != EVENT}, **old}
+    store.bulk_create([Doc(name, old["EventId"], legacy)])
+    index([new])                    # today's shape, same day (its digest names the day)
+    for found in (find(account, end - 201 * DAY, end, attrs=[("SourceIPAddress", "10.6.6.6")]),
+                  find(account, end - 201 * DAY, end, content=old["EventName"])):
+        assert found.events == [new, old]
 
 
 def test_retention_drops_indices_of_365_days_and_older_and_queries_stop_there(stack):
