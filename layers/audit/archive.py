@@ -17,6 +17,7 @@ from typing import Dict, Iterable, Iterator, List, Optional
 from layers import aws
 from layers.audit import indices
 from layers.audit.config import audit_settings
+from layers.audit.document import event_json
 
 LIFECYCLE_RULE_ID = "cloudaudit-archive-expiry"
 
@@ -41,7 +42,7 @@ class Archive:
             buf = io.BytesIO()
             with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=6, mtime=0) as gz:
                 for e in day_events:
-                    gz.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+                    gz.write(event_json(e).encode("utf-8") + b"\n")
             first = min(int(e["EventTime"]) for e in day_events)
             key = f"{self.day_prefix(day)}{first:013d}-{uuid.uuid4().hex}.ndjson.gz"
             s3.put_object(Bucket=self.bucket, Key=key, Body=buf.getvalue(),

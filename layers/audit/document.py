@@ -191,10 +191,14 @@ def key_values(doc: dict) -> Iterator[Tuple[str, str]]:
         yield field, value
 
 
+def event_json(event: dict) -> str:
+    """The event as one line of compact JSON: the archive's NDJSON line and the document's Event."""
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def to_document(event: dict) -> dict:
     return {"EventId": event["EventId"], "EventTime": event["EventTime"], "AccountId": event["AccountId"],
-            KEYS: keys(event), CONTENT: content(event),
-            EVENT: json.dumps(event, ensure_ascii=False, separators=(",", ":"), default=str)}
+            KEYS: keys(event), CONTENT: content(event), EVENT: event_json(event)}
 
 
 def to_event(source: dict) -> dict:

@@ -20,7 +20,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from layers.audit import indices, value_days
 from layers.audit.config import audit_settings
-from layers.audit.document import CONTENT, KEYS, scoped_key, tag_key, to_event
+from layers.audit.document import KEYS, scoped_key, tag_key, to_event
 from layers.audit.keywords import KeywordMatch, keyword_match
 from layers.audit.paging import Cursor
 from layers.audit.store import EventStore, Hit
@@ -339,9 +339,9 @@ class Scanner:
                 if keyword is not None:
                     # twice what is wanted, more once candidates have been turned down
                     want = min(KEYWORD_BATCH, max(2 * want, 20) * (1 + rejected // 10))
+                # the template keeps only the event in _source (to_event also reads older shapes)
                 got = [Hit(h.index, h.id, h.sort, to_event(h.source))
-                       for h in self.store.search(batch, clause, sort=SORT, size=want, search_after=after,
-                                                  source_excludes=(CONTENT,))]
+                       for h in self.store.search(batch, clause, sort=SORT, size=want, search_after=after)]
                 for hit in got:
                     if int(hit.sort[0]) < start_ms:
                         return
