@@ -94,11 +94,16 @@ def lifecycle_cmd(days) -> None:
 
 @audit.command("templates")
 def templates_cmd() -> None:
-    """Install the index templates of infra/opensearch/ into the store."""
+    """Install the index templates of infra/opensearch/ into the store (and the fields the
+    audit digest's template adds to its months made before)."""
     from infra.resources import index_templates
+    from layers.audit.config import audit_settings
     from layers.audit.store import default_store
+    from layers.audit.templates import install
     templates = index_templates()
-    default_store().put_templates(templates)
+    store = default_store()
+    store.put_templates(templates)
+    install(store, audit_settings().index_prefix)
     _print({"installed": sorted(templates)})
 
 

@@ -35,6 +35,9 @@ class AuditSettings:
         # The first day the value-days digest covers (YYYY-MM-DD; layers/audit/value_days.py):
         # older days were indexed without it and are always read. Empty: it covers every day.
         self.value_days_since = _date("GZ_AUDIT_VALUE_DAYS_SINCE")
+        # The first day the digest also holds the words of the events' text, for ContentValue
+        # (a store upgraded from before words were digested: the upgrade's day). Empty: every day.
+        self.words_since = _date("GZ_AUDIT_WORDS_SINCE")
         # S3 archive of raw events; its objects expire after this many days (0: never).
         self.archive_bucket = env("GZ_AUDIT_ARCHIVE_BUCKET", base.archive_bucket)
         self.archive_prefix = env("GZ_AUDIT_ARCHIVE_PREFIX", "traillog")

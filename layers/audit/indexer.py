@@ -27,7 +27,7 @@ from layers.audit.archive import Archive
 from layers.audit.config import audit_settings
 from layers.audit.document import BadEvent, parse_event
 from layers.audit.store import EventStore, StoreUnavailable
-from layers.audit.templates import templates
+from layers.audit.templates import install as install_templates
 from layers.audit.writer import store_events
 
 log = logging.getLogger("guardzone.audit.indexer")
@@ -87,7 +87,7 @@ class Indexer:
         dynamic mappings."""
         now = time.monotonic()
         if state.templates_at + TEMPLATE_RECHECK_SECONDS < now:
-            self.store.put_templates(templates(self.prefix))
+            install_templates(self.store, self.prefix)
             state.templates_at = now
 
     def process(self, messages: Sequence[Message]) -> Outcome:

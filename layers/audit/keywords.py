@@ -18,30 +18,15 @@ candidates down, the scan narrows the store's query to every pair (`strict`) and
 where it was.
 """
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 from layers.audit.document import CONTENT, IDENTIFIER_FIELDS, KEYS, content, ids, scoped_key
 from layers.audit.store import Hit
+from layers.audit.words import is_latin_word_char, normalize
 
 _IDENTIFIER = re.compile(r"^[\x21-\x7e]{3,128}$")
-_SEPARATORS = re.compile(r"[\W_]+")
 _CJK_TYPES = ("<DOUBLE>", "<SINGLE>", "<IDEOGRAPHIC>", "<HIRAGANA>", "<KATAKANA>", "<HANGUL>")
-
-
-def normalize(text: str) -> str:
-    """Width-folded, lower-case, every run of non-word characters as one space."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return " " + _SEPARATORS.sub(" ", folded).strip() + " "
-
-
-def _is_latin_word_char(ch: str) -> bool:
-    return ch.isalnum() and not _is_cjk(ch)
-
-
-def _is_cjk(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F") and ch.isalpha()
 
 
 def phrase_in(phrase: str, text: str) -> bool:
@@ -53,8 +38,8 @@ def phrase_in(phrase: str, text: str) -> bool:
     start = text.find(needle)
     while start >= 0:
         end = start + len(needle)
-        left_ok = not (_is_latin_word_char(needle[0]) and _is_latin_word_char(text[start - 1]))
-        right_ok = not (_is_latin_word_char(needle[-1]) and end < len(text) and _is_latin_word_char(text[end]))
+        left_ok = not (is_latin_word_char(needle[0]) and is_latin_word_char(text[start - 1]))
+        right_ok = not (is_latin_word_char(needle[-1]) and end < len(text) and is_latin_word_char(text[end]))
         if left_ok and right_ok:
             return True
         start = text.find(needle, start + 1)
@@ -111,8 +96,12 @@ class KeywordMatch:
         return bool(self.tokens) and phrase_in(self.phrase, normalize(content(event)))
 
 
+def could_be_identifier(text: str) -> bool:
+    return bool(_IDENTIFIER.match(text))
+
+
 def keyword_match(text: str, analyzed: Sequence[Tuple[str, str]]) -> KeywordMatch:
     """`analyzed`: the keyword through the text field's analyzer, (token, type) pairs."""
     text = text.strip()
     return KeywordMatch(text=text, phrase=normalize(text), tokens=list(analyzed),
-                        identifier=bool(_IDENTIFIER.match(text)))
+                        identifier=could_be_identifier(text))

@@ -10,7 +10,7 @@ from layers.audit.archive import Archive
 from layers.audit.config import audit_settings
 from layers.audit.document import BadEvent, validate_event
 from layers.audit.store import EventStore
-from layers.audit.templates import templates
+from layers.audit.templates import install as install_templates
 from layers.audit.writer import store_events
 from layers.config import settings
 
@@ -77,7 +77,7 @@ def rebuild_day(store: EventStore, day: dt.date, *, archive: Optional[Archive] =
     result = RebuildResult(index)
     if fresh:
         store.delete_index(index)
-    store.put_templates(templates(prefix))   # the store may have come back empty
+    install_templates(store, prefix)   # the store may have come back empty
     for chunk in _chunks(archive.read_day(day), batch):
         events = []
         for e in chunk:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-from layers.audit import indices, value_days
+from layers.audit import indices, value_days, words
 from layers.audit.config import audit_settings
-from layers.audit.document import KEYS, scoped_key, tag_key, to_event
-from layers.audit.keywords import KeywordMatch, keyword_match
+from layers.audit.document import IDENTIFIER_FIELDS, KEYS, scoped_key, tag_key, to_event
+from layers.audit.keywords import KeywordMatch, could_be_identifier, keyword_match
 from layers.audit.paging import Cursor
 from layers.audit.store import EventStore, Hit
 from layers.audit.templates import text_analyzer
@@ -62,10 +62,9 @@ ATTRIBUTES: Dict[str, Tuple[str, str]] = {
 }
 LOOKUP_TYPES = ("keyValue", "fuzzy")
 
-# EventIds and RequestIds are minted with their time (layers/timeids.py): an event's EventTime is
-# its EventId's, and follows its RequestId's by at most the longest a request can run.
-MAX_REQUEST_MS = 15 * 60 * 1000
-MINTED_KEYS = {"EventId": 0, "RequestId": MAX_REQUEST_MS}
+# EventIds and RequestIds carry their time: where an event can lie after its id was minted.
+MAX_REQUEST_MS = value_days.MAX_REQUEST_MS
+MINTED_KEYS = value_days.MINTED_SPANS
 
 
 @dataclass
@@ -83,8 +82,13 @@ class Query:
            lookup_type: str = "keyValue", keyword: str = "") -> "Query":
         """The query of LookupEvents' parameters (an export's are the same)."""
         checked = _checked(attributes, lookup_type, account=account)
-        return cls(account, start_ms, end_ms, _filters(checked), (keyword or "").strip(),
-                   minted_window(attributes, lookup_type), _conditions(checked))
+        keyword = (keyword or "").strip()
+        conditions = _conditions(checked)
+        placed = keyword_condition(keyword, start_ms, end_ms) if keyword else None
+        if placed is not None:
+            conditions += (placed,)
+        return cls(account, start_ms, end_ms, _filters(checked), keyword,
+                   minted_window(attributes, lookup_type), conditions)
 
     def clause(self, *extra: dict) -> dict:
         """The store filter. Attribute filters are account-scoped terms: with any of them the
@@ -199,7 +203,7 @@ def _checked(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue
             clause = {"wildcard": {KEYS: {"value": prefix + _wildcard(value), "case_insensitive": True}}}
         else:
             clause = _key_term(account, field_name, value)
-            if field_name in value_days.FIELDS:
+            if field_name in value_days.FIELDS and field_name not in MINTED_KEYS:   # placed by minted_window
                 pairs = ((field_name, value),)
         grouped.setdefault(key, []).append(_Checked(clause, pairs))
     return grouped
@@ -222,6 +226,26 @@ def _conditions(grouped: Dict[str, List[_Checked]]) -> Tuple[Condition, ...]:
                  if all(c.pairs is not None and all(value_days.digestible(v) for _, v in c.pairs) for c in checked))
 
 
+def keyword_condition(text: str, start_ms: int, end_ms: int) -> Optional[Condition]:
+    """Where a keyword (ContentValue) can be, for the value-days digest: on the days holding the
+    most telling word of its phrase (one term: asking for several would need each one's days
+    apart, as the digest may hold them in different documents), or, if it could be an
+    identifier, where an event holds it as one: by the digested ids, or on the days its time
+    names if it is a minted EventId/RequestId (those are not digested: layers/audit/value_days.py).
+    None when the digest cannot place it (a single Chinese character)."""
+    found = words.phrase_terms(words.normalize(text))
+    if found is None:
+        return None
+    alternatives: List[Pairs] = [((value_days.WORDS, found[0]),)] if found else []
+    if could_be_identifier(text):
+        alternatives += [((f, text),) for f in IDENTIFIER_FIELDS]
+        minted = minted_ms(text)
+        if minted is not None:
+            lo, hi = max(start_ms, minted), min(end_ms, minted + max(MINTED_KEYS.values()))
+            alternatives += [(value_days.day_pair(d),) for d in indices.days_newest_first(lo, hi)]
+    return tuple(alternatives)
+
+
 def value_conditions(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue") -> Tuple[Condition, ...]:
     return _conditions(_checked(attributes, lookup_type))
 
@@ -242,6 +266,7 @@ class Scanner:
         self.prefix = prefix or s.index_prefix
         self.retention_days = s.retention_days
         self.value_days_since = s.value_days_since
+        self.words_since = s.words_since
         self.now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         self._existing: Optional[set] = None
 
@@ -263,7 +288,9 @@ class Scanner:
         if not query.conditions or not names:
             return names
         days = {n: indices.parse_index(self.prefix, n) for n in names}
-        since = self.value_days_since
+        # a keyword's words (and unplaced ids) were digested from words_since on
+        since = max((d for d in (self.value_days_since, self.words_since if query.keyword else None) if d),
+                    default=None)
         covered = {d for d in days.values() if d is not None and (since is None or d >= since)}
         holding = value_days.days_holding(self.store, self.prefix, query.account, query.conditions, covered)
         if holding is None:

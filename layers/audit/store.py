@@ -1,6 +1,7 @@
 """The search store behind CloudAudit, as a small interface: search, bulk write, delete index,
-templates. `OpenSearchStore` implements it with opensearch-py (osmem-server locally, an
-OpenSearch domain deployed); the query and indexing code never touch the client directly.
+templates (and fields added to indices made before). `OpenSearchStore` implements it with
+opensearch-py (osmem-server locally, an OpenSearch domain deployed); the query and indexing code
+never touch the client directly.
 `analyze` gives the tokens a text field holds, so a keyword search asks for exactly those.
 """
 import json
@@ -28,6 +29,7 @@ class Hit:
     id: str
     sort: list
     source: dict
+    matched: Sequence[str] = ()      # the names of the query's named clauses it matched ("_name")
 
 
 @dataclass
@@ -61,6 +63,10 @@ class EventStore(Protocol):
 
     def put_templates(self, templates: Dict[str, dict]) -> None:
         """Install (or replace) index templates by name."""
+
+    def add_fields(self, pattern: str, properties: Dict[str, dict]) -> None:
+        """Map fields in the existing indices matching a pattern (documents stored before are
+        not indexed again: they keep what they had)."""
 
     def analyze(self, analyzer: dict, text: str) -> List[Tuple[str, str]]:
         """(token, type) pairs of `text` through an analyzer given by its definition (tokenizer and
@@ -103,7 +109,7 @@ class OpenSearchStore:
             body["_source"] = {"excludes": list(source_excludes)}
         resp = self._call(self.client.search, index=",".join(indices), body=body,
                           params={"ignore_unavailable": "true", "allow_no_indices": "true"})
-        return [Hit(h["_index"], h["_id"], h.get("sort", []), h.get("_source", {}))
+        return [Hit(h["_index"], h["_id"], h.get("sort", []), h.get("_source", {}), h.get("matched_queries", ()))
                 for h in resp["hits"]["hits"]]
 
     def bulk_create(self, docs) -> List[ItemResult]:
@@ -145,6 +151,10 @@ class OpenSearchStore:
     def put_templates(self, templates: Dict[str, dict]) -> None:
         for name, body in templates.items():
             self._call(self.client.indices.put_index_template, name=name, body=body)
+
+    def add_fields(self, pattern: str, properties: Dict[str, dict]) -> None:
+        self._call(self.client.indices.put_mapping, index=pattern, body={"properties": properties},
+                   params={"allow_no_indices": "true", "ignore_unavailable": "true"})
 
     def analyze(self, analyzer: dict, text: str) -> List[Tuple[str, str]]:
         body = {"tokenizer": analyzer["tokenizer"], "filter": list(analyzer.get("filter", ())), "text": text}

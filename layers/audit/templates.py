@@ -29,6 +29,15 @@ def templates(prefix: str = NAME) -> Dict[str, dict]:
     return out
 
 
+def install(store, prefix: str = NAME) -> None:
+    """Put the templates; a digest month made before its template gained a field (an upgraded
+    store) maps it from now on (layers/audit/value_days.py: GZ_AUDIT_WORDS_SINCE)."""
+    bodies = templates(prefix)
+    store.put_templates(bodies)
+    digest = bodies[prefix + DAYS_SUFFIX]
+    store.add_fields(digest["index_patterns"][0], digest["template"]["mappings"]["properties"])
+
+
 def text_analyzer() -> dict:
     """The analyzer of the full-text field (tokenizer and filters), for the store's analyze()."""
     analyzer = _template(NAME)["template"]["settings"]["analysis"]["analyzer"]["audit_text"]

@@ -1,17 +1,23 @@
-"""Which days an account's attribute values occur on: a digest beside the daily indices.
+"""Which days an account's attribute values and words occur on: a digest beside the daily indices.
 
-A search for a rare value (an address, a resource, an access key) across a month would read
-all 30 daily indices. For each account and day, every bulk write of events adds one small
-document to the monthly index `<prefix>_days-YYYY.MM` listing the values its events of that
-day hold, field by field; a search for an exact value asks it first and reads only the days
-that hold the value, and no daily index at all when the value never occurs.
+A search for a rare value (an address, a resource, an access key) or a rare keyword across a
+month would read all 30 daily indices. For each account and day, every bulk write of events adds
+one small document to the monthly index `<prefix>_days-YYYY.MM` listing the values its events of
+that day hold, field by field, and the words of their text (`Words`: Latin words and pairs of
+Chinese characters, layers/audit/words.py); a search for an exact value or a keyword asks it
+first and reads only the days that hold it, and no daily index at all when it never occurs. EventIds and
+RequestIds carry their time (layers/timeids.py) and are not digested, except those that do not
+(`unplaced`): a keyword that could be an id reads the days its time names, and those.
 
 An event's digest document goes to the store in the same bulk request as the event, and the
 event counts as stored only when its digest document is too (layers/audit/writer.py): a day the
 digest does not name for a value holds no event with it. A document's id is derived from the
 events it covers, so writing the same batch again changes nothing; the indexer leaves out the
-values it stored lately (`Known`). Days before GZ_AUDIT_VALUE_DAYS_SINCE (events stored before
-the digest existed) are always read; rebuilding such a day from the archive writes its digest.
+values it stored lately (`Known`), so one day's values may be spread over many documents, and a
+condition whose values must all be on one day is checked per day, not per document. Days before
+GZ_AUDIT_VALUE_DAYS_SINCE (events stored before the digest existed) are always read, and for a
+keyword the days before GZ_AUDIT_WORDS_SINCE (before the digest held words); rebuilding such a
+day from the archive writes its digest.
 
 Only exact values are digested, non-empty and at most MAX_VALUE characters; a fuzzy lookup, or
 a value outside those bounds, reads every day as before.
@@ -23,15 +29,23 @@ import time
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from layers.audit import indices
-from layers.audit.document import key_values
+from layers.audit import indices, words
+from layers.audit.document import CONTENT, key_values
 from layers.audit.store import Doc, EventStore
 from layers.audit.templates import DAYS_SUFFIX
+from layers.timeids import minted_ms
 
 # The fields whose values are digested, as the event documents' Keys name them (document.py;
-# query.py maps LookupAttributes keys onto them).
+# query.py maps LookupAttributes keys onto them); EventId and RequestId only when `unplaced`.
 FIELDS = ("EventName", "EventSource", "EventRegion", "Username", "PrincipalId", "SecretId", "SourceIPAddress",
-          "ResourceType", "ResourceIds", "ApiErrorCode", "CamErrorCode", "Tags")
+          "ResourceType", "ResourceIds", "ApiErrorCode", "CamErrorCode", "Tags", "EventId", "RequestId")
+WORDS = "Words"       # the words of the events' text (layers/audit/words.py)
+DAY = "Day"           # a condition on it holds on the days the account has any event
+
+# EventIds and RequestIds are minted with their time (layers/timeids.py): an event's EventTime is
+# its EventId's, and follows its RequestId's by at most the longest a request can run.
+MAX_REQUEST_MS = 15 * 60 * 1000
+MINTED_SPANS = {"EventId": 0, "RequestId": MAX_REQUEST_MS}
 MAX_VALUE = 512
 MAX_DOCS = 2000   # digest documents one condition may match; a query needing more is not narrowed
 
@@ -46,6 +60,17 @@ def digestible(value: str) -> bool:
 
 def _day(day: dt.date) -> str:
     return f"{day:%Y.%m.%d}"
+
+
+def day_pair(day: dt.date) -> Tuple[str, str]:
+    return DAY, _day(day)
+
+
+def unplaced(field: str, value: str, event_time: int) -> bool:
+    """An EventId or RequestId whose time does not place its event (not minted, or minted
+    outside the span before its EventTime)."""
+    minted = minted_ms(value)
+    return minted is None or not 0 <= event_time - minted <= MINTED_SPANS[field]
 
 
 def index_name(prefix: str, day: dt.date) -> str:
@@ -71,9 +96,14 @@ class Known:
         self._lock = threading.Lock()
 
     def fresh(self, key: tuple) -> bool:
+        return not self.unknown([key])
+
+    def unknown(self, keys: Iterable[tuple]) -> List[tuple]:
+        """Those of `keys` not stored lately."""
+        now = self._clock()
         with self._lock:
-            when = self._seen.get(key)
-            return when is not None and self._clock() - when < self.KEEP_SECONDS
+            seen = self._seen
+            return [k for k in keys if not (k in seen and now - seen[k] < self.KEEP_SECONDS)]
 
     def add(self, keys: Iterable[tuple]) -> None:
         now = self._clock()
@@ -102,11 +132,20 @@ def documents(prefix: str, docs: Sequence[Doc], known: Optional[Known] = None) -
         source: Dict[str, object] = {"AccountId": account, "Day": day_s}
         values: Dict[str, Set[str]] = {}
         for i in members:
-            for field, v in key_values(docs[i].source):
-                if field in FIELDS and digestible(v) and not (known and known.fresh((account, day_s, field, v))):
+            s = docs[i].source
+            for field, v in key_values(s):
+                if field not in FIELDS or not digestible(v):
+                    continue
+                if field not in MINTED_SPANS or unplaced(field, v, s["EventTime"]):
                     values.setdefault(field, set()).add(v)
-        for field in FIELDS:
-            if field in values:
+            values.setdefault(WORDS, set()).update(words.terms(words.normalize(s.get(CONTENT, ""))))
+        if known is not None:
+            new: Dict[str, Set[str]] = {}
+            for _, _, f, v in known.unknown((account, day_s, f, v) for f, vs in values.items() for v in vs):
+                new.setdefault(f, set()).add(v)
+            values = new
+        for field in (*FIELDS, WORDS):
+            if values.get(field):
                 source[field] = sorted(values[field])
         if len(source) == 2:
             continue
@@ -122,7 +161,7 @@ def documents(prefix: str, docs: Sequence[Doc], known: Optional[Known] = None) -
 def keys_of(doc: Doc) -> List[tuple]:
     """The (account, day, field, value) a digest document holds, for Known.add."""
     s = doc.source
-    return [(s["AccountId"], s["Day"], f, v) for f in FIELDS for v in s.get(f, ())]
+    return [(s["AccountId"], s["Day"], f, v) for f in (*FIELDS, WORDS) for v in s.get(f, ())]
 
 
 def days_holding(store: EventStore, prefix: str, account: str, conditions: Sequence[Condition],
@@ -135,18 +174,37 @@ def days_holding(store: EventStore, prefix: str, account: str, conditions: Seque
     for condition in conditions:      # one search each: a day must hold every condition
         if not holding:
             break
-        # the days are kept in Python: a terms filter over them costs the store more than the
-        # few other days of the same months it returns
-        query = {"bool": {"filter": [
-            {"term": {"AccountId": account}},
-            {"bool": {"minimum_should_match": 1, "should": [
-                {"bool": {"filter": [{"term": {f: v}} for f, v in pairs]}} for pairs in condition]}}]}}
-        hits = store.search(months, query, sort=[{"Day": {"order": "desc"}}], size=MAX_DOCS,
-                            source_excludes=FIELDS)
-        if len(hits) >= MAX_DOCS:
+        found = _days_of(store, months, account, condition)
+        if found is None:
             return None
-        holding &= {h.source["Day"] for h in hits}
+        holding &= found
     return {wanted[d] for d in holding}
+
+
+def _days_of(store: EventStore, months: List[str], account: str, condition: Condition) -> Optional[Set[str]]:
+    """The days (as the digest spells them) holding one of the condition's alternatives."""
+    if not condition:
+        return set()
+    pairs = sorted({p for alternative in condition for p in alternative})
+    single = all(len(alternative) == 1 for alternative in condition)
+    # A value that must be on the same day as another is a named clause: the two may be in
+    # different documents of the day (Known), so they are put together per day here. Naming
+    # costs the store a check per hit, so a condition of single values does without.
+    should = [{"term": {f: v}} if single else {"term": {f: {"value": v, "_name": str(i)}}}
+              for i, (f, v) in enumerate(pairs)]
+    # the days are kept in Python: a terms filter over them costs the store more than the few
+    # other days of the same months it returns
+    query = {"bool": {"filter": [{"term": {"AccountId": account}},
+                                 {"bool": {"should": should, "minimum_should_match": 1}}]}}
+    hits = store.search(months, query, sort=[{DAY: {"order": "desc"}}], size=MAX_DOCS)
+    if len(hits) >= MAX_DOCS:
+        return None
+    if single:
+        return {h.source[DAY] for h in hits}
+    found: Dict[str, Set[Tuple[str, str]]] = {}
+    for h in hits:
+        found.setdefault(h.source[DAY], set()).update(pairs[int(n)] for n in h.matched)
+    return {day for day, there in found.items() if any(there.issuperset(alt) for alt in condition)}
 
 
 def expired(names: Sequence[str], prefix: str, cutoff: dt.date) -> List[str]:

@@ -5,6 +5,7 @@ import random
 import time
 from typing import Iterator, List
 
+from layers.audit import value_days
 from layers.audit.store import OpenSearchStore
 from layers.audit.templates import templates
 from layers.audit.writer import store_events
@@ -57,24 +58,25 @@ def history(first: int, last: int, *, target: int, days: int, accts: List[str], 
 
 
 def load(store: OpenSearchStore, events: Iterator[dict], batch: int = 2000) -> int:
-    """Store events in batches of `batch`, in time order as the indexer receives them (its
-    value-days digest then holds one document per account and day of a batch)."""
+    """Store events in batches of `batch`, in time order as the indexer receives them, and as
+    it does, leaving out of each batch's value-days documents what the digest holds already."""
     store.put_templates(templates())
+    known = value_days.Known()
     n, chunk = 0, []
     for e in sorted(events, key=lambda e: e["EventTime"]):
         chunk.append(e)
         if len(chunk) >= batch:
-            n += _write(store, chunk)
+            n += _write(store, chunk, known)
             chunk = []
     if chunk:
-        n += _write(store, chunk)
+        n += _write(store, chunk, known)
     return n
 
 
-def _write(store: OpenSearchStore, events: List[dict]) -> int:
+def _write(store: OpenSearchStore, events: List[dict], known: value_days.Known) -> int:
     total = len(events)
     for attempt in range(5):
-        results = store_events(store, events, "traillog_server_log")
+        results = store_events(store, events, "traillog_server_log", known)
         events = [e for e, r in zip(events, results) if not r.ok]
         if not events:
             return total

@@ -79,6 +79,9 @@ def test_mapping_rejections_are_poison_and_store_outages_transient(stack, own_ar
         def put_templates(self, templates):
             pass
 
+        def add_fields(self, pattern, properties):
+            pass
+
         def bulk_create(self, docs):
             out = []
             for d in docs:

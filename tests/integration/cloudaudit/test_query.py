@@ -15,7 +15,7 @@ from layers.audit.indexer import Indexer, Message
 from layers.audit.lookup import LookupRequest, lookup
 from layers.audit.retention import drop_expired, expired_indices
 from layers.audit.store import Doc, StoreUnavailable, default_store
-from layers.audit.templates import templates
+from layers.audit.templates import install as install_templates, templates
 from layers.audit.writer import store_events
 from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError
@@ -247,6 +247,9 @@ class Recording:
         self.listed += 1
         return self.inner.list_indices(pattern)
 
+    def analyze(self, analyzer, text):
+        return self.inner.analyze(analyzer, text)
+
 
 def test_a_query_reads_only_the_daily_indices_its_range_covers(stack):
     account = new_account()
@@ -325,6 +328,90 @@ def test_a_rare_value_reads_only_the_days_that_hold_it(stack):
     assert len(page.events) == 2 and {day(d) for d in range(12)} <= _read_days(spy)
 
 
+def _noon(ms: int) -> int:
+    """Noon (UTC) of the day of `ms`: a time whose neighbourhood stays in its day."""
+    return indices.day_start_ms(indices.day_of(ms)) + DAY // 2
+
+
+def test_a_keyword_reads_only_the_days_holding_its_words_or_holding_it_as_an_id(stack):
+    account, end = new_account(), now_ms()
+    busy = [make_event(account, _noon(end - d * DAY) - i, params={"Name": "支付加密机-1"})
+            for d in range(1, 12) for i in range(2)] + [make_event(account, end - 1)]
+    named = make_event(account, _noon(end - 4 * DAY), action="ModifyVsmAttributes", params={"Name": "支付加密机-77"})
+    by_user = make_event(account, _noon(end - 7 * DAY), uin="200000000077")
+    foreign = {**make_event(account, _noon(end - 9 * DAY)), "RequestId": "req-from-elsewhere-1"}   # no time in it
+    minted = make_event(account, _noon(end - 6 * DAY))                        # its RequestId carries its time
+    index(busy + [named, by_user, foreign, minted])
+    day = lambda d: indices.index_for("traillog_server_log", end - d * DAY)   # noqa: E731
+    cases = [
+        ("支付加密机-77", [named], {day(0), day(4)}),
+        ("加密机 77", [named], {day(0), day(4)}),
+        ("支付加密机-1", busy[:-1], {day(d) for d in range(12)}),
+        ("加密机-99", [], {day(0)}),                          # its most telling word is on no day
+        ("200000000077", [by_user], {day(0), day(7)}),        # an identifier: the user's id
+        ("req-from-elsewhere-1", [foreign], {day(0), day(9)}),
+        (minted["RequestId"], [minted], {day(0), day(6)}),     # the day its time names
+        ("no such words", [], {day(0)}),
+    ]
+    for keyword, expected, read in cases:
+        spy = Recording(default_store())
+        page = lookup(LookupRequest(start_time=end - 12 * DAY, end_time=end, max_results=50, content_value=keyword),
+                      ctx(account), store=spy)
+        assert sorted(ids(page)) == sorted(e["EventId"] for e in expected), keyword
+        assert _read_days(spy) == read, keyword
+    # another account's words place nothing for this one
+    assert ids(find(new_account(), end - 12 * DAY, end, content="支付加密机-77")) == []
+
+
+def test_what_one_day_holds_in_different_digest_documents_is_put_together(stack):
+    """The indexer leaves out of a batch's digest document what it stored lately, so one event's
+    values and words may be spread over the documents of its day: a value whose tags must all be
+    on one day is placed by the day, not by the document."""
+    account, end = new_account(), now_ms()
+    t = _noon(end - 3 * DAY)
+    env, team = {"TagKey": "env", "TagValue": "prod"}, {"TagKey": "team", "TagValue": "pay"}
+    first = make_event(account, t, params={"Tags": [env], "Name": "alpha beta"})
+    second = make_event(account, t + 1, params={"Tags": [env, team], "Name": "alpha beta gamma"})
+    index([first])
+    index([second])                 # a batch of its own: its digest document leaves out env and "alpha"
+    index([make_event(account, end - d * DAY) for d in range(3)])
+    store, month = default_store(), value_days.index_name("traillog_server_log", indices.day_of(t))
+    holding = lambda *terms: len(store.search([month], {"bool": {"filter": [   # noqa: E731
+        {"term": {"AccountId": account}}, *({"term": {f: v}} for f, v in terms)]}}, sort=[], size=10))
+    assert holding(("Tags", '["env", "prod"]'), ("Tags", '["team", "pay"]')) == 0
+    assert holding(("Words", "alpha"), ("Words", "gamma")) == 0
+    both = '[{"key":"env","value":"prod"},{"key":"team","value":"pay"}]'
+    assert ids(find(account, end - 5 * DAY, end, attrs=[("Tags", both)])) == [second["EventId"]]
+    assert ids(find(account, end - 5 * DAY, end, content="Alpha beta Gamma")) == [second["EventId"]]
+
+
+def test_a_digest_from_before_words_were_kept_gains_them_and_older_days_are_read(stack, monkeypatch):
+    account, end = new_account(), now_ms()
+    t = _noon(end - 300 * DAY)
+    store, month = default_store(), value_days.index_name("traillog_server_log", indices.day_of(t))
+    assert month not in store.list_indices(month)
+    before = templates()["traillog_server_log_days"]["template"]          # its template before: no words nor ids
+    for name in ("Words", "EventId", "RequestId"):
+        before["mappings"]["properties"].pop(name)
+        before["mappings"]["_source"]["excludes"].remove(name)
+    store.client.indices.create(index=month, body=before)
+    old = make_event(account, t, params={"Name": "legacy-words-1"})       # written then: a digest without words
+    store.bulk_create([Doc(month, "before", {"AccountId": account, "Day": f"{indices.day_of(t):%Y.%m.%d}"}),
+                       Doc(indices.index_for("traillog_server_log", t), old["EventId"], to_document(old))])
+    install_templates(store)        # what an upgraded indexer does before its first write
+    new = make_event(account, t + 1000, params={"Name": "fresh-words-2"})
+    index([new])
+    assert ids(find(account, t - DAY, end, content="fresh-words-2")) == [new["EventId"]]
+    assert ids(find(account, t - DAY, end, content="legacy-words-1")) == []          # the digest cannot know it
+    monkeypatch.setenv("GZ_AUDIT_WORDS_SINCE", indices.day_of(t + DAY).isoformat())
+    reload_audit_settings()
+    try:
+        assert ids(find(account, t - DAY, end, content="legacy-words-1")) == [old["EventId"]]
+    finally:
+        monkeypatch.delenv("GZ_AUDIT_WORDS_SINCE")
+        reload_audit_settings()
+
+
 def test_a_value_dense_on_the_newest_day_is_read_without_asking_the_digest(stack):
     account, end = new_account(), now_ms()
     index([make_event(account, end - d * DAY - i, action="DescribeVsms") for d in range(6) for i in range(4)] +
@@ -346,6 +433,9 @@ def test_the_indexer_writes_only_values_the_digest_does_not_hold_yet(stack):
 
         def put_templates(self, templates):
             self.inner.put_templates(templates)
+
+        def add_fields(self, pattern, properties):
+            self.inner.add_fields(pattern, properties)
 
         def bulk_create(self, docs):
             self.digest.append([d.source for d in docs if "_days-" in d.index])
