@@ -99,11 +99,11 @@ def templates_cmd() -> None:
     from infra.resources import index_templates
     from layers.audit.config import audit_settings
     from layers.audit.store import default_store
-    from layers.audit.templates import install
+    from layers.audit.templates import add_new_fields
     templates = index_templates()
     store = default_store()
     store.put_templates(templates)
-    install(store, audit_settings().index_prefix)
+    add_new_fields(store, audit_settings().index_prefix)
     _print({"installed": sorted(templates)})
 
 

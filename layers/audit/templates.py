@@ -30,11 +30,15 @@ def templates(prefix: str = NAME) -> Dict[str, dict]:
 
 
 def install(store, prefix: str = NAME) -> None:
-    """Put the templates; a digest month made before its template gained a field (an upgraded
-    store) maps it from now on (layers/audit/value_days.py: GZ_AUDIT_WORDS_SINCE)."""
-    bodies = templates(prefix)
-    store.put_templates(bodies)
-    digest = bodies[prefix + DAYS_SUFFIX]
+    """Put the templates, and the fields they gained into the digest's existing months."""
+    store.put_templates(templates(prefix))
+    add_new_fields(store, prefix)
+
+
+def add_new_fields(store, prefix: str = NAME) -> None:
+    """A digest month made before its template gained a field (an upgraded store) maps it from
+    now on (layers/audit/value_days.py: GZ_AUDIT_WORDS_SINCE for what was written before)."""
+    digest = templates(prefix)[prefix + DAYS_SUFFIX]
     store.add_fields(digest["index_patterns"][0], digest["template"]["mappings"]["properties"])
 
 

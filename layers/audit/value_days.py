@@ -95,9 +95,6 @@ class Known:
         self._seen: "OrderedDict[tuple, float]" = OrderedDict()
         self._lock = threading.Lock()
 
-    def fresh(self, key: tuple) -> bool:
-        return not self.unknown([key])
-
     def unknown(self, keys: Iterable[tuple]) -> List[tuple]:
         """Those of `keys` not stored lately."""
         now = self._clock()
