@@ -25,7 +25,7 @@ from layers.audit.keywords import KeywordMatch, could_be_identifier, keyword_mat
 from layers.audit.paging import Cursor
 from layers.audit.store import EventStore, Hit
 from layers.audit.templates import text_analyzer
-from layers.audit.value_days import Condition, Pairs
+from layers.audit.value_days import MAX_REQUEST_MS, MINTED_SPANS, Condition, Pairs
 from layers.gateway.errors import invalid_value
 from layers.timeids import minted_ms
 
@@ -61,10 +61,6 @@ ATTRIBUTES: Dict[str, Tuple[str, str]] = {
     "Tags": ("Tags", "tags"),
 }
 LOOKUP_TYPES = ("keyValue", "fuzzy")
-
-# EventIds and RequestIds carry their time: where an event can lie after its id was minted.
-MAX_REQUEST_MS = value_days.MAX_REQUEST_MS
-MINTED_KEYS = value_days.MINTED_SPANS
 
 
 @dataclass
@@ -110,7 +106,7 @@ def minted_window(attributes: Sequence[Tuple[str, str]], lookup_type: str = "key
     if lookup_type != "keyValue":
         return None
     window: Optional[Tuple[int, int]] = None
-    for key, span in MINTED_KEYS.items():
+    for key, span in MINTED_SPANS.items():
         times = [minted_ms(value) for k, value in attributes if k == key]
         if not times or None in times:
             continue
@@ -203,7 +199,7 @@ def _checked(attributes: Sequence[Tuple[str, str]], lookup_type: str = "keyValue
             clause = {"wildcard": {KEYS: {"value": prefix + _wildcard(value), "case_insensitive": True}}}
         else:
             clause = _key_term(account, field_name, value)
-            if field_name in value_days.FIELDS and field_name not in MINTED_KEYS:   # placed by minted_window
+            if field_name in value_days.VALUE_FIELDS:
                 pairs = ((field_name, value),)
         grouped.setdefault(key, []).append(_Checked(clause, pairs))
     return grouped
@@ -241,7 +237,7 @@ def keyword_condition(text: str, start_ms: int, end_ms: int) -> Optional[Conditi
         alternatives += [((f, text),) for f in IDENTIFIER_FIELDS]
         minted = minted_ms(text)
         if minted is not None:
-            lo, hi = max(start_ms, minted), min(end_ms, minted + max(MINTED_KEYS.values()))
+            lo, hi = max(start_ms, minted), min(end_ms, minted + MAX_REQUEST_MS)
             alternatives += [(value_days.day_pair(d),) for d in indices.days_newest_first(lo, hi)]
     return tuple(alternatives)
 
@@ -288,9 +284,9 @@ class Scanner:
         if not query.conditions or not names:
             return names
         days = {n: indices.parse_index(self.prefix, n) for n in names}
-        # a keyword's words (and unplaced ids) were digested from words_since on
-        since = max((d for d in (self.value_days_since, self.words_since if query.keyword else None) if d),
-                    default=None)
+        since = self.value_days_since
+        if query.keyword and self.words_since and (since is None or self.words_since > since):
+            since = self.words_since        # a keyword's words (and unplaced ids) were digested from then on
         covered = {d for d in days.values() if d is not None and (since is None or d >= since)}
         holding = value_days.days_holding(self.store, self.prefix, query.account, query.conditions, covered)
         if holding is None:

@@ -31,14 +31,18 @@ def templates(prefix: str = NAME) -> Dict[str, dict]:
 
 def install(store, prefix: str = NAME) -> None:
     """Put the templates, and the fields they gained into the digest's existing months."""
-    store.put_templates(templates(prefix))
-    add_new_fields(store, prefix)
+    bodies = templates(prefix)
+    store.put_templates(bodies)
+    _add_digest_fields(store, bodies[prefix + DAYS_SUFFIX])
 
 
 def add_new_fields(store, prefix: str = NAME) -> None:
     """A digest month made before its template gained a field (an upgraded store) maps it from
     now on (layers/audit/value_days.py: GZ_AUDIT_WORDS_SINCE for what was written before)."""
-    digest = templates(prefix)[prefix + DAYS_SUFFIX]
+    _add_digest_fields(store, templates(prefix)[prefix + DAYS_SUFFIX])
+
+
+def _add_digest_fields(store, digest: dict) -> None:
     store.add_fields(digest["index_patterns"][0], digest["template"]["mappings"]["properties"])
 
 

@@ -5,9 +5,9 @@ month would read all 30 daily indices. For each account and day, every bulk writ
 one small document to the monthly index `<prefix>_days-YYYY.MM` listing the values its events of
 that day hold, field by field, and the words of their text (`Words`: Latin words and pairs of
 Chinese characters, layers/audit/words.py); a search for an exact value or a keyword asks it
-first and reads only the days that hold it, and no daily index at all when it never occurs. EventIds and
-RequestIds carry their time (layers/timeids.py) and are not digested, except those that do not
-(`unplaced`): a keyword that could be an id reads the days its time names, and those.
+first and reads only the days that hold it, and no daily index at all when it never occurs.
+EventIds and RequestIds carry their time (layers/timeids.py) and are not digested, except those
+that do not (`unplaced`): a keyword that could be an id reads the days its time names, and those.
 
 An event's digest document goes to the store in the same bulk request as the event, and the
 event counts as stored only when its digest document is too (layers/audit/writer.py): a day the
@@ -35,17 +35,20 @@ from layers.audit.store import Doc, EventStore
 from layers.audit.templates import DAYS_SUFFIX
 from layers.timeids import minted_ms
 
-# The fields whose values are digested, as the event documents' Keys name them (document.py;
-# query.py maps LookupAttributes keys onto them); EventId and RequestId only when `unplaced`.
-FIELDS = ("EventName", "EventSource", "EventRegion", "Username", "PrincipalId", "SecretId", "SourceIPAddress",
-          "ResourceType", "ResourceIds", "ApiErrorCode", "CamErrorCode", "Tags", "EventId", "RequestId")
-WORDS = "Words"       # the words of the events' text (layers/audit/words.py)
-DAY = "Day"           # a condition on it holds on the days the account has any event
-
 # EventIds and RequestIds are minted with their time (layers/timeids.py): an event's EventTime is
 # its EventId's, and follows its RequestId's by at most the longest a request can run.
 MAX_REQUEST_MS = 15 * 60 * 1000
 MINTED_SPANS = {"EventId": 0, "RequestId": MAX_REQUEST_MS}
+
+# The fields whose values are digested, as the event documents' Keys name them (document.py):
+# those a LookupAttributes value is placed by (query.py maps the keys onto them), and the ids
+# whose time does not place their event (`unplaced`).
+VALUE_FIELDS = ("EventName", "EventSource", "EventRegion", "Username", "PrincipalId", "SecretId", "SourceIPAddress",
+                "ResourceType", "ResourceIds", "ApiErrorCode", "CamErrorCode", "Tags")
+FIELDS = (*VALUE_FIELDS, *MINTED_SPANS)
+WORDS = "Words"       # the words of the events' text (layers/audit/words.py)
+DIGESTED = (*FIELDS, WORDS)
+DAY = "Day"           # a condition on it holds on the days the account has any event
 MAX_VALUE = 512
 MAX_DOCS = 2000   # digest documents one condition may match; a query needing more is not narrowed
 
@@ -141,7 +144,7 @@ def documents(prefix: str, docs: Sequence[Doc], known: Optional[Known] = None) -
             for _, _, f, v in known.unknown((account, day_s, f, v) for f, vs in values.items() for v in vs):
                 new.setdefault(f, set()).add(v)
             values = new
-        for field in (*FIELDS, WORDS):
+        for field in DIGESTED:
             if values.get(field):
                 source[field] = sorted(values[field])
         if len(source) == 2:
@@ -158,7 +161,7 @@ def documents(prefix: str, docs: Sequence[Doc], known: Optional[Known] = None) -
 def keys_of(doc: Doc) -> List[tuple]:
     """The (account, day, field, value) a digest document holds, for Known.add."""
     s = doc.source
-    return [(s["AccountId"], s["Day"], f, v) for f in (*FIELDS, WORDS) for v in s.get(f, ())]
+    return [(s["AccountId"], s["Day"], f, v) for f in DIGESTED for v in s.get(f, ())]
 
 
 def days_holding(store: EventStore, prefix: str, account: str, conditions: Sequence[Condition],
