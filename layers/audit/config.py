@@ -38,6 +38,10 @@ class AuditSettings:
         # The first day the digest also holds the words of the events' text, for ContentValue
         # (a store upgraded from before words were digested: the upgrade's day). Empty: every day.
         self.words_since = _date("GZ_AUDIT_WORDS_SINCE")
+        # The first day whose events carry their hour among their keys (a store upgraded from
+        # before: the day after the upgrade). Older days' newest events are found by the account
+        # alone (layers/audit/query.py). Empty: every day.
+        self.hours_since = _date("GZ_AUDIT_HOURS_SINCE")
         # S3 archive of raw events; its objects expire after this many days (0: never).
         self.archive_bucket = env("GZ_AUDIT_ARCHIVE_BUCKET", base.archive_bucket)
         self.archive_prefix = env("GZ_AUDIT_ARCHIVE_PREFIX", "traillog")

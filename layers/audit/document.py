@@ -8,6 +8,9 @@ in the search store: the event itself, as one JSON string, beside the fields que
                ResourceIds   every resource name (LookupAttributes ResourceName / ResourceId)
                Tags          tags named in the request, as '["key"]' and '["key","value"]'
                CamErrorCode  the error code when the call failed authentication or authorization
+             and the hour of the event ('<AccountId>|Hour|<hours since 1970>'), which a search
+             of the account's newest events filters by (layers/audit/query.py) rather than by the
+             account, whose postings in a busy day are thousands of events
     Content  the event's words (names, Chinese names, error messages, request parameter values)
              as one text field for ContentValue
     Event    the event as emitted, one JSON string: the only field kept in _source, and not indexed
@@ -30,6 +33,8 @@ from layers.audit import catalog
 
 CONTENT = "Content"
 KEYS = "Keys"
+HOUR = "Hour"
+HOUR_MS = 3_600_000
 EVENT = "Event"
 ID_FIELDS = ("EventId", "RequestId", "SecretId", "SourceIPAddress", "Username", "PrincipalId")
 IDENTIFIER_FIELDS = (*ID_FIELDS, "ResourceIds")    # the Keys fields whose values ids() lists
@@ -179,9 +184,14 @@ def keyed_values(event: dict) -> Iterator[Tuple[str, Any]]:
             yield f, v
 
 
+def hour_key(account: str, event_time_ms: int) -> str:
+    return scoped_key(account, HOUR, event_time_ms // HOUR_MS)
+
+
 def keys(event: dict) -> List[str]:
     account = str(event["AccountId"])
-    return list(dict.fromkeys(scoped_key(account, f, v) for f, v in keyed_values(event)))
+    return [*dict.fromkeys(scoped_key(account, f, v) for f, v in keyed_values(event)),
+            hour_key(account, event["EventTime"])]
 
 
 def key_values(doc: dict) -> Iterator[Tuple[str, str]]:

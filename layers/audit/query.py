@@ -10,6 +10,9 @@ The range is applied as the search_after bound on top and a cut-off at the botto
 as a range filter: term filters over a day's index are what the store answers fastest.
 A keyword (ContentValue) has the store return candidates that are checked here, one by one,
 against the whole phrase (layers/audit/keywords.py).
+A page of the account's events with no filter reads the newest hours of its day first, by the
+events' hour keys: the store gathers and sorts every event a search matches, and a busy
+account's day holds thousands where two hours hold the page (layers/audit/document.py).
 """
 import datetime as dt
 import json
@@ -20,7 +23,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from layers.audit import indices, value_days, words
 from layers.audit.config import audit_settings
-from layers.audit.document import IDENTIFIER_FIELDS, KEYS, scoped_key, tag_key, to_event
+from layers.audit.document import HOUR_MS, IDENTIFIER_FIELDS, KEYS, hour_key, scoped_key, tag_key, to_event
 from layers.audit.keywords import KeywordMatch, could_be_identifier, keyword_match
 from layers.audit.paging import Cursor
 from layers.audit.store import EventStore, Hit
@@ -35,6 +38,9 @@ MAX_INDICES_PER_SEARCH = 64
 # many further days: a value dense enough to fill it sooner is on most days anyway, and the
 # digest's search (its monthly indices) costs the store more than a day's.
 DIGEST_WORTH_DAYS = 3
+# A page of at most HOURS_FIRST_MAX events with no filter searches the newest HOURS_FIRST hours
+# of its day first; the rest of the day follows (search_after) only if they hold too few.
+HOURS_FIRST, HOURS_FIRST_MAX = 2, 100
 KEYWORD_BATCH = 500          # at most this many candidates fetched at a time when each is checked here
 STRICT_AFTER_REJECTS = 1000  # candidates turned down before the store is asked for every pair
 
@@ -91,6 +97,11 @@ class Query:
         account needs no clause of its own (whose postings are every event of the account)."""
         own = [] if self.filters else [{"term": {"AccountId": self.account}}]
         return {"bool": {"filter": [*own, *self.filters, *extra]}}
+
+    def hours_clause(self, newest_ms: int) -> dict:
+        """The store filter of the account's events in the HOURS_FIRST hours up to newest_ms."""
+        return {"bool": {"filter": [{"terms": {KEYS: [hour_key(self.account, newest_ms - i * HOUR_MS)
+                                                      for i in range(HOURS_FIRST)]}}]}}
 
     def bounds(self) -> Tuple[int, int]:
         """The part of the range a scan reads: all of it, or what lies inside the window."""
@@ -263,6 +274,7 @@ class Scanner:
         self.retention_days = s.retention_days
         self.value_days_since = s.value_days_since
         self.words_since = s.words_since
+        self.hours_since = s.hours_since
         self.now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         self._existing: Optional[set] = None
 
@@ -335,6 +347,16 @@ class Scanner:
         text = query.keyword.strip()
         return keyword_match(text, _analyzed(self.store, text)) if text else None
 
+    def _hours_first(self, query: Query, names: List[str], newest_ms: int, limit: Optional[int]) -> Optional[dict]:
+        """The filter of the newest hours, when a small page of an unfiltered query reads a day
+        whose events carry their hour."""
+        if query.filters or query.keyword or limit is None or limit > HOURS_FIRST_MAX or len(names) != 1:
+            return None
+        day = indices.parse_index(self.prefix, names[0])
+        if day is None or (self.hours_since is not None and day < self.hours_since):
+            return None
+        return query.hours_clause(newest_ms)
+
     def iterate(self, query: Query, cursor: Optional[Cursor] = None, *, limit: Optional[int] = None,
                 batch_size: Optional[int] = None) -> Iterator[Hit]:
         """Every matching event after `cursor`, newest first, fetched `batch_size` at a time
@@ -355,7 +377,9 @@ class Scanner:
         produced = 0
         page = batch_size or 1000
         progress = [0, limit if limit is not None else page]     # [found, wanted], read by _batches
-        for batch in self._batches(self._days(start_ms, min(end_ms, int(after[0]))), progress, query):
+        for n, batch in enumerate(self._batches(self._days(start_ms, min(end_ms, int(after[0]))), progress, query)):
+            # the cursor's day: its newest hours alone first, while they fill the page
+            hours = self._hours_first(query, batch, min(end_ms, int(after[0])), limit) if n == 0 else None
             while True:
                 remaining = limit - produced if limit is not None else page
                 want = min(batch_size or remaining, remaining)
@@ -364,7 +388,7 @@ class Scanner:
                     want = min(KEYWORD_BATCH, max(2 * want, 20) * (1 + rejected // 10))
                 # the template keeps only the event in _source (to_event also reads older shapes)
                 got = [Hit(h.index, h.id, h.sort, to_event(h.source))
-                       for h in self.store.search(batch, clause, sort=SORT, size=want, search_after=after)]
+                       for h in self.store.search(batch, hours or clause, sort=SORT, size=want, search_after=after)]
                 for hit in got:
                     if int(hit.sort[0]) < start_ms:
                         return
@@ -383,4 +407,7 @@ class Scanner:
                 if keyword is not None and not strict and rejected > STRICT_AFTER_REJECTS:
                     clause, strict = query.clause(keyword.clause(query.account, strict=True)), True
                 if len(got) < want:
+                    if hours is not None:
+                        hours = None         # those hours are exhausted: the rest of the day
+                        continue
                     break            # this batch of days is exhausted: go to older days

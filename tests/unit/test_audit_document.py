@@ -17,6 +17,21 @@ def test_a_documents_keys_are_its_values_scoped_to_its_account():
         scoped_key("1|EventName|x", "EventName", "y")
 
 
+def test_a_documents_keys_name_the_hour_of_its_event_and_the_digest_leaves_it_out():
+    from layers.audit import value_days
+    from layers.audit.store import Doc
+    hour = 493_000                                            # hours since 1970
+    times = (hour * 3_600_000, hour * 3_600_000 + 3_599_999, (hour + 1) * 3_600_000)
+    keys = [to_document({"EventId": f"e{t}", "EventTime": t, "AccountId": "100000000001"})[KEYS] for t in times]
+    assert [[k for k in ks if "|Hour|" in k] for ks in keys] == [
+        ["100000000001|Hour|493000"], ["100000000001|Hour|493000"], ["100000000001|Hour|493001"]]
+    docs = [Doc("traillog_server_log-2026.03.29", f"e{t}", to_document({"EventId": f"e{t}", "EventTime": t,
+                                                                          "AccountId": "100000000001", "EventName": "X"}))
+            for t in times]
+    digest, _ = value_days.documents("traillog_server_log", docs)
+    assert digest and all("Hour" not in d.source and "493000" not in str(d.source) for d in digest)
+
+
 def test_keys_hold_every_field_an_attribute_filters_on_and_every_identifier():
     from layers.audit.document import ID_FIELDS, IDENTIFIER_FIELDS, KEYED_FIELDS
     from layers.audit.query import ATTRIBUTES

@@ -237,11 +237,12 @@ class Recording:
     """A store wrapper that records which indices each search read."""
 
     def __init__(self, inner):
-        self.inner, self.searched, self.listed = inner, [], 0
+        self.inner, self.searched, self.listed, self.queries = inner, [], 0, []
 
-    def search(self, names, *args, **kwargs):
+    def search(self, names, query, *args, **kwargs):
         self.searched.append(list(names))
-        return self.inner.search(names, *args, **kwargs)
+        self.queries.append(query)
+        return self.inner.search(names, query, *args, **kwargs)
 
     def list_indices(self, pattern):
         self.listed += 1
@@ -268,6 +269,59 @@ def test_a_query_reads_only_the_daily_indices_its_range_covers(stack):
     spy = Recording(default_store())
     lookup(LookupRequest(start_time=end - 2 * DAY, end_time=end, max_results=1), ctx(account), store=spy)
     assert spy.searched == [[indices.index_for("traillog_server_log", end)]] and spy.listed == 0
+
+
+def _by_hours(query: dict) -> bool:
+    return "|Hour|" in json.dumps(query)
+
+
+def test_a_page_of_the_newest_events_reads_their_hours_first_then_the_rest_of_the_day(stack):
+    account, other = new_account(), new_account()
+    end = _noon(now_ms() - 2 * DAY) + 2 * 3_600_000 + 60_000          # 14:01, in a day of its own
+    events = [make_event(account, end - i * 1_200_000) for i in range(30)]       # every 20 min, 10 h back
+    index(events + [make_event(other, end - i * 600_000) for i in range(12)])  # another account, same hours
+    expected = sorted(((e["EventTime"], e["EventId"]) for e in events), reverse=True)
+    day_index = indices.index_for("traillog_server_log", end)
+
+    def page(size, token="", store=None):
+        return lookup(LookupRequest(start_time=end - DAY // 2, end_time=end, max_results=size, next_token=token),
+                      ctx(account), store=store or default_store())
+
+    spy = Recording(default_store())   # the newest two hours (4 events) hold the page and one more: one search
+    assert [(e["EventTime"], e["EventId"]) for e in page(3, store=spy).events] == expected[:3]
+    assert spy.searched == [[day_index]] and _by_hours(spy.queries[0])
+    spy = Recording(default_store())                   # they do not: the rest of the day after them
+    assert [(e["EventTime"], e["EventId"]) for e in page(20, store=spy).events] == expected[:20]
+    assert spy.searched == [[day_index]] * 2 and [_by_hours(q) for q in spy.queries] == [True, False]
+    seen, token = [], ""
+    while True:                                        # a page's cursor starts the next one's hours
+        got = page(7, token)
+        seen += [(e["EventTime"], e["EventId"]) for e in got.events]
+        if got.list_over:
+            break
+        token = got.next_token
+    assert seen == expected
+
+
+def test_days_written_before_events_carried_their_hour_are_read_by_the_account(stack, monkeypatch):
+    account = new_account()
+    end = _noon(now_ms() - 6 * DAY)
+    older = [make_event(account, end - i * 60_000) for i in range(6)]        # written without an hour key
+    store = default_store()
+    store.bulk_create([Doc(indices.index_for("traillog_server_log", e["EventTime"]), e["EventId"],
+                           {**to_document(e), "Keys": [k for k in to_document(e)["Keys"] if "|Hour|" not in k]})
+                       for e in older[::2]])
+    index(older[1::2])                                  # the same day, written after: with their hour
+    monkeypatch.setenv("GZ_AUDIT_HOURS_SINCE", indices.day_of(end + DAY).isoformat())
+    reload_audit_settings()
+    try:
+        spy = Recording(store)
+        page = lookup(LookupRequest(start_time=end - DAY // 2, end_time=end, max_results=3), ctx(account), store=spy)
+        assert ids(page) == [e["EventId"] for e in older[:3]]
+        assert not any(_by_hours(q) for q in spy.queries)
+    finally:
+        monkeypatch.delenv("GZ_AUDIT_HOURS_SINCE")
+        reload_audit_settings()
 
 
 def test_an_id_lookup_reads_the_day_its_id_carries_and_older_ids_are_found_everywhere(stack):
