@@ -377,9 +377,10 @@ class Scanner:
         produced = 0
         page = batch_size or 1000
         progress = [0, limit if limit is not None else page]     # [found, wanted], read by _batches
-        for n, batch in enumerate(self._batches(self._days(start_ms, min(end_ms, int(after[0]))), progress, query)):
+        newest = min(end_ms, int(after[0]))
+        for n, batch in enumerate(self._batches(self._days(start_ms, newest), progress, query)):
             # the cursor's day: its newest hours alone first, while they fill the page
-            hours = self._hours_first(query, batch, min(end_ms, int(after[0])), limit) if n == 0 else None
+            hours = self._hours_first(query, batch, newest, limit) if n == 0 else None
             while True:
                 remaining = limit - produced if limit is not None else page
                 want = min(batch_size or remaining, remaining)
