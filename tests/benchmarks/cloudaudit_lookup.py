@@ -13,6 +13,7 @@ a key's first call after a pause loads its credential and a rate-limit lease fro
 domain runs on nodes of its own, and the SDK client, the API and moto on the others. The store
 reports its garbage collections (GODEBUG=gctrace=1): the seconds of collection that overlapped
 each scenario's calls are printed beside them, since a search during one is several times slower.
+Measuring starts once the store has collected the bulk load's garbage and is idle (settle).
 Loading stops early when the store's live data would pass --max-store-mb (an in-memory store:
 1 M events may not fit on a small machine); the report says where.
 
