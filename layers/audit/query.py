@@ -100,8 +100,7 @@ class Query:
 
     def hours_clause(self, newest_ms: int) -> dict:
         """The store filter of the account's events in the HOURS_FIRST hours up to newest_ms."""
-        return {"bool": {"filter": [{"terms": {KEYS: [hour_key(self.account, newest_ms - i * HOUR_MS)
-                                                      for i in range(HOURS_FIRST)]}}]}}
+        return {"terms": {KEYS: [hour_key(self.account, newest_ms - i * HOUR_MS) for i in range(HOURS_FIRST)]}}
 
     def bounds(self) -> Tuple[int, int]:
         """The part of the range a scan reads: all of it, or what lies inside the window."""
@@ -347,13 +346,12 @@ class Scanner:
         text = query.keyword.strip()
         return keyword_match(text, _analyzed(self.store, text)) if text else None
 
-    def _hours_first(self, query: Query, names: List[str], newest_ms: int, limit: Optional[int]) -> Optional[dict]:
-        """The filter of the newest hours, when a small page of an unfiltered query reads a day
-        whose events carry their hour."""
-        if query.filters or query.keyword or limit is None or limit > HOURS_FIRST_MAX or len(names) != 1:
+    def _hours_first(self, query: Query, newest_ms: int, limit: Optional[int]) -> Optional[dict]:
+        """The filter of the newest hours, when a small page of an unfiltered query starts in a
+        day (newest_ms's, the scan's first) whose events carry their hour."""
+        if query.filters or query.keyword or limit is None or limit > HOURS_FIRST_MAX:
             return None
-        day = indices.parse_index(self.prefix, names[0])
-        if day is None or (self.hours_since is not None and day < self.hours_since):
+        if self.hours_since is not None and indices.day_of(newest_ms) < self.hours_since:
             return None
         return query.hours_clause(newest_ms)
 
@@ -380,7 +378,7 @@ class Scanner:
         newest = min(end_ms, int(after[0]))
         for n, batch in enumerate(self._batches(self._days(start_ms, newest), progress, query)):
             # the cursor's day: its newest hours alone first, while they fill the page
-            hours = self._hours_first(query, batch, newest, limit) if n == 0 else None
+            hours = self._hours_first(query, newest, limit) if n == 0 else None
             while True:
                 remaining = limit - produced if limit is not None else page
                 want = min(batch_size or remaining, remaining)

@@ -308,9 +308,9 @@ def test_days_written_before_events_carried_their_hour_are_read_by_the_account(s
     end = _noon(now_ms() - 6 * DAY)
     older = [make_event(account, end - i * 60_000) for i in range(6)]        # written without an hour key
     store = default_store()
-    store.bulk_create([Doc(indices.index_for("traillog_server_log", e["EventTime"]), e["EventId"],
-                           {**to_document(e), "Keys": [k for k in to_document(e)["Keys"] if "|Hour|" not in k]})
-                       for e in older[::2]])
+    docs = [to_document(e) for e in older[::2]]
+    store.bulk_create([Doc(indices.index_for("traillog_server_log", d["EventTime"]), d["EventId"],
+                           {**d, "Keys": [k for k in d["Keys"] if "|Hour|" not in k]}) for d in docs])
     index(older[1::2])                                  # the same day, written after: with their hour
     monkeypatch.setenv("GZ_AUDIT_HOURS_SINCE", indices.day_of(end + DAY).isoformat())
     reload_audit_settings()
