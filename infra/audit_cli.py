@@ -95,7 +95,7 @@ def lifecycle_cmd(days) -> None:
 @audit.command("templates")
 def templates_cmd() -> None:
     """Install the index templates of infra/opensearch/ into the store (and the fields the
-    audit digest's template adds to its months made before)."""
+    audit templates gained into the daily indices and digest months made before)."""
     from infra.resources import index_templates
     from layers.audit.config import audit_settings
     from layers.audit.store import default_store

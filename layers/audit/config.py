@@ -42,6 +42,10 @@ class AuditSettings:
         # before: the day after the upgrade). Older days' newest events are found by the account
         # alone (layers/audit/query.py). Empty: every day.
         self.hours_since = _date("GZ_AUDIT_HOURS_SINCE")
+        # The first day whose events carry their account's words (the daily indices' Words field;
+        # a store upgraded from before: the day after the upgrade). A keyword reads older days by
+        # the account alone, checking each of its events (layers/audit/query.py). Empty: every day.
+        self.account_words_since = _date("GZ_AUDIT_ACCOUNT_WORDS_SINCE")
         # S3 archive of raw events; its objects expire after this many days (0: never).
         self.archive_bucket = env("GZ_AUDIT_ARCHIVE_BUCKET", base.archive_bucket)
         self.archive_prefix = env("GZ_AUDIT_ARCHIVE_PREFIX", "traillog")

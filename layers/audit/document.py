@@ -11,27 +11,32 @@ in the search store: the event itself, as one JSON string, beside the fields que
              and the hour of the event ('<AccountId>|Hour|<hours since 1970>'), which a search
              of the account's newest events filters by (layers/audit/query.py) rather than by the
              account, whose postings in a busy day are thousands of events
-    Content  the event's words (names, Chinese names, error messages, request parameter values)
-             as one text field for ContentValue
+    Words    the words of the event's text (names, Chinese names, error messages, request
+             parameter values: content()) for ContentValue, each scoped to the event's account
+             ('<AccountId>|<word>': layers/audit/words.py), in a text field split on whitespace:
+             a keyword's candidates are then one term's postings, the account's alone
     Event    the event as emitted, one JSON string: the only field kept in _source, and not indexed
 
 Why the event is one string: a search store that keeps _source parsed holds an event's ~25
 fields as as many objects, which its memory and its garbage collector pay for per event (on
 the local store, one string instead of the parsed event took live memory per event down by a
 sixth and each collection's marking down by a third). Documents written before hold the event's
-fields at the top level; to_event reads both.
+fields at the top level; to_event reads both. Documents written before Words held the text as
+`Content` (CJK-bigram analysed) instead; a keyword reads their days by the account
+(layers/audit/query.py).
 
-An exact-value filter is one term of Keys that carries the account: the store reads only the
-postings of that account's value. A filter on the value beside one on AccountId would have it
+An exact-value filter is one term of Keys that carries the account, and a keyword's word one
+term of Words that does: the store reads only the postings of that account's value. A filter on the value beside one on AccountId would have it
 gather every event of the account in the days it reads as well (osmem-server builds each
 filter's whole posting list per search).
 """
 import json
 from typing import Any, Iterator, List, Optional, Tuple
 
-from layers.audit import catalog
+from layers.audit import catalog, words
 
-CONTENT = "Content"
+CONTENT = "Content"      # the text field of documents written before Words
+WORDS = "Words"
 KEYS = "Keys"
 HOUR = "Hour"
 HOUR_MS = 3_600_000
@@ -130,7 +135,7 @@ def _scalars(value: Any) -> Iterator[str]:
         yield str(value)
 
 
-# Fields whose words go into Content. Identifiers are not (they are in Ids): a keyword search
+# Fields whose words go into Words. Identifiers are not (they are in Keys): a keyword search
 # matches them exactly, and the text index stays small.
 TEXT_FIELDS = ("EventName", "EventSource", "EventRegion", "ResourceType", "ApiErrorCode", "ApiErrorMessage",
                "RequestParameters")
@@ -208,7 +213,8 @@ def event_json(event: dict) -> str:
 
 def to_document(event: dict) -> dict:
     return {"EventId": event["EventId"], "EventTime": event["EventTime"], "AccountId": event["AccountId"],
-            KEYS: keys(event), CONTENT: content(event), EVENT: event_json(event)}
+            KEYS: keys(event), WORDS: words.scoped_text(str(event["AccountId"]), words.normalize(content(event))),
+            EVENT: event_json(event)}
 
 
 def to_event(source: dict) -> dict:

@@ -8,8 +8,9 @@ only those the value-days digest says hold it: layers/audit/value_days.py) in ba
 growing size, until the page (plus one event, to know whether it is the last) is full.
 The range is applied as the search_after bound on top and a cut-off at the bottom rather than
 as a range filter: term filters over a day's index are what the store answers fastest.
-A keyword (ContentValue) has the store return candidates that are checked here, one by one,
-against the whole phrase (layers/audit/keywords.py).
+A keyword (ContentValue) has the store return candidates — the account's events holding one of
+its words — that are checked here, one by one, against the whole phrase
+(layers/audit/keywords.py).
 A page of the account's events with no filter reads the newest hours of its day first, by the
 events' hour keys: the store gathers and sorts every event a search matches, and a busy
 account's day holds thousands where two hours hold the page (layers/audit/document.py).
@@ -18,7 +19,6 @@ import datetime as dt
 import json
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from layers.audit import indices, value_days, words
@@ -27,7 +27,6 @@ from layers.audit.document import HOUR_MS, IDENTIFIER_FIELDS, KEYS, hour_key, sc
 from layers.audit.keywords import KeywordMatch, could_be_identifier, keyword_match
 from layers.audit.paging import Cursor
 from layers.audit.store import EventStore, Hit
-from layers.audit.templates import text_analyzer
 from layers.audit.value_days import MAX_REQUEST_MS, MINTED_SPANS, Condition, Pairs
 from layers.gateway.errors import invalid_value
 from layers.timeids import minted_ms
@@ -92,10 +91,11 @@ class Query:
         return cls(account, start_ms, end_ms, _filters(checked), keyword,
                    minted_window(attributes, lookup_type), conditions)
 
-    def clause(self, *extra: dict) -> dict:
-        """The store filter. Attribute filters are account-scoped terms: with any of them the
-        account needs no clause of its own (whose postings are every event of the account)."""
-        own = [] if self.filters else [{"term": {"AccountId": self.account}}]
+    def clause(self, *extra: dict, scoped: bool = False) -> dict:
+        """The store filter. Attribute filters are account-scoped terms, as are `extra` when
+        `scoped`: with any of them the account needs no clause of its own (whose postings are
+        every event of the account)."""
+        own = [] if self.filters or scoped else [{"term": {"AccountId": self.account}}]
         return {"bool": {"filter": [*own, *self.filters, *extra]}}
 
     def hours_clause(self, newest_ms: int) -> dict:
@@ -257,30 +257,20 @@ def value_conditions(attributes: Sequence[Tuple[str, str]], lookup_type: str = "
 
 
 # ---- the scan ----
-@lru_cache(maxsize=1024)
-def _analyzed(store: EventStore, text: str) -> Tuple[Tuple[str, str], ...]:
-    """A keyword's tokens: the analyzer never changes, so each text is analyzed once a process."""
-    return tuple(store.analyze(text_analyzer(), text))
-
-
 class Scanner:
     """Reads a query's events newest first, from an optional cursor."""
 
     def __init__(self, store: EventStore, *, prefix: Optional[str] = None, now_ms: Optional[int] = None) -> None:
         self.store = store
-        s = audit_settings()
-        self.prefix = prefix or s.index_prefix
-        self.retention_days = s.retention_days
-        self.value_days_since = s.value_days_since
-        self.words_since = s.words_since
-        self.hours_since = s.hours_since
+        self.settings = audit_settings()
+        self.prefix = prefix or self.settings.index_prefix
         self.now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         self._existing: Optional[set] = None
 
     def _days(self, start_ms: int, end_ms: int) -> List[str]:
         days = indices.days_newest_first(start_ms, end_ms)
-        if self.retention_days > 0:
-            cutoff = indices.day_of(self.now_ms) - dt.timedelta(days=self.retention_days)
+        if self.settings.retention_days > 0:
+            cutoff = indices.day_of(self.now_ms) - dt.timedelta(days=self.settings.retention_days)
             days = [d for d in days if d > cutoff]
         return [indices.index_name(self.prefix, d) for d in days]
 
@@ -295,9 +285,9 @@ class Scanner:
         if not query.conditions or not names:
             return names
         days = {n: indices.parse_index(self.prefix, n) for n in names}
-        since = self.value_days_since
-        if query.keyword and self.words_since and (since is None or self.words_since > since):
-            since = self.words_since        # a keyword's words (and unplaced ids) were digested from then on
+        since, words_since = self.settings.value_days_since, self.settings.words_since
+        if query.keyword and words_since and (since is None or words_since > since):
+            since = words_since        # a keyword's words (and unplaced ids) were digested from then on
         covered = {d for d in days.values() if d is not None and (since is None or d >= since)}
         holding = value_days.days_holding(self.store, self.prefix, query.account, query.conditions, covered)
         if holding is None:
@@ -344,14 +334,27 @@ class Scanner:
 
     def _keyword(self, query: Query) -> Optional[KeywordMatch]:
         text = query.keyword.strip()
-        return keyword_match(text, _analyzed(self.store, text)) if text else None
+        return keyword_match(text) if text else None
+
+    def _clause(self, query: Query, keyword: Optional[KeywordMatch], strict: bool, batch: List[str]) -> dict:
+        """The store filter for a batch of days: with a keyword, the account's candidates by
+        their words; by the account alone (each event checked) when the batch reaches back
+        before events carried their words, or no word of the keyword narrows them."""
+        if keyword is None:
+            return query.clause()
+        since = self.settings.account_words_since
+        if since is not None and indices.parse_index(self.prefix, batch[-1]) < since:
+            return query.clause()
+        candidates = keyword.clause(query.account, strict)
+        return query.clause() if candidates is None else query.clause(candidates, scoped=True)
 
     def _hours_first(self, query: Query, newest_ms: int, limit: Optional[int]) -> Optional[dict]:
         """The filter of the newest hours, when a small page of an unfiltered query starts in a
         day (newest_ms's, the scan's first) whose events carry their hour."""
         if query.filters or query.keyword or limit is None or limit > HOURS_FIRST_MAX:
             return None
-        if self.hours_since is not None and indices.day_of(newest_ms) < self.hours_since:
+        since = self.settings.hours_since
+        if since is not None and indices.day_of(newest_ms) < since:
             return None
         return query.hours_clause(newest_ms)
 
@@ -366,12 +369,9 @@ class Scanner:
         if after[0] < start_ms:
             return
         keyword = self._keyword(query)
-        clause, rejected, strict = query.clause(), 0, False
-        if keyword is not None:
-            candidates = keyword.clause(query.account)
-            if candidates is None:
-                return       # nothing in the keyword can match
-            clause = query.clause(candidates)
+        if keyword is not None and keyword.impossible:
+            return
+        rejected, strict = 0, False
         produced = 0
         page = batch_size or 1000
         progress = [0, limit if limit is not None else page]     # [found, wanted], read by _batches
@@ -379,6 +379,7 @@ class Scanner:
         for n, batch in enumerate(self._batches(self._days(start_ms, newest), progress, query)):
             # the cursor's day: its newest hours alone first, while they fill the page
             hours = self._hours_first(query, newest, limit) if n == 0 else None
+            clause = self._clause(query, keyword, strict, batch)
             while True:
                 remaining = limit - produced if limit is not None else page
                 want = min(batch_size or remaining, remaining)
@@ -404,7 +405,8 @@ class Scanner:
                 if got:
                     after = [int(got[-1].sort[0]), str(got[-1].sort[1])]
                 if keyword is not None and not strict and rejected > STRICT_AFTER_REJECTS:
-                    clause, strict = query.clause(keyword.clause(query.account, strict=True)), True
+                    strict = True
+                    clause = self._clause(query, keyword, strict, batch)
                 if len(got) < want:
                     if hours is not None:
                         hours = None         # those hours are exhausted: the rest of the day

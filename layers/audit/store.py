@@ -2,7 +2,6 @@
 templates (and fields added to indices made before). `OpenSearchStore` implements it with
 opensearch-py (osmem-server locally, an OpenSearch domain deployed); the query and indexing code
 never touch the client directly.
-`analyze` gives the tokens a text field holds, so a keyword search asks for exactly those.
 """
 import json
 import logging
@@ -67,10 +66,6 @@ class EventStore(Protocol):
     def add_fields(self, pattern: str, properties: Dict[str, dict]) -> None:
         """Map fields in the existing indices matching a pattern (documents stored before are
         not indexed again: they keep what they had)."""
-
-    def analyze(self, analyzer: dict, text: str) -> List[Tuple[str, str]]:
-        """(token, type) pairs of `text` through an analyzer given by its definition (tokenizer and
-        filters), as the store's text fields index it."""
 
 
 _TRANSIENT_STATUS = {403, 408, 429, 500, 502, 503, 504}
@@ -155,11 +150,6 @@ class OpenSearchStore:
     def add_fields(self, pattern: str, properties: Dict[str, dict]) -> None:
         self._call(self.client.indices.put_mapping, index=pattern, body={"properties": properties},
                    params={"allow_no_indices": "true", "ignore_unavailable": "true"})
-
-    def analyze(self, analyzer: dict, text: str) -> List[Tuple[str, str]]:
-        body = {"tokenizer": analyzer["tokenizer"], "filter": list(analyzer.get("filter", ())), "text": text}
-        resp = self._call(self.client.indices.analyze, body=body)
-        return [(t["token"], t.get("type", "")) for t in resp.get("tokens", [])]
 
     # Operations outside the interface, for the runbook (CLI) and tests.
     def set_read_only(self, read_only: bool) -> None:

@@ -1,5 +1,6 @@
-"""The index templates of the audit store: the daily indices (keyword/date fields, a CJK-bigram
-text field for full-text search) and their value-days digest (layers/audit/value_days.py).
+"""The index templates of the audit store: the daily indices (keyword/date fields, a text field
+of the events' account-scoped words for keyword search, Chinese as character pairs) and their
+value-days digest (layers/audit/value_days.py).
 layers/audit/data/*.json is the one copy; the local stack installs them through the
 infra/opensearch/ links, and the indexer makes sure they are in place before its first write (a
 store rebuilt from scratch gets them back before any index)."""
@@ -30,23 +31,19 @@ def templates(prefix: str = NAME) -> Dict[str, dict]:
 
 
 def install(store, prefix: str = NAME) -> None:
-    """Put the templates, and the fields they gained into the digest's existing months."""
+    """Put the templates, and the fields they gained into the existing indices."""
     bodies = templates(prefix)
     store.put_templates(bodies)
-    _add_digest_fields(store, bodies[prefix + DAYS_SUFFIX])
+    _add_fields(store, bodies)
 
 
 def add_new_fields(store, prefix: str = NAME) -> None:
-    """A digest month made before its template gained a field (an upgraded store) maps it from
-    now on (layers/audit/value_days.py: GZ_AUDIT_WORDS_SINCE for what was written before)."""
-    _add_digest_fields(store, templates(prefix)[prefix + DAYS_SUFFIX])
+    """An index made before its template gained a field (an upgraded store) maps it from now on:
+    a daily index its events' Words (GZ_AUDIT_ACCOUNT_WORDS_SINCE for what was written before),
+    a digest month its Words (GZ_AUDIT_WORDS_SINCE)."""
+    _add_fields(store, templates(prefix))
 
 
-def _add_digest_fields(store, digest: dict) -> None:
-    store.add_fields(digest["index_patterns"][0], digest["template"]["mappings"]["properties"])
-
-
-def text_analyzer() -> dict:
-    """The analyzer of the full-text field (tokenizer and filters), for the store's analyze()."""
-    analyzer = _template(NAME)["template"]["settings"]["analysis"]["analyzer"]["audit_text"]
-    return {k: v for k, v in analyzer.items() if k != "type"}
+def _add_fields(store, bodies: Dict[str, dict]) -> None:
+    for body in bodies.values():
+        store.add_fields(body["index_patterns"][0], body["template"]["mappings"]["properties"])

@@ -30,7 +30,7 @@ from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from layers.audit import indices, words
-from layers.audit.document import CONTENT, key_values
+from layers.audit.document import WORDS as EVENT_WORDS, key_values
 from layers.audit.store import Doc, EventStore
 from layers.audit.templates import DAYS_SUFFIX
 from layers.timeids import minted_ms
@@ -138,7 +138,7 @@ def documents(prefix: str, docs: Sequence[Doc], known: Optional[Known] = None) -
                     continue
                 if field not in MINTED_SPANS or unplaced(field, v, s["EventTime"]):
                     values.setdefault(field, set()).add(v)
-            values.setdefault(WORDS, set()).update(words.terms(words.normalize(s.get(CONTENT, ""))))
+            values.setdefault(WORDS, set()).update(words.unscoped(t) for t in s.get(EVENT_WORDS, "").split())
         if known is not None:
             new: Dict[str, Set[str]] = {}
             for _, _, f, v in known.unknown((account, day_s, f, v) for f, vs in values.items() for v in vs):

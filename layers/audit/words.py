@@ -1,15 +1,17 @@
-"""The words of an event's text as ContentValue matches them (layers/audit/keywords.py), for the
-value-days digest (layers/audit/value_days.py).
+"""The words of an event's text as ContentValue matches them (layers/audit/keywords.py): each
+event's own, scoped to its account (the daily indices' `Words` field, which the store's search
+for a keyword's candidates asks for), and per account and day in the value-days digest
+(layers/audit/value_days.py).
 
 Text is normalized (width-folded, lower-case, every run of non-word characters one space), then
 split into tokens: each run of Latin letters and digits, each Chinese (wide) character alone. A
 keyword matches an event when its normalized phrase occurs in the event's normalized text with
 a Latin word at either end not cut out of a longer one (keywords.phrase_in); then every token of
 the phrase is a token of the text and every two neighbouring ones are neighbouring in the text
-too. So the digest keeps, per account and day, the text's Latin tokens and its pairs of
-neighbouring Chinese characters (`terms`; a single Chinese character is on most days anyway,
-and a pair across a Latin token mostly joins two values: what ids and numbers would cost the
-digest twice over), and a keyword can be on a day only if each of its own (`phrase_terms`) is.
+too. So an event and the digest keep the text's Latin tokens and its pairs of neighbouring
+Chinese characters (`terms`; a single Chinese character is on most days anyway, and a pair
+across a Latin token mostly joins two values: what ids and numbers would cost twice over), and
+a keyword can be in an event, or on a day, only if each of its own (`phrase_terms`) is.
 """
 import re
 import unicodedata
@@ -84,3 +86,21 @@ def phrase_terms(normalized: str) -> Optional[Tuple[str, ...]]:
         return None if found else ()
     ranked = sorted(enumerate(chosen), key=lambda p: (_telling(p[1]), p[0]), reverse=True)
     return tuple(dict.fromkeys(t for _, t in ranked))
+
+
+_SCOPE, _PAIR = "|", "_"     # neither is in a token: normalize() turns both into spaces
+
+
+def scoped(account: str, term: str) -> str:
+    """A term as the `Words` field holds it: the account's own, one whitespace-free token."""
+    return account + _SCOPE + term.replace(" ", _PAIR)
+
+
+def scoped_text(account: str, normalized: str) -> str:
+    """The `Words` field of an account's event: its terms, scoped, separated by spaces."""
+    return " ".join(scoped(account, t) for t in sorted(terms(normalized)))
+
+
+def unscoped(token: str) -> str:
+    """The term of a `Words` token, as terms() gives it."""
+    return token.split(_SCOPE, 1)[1].replace(_PAIR, " ")

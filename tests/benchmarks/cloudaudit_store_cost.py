@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cloudaudit_data as data  # noqa: E402
 from infra import services  # noqa: E402
+from layers.audit import words  # noqa: E402
 from layers.audit.document import scoped_key  # noqa: E402
 from layers.audit.store import OpenSearchStore  # noqa: E402
 from layers.audit.templates import templates  # noqa: E402
@@ -41,15 +42,15 @@ _GC = re.compile(r"(\d+)->(\d+)->(\d+) MB")
 def shapes(heavy: str) -> dict:
     account = {"term": {"AccountId": heavy}}
     rare = {"term": {"Keys": scoped_key(heavy, "ResourceIds", "vsm-00000abc")}}
-    pair = {"term": {"Content.pairs": "密机 677"}}
+    word = {"term": {"Words": words.scoped(heavy, "677")}}       # a keyword's candidates (keywords.py)
     return {
         "match_none, one daily index": ({"match_none": {}}, 1),
         "match_none, 30 daily indices": ({"match_none": {}}, 30),
         "match_none, 30 indices of 100 docs": ({"match_none": {}}, SMALL),
-        "a rare keyword pair alone": ({"bool": {"filter": [pair]}}, 30),
+        "the account's rare keyword word (Words)": ({"bool": {"filter": [word]}}, 30),
         "rare scoped value (Keys)": ({"bool": {"filter": [rare]}}, 30),
         "AccountId & rare scoped value": ({"bool": {"filter": [account, rare]}}, 30),
-        "AccountId & rare keyword pair": ({"bool": {"filter": [account, pair]}}, 30),
+        "AccountId & the same rare word": ({"bool": {"filter": [account, word]}}, 30),
         "AccountId alone (newest 21)": ({"bool": {"filter": [account]}}, 30),
     }
 

@@ -1,7 +1,7 @@
 """The document an event becomes in the store (layers/audit/document.py): its account-scoped keys."""
 import pytest
 
-from layers.audit.document import CONTENT, EVENT, KEYS, scoped_key, to_document, to_event
+from layers.audit.document import CONTENT, EVENT, KEYS, WORDS, content, scoped_key, to_document, to_event
 from layers.audit.templates import templates
 
 
@@ -15,6 +15,20 @@ def test_a_documents_keys_are_its_values_scoped_to_its_account():
     assert KEYS not in to_event(doc)
     with pytest.raises(ValueError):      # an account id with the separator could spell another's keys
         scoped_key("1|EventName|x", "EventName", "y")
+
+
+def test_a_documents_words_are_its_texts_terms_scoped_to_its_account_and_the_digest_reads_them_back():
+    from layers.audit import value_days, words
+    from layers.audit.store import Doc
+    event = {"EventId": "e1", "EventTime": 1, "AccountId": "100000000001", "Service": "cloudhsm",
+             "EventName": "ModifyVsmAttributes", "RequestParameters": {"Name": "支付加密机-77"}}
+    tokens = to_document(event)[WORDS].split()
+    assert {"100000000001|modifyvsmattributes", "100000000001|77", "100000000001|加_密"} <= set(tokens)
+    assert all(t.startswith("100000000001|") for t in tokens)
+    assert sorted(words.unscoped(t) for t in tokens) == sorted(words.terms(words.normalize(content(event))))
+    digest, _ = value_days.documents("traillog_server_log", [Doc("traillog_server_log-1970.01.01", "e1", to_document(event))])
+    assert digest[0].source[value_days.WORDS] == sorted(words.terms(words.normalize(content(event))))
+    assert WORDS not in to_event(to_document(event))
 
 
 def test_a_documents_keys_name_the_hour_of_its_event_and_the_digest_leaves_it_out():

@@ -1,9 +1,8 @@
 """ContentValue matching (layers/audit/keywords.py): the phrase check made on each candidate,
-and the one store-side term chosen to find the candidates."""
-from layers.audit.document import ID_FIELDS
-from layers.audit.keywords import CONTENT, PAIRS, keyword_match, normalize, phrase_in, terms
-
-CJK = "<DOUBLE>"
+and the account-scoped word chosen to find the candidates."""
+from layers.audit.document import ID_FIELDS, WORDS
+from layers.audit.keywords import keyword_match, normalize, phrase_in
+from layers.audit.store import Hit
 
 
 def test_normalize_folds_case_width_and_punctuation_runs():
@@ -24,23 +23,31 @@ def test_phrase_needs_latin_words_whole_but_matches_chinese_anywhere():
     assert not phrase_in(normalize("--"), text)
 
 
-def test_the_chosen_term_is_the_pair_with_the_telling_token():
-    tokens = [("支付", CJK), ("付加", CJK), ("加密", CJK), ("密机", CJK), ("20", "<NUM>")]
-    field, term, _ = max(terms(tokens), key=lambda t: t[2])
-    assert (field, term) == (PAIRS, "密机 20")
-    assert [t[1] for t in terms([("resourcenotfound", "<ALPHANUM>")])] == ["resourcenotfound"]
-    assert terms([("resourcenotfound", "<ALPHANUM>")])[0][0] == CONTENT
+def test_the_chosen_term_is_the_most_telling_word_of_the_phrase_scoped_to_the_account():
+    assert keyword_match("支付加密机-20").terms[0] == "20"                      # a number before Chinese pairs
+    assert keyword_match("ResourceNotFound").terms == ("resourcenotfound",)
+    assert keyword_match("加密机").clause("100000000001") == {"bool": {"filter": [{"term": {WORDS: "100000000001|密_机"}}]}}
 
 
 def test_clauses_loose_strict_and_identifier():
-    kw = keyword_match(" vsm-0000004d ", [("vsm", "<ALPHANUM>"), ("0000004d", "<ALPHANUM>")])
-    assert kw.text == "vsm-0000004d" and kw.identifier
+    kw = keyword_match(" vsm-0000004d ")
+    assert kw.text == "vsm-0000004d" and kw.identifier and not kw.impossible
     assert kw.clause("100000000001") == {"bool": {"should": [
-        {"bool": {"filter": [{"term": {PAIRS: "vsm 0000004d"}}]}},
+        {"bool": {"filter": [{"term": {WORDS: "100000000001|0000004d"}}]}},
         {"terms": {"Keys": [f"100000000001|{f}|vsm-0000004d" for f in (*ID_FIELDS, "ResourceIds")]}}],
         "minimum_should_match": 1}}
-    three = keyword_match("加密 密机 机器", [("加密", CJK), ("密机", CJK), ("机器", CJK)])
+    three = keyword_match("加密机器")
     assert not three.identifier
-    assert three.clause("100000000001", strict=True) == {"bool": {"filter": [{"term": {PAIRS: "加密 密机"}},
-                                                             {"term": {PAIRS: "密机 机器"}}]}}
-    assert keyword_match("--", []).clause("100000000001") is None                # nothing in it can match
+    assert three.clause("100000000001", strict=True) == {"bool": {"filter": [
+        {"term": {WORDS: f"100000000001|{t}"}} for t in ("机_器", "密_机", "加_密")]}}
+    assert keyword_match("--").impossible                                      # nothing in it can match
+    single = keyword_match("机")                                                # no word narrows it
+    assert single.clause("100000000001") is None and not single.impossible
+
+
+def test_a_candidate_is_accepted_by_the_phrase_in_its_text_or_an_identifier_equal_to_the_keyword():
+    event = {"EventName": "ModifyVsmAttributes", "Service": "cloudhsm", "EventId": "e-1",
+             "RequestParameters": {"Name": "支付加密机-77"}, "SourceIPAddress": "10.1.2.3"}
+    accepts = lambda text: keyword_match(text).accepts(Hit("i", "e-1", [0, "e-1"], event))  # noqa: E731
+    assert accepts("加密机-77") and accepts("机") and accepts("10.1.2.3")
+    assert not accepts("加密机-7") and not accepts("10.1.2") and not accepts("--")

@@ -29,7 +29,7 @@ def test_events_land_in_the_daily_index_of_their_time_with_the_template_mappings
     mapping = store.client.indices.get_mapping(index=indices.index_for(NAME, events[0]["EventTime"]))
     props = next(iter(mapping.values()))["mappings"]["properties"]
     assert props["EventId"]["type"] == "keyword" and props["EventTime"]["type"] == "date"
-    assert props["Content"]["type"] == "text" and props["AccountId"]["type"] == "keyword"
+    assert props["Words"]["type"] == "text" and props["AccountId"]["type"] == "keyword"
 
 
 def test_a_redelivered_event_is_not_indexed_twice(stack, queue, deliver, own_archive):

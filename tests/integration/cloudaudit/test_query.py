@@ -10,7 +10,7 @@ import pytest
 from ca_support import make_event, new_account, now_ms
 from layers.audit import indices, value_days
 from layers.audit.config import reload_audit_settings
-from layers.audit.document import EVENT, to_document
+from layers.audit.document import CONTENT, EVENT, WORDS, content, to_document
 from layers.audit.indexer import Indexer, Message
 from layers.audit.lookup import LookupRequest, lookup
 from layers.audit.retention import drop_expired, expired_indices
@@ -247,9 +247,6 @@ class Recording:
     def list_indices(self, pattern):
         self.listed += 1
         return self.inner.list_indices(pattern)
-
-    def analyze(self, analyzer, text):
-        return self.inner.analyze(analyzer, text)
 
 
 def test_a_query_reads_only_the_daily_indices_its_range_covers(stack):
@@ -527,22 +524,76 @@ def test_days_before_the_digest_existed_are_always_read(stack, monkeypatch):
         reload_audit_settings()
 
 
-def test_documents_written_with_the_events_fields_at_the_top_level_are_found_and_read_back(stack):
+# The daily indices' mapping before events carried their account's words: the text as Content.
+BEFORE_WORDS = {"dynamic": False, "properties": {
+    "EventId": {"type": "keyword"}, "EventTime": {"type": "date", "format": "epoch_millis"},
+    "AccountId": {"type": "keyword"}, "Keys": {"type": "keyword"}, "Content": {"type": "text"}}}
+
+
+def _before_words(event: dict) -> dict:
+    """The document of an event as written before Words: its text as Content."""
+    doc = {k: v for k, v in to_document(event).items() if k != WORDS}
+    return {**doc, CONTENT: content(event)}
+
+
+@pytest.fixture
+def words_since(monkeypatch):
+    def set_since(day: dt.date) -> None:
+        monkeypatch.setenv("GZ_AUDIT_ACCOUNT_WORDS_SINCE", day.isoformat())
+        reload_audit_settings()
+    yield set_since
+    monkeypatch.delenv("GZ_AUDIT_ACCOUNT_WORDS_SINCE", raising=False)
+    reload_audit_settings()
+
+
+def test_documents_written_with_the_events_fields_at_the_top_level_are_found_and_read_back(stack, words_since):
     """Indices written before the event was kept as one string: their template kept the event's
-    fields in _source. A day holding both shapes reads as the events that were emitted."""
+    fields in _source (and the text as Content). A day holding both shapes reads as the events
+    that were emitted."""
     account, end = new_account(), now_ms()
     old, new = (make_event(account, end - 200 * DAY + i, source_ip="10.6.6.6") for i in range(2))
     store, name = default_store(), indices.index_for("traillog_server_log", old["EventTime"])
     assert name not in store.list_indices(name)
-    before = templates()["traillog_server_log"]["template"]          # a copy of its own
-    before["mappings"]["_source"] = {"excludes": ["Content", "Keys"]}
-    store.client.indices.create(index=name, body=before)
-    legacy = {**{k: v for k, v in to_document(old).items() if k != EVENT}, **old}
+    store.client.indices.create(index=name, body={"mappings": {**BEFORE_WORDS, "_source": {"excludes": ["Content", "Keys"]}}})
+    legacy = {**{k: v for k, v in _before_words(old).items() if k != EVENT}, **old}
     store.bulk_create([Doc(name, old["EventId"], legacy)])
     index([new])                    # today's shape, same day (its digest names the day)
+    words_since(indices.day_of(old["EventTime"]) + dt.timedelta(days=1))
     for found in (find(account, end - 201 * DAY, end, attrs=[("SourceIPAddress", "10.6.6.6")]),
                   find(account, end - 201 * DAY, end, content=old["EventName"])):
         assert found.events == [new, old]
+
+
+def test_a_keyword_reads_days_written_before_events_carried_their_words_by_the_account(stack, words_since):
+    """An upgraded store: a day written with the text as Content, which the upgrade's templates
+    give a Words field (the events written after it carry theirs). Days before
+    GZ_AUDIT_ACCOUNT_WORDS_SINCE are read by the account, each event checked; later days by the
+    keyword's word alone; another account's events are never candidates."""
+    account, other, end = new_account(), new_account(), now_ms()
+    day_ms = end - 150 * DAY
+    store, name = default_store(), indices.index_for("traillog_server_log", day_ms)
+    store.client.indices.create(index=name, body={"mappings": BEFORE_WORDS})
+    params = {"Name": "升级前加密机-42"}
+    older = [make_event(account, day_ms + i, params=params) for i in range(3)]
+    store.bulk_create([Doc(name, e["EventId"], _before_words(e)) for e in older])
+    install_templates(store)                      # the upgrade: the day's index maps Words from now on
+    later_same_day = make_event(account, day_ms + 10, params=params)
+    newer = make_event(account, end - 140 * DAY, params=params)
+    index([later_same_day, newer, make_event(other, day_ms + 20, params=params),
+           make_event(account, day_ms + 30, params={"Name": "升级前加密机-4"})])
+    expected = [newer["EventId"], later_same_day["EventId"], *[e["EventId"] for e in reversed(older)]]
+    span = (end - 151 * DAY, end - 139 * DAY)
+    assert ids(find(account, *span, content="升级前加密机-42")) == expected[:2]     # the older ones hold no Words
+    words_since(indices.day_of(day_ms) + dt.timedelta(days=1))
+    spy = Recording(default_store())
+    page = lookup(LookupRequest(start_time=span[0], end_time=span[1], max_results=50, content_value="加密机-42"),
+                  ctx(account), store=spy)
+    assert ids(page) == expected
+    reads = {tuple(names): json.dumps(query, ensure_ascii=False) for names, query in zip(spy.searched, spy.queries)}
+    newer_day = indices.index_for("traillog_server_log", newer["EventTime"])
+    assert all(WORDS in q and "AccountId" not in q for names, q in reads.items() if newer_day in names and name not in names)
+    assert all("AccountId" in q and WORDS not in q for names, q in reads.items() if name in names)
+    assert [e["AccountId"] for e in find(other, *span, content="加密机-42").events] == [other]
 
 
 def test_retention_drops_indices_of_365_days_and_older_and_queries_stop_there(stack):
