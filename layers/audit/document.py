@@ -26,9 +26,9 @@ fields at the top level; to_event reads both. Documents written before Words hel
 (layers/audit/query.py).
 
 An exact-value filter is one term of Keys that carries the account, and a keyword's word one
-term of Words that does: the store reads only the postings of that account's value. A filter on the value beside one on AccountId would have it
-gather every event of the account in the days it reads as well (osmem-server builds each
-filter's whole posting list per search).
+term of Words that does: the store reads only the postings of that account's value. A filter on
+the value beside one on AccountId would have it gather every event of the account in the days
+it reads as well (osmem-server builds each filter's whole posting list per search).
 """
 import json
 from typing import Any, Iterator, List, Optional, Tuple

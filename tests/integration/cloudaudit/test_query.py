@@ -153,6 +153,10 @@ def test_content_value_searches_the_whole_event_including_chinese(calls):
     assert ids(find(account, t, t + 10, content="ＩＮＶＡＬＩＤparameterValue")) == [ev["failed"]["EventId"]]
     assert ids(find(account, t, t + 10, content="invalidparametervalue happened")) == [ev["failed"]["EventId"]]
     assert ids(find(account, t, t + 10, content="happened invalidparametervalue")) == []
+    # one Chinese character is no word the store is asked for: the account's events are each checked
+    single = sorted(e["EventId"] for e in ev.values() if "机" in content(e))
+    assert single and sorted(ids(find(account, t, t + 10, content="机"))) == single
+    assert ids(find(new_account(), t, t + 10, content="机")) == []
 
 
 def test_a_keyword_of_common_words_finds_its_rare_phrase_among_many_candidates(stack):
