@@ -21,10 +21,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-from layers.audit import indices, value_days, words
+from layers.audit import indices, value_days
 from layers.audit.config import audit_settings
 from layers.audit.document import HOUR_MS, IDENTIFIER_FIELDS, KEYS, hour_key, scoped_key, tag_key, to_event
-from layers.audit.keywords import KeywordMatch, could_be_identifier, keyword_match
+from layers.audit.keywords import KeywordMatch, keyword_match
 from layers.audit.paging import Cursor
 from layers.audit.store import EventStore, Hit
 from layers.audit.value_days import MAX_REQUEST_MS, MINTED_SPANS, Condition, Pairs
@@ -74,7 +74,7 @@ class Query:
     start_ms: int
     end_ms: int
     filters: List[dict] = field(default_factory=list)
-    keyword: str = ""                              # ContentValue (layers/audit/keywords.py)
+    keyword: Optional[KeywordMatch] = None         # ContentValue (layers/audit/keywords.py)
     window: Optional[Tuple[int, int]] = None       # where its ids say the events lie (minted_window)
     conditions: Tuple[Condition, ...] = ()         # exact values the value-days digest can place
 
@@ -83,12 +83,12 @@ class Query:
            lookup_type: str = "keyValue", keyword: str = "") -> "Query":
         """The query of LookupEvents' parameters (an export's are the same)."""
         checked = _checked(attributes, lookup_type, account=account)
-        keyword = (keyword or "").strip()
+        match = keyword_match(keyword) if (keyword or "").strip() else None
         conditions = _conditions(checked)
-        placed = keyword_condition(keyword, start_ms, end_ms) if keyword else None
+        placed = _placement(match, start_ms, end_ms) if match is not None else None
         if placed is not None:
             conditions += (placed,)
-        return cls(account, start_ms, end_ms, _filters(checked), keyword,
+        return cls(account, start_ms, end_ms, _filters(checked), match,
                    minted_window(attributes, lookup_type), conditions)
 
     def clause(self, *extra: dict, scoped: bool = False) -> dict:
@@ -239,11 +239,15 @@ def keyword_condition(text: str, start_ms: int, end_ms: int) -> Optional[Conditi
     identifier, where an event holds it as one: by the digested ids, or on the days its time
     names if it is a minted EventId/RequestId (those are not digested: layers/audit/value_days.py).
     None when the digest cannot place it (a single Chinese character)."""
-    found = words.phrase_terms(words.normalize(text))
-    if found is None:
+    return _placement(keyword_match(text), start_ms, end_ms)
+
+
+def _placement(match: KeywordMatch, start_ms: int, end_ms: int) -> Optional[Condition]:
+    if match.terms is None:
         return None
-    alternatives: List[Pairs] = [((value_days.WORDS, found[0]),)] if found else []
-    if could_be_identifier(text):
+    alternatives: List[Pairs] = [((value_days.WORDS, match.terms[0]),)] if match.terms else []
+    if match.identifier:
+        text = match.text
         alternatives += [((f, text),) for f in IDENTIFIER_FIELDS]
         minted = minted_ms(text)
         if minted is not None:
@@ -286,7 +290,7 @@ class Scanner:
             return names
         days = {n: indices.parse_index(self.prefix, n) for n in names}
         since, words_since = self.settings.value_days_since, self.settings.words_since
-        if query.keyword and words_since and (since is None or words_since > since):
+        if query.keyword is not None and words_since and (since is None or words_since > since):
             since = words_since        # a keyword's words (and unplaced ids) were digested from then on
         covered = {d for d in days.values() if d is not None and (since is None or d >= since)}
         holding = value_days.days_holding(self.store, self.prefix, query.account, query.conditions, covered)
@@ -332,10 +336,6 @@ class Scanner:
     def scan(self, query: Query, limit: int, cursor: Optional[Cursor] = None) -> List[Hit]:
         return list(self.iterate(query, cursor, limit=limit))
 
-    def _keyword(self, query: Query) -> Optional[KeywordMatch]:
-        text = query.keyword.strip()
-        return keyword_match(text) if text else None
-
     def _clause(self, query: Query, keyword: Optional[KeywordMatch], strict: bool, batch: List[str]) -> dict:
         """The store filter for a batch of days: with a keyword, the account's candidates by
         their words; by the account alone (each event checked) when the batch reaches back
@@ -351,7 +351,7 @@ class Scanner:
     def _hours_first(self, query: Query, newest_ms: int, limit: Optional[int]) -> Optional[dict]:
         """The filter of the newest hours, when a small page of an unfiltered query starts in a
         day (newest_ms's, the scan's first) whose events carry their hour."""
-        if query.filters or query.keyword or limit is None or limit > HOURS_FIRST_MAX:
+        if query.filters or query.keyword is not None or limit is None or limit > HOURS_FIRST_MAX:
             return None
         since = self.settings.hours_since
         if since is not None and indices.day_of(newest_ms) < since:
@@ -368,7 +368,7 @@ class Scanner:
         after = [cursor.time, cursor.event_id] if cursor else [end_ms + 1, ""]
         if after[0] < start_ms:
             return
-        keyword = self._keyword(query)
+        keyword = query.keyword
         if keyword is not None and keyword.impossible:
             return
         rejected, strict = 0, False

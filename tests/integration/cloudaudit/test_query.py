@@ -43,6 +43,21 @@ def ids(page) -> list:
     return [e["EventId"] for e in page.events]
 
 
+@pytest.fixture
+def since(monkeypatch):
+    """since(setting, day): an upgrade's GZ_AUDIT_*_SINCE day for the rest of the test."""
+    names = []
+
+    def set_since(name: str, day: dt.date) -> None:
+        names.append(name)
+        monkeypatch.setenv(name, day.isoformat())
+        reload_audit_settings()
+    yield set_since
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    reload_audit_settings()
+
+
 def code(fn, *args, **kwargs) -> str:
     with pytest.raises(ApiError) as err:
         fn(*args, **kwargs)
@@ -304,7 +319,7 @@ def test_a_page_of_the_newest_events_reads_their_hours_first_then_the_rest_of_th
     assert seen == expected
 
 
-def test_days_written_before_events_carried_their_hour_are_read_by_the_account(stack, monkeypatch):
+def test_days_written_before_events_carried_their_hour_are_read_by_the_account(stack, since):
     account = new_account()
     end = _noon(now_ms() - 6 * DAY)
     older = [make_event(account, end - i * 60_000) for i in range(6)]        # written without an hour key
@@ -313,16 +328,11 @@ def test_days_written_before_events_carried_their_hour_are_read_by_the_account(s
     store.bulk_create([Doc(indices.index_for("traillog_server_log", d["EventTime"]), d["EventId"],
                            {**d, "Keys": [k for k in d["Keys"] if "|Hour|" not in k]}) for d in docs])
     index(older[1::2])                                  # the same day, written after: with their hour
-    monkeypatch.setenv("GZ_AUDIT_HOURS_SINCE", indices.day_of(end + DAY).isoformat())
-    reload_audit_settings()
-    try:
-        spy = Recording(store)
-        page = lookup(LookupRequest(start_time=end - DAY // 2, end_time=end, max_results=3), ctx(account), store=spy)
-        assert ids(page) == [e["EventId"] for e in older[:3]]
-        assert not any(_by_hours(q) for q in spy.queries)
-    finally:
-        monkeypatch.delenv("GZ_AUDIT_HOURS_SINCE")
-        reload_audit_settings()
+    since("GZ_AUDIT_HOURS_SINCE", indices.day_of(end + DAY))
+    spy = Recording(store)
+    page = lookup(LookupRequest(start_time=end - DAY // 2, end_time=end, max_results=3), ctx(account), store=spy)
+    assert ids(page) == [e["EventId"] for e in older[:3]]
+    assert not any(_by_hours(q) for q in spy.queries)
 
 
 def test_an_id_lookup_reads_the_day_its_id_carries_and_older_ids_are_found_everywhere(stack):
@@ -440,7 +450,7 @@ def test_what_one_day_holds_in_different_digest_documents_is_put_together(stack)
     assert ids(find(account, end - 5 * DAY, end, content="Alpha beta Gamma")) == [second["EventId"]]
 
 
-def test_a_digest_from_before_words_were_kept_gains_them_and_older_days_are_read(stack, monkeypatch):
+def test_a_digest_from_before_words_were_kept_gains_them_and_older_days_are_read(stack, since):
     account, end = new_account(), now_ms()
     t = _noon(end - 300 * DAY)
     store, month = default_store(), value_days.index_name("traillog_server_log", indices.day_of(t))
@@ -458,13 +468,8 @@ def test_a_digest_from_before_words_were_kept_gains_them_and_older_days_are_read
     index([new])
     assert ids(find(account, t - DAY, end, content="fresh-words-2")) == [new["EventId"]]
     assert ids(find(account, t - DAY, end, content="legacy-words-1")) == []          # the digest cannot know it
-    monkeypatch.setenv("GZ_AUDIT_WORDS_SINCE", indices.day_of(t + DAY).isoformat())
-    reload_audit_settings()
-    try:
-        assert ids(find(account, t - DAY, end, content="legacy-words-1")) == [old["EventId"]]
-    finally:
-        monkeypatch.delenv("GZ_AUDIT_WORDS_SINCE")
-        reload_audit_settings()
+    since("GZ_AUDIT_WORDS_SINCE", indices.day_of(t + DAY))
+    assert ids(find(account, t - DAY, end, content="legacy-words-1")) == [old["EventId"]]
 
 
 def test_a_value_dense_on_the_newest_day_is_read_without_asking_the_digest(stack):
@@ -511,7 +516,7 @@ def test_the_indexer_writes_only_values_the_digest_does_not_hold_yet(stack):
     assert ids(found) == [batches[1][0]["EventId"], batches[0][0]["EventId"]]
 
 
-def test_days_before_the_digest_existed_are_always_read(stack, monkeypatch):
+def test_days_before_the_digest_existed_are_always_read(stack, since):
     account, end = new_account(), now_ms()
     old = make_event(account, end - 5 * DAY, source_ip="10.5.5.5")      # stored before the digest: no day documents
     default_store().bulk_create([Doc(indices.index_for("traillog_server_log", old["EventTime"]), old["EventId"],
@@ -519,13 +524,8 @@ def test_days_before_the_digest_existed_are_always_read(stack, monkeypatch):
     index([make_event(account, end - d * DAY) for d in range(7)])
     attrs = [("SourceIPAddress", "10.5.5.5")]
     assert ids(find(account, end - 6 * DAY, end, attrs=attrs)) == []     # the digest does not know it
-    monkeypatch.setenv("GZ_AUDIT_VALUE_DAYS_SINCE", indices.day_of(end - 3 * DAY).isoformat())
-    reload_audit_settings()
-    try:
-        assert ids(find(account, end - 6 * DAY, end, attrs=attrs)) == [old["EventId"]]
-    finally:
-        monkeypatch.delenv("GZ_AUDIT_VALUE_DAYS_SINCE")
-        reload_audit_settings()
+    since("GZ_AUDIT_VALUE_DAYS_SINCE", indices.day_of(end - 3 * DAY))
+    assert ids(find(account, end - 6 * DAY, end, attrs=attrs)) == [old["EventId"]]
 
 
 # The daily indices' mapping before events carried their account's words: the text as Content.
@@ -540,17 +540,7 @@ def _before_words(event: dict) -> dict:
     return {**doc, CONTENT: content(event)}
 
 
-@pytest.fixture
-def words_since(monkeypatch):
-    def set_since(day: dt.date) -> None:
-        monkeypatch.setenv("GZ_AUDIT_ACCOUNT_WORDS_SINCE", day.isoformat())
-        reload_audit_settings()
-    yield set_since
-    monkeypatch.delenv("GZ_AUDIT_ACCOUNT_WORDS_SINCE", raising=False)
-    reload_audit_settings()
-
-
-def test_documents_written_with_the_events_fields_at_the_top_level_are_found_and_read_back(stack, words_since):
+def test_documents_written_with_the_events_fields_at_the_top_level_are_found_and_read_back(stack, since):
     """Indices written before the event was kept as one string: their template kept the event's
     fields in _source (and the text as Content). A day holding both shapes reads as the events
     that were emitted."""
@@ -562,13 +552,13 @@ def test_documents_written_with_the_events_fields_at_the_top_level_are_found_and
     legacy = {**{k: v for k, v in _before_words(old).items() if k != EVENT}, **old}
     store.bulk_create([Doc(name, old["EventId"], legacy)])
     index([new])                    # today's shape, same day (its digest names the day)
-    words_since(indices.day_of(old["EventTime"]) + dt.timedelta(days=1))
+    since("GZ_AUDIT_ACCOUNT_WORDS_SINCE", indices.day_of(old["EventTime"]) + dt.timedelta(days=1))
     for found in (find(account, end - 201 * DAY, end, attrs=[("SourceIPAddress", "10.6.6.6")]),
                   find(account, end - 201 * DAY, end, content=old["EventName"])):
         assert found.events == [new, old]
 
 
-def test_a_keyword_reads_days_written_before_events_carried_their_words_by_the_account(stack, words_since):
+def test_a_keyword_reads_days_written_before_events_carried_their_words_by_the_account(stack, since):
     """An upgraded store: a day written with the text as Content, which the upgrade's templates
     give a Words field (the events written after it carry theirs). Days before
     GZ_AUDIT_ACCOUNT_WORDS_SINCE are read by the account, each event checked; later days by the
@@ -588,7 +578,7 @@ def test_a_keyword_reads_days_written_before_events_carried_their_words_by_the_a
     expected = [newer["EventId"], later_same_day["EventId"], *[e["EventId"] for e in reversed(older)]]
     span = (end - 151 * DAY, end - 139 * DAY)
     assert ids(find(account, *span, content="升级前加密机-42")) == expected[:2]     # the older ones hold no Words
-    words_since(indices.day_of(day_ms) + dt.timedelta(days=1))
+    since("GZ_AUDIT_ACCOUNT_WORDS_SINCE", indices.day_of(day_ms) + dt.timedelta(days=1))
     spy = Recording(default_store())
     page = lookup(LookupRequest(start_time=span[0], end_time=span[1], max_results=50, content_value="加密机-42"),
                   ctx(account), store=spy)
