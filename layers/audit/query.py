@@ -33,6 +33,11 @@ from layers.timeids import minted_ms
 
 SORT = [{"EventTime": {"order": "desc"}}, {"EventId": {"order": "desc"}}]
 MAX_INDICES_PER_SEARCH = 64
+# Days read at once while nothing has matched yet. The store pays for every index a search
+# names, in proportion to the documents it holds, however few match (at 1 M events a month,
+# ~0.3 ms a day): a value on most days but not the newest fills the page from a few of them,
+# and one truly rare costs a search or two more than naming every day at once.
+RARE_FIRST_DAYS = 4
 # The value-days digest is asked only when the newest day suggests the page needs more than this
 # many further days: a value dense enough to fill it sooner is on most days anyway, and the
 # digest's search (its monthly indices) costs the store more than a day's.
@@ -303,8 +308,8 @@ class Scanner:
         range needs no more, nor any listing); then the older days that exist and, by the
         value-days digest (unless the first day shows the values dense), can hold the query's
         values; a group is sized from the density seen so far: about twice the days the rest of
-        the page needs, all remaining days at once if nothing matched yet (a rare filter), at
-        most doubling (a dense one)."""
+        the page needs, at most doubling (a dense one); while nothing matched, RARE_FIRST_DAYS
+        days, then twice as many each time."""
         if not names:
             return
         yield names[:1]
@@ -316,7 +321,7 @@ class Scanner:
         while rest:
             found, wanted = progress
             if found == 0:
-                size = len(rest)
+                size = max(RARE_FIRST_DAYS, size * 2)
             else:
                 per_day = found / searched
                 size = min(size * 2, max(1, int(2 * (wanted - found) / per_day) + 1))

@@ -48,8 +48,9 @@ class Doc:
 
 class EventStore(Protocol):
     def search(self, indices: Sequence[str], query: dict, *, sort: list, size: int,
-               search_after: Optional[list] = None, source_excludes: Sequence[str] = ()) -> List[Hit]:
-        """Hits of `query` in those indices (missing ones are skipped), ordered by `sort`."""
+               search_after: Optional[list] = None, source: bool = True) -> List[Hit]:
+        """Hits of `query` in those indices (missing ones are skipped), ordered by `sort`;
+        without `source`, each hit's sort values alone (its source is {})."""
 
     def bulk_create(self, docs: Sequence[Doc]) -> List[ItemResult]:
         """Create each document under its id unless it exists; one result per document, in order."""
@@ -94,14 +95,16 @@ class OpenSearchStore:
                 raise StoreUnavailable(f"{type(exc).__name__}: {_reason(exc)}") from exc
             raise
 
-    def search(self, indices, query, *, sort, size, search_after=None, source_excludes=()) -> List[Hit]:
+    def search(self, indices, query, *, sort, size, search_after=None, source=True) -> List[Hit]:
         if not indices:
             return []
         body: dict = {"size": size, "query": query, "sort": sort, "track_total_hits": False}
         if search_after is not None:
             body["search_after"] = list(search_after)
-        if source_excludes:
-            body["_source"] = {"excludes": list(source_excludes)}
+        if not source:
+            # the store reads a hit's whole stored document to give back its _source, even
+            # with fields excluded: for the digest's documents, thousands of values each
+            body["_source"] = False
         resp = self._call(self.client.search, index=",".join(indices), body=body,
                           params={"ignore_unavailable": "true", "allow_no_indices": "true"})
         return [Hit(h["_index"], h["_id"], h.get("sort", []), h.get("_source", {}), h.get("matched_queries", ()))

@@ -196,14 +196,15 @@ def _days_of(store: EventStore, months: List[str], account: str, condition: Cond
     # other days of the same months it returns
     query = {"bool": {"filter": [{"term": {"AccountId": account}},
                                  {"bool": {"should": should, "minimum_should_match": 1}}]}}
-    hits = store.search(months, query, sort=[{DAY: {"order": "desc"}}], size=MAX_DOCS)
+    # a hit's Day is its sort value: no document is read back
+    hits = store.search(months, query, sort=[{DAY: {"order": "desc"}}], size=MAX_DOCS, source=False)
     if len(hits) >= MAX_DOCS:
         return None
     if single:
-        return {h.source[DAY] for h in hits}
+        return {h.sort[0] for h in hits}
     found: Dict[str, Set[Tuple[str, str]]] = {}
     for h in hits:
-        found.setdefault(h.source[DAY], set()).update(pairs[int(n)] for n in h.matched)
+        found.setdefault(h.sort[0], set()).update(pairs[int(n)] for n in h.matched)
     return {day for day, there in found.items() if any(there.issuperset(alt) for alt in condition)}
 
 

@@ -33,7 +33,7 @@ class PagedStore:
     def list_indices(self, pattern):
         return []
 
-    def search(self, names, query, *, sort, size, search_after=None, source_excludes=()):
+    def search(self, names, query, *, sort, size, search_after=None, source=True):
         from layers.audit.store import Hit
         top = self.total if not search_after or search_after[1] == "" else int(search_after[1][2:])
         return [Hit(names[0], f"e-{n:09d}", [self.t0, f"e-{n:09d}"], {**self.template, "EventId": f"e-{n:09d}"})

@@ -14,6 +14,8 @@ domain runs on nodes of its own, and the SDK client, the API and moto on the oth
 reports its garbage collections (GODEBUG=gctrace=1): the seconds of collection that overlapped
 each scenario's calls are printed beside them, since a search during one is several times slower.
 Measuring starts once the store has collected the bulk load's garbage and is idle (settle).
+Before each scenario the audit events of the benchmark's own calls are taken off the queue, as
+the indexer takes them (drain_audit_queue).
 Loading stops early when the store's live data would pass --max-store-mb (an in-memory store:
 1 M events may not fit on a small machine); the report says where.
 
@@ -307,6 +309,27 @@ def api_latencies(name, heavy, light, end, known, n, seed):
     return timed(fn, n)
 
 
+def drain_audit_queue() -> int:
+    """Take the audit events of the benchmark's own calls off the queue, as the indexer would
+    (it runs apart from the API, and its pace is the pipeline benchmark's). Left to pile up,
+    they cost the machine the searches share: moto's SendMessage reads every queued message's
+    state for each message it takes (its queue attributes), so the audit events' shipping took
+    more CPU than the store's searches (moto 0.6 of a core, the store 0.4, a thousand calls
+    into a run)."""
+    from layers import aws
+    from layers.config import settings
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=settings().audit_queue)["QueueUrl"]
+    drained = 0
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages", [])
+        if not got:
+            return drained
+        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                        for i, m in enumerate(got)])
+        drained += len(got)
+
+
 def measure(stack, store, keys, heavy, light, end, rng, loaded, n, lookup, LookupRequest, RequestContext):
     from layers.audit.document import to_event
     known = [to_event(h.source)["RequestId"] for h in store.search(
@@ -327,6 +350,7 @@ def measure(stack, store, keys, heavy, light, end, rng, loaded, n, lookup, Looku
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_sdk_clients, initargs=(stack.endpoint, keys, end)) as pool:
         for name, fn in scenarios(layer, heavy, light, end, rng, known).items():
+            drain_audit_queue()
             # the same scenario through the API, then at the query layer, one right after the other
             t0 = time.time()
             lat_api = pool.submit(api_latencies, name, heavy, light, end, known, n, rng.randrange(1 << 30)).result()

@@ -99,7 +99,7 @@ class SyntheticStore:
     def list_indices(self, pattern):
         return []
 
-    def search(self, names, query, *, sort, size, search_after=None, source_excludes=()):
+    def search(self, names, query, *, sort, size, search_after=None, source=True):
         self.largest_page = max(self.largest_page, size)
         top = self.total if search_after is None or search_after[1] == "" else int(search_after[1].split("-")[1])
         hits = []

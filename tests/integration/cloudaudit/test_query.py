@@ -256,12 +256,14 @@ class Recording:
     """A store wrapper that records which indices each search read."""
 
     def __init__(self, inner):
-        self.inner, self.searched, self.listed, self.queries = inner, [], 0, []
+        self.inner, self.searched, self.listed, self.queries, self.hits = inner, [], 0, [], []
 
     def search(self, names, query, *args, **kwargs):
         self.searched.append(list(names))
         self.queries.append(query)
-        return self.inner.search(names, query, *args, **kwargs)
+        hits = self.inner.search(names, query, *args, **kwargs)
+        self.hits.append(hits)
+        return hits
 
     def list_indices(self, pattern):
         self.listed += 1
@@ -470,6 +472,25 @@ def test_a_digest_from_before_words_were_kept_gains_them_and_older_days_are_read
     assert ids(find(account, t - DAY, end, content="legacy-words-1")) == []          # the digest cannot know it
     since("GZ_AUDIT_WORDS_SINCE", indices.day_of(t + DAY))
     assert ids(find(account, t - DAY, end, content="legacy-words-1")) == [old["EventId"]]
+
+
+def test_a_value_missing_from_the_newest_day_reads_the_days_holding_it_a_few_at_a_time(stack):
+    account, end = new_account(), now_ms()
+    day = lambda d: indices.index_for("traillog_server_log", end - d * DAY)   # noqa: E731
+    spread = [make_event(account, _noon(end - d * DAY) - i, source_ip="10.9.9.9") for d in range(1, 21) for i in range(2)]
+    index(spread + [make_event(account, end - d * DAY) for d in range(21)])
+    newest_first = [e["EventId"] for e in sorted(spread, key=lambda e: (e["EventTime"], e["EventId"]), reverse=True)]
+    for size, batches in ((5, [[0], range(1, 5)]),                       # the first four days fill the page
+                          (50, [[0], range(1, 5), range(5, 13), range(13, 21)])):   # then twice as many
+        spy = Recording(default_store())
+        page = lookup(LookupRequest(start_time=end - 21 * DAY, end_time=end, max_results=size,
+                                    attributes=[("SourceIPAddress", "10.9.9.9")]), ctx(account), store=spy)
+        assert ids(page) == newest_first[:size]
+        read = [names for names in spy.searched if "_days-" not in names[0]]
+        assert read == [[day(d) for d in days] for days in batches], size
+        # the digest's days come back as its hits' sort values: no document is read back
+        digest = [hits for names, hits in zip(spy.searched, spy.hits) if "_days-" in names[0]]
+        assert len(digest) == 1 and digest[0] and all(h.source == {} and h.sort for h in digest[0])
 
 
 def test_a_value_dense_on_the_newest_day_is_read_without_asking_the_digest(stack):
