@@ -5,14 +5,18 @@ with Nagle's algorithm and the client's delayed ACK every keep-alive request the
 TCP_NODELAY on each accepted socket removes that wait.
 """
 import logging
+import re
 import socket
 import threading
 
 from chalice.config import Config
-from chalice.local import (ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer,
-                           ThreadedHTTPServer)
+from chalice.local import (ChaliceRequestHandler, CustomLocalChalice, ForbiddenError, LocalChalice,
+                           LocalDevServer, ThreadedHTTPServer)
+
+from layers.gateway.http import unknown_path
 
 log = logging.getLogger("guardzone.http")
+_QUERY = re.compile(r"\?[^\s\"']*")
 
 
 class NoDelayServer(ThreadedHTTPServer):
@@ -26,8 +30,20 @@ class NoDelayServer(ThreadedHTTPServer):
 
 
 class QuietHandler(ChaliceRequestHandler):
-    def log_message(self, fmt, *args):  # one line per request would dominate the cost
-        log.debug("%s " + fmt, self.address_string(), *args)
+    def log_message(self, fmt, *args):  # debug only: one line per request would dominate the cost
+        if log.isEnabledFor(logging.DEBUG):
+            # without the query string: a GET carries its parameters (passwords, plaintexts) and
+            # a v1 signature there
+            log.debug("%s %s", self.address_string(), _QUERY.sub("?…", fmt % args))
+
+    def _send_error_response(self, error) -> None:
+        # A path no route serves: the Tencent envelope API Gateway's MISSING_AUTHENTICATION_TOKEN
+        # response gives deployed (infra/resources.json), not Chalice's {"message": ...} 403.
+        if isinstance(error, ForbiddenError):
+            status, headers, body = unknown_path()
+            self._send_http_response(status, headers, body)
+        else:
+            super()._send_error_response(error)
 
 
 def make_server(app, host: str, port: int, project_dir: str = ".") -> LocalDevServer:

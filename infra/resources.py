@@ -85,7 +85,17 @@ def _bucket(props: dict) -> dict:
     return {"BucketName": name}
 
 
-_CREATORS = {"AWS::DynamoDB::Table": _table, "AWS::SQS::Queue": _queue, "AWS::S3::Bucket": _bucket}
+def _alarm(props: dict) -> dict:
+    aws.client("cloudwatch").put_metric_alarm(**props)
+    return {"AlarmName": props["AlarmName"]}
+
+
+def _deployed_only(props: dict) -> dict:
+    return {}     # the local server answers unknown paths itself (infra/devserver.py)
+
+
+_CREATORS = {"AWS::DynamoDB::Table": _table, "AWS::SQS::Queue": _queue, "AWS::S3::Bucket": _bucket,
+             "AWS::CloudWatch::Alarm": _alarm, "AWS::ApiGateway::GatewayResponse": _deployed_only}
 
 
 def index_templates() -> Dict[str, dict]:

@@ -28,6 +28,10 @@ class Settings:
         self.credential_cache_seconds = _int("GZ_CREDENTIAL_CACHE_SECONDS", 30)
         # Rate limit: requests per second per (account, service, action).
         self.default_rate_limit = _int("GZ_RATE_LIMIT", 20)
+        # Failed authentications a source address may make for one SecretId: a burst, then per second
+        # (five and ten times as many for the address across SecretIds); see layers/gateway/auth_limit.py.
+        self.auth_failure_burst = _int("GZ_AUTH_FAILURE_BURST", 20)
+        self.auth_failure_rate = _int("GZ_AUTH_FAILURE_RATE", 1)
         # Audit delivery: "sync" sends before the response returns (Lambda);
         # "spool" writes a local write-ahead spool and ships batches in the background
         # (long-running local server).

@@ -66,7 +66,8 @@ def cloud_audit_event(event: dict) -> dict:
             "appId": event.get("AppId", ""),
             "principalId": principal,
             "secretId": event.get("SecretId", ""),
-            "type": "root" if principal and principal == account else "CAMUser",
+            # events written before IdentityType: the root user's Uin is the account's
+            "type": event.get("IdentityType") or ("root" if principal and principal == account else "CAMUser"),
             "userName": event.get("Username", ""),
         },
     }

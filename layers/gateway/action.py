@@ -56,6 +56,7 @@ class RequestContext:
     uin: str = ""              # the calling user
     secret_id: str = ""
     operator: bool = False     # an operator credential (may look across accounts where allowed)
+    authenticated: bool = False  # the signature (and token, nonce) proved the caller; until then uin is ""
     source_ip: str = ""
     user_agent: str = ""
     language: str = "zh-CN"

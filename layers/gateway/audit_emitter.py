@@ -2,13 +2,17 @@
 
 Two delivery modes (GZ_AUDIT_DELIVERY):
 - sync (Lambda): SendMessage before the response returns. If the queue cannot take it, the
-  event goes to the audit outbox table; if that fails too, to the local spool. The scheduled
-  `audit_outbox` function moves both back onto the queue.
+  event goes to the audit outbox table; if that fails too, to the local spool, which the same
+  emitter ships once the queue answers again. The scheduled `audit_outbox` function moves the
+  outbox (and spools left by stopped processes) back onto the queue.
 - spool (the long-running local server): the event is appended to a per-process spool file
   (it survives a crash of the process) and a background shipper sends batches of ten with
-  SendMessageBatch, advancing a committed offset only after the queue accepted them. It lingers
+  SendMessageBatch, committing the spool's offset after each batch the queue accepted. It lingers
   a moment after the first event (`_LINGER`) so that a busy server ships a few full batches a
   second rather than one call per request, each competing with the requests being served.
+Every body is made to fit and to be accepted first (layers/gateway/audit_body.py). An event the
+queue still refuses for good (a sender fault) is dead-lettered (audit_dead_letter.py) and the
+events behind it go on; an outage (no answer, a server fault) keeps everything for a retry.
 Delivery is at least once; the indexer is idempotent by EventId.
 """
 import json
@@ -16,15 +20,27 @@ import logging
 import os
 import threading
 import time
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
+
+from botocore.exceptions import ClientError
 
 from layers import aws
 from layers.config import settings
+from layers.gateway import audit_body, audit_dead_letter
 
 log = logging.getLogger("guardzone.audit")
 _BATCH = 10
-_MAX_BATCH_BYTES = 200_000
-_LINGER = 0.25     # seconds an event may wait for others to ship with
+_MAX_BATCH_BYTES = 240 * 1024     # SendMessageBatch takes 256 KiB in all
+_READ_BYTES = 1024 * 1024         # what one pass over a spool reads at most (whole lines)
+_LINGER = 0.25                    # seconds an event may wait for others to ship with
+# Whole-batch refusals that name the request, not the queue: sent one by one instead.
+_BATCH_REFUSALS = {"AWS.SimpleQueueService.BatchRequestTooLong", "BatchRequestTooLong",
+                   "AWS.SimpleQueueService.InvalidBatchEntryId", "InvalidMessageContents",
+                   "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", "InvalidParameterValue"}
+
+
+class QueueRefused(Exception):
+    """The queue kept refusing events for a reason that may pass (an outage, throttling)."""
 
 
 def _queue_url() -> str:
@@ -36,16 +52,64 @@ def _queue_url() -> str:
     return url
 
 
-def send_batch(bodies: List[str]) -> List[int]:
-    """Send up to ten messages; returns the indexes that the queue did not accept."""
+def send_batch(bodies: List[str]) -> Tuple[List[int], List[int]]:
+    """Send up to ten messages; returns the indexes refused (for now, for good)."""
     entries = [{"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies)]
-    resp = aws.client("sqs").send_message_batch(QueueUrl=_queue_url(), Entries=entries)
-    return [int(f["Id"]) for f in resp.get("Failed", [])]
+    try:
+        resp = aws.client("sqs").send_message_batch(QueueUrl=_queue_url(), Entries=entries)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in _BATCH_REFUSALS:
+            raise
+        if len(bodies) == 1:
+            return [], [0]
+        retry, dead = [], []
+        for i, body in enumerate(bodies):
+            again, refused = send_batch([body])
+            retry += [i] * len(again)
+            dead += [i] * len(refused)
+        return retry, dead
+    failed = resp.get("Failed", [])
+    return ([int(f["Id"]) for f in failed if not f.get("SenderFault")],
+            [int(f["Id"]) for f in failed if f.get("SenderFault")])
 
 
 def _outbox_put(body: str, event_id: str) -> None:
     aws.client("dynamodb").put_item(TableName=settings().audit_outbox_table, Item={
         "pk": {"S": event_id}, "body": {"S": body}, "created": {"N": str(int(time.time()))}})
+
+
+def _batches(bodies: List[str]):
+    """Indexes of bodies, ten at most and _MAX_BATCH_BYTES at most (UTF-8 bytes) a batch."""
+    batch, size = [], 0
+    for i, body in enumerate(bodies):
+        n = len(body.encode("utf-8"))
+        if batch and (len(batch) == _BATCH or size + n > _MAX_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(i)
+        size += n
+    if batch:
+        yield batch
+
+
+def ship(bodies: List[str], shipped=None) -> None:
+    """Send bodies in batches, calling shipped(i) after each batch with the last index it holds.
+    Raises QueueRefused if the queue keeps refusing some for a reason that may pass; those refused
+    for good are dead-lettered and do not stop the rest."""
+    for batch in _batches(bodies):
+        pending = batch
+        for attempt in range(5):
+            retry, dead = send_batch([bodies[i] for i in pending])
+            for j in dead:
+                audit_dead_letter.keep(bodies[pending[j]].encode("utf-8"), "the audit queue refused the event")
+            pending = [pending[j] for j in retry]
+            if not pending:
+                break
+            time.sleep(0.05 * (attempt + 1))
+        if pending:
+            raise QueueRefused(f"the audit queue refused {len(pending)} events")
+        if shipped:
+            shipped(batch[-1])
 
 
 class Spool:
@@ -57,6 +121,7 @@ class Spool:
         self.offset_path = self.path + ".offset"
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._lock = threading.Lock()
+        self.shipping = _shipping_lock(self.path)   # one flush of this file at a time per process
 
     def append(self, body: str) -> None:
         data = (body.replace("\n", " ") + "\n").encode("utf-8")
@@ -70,7 +135,7 @@ class Spool:
         try:
             with open(self.offset_path) as f:
                 return int(f.read().strip() or 0)
-        except FileNotFoundError:
+        except (FileNotFoundError, ValueError):
             return 0
 
     def _write_offset(self, offset: int) -> None:
@@ -89,39 +154,66 @@ class Spool:
             else:
                 self._write_offset(offset)
 
-    def pending(self) -> tuple:
-        """(lines not yet on the queue, the offset after them)."""
+    def pending(self, limit: int = _READ_BYTES) -> Tuple[List[str], List[int]]:
+        """(bodies not yet on the queue, the offset after each), about `limit` bytes of whole lines.
+        A line that cannot be an event (not UTF-8 or JSON, as a torn or foreign write leaves) is
+        dead-lettered here; an oversized one (written before bodies were made to fit) is fitted."""
         start = self.committed()
         with open(self.path, "rb") as f:
             f.seek(start)
-            data = f.read()
-        end = start + data.rfind(b"\n") + 1 if b"\n" in data else start
-        lines = [ln.decode("utf-8") for ln in data[: end - start].split(b"\n") if ln]
-        return lines, end
+            data = f.read(limit)
+            while data and b"\n" not in data:           # one line longer than the limit
+                more = f.read(limit)
+                if not more:
+                    break
+                data += more
+        bodies, ends, pos = [], [], start
+        for raw in data[: data.rfind(b"\n") + 1].split(b"\n")[:-1]:
+            pos += len(raw) + 1
+            body = _readable(raw)
+            if body is not None:
+                bodies.append(body)
+                ends.append(pos)
+            elif not bodies:
+                self.commit(pos)                         # nothing before it waits to be shipped
+            else:
+                ends[-1] = pos
+        return bodies, ends
 
 
-def _batches(lines: List[str]):
-    batch, size = [], 0
-    for line in lines:
-        if batch and (len(batch) == _BATCH or size + len(line) > _MAX_BATCH_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(line)
-        size += len(line)
-    if batch:
-        yield batch
+def _readable(raw: bytes) -> Optional[str]:
+    if not raw.strip():
+        return None
+    try:
+        body = raw.decode("utf-8")
+        if len(raw) <= audit_body.MAX_EVENT_BYTES:
+            return body
+        return audit_body.encode(json.loads(body))
+    except ValueError:
+        audit_dead_letter.keep(raw, "a spool line that is not an audit event")
+        return None
 
 
-def ship(lines: List[str]) -> None:
-    """Send lines in batches; raises if the queue keeps refusing some (the caller keeps them)."""
-    for batch in _batches(lines):
-        for attempt in range(5):
-            batch = [batch[i] for i in send_batch(batch)]
-            if not batch:
-                break
-            time.sleep(0.05 * (attempt + 1))
-        if batch:
-            raise RuntimeError(f"the audit queue refused {len(batch)} events")
+_locks: Dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+_shipped_here: set = set()      # spool paths this process's shippers own
+
+
+def _shipping_lock(path: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(path, threading.Lock())
+
+
+def flush_spool(spool: Spool) -> int:
+    """Ship what the spool holds, committing after each batch; returns how many went out."""
+    moved = 0
+    with spool.shipping:
+        while True:
+            bodies, ends = spool.pending()
+            if not bodies:
+                return moved
+            ship(bodies, shipped=lambda i: spool.commit(ends[i]))
+            moved += len(bodies)
 
 
 class AuditEmitter:
@@ -129,6 +221,7 @@ class AuditEmitter:
         s = settings()
         self.mode = mode or s.audit_delivery
         self._spool: Optional[Spool] = None
+        self._spooled = False           # sync mode: the spool holds events to ship
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -140,29 +233,55 @@ class AuditEmitter:
         return self._spool
 
     def emit(self, event: dict) -> None:
-        body = json.dumps(event, ensure_ascii=False, separators=(",", ":"), default=str)
+        body = audit_body.encode(event)
+        event_id = str(event.get("EventId", ""))
         if self.mode == "spool":
-            self.spool().append(body)
+            try:
+                self.spool().append(body)
+            except OSError as exc:
+                log.error("audit spool unavailable (%s); event %s sent directly", type(exc).__name__, event_id)
+                self._send(body, event_id)
+                return
             self._ensure_shipper()
             self._wake.set()
             return
+        self._send(body, event_id)
+
+    def _send(self, body: str, event_id: str) -> None:
+        """Queue, else outbox table, else the local spool, else a dead letter."""
         try:
-            failed = send_batch([body])
-            if not failed:
+            retry, dead = send_batch([body])
+            if dead:
+                audit_dead_letter.keep(body.encode("utf-8"), "the audit queue refused the event")
+            if not retry:
+                if self._spooled:
+                    self._ship_spooled()
                 return
         except Exception as exc:  # the queue is down: keep the event elsewhere
-            log.warning("audit queue unavailable (%s); event %s kept in the outbox", type(exc).__name__,
-                        event.get("EventId"))
+            log.warning("audit queue unavailable (%s); event %s kept in the outbox", type(exc).__name__, event_id)
         try:
-            _outbox_put(body, event["EventId"])
+            _outbox_put(body, event_id)
+            return
         except Exception as exc:
             log.warning("audit outbox unavailable (%s); event %s kept in the local spool",
-                        type(exc).__name__, event.get("EventId"))
+                        type(exc).__name__, event_id)
+        try:
             self.spool().append(body)
+            self._spooled = True
+        except OSError as exc:
+            audit_dead_letter.keep(body.encode("utf-8"), f"queue, outbox and spool unavailable ({type(exc).__name__})")
+
+    def _ship_spooled(self) -> None:
+        try:
+            flush_spool(self.spool())
+            self._spooled = False
+        except Exception as exc:
+            log.warning("audit events stay in the local spool (%s)", type(exc).__name__)
 
     # ---- background shipper (spool mode) ----
     def _ensure_shipper(self) -> None:
         if self._thread is None or not self._thread.is_alive():
+            _shipped_here.add(self.spool().path)
             self._thread = threading.Thread(target=self._run, name="audit-shipper", daemon=True)
             self._thread.start()
 
@@ -184,12 +303,7 @@ class AuditEmitter:
         """Ship whatever the local spool holds; returns how many events went out."""
         if self._spool is None and not os.path.exists(os.path.join(self._spool_dir, f"audit-{os.getpid()}.spool")):
             return 0
-        spool = self.spool()
-        lines, end = spool.pending()
-        if lines:
-            ship(lines)
-            spool.commit(end)
-        return len(lines)
+        return flush_spool(self.spool())
 
     def close(self) -> None:
         self._stop.set()
@@ -200,6 +314,8 @@ class AuditEmitter:
             self.flush()
         except Exception as exc:
             log.warning("audit events left in the spool at shutdown (%s)", type(exc).__name__)
+        if self._spool is not None:
+            _shipped_here.discard(self._spool.path)
 
 
 def drain_outbox(limit: int = 1000) -> int:
@@ -211,12 +327,19 @@ def drain_outbox(limit: int = 1000) -> int:
     items = ddb.scan(TableName=table, Limit=limit, ConsistentRead=True).get("Items", [])
     for i in range(0, len(items), _BATCH):
         chunk = items[i:i + _BATCH]
-        ship([it["body"]["S"] for it in chunk])
+        ship([audit_body.encode(_event_of(it["body"]["S"])) for it in chunk])
         for it in chunk:
             ddb.delete_item(TableName=table, Key={"pk": it["pk"]})
         moved += len(chunk)
     moved += drain_orphan_spools()
     return moved
+
+
+def _event_of(body: str) -> dict:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return {"UnreadableOutboxItem": audit_body.omitted(body)}
 
 
 def _alive(pid: int) -> bool:
@@ -230,6 +353,8 @@ def _alive(pid: int) -> bool:
 
 
 def drain_orphan_spools() -> int:
+    """Ship the spools no live shipper owns: those of stopped processes, and this process's own
+    when it has no shipper (sync mode). A spool that fails is left for the next run; the others go on."""
     directory = settings().audit_spool_dir
     if not os.path.isdir(directory):
         return 0
@@ -237,18 +362,28 @@ def drain_orphan_spools() -> int:
     for name in sorted(os.listdir(directory)):
         if not (name.startswith("audit-") and name.endswith(".spool")):
             continue
-        pid = int(name[len("audit-"):-len(".spool")])
-        if pid != os.getpid() and _alive(pid):
-            continue  # its own shipper owns it
-        spool = Spool(directory, name[:-len(".spool")])
-        lines, end = spool.pending()
-        if lines:
-            ship(lines)
-            spool.commit(end)
-            moved += len(lines)
+        try:
+            pid = int(name[len("audit-"):-len(".spool")])
+        except ValueError:
+            continue
+        path = os.path.join(directory, name)
+        if (pid != os.getpid() and _alive(pid)) or path in _shipped_here:
+            continue
+        try:
+            moved += _drain_spool(directory, name[:-len(".spool")], remove=pid != os.getpid())
+        except Exception as exc:
+            log.warning("audit spool %s not shipped (%s); the others go on", name, type(exc).__name__)
+    return moved
+
+
+def _drain_spool(directory: str, name: str, remove: bool) -> int:
+    spool = Spool(directory, name)
+    try:
+        moved = flush_spool(spool)
+    finally:
         spool.close()
-        if pid != os.getpid():
-            os.remove(spool.path)
-            if os.path.exists(spool.offset_path):
-                os.remove(spool.offset_path)
+    if remove:
+        os.remove(spool.path)
+        if os.path.exists(spool.offset_path):
+            os.remove(spool.offset_path)
     return moved

@@ -24,6 +24,12 @@ def redact(value: Any, extra: tuple = ()) -> Any:
     return value
 
 
+def identity_type(ctx: RequestContext) -> str:
+    if not ctx.authenticated:
+        return "Unauthenticated"
+    return "root" if ctx.uin == ctx.account else "CAMUser"
+
+
 def build(*, ctx: RequestContext, spec: Optional[ActionSpec], params: Optional[dict], http_method: str,
           signature_method: str, error_code: str = "", error_message: str = "") -> dict:
     read_only = spec.is_read_only if spec else ctx.action.startswith(("Describe", "Lookup", "LookUp", "List", "Get"))
@@ -43,6 +49,7 @@ def build(*, ctx: RequestContext, spec: Optional[ActionSpec], params: Optional[d
         "AppId": ctx.app_id,
         "PrincipalId": ctx.uin,
         "Username": ctx.uin,
+        "IdentityType": identity_type(ctx),
         "SecretId": ctx.secret_id,
         "SourceIPAddress": ctx.source_ip,
         "UserAgent": ctx.user_agent,

@@ -79,7 +79,10 @@ def identify(req: HttpRequest) -> Identified:
                            "application/json or multipart/form-data with TC3-HMAC-SHA256, or "
                            "application/x-www-form-urlencoded with HmacSHA1/HmacSHA256.")
         text = params_mod.decode_text(req.body, "request body")
-        pairs = parse_qsl(text, keep_blank_values=True, errors="strict") + list(req.query)
+        try:
+            pairs = parse_qsl(text, keep_blank_values=True, errors="strict") + list(req.query)
+        except UnicodeDecodeError:
+            raise ApiError("InvalidParameter", "The request body is not valid UTF-8 once percent-decoded.") from None
     else:
         _check_size(req, MAX_GET, "GET")
         pairs = list(req.query)

@@ -11,6 +11,7 @@ from email.policy import HTTP
 from typing import Iterable, Tuple
 
 from layers.gateway.errors import ApiError
+from layers.gateway.text import MAX_DEPTH, shown
 
 _INDEX = re.compile(r"^(0|[1-9][0-9]{0,5})$")
 
@@ -26,14 +27,21 @@ def decode_text(raw: bytes, what: str) -> str:
         raise _bad(f"The {what} is not valid UTF-8.") from None
 
 
+def _json(text: str, what: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _bad(f"The {what} is not valid JSON: {exc.msg} at position {exc.pos}.") from None
+    except ValueError as exc:       # a number of more than 4,300 digits
+        raise _bad(f"The {what} is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise _bad(f"The {what} is nested more than {MAX_DEPTH} levels deep.") from None
+
+
 def parse_json_body(body: bytes) -> dict:
     if not body.strip():
         return {}
-    text = decode_text(body, "request body")
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise _bad(f"The request body is not valid JSON: {exc.msg} at position {exc.pos}.") from None
+    value = _json(decode_text(body, "request body"), "request body")
     if not isinstance(value, dict):
         raise _bad("The request body must be a JSON object.")
     return value
@@ -44,22 +52,26 @@ def parse_multipart(body: bytes, content_type: str) -> dict:
     arrays and objects (as the official SDKs send them)."""
     if "boundary=" not in content_type:
         raise _bad("multipart/form-data requires a boundary.")
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    try:
+        header = content_type.encode("latin-1")
+    except UnicodeEncodeError:
+        raise _bad("The Content-Type header is not valid.") from None
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + header + b"\r\n\r\n" + body)
     if not message.is_multipart():
         raise _bad("The multipart/form-data body could not be parsed.")
     params: dict = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        if not name:
+        if not name or not isinstance(name, str):
             raise _bad("A multipart/form-data part has no name.")
         payload = part.get_payload(decode=True) or b""
+        what = f"part `{shown(name)}`"
         if part.get_content_type() == "application/json":
-            params[name] = json.loads(decode_text(payload, f"part `{name}`")) if payload.strip() else None
+            params[name] = _json(decode_text(payload, what), what) if payload.strip() else None
         elif part.get_filename() is not None:
             params[name] = payload
         else:
-            params[name] = decode_text(payload, f"part `{name}`")
+            params[name] = decode_text(payload, what)
     return params
 
 
@@ -69,7 +81,9 @@ def unflatten(pairs: Iterable[Tuple[str, str]]) -> dict:
     for key, value in pairs:
         parts = key.split(".")
         if any(p == "" for p in parts):
-            raise _bad(f"The parameter name `{key}` is malformed.")
+            raise _bad(f"The parameter name `{shown(key)}` is malformed.")
+        if len(parts) > MAX_DEPTH:
+            raise _bad(f"The parameter `{shown(parts[0])}` is nested more than {MAX_DEPTH} levels deep.")
         node = root
         for i, part in enumerate(parts):
             last = i == len(parts) - 1

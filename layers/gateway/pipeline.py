@@ -3,14 +3,16 @@ and one audit event for every request whose action could be identified."""
 import fnmatch
 import hmac
 import logging
+import re
 import time
 from typing import Callable, Optional, Tuple
 
 from layers import identity, regions
 from layers.config import settings
-from layers.gateway import envelope, params as params_mod, registry, replay, schema, signature_v1, signature_v3
+from layers.gateway import envelope, params as params_mod, registry, replay, schema, signature_v1, signature_v3, text
 from layers.gateway.action import REGION_IGNORED, REGION_REQUIRED, ActionSpec, RequestContext
 from layers.gateway.audit_emitter import AuditEmitter
+from layers.gateway.auth_limit import AuthFailureLimiter
 from layers.gateway.audit_event import build as build_event
 from layers.gateway.errors import ApiError, auth, missing
 from layers.gateway.identify import V1_COMMON, Identified, identify, resolve_service
@@ -19,6 +21,7 @@ from layers.gateway.request import HttpRequest, canonical_query_candidates
 from layers.timeids import uuid7
 
 log = logging.getLogger("guardzone.gateway")
+_DIGITS = re.compile(r"[0-9]{1,19}")     # Timestamp and Nonce: ASCII digits that fit 64 bits
 
 
 def policy_allows(policy, service: registry.Service, action: str) -> bool:
@@ -30,11 +33,13 @@ def policy_allows(policy, service: registry.Service, action: str) -> bool:
 class Gateway:
     def __init__(self, *, credentials: Optional[identity.CredentialCache] = None,
                  limiter: Optional[RateLimiter] = None, emitter: Optional[AuditEmitter] = None,
+                 auth_limiter: Optional[AuthFailureLimiter] = None,
                  nonce_first_use: Callable[[str, str, str], bool] = replay.first_use,
                  clock: Callable[[], float] = time.time) -> None:
         self.credentials = credentials or identity.CredentialCache()
         self.limiter = limiter or RateLimiter()
         self.emitter = emitter or AuditEmitter()
+        self.auth_limiter = auth_limiter or AuthFailureLimiter()
         self.nonce_first_use = nonce_first_use
         self.clock = clock
 
@@ -53,6 +58,7 @@ class Gateway:
             style = ident.style
             ctx.action, ctx.version, ctx.region = ident.action, ident.version, ident.region
             ctx.secret_id, ctx.language = ident.secret_id, ident.language or "zh-CN"
+            text.check_pairs(ident.v1_pairs if ident.v1_pairs is not None else req.query)
             svc = resolve_service(req, ident)
             ctx.service = svc.name
             if not ident.version:
@@ -73,6 +79,7 @@ class Gateway:
             if not self.limiter.allow(cred.owner_uin, svc.name, spec.name, limit):
                 raise ApiError("RequestLimitExceeded", f"More than {limit} requests per second for {spec.name}.")
             params = self._decode(req, ident)
+            text.check_tree(params)
             validated = schema.validate(spec.input, params, strict=ident.style == "TC3-HMAC-SHA256"
                                         and req.method == "POST" and req.media_type == "application/json")
             fields = spec.handler(validated, ctx)
@@ -81,19 +88,35 @@ class Gateway:
             return 200, dict(envelope.HEADERS), body
         except ApiError as err:
             return self._fail(ctx, spec, params, req.method, style, err.code, err.message)
-        except Exception:
-            log.exception("unhandled error in %s:%s (request %s)", ctx.service, ctx.action, ctx.request_id)
+        except Exception as exc:
+            log.error("unhandled %s in %s:%s (request %s)", type(exc).__name__, ctx.service, ctx.action,
+                      ctx.request_id, exc_info=not isinstance(exc, RecursionError))
             return self._fail(ctx, spec, params, req.method, style, "InternalError",
                               "An internal error occurred; quote the RequestId when reporting it.")
 
     # ---- steps ----
     def _authenticate(self, req: HttpRequest, ident: Identified, ctx: RequestContext) -> identity.Credential:
+        """The caller's credential. Until it is proven, the request names no one: a failure is
+        recorded as unauthenticated (in the trail of the account whose SecretId it claimed, if any)
+        and spends the sender's failure budget, which is checked before anything else."""
+        if not self.auth_limiter.allow(req.source_ip, ident.secret_id):
+            raise ApiError("RequestLimitExceeded", "Too many failed authentications from this address; "
+                           "retry later.")
+        try:
+            cred = self._verify(req, ident, ctx)
+        except ApiError:
+            self.auth_limiter.failed(req.source_ip, ident.secret_id)
+            raise
+        ctx.uin, ctx.operator, ctx.authenticated = cred.uin, cred.operator, True
+        return cred
+
+    def _verify(self, req: HttpRequest, ident: Identified, ctx: RequestContext) -> identity.Credential:
         if not ident.timestamp:
             raise missing("X-TC-Timestamp" if ident.authz else "Timestamp")
-        try:
-            ts = int(ident.timestamp)
-        except ValueError:
-            raise ApiError("InvalidParameter", "The timestamp must be a UNIX time in seconds.") from None
+        if not _DIGITS.fullmatch(ident.timestamp):
+            raise ApiError("InvalidParameter", "The timestamp must be a UNIX time in seconds.")
+        ts = int(ident.timestamp)
+        nonce = self._nonce(ident)
         if abs(self.clock() - ts) > settings().max_clock_skew:
             raise auth("SignatureExpire", "The signature has expired: the timestamp differs from the "
                        f"server time by more than {settings().max_clock_skew} seconds.")
@@ -106,7 +129,7 @@ class Gateway:
         cred = self.credentials.get(ident.secret_id)
         if cred is None or not cred.enabled:
             raise auth("SecretIdNotFound", "The SecretId does not exist or is disabled.")
-        ctx.account, ctx.app_id, ctx.uin, ctx.operator = cred.owner_uin, cred.app_id, cred.uin, cred.operator
+        ctx.account, ctx.app_id = cred.owner_uin, cred.app_id     # the account the key claims
         if not self._signature_ok(req, ident, cred):
             raise auth("SignatureFailure", "The provided credentials could not be validated. "
                        "Please check your signature is correct.")
@@ -117,15 +140,23 @@ class Gateway:
                 raise auth("TokenFailure", "The temporary key and its token have expired.")
         elif ident.token:
             raise auth("TokenFailure", "A token was sent with a permanent key.")
-        if ident.v1_pairs is not None:
-            nonce = next((v for k, v in ident.v1_pairs if k == "Nonce"), "")
-            if not nonce.isdigit() or int(nonce) <= 0:
-                raise missing("Nonce") if not nonce else ApiError(
-                    "InvalidParameter", "The parameter `Nonce` must be a positive integer.")
+        if nonce:
             if not self.nonce_first_use(cred.secret_id, nonce, ident.timestamp):
                 raise auth("SignatureFailure", "The Nonce has already been used with this Timestamp: "
                            "the request is a replay.")
         return cred
+
+    @staticmethod
+    def _nonce(ident: Identified) -> str:
+        """v1's Nonce ("" for TC3), checked for form before the signature is."""
+        if ident.v1_pairs is None:
+            return ""
+        nonce = next((v for k, v in ident.v1_pairs if k == "Nonce"), "")
+        if not nonce:
+            raise missing("Nonce")
+        if not _DIGITS.fullmatch(nonce) or int(nonce) <= 0:
+            raise ApiError("InvalidParameter", "The parameter `Nonce` must be a positive integer.")
+        return nonce
 
     def _signature_ok(self, req: HttpRequest, ident: Identified, cred: identity.Credential) -> bool:
         host = req.headers.get("host", "")
@@ -174,9 +205,16 @@ class Gateway:
     def _audit(self, ctx, spec, params, method, style, code="", message="") -> None:
         if not ctx.action:
             return  # nothing names an action: there is no event to attribute
+        fields = dict(ctx=ctx, spec=spec, http_method=method, signature_method=style, error_code=code,
+                      error_message=message)
         try:
-            self.emitter.emit(build_event(ctx=ctx, spec=spec, params=params, http_method=method,
-                                          signature_method=style, error_code=code, error_message=message))
+            event = build_event(params=params, **fields)
+        except Exception as exc:    # parameters no event can hold: the event is kept without them
+            log.error("request %s: parameters left out of its audit event (%s)", ctx.request_id,
+                      type(exc).__name__)
+            event = build_event(params={"OmittedAsUnreadable": True}, **fields)
+        try:
+            self.emitter.emit(event)
         except Exception:
             log.exception("audit event for request %s could not be kept", ctx.request_id)
 

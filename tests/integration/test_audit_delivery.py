@@ -115,3 +115,98 @@ def test_outbox_schedule_runs_through_the_pump(stack, audit, outage):
     result = Pump(stack.app).fire("audit_outbox")
     assert result["moved"] >= 1
     assert ev["EventId"] in [e["EventId"] for e in audit.collect(wait_for=1)]
+
+
+# ---- nothing one event holds stops the events behind it ----
+
+def describe_users(acct, name):
+    return tc3_request(acct, "DescribeUsers", {"Name": name}, service="dasb", version="2019-10-18")
+
+
+def test_an_oversized_request_is_audited_and_does_not_stop_auditing(stack, audit, account, tmp_path, monkeypatch):
+    from layers import identity
+    other = identity.create_account("other")
+    other = {**other, **identity.create_key(other["OwnerUin"])}
+    monkeypatch.setattr(settings(), "audit_spool_dir", str(tmp_path))
+    emitter = AuditEmitter(mode="spool")
+    gw = Gateway(emitter=emitter)
+    big = response_of(gw.handle(describe_users(account, "n" * 1_100_000)))
+    after = [response_of(gw.handle(describe_users(acct, "ops")))["RequestId"] for acct in (account, other)]
+    emitter.close()
+    got = {e["RequestId"]: e for e in audit.collect(wait_for=3)}
+    assert set(got) == {big["RequestId"], *after}
+    marker = got[big["RequestId"]]["RequestParameters"]["Name"]
+    assert marker.startswith("<omitted due to size: 1100000 bytes, sha256 ")
+    assert emitter.flush() == 0 and os.path.getsize(emitter.spool().path) < 200_000
+
+
+@pytest.fixture
+def small_queue(stack, monkeypatch):
+    """A queue that refuses messages over 1 KiB, standing for a queue that refuses an event for good."""
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName=f"gz-small-{uuid.uuid4().hex[:8]}",
+                           Attributes={"MaximumMessageSize": "1024"})["QueueUrl"]
+    monkeypatch.setattr(settings(), "audit_queue_url", url)
+    from helpers import AuditQueue
+    yield AuditQueue(url)
+    sqs.delete_queue(QueueUrl=url)
+
+
+def dead_letters() -> list:
+    from layers.gateway import audit_dead_letter
+    return audit_dead_letter.stored()
+
+
+def test_an_event_the_queue_refuses_for_good_is_dead_lettered_and_the_rest_go_on(small_queue, tmp_path, monkeypatch):
+    from layers.gateway import audit_dead_letter
+    monkeypatch.setattr(settings(), "audit_spool_dir", str(tmp_path))
+    before, counted = len(dead_letters()), audit_dead_letter.count()
+    emitter = AuditEmitter(mode="spool")
+    events = [event(N=0), event(N=1, Pad="p" * 4000), event(N=2)]
+    for ev in events:
+        emitter.spool().append(json.dumps(ev))
+    assert emitter.flush() == 3
+    assert sorted(e["N"] for e in small_queue.collect(wait_for=2)) == [0, 2]
+    assert len(dead_letters()) == before + 1 and audit_dead_letter.count() == counted + 1
+    s3 = aws.client("s3")
+    kept = [json.loads(s3.get_object(Bucket=settings().archive_bucket, Key=k)["Body"].read()) for k in dead_letters()]
+    assert events[1]["EventId"] in [k.get("EventId") for k in kept]
+    assert emitter.flush() == 0
+
+
+def test_sync_delivery_dead_letters_a_refused_event_instead_of_failing(small_queue, tmp_path, monkeypatch):
+    monkeypatch.setattr(settings(), "audit_spool_dir", str(tmp_path))
+    before = len(dead_letters())
+    AuditEmitter(mode="sync").emit(event(Pad="p" * 4000))
+    assert len(dead_letters()) == before + 1
+    assert small_queue.collect() == []
+
+
+def test_the_outbox_schedule_leaves_a_live_shipper_s_spool_alone(stack, audit, tmp_path, monkeypatch):
+    monkeypatch.setattr(settings(), "audit_spool_dir", str(tmp_path))
+    emitter = AuditEmitter(mode="spool")
+    emitter._stop.set()                 # its shipper is alive but waits: the spool stays pending
+    emitter.emit(event(N=1))
+    assert audit_emitter.drain_orphan_spools() == 0
+    assert emitter.flush() == 1
+    assert [e["N"] for e in audit.collect(wait_for=1)] == [1]
+    emitter.close()
+
+
+def test_a_bad_orphan_spool_does_not_stop_the_others(stack, audit, tmp_path, monkeypatch):
+    monkeypatch.setattr(settings(), "audit_spool_dir", str(tmp_path))
+    dead = 2 ** 22 + 54321
+    os.mkdir(tmp_path / f"audit-{dead}.spool")                       # unreadable as a spool
+    torn = Spool(str(tmp_path), f"audit-{dead + 1}")
+    torn.append(json.dumps(event(N=1)))
+    os.write(torn._fd, b"\xff\xfe not an event\n")                    # what a torn write leaves
+    torn.append(json.dumps(event(N=2)))
+    torn.close()
+    good = Spool(str(tmp_path), f"audit-{dead + 2}")
+    good.append(json.dumps(event(N=3)))
+    good.close()
+    before = len(dead_letters())
+    assert audit_emitter.drain_orphan_spools() == 3
+    assert sorted(e["N"] for e in audit.collect(wait_for=3)) == [1, 2, 3]
+    assert len(dead_letters()) == before + 1
+    assert not os.path.exists(good.path) and not os.path.exists(torn.path)

@@ -24,7 +24,8 @@ def make_event(account: str, event_time_ms: int, *, action: str = "DescribeVsms"
     # ids minted at the event's time, as the gateway mints them (layers/timeids.py)
     ctx = RequestContext(request_id=str(uuid7(event_time_ms)), service=service, version="2019-11-12", action=action,
                          region="ap-guangzhou", account=account, app_id="1250000001", uin=uin or account,
-                         secret_id=secret_id, source_ip=source_ip, user_agent="pytest")
+                         secret_id=secret_id, source_ip=source_ip, user_agent="pytest",
+                         authenticated=True)
     ctx.touched(*resources, resource_type=resource_type)
     spec = ActionSpec(name=action, input=NoParams, handler=lambda p, c: {}, resource_type=resource_type)
     event = build(ctx=ctx, spec=spec, params=params or {}, http_method="POST", signature_method="TC3-HMAC-SHA256",
