@@ -32,6 +32,10 @@ def test_chalice_package_contains_the_code_and_the_resources(tmp_path):
         assert template["Resources"][logical]["Type"] == spec["Type"]
     assert any(r["Type"] == "AWS::Serverless::Function" and
                r["Properties"]["Handler"] == "app.app" for r in template["Resources"].values())
+    # unknown paths answer the Tencent envelope: the gateway response names the API Chalice deploys
+    unknown = template["Resources"]["ApiUnknownPathResponse"]["Properties"]
+    assert template["Resources"][unknown["RestApiId"]["Ref"]]["Type"] == "AWS::Serverless::Api"
+    assert json.loads(unknown["ResponseTemplates"]["application/json"])["Response"]["Error"]["Code"] == "InvalidAction"
     schedules = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"
                  and any(e.get("Type") == "Schedule" for e in r["Properties"].get("Events", {}).values())]
     assert schedules, "the audit outbox schedule is deployed"
