@@ -28,7 +28,8 @@ def audit() -> None:
 
 @audit.command("status")
 def status() -> None:
-    """Queue depths (audit, dead-letter, export) and the daily indices with their event counts."""
+    """Queue depths (audit, dead-letter, export), events dead-lettered to the archive bucket (at most
+    1,000 counted) and the daily indices with their event counts."""
     from layers import aws
     from layers.audit.config import audit_settings
     from layers.audit.store import default_store
@@ -44,8 +45,13 @@ def status() -> None:
                             "inFlight": int(attrs["ApproximateNumberOfMessagesNotVisible"])}
         except Exception as exc:
             queues[name] = {"error": str(exc)}
+    from layers.gateway import audit_dead_letter
+    try:
+        dead = len(audit_dead_letter.stored())
+    except Exception as exc:
+        dead = {"error": str(exc)}
     store = default_store()
-    _print({"queues": queues,
+    _print({"queues": queues, "deadLettered": dead,
             "indices": dict(store.doc_counts(f"{audit_settings().index_prefix}-*"))})
 
 

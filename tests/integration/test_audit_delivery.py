@@ -168,6 +168,14 @@ def test_an_event_the_queue_refuses_for_good_is_dead_lettered_and_the_rest_go_on
     assert emitter.flush() == 3
     assert sorted(e["N"] for e in small_queue.collect(wait_for=2)) == [0, 2]
     assert len(dead_letters()) == before + 1 and audit_dead_letter.count() == counted + 1
+    from click.testing import CliRunner
+    from infra.audit_cli import audit as audit_cli
+    status = CliRunner().invoke(audit_cli, ["status"], catch_exceptions=False)
+    assert json.loads(status.output)["deadLettered"] == before + 1
+    cw = aws.client("cloudwatch")
+    assert {m["MetricName"] for m in cw.list_metrics(Namespace="Guardzone/Audit")["Metrics"]} == {"EventsDeadLettered"}
+    alarm = cw.describe_alarms(AlarmNames=[f"{settings().prefix}-audit-dead-lettered"])["MetricAlarms"][0]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("Guardzone/Audit", "EventsDeadLettered")
     s3 = aws.client("s3")
     kept = [json.loads(s3.get_object(Bucket=settings().archive_bucket, Key=k)["Body"].read()) for k in dead_letters()]
     assert events[1]["EventId"] in [k.get("EventId") for k in kept]
