@@ -1,5 +1,6 @@
-"""CreateResource: buy a bastion resource (edition, licensed nodes, term) and, with a VPC, open
-the service there. A VPC that already has a bastion service is FailedOperation.VPCDeployed.
+"""CreateResource: buy a bastion resource (edition, licensed nodes, term) and, with one of the
+caller's VPCs, open the service there. A VPC that already has a bastion service is
+FailedOperation.VPCDeployed.
 
 LbVipIsp may be left out (empty: reached from the VPC only), which is what the documentation
 describes as its default; the response carries the new ResourceId as the SDK declares it."""
@@ -15,8 +16,7 @@ class Input(resources.Purchase):
 
 @action("CreateResource", Input, region=REGION_IGNORED, resource_type="resource")
 def handle(p: Input, ctx: RequestContext) -> dict:
-    resources.check_placement(p)
-    network = resources.network_details(p.DeployRegion, p.VpcId or "", p.SubnetId or "")
+    network = resources.check_placement(p, ctx.account)
     created = times.now()
 
     def write(tx: store.Tx) -> str:

@@ -19,7 +19,7 @@ class Input(resources.Purchase):
 
 @action("InquireCreateDasbResource", Input, region=REGION_IGNORED, resource_type="resource")
 def handle(p: Input, ctx: RequestContext) -> dict:
-    resources.check_placement(p)
+    resources.check_placement(p, ctx.account)
     total, real = billing.price(catalog(), edition=p.ResourceEdition, node=p.ResourceNode, mbp_exp=p.MbpExp,
                                 node_exp=p.NodeExp, months=p.TimeSpan, pay_mode=p.PayMode)
     return {"ProductCost": {"TotalCost": total, "RealCost": real}}

@@ -1,5 +1,6 @@
 """DescribeHSMByVpcId: how many of the caller's VSMs are in one of its VPCs."""
-from layers.cloudhsm import network, vsms
+from layers import network
+from layers.cloudhsm import vsms
 from layers.gateway.action import RequestContext, action
 from layers.gateway.errors import not_found
 from layers.gateway.schema import Params, String

@@ -1,7 +1,7 @@
 """DescribeUsgRule: the inbound and outbound rules of the given security groups."""
 from pydantic import Field
 
-from layers.cloudhsm import network
+from layers import network
 from layers.gateway.action import RequestContext, action
 from layers.gateway.errors import not_found
 from layers.gateway.schema import Params, String

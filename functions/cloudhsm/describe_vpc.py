@@ -3,7 +3,7 @@ from typing import Annotated, Optional
 
 from pydantic import Field
 
-from layers.cloudhsm import network
+from layers import network
 from layers.gateway.action import RequestContext, action
 from layers.gateway.schema import Int64, Params, String
 

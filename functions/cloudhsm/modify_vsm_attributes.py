@@ -8,7 +8,8 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from layers.cloudhsm import catalog, network, vsms
+from layers import network
+from layers.cloudhsm import catalog, vsms
 from layers.gateway.action import RequestContext, action
 from layers.gateway.errors import ApiError, invalid_value, missing, not_found
 from layers.gateway.schema import Params, String

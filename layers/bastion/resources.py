@@ -1,14 +1,14 @@
 """Bastion resources (purchased service instances): the parameters CreateResource and
-InquireCreateDasbResource share, and the VPC details taken from the cloud inventory."""
+InquireCreateDasbResource share, and their placement in one of the caller's VPCs (ownership as
+layers/network.py decides it for every service)."""
 import re
 import secrets as random_source
 import string
 from typing import Annotated, Literal, Optional
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import Field
 
-from layers import aws, regions
+from layers import network, regions
 from layers.bastion import billing, fields
 from layers.gateway.errors import invalid_value, missing
 from layers.gateway.schema import Params, String, Uint64
@@ -38,7 +38,8 @@ class Purchase(Params):
     DeployZone: String
 
 
-def check_placement(p: Purchase) -> None:
+def check_placement(p: Purchase, account: str) -> dict:
+    """Checks region, zone and network; returns the names and CIDR blocks of the VPC and subnet."""
     if not regions.is_known(p.DeployRegion):
         raise invalid_value("DeployRegion", f"unknown region `{p.DeployRegion}`")
     match = _ZONE.fullmatch(p.DeployZone)
@@ -46,34 +47,15 @@ def check_placement(p: Purchase) -> None:
         raise invalid_value("DeployZone", f"must be a zone of {p.DeployRegion}, e.g. {p.DeployRegion}-1")
     if p.SubnetId and not p.VpcId:
         raise missing("VpcId")
+    details = {"VpcName": "", "VpcCidrBlock": "", "SubnetName": "", "CidrBlock": ""}
+    if not p.VpcId:
+        return details
+    vpc, subnet = network.placement(p.DeployRegion, account, p.VpcId, p.SubnetId or "")
+    details.update(VpcName=vpc.name, VpcCidrBlock=vpc.cidr)
+    if subnet is not None:
+        details.update(SubnetName=subnet.name, CidrBlock=subnet.cidr)
+    return details
 
 
 def new_resource_id() -> str:
     return "bh-saas-" + "".join(random_source.choice(_ALNUM) for _ in range(8))
-
-
-def _name(tags) -> str:
-    return next((t["Value"] for t in tags or () if t["Key"] == "Name"), "")
-
-
-def network_details(region: str, vpc_id: str, subnet_id: str) -> dict:
-    """Names and CIDR blocks of the VPC and subnet where the cloud inventory knows them; a VPC the
-    inventory cannot see (another cloud account) is accepted as given."""
-    details = {"VpcName": "", "VpcCidrBlock": "", "SubnetName": "", "CidrBlock": ""}
-    if not vpc_id:
-        return details
-    ec2 = aws.client("ec2", region)
-    try:
-        vpc = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
-        details.update(VpcName=_name(vpc.get("Tags")), VpcCidrBlock=vpc.get("CidrBlock", ""))
-    except (ClientError, BotoCoreError, IndexError):
-        return details
-    if subnet_id:
-        try:
-            subnet = ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]
-        except (ClientError, BotoCoreError, IndexError):
-            return details
-        if subnet.get("VpcId") != vpc_id:
-            raise invalid_value("SubnetId", f"subnet {subnet_id} is not in {vpc_id}")
-        details.update(SubnetName=_name(subnet.get("Tags")), CidrBlock=subnet.get("CidrBlock", ""))
-    return details

@@ -14,7 +14,8 @@ import time
 from datetime import datetime, timezone
 from typing import Callable, Iterable, List, Optional, Tuple
 
-from layers.cloudhsm import catalog, network
+from layers import network
+from layers.cloudhsm import catalog
 from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError, invalid_value, not_found
 from layers.stores import vsm as store
@@ -58,14 +59,9 @@ def regional_vsms(ctx: RequestContext, region: Optional[str] = None) -> List[dic
 
 def check_placement(ctx: RequestContext, region: catalog.Region, zone: catalog.Zone, vpc_id: str,
                     subnet_id: str) -> Tuple[network.Vpc, network.Subnet]:
-    found = network.lookup(ctx.region, ctx.account, vpc_ids=[vpc_id], subnet_ids=[subnet_id])
-    vpc, subnet = found.vpcs.get(vpc_id), found.subnets.get(subnet_id)
-    if vpc is None:
-        raise not_found("VPC", vpc_id)
+    vpc, subnet = network.placement(ctx.region, ctx.account, vpc_id, subnet_id)
     if subnet is None:
         raise not_found("Subnet", subnet_id)
-    if subnet.vpc_id != vpc.vpc_id:
-        raise invalid_value("SubnetId", f"subnet {subnet_id} belongs to VPC {subnet.vpc_id}, not to {vpc_id}")
     if subnet.availability_zone != zone.availability_zone:
         where = region.zone_of(subnet.availability_zone)
         raise invalid_value("SubnetId", f"subnet {subnet_id} is in "

@@ -2,44 +2,49 @@
 InquireCreateDasbResource, BindDeviceResource, DescribeLicenseUsage."""
 import pytest
 
-from layers import aws
+from network_helpers import own_network
 
 BUY = {"ResourceEdition": "standard", "ResourceNode": 10, "TimeUnit": "m", "TimeSpan": 12,
        "DeployRegion": "ap-guangzhou", "DeployZone": "ap-guangzhou-3"}
 
 
 def test_create_and_describe(bh):
-    ec2 = aws.client("ec2", "ap-guangzhou")
-    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16", TagSpecifications=[
-        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "bastion-vpc"}]}])["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24", TagSpecifications=[
-        {"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": "bastion-subnet"}]}])["Subnet"]["SubnetId"]
-    rid = bh.call("CreateResource", **{**BUY, "ResourceEdition": "pro", "ResourceNode": 50}, VpcId=vpc,
-                  SubnetId=subnet, PayMode=1, AutoRenewFlag=1)["ResourceId"]
+    net = own_network(bh.acct["OwnerUin"])
+    rid = bh.call("CreateResource", **{**BUY, "ResourceEdition": "pro", "ResourceNode": 50}, VpcId=net.vpc_id,
+                  SubnetId=net.subnet_id, PayMode=1, AutoRenewFlag=1)["ResourceId"]
     assert rid.startswith("bh-saas-")
     res = bh.call("DescribeResources")["ResourceSet"][0]
     assert res["ResourceId"] == rid and res["ApCode"] == "ap-guangzhou" and res["Zone"] == "ap-guangzhou-3"
     assert res["Nodes"] == 50 and res["UsedNodes"] == 0 and res["RenewFlag"] == 1 and res["Status"] == 1
     assert res["Deployed"] is True and res["Expired"] is False and res["ModuleSet"] == ["DB"]
-    assert (res["VpcId"], res["VpcName"], res["VpcCidrBlock"]) == (vpc, "bastion-vpc", "10.8.0.0/16")
-    assert (res["SubnetId"], res["SubnetName"], res["CidrBlock"]) == (subnet, "bastion-subnet", "10.8.1.0/24")
+    assert (res["VpcId"], res["VpcName"], res["VpcCidrBlock"]) == (net.vpc_id, net.vpc_name, "10.8.0.0/16")
+    assert (res["SubnetId"], res["SubnetName"], res["CidrBlock"]) == (net.subnet_id, net.subnet_name, "10.8.1.0/24")
     assert res["CreateTime"] < res["ExpireTime"] and res["ProductCode"] == "p_cds_dasb"
 
 
 def test_a_vpc_hosts_one_service(bh, other):
-    bh.call("CreateResource", **BUY, VpcId="vpc-aaaa1111")
-    assert bh.error("CreateResource", **BUY, VpcId="vpc-aaaa1111") == "FailedOperation.VPCDeployed"
+    first, second = (own_network(bh.acct["OwnerUin"], prefix).vpc_id for prefix in ("10.21", "10.22"))
+    bh.call("CreateResource", **BUY, VpcId=first)
+    assert bh.error("CreateResource", **BUY, VpcId=first) == "FailedOperation.VPCDeployed"
     undeployed = bh.call("CreateResource", **BUY)["ResourceId"]
     res = bh.call("DescribeResources", ResourceIds=[undeployed])["ResourceSet"][0]
     assert res["Deployed"] is False and res["Status"] == 0
-    bh.call("CreateResource", **BUY, VpcId="vpc-bbbb2222")
-    assert [r["VpcId"] for r in bh.call("DescribeResources", VpcId="vpc-bbbb2222")["ResourceSet"]] == ["vpc-bbbb2222"]
+    bh.call("CreateResource", **BUY, VpcId=second)
+    assert [r["VpcId"] for r in bh.call("DescribeResources", VpcId=second)["ResourceSet"]] == [second]
     assert bh.call("DescribeResources", ApCode="ap-shanghai")["ResourceSet"] == []
-    assert bh.call("DescribeResources", ResourceIds=[undeployed], VpcId="vpc-bbbb2222")["TotalCount"] == 1
+    assert bh.call("DescribeResources", ResourceIds=[undeployed], VpcId=second)["TotalCount"] == 1
     assert bh.call("DescribeResources", Limit=1, Offset=1)["TotalCount"] == 3
-    old = bh.call("DescribeResources", VpcId="vpc-aaaa1111")["ResourceSet"][0]["ResourceId"]
+    old = bh.call("DescribeResources", VpcId=first)["ResourceSet"][0]["ResourceId"]
     bh.raw("DestroyDasbResource", ResourceId=old)
-    bh.call("CreateResource", **BUY, VpcId="vpc-aaaa1111")         # free again once destroyed
+    bh.call("CreateResource", **BUY, VpcId=first)                  # free again once destroyed
+
+
+def test_an_unknown_vpc_or_subnet_is_not_found(bh):
+    net = own_network(bh.acct["OwnerUin"], "10.23")
+    for action in ("CreateResource", "InquireCreateDasbResource"):
+        assert bh.raw_error(action, **BUY, VpcId="vpc-nothere1") == "ResourceNotFound", action
+        assert bh.raw_error(action, **BUY, VpcId=net.vpc_id, SubnetId="subnet-nothere1") == "ResourceNotFound"
+    assert bh.call("DescribeResources")["TotalCount"] == 0
 
 
 @pytest.mark.parametrize("change", [

@@ -3,7 +3,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from layers.cloudhsm import catalog, network, pricing, vsms
+from layers import network
+from layers.cloudhsm import catalog, pricing, vsms
 
 
 def _epoch(*args):

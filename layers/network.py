@@ -1,4 +1,5 @@
-"""The caller's VPCs, subnets and security groups, read from the cloud's network API (EC2 via boto3).
+"""The caller's VPCs, subnets and security groups, read from the cloud's network API (EC2 via boto3),
+for every service that places something in a network.
 
 Ownership: a VPC, subnet or security group tagged `guardzone:OwnerUin` belongs to that account;
 an untagged subnet or group belongs to whoever owns its VPC; resources with no owner anywhere are
@@ -11,9 +12,10 @@ tag (ISO 8601) set by whatever provisions the network, and is null without one.
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from layers import aws
+from layers.gateway.errors import invalid_value, not_found
 
 OWNER_TAG = "guardzone:OwnerUin"
 CREATED_TAG = "guardzone:CreatedTime"
@@ -166,6 +168,22 @@ def lookup(region: str, account: str, vpc_ids: Iterable[str] = (), subnet_ids: I
     return Lookup({i: v for i, v in vpcs.items() if _visible(v.owner, account)},
                   {s.subnet_id: s for s in subnets if _visible(s.owner, account)},
                   {g.sg_id: g for g in groups if _visible(g.owner, account)})
+
+
+def placement(region: str, account: str, vpc_id: str, subnet_id: str = "") -> Tuple[Vpc, Optional[Subnet]]:
+    """The account's VPC and, when a subnet is given, its subnet in that VPC. One the account does
+    not see is ResourceNotFound, worded as for one that does not exist."""
+    found = lookup(region, account, vpc_ids=[vpc_id], subnet_ids=[subnet_id])
+    vpc, subnet = found.vpcs.get(vpc_id), found.subnets.get(subnet_id)
+    if vpc is None:
+        raise not_found("VPC", vpc_id)
+    if not subnet_id:
+        return vpc, None
+    if subnet is None:
+        raise not_found("Subnet", subnet_id)
+    if subnet.vpc_id != vpc.vpc_id:
+        raise invalid_value("SubnetId", f"subnet {subnet_id} is not in VPC {vpc_id}")
+    return vpc, subnet
 
 
 # ---- VPCs ----
