@@ -5,9 +5,11 @@ from functions.events import audit_outbox
 from functions.events import audit_export, audit_indexer, audit_retention
 from functions.events import bastion_asset_sync, bastion_session_log
 from functions.events import kms_key_maintenance
+from layers import logs
 from layers.gateway.http import handle_chalice
 
 app = Chalice(app_name="guardzone")
+logs.configure()    # after Chalice, which sets its app logger ("guardzone") to ERROR
 app.api.binary_types.append("multipart/form-data")
 
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]

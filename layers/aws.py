@@ -2,11 +2,16 @@
 
 Locally GZ_AWS_ENDPOINT points every client at the moto server; boto3's own
 AWS_ENDPOINT_URL_<SERVICE> variables still override one service (tests use that to
-simulate a queue outage).
+simulate a queue outage). A client of a loopback endpoint uses the local stack's dummy keys when
+the usual credential chain finds none, so `guardzone ...` needs only GZ_AWS_ENDPOINT; with any
+other endpoint, or none (deployed), the chain alone decides.
 """
+import ipaddress
 import os
 import threading
+from functools import lru_cache
 from typing import Optional
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -18,6 +23,8 @@ _clients: dict = {}
 _lock = threading.Lock()
 _BOTO_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"},
                       connect_timeout=2, read_timeout=10, tcp_keepalive=True)
+# What the local stack gives its own processes (infra/services.py); moto accepts any keys.
+_LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 
 def client(service: str, tencent_region: Optional[str] = None, *, aws_region_name: Optional[str] = None):
@@ -30,12 +37,33 @@ def client(service: str, tencent_region: Optional[str] = None, *, aws_region_nam
     with _lock:
         found = _clients.get(key)
         if found is None:
-            found = boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint,
-                                                   config=_BOTO_CONFIG)
+            found = boto3.session.Session(**_credentials_for(endpoint)).client(
+                service, region_name=region, endpoint_url=endpoint, config=_BOTO_CONFIG)
             _clients[key] = found
     return found
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@lru_cache(maxsize=None)
+def _credentials_for(endpoint: Optional[str]) -> dict:
+    """Session arguments: none (the credential chain), or the dummy keys for a loopback endpoint
+    when the chain has nothing. Decided once per endpoint: a chain that finds nothing may have
+    waited on the instance metadata service."""
+    if endpoint and _is_loopback(endpoint) and boto3.session.Session().get_credentials() is None:
+        return _LOCAL_CREDENTIALS
+    return {}
 
 
 def reset_clients() -> None:
     with _lock:
         _clients.clear()
+        _credentials_for.cache_clear()
