@@ -5,6 +5,7 @@ import hmac
 import logging
 import re
 import time
+import traceback
 from typing import Callable, Optional, Tuple
 
 from layers import identity, regions
@@ -89,8 +90,10 @@ class Gateway:
         except ApiError as err:
             return self._fail(ctx, spec, params, req.method, style, err.code, err.message)
         except Exception as exc:
-            log.error("unhandled %s in %s:%s (request %s)", type(exc).__name__, ctx.service, ctx.action,
-                      ctx.request_id, exc_info=not isinstance(exc, RecursionError))
+            # where it happened, not the exception's message: a library's message may quote a value
+            where = "".join(traceback.TracebackException.from_exception(exc, limit=-12).stack.format())
+            log.error("unhandled %s in %s:%s (request %s)\n%s", type(exc).__name__, ctx.service, ctx.action,
+                      ctx.request_id, where)
             return self._fail(ctx, spec, params, req.method, style, "InternalError",
                               "An internal error occurred; quote the RequestId when reporting it.")
 

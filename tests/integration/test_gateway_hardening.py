@@ -190,3 +190,18 @@ def test_disabled_key_failures_are_unauthenticated(recorded, stack):
     resp, event = recorded(tc3_request({**acct, **key}, "EchoTypes", {"Name": "n", "Count": 1}, **DEMO))
     assert error_of(resp) == "AuthFailure.SecretIdNotFound"
     assert event["IdentityType"] == "Unauthenticated" and event["PrincipalId"] == ""
+
+
+def test_an_unhandled_error_is_logged_by_where_it_happened_not_by_its_message(recorded, account, monkeypatch, caplog):
+    from layers.gateway import registry
+
+    def boom(params, ctx):
+        raise ValueError(f"invalid literal: {params.Name}")
+    spec = registry.find_action(registry.service_named("typedemo"), "EchoTypes")
+    monkeypatch.setattr(spec, "handler", boom)
+    with caplog.at_level(logging.ERROR, logger="guardzone"):
+        resp, event = recorded(tc3_request(account, "EchoTypes", {"Name": "s3cr3t-value", "Count": 1}, **DEMO))
+    assert error_of(resp) == "InternalError" and event["ApiErrorCode"] == "InternalError"
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "unhandled ValueError in typedemo:EchoTypes" in logged and "in boom" in logged
+    assert "s3cr3t-value" not in logged
