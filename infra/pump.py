@@ -15,7 +15,7 @@ from typing import Optional
 
 from chalice.app import ScheduledEventConfig, SQSEventConfig
 
-from layers import aws
+from layers import aws, logs
 
 log = logging.getLogger("guardzone.pump")
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
@@ -98,8 +98,8 @@ class Pump:
             return 0
         try:
             result = self.app.handler_map[source.name](sqs_event(arn, got), LambdaContext(source.name))
-        except Exception:
-            log.exception("%s failed; its %d messages stay on the queue", source.name, len(got))
+        except Exception as exc:
+            log.error("%s failed (%s); its %d messages stay on the queue", source.name, logs.where(exc), len(got))
             return len(got)
         failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])} \
             if isinstance(result, dict) else set()
@@ -114,7 +114,7 @@ class Pump:
             try:
                 self.deliver_once(source, wait=self.wait_seconds)
             except Exception as exc:
-                log.warning("polling %s: %s", source.queue, exc)
+                log.warning("polling %s: %s", source.queue, type(exc).__name__)
                 self._stop.wait(1.0)
 
     # ---- schedules ----
@@ -129,5 +129,5 @@ class Pump:
         while not self._stop.wait(seconds * self.scale):
             try:
                 self.fire(source.name)
-            except Exception:
-                log.exception("scheduled function %s failed", source.name)
+            except Exception as exc:
+                log.error("scheduled function %s failed (%s)", source.name, logs.where(exc))

@@ -8,6 +8,7 @@ chosen), the local stack's and `chalice local`'s basicConfig, pytest's capture. 
 set up nothing gets one stderr handler.
 """
 import logging
+import traceback
 
 from layers.config import settings
 
@@ -29,3 +30,10 @@ def configure() -> logging.Logger:
         log.setLevel(logging.INFO)
         log.warning("GZ_LOG_LEVEL=%r is not a logging level; INFO is used", level)
     return log
+
+
+def where(exc: BaseException, frames: int = 12) -> str:
+    """An exception as a log line may show it: its type and last frames, not its message (a
+    library's message may quote a request's values: a parameter, a command, a password)."""
+    stack = traceback.TracebackException.from_exception(exc, limit=-frames).stack.format()
+    return f"{type(exc).__name__}\n" + "".join(stack)

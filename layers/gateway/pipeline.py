@@ -5,10 +5,9 @@ import hmac
 import logging
 import re
 import time
-import traceback
 from typing import Callable, Optional, Tuple
 
-from layers import identity, regions
+from layers import identity, logs, regions
 from layers.config import settings
 from layers.gateway import envelope, params as params_mod, registry, replay, schema, signature_v1, signature_v3, text
 from layers.gateway.action import REGION_IGNORED, REGION_REQUIRED, ActionSpec, RequestContext
@@ -90,10 +89,8 @@ class Gateway:
         except ApiError as err:
             return self._fail(ctx, spec, params, req.method, style, err.code, err.message)
         except Exception as exc:
-            # where it happened, not the exception's message: a library's message may quote a value
-            where = "".join(traceback.TracebackException.from_exception(exc, limit=-12).stack.format())
-            log.error("unhandled %s in %s:%s (request %s)\n%s", type(exc).__name__, ctx.service, ctx.action,
-                      ctx.request_id, where)
+            log.error("unhandled error in %s:%s (request %s): %s", ctx.service, ctx.action, ctx.request_id,
+                      logs.where(exc))
             return self._fail(ctx, spec, params, req.method, style, "InternalError",
                               "An internal error occurred; quote the RequestId when reporting it.")
 

@@ -203,5 +203,5 @@ def test_an_unhandled_error_is_logged_by_where_it_happened_not_by_its_message(re
         resp, event = recorded(tc3_request(account, "EchoTypes", {"Name": "s3cr3t-value", "Count": 1}, **DEMO))
     assert error_of(resp) == "InternalError" and event["ApiErrorCode"] == "InternalError"
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "unhandled ValueError in typedemo:EchoTypes" in logged and "in boom" in logged
+    assert "unhandled error in typedemo:EchoTypes" in logged and "ValueError" in logged and "in boom" in logged
     assert "s3cr3t-value" not in logged
