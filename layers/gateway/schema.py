@@ -4,11 +4,17 @@ An action declares `class Input(Params)` with fields typed String, Int64, Uint64
 DatetimeIso, list[T] and nested Params. Validation turns pydantic's errors into the API's codes:
 MissingParameter, UnknownParameter, InvalidParameter (wrong type or shape) and
 InvalidParameterValue (right type, value out of range), each naming the parameter.
-"""
-from datetime import datetime
-from typing import Annotated, Any, Type
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+Name-like parameters (`Name`, every `...Name`, and the display fields in NAME_FIELDS), at any
+level, refuse control characters and bidirectional/format controls, which make a name display as
+something else (`invoice` U+202E `fdp.exe` reads `invoiceexe.pdf`). Free text (command lists,
+keywords, filter values, plaintext) keeps every character.
+"""
+import re
+from datetime import datetime
+from typing import Annotated, Any, Optional, Type
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from layers.gateway.errors import ApiError
 
@@ -40,10 +46,42 @@ Bool = bool
 DatetimeIso = Annotated[str, AfterValidator(_iso)]
 
 
+# Display fields not called `...Name`: a key's alias and description, a remark, a user's e-mail,
+# a device account's name.
+NAME_FIELDS = frozenset({"Alias", "Description", "Remark", "Email", "Account", "AccountSet"})
+# C0 and C1 controls, DEL, the bidirectional marks, embeddings, overrides and isolates, the line and
+# paragraph separators and the byte-order mark. Joiners and variation selectors stay: emoji need them.
+_UNDISPLAYABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def is_name_like(field: str) -> bool:
+    return field.endswith("Name") or field in NAME_FIELDS
+
+
+def undisplayable(value: Any) -> Optional[str]:
+    """The first refused character in a string or in the strings of nested lists, if any."""
+    if isinstance(value, str):
+        found = _UNDISPLAYABLE.search(value)
+        return found.group() if found else None
+    if isinstance(value, (list, tuple)):
+        return next((c for c in map(undisplayable, value) if c is not None), None)
+    return None
+
+
 class Params(BaseModel):
     """Base of every action input and nested structure: unknown names are refused."""
     model_config = ConfigDict(extra="forbid", frozen=False, validate_default=False,
                               arbitrary_types_allowed=False, str_strip_whitespace=False)
+
+    @field_validator("*")
+    @classmethod
+    def _displayable_names(cls, value: Any, info: ValidationInfo) -> Any:
+        if is_name_like(info.field_name):
+            char = undisplayable(value)
+            if char is not None:
+                # the code point only: echoing the value would carry the spoofing into the message
+                raise ValueError(f"contains a control or bidirectional formatting character (U+{ord(char):04X})")
+        return value
 
 
 class NoParams(Params):

@@ -1,9 +1,10 @@
 """Parameter decoding (JSON, flattened, multipart) and validation into the API's error codes."""
 import json
+from typing import Optional
 
 import pytest
 
-from fixtures.typedemo.echo_types import Input
+from fixtures.typedemo.echo_types import Filter, Input
 from layers.gateway import params, schema
 from layers.gateway.errors import ApiError
 
@@ -105,3 +106,114 @@ def test_action_bounds_narrow_the_type_bounds():
     for bad in ({"Limit": 101}, {"Limit": -1}, {"Offset": 1001}, {"Offset": -1}):
         got_code, message = code_of(schema.validate, Paged, bad, strict=True)
         assert got_code == "InvalidParameterValue" and f"`{next(iter(bad))}`" in message
+
+
+# ---- characters refused in names ----
+
+class Label(schema.Params):
+    DeviceName: schema.String
+    Remark: Optional[schema.String] = None
+
+
+class Named(schema.Params):
+    """Name-like parameters at every level, beside free-text ones that keep any character."""
+    UserName: Optional[schema.String] = None
+    Name: Optional[schema.String] = None
+    Alias: Optional[schema.String] = None
+    Description: Optional[schema.String] = None
+    AccountSet: Optional[list[schema.String]] = None
+    GroupName: Optional[list[list[schema.String]]] = None
+    Labels: Optional[list[Label]] = None
+    CmdList: Optional[schema.String] = None
+    SearchWord: Optional[schema.String] = None
+    Filters: Optional[list[Filter]] = None
+    Plaintext: Optional[schema.String] = None
+
+
+REFUSED = ["\x00", "\x01", "\t", "\n", "\r", "\x1b", "\x1f", "\x7f", "\x80", "\x85", "\x9f", "\u061c",
+           "\u200e", "\u200f", "\u2028", "\u2029", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+           "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff"]
+# Ordinary, Chinese, right-to-left and emoji text (zero-width joiner, variation selector, flag, skin tone).
+DISPLAYABLE = ["ops-team_1", "John Smith", "支付加密机", "运维组🙂", "👩‍💻", "❤️", "🇨🇳", "👍🏽", "שלום", "مرحبا", "Ünïcödé"]
+
+
+def refusal(body: dict, strict: bool = True) -> str:
+    code, message = code_of(schema.validate, Named, body, strict=strict)
+    assert code == "InvalidParameterValue", message
+    return message
+
+
+@pytest.mark.parametrize("char", REFUSED)
+def test_a_name_with_a_control_or_bidi_character_is_refused_naming_the_parameter_and_the_character(char):
+    message = refusal({"UserName": f"invoice{char}fdp.exe"})
+    assert message == (f"The value of parameter `UserName` is invalid: contains a control or bidirectional "
+                       f"formatting character (U+{ord(char):04X}).")
+    assert "invoice" not in message and char not in message
+
+
+@pytest.mark.parametrize("body,name", [
+    ({"Name": "a\u202eb"}, "Name"),
+    ({"Alias": "a\x00"}, "Alias"),
+    ({"Description": "line one\nline two"}, "Description"),
+    ({"AccountSet": ["root", "ad\u2066min"]}, "AccountSet"),
+    ({"GroupName": [["ok"], ["fine", "bad\x7f"]]}, "GroupName"),
+    ({"Labels": [{"DeviceName": "web"}, {"DeviceName": "db\u200f"}]}, "Labels.1.DeviceName"),
+    ({"Labels": [{"DeviceName": "web", "Remark": "\ufeffnote"}]}, "Labels.0.Remark"),
+    ({"Filters": [{"Name": "Key\x00Id", "Values": ["x"]}]}, "Filters.0.Name"),
+])
+def test_every_name_like_parameter_at_any_level_is_checked(body, name):
+    assert f"`{name}`" in refusal(body)
+
+
+def test_flattened_parameters_are_checked_alike():
+    pairs = [("Labels.0.DeviceName", "db\u202e"), ("AccountSet.0", "root\x00")]
+    assert "contains a control" in refusal(params.unflatten(pairs), strict=False)
+
+
+@pytest.mark.parametrize("text", DISPLAYABLE)
+def test_names_of_ordinary_chinese_right_to_left_and_emoji_text_are_accepted(text):
+    body = {"UserName": text, "Name": text, "Alias": text, "Description": text, "AccountSet": [text],
+            "GroupName": [[text]], "Labels": [{"DeviceName": text, "Remark": text}]}
+    assert schema.validate(Named, body, strict=True).model_dump(exclude_none=True) == body
+
+
+def test_free_text_parameters_keep_newlines_and_any_character():
+    body = {"CmdList": "ls -l\n\tcat /etc/passwd\r\nrm -rf *\n", "SearchWord": "a\u202eb\x00",
+            "Filters": [{"Name": "Cmd", "Values": ["line\nbreak", "\u2066x\u2069"]}], "Plaintext": "\x00\x01"}
+    assert schema.validate(Named, body, strict=True).model_dump(exclude_none=True) == body
+
+
+# ---- a real action through the in-process gateway ----
+
+BASTION = dict(service="bhsaas", version="2019-10-18")
+
+
+def _gateway_call(req) -> dict:
+    from layers.gateway.http import gateway
+    _, _, body = gateway().handle(req)
+    return json.loads(body)["Response"]
+
+
+def test_actions_refuse_spoofing_names_and_still_find_users_by_chinese_and_emoji_names(account):
+    from helpers import tc3_request
+
+    def call(action, params, **where):
+        return _gateway_call(tc3_request(account, action, params, **(where or BASTION)))
+
+    refused = call("CreateUser", {"UserName": "mallory", "RealName": "Alice\u202eecilA", "Phone": "13800000000"})
+    assert refused["Error"] == {"Code": "InvalidParameterValue", "Message": (
+        "The value of parameter `RealName` is invalid: contains a control or bidirectional formatting "
+        "character (U+202E).")}
+    flattened = call("CreateUserGroup", {"Name": "ops\x00"}, method="GET", **BASTION)
+    assert flattened["Error"]["Code"] == "InvalidParameterValue" and "`Name`" in flattened["Error"]["Message"]
+    kms = call("CreateKey", {"Alias": "spoof-key", "Description": "orders\u2067"}, service="kms", version="2019-01-18")
+    assert kms["Error"]["Code"] == "InvalidParameterValue" and "`Description`" in kms["Error"]["Message"]
+    assert call("DescribeUsers", {})["TotalCount"] == 0          # nothing was written
+
+    uid = call("CreateUser", {"UserName": "zhangsan", "RealName": "张三👩‍💻", "Phone": "13800000000"})["Id"]
+    for term in ("张三", "👩‍💻", "zhang"):
+        found = call("DescribeUsers", {"Name": term})
+        assert [u["Id"] for u in found["UserSet"]] == [uid] and found["UserSet"][0]["RealName"] == "张三👩‍💻", term
+    assert call("DescribeUsers", {"Name": "李四"})["TotalCount"] == 0
+    template = call("CreateCmdTemplate", {"Name": "运维模板", "CmdList": "ls -l\nrm -rf /\n\tshutdown"})
+    assert template["Id"] > 0
