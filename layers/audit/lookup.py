@@ -2,7 +2,8 @@
 
 Times: StartTime/EndTime are milliseconds since the epoch, as the seed's examples are; a value
 below 10^11 is taken as seconds (10^11 ms is in 1973, 10^11 s in year 5138), which is what the
-2019-03-19 SDK examples send. An EndTime in seconds includes that whole second.
+2019-03-19 SDK examples send. An EndTime in seconds includes that whole second. A time before
+1970 or after year 9999 is InvalidParameterValue, before anything is read or written.
 """
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
@@ -14,6 +15,7 @@ from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError, invalid_value
 
 SECONDS_BELOW = 10 ** 11
+MAX_MS = 253402300799999          # 9999-12-31T23:59:59.999Z: the last instant a date can hold
 
 
 def to_ms(value: int, *, end: bool = False) -> int:
@@ -21,6 +23,15 @@ def to_ms(value: int, *, end: bool = False) -> int:
     if value < SECONDS_BELOW:
         return value * 1000 + (999 if end else 0)
     return value
+
+
+def time_ms(value: int, name: str, *, end: bool = False) -> int:
+    """A StartTime/EndTime in milliseconds, refused outside 1970 to year 9999."""
+    ms = to_ms(value, end=end)
+    if not 0 <= ms <= MAX_MS:
+        raise invalid_value(name, "must be a time from 1970 to the end of year 9999 (epoch seconds, or "
+                                  f"milliseconds up to {MAX_MS})")
+    return ms
 
 
 @dataclass
@@ -65,7 +76,7 @@ def normalized_lookup_type(value: str) -> str:
 
 def build_query(req: LookupRequest, ctx: RequestContext) -> Tuple[Query, str]:
     """Validated query and its fingerprint (what a NextToken is bound to)."""
-    start, end = to_ms(req.start_time), to_ms(req.end_time, end=True)
+    start, end = time_ms(req.start_time, "StartTime"), time_ms(req.end_time, "EndTime", end=True)
     if start > end:
         raise invalid_value("StartTime", "must not be later than EndTime")
     account = target_account(ctx, req.owner_uin)

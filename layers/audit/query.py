@@ -277,11 +277,14 @@ class Scanner:
         self._existing: Optional[set] = None
 
     def _days(self, start_ms: int, end_ms: int) -> List[str]:
-        days = indices.days_newest_first(start_ms, end_ms)
+        """The days of the range that can hold events: within the retention period and no later
+        than tomorrow (events bear the time they happened; a day covers clock skew). A range
+        from 1970 to year 9999 is then a year of days, not three million."""
+        end_ms = min(end_ms, self.now_ms + indices.DAY_MS)
         if self.settings.retention_days > 0:
             cutoff = indices.day_of(self.now_ms) - dt.timedelta(days=self.settings.retention_days)
-            days = [d for d in days if d > cutoff]
-        return [indices.index_name(self.prefix, d) for d in days]
+            start_ms = max(start_ms, indices.day_start_ms(cutoff) + indices.DAY_MS)
+        return [indices.index_name(self.prefix, d) for d in indices.days_newest_first(start_ms, end_ms)]
 
     def _existing_only(self, names: List[str]) -> List[str]:
         if self._existing is None:
