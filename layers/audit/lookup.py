@@ -60,7 +60,7 @@ def target_account(ctx: RequestContext, owner_uin: str) -> str:
     if not ctx.operator:
         raise ApiError("UnauthorizedOperation", "Only an operator credential may query another "
                        "account's events with `OwnerUin`.")
-    if not owner_uin.isdigit():
+    if not (owner_uin.isascii() and owner_uin.isdigit()):
         raise invalid_value("OwnerUin", "must be an account uin (digits)")
     return owner_uin
 

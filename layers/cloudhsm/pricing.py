@@ -33,7 +33,7 @@ class Quote:
 def months_of(time_span: str, time_unit: str) -> int:
     """TimeSpan is a string holding a positive integer; TimeUnit m (months) or y (years)."""
     span = time_span.strip()
-    if not span.isdigit() or int(span) < 1:
+    if not (span.isascii() and span.isdigit()) or len(span) > 6 or int(span) < 1:   # not "²" or "١"
         raise invalid_value("TimeSpan", "must be a positive integer such as 1")
     months = int(span) * (12 if time_unit == "y" else 1)
     if months > table()["MaxMonths"]:

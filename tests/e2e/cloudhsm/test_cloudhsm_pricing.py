@@ -34,6 +34,9 @@ def test_price_table(typed, params, total, original):
 @pytest.mark.parametrize("params,code", [
     ({"TimeSpan": "0"}, "InvalidParameterValue"),
     ({"TimeSpan": "one"}, "InvalidParameterValue"),
+    ({"TimeSpan": "²"}, "InvalidParameterValue"),           # a digit to str.isdigit, not to int()
+    ({"TimeSpan": "١٢"}, "InvalidParameterValue"),
+    ({"TimeSpan": "9" * 5000}, "InvalidParameterValue"),
     ({"TimeSpan": "4", "TimeUnit": "y"}, "InvalidParameterValue"),
     ({"TimeUnit": "d"}, "InvalidParameterValue"),
     ({"Currency": "USD"}, "InvalidParameterValue"),
