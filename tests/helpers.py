@@ -1,7 +1,7 @@
 """Shared test helpers: SDK clients against the local endpoint, signed raw requests, the audit queue."""
 import json
 import time
-from typing import Optional
+from typing import List, Optional
 from urllib.parse import urlencode
 
 from tencentcloud.common import credential
@@ -12,6 +12,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 
 from layers import aws
 from layers.gateway import signature_v1, signature_v3
+from layers.gateway.audit_emitter import AuditEmitter, Spool
 from layers.gateway.request import HttpRequest
 
 
@@ -130,3 +131,38 @@ def response_of(result) -> dict:
     status, headers, body = result
     assert status == 200 and headers["Content-Type"] == "application/json"
     return json.loads(body)["Response"]
+
+
+# ---- the gateway's audit events as they would reach the queue ----
+
+class AllowAll:
+    """A rate limiter that never refuses, so RequestLimitExceeded never hides validation."""
+
+    def allow(self, *args, **kwargs) -> bool:
+        return True
+
+
+class SpoolRecorder(AuditEmitter):
+    """The spool-mode emitter as production runs it, minus the shipper: emit() appends to the
+    spool file exactly as in production, and the lines appended are what would reach the queue."""
+
+    def __init__(self, directory: str) -> None:
+        super().__init__(mode="spool")
+        self._spool = Spool(directory, "recorded")
+
+    def _ensure_shipper(self) -> None:
+        pass
+
+    def take(self) -> List[bytes]:
+        """The lines appended since the last call (a trailing partial line included as it is)."""
+        spool = self._spool
+        start = spool.committed()
+        with open(spool.path, "rb") as f:
+            f.seek(start)
+            data = f.read()
+        spool.commit(start + len(data))   # as the shipper does; the file restarts past 8 MB
+        lines = data.split(b"\n")
+        return lines[:-1] if lines[-1] == b"" else lines
+
+    def events(self) -> list:
+        return [json.loads(line.decode("utf-8")) for line in self.take()]

@@ -6,9 +6,8 @@ import urllib.request
 
 import pytest
 
-from helpers import response_of, tc3_request, v1_request
+from helpers import AllowAll, SpoolRecorder, response_of, tc3_request, v1_request
 from layers import identity
-from layers.gateway.audit_emitter import AuditEmitter, Spool
 from layers.gateway.auth_limit import AuthFailureLimiter
 from layers.gateway.pipeline import Gateway
 from layers.gateway.request import HttpRequest
@@ -17,39 +16,14 @@ DEMO = dict(service="typedemo", version="2020-02-02")
 KMS = dict(service="kms", version="2019-01-18")
 
 
-class Recorder(AuditEmitter):
-    """The spool-mode emitter as production runs it, minus the shipper: the spool's lines are
-    exactly what would reach the queue."""
-
-    def __init__(self, directory):
-        super().__init__(mode="spool")
-        self._spool = Spool(str(directory), "recorded")
-        self._read = 0
-
-    def _ensure_shipper(self):
-        pass
-
-    def new_events(self) -> list:
-        with open(self._spool.path, "rb") as f:
-            f.seek(self._read)
-            data = f.read()
-        self._read += len(data)
-        return [json.loads(line.decode("utf-8")) for line in data.splitlines()]
-
-
-class AllowAll:
-    def allow(self, *args):
-        return True
-
-
 @pytest.fixture
 def recorded(stack, tmp_path):
-    recorder = Recorder(tmp_path)
+    recorder = SpoolRecorder(str(tmp_path))
     gw = Gateway(emitter=recorder, limiter=AllowAll())
 
     def call(req):
         resp = response_of(gw.handle(req))
-        events = recorder.new_events()
+        events = recorder.events()
         assert len(events) == 1, f"{len(events)} audit events for one call"
         assert events[0]["RequestId"] == resp["RequestId"]
         return resp, events[0]
@@ -105,7 +79,7 @@ def test_the_owners_own_call_is_recorded_as_root(recorded, account):
 
 
 def test_failed_authentications_are_bounded_per_address_and_claimed_key(stack, account, tmp_path):
-    recorder = Recorder(tmp_path)
+    recorder = SpoolRecorder(str(tmp_path))
     gw = Gateway(emitter=recorder, limiter=AllowAll(), auth_limiter=AuthFailureLimiter(clock=lambda: 1000.0))
     codes = []
     for _ in range(60):
@@ -114,7 +88,7 @@ def test_failed_authentications_are_bounded_per_address_and_claimed_key(stack, a
         codes.append(error_of(response_of(gw.handle(req))))
     assert codes[:20] == ["AuthFailure.SignatureFailure"] * 20
     assert set(codes[20:]) == {"RequestLimitExceeded"}
-    events = recorder.new_events()
+    events = recorder.events()
     assert len(events) == 60
     # only the attempts that were checked reach the key owner's trail
     assert sum(e["AccountId"] == account["OwnerUin"] for e in events) == 20
