@@ -118,6 +118,7 @@ def main(argv=None) -> int:
     parser.add_argument("--state", help="also write the endpoint and demo credentials to this JSON file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("opensearch").setLevel(logging.WARNING)   # a line per store request otherwise
     stack = LocalStack(port=args.port)
     stopping = threading.Event()
     # Ctrl-C handled here rather than as KeyboardInterrupt: a process started in the background
