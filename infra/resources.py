@@ -1,7 +1,8 @@
 """infra/resources.json is the one definition of the tables, queues and buckets.
 
 `chalice package --merge-template infra/resources.json` puts it into the deploy template;
-`create_all()` makes the same resources on the local stack (moto) with boto3.
+`create_all()` makes the same resources on the local stack (moto) with boto3; run again on what a
+restarted stack kept, it leaves them as they are (a queue takes the template's attributes).
 """
 import json
 import re
@@ -66,7 +67,13 @@ def _queue(props: dict) -> dict:
     sqs = aws.client("sqs")
     name = props.pop("QueueName")
     attributes = {k: (json.dumps(v) if isinstance(v, dict) else str(v)) for k, v in props.items()}
-    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    try:
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    except sqs.exceptions.QueueNameExists:
+        # Kept from an earlier run (the local stack's data folder) with other attributes: the
+        # template's win, as a deploy would apply them.
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return {"QueueName": name, "QueueUrl": url, "Arn": arn}
 
