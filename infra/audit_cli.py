@@ -32,7 +32,7 @@ def status() -> None:
     1,000 counted) and the daily indices with their event counts."""
     from layers import aws
     from layers.audit.config import audit_settings
-    from layers.audit.store import default_store
+    from layers.search.default import default_store
     from layers.config import settings
     sqs = aws.client("sqs")
     queues = {}
@@ -50,9 +50,10 @@ def status() -> None:
         dead = len(audit_dead_letter.stored())
     except Exception as exc:
         dead = {"error": str(exc)}
-    store = default_store()
+    from layers.audit.document import family
+    store, events = default_store(), family(audit_settings().index_prefix)
     _print({"queues": queues, "deadLettered": dead,
-            "indices": dict(store.doc_counts(f"{audit_settings().index_prefix}-*"))})
+            "indices": {events.partition(d): store.count(events, d) for d in store.days(events)}})
 
 
 @audit.command("redrive")
@@ -65,11 +66,11 @@ def redrive_cmd(limit) -> None:
 
 @audit.command("rebuild")
 @click.option("--day", "days", multiple=True, required=True, help="UTC day YYYY-MM-DD; repeatable")
-@click.option("--fresh", is_flag=True, help="drop the day's index first")
+@click.option("--fresh", is_flag=True, help="drop the day's partition first")
 def rebuild_cmd(days, fresh) -> None:
-    """Rebuild daily indices from the S3 archive (idempotent: EventId is the document id)."""
+    """Rebuild days of the store from the S3 archive (idempotent: EventId is the record id)."""
     from layers.audit.maintenance import rebuild_day
-    from layers.audit.store import default_store
+    from layers.search.default import default_store
     store = default_store()
     _print([vars(rebuild_day(store, _day(d), fresh=fresh)) for d in days])
 
@@ -86,7 +87,7 @@ def archived_days() -> None:
 def retention_cmd(days) -> None:
     """Drop daily indices older than the retention period now."""
     from layers.audit.retention import drop_expired
-    from layers.audit.store import default_store
+    from layers.search.default import default_store
     _print({"dropped": drop_expired(default_store(), days=days)})
 
 
@@ -100,17 +101,12 @@ def lifecycle_cmd(days) -> None:
 
 @audit.command("templates")
 def templates_cmd() -> None:
-    """Install the index templates of infra/opensearch/ into the store (and the fields the
-    audit templates gained into the daily indices and digest months made before)."""
-    from infra.resources import index_templates
-    from layers.audit.config import audit_settings
-    from layers.audit.store import default_store
-    from layers.audit.templates import add_new_fields
-    templates = index_templates()
-    store = default_store()
-    store.put_templates(templates)
-    add_new_fields(store, audit_settings().index_prefix)
-    _print({"installed": sorted(templates)})
+    """Make the search store ready for every family (OpenSearch: their index templates)."""
+    from layers.search.default import default_store
+    from layers.search.families import all_families
+    families = all_families()
+    default_store().install(families)
+    _print({"installed": [f.prefix for f in families]})
 
 
 @audit.command("read-only")
@@ -118,8 +114,11 @@ def templates_cmd() -> None:
 def read_only_cmd(state) -> None:
     """Set or clear cluster.blocks.read_only_allow_delete (the seed's failure plan clears it
     after freeing disk space; events wait on the queue meanwhile)."""
-    from layers.audit.store import default_store
-    default_store().set_read_only(state == "on")
+    from layers.search.default import default_store
+    store = default_store()
+    if not hasattr(store, "set_read_only"):
+        raise click.ClickException("read-only is a setting of an OpenSearch store (GZ_OPENSEARCH_URL)")
+    store.set_read_only(state == "on")
     _print({"read_only_allow_delete": state == "on"})
 
 

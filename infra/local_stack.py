@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from infra import services
-from infra.resources import create_all, put_index_templates
+from infra.resources import create_all
 
 
 @dataclass
@@ -47,8 +47,9 @@ class LocalStack:
         config.reload_settings()
         aws.reset_clients()
         self.resources = create_all()
-        from layers.stores.opensearch import client as opensearch_client
-        put_index_templates(opensearch_client())
+        from layers.search.default import default_store
+        from layers.search.families import all_families
+        default_store().install(all_families())
         import app as app_module
         self.app = app_module.app
         if self.serve_http:

@@ -14,7 +14,6 @@ from layers.config import settings
 
 ROOT = Path(__file__).resolve().parent
 TEMPLATE = ROOT / "resources.json"
-INDEX_TEMPLATES = ROOT / "opensearch"
 
 
 def template() -> dict:
@@ -103,16 +102,3 @@ def _deployed_only(props: dict) -> dict:
 
 _CREATORS = {"AWS::DynamoDB::Table": _table, "AWS::SQS::Queue": _queue, "AWS::S3::Bucket": _bucket,
              "AWS::CloudWatch::Alarm": _alarm, "AWS::ApiGateway::GatewayResponse": _deployed_only}
-
-
-def index_templates() -> Dict[str, dict]:
-    """Every index template under infra/opensearch/: {name: body}, by name."""
-    return {p.stem: json.loads(p.read_text("utf-8")) for p in sorted(INDEX_TEMPLATES.glob("*.json"))}
-
-
-def put_index_templates(client) -> list:
-    """Install every index template under infra/opensearch/ (opensearch-py client)."""
-    templates = index_templates()
-    for name, body in templates.items():
-        client.indices.put_index_template(name=name, body=body)
-    return list(templates)

@@ -41,6 +41,8 @@ class Settings:
         self.aws_region = env("GZ_AWS_REGION", env("AWS_DEFAULT_REGION", "us-east-1"))
         self.aws_endpoint = env("GZ_AWS_ENDPOINT", "")  # moto server locally; empty deployed
         self.opensearch_url = env("GZ_OPENSEARCH_URL", "")
+        # The embedded search store's folder (one machine), used when no OpenSearch URL is set.
+        self.search_dir = env("GZ_SEARCH_DIR", "")
         # Level of the guardzone.* loggers (layers/logs.py): DEBUG, INFO, WARNING, ERROR.
         self.log_level = env("GZ_LOG_LEVEL", "INFO").strip().upper()
 

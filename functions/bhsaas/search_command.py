@@ -9,6 +9,7 @@ from pydantic import Field
 from layers.bastion import fields, session_log
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.schema import DatetimeIso, Params, String, Uint64
+from layers.search.query import Clause
 
 
 class Input(Params):
@@ -27,8 +28,8 @@ class Input(Params):
     Offset: Uint64 = 0
 
 
-def clauses(p: Input) -> List[dict]:
-    own = []
+def clauses(p: Input) -> List[Clause]:
+    own: List[Clause] = []
     if p.Cmd:
         cmd = fields.base64_text(p.Cmd, "Cmd") if p.Encoding == 1 else p.Cmd
         own.append(session_log.contains("Cmd", cmd))

@@ -10,6 +10,7 @@ from pydantic import Field
 from layers.bastion import fields, session_log
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.schema import DatetimeIso, Params, String, Uint64
+from layers.search.query import AnyOf, Clause, Term
 
 FileMethod = fields.choice(1, 2, 3, 4, 5, 6, 7, 8, 9)
 
@@ -30,13 +31,12 @@ class Input(Params):
     Offset: Uint64 = 0
 
 
-def clauses(p: Input) -> List[dict]:
-    own = []
+def clauses(p: Input) -> List[Clause]:
+    own: List[Clause] = []
     if p.FileName:
-        own.append({"bool": {"should": [session_log.contains("FileCurr", p.FileName),
-                                        session_log.contains("FileNew", p.FileName)], "minimum_should_match": 1}})
+        own.append(AnyOf((session_log.contains("FileCurr", p.FileName), session_log.contains("FileNew", p.FileName))))
     if p.Method:
-        own.append({"terms": {"Method": p.Method}})
+        own.append(Term("Method", tuple(p.Method)))
     return session_log.session_clauses(p, own)
 
 

@@ -7,7 +7,7 @@ from chalice import Blueprint
 
 from layers.audit import exports
 from layers.audit.config import audit_settings
-from layers.audit.store import default_store
+from layers.search.default import default_store
 
 bp = Blueprint(__name__)
 log = logging.getLogger("guardzone.audit.export")

@@ -5,7 +5,7 @@ import logging
 from chalice import Blueprint
 
 from layers.audit.indexer import Indexer, messages_of, settle
-from layers.audit.store import default_store
+from layers.search.default import default_store
 from layers.config import settings
 
 bp = Blueprint(__name__)

@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from layers.audit.archive import Archive
 from layers.audit.retention import drop_expired
-from layers.audit.store import default_store
+from layers.search.default import default_store
 
 bp = Blueprint(__name__)
 log = logging.getLogger("guardzone.audit.retention")

@@ -1,6 +1,5 @@
 """CloudAudit settings, read from GZ_AUDIT_* environment variables (names derive from
 GZ_RESOURCE_PREFIX like the rest of the project)."""
-import datetime as dt
 import os
 from typing import Optional
 
@@ -17,11 +16,6 @@ def _float(name: str, default: float) -> float:
     return float(value) if value not in (None, "") else default
 
 
-def _date(name: str) -> Optional[dt.date]:
-    value = os.environ.get(name)
-    return dt.date.fromisoformat(value) if value else None
-
-
 class AuditSettings:
     def __init__(self) -> None:
         base = settings()
@@ -32,20 +26,6 @@ class AuditSettings:
         # Daily indices "traillog_server_log-YYYY.MM.DD" (UTC days), as the seed names them.
         self.index_prefix = env("GZ_AUDIT_INDEX_PREFIX", "traillog_server_log")
         self.retention_days = _int("GZ_AUDIT_RETENTION_DAYS", 365)
-        # The first day the value-days digest covers (YYYY-MM-DD; layers/audit/value_days.py):
-        # older days were indexed without it and are always read. Empty: it covers every day.
-        self.value_days_since = _date("GZ_AUDIT_VALUE_DAYS_SINCE")
-        # The first day the digest also holds the words of the events' text, for ContentValue
-        # (a store upgraded from before words were digested: the upgrade's day). Empty: every day.
-        self.words_since = _date("GZ_AUDIT_WORDS_SINCE")
-        # The first day whose events carry their hour among their keys (a store upgraded from
-        # before: the day after the upgrade). Older days' newest events are found by the account
-        # alone (layers/audit/query.py). Empty: every day.
-        self.hours_since = _date("GZ_AUDIT_HOURS_SINCE")
-        # The first day whose events carry their account's words (the daily indices' Words field;
-        # a store upgraded from before: the day after the upgrade). A keyword reads older days by
-        # the account alone, checking each of its events (layers/audit/query.py). Empty: every day.
-        self.account_words_since = _date("GZ_AUDIT_ACCOUNT_WORDS_SINCE")
         # S3 archive of raw events; its objects expire after this many days (0: never).
         self.archive_bucket = env("GZ_AUDIT_ARCHIVE_BUCKET", base.archive_bucket)
         self.archive_prefix = env("GZ_AUDIT_ARCHIVE_PREFIX", "traillog")

@@ -1,45 +1,30 @@
-"""An audit event as the gateway emits it (layers/gateway/audit_event.py) -> the document stored
-in the search store: the event itself, as one JSON string, beside the fields queries search.
+"""An audit event as the gateway emits it (layers/gateway/audit_event.py) -> the record stored
+in the search store (layers/search/): the event itself, as one JSON string, beside the fields
+queries search.
 
-    EventId, EventTime, AccountId   indexed as themselves (the scan's sort, the account's filter)
+    EventId, EventTime, AccountId   the record's id, time and account
     Keys     every value a LookupAttributes filter can name, scoped to the event's account:
              '<AccountId>|<field>|<value>' (scoped_key), the fields being the event's own
              (EventName, SourceIPAddress, ...) and three derived ones —
                ResourceIds   every resource name (LookupAttributes ResourceName / ResourceId)
                Tags          tags named in the request, as '["key"]' and '["key","value"]'
                CamErrorCode  the error code when the call failed authentication or authorization
-             and the hour of the event ('<AccountId>|Hour|<hours since 1970>'), which a search
-             of the account's newest events filters by (layers/audit/query.py) rather than by the
-             account, whose postings in a busy day are thousands of events
     Words    the words of the event's text (names, Chinese names, error messages, request
              parameter values: content()) for ContentValue, each scoped to the event's account
-             ('<AccountId>|<word>': layers/audit/words.py), in a text field split on whitespace:
-             a keyword's candidates are then one term's postings, the account's alone
-    Event    the event as emitted, one JSON string: the only field kept in _source, and not indexed
-
-Why the event is one string: a search store that keeps _source parsed holds an event's ~25
-fields as as many objects, which its memory and its garbage collector pay for per event (on
-the local store, one string instead of the parsed event took live memory per event down by a
-sixth and each collection's marking down by a third). Documents written before hold the event's
-fields at the top level; to_event reads both. Documents written before Words held the text as
-`Content` (CJK-bigram analysed) instead; a keyword reads their days by the account
-(layers/audit/query.py).
+             ('<AccountId>|<word>': layers/audit/words.py), separated by spaces
+    Event    the event as emitted, one JSON string: what a search gives back
 
 An exact-value filter is one term of Keys that carries the account, and a keyword's word one
-term of Words that does: the store reads only the postings of that account's value. A filter on
-the value beside one on AccountId would have it gather every event of the account in the days
-it reads as well (osmem-server builds each filter's whole posting list per search).
+term of Words that does: a value's postings are its account's alone.
 """
 import json
 from typing import Any, Iterator, List, Optional, Tuple
 
 from layers.audit import catalog, words
+from layers.search.query import Family, Record
 
-CONTENT = "Content"      # the text field of documents written before Words
 WORDS = "Words"
 KEYS = "Keys"
-HOUR = "Hour"
-HOUR_MS = 3_600_000
 EVENT = "Event"
 ID_FIELDS = ("EventId", "RequestId", "SecretId", "SourceIPAddress", "Username", "PrincipalId")
 IDENTIFIER_FIELDS = (*ID_FIELDS, "ResourceIds")    # the Keys fields whose values ids() lists
@@ -154,7 +139,7 @@ def ids(event: dict) -> List[str]:
 
 
 # The fields whose values go into Keys: query.ATTRIBUTES filters on them, a keyword search
-# (ContentValue) matches identifiers among them, the value-days digest reads them back.
+# (ContentValue) matches identifiers among them.
 KEYED_FIELDS = ("EventId", "EventName", "EventSource", "EventRegion", "RequestId", "PrincipalId", "Username",
                 "SecretId", "SourceIPAddress", "ApiErrorCode", "CamErrorCode", "ResourceType", "ResourceIds",
                 "Tags", "ReadOnly", "ActionType", "SensitiveAction")
@@ -189,21 +174,9 @@ def keyed_values(event: dict) -> Iterator[Tuple[str, Any]]:
             yield f, v
 
 
-def hour_key(account: str, event_time_ms: int) -> str:
-    return scoped_key(account, HOUR, event_time_ms // HOUR_MS)
-
-
 def keys(event: dict) -> List[str]:
     account = str(event["AccountId"])
-    return [*dict.fromkeys(scoped_key(account, f, v) for f, v in keyed_values(event)),
-            hour_key(account, event["EventTime"])]
-
-
-def key_values(doc: dict) -> Iterator[Tuple[str, str]]:
-    """(field, value) of a document's Keys, as strings (the value-days digest reads these)."""
-    for key in doc.get(KEYS, ()):
-        _, field, value = key.split(_SEPARATOR, 2)
-        yield field, value
+    return list(dict.fromkeys(scoped_key(account, f, v) for f, v in keyed_values(event)))
 
 
 def event_json(event: dict) -> str:
@@ -211,16 +184,19 @@ def event_json(event: dict) -> str:
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def to_document(event: dict) -> dict:
-    return {"EventId": event["EventId"], "EventTime": event["EventTime"], "AccountId": event["AccountId"],
-            KEYS: keys(event), WORDS: words.scoped_text(str(event["AccountId"]), words.normalize(content(event))),
-            EVENT: event_json(event)}
+def family(prefix: str) -> Family:
+    """The daily partitions `<prefix>-YYYY.MM.DD` of the audit events."""
+    return Family(prefix, terms=(KEYS,), words=(WORDS,), id_field="EventId", time_field="EventTime",
+                  source_field=EVENT)
 
 
-def to_event(source: dict) -> dict:
-    """The event as it was emitted, from a document's _source (or a document not yet stored)."""
-    raw = source.get(EVENT)
-    if isinstance(raw, str):
-        return json.loads(raw)
-    # a document written when the event's fields were the document's own
-    return {k: v for k, v in source.items() if k not in (KEYS, CONTENT)}
+def to_record(event: dict) -> Record:
+    account = str(event["AccountId"])
+    return Record(event["EventId"], event["EventTime"], account,
+                  {KEYS: keys(event), WORDS: words.scoped_text(account, words.normalize(content(event)))},
+                  event_json(event))
+
+
+def to_event(source: str) -> dict:
+    """The event as it was emitted, from a record's source."""
+    return json.loads(source)

@@ -21,10 +21,10 @@ from typing import Iterable, Iterator, List, Optional, Tuple
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from layers import aws
+from layers import aws, logs
 from layers.audit.config import audit_settings
 from layers.audit.query import Query, Scanner
-from layers.audit.store import EventStore, StoreUnavailable
+from layers.search.store import SearchStore, StoreUnavailable
 from layers.audit.views import cloud_audit_event, csv_header, csv_row
 from layers.gateway.errors import ApiError, invalid_value, not_found
 
@@ -298,7 +298,7 @@ def query_of(task: dict) -> Query:
                     task.get("LookupType") or "keyValue", task.get("ContentValue") or "")
 
 
-def run(creator_account: str, task_id: str, store: EventStore, *, receive_count: int = 1) -> Optional[str]:
+def run(creator_account: str, task_id: str, store: SearchStore, *, receive_count: int = 1) -> Optional[str]:
     """Run one export task; returns its final status (None if it does not exist). Raises
     StoreUnavailable to have the message retried while attempts remain."""
     task = get_task(creator_account, task_id)
@@ -314,8 +314,7 @@ def run(creator_account: str, task_id: str, store: EventStore, *, receive_count:
     content_type = "application/json" if task["FileType"] == "JSON" else "text/csv; charset=utf-8"
     writer = MultipartWriter(s3, task["CosBucket"], task["ObjectKey"], content_type, s.export_part_bytes)
     try:
-        hits = Scanner(store).iterate(query_of(task), batch_size=s.export_page_size)
-        events = (h.source for h in hits)
+        events = (f.event for f in Scanner(store).iterate(query_of(task), batch_size=s.export_page_size))
         chunks = encode_json(events) if task["FileType"] == "JSON" else encode_csv(events, task["Language"])
         for chunk in chunks:
             writer.write(chunk)
@@ -328,7 +327,7 @@ def run(creator_account: str, task_id: str, store: EventStore, *, receive_count:
         return FAILED
     except Exception as exc:
         writer.abort()
-        log.exception("export task %s failed", task_id)
+        log.error("export task %s failed (%s)", task_id, logs.where(exc))
         _update(task, FAILED, expect=(RUNNING,), Error=f"{type(exc).__name__}: {exc}"[:500])
         return FAILED
     _update(task, SUCCESS, expect=(RUNNING,), FileSize=size)

@@ -16,19 +16,17 @@ in the dead-letter queue, from which `guardzone audit redrive` sends it back.
 import json
 import logging
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 from layers import aws
-from layers.audit import value_days
 from layers.audit.archive import Archive
 from layers.audit.config import audit_settings
-from layers.audit.document import BadEvent, parse_event
-from layers.audit.store import EventStore, StoreUnavailable
-from layers.audit.templates import install as install_templates
+from layers.audit.document import BadEvent, family, parse_event
 from layers.audit.writer import store_events
+from layers.search.default import ensure_ready, forget
+from layers.search.store import SearchStore, StoreUnavailable
 
 log = logging.getLogger("guardzone.audit.indexer")
 
@@ -57,38 +55,14 @@ class BatchFailed(Exception):
     """Raised after the succeeded messages of a batch were deleted: the rest must come back."""
 
 
-TEMPLATE_RECHECK_SECONDS = 300
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="audit-archive")
 
 
-@dataclass
-class _StoreState:
-    """What this process knows of a store it writes to; forgotten whenever the store was
-    unreachable (it may come back empty)."""
-    templates_at: float = -1e9                                               # when put last
-    known: value_days.Known = field(default_factory=value_days.Known)        # digest values stored lately
-
-
-_stores: Dict[tuple, _StoreState] = {}
-
-
 class Indexer:
-    def __init__(self, store: EventStore, archive: Optional[Archive] = None, *, prefix: Optional[str] = None) -> None:
+    def __init__(self, store: SearchStore, archive: Optional[Archive] = None, *, prefix: Optional[str] = None) -> None:
         self.store = store
         self.archive = archive if archive is not None else Archive()
         self.prefix = prefix or audit_settings().index_prefix
-
-    def _key(self) -> tuple:
-        return getattr(self.store, "url", id(self.store)), self.prefix
-
-    def _ensure_templates(self, state: _StoreState) -> None:
-        """Put the templates before the first write of this process, again after the store
-        was unreachable, and every few minutes: an index created without them would get
-        dynamic mappings."""
-        now = time.monotonic()
-        if state.templates_at + TEMPLATE_RECHECK_SECONDS < now:
-            install_templates(self.store, self.prefix)
-            state.templates_at = now
 
     def process(self, messages: Sequence[Message]) -> Outcome:
         out = Outcome()
@@ -106,11 +80,10 @@ class Indexer:
         archived = _pool.submit(self.archive.put, [e for _, e in parsed])
         results = None
         try:
-            state = _stores.setdefault(self._key(), _StoreState())
-            self._ensure_templates(state)
-            results = store_events(self.store, [e for _, e in parsed], self.prefix, state.known)
+            ensure_ready(self.store, [family(self.prefix)])
+            results = store_events(self.store, [e for _, e in parsed], self.prefix)
         except StoreUnavailable as exc:
-            _stores.pop(self._key(), None)
+            forget(self.store)
             log.warning("search store unavailable (%s); %d events stay on the queue", exc, len(parsed))
         try:
             archived.result()

@@ -11,10 +11,9 @@ How: every event's Words field holds the words of its text, each scoped to its a
 (layers/audit/words.py: its Latin words and pairs of neighbouring Chinese characters), and
 whenever the phrase occurs in a text each of the phrase's own words is one of the text's. So the
 store is asked for the account's events holding the phrase's most telling word — one term, whose
-postings are that account's alone, with no filter on the account beside it — and each candidate
-is then checked here against the whole phrase. A conjunction of frequent terms is what a search
-store answers slowest; one rare term plus a check of the few candidates is fast, and the check
-makes the phrase exact. Should the check keep turning candidates down, the scan narrows the
+postings are that account's alone — and each candidate is then checked here against the whole
+phrase. A conjunction of frequent terms is what a search store answers slowest; one rare term
+plus a check of the few candidates is fast, and the check makes the phrase exact. Should the check keep turning candidates down, the scan narrows the
 store's query to every word of the phrase (`strict`) and goes on from where it was. A phrase of
 single Chinese characters has no such word: the account's events are each checked.
 """
@@ -23,8 +22,8 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from layers.audit.document import IDENTIFIER_FIELDS, KEYS, WORDS, content, ids, scoped_key
-from layers.audit.store import Hit
 from layers.audit.words import is_latin_word_char, normalize, phrase_terms, scoped
+from layers.search.query import AllOf, AnyOf, Clause, Term
 
 _IDENTIFIER = re.compile(r"^[\x21-\x7e]{3,128}$")
 
@@ -59,22 +58,21 @@ class KeywordMatch:
         """Nothing can match it (no word, and not an identifier)."""
         return self.terms == () and not self.identifier
 
-    def clause(self, account: str, strict: bool = False) -> Optional[dict]:
-        """The store-side filter of `account`'s candidates (each then checked with accepts()):
-        terms of the account's own Words and Keys, needing no filter on the account beside them.
-        None when no word can narrow them: the account's events are each checked."""
+    def candidates(self, account: str, strict: bool = False) -> Optional[Clause]:
+        """The search clause of `account`'s candidates (each then checked with accepts()): terms of
+        the account's own Words and Keys. None when no word can narrow them: the account's events
+        are each checked."""
         if self.terms is None:
             return None
-        should = []
+        either: list = []
         if self.terms:
             chosen = self.terms if strict else self.terms[:1]
-            should.append({"bool": {"filter": [{"term": {WORDS: scoped(account, t)}} for t in chosen]}})
+            either.append(AllOf(tuple(Term(WORDS, (scoped(account, t),)) for t in chosen)))
         if self.identifier:
-            should.append({"terms": {KEYS: [scoped_key(account, f, self.text) for f in IDENTIFIER_FIELDS]}})
-        return should[0] if len(should) == 1 else {"bool": {"should": should, "minimum_should_match": 1}}
+            either.append(Term(KEYS, tuple(scoped_key(account, f, self.text) for f in IDENTIFIER_FIELDS)))
+        return either[0] if len(either) == 1 else AnyOf(tuple(either))
 
-    def accepts(self, hit: Hit) -> bool:
-        event = hit.source       # the event as emitted (Scanner.iterate)
+    def accepts(self, event: dict) -> bool:
         if self.identifier and self.text in ids(event):
             return True
         return self.terms != () and phrase_in(self.phrase, normalize(content(event)))

@@ -10,7 +10,8 @@ from typing import List, Optional, Sequence, Tuple
 
 from layers.audit import paging
 from layers.audit.query import LOOKUP_TYPES, Query, Scanner
-from layers.audit.store import EventStore, StoreUnavailable, default_store
+from layers.search.default import default_store
+from layers.search.store import SearchStore, StoreUnavailable
 from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError, invalid_value
 
@@ -87,16 +88,16 @@ def build_query(req: LookupRequest, ctx: RequestContext) -> Tuple[Query, str]:
     return Query.of(account, start, end, req.attributes, lookup_type, req.content_value), fp
 
 
-def lookup(req: LookupRequest, ctx: RequestContext, *, store: Optional[EventStore] = None) -> Page:
+def lookup(req: LookupRequest, ctx: RequestContext, *, store: Optional[SearchStore] = None) -> Page:
     query, fp = build_query(req, ctx)
     cursor = paging.decode(req.next_token, fp)
     try:
-        hits, next_cursor = Scanner(store or default_store()).page(query, req.max_results, cursor)
+        found, next_cursor = Scanner(store or default_store()).page(query, req.max_results, cursor)
     except StoreUnavailable:
         raise ApiError("ResourceUnavailable", "The audit event store is unavailable at the moment; "
                        "events are kept and nothing is lost. Try again later.") from None
     token = paging.encode(next_cursor, fp) if next_cursor else ""
-    return Page([h.source for h in hits], token, next_cursor is None)
+    return Page([f.event for f in found], token, next_cursor is None)
 
 
 def attributes_of(items: Optional[Sequence]) -> List[Tuple[str, str]]:

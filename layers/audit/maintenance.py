@@ -5,13 +5,11 @@ from dataclasses import dataclass
 from typing import Iterable, List, Optional
 
 from layers import aws
-from layers.audit import indices
 from layers.audit.archive import Archive
 from layers.audit.config import audit_settings
-from layers.audit.document import BadEvent, validate_event
-from layers.audit.store import EventStore
-from layers.audit.templates import install as install_templates
+from layers.audit.document import BadEvent, family, validate_event
 from layers.audit.writer import store_events
+from layers.search.store import SearchStore
 from layers.config import settings
 
 log = logging.getLogger("guardzone.audit.maintenance")
@@ -67,17 +65,17 @@ def _chunks(events: Iterable[dict], size: int) -> Iterable[List[dict]]:
         yield chunk
 
 
-def rebuild_day(store: EventStore, day: dt.date, *, archive: Optional[Archive] = None, fresh: bool = False,
+def rebuild_day(store: SearchStore, day: dt.date, *, archive: Optional[Archive] = None, fresh: bool = False,
                 batch: int = 500) -> RebuildResult:
-    """Re-index one day from the archive. Idempotent (EventId is the document id); with
-    `fresh`, the day's index is dropped first."""
+    """Re-index one day from the archive. Idempotent (EventId is the record id); with
+    `fresh`, the day's partition is dropped first."""
     archive = archive or Archive()
     prefix = audit_settings().index_prefix
-    index = indices.index_name(prefix, day)
-    result = RebuildResult(index)
+    events = family(prefix)
+    result = RebuildResult(events.partition(day))
     if fresh:
-        store.delete_index(index)
-    install_templates(store, prefix)   # the store may have come back empty
+        store.drop_day(events, day)
+    store.install([events])   # the store may have come back empty
     for chunk in _chunks(archive.read_day(day), batch):
         events = []
         for e in chunk:

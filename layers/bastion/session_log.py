@@ -1,5 +1,5 @@
-"""Commands and file operations of bastion sessions: the queue message, the OpenSearch documents
-and the searches behind SearchCommand and SearchFile.
+"""Commands and file operations of bastion sessions: the queue message, the search store's
+records (layers/search/) and the searches behind SearchCommand and SearchFile.
 
 Sessions publish one JSON message per event on the session-log queue:
 
@@ -10,21 +10,29 @@ Sessions publish one JSON message per event on the session-log queue:
     {"Type": "file", ... the same session fields ..., "Method": 1, "FileCurr": "/a", "FileNew": "/b",
      "Size": 1024, "Protocol": "SFTP", "Action": 1}
 
-The indexer (functions/events/bastion_session_log.py) writes them to daily indices
+The indexer (functions/events/bastion_session_log.py) writes them to daily partitions
 bastion_command-YYYY.MM.DD / bastion_file-YYYY.MM.DD (UTC day of Time) with the EventId as
-document id, so a redelivered message is indexed once. Every search is confined to the caller's
+record id, so a redelivered message is indexed once. Every search is confined to the caller's
 AccountId.
 """
-from datetime import datetime, timezone
+import json
+from datetime import datetime
 from typing import Dict, List, Optional, Tuple
 
 from layers.bastion import times
 from layers.gateway.errors import invalid_value
-from layers.stores.opensearch import client
+from layers.search.default import default_store
+from layers.search.query import Clause, Contains, Family, Record, Search, Term
 
 COMMAND, FILE = "command", "file"
-INDEX_PREFIX = {COMMAND: "bastion_command", FILE: "bastion_file"}
 MAX_WINDOW = 10_000          # OpenSearch's index.max_result_window: Offset + Limit stay within it
+_EXACT = ("Sid", "UserName", "Account", "FromIp", "InstanceId", "PublicIp", "PrivateIp", "SessionTime")
+FAMILIES = {
+    COMMAND: Family("bastion_command", terms=_EXACT, numbers=("Action", "TimeOffset"),
+                    texts=("RealName", "DeviceName", "Cmd")),
+    FILE: Family("bastion_file", terms=(*_EXACT, "Protocol"), numbers=("Action", "Method", "Size"),
+                 texts=("RealName", "DeviceName", "FileCurr", "FileNew")),
+}
 
 _SESSION_TEXT = ("Sid", "UserName", "RealName", "Account", "FromIp", "InstanceId", "DeviceName", "PublicIp",
                  "PrivateIp", "SessionTime")
@@ -38,14 +46,6 @@ _RESULT = {
 }
 
 
-def index_name(kind: str, when: datetime) -> str:
-    return f"{INDEX_PREFIX[kind]}-{when.astimezone(timezone.utc):%Y.%m.%d}"
-
-
-def pattern(kind: str) -> str:
-    return f"{INDEX_PREFIX[kind]}-*"
-
-
 def _when(value) -> datetime:
     if isinstance(value, bool):
         raise ValueError("Time must be an ISO 8601 string or epoch milliseconds")
@@ -56,16 +56,16 @@ def _when(value) -> datetime:
     raise ValueError("Time must be an ISO 8601 string or epoch milliseconds")
 
 
-def document(message: dict) -> Tuple[str, str, dict]:
-    """(index, id, source) for one queue message; ValueError if it is not a session event."""
+def record(message: dict) -> Tuple[str, Record]:
+    """(kind, record) for one queue message; ValueError if it is not a session event."""
     kind = message.get("Type")
-    if kind not in INDEX_PREFIX:
+    if kind not in FAMILIES:
         raise ValueError(f"unknown Type {kind!r}")
     event_id, account = message.get("EventId"), message.get("AccountId")
     if not isinstance(event_id, str) or not event_id or not isinstance(account, str) or not account:
         raise ValueError("EventId and AccountId are required strings")
     when = _when(message.get("Time"))
-    source = {"AccountId": account, "Time": times.millis(when)}
+    source = {"Time": times.millis(when)}
     for name in _TEXT[kind]:
         value = message.get(name)
         if value is not None:
@@ -76,22 +76,19 @@ def document(message: dict) -> Tuple[str, str, dict]:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"{name} must be an integer")
             source[name] = value
-    return index_name(kind, times.from_millis(source["Time"])), event_id, source
+    fields = {k: v for k, v in source.items() if k != "Time"}
+    return kind, Record(event_id, source["Time"], account, fields, json.dumps(source, ensure_ascii=False))
 
 
-def _escape(text: str) -> str:
-    return "".join("\\" + c if c in "\\*?" else c for c in text)
+def contains(field: str, text: str) -> Clause:
+    return Contains(field, text)
 
 
-def contains(field: str, text: str) -> dict:
-    return {"wildcard": {field: {"value": f"*{_escape(text)}*", "case_insensitive": True}}}
+def exact(field: str, value) -> Clause:
+    return Term(field, (value,))
 
 
-def exact(field: str, value: str) -> dict:
-    return {"term": {field: value}}
-
-
-def session_clauses(p, own: List[dict]) -> List[dict]:
+def session_clauses(p, own: List[Clause]) -> List[Clause]:
     """SearchCommand / SearchFile filters: the session fields (UserName, InstanceId, PublicIp and
     PrivateIp exactly; RealName and DeviceName as substrings), then the action's own clauses, then
     AuditAction."""
@@ -100,20 +97,16 @@ def session_clauses(p, own: List[dict]) -> List[dict]:
     out += [contains(name, getattr(p, name)) for name in ("RealName", "DeviceName") if getattr(p, name)]
     out += own
     if p.AuditAction:
-        out.append({"terms": {"Action": p.AuditAction}})
+        out.append(Term("Action", tuple(p.AuditAction)))
     return out
 
 
-def search(client, kind: str, account: str, start: datetime, end: datetime, clauses: List[dict],
+def search(store, kind: str, account: str, start: datetime, end: datetime, clauses: List[Clause],
            offset: int, limit: int) -> Tuple[int, List[dict]]:
     """Newest first: (total, results shaped as SearchCommandResult / SearchFileResult)."""
-    query = {"bool": {"filter": [exact("AccountId", account),
-                                 {"range": {"Time": {"gte": times.millis(start), "lte": times.millis(end)}}},
-                                 *clauses]}}
-    body = {"query": query, "sort": [{"Time": "desc"}, {"_id": "asc"}], "from": offset, "size": limit,
-            "track_total_hits": True}
-    got = client.search(index=pattern(kind), body=body, ignore_unavailable=True, allow_no_indices=True)
-    return got["hits"]["total"]["value"], [result(kind, h["_source"]) for h in got["hits"]["hits"]]
+    found = store.search(Search(FAMILIES[kind], account, times.millis(start), times.millis(end), tuple(clauses),
+                                size=limit, offset=offset, count=True))
+    return found.total, [result(kind, json.loads(h.source)) for h in found.hits]
 
 
 def result(kind: str, source: Dict) -> dict:
@@ -138,4 +131,4 @@ def search_page(kind: str, account: str, start_time: str, end_time: Optional[str
         raise invalid_value("EndTime", "must not be earlier than StartTime")
     if offset + limit > MAX_WINDOW:
         raise invalid_value("Offset", f"Offset + Limit must be at most {MAX_WINDOW}")
-    return search(client(), kind, account, start, end, clauses, offset, limit)
+    return search(default_store(), kind, account, start, end, clauses, offset, limit)

@@ -5,9 +5,8 @@ import random
 import time
 from typing import Iterator, List
 
-from layers.audit import value_days
-from layers.audit.store import OpenSearchStore
-from layers.audit.templates import templates
+from layers.audit.document import family
+from layers.search.store import SearchStore
 from layers.audit.writer import store_events
 from layers.timeids import uuid7
 
@@ -57,26 +56,24 @@ def history(first: int, last: int, *, target: int, days: int, accts: List[str], 
         yield event(rng, account, t, n)
 
 
-def load(store: OpenSearchStore, events: Iterator[dict], batch: int = 2000) -> int:
-    """Store events in batches of `batch`, in time order as the indexer receives them, and as
-    it does, leaving out of each batch's value-days documents what the digest holds already."""
-    store.put_templates(templates())
-    known = value_days.Known()
+def load(store: SearchStore, events: Iterator[dict], batch: int = 2000) -> int:
+    """Store events in batches of `batch`, in time order as the indexer receives them."""
+    store.install([family("traillog_server_log")])
     n, chunk = 0, []
     for e in sorted(events, key=lambda e: e["EventTime"]):
         chunk.append(e)
         if len(chunk) >= batch:
-            n += _write(store, chunk, known)
+            n += _write(store, chunk)
             chunk = []
     if chunk:
-        n += _write(store, chunk, known)
+        n += _write(store, chunk)
     return n
 
 
-def _write(store: OpenSearchStore, events: List[dict], known: value_days.Known) -> int:
+def _write(store: SearchStore, events: List[dict]) -> int:
     total = len(events)
     for attempt in range(5):
-        results = store_events(store, events, "traillog_server_log", known)
+        results = store_events(store, events, "traillog_server_log")
         events = [e for e, r in zip(events, results) if not r.ok]
         if not events:
             return total

@@ -30,14 +30,12 @@ class PagedStore:
         self.total, self.t0 = total, t0
         self.template = data.event(random.Random(1), account, t0, 1)
 
-    def list_indices(self, pattern):
-        return []
-
-    def search(self, names, query, *, sort, size, search_after=None, source=True):
-        from layers.audit.store import Hit
-        top = self.total if not search_after or search_after[1] == "" else int(search_after[1][2:])
-        return [Hit(names[0], f"e-{n:09d}", [self.t0, f"e-{n:09d}"], {**self.template, "EventId": f"e-{n:09d}"})
-                for n in range(top - 1, max(-1, top - 1 - size), -1)]
+    def search(self, search):
+        import json
+        from layers.search.query import Hit, Result
+        top = self.total if search.after is None else int(search.after[1][2:])
+        return Result([Hit(self.t0, f"e-{n:09d}", json.dumps({**self.template, "EventId": f"e-{n:09d}"}))
+                       for n in range(top - 1, max(-1, top - 1 - search.size), -1)])
 
 
 class CountingS3:

@@ -181,7 +181,7 @@ def store_memory(n, accts, end, target) -> float:
     """MB per 100 k events: the resident size of a store of its own (GOGC=50) holding the
     benchmark's first n events."""
     from infra import services
-    from layers.audit.store import OpenSearchStore
+    from layers.search.opensearch import OpenSearchStore
     saved = {k: os.environ.pop(k, None) for k in ("GOGC", "GOMEMLIMIT", "GOMAXPROCS")}
     os.environ["GOGC"] = "50"
     side = services.opensearch_server().start()
@@ -203,7 +203,8 @@ def store_memory(n, accts, end, target) -> float:
 def run(stack, sizes, args, accts, end, per_100k) -> int:
     from layers import identity
     from layers.audit.lookup import LookupRequest, lookup
-    from layers.audit.store import OpenSearchStore, default_store
+    from layers.search.default import default_store
+    from layers.search.opensearch import OpenSearchStore
     from layers.gateway.action import RequestContext
 
     store = default_store()
@@ -332,8 +333,10 @@ def drain_audit_queue() -> int:
 
 def measure(stack, store, keys, heavy, light, end, rng, loaded, n, lookup, LookupRequest, RequestContext):
     from layers.audit.document import to_event
+    from layers.audit.document import family
+    from layers.search.query import Search
     known = [to_event(h.source)["RequestId"] for h in store.search(
-        ["traillog_server_log-*"], {"term": {"AccountId": heavy}}, sort=[{"EventTime": "asc"}], size=200)]
+        Search(family("traillog_server_log"), heavy, 0, end, size=200)).hits]
 
     def layer(uin, params):
         ctx = RequestContext(request_id="b", service="cloudaudit", version="2019-03-04", action="LookupEvents",

@@ -59,7 +59,7 @@ def latency(stack, args) -> None:
     from helpers import common_client
     from layers import identity
     from layers.audit.query import Query, Scanner
-    from layers.audit.store import default_store
+    from layers.search.default import default_store
 
     acct = identity.create_account("bench", rate_limit=100000)
     acct = {**acct, **identity.create_key(acct["OwnerUin"])}

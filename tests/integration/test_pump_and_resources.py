@@ -81,7 +81,8 @@ def test_local_stack_creates_what_the_template_defines(stack):
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires"
 
 
-def test_index_templates_are_installed(stack):
-    from layers.stores.opensearch import client
-    names = {t["name"] for t in client().indices.get_index_template()["index_templates"]}
-    assert {p.stem for p in resources.INDEX_TEMPLATES.glob("*.json")} <= names
+def test_the_search_store_is_ready_for_every_family(stack):
+    from layers.search.default import default_store
+    from layers.search.families import all_families
+    names = {t["name"] for t in default_store().client.indices.get_index_template()["index_templates"]}
+    assert {f.prefix for f in all_families()} <= names

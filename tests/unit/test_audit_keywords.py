@@ -2,7 +2,7 @@
 and the account-scoped word chosen to find the candidates."""
 from layers.audit.document import ID_FIELDS, WORDS
 from layers.audit.keywords import keyword_match, normalize, phrase_in
-from layers.audit.store import Hit
+from layers.search.query import AllOf, AnyOf, Term
 
 
 def test_normalize_folds_case_width_and_punctuation_runs():
@@ -26,28 +26,27 @@ def test_phrase_needs_latin_words_whole_but_matches_chinese_anywhere():
 def test_the_chosen_term_is_the_most_telling_word_of_the_phrase_scoped_to_the_account():
     assert keyword_match("支付加密机-20").terms[0] == "20"                      # a number before Chinese pairs
     assert keyword_match("ResourceNotFound").terms == ("resourcenotfound",)
-    assert keyword_match("加密机").clause("100000000001") == {"bool": {"filter": [{"term": {WORDS: "100000000001|密_机"}}]}}
+    assert keyword_match("加密机").candidates("100000000001") == AllOf((Term(WORDS, ("100000000001|密_机",)),))
 
 
 def test_clauses_loose_strict_and_identifier():
     kw = keyword_match(" vsm-0000004d ")
     assert kw.text == "vsm-0000004d" and kw.identifier and not kw.impossible
-    assert kw.clause("100000000001") == {"bool": {"should": [
-        {"bool": {"filter": [{"term": {WORDS: "100000000001|0000004d"}}]}},
-        {"terms": {"Keys": [f"100000000001|{f}|vsm-0000004d" for f in (*ID_FIELDS, "ResourceIds")]}}],
-        "minimum_should_match": 1}}
+    assert kw.candidates("100000000001") == AnyOf((
+        AllOf((Term(WORDS, ("100000000001|0000004d",)),)),
+        Term("Keys", tuple(f"100000000001|{f}|vsm-0000004d" for f in (*ID_FIELDS, "ResourceIds")))))
     three = keyword_match("加密机器")
     assert not three.identifier
-    assert three.clause("100000000001", strict=True) == {"bool": {"filter": [
-        {"term": {WORDS: f"100000000001|{t}"}} for t in ("机_器", "密_机", "加_密")]}}
+    assert three.candidates("100000000001", strict=True) == AllOf(tuple(
+        Term(WORDS, (f"100000000001|{t}",)) for t in ("机_器", "密_机", "加_密")))
     assert keyword_match("--").impossible                                      # nothing in it can match
     single = keyword_match("机")                                                # no word narrows it
-    assert single.clause("100000000001") is None and not single.impossible
+    assert single.candidates("100000000001") is None and not single.impossible
 
 
 def test_a_candidate_is_accepted_by_the_phrase_in_its_text_or_an_identifier_equal_to_the_keyword():
     event = {"EventName": "ModifyVsmAttributes", "Service": "cloudhsm", "EventId": "e-1",
              "RequestParameters": {"Name": "支付加密机-77"}, "SourceIPAddress": "10.1.2.3"}
-    accepts = lambda text: keyword_match(text).accepts(Hit("i", "e-1", [0, "e-1"], event))  # noqa: E731
+    accepts = lambda text: keyword_match(text).accepts(event)  # noqa: E731
     assert accepts("加密机-77") and accepts("机") and accepts("10.1.2.3")
     assert not accepts("加密机-7") and not accepts("10.1.2") and not accepts("--")

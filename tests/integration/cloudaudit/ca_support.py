@@ -10,8 +10,10 @@ from types import SimpleNamespace
 from infra import services
 from infra.pump import Pump
 from layers import aws
-from layers.audit.document import to_event
-from layers.audit.store import Doc, OpenSearchStore
+from layers.audit.document import family, to_event
+from layers.audit.lookup import MAX_MS
+from layers.search.opensearch import OpenSearchStore
+from layers.search.query import Family, Record, Search
 from layers.gateway.action import ActionSpec, RequestContext
 from layers.gateway.audit_event import build
 from layers.gateway.schema import NoParams
@@ -68,9 +70,9 @@ class OwnOsmem:
         self.svc = services.opensearch_server(self.port).start()
         self.store = OpenSearchStore(self.svc.url, timeout=2.0)
         # The first index a fresh osmem-server creates loads its analyzers (~1 s): do it now.
-        warm = OpenSearchStore(self.svc.url, timeout=30)
-        warm.bulk_create([Doc("warm-up", "x", {"Content": "预热 warm"})])
-        warm.delete_index("warm-up")
+        warm, family = OpenSearchStore(self.svc.url, timeout=30), Family("warm-up", words=("Words",))
+        warm.write(family, [Record("x", 0, "0", {"Words": "预热 warm"})])
+        warm.drop_day(family, warm.days(family)[0])
 
 
 def send(queue_url: str, events) -> None:
@@ -109,9 +111,8 @@ class Delivery:
 
 
 def ids_in_store(store, account: str, prefix: str = "traillog_server_log") -> list:
-    """Every EventId stored for an account (duplicates included), across all daily indices."""
-    hits = store.search([f"{prefix}-*"], {"term": {"AccountId": account}},
-                        sort=[{"EventTime": "desc"}, {"EventId": "desc"}], size=10000)
+    """Every EventId stored for an account, across all days, newest first."""
+    hits = store.search(Search(family(prefix), account, 0, MAX_MS, size=10000)).hits
     return [to_event(h.source)["EventId"] for h in hits]
 
 

@@ -1,5 +1,4 @@
 """`guardzone audit …` (infra/audit_cli.py) and the scheduled retention function."""
-import datetime as dt
 import json
 import subprocess
 import sys
@@ -13,7 +12,10 @@ from infra.pump import Pump
 from layers import aws
 from layers.audit import indices
 from layers.audit.indexer import Indexer, Message
-from layers.audit.store import Doc, default_store
+from layers.audit.document import family
+from layers.audit.writer import store_events
+from layers.search.default import default_store
+from layers.search.query import Search
 from layers.config import settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -51,16 +53,16 @@ def test_rebuild_retention_lifecycle_and_templates(stack, own_archive):
     assert rebuilt["index"] == indices.index_for("traillog_server_log", event["EventTime"]) and rebuilt["stored"] >= 1
     assert "traillog_server_log" in _run("templates")["installed"]
     assert _run("lifecycle", "--days", "500")["rule"]["Expiration"] == {"Days": 500}
-    old = indices.index_name("traillog_server_log", dt.date.today() - dt.timedelta(days=800))
-    default_store().bulk_create([Doc(old, "x", {"EventId": "x", "EventTime": 0, "AccountId": account})])
-    assert old in _run("retention")["dropped"]
+    old = make_event(account, now_ms() - 800 * 86_400_000)
+    store_events(default_store(), [old], "traillog_server_log")
+    assert indices.index_for("traillog_server_log", old["EventTime"]) in _run("retention")["dropped"]
 
 
 def test_the_retention_schedule_drops_old_indices_and_sets_the_archive_lifecycle(stack):
-    old = indices.index_name("traillog_server_log", dt.date.today() - dt.timedelta(days=366))
-    default_store().bulk_create([Doc(old, "y", {"EventId": "y", "EventTime": 0, "AccountId": "1"})])
+    old = make_event(new_account(), now_ms() - 366 * 86_400_000)
+    store_events(default_store(), [old], "traillog_server_log")
     result = Pump(stack.app).fire("audit_retention")
-    assert old in result["dropped"] and result["archiveExpirationDays"] == 3 * 365
+    assert indices.index_for("traillog_server_log", old["EventTime"]) in result["dropped"] and result["archiveExpirationDays"] == 3 * 365
     rules = aws.client("s3").get_bucket_lifecycle_configuration(Bucket=settings().archive_bucket)["Rules"]
     assert any(r["ID"] == "cloudaudit-archive-expiry" for r in rules)
 
@@ -75,4 +77,6 @@ def test_the_sample_sqs_batch_drives_the_indexer(stack, capsys, own_archive):
     from infra import invoke
     assert invoke.main(["audit_indexer", str(ROOT / "events" / "sqs_audit_batch.json")]) == 0
     assert json.loads(capsys.readouterr().out) == {"indexed": 1}
-    assert default_store().count("traillog_server_log-*", {"term": {"EventId": "8f14e45fceea167a5a36dedd4bea2543"}}) == 1
+    found = [h for h in default_store().search(Search(family("traillog_server_log"), "100000000001", 0, now_ms(),
+                                                      size=1000)).hits if h.id == "8f14e45fceea167a5a36dedd4bea2543"]
+    assert len(found) == 1

@@ -11,7 +11,8 @@ from ca_support import make_event, new_account, now_ms
 from layers import aws
 from layers.audit import exports
 from layers.audit.indexer import Indexer, Message
-from layers.audit.store import Hit, default_store
+from layers.search.default import default_store
+from layers.search.query import Hit, Result
 from layers.gateway.errors import ApiError
 
 
@@ -96,17 +97,14 @@ class SyntheticStore:
         self.largest_page = 0
         self.template = make_event(account, t0, params={"Blob": "x" * 1000})
 
-    def list_indices(self, pattern):
-        return []
-
-    def search(self, names, query, *, sort, size, search_after=None, source=True):
-        self.largest_page = max(self.largest_page, size)
-        top = self.total if search_after is None or search_after[1] == "" else int(search_after[1].split("-")[1])
+    def search(self, search):
+        self.largest_page = max(self.largest_page, search.size)
+        top = self.total if search.after is None else int(search.after[1].split("-")[1])
         hits = []
-        for n in range(top - 1, max(-1, top - 1 - size), -1):
+        for n in range(top - 1, max(-1, top - 1 - search.size), -1):
             e = {**self.template, "EventId": f"e-{n:09d}"}
-            hits.append(Hit(names[0], e["EventId"], [self.t0, e["EventId"]], e))
-        return hits
+            hits.append(Hit(self.t0, e["EventId"], json.dumps(e)))
+        return Result(hits)
 
 
 def test_the_worker_streams_in_bounded_memory(stack, monkeypatch):

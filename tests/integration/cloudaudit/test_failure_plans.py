@@ -8,8 +8,9 @@ import pytest
 from ca_support import Delivery, depth, ids_in_store, make_event, new_account, now_ms, send
 from layers import aws
 from layers.audit import indices
+from layers.audit.document import family
 from layers.audit.maintenance import rebuild_day
-from layers.audit.store import StoreUnavailable
+from layers.search.store import StoreUnavailable
 
 
 def _events(account, n, start):
@@ -96,8 +97,8 @@ def test_consumer_crash_mid_batch_loses_nothing(stack, osmem, queue, use_store, 
         """Writes half of the batch, then the process dies before anything is acknowledged."""
         url = real.url
 
-        def bulk_create(self, docs):
-            real.bulk_create(docs[: len(docs) // 2])
+        def write(self, family, records):
+            real.write(family, records[: len(records) // 2])
             raise Crash()
 
         def __getattr__(self, name):
@@ -129,4 +130,4 @@ def test_consumer_crash_mid_batch_loses_nothing(stack, osmem, queue, use_store, 
 def test_unreachable_store_is_reported_as_unavailable(osmem):
     osmem.freeze()
     with pytest.raises(StoreUnavailable):
-        osmem.store.list_indices("traillog_server_log-*")
+        osmem.store.days(family("traillog_server_log"))

@@ -1,0 +1,12 @@
+"""Every family the search store holds: what the local stack and `guardzone audit templates`
+make it ready for."""
+from typing import List
+
+from layers.search.query import Family
+
+
+def all_families() -> List[Family]:
+    from layers.audit.config import audit_settings
+    from layers.audit.document import family
+    from layers.bastion.session_log import FAMILIES
+    return [family(audit_settings().index_prefix), *FAMILIES.values()]
