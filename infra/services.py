@@ -1,4 +1,5 @@
 """The local stand-ins: moto in server mode and osmem-server, each a child process on loopback."""
+import json
 import os
 import shutil
 import signal
@@ -37,15 +38,17 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
 
 
 class ChildService:
-    def __init__(self, name: str, argv: List[str], url: str, probe: str, stderr: str = "") -> None:
+    def __init__(self, name: str, argv: List[str], url: str, probe: str, stderr: Optional[str] = "",
+                 stop_timeout: float = 10.0) -> None:
         self.name, self.argv, self.url, self._probe = name, argv, url, probe
-        self.stderr = stderr          # a file to append the child's stderr to ("" discards it)
+        self.stderr = stderr          # a file to append the child's stderr to ("" discards it, None shares ours)
+        self.stop_timeout = stop_timeout
         self.proc: Optional[subprocess.Popen] = None
 
     def start(self) -> "ChildService":
         # Own session: Ctrl-C reaches the stack, which stops its children in order. Parent-death
         # signal: a stack (or test run) that is killed outright does not leave them running.
-        err = open(self.stderr, "ab") if self.stderr else subprocess.DEVNULL
+        err = open(self.stderr, "ab") if self.stderr else (None if self.stderr is None else subprocess.DEVNULL)
         try:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=err, start_new_session=True, preexec_fn=_die_with_parent)
@@ -59,16 +62,31 @@ class ChildService:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
 
 
-def moto_server(port: int = 0) -> ChildService:
+def moto_server(port: int = 0, state_dir: Optional[str] = None) -> ChildService:
+    """moto in server mode; with state_dir, one that keeps its state there across restarts
+    (infra/moto_state.py), whose errors (a state it cannot read) reach our stderr."""
     port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    if state_dir:
+        return ChildService("moto", [sys.executable, "-m", "infra.moto_state", "--port", str(port),
+                                     "--state-dir", state_dir], url, "/moto-state", stderr=None, stop_timeout=60)
     return ChildService("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                        f"http://127.0.0.1:{port}", "/moto-api/data.json")
+                        url, "/moto-api/data.json")
+
+
+def moto_state(url: str, snapshot: bool = False) -> dict:
+    """What a keeping moto restored ({"restored": [service, ...]}), or, with snapshot, which
+    services it wrote now ({"written": [...]})."""
+    request = urllib.request.Request(url + ("/moto-state/snapshot" if snapshot else "/moto-state"),
+                                     method="POST" if snapshot else "GET")
+    with urllib.request.urlopen(request, timeout=120) as resp:
+        return json.loads(resp.read())
 
 
 def osmem_binary() -> str:
