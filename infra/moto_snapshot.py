@@ -1,7 +1,9 @@
 """moto's in-memory state as files: one pickle per service of everything its BackendDict holds
 (account → region → backend), written atomically and read back before moto serves.
 
-What pickle cannot take by itself: the locks and conditions moto keeps beside its data (SQS
+Besides the backends, a BackendDict may hold state of its own: S3's keeps which account owns each
+bucket name (bucket_accounts); without it a restored bucket would be created again, empty. What
+pickle cannot take by itself: the locks and conditions moto keeps beside its data (SQS
 queues, S3 keys) are recreated empty, and the private keys moto's KMS generates for every key
 (cryptography objects) travel as DER. S3 keys pickle their bodies themselves (FakeKey.__getstate__).
 """
@@ -21,6 +23,7 @@ from moto.core.base_backend import BackendDict
 
 SUFFIX = ".pickle"
 FORMAT = 1
+_COMMON = set(vars(BackendDict(object, "any")))     # what every BackendDict has; the rest is state
 
 
 class SnapshotError(Exception):
@@ -81,8 +84,10 @@ def backend_dict(service: str):
 
 def dumps(service: str) -> bytes:
     """Everything the service holds. The caller keeps the service's requests out meanwhile."""
-    state = {account: {region: backend for region, backend in regions.items()}
-             for account, regions in backend_dict(service).items()}
+    found = backend_dict(service)
+    state = {"backends": {account: {region: backend for region, backend in regions.items()}
+                          for account, regions in found.items()},
+             "attributes": {k: v for k, v in vars(found).items() if k not in _COMMON}}
     buf = io.BytesIO()
     pickle.dump({"format": FORMAT, "moto": moto.__version__}, buf)   # a header readable on its own
     _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
@@ -123,14 +128,16 @@ def restore(directory: str) -> List[str]:
         try:
             with open(path, "rb") as f:
                 header = pickle.load(f)
-                accounts: Dict = pickle.load(f)
+                state: Dict = pickle.load(f)
         except Exception as exc:
             raise SnapshotError(f"{path}: {type(exc).__name__}: {exc} (written by moto "
                                 f"{header.get('moto', '?')}, this is moto {moto.__version__})") from exc
-        for account, regions in accounts.items():
+        for account, regions in state["backends"].items():
             holder = target[account]
             for region, backend in regions.items():
                 dict.__setitem__(holder, region, backend)   # not the lazy creation of __getitem__
+        for name, value in state["attributes"].items():
+            setattr(target, name, value)
         restored.append(service)
     return restored
 

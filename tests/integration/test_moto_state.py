@@ -92,6 +92,7 @@ def _check(c, made: dict) -> None:
                                     )["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
     sqs.send_message(QueueUrl=made["queue"], MessageBody="after")              # the queue's lock works again
     s3 = c["s3"]
+    s3.create_bucket(Bucket="kept-bucket")      # as the stack's start does: the bucket is kept, not replaced
     obj = s3.get_object(Bucket="kept-bucket", Key="exports/a.json")
     assert obj["Body"].read() == b"A" * 70_000 and obj["Metadata"] == {"m": "1"}
     assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket="kept-bucket")["Uploads"]] == [made["upload"]]
