@@ -11,8 +11,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-local: $(VENV)/.installed        ## the whole local stack (moto, osmem-server, the API, the event pump)
-	$(PY) -m infra.local_stack
+local: $(VENV)/.installed        ## the whole local stack (moto, osmem-server, the API, the event pump); GZ_FRESH=1 starts empty
+	$(PY) -m infra.local_stack $(ARGS)
 
 test: $(VENV)/.installed         ## the test suite
 	$(PY) -m pytest -q

@@ -101,10 +101,11 @@ def key_enable(secret_id) -> None:
 @main.command("local")
 @click.option("--port", type=int, default=9000)
 @click.option("--state", default=None, help="write the endpoint and demo credentials to this JSON file")
-def local(port, state) -> None:
+@click.option("--fresh", is_flag=True, help="start empty: remove the state the data folder keeps (also GZ_FRESH=1)")
+def local(port, state, fresh) -> None:
     """Run the whole local stack (same as `python -m infra.local_stack`)."""
     from infra.local_stack import main as run
-    argv = ["--port", str(port)] + (["--state", state] if state else [])
+    argv = ["--port", str(port)] + (["--state", state] if state else []) + (["--fresh"] if fresh else [])
     sys.exit(run(argv))
 
 

@@ -1,10 +1,13 @@
 """The whole service on one machine: moto, osmem-server, the Chalice app behind its local
 server, and the pump that delivers queue messages and schedules.
 
-    python -m infra.local_stack [--port 9000]
+    python -m infra.local_stack [--port 9000] [--fresh]
 
-prints the endpoint, a demo account's SecretId/SecretKey, a tccli command and an SDK snippet.
-Ctrl-C stops everything.
+keeps its state in the data folder (GZ_DATA_DIR, by default .guardzone/ here; infra/data_dir.py),
+so that a restart, after Ctrl-C or a crash, finds the same accounts, keys and resources; --fresh
+(or GZ_FRESH=1) starts empty. It prints the endpoint, the demo account's SecretId/SecretKey, a
+tccli command and an SDK snippet, and writes a tccli profile (GZ_TCCLI_PROFILE, by default
+guardzone; infra/tccli_profile.py). Ctrl-C stops everything.
 """
 import argparse
 import json
@@ -16,8 +19,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from infra import services
+from infra import services, tccli_profile
+from infra.data_dir import DataDir, fresh_requested
 from infra.resources import create_all
+
+log = logging.getLogger("guardzone.local")
 
 
 @dataclass
@@ -26,6 +32,8 @@ class LocalStack:
     serve_http: bool = True
     run_pump: bool = True
     audit_delivery: str = "spool"
+    data: Optional[DataDir] = None      # where the state is kept; None: nothing is (tests, benchmarks)
+    restored: list = field(default_factory=list)    # the moto services read back from it
     moto: Optional[services.ChildService] = None
     opensearch: Optional[services.ChildService] = None
     resources: dict = field(default_factory=dict)
@@ -36,12 +44,14 @@ class LocalStack:
     pump: Any = None
 
     def start(self) -> "LocalStack":
-        self.moto = services.moto_server().start()
+        self.moto = services.moto_server(state_dir=str(self.data.moto) if self.data else None).start()
+        if self.data:
+            self.restored = services.moto_state(self.moto.url)["restored"]
         self.opensearch = services.opensearch_server().start()
         env = services.aws_environment(self.moto.url)
         env.update({"GZ_OPENSEARCH_URL": self.opensearch.url, "GZ_AUDIT_DELIVERY": self.audit_delivery,
                     "GZ_AUDIT_SPOOL_DIR": os.environ.get("GZ_AUDIT_SPOOL_DIR") or
-                    f"/tmp/guardzone-spool-{os.getpid()}"})
+                    (str(self.data.spool) if self.data else f"/tmp/guardzone-spool-{os.getpid()}")})
         services.apply_environment(env)
         from layers import aws, config
         config.reload_settings()
@@ -59,13 +69,27 @@ class LocalStack:
         if self.run_pump:
             from infra.pump import Pump
             self.pump = Pump(self.app).start()
+        if self.data:
+            threading.Thread(target=_ship_left_events, name="left-events", daemon=True).start()
         return self
 
     def seed_demo(self) -> dict:
+        """The demo account and key: those the data folder names, if the restored state still has
+        them (so a saved tccli profile keeps working), else new ones."""
         from layers import identity
+        kept = self.data.demo() if self.data else None
+        cred = identity.load_credential(kept["SecretId"]) if kept and kept.get("SecretId") else None
+        if cred and cred.enabled and cred.owner_uin == kept.get("OwnerUin"):
+            self.demo = {"OwnerUin": cred.owner_uin, "AppId": cred.app_id, "Name": kept.get("Name", "demo"),
+                         "Operator": cred.operator, "SecretId": cred.secret_id, "SecretKey": cred.secret_key,
+                         "Uin": cred.uin}
+            return self.demo
         account = identity.create_account("demo")
         key = identity.create_key(account["OwnerUin"])
         self.demo = {**account, **key}
+        if self.data:
+            services.moto_state(self.moto.url, snapshot=True)    # on disk before it is shown
+            self.data.keep_demo(self.demo)
         return self.demo
 
     def stop(self) -> None:
@@ -76,26 +100,57 @@ class LocalStack:
         from layers.gateway.http import gateway
         gateway().limiter.close()
         gateway().emitter.close()
-        for svc in (self.opensearch, self.moto):
+        for svc in (self.opensearch, self.moto):    # moto last: it writes what the others left
             if svc:
                 svc.stop()
 
 
-def banner(stack: LocalStack) -> str:
+def _ship_left_events() -> None:
+    """Audit events a crashed run had spooled but not shipped go to the queue now, not at the
+    next audit_outbox schedule."""
+    from layers.gateway.audit_emitter import drain_orphan_spools
+    try:
+        moved = drain_orphan_spools()
+    except Exception as exc:
+        log.warning("left audit spools not shipped yet (%s)", type(exc).__name__)
+        return
+    if moved:
+        log.info("%d audit events left by an earlier run shipped", moved)
+
+
+def _state_line(stack: LocalStack) -> str:
+    if not stack.data:
+        return "not kept"
+    if stack.restored:
+        return f"restored from {stack.data.root} ({', '.join(stack.restored)})"
+    return f"new, kept in {stack.data.root}"
+
+
+def _tccli_lines(stack: LocalStack, profile: str) -> str:
     d, ep = stack.demo, stack.endpoint
+    if profile:
+        return f"""tccli (profile {profile}: keys and endpoint in ~/.tccli/{profile}.*):
+  tccli --profile {profile} cloudhsm DescribeVsms --Offset 0 --Limit 10"""
+    return f"""tccli:
+  tccli cloudhsm DescribeVsms --region ap-guangzhou --endpoint http://{ep} \\
+      --secretId {d['SecretId']} --secretKey {d['SecretKey']} --Offset 0 --Limit 10"""
+
+
+def banner(stack: LocalStack, profile: str = "") -> str:
+    d, ep = stack.demo, stack.endpoint
+    kept = "; the state stays for the next start (GZ_FRESH=1 starts empty)" if stack.data else ""
     return f"""
 Guardzone local stack is up.
 
   endpoint     http://{ep}
   moto         {stack.moto.url}
   opensearch   {stack.opensearch.url}
+  state        {_state_line(stack)}
   account      OwnerUin {d['OwnerUin']}  AppId {d['AppId']}
   SecretId     {d['SecretId']}
   SecretKey    {d['SecretKey']}
 
-tccli:
-  tccli cloudhsm DescribeVsms --region ap-guangzhou --endpoint http://{ep} \\
-      --secretId {d['SecretId']} --secretKey {d['SecretKey']} --Offset 0 --Limit 10
+{_tccli_lines(stack, profile)}
 
 Python SDK:
   from tencentcloud.common import credential
@@ -109,7 +164,7 @@ Python SDK:
   req.Offset, req.Limit = 0, 10
   print(client.DescribeVsms(req).to_json_string())
 
-Ctrl-C stops everything.
+Ctrl-C stops everything{kept}.
 """
 
 
@@ -117,10 +172,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("GZ_PORT", "9000")))
     parser.add_argument("--state", help="also write the endpoint and demo credentials to this JSON file")
+    parser.add_argument("--fresh", action="store_true",
+                        help="start empty: remove the state the data folder keeps (also GZ_FRESH=1)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("opensearch").setLevel(logging.WARNING)   # a line per store request otherwise
-    stack = LocalStack(port=args.port)
+    stack = LocalStack(port=args.port, data=DataDir().prepare(fresh=args.fresh or fresh_requested()))
+    profile = tccli_profile.profile_name()
     stopping = threading.Event()
     # Ctrl-C handled here rather than as KeyboardInterrupt: a process started in the background
     # inherits SIGINT ignored, and Python then raises none
@@ -129,7 +187,9 @@ def main(argv=None) -> int:
     try:
         stack.start()
         stack.seed_demo()
-        print(banner(stack), flush=True)
+        if profile:
+            tccli_profile.write(profile, stack.endpoint, stack.demo["SecretId"], stack.demo["SecretKey"])
+        print(banner(stack, profile), flush=True)
         if args.state:
             with open(args.state, "w") as f:
                 json.dump({"endpoint": stack.endpoint, "moto": stack.moto.url, "opensearch": stack.opensearch.url,

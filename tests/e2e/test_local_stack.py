@@ -24,8 +24,9 @@ def _port_open(url: str) -> bool:
 
 def test_stack_starts_serves_and_stops_on_ctrl_c(tmp_path):
     state = tmp_path / "state.json"
-    env = {**os.environ, "GZ_AUDIT_SPOOL_DIR": str(tmp_path / "spool")}
-    for name in ("GZ_AWS_ENDPOINT", "GZ_OPENSEARCH_URL", "GZ_AUDIT_DELIVERY"):
+    env = {**os.environ, "GZ_AUDIT_SPOOL_DIR": str(tmp_path / "spool"), "GZ_DATA_DIR": str(tmp_path / "data"),
+           "HOME": str(tmp_path)}
+    for name in ("GZ_AWS_ENDPOINT", "GZ_OPENSEARCH_URL", "GZ_AUDIT_DELIVERY", "GZ_FRESH", "GZ_TCCLI_PROFILE"):
         env.pop(name, None)
     proc = subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", "0", "--state", str(state)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -55,7 +56,8 @@ def test_stack_starts_serves_and_stops_on_ctrl_c(tmp_path):
             out, _ = proc.communicate()
             raise AssertionError("the stack did not stop within 120 s of Ctrl-C; its output:\n" + out[-4000:])
         assert proc.returncode == 0, out[-2000:]
-        assert "SecretKey" in out and "tccli cloudhsm" in out and "HttpProfile(protocol=\"http\"" in out
+        assert "SecretKey" in out and "tccli --profile guardzone cloudhsm" in out
+        assert "HttpProfile(protocol=\"http\"" in out
         assert not _port_open(info["moto"]) and not _port_open(info["opensearch"])
         assert not _port_open("http://" + info["endpoint"])
     finally:
