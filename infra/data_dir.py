@@ -15,6 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Optional
 
+from infra import folder_lock
+
 DEFAULT = ".guardzone"
 _DEMO_FIELDS = ("OwnerUin", "AppId", "Name", "Uin", "SecretId")
 
@@ -32,7 +34,10 @@ class DataDir:
         self.demo_file = self.root / "demo.json"
 
     def prepare(self, fresh: bool = False) -> "DataDir":
+        """Make the folder; with fresh, empty it first (FolderBusy if a running stack keeps it)."""
         if fresh:
+            if folder_lock.busy(str(self.moto)):
+                raise folder_lock.FolderBusy(f"{self.root} is in use by a running stack; stop it first")
             for folder in (self.moto, self.spool, self.search):
                 shutil.rmtree(folder, ignore_errors=True)
             self.demo_file.unlink(missing_ok=True)

@@ -21,6 +21,7 @@ from typing import Any, Optional
 
 from infra import services, tccli_profile
 from infra.data_dir import DataDir, fresh_requested
+from infra.folder_lock import FolderBusy
 from infra.resources import create_all
 
 log = logging.getLogger("guardzone.local")
@@ -177,7 +178,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("opensearch").setLevel(logging.WARNING)   # a line per store request otherwise
-    stack = LocalStack(port=args.port, data=DataDir().prepare(fresh=args.fresh or fresh_requested()))
+    try:
+        data = DataDir().prepare(fresh=args.fresh or fresh_requested())
+    except FolderBusy as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    stack = LocalStack(port=args.port, data=data)
     profile = tccli_profile.profile_name()
     stopping = threading.Event()
     # Ctrl-C handled here rather than as KeyboardInterrupt: a process started in the background

@@ -115,6 +115,8 @@ def restore(directory: str) -> List[str]:
     restored = []
     for name in sorted(os.listdir(directory)):
         path = os.path.join(directory, name)
+        if name.startswith("."):
+            continue
         if name.endswith(".tmp"):
             os.remove(path)     # a write a crash interrupted; the file it was to replace is intact
             continue

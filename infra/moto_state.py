@@ -32,7 +32,7 @@ from urllib.parse import parse_qs
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from infra import moto_snapshot
+from infra import folder_lock, moto_snapshot
 from infra.rwlock import RWLock
 
 log = logging.getLogger("guardzone.moto_state")
@@ -222,11 +222,17 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--interval", type=float, default=1.0, help="least seconds between two snapshots of a service")
+    parser.add_argument("--lock-wait", type=float, default=10.0,
+                        help="seconds to wait for a moto still writing the folder (one killed with its stack)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)     # a line per request otherwise
     os.environ.setdefault("MOTO_PORT", str(args.port))       # as moto.server sets it
-    os.makedirs(args.state_dir, mode=0o700, exist_ok=True)
+    try:
+        folder_lock.hold(args.state_dir, wait=args.lock_wait)     # held until this process exits
+    except folder_lock.FolderBusy as exc:
+        print(f"{exc}: another local stack keeps its state there (GZ_DATA_DIR).", file=sys.stderr, flush=True)
+        return 2
     try:
         restored = moto_snapshot.restore(args.state_dir)
     except moto_snapshot.SnapshotError as exc:

@@ -5,6 +5,8 @@ import io
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -156,6 +158,17 @@ def test_a_long_poll_does_not_hold_a_snapshot_back(tmp_path):
         assert "sqs" in services.moto_state(moto.url, snapshot=True)["written"]
         assert time.monotonic() - started < 2
         poll.join()
+    finally:
+        moto.stop()
+
+
+def test_one_moto_at_a_time_on_a_folder(tmp_path):
+    moto = _moto(tmp_path)
+    try:
+        second = subprocess.run([sys.executable, "-m", "infra.moto_state", "--port", str(services.free_port()),
+                                 "--state-dir", str(tmp_path), "--lock-wait", "0"],
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2 and "in use by another process" in second.stderr
     finally:
         moto.stop()
 

@@ -1,9 +1,12 @@
 """What the local stack writes besides moto's state: the data folder's demo record and the tccli
 profile."""
 import json
+import os
 import stat
 
-from infra import tccli_profile
+import pytest
+
+from infra import folder_lock, tccli_profile
 from infra.data_dir import DataDir
 
 
@@ -19,6 +22,19 @@ def test_fresh_empties_the_state_and_nothing_else(tmp_path):
     assert "never written" not in data.demo_file.read_text()
     DataDir(str(tmp_path / "data")).prepare(fresh=True)
     assert sorted(p.name for p in data.root.iterdir()) == ["notes.txt"] and data.demo() is None
+
+
+def test_fresh_refuses_a_folder_a_running_stack_keeps(tmp_path):
+    data = DataDir(str(tmp_path / "data")).prepare()
+    fd = folder_lock.hold(str(data.moto))          # as the running stack's moto holds it
+    try:
+        with pytest.raises(folder_lock.FolderBusy):
+            data.prepare(fresh=True)
+        assert data.moto.is_dir()
+    finally:
+        os.close(fd)
+    data.prepare(fresh=True)
+    assert not data.moto.exists()
 
 
 def test_data_dir_defaults_under_the_current_directory(tmp_path, monkeypatch):
