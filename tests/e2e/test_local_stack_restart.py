@@ -1,8 +1,8 @@
 """The local stack keeps its state in its data folder: started again after a crash (SIGKILL of
 the stack and its children, once moto's last snapshot is on disk) or after Ctrl-C, it has the
 same demo key, VSMs, bastion users, devices, ACLs and device credentials, KMS keys whose old
-ciphertexts decrypt, and S3 objects; GZ_FRESH=1 starts empty. The tccli profile it writes
-answers without --endpoint or keys."""
+ciphertexts decrypt, and S3 objects, and ships the audit spool the crashed run left; GZ_FRESH=1
+starts empty. The tccli profile it writes answers without --endpoint or keys."""
 import base64
 import json
 import os
@@ -148,6 +148,8 @@ def test_a_crash_after_the_last_snapshot_loses_nothing(stacks):
     waited = first.saved("dynamodb", "kms", "s3", "ec2")
     assert waited < 3, f"moto took {waited:.1f} s to write its last changes"
     first.kill()
+    left = first.tmp / "data" / "spool" / f"audit-{first.proc.pid}.spool"
+    assert left.exists()
 
     second = stacks()
     try:
@@ -168,6 +170,10 @@ def test_a_crash_after_the_last_snapshot_loses_nothing(stacks):
         plain = kms.call_json("Decrypt", {"CiphertextBlob": blob})["Response"]["Plaintext"]
         assert base64.b64decode(plain) == b"kept plaintext"
         assert second.s3().get_object(Bucket="guardzone-archive", Key="kept/object")["Body"].read() == b"kept object"
+        deadline = time.monotonic() + 10                # the crashed run's spool, shipped at the start
+        while left.exists():
+            assert time.monotonic() < deadline, "the spool the crashed run left was not shipped"
+            time.sleep(0.1)
     finally:
         second.stop()
 
