@@ -14,6 +14,7 @@ limits the process to `malloc_arenas` (None leaves it alone).
 """
 import ctypes
 import datetime as dt
+import logging
 import os
 import shutil
 import threading
@@ -32,6 +33,8 @@ from layers.search.query import Family, Hit, Record, Result, Search
 from layers.search.store import ItemResult, StoreUnavailable
 
 __all__ = ["EmbeddedStore", "PartitionDamaged"]
+
+log = logging.getLogger("guardzone.search")
 
 M_ARENA_MAX = -8   # mallopt's parameter
 LEFTOVER_S = 600
@@ -59,6 +62,15 @@ def _remove_leftovers(directory: str) -> None:
         for entry in os.scandir(family.path):
             if entry.name.startswith((".new-", ".drop-")) and now - entry.stat().st_mtime > LEFTOVER_S:
                 shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _quietly(close) -> None:
+    """Let a day or its writer go after the operation that used it succeeded: a failure here
+    (its records are committed) is logged, not reported as the operation's."""
+    try:
+        close()
+    except StoreUnavailable as e:
+        log.warning("closing a search partition failed: %s", e)
 
 
 class EmbeddedStore:
@@ -246,7 +258,7 @@ class EmbeddedStore:
                 part.users -= 1
                 evicted = self._evict()
             for old in evicted:
-                old.close()
+                _quietly(old.close)
 
     def _open_day(self, family: Family, day: dt.date, create: bool) -> DayIndex:
         path = self._path(family, day)
@@ -275,4 +287,4 @@ class EmbeddedStore:
         now = time.monotonic()
         for i, part in enumerate(writing):
             if i >= self.max_writers or now - part.last_write > self.writer_idle_s:
-                part.close_writer()
+                _quietly(part.close_writer)

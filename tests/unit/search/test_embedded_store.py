@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,13 @@ def test_a_record_of_another_account_is_never_returned(store):
     assert ids(search(store, account="C", count=True)) == []
 
 
+def test_a_hit_carries_the_time_id_and_source_written(store):
+    sources = ['{"a": "中文 😀"}', "", "\ud800 lone surrogate", "x" * 100_000]
+    store.write(FAMILY, [Record(id=f"s{i}", time_ms=DAY0 + i, account="A", source=t) for i, t in enumerate(sources)])
+    hits = search(store).hits
+    assert [(h.time_ms, h.id, h.source) for h in hits] == [(DAY0 + i, f"s{i}", t) for i, t in enumerate(sources)][::-1]
+
+
 def test_a_time_range_is_inclusive_and_cut_at_both_ends(store, corpus):
     span = (DAY0 + 5 * HOUR, DAY0 + 30 * HOUR + 1)
     assert ids(search(store, span=span, size=1000)) == expected(corpus, "A", span=span)
@@ -294,9 +302,15 @@ def test_a_reopened_directory_answers_the_same(tmp_path, crowded, store):
     before = [ids(search(store, size=60, offset=o, count=True)) for o in (0, 200, 400)]
     other = EmbeddedStore(store.directory)  # read-only beside the writer, then alone
     assert [ids(search(other, size=60, offset=o)) for o in (0, 200, 400)] == before
+    store.write(FAMILY, [record(9999, DAY0 + 7)])
+    deadline = time.monotonic() + 5
+    while "r09999" not in ids(search(other, size=1000)):  # another writer's commit shows within ~1 s
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     store.close()
-    other.write(FAMILY, crowded[:10])
-    assert [ids(search(other, size=60, offset=o)) for o in (0, 200, 400)] == before
+    other.write(FAMILY, crowded[:10] + [record(9998, DAY0 + 7)])
+    assert [ids(search(other, size=60, offset=o)) for o in (0, 200)] == before[:2]
+    assert ids(search(other, span=(DAY0 + 7, DAY0 + 7), size=100))[:2] == ["r09999", "r09998"]
     other.close()
 
 
