@@ -1,5 +1,6 @@
-"""The whole service on one machine: moto, osmem-server, the Chalice app behind its local
-server, and the pump that delivers queue messages and schedules.
+"""The whole service on one machine: moto, the embedded search store (or osmem-server, with
+search="opensearch"), the Chalice app behind its local server, and the pump that delivers queue
+messages and schedules.
 
     python -m infra.local_stack [--port 9000] [--fresh]
 
@@ -13,8 +14,10 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -33,7 +36,9 @@ class LocalStack:
     serve_http: bool = True
     run_pump: bool = True
     audit_delivery: str = "spool"
+    search: str = "embedded"            # the search store: "embedded" (tantivy on disk) or "opensearch" (osmem-server)
     data: Optional[DataDir] = None      # where the state is kept; None: nothing is (tests, benchmarks)
+    search_dir: str = ""                # the embedded store's folder
     restored: list = field(default_factory=list)    # the moto services read back from it
     moto: Optional[services.ChildService] = None
     opensearch: Optional[services.ChildService] = None
@@ -48,9 +53,14 @@ class LocalStack:
         self.moto = services.moto_server(state_dir=str(self.data.moto) if self.data else None).start()
         if self.data:
             self.restored = services.moto_state(self.moto.url)["restored"]
-        self.opensearch = services.opensearch_server().start()
         env = services.aws_environment(self.moto.url)
-        env.update({"GZ_OPENSEARCH_URL": self.opensearch.url, "GZ_AUDIT_DELIVERY": self.audit_delivery,
+        if self.search == "opensearch":
+            self.opensearch = services.opensearch_server().start()
+            env.update(GZ_OPENSEARCH_URL=self.opensearch.url, GZ_SEARCH_DIR="")
+        else:
+            self.search_dir = str(self.data.search) if self.data else tempfile.mkdtemp(prefix="guardzone-search-")
+            env.update(GZ_OPENSEARCH_URL="", GZ_SEARCH_DIR=self.search_dir)
+        env.update({"GZ_AUDIT_DELIVERY": self.audit_delivery,
                     "GZ_AUDIT_SPOOL_DIR": os.environ.get("GZ_AUDIT_SPOOL_DIR") or
                     (str(self.data.spool) if self.data else f"/tmp/guardzone-spool-{os.getpid()}")})
         services.apply_environment(env)
@@ -101,6 +111,10 @@ class LocalStack:
         from layers.gateway.http import gateway
         gateway().limiter.close()
         gateway().emitter.close()
+        from layers.search.default import close_default
+        close_default()
+        if self.search_dir and not self.data:
+            shutil.rmtree(self.search_dir, ignore_errors=True)
         for svc in (self.opensearch, self.moto):    # moto last: it writes what the others left
             if svc:
                 svc.stop()
@@ -117,6 +131,10 @@ def _ship_left_events() -> None:
         return
     if moved:
         log.info("%d audit events left by an earlier run shipped", moved)
+
+
+def _search_line(stack: LocalStack) -> str:
+    return stack.opensearch.url if stack.opensearch else f"embedded, {stack.search_dir}"
 
 
 def _state_line(stack: LocalStack) -> str:
@@ -145,7 +163,7 @@ Guardzone local stack is up.
 
   endpoint     http://{ep}
   moto         {stack.moto.url}
-  opensearch   {stack.opensearch.url}
+  search       {_search_line(stack)}
   state        {_state_line(stack)}
   account      OwnerUin {d['OwnerUin']}  AppId {d['AppId']}
   SecretId     {d['SecretId']}
@@ -198,7 +216,8 @@ def main(argv=None) -> int:
         print(banner(stack, profile), flush=True)
         if args.state:
             with open(args.state, "w") as f:
-                json.dump({"endpoint": stack.endpoint, "moto": stack.moto.url, "opensearch": stack.opensearch.url,
+                json.dump({"endpoint": stack.endpoint, "moto": stack.moto.url, "search_dir": stack.search_dir,
+                           "opensearch": stack.opensearch.url if stack.opensearch else "",
                            "audit_queue_url": stack.resources["AuditQueue"]["QueueUrl"], **stack.demo}, f)
         while not stopping.wait(0.5):
             pass

@@ -17,8 +17,19 @@ def default_store() -> SearchStore:
     wanted = (s.opensearch_url, s.search_dir)
     with _lock:
         if _current is None or _current[0] != wanted:
+            if _current is not None and hasattr(_current[1], "close"):
+                _current[1].close()        # one embedded store per folder in a process
             _current = (wanted, _open(*wanted))
         return _current[1]
+
+
+def close_default() -> None:
+    """Close this process's store (the embedded one commits and lets its folder go)."""
+    global _current
+    with _lock:
+        if _current is not None and hasattr(_current[1], "close"):
+            _current[1].close()
+        _current = None
 
 
 def _open(url: str, directory: str) -> SearchStore:

@@ -1,6 +1,6 @@
 """The README's first command: the local stack starts, answers the SDK, carries each call's audit
-event through its spool, the queue, the pump and the indexer until LookupEvents finds it, and stops
-cleanly on Ctrl-C (SIGINT), taking moto and osmem-server with it."""
+event through its spool, the queue, the pump and the indexer into the embedded search store until
+LookupEvents finds it, and stops cleanly on Ctrl-C (SIGINT), taking moto with it."""
 import json
 import os
 import signal
@@ -58,7 +58,8 @@ def test_stack_starts_serves_and_stops_on_ctrl_c(tmp_path):
         assert proc.returncode == 0, out[-2000:]
         assert "SecretKey" in out and "tccli --profile guardzone cloudhsm" in out
         assert "HttpProfile(protocol=\"http\"" in out
-        assert not _port_open(info["moto"]) and not _port_open(info["opensearch"])
+        assert not _port_open(info["moto"]) and info["opensearch"] == ""
+        assert Path(info["search_dir"]).is_dir()       # the embedded store's days, kept in the data folder
         assert not _port_open("http://" + info["endpoint"])
     finally:
         if proc.poll() is None:

@@ -91,7 +91,7 @@ class Stack:
                 self.proc.wait()
                 raise AssertionError("the stack did not stop within 60 s of Ctrl-C:\n" + self.output())
         assert self.proc.returncode == 0, self.output()
-        for url in (self.info["moto"], self.info["opensearch"], "http://" + self.endpoint):
+        for url in (self.info["moto"], "http://" + self.endpoint):
             host, port = url.split("//", 1)[1].split(":")
             with socket.socket() as s:
                 s.settimeout(0.5)
@@ -126,6 +126,20 @@ def _own_subnet(stack: Stack) -> tuple:
     return vpc["Vpc"]["VpcId"], subnet["Subnet"]["SubnetId"]
 
 
+def _audit_event(stack: Stack, request_id: str, wait: float = 30) -> dict:
+    """The audit event of a request, as LookupEvents finds it (waiting for the indexer)."""
+    now = int(time.time() * 1000)
+    query = {"StartTime": now - 3_600_000, "EndTime": now + 600_000,
+             "LookupAttributes": [{"AttributeKey": "RequestId", "AttributeValue": request_id}]}
+    audit, deadline = stack.client("cloudaudit", "2019-03-04"), time.monotonic() + wait
+    while True:
+        found = audit.call_json("LookupEvents", query)["Response"]["Events"]
+        if found or time.monotonic() >= deadline:
+            assert [e["RequestId"] for e in found] == [request_id]
+            return found[0]
+        time.sleep(0.2)
+
+
 def test_a_crash_after_the_last_snapshot_loses_nothing(stacks):
     first = stacks()
     assert "state        new, kept in" in first.output()
@@ -142,7 +156,9 @@ def test_a_crash_after_the_last_snapshot_loses_nothing(stacks):
     acl = dasb.call_json("CreateAcl", {"Name": "ops", "AllowDiskRedirect": True, "AllowAnyAccount": False,
                                        "UserIdSet": [user["Response"]["Id"]], "DeviceIdSet": [device]})
     kms = first.client("kms", "2019-01-18")
-    key = kms.call_json("CreateKey", {"Alias": "kept"})["Response"]["KeyId"]
+    created = kms.call_json("CreateKey", {"Alias": "kept"})["Response"]
+    key = created["KeyId"]
+    audited = _audit_event(first, created["RequestId"])            # indexed into the search store
     blob = kms.call_json("Encrypt", {"KeyId": key, "Plaintext": _b64(b"kept plaintext")})["Response"]["CiphertextBlob"]
     first.s3().put_object(Bucket="guardzone-archive", Key="kept/object", Body=b"kept object")
     waited = first.saved("dynamodb", "kms", "s3", "ec2")
@@ -170,6 +186,7 @@ def test_a_crash_after_the_last_snapshot_loses_nothing(stacks):
         plain = kms.call_json("Decrypt", {"CiphertextBlob": blob})["Response"]["Plaintext"]
         assert base64.b64decode(plain) == b"kept plaintext"
         assert second.s3().get_object(Bucket="guardzone-archive", Key="kept/object")["Body"].read() == b"kept object"
+        assert _audit_event(second, created["RequestId"], wait=0) == audited   # in the store's files, not re-sent
         deadline = time.monotonic() + 10                # the crashed run's spool, shipped at the start
         while left.exists():
             assert time.monotonic() < deadline, "the spool the crashed run left was not shipped"

@@ -20,7 +20,7 @@ COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "infra.cl
 def no_aws_env(stack, tmp_path):
     """A shell with nothing of AWS in it (not even ~/.aws), as on a fresh machine."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(GZ_AWS_ENDPOINT=stack.moto.url, GZ_OPENSEARCH_URL=stack.opensearch.url,
+    env.update(GZ_AWS_ENDPOINT=stack.moto.url, GZ_SEARCH_DIR=stack.search_dir, GZ_OPENSEARCH_URL="",
                GZ_AUDIT_SPOOL_DIR=str(tmp_path / "spool"),
                AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_CONFIG_FILE="/nonexistent")
     return env

@@ -81,8 +81,15 @@ def test_local_stack_creates_what_the_template_defines(stack):
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires"
 
 
-def test_the_search_store_is_ready_for_every_family(stack):
-    from layers.search.default import default_store
+def test_an_opensearch_store_is_made_ready_for_every_family(stack, tmp_path):
+    from infra import services
     from layers.search.families import all_families
-    names = {t["name"] for t in default_store().client.indices.get_index_template()["index_templates"]}
-    assert {f.prefix for f in all_families()} <= names
+    from layers.search.opensearch import OpenSearchStore
+    osmem = services.opensearch_server().start()
+    try:
+        store = OpenSearchStore(osmem.url)
+        store.install(all_families())
+        names = {t["name"] for t in store.client.indices.get_index_template()["index_templates"]}
+        assert {f.prefix for f in all_families()} <= names
+    finally:
+        osmem.stop()

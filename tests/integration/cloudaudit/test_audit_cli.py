@@ -16,7 +16,7 @@ from layers.audit.document import family
 from layers.audit.writer import store_events
 from layers.search.default import default_store
 from layers.search.query import Search
-from layers.config import settings
+from layers.config import reload_settings, settings
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -27,7 +27,7 @@ def _run(*args):
     return json.loads(result.output)
 
 
-def test_status_redrive_and_read_only(stack):
+def test_status_redrive_and_read_only(stack, osmem, monkeypatch):
     sqs = aws.client("sqs")
     dlq = sqs.get_queue_url(QueueName=f"{settings().prefix}-audit-dlq")["QueueUrl"]
     sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(make_event(new_account(), now_ms())))
@@ -36,10 +36,16 @@ def test_status_redrive_and_read_only(stack):
     assert all(name.startswith("traillog_server_log-") for name in status["indices"])
     moved = _run("redrive")["moved"]
     assert moved >= 1 and _run("status")["queues"][f"{settings().prefix}-audit-dlq"]["visible"] == 0
+    refused = CliRunner().invoke(audit, ["read-only", "on"])    # the embedded store has no such block
+    assert refused.exit_code != 0 and "OpenSearch" in refused.output
+    monkeypatch.setenv("GZ_OPENSEARCH_URL", osmem.svc.url)
+    reload_settings()
     try:
         assert _run("read-only", "on") == {"read_only_allow_delete": True}
     finally:
         assert _run("read-only", "off") == {"read_only_allow_delete": False}
+        monkeypatch.delenv("GZ_OPENSEARCH_URL")
+        reload_settings()
     assert _run("drain")["messages"] >= 1        # the re-driven event, indexed in this process
 
 
