@@ -5,6 +5,7 @@ below 10^11 is taken as seconds (10^11 ms is in 1973, 10^11 s in year 5138), whi
 2019-03-19 SDK examples send. An EndTime in seconds includes that whole second. A time before
 1970 or after year 9999 is InvalidParameterValue, before anything is read or written.
 """
+import logging
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
@@ -15,6 +16,7 @@ from layers.search.store import SearchStore, StoreUnavailable
 from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError, invalid_value
 
+log = logging.getLogger("guardzone.audit.lookup")
 SECONDS_BELOW = 10 ** 11
 MAX_MS = 253402300799999          # 9999-12-31T23:59:59.999Z: the last instant a date can hold
 
@@ -93,7 +95,9 @@ def lookup(req: LookupRequest, ctx: RequestContext, *, store: Optional[SearchSto
     cursor = paging.decode(req.next_token, fp)
     try:
         found, next_cursor = Scanner(store or default_store()).page(query, req.max_results, cursor)
-    except StoreUnavailable:
+    except StoreUnavailable as exc:
+        log.error("audit lookup failed: %s%s", exc, "; rebuild the day from the archive: guardzone audit "
+                  "rebuild --day YYYY-MM-DD --fresh" if getattr(exc, "day", None) else "")
         raise ApiError("ResourceUnavailable", "The audit event store is unavailable at the moment; "
                        "events are kept and nothing is lost. Try again later.") from None
     token = paging.encode(next_cursor, fp) if next_cursor else ""
