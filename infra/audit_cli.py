@@ -1,8 +1,8 @@
 """`audit`: the CloudAudit runbook as commands (mounted as `guardzone audit`, or run as
 `python -m infra.audit_cli`).
 
-Point it at the stack first: GZ_AWS_ENDPOINT (moto locally) and GZ_OPENSEARCH_URL; deployed,
-the usual AWS credentials and region and the OpenSearch domain's URL.
+Point it at the stack first: GZ_AWS_ENDPOINT (moto locally) and GZ_SEARCH_DIR (the embedded
+store); deployed, the usual AWS credentials and region and GZ_OPENSEARCH_URL (the domain's URL).
 """
 import datetime as dt
 import json
@@ -21,9 +21,18 @@ def _day(value: str) -> dt.date:
         raise click.BadParameter(f"{value!r} is not a day (YYYY-MM-DD)") from None
 
 
-@click.group()
+class _Group(click.Group):
+    def invoke(self, ctx):
+        from layers.search.store import StoreUnavailable
+        try:
+            return super().invoke(ctx)
+        except StoreUnavailable as exc:      # e.g. the running stack holds the embedded store's writer
+            raise click.ClickException(f"the search store is unavailable: {exc}") from None
+
+
+@click.group(cls=_Group)
 def audit() -> None:
-    """CloudAudit: queue, indices, archive, retention."""
+    """CloudAudit: queue, days of the search store, archive, retention."""
 
 
 @audit.command("status")
@@ -85,7 +94,7 @@ def archived_days() -> None:
 @audit.command("retention")
 @click.option("--days", type=int, default=None, help="keep this many days (default GZ_AUDIT_RETENTION_DAYS, 365)")
 def retention_cmd(days) -> None:
-    """Drop daily indices older than the retention period now."""
+    """Drop days older than the retention period now."""
     from layers.audit.retention import drop_expired
     from layers.search.default import default_store
     _print({"dropped": drop_expired(default_store(), days=days)})

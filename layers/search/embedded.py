@@ -64,6 +64,21 @@ def _remove_leftovers(directory: str) -> None:
                 shutil.rmtree(entry.path, ignore_errors=True)
 
 
+def _writer_lock(path: str, label: str):
+    """The day's writer, held while it is dropped; None when the day cannot be opened (missing or
+    damaged: nothing can be writing it). StoreUnavailable if another process writes it."""
+    try:
+        index = tantivy.Index.open(path)
+    except Exception:
+        return None
+    try:
+        return index.writer(15_000_000, 1)
+    except ValueError as e:
+        if "LockBusy" in str(e):
+            raise StoreUnavailable(f"cannot drop {label}: another process is writing it") from None
+        return None
+
+
 def _quietly(close) -> None:
     """Let a day or its writer go after the operation that used it succeeded: a failure here
     (its records are committed) is logged, not reported as the operation's."""
@@ -153,12 +168,15 @@ class EmbeddedStore:
         if part is not None:
             part.close()
         trash = os.path.join(os.path.dirname(path), f".drop-{uuid.uuid4().hex}")
+        held = _writer_lock(path, family.partition(day))    # no other process may be writing it
         try:
             os.rename(path, trash)  # at once: a day is either whole or gone
         except FileNotFoundError:
             return False
         except OSError as e:
             raise StoreUnavailable(f"cannot drop {family.partition(day)}: {e}") from None
+        finally:
+            del held
         shutil.rmtree(trash, ignore_errors=True)
         with self._lock:
             self._checked = {k for k in self._checked if not k[0].startswith(path + os.sep)}

@@ -1,5 +1,6 @@
 """`guardzone audit …` (infra/audit_cli.py) and the scheduled retention function."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from infra.audit_cli import audit
 from infra.pump import Pump
 from layers import aws
 from layers.audit import indices
+from layers.audit.archive import Archive
 from layers.audit.indexer import Indexer, Message
 from layers.audit.document import family
 from layers.audit.writer import store_events
@@ -86,3 +88,24 @@ def test_the_sample_sqs_batch_drives_the_indexer(stack, capsys, own_archive):
     found = [h for h in default_store().search(Search(family("traillog_server_log"), "100000000001", 0, now_ms(),
                                                       size=1000)).hits if h.id == "8f14e45fceea167a5a36dedd4bea2543"]
     assert len(found) == 1
+
+
+def test_a_store_another_process_writes_is_a_clear_error_not_a_traceback(stack, tmp_path, own_archive):
+    from layers.search.embedded import EmbeddedStore
+    holder = EmbeddedStore(str(tmp_path / "search"))          # as the running stack holds it
+    event = make_event(new_account(), now_ms())
+    Indexer(holder).process([Message("1", json.dumps(event))])    # into the store and the archive
+    Archive().put([make_event(event["AccountId"], event["EventTime"] + 1)])      # and one only archived
+    day = indices.day_of(event["EventTime"]).isoformat()
+    env = {**os.environ, "GZ_SEARCH_DIR": str(tmp_path / "search"), "GZ_OPENSEARCH_URL": "",
+           "GZ_AWS_ENDPOINT": stack.moto.url}
+    for args in (["rebuild", "--day", day], ["rebuild", "--day", day, "--fresh"]):
+        script = ("from click.testing import CliRunner; from infra.audit_cli import audit\n"
+                  f"r = CliRunner().invoke(audit, {args!r})\nprint(r.exit_code); print(r.output)")
+        out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=120).stdout
+        code, _, text = out.partition("\n")
+        assert code == "1" and "another process is writing it" in text and "Traceback" not in text, out
+    assert [h.id for h in holder.search(Search(family("traillog_server_log"), event["AccountId"], 0, now_ms(),
+                                               size=10)).hits] == [event["EventId"]]     # untouched
+    holder.close()
