@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-local: $(VENV)/.installed        ## the whole local stack (moto, osmem-server, the API, the event pump); GZ_FRESH=1 starts empty
+local: $(VENV)/.installed        ## the whole local stack (moto, the embedded search store, the API, the event pump); GZ_FRESH=1 starts empty
 	$(PY) -m infra.local_stack $(ARGS)
 
 test: $(VENV)/.installed         ## the test suite
