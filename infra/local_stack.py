@@ -195,7 +195,8 @@ def main(argv=None) -> int:
                         help="start empty: remove the state the data folder keeps (also GZ_FRESH=1)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("opensearch").setLevel(logging.WARNING)   # a line per store request otherwise
+    for chatty in ("opensearch", "botocore"):       # a line per store request, per client made
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         data = DataDir().prepare(fresh=args.fresh or fresh_requested())
     except FolderBusy as exc:
