@@ -4,6 +4,12 @@ events. Delivery follows Lambda's rules: a batch whose handler raises is not del
 messages come back after the visibility timeout, and the queue's redrive policy moves them to
 the dead-letter queue after maxReceiveCount); a handler that returns {"batchItemFailures": [...]}
 keeps only those.
+
+Batches are gathered as Lambda's event source mapping gathers them: ReceiveMessage takes ten
+at most, so a handler declared with a larger batch_size gets several receives' worth, until the
+batch is full, the invocation payload limit is reached, or maximum_batching_window_in_seconds
+has passed since its first message. `pollers` threads poll each queue (Lambda runs several
+batches of a busy queue at once).
 """
 import datetime as dt
 import logging
@@ -20,6 +26,9 @@ from layers import aws, logs
 log = logging.getLogger("guardzone.pump")
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _UNIT = {"minute": 60, "hour": 3600, "day": 86400}
+RECEIVE_MAX = 10                    # messages one ReceiveMessage returns at most
+PAYLOAD_MAX = 6 * 1024 * 1024       # a Lambda invocation's payload
+IDLE_POLL_S = 0.05                  # between receives that found nothing, within a batching window
 
 
 class LambdaContext:
@@ -59,12 +68,14 @@ def schedule_event(name: str) -> dict:
 
 
 class Pump:
-    def __init__(self, app, *, schedule_scale: float = 1.0, wait_seconds: int = 1) -> None:
+    def __init__(self, app, *, schedule_scale: float = 1.0, wait_seconds: int = 1, pollers: int = 1) -> None:
         self.app = app
         self.scale = schedule_scale          # <1 fires schedules sooner (tests)
         self.wait_seconds = wait_seconds
+        self.pollers = max(1, pollers)       # threads polling each queue
         self._stop = threading.Event()
         self._threads: list = []
+        self._queues: dict = {}              # queue name -> (url, arn)
 
     def start(self) -> "Pump":
         for source in self.app.event_sources:
@@ -75,9 +86,10 @@ class Pump:
             else:
                 log.info("event source %s is not delivered locally", source.name)
                 continue
-            t = threading.Thread(target=target, args=(source,), name=f"pump-{source.name}", daemon=True)
-            t.start()
-            self._threads.append(t)
+            for i in range(self.pollers if target == self._poll_queue else 1):
+                t = threading.Thread(target=target, args=(source,), name=f"pump-{source.name}-{i}", daemon=True)
+                t.start()
+                self._threads.append(t)
         return self
 
     def stop(self) -> None:
@@ -86,14 +98,13 @@ class Pump:
             t.join(timeout=self.wait_seconds + 5)
 
     # ---- SQS ----
-    def deliver_once(self, source: SQSEventConfig, wait: int = 0) -> int:
-        """Receive one batch and hand it to the handler; returns how many messages were received."""
+    def deliver_once(self, source: SQSEventConfig, wait: int = 0, window: float = 0.0) -> int:
+        """Gather one batch and hand it to the handler; returns how many messages were received.
+        The batch takes what the queue holds now, up to the source's batch_size; with `window`
+        (seconds), it takes what arrives within that time of its first message."""
         sqs = aws.client("sqs")
-        url = sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(source.batch_size, 10),
-                                  WaitTimeSeconds=wait, AttributeNames=["All"],
-                                  MessageAttributeNames=["All"]).get("Messages", [])
+        url, arn = self._queue(sqs, source.queue)
+        got = self._gather(sqs, url, source.batch_size, wait, window)
         if not got:
             return 0
         try:
@@ -104,17 +115,54 @@ class Pump:
         failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])} \
             if isinstance(result, dict) else set()
         done = [m for m in got if m["MessageId"] not in failed]
-        for i in range(0, len(done), 10):
+        for i in range(0, len(done), RECEIVE_MAX):
             sqs.delete_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(j), "ReceiptHandle": m["ReceiptHandle"]} for j, m in enumerate(done[i:i + 10])])
+                {"Id": str(j), "ReceiptHandle": m["ReceiptHandle"]} for j, m in enumerate(done[i:i + RECEIVE_MAX])])
         return len(got)
+
+    def _gather(self, sqs, url: str, batch_size: int, wait: int, window: float) -> list:
+        """Up to batch_size messages: receives until the batch is full or the payload limit is
+        reached, or `window` seconds have passed since the first message (with no window: until a
+        receive finds nothing new). A message received again meanwhile (its visibility timeout
+        ran out) is in the batch once."""
+        want = max(1, batch_size)
+        batch: dict = {}
+        size, deadline = 0, None
+        while len(batch) < want and size < PAYLOAD_MAX:
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(want - len(batch), RECEIVE_MAX),
+                                      WaitTimeSeconds=wait if deadline is None else 0, AttributeNames=["All"],
+                                      MessageAttributeNames=["All"]).get("Messages", [])
+            if deadline is None:
+                if not got:
+                    break
+                deadline = time.monotonic() + window
+            new = [m for m in got if m["MessageId"] not in batch]
+            batch.update((m["MessageId"], m) for m in got)
+            size += sum(len(m["Body"]) for m in new)
+            left = deadline - time.monotonic()
+            if left <= 0 and (window > 0 or not new):
+                break
+            if not new and self._stop.wait(min(IDLE_POLL_S, left)):
+                break
+        return list(batch.values())
+
+    def _queue(self, sqs, name: str) -> tuple:
+        """(url, arn) of a queue, looked up once."""
+        found = self._queues.get(name)
+        if found is None:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            found = self._queues[name] = (url, arn)
+        return found
 
     def _poll_queue(self, source: SQSEventConfig) -> None:
         while not self._stop.is_set():
             try:
-                self.deliver_once(source, wait=self.wait_seconds)
+                self.deliver_once(source, wait=self.wait_seconds,
+                                  window=getattr(source, "maximum_batching_window_in_seconds", 0) or 0)
             except Exception as exc:
                 log.warning("polling %s: %s", source.queue, type(exc).__name__)
+                self._queues.pop(source.queue, None)    # it may have been made again elsewhere
                 self._stop.wait(1.0)
 
     # ---- schedules ----
