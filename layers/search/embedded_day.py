@@ -85,12 +85,16 @@ def problem(family: Family, r: Record) -> str:
         if any(integer(v) is None for v in _values(r.fields.get(name))):
             return f"{name} must hold 64-bit integers"
     for name in family.terms + family.words:
-        terms = [keyword(v) for v in _values(r.fields.get(name))]
-        if name in family.words:
-            terms = [w for t in terms for w in t.split()]
-        if any(len(t.encode("utf-8", "surrogatepass")) > MAX_TERM_BYTES for t in terms):
-            return f"a term of {name} is longer than {MAX_TERM_BYTES} bytes"
+        for value in _values(r.fields.get(name)):
+            text = keyword(value)
+            if _too_long(text) and (name not in family.words or any(_too_long(w) for w in text.split())):
+                return f"a term of {name} is longer than {MAX_TERM_BYTES} bytes"
     return ""
+
+
+def _too_long(term: str) -> bool:
+    # UTF-8 takes 4 bytes a character at most: most terms need no encoding to be measured
+    return len(term) > MAX_TERM_BYTES // 4 and len(term.encode("utf-8", "surrogatepass")) > MAX_TERM_BYTES
 
 
 class DayIndex:
