@@ -68,7 +68,8 @@ def schedule_event(name: str) -> dict:
 
 
 class Pump:
-    def __init__(self, app, *, schedule_scale: float = 1.0, wait_seconds: int = 1, pollers: int = 1) -> None:
+    def __init__(self, app, *, schedule_scale: float = 1.0, wait_seconds: int = 1, pollers: int = 1,
+                 sqs=None) -> None:
         self.app = app
         self.scale = schedule_scale          # <1 fires schedules sooner (tests)
         self.wait_seconds = wait_seconds
@@ -76,6 +77,7 @@ class Pump:
         self._stop = threading.Event()
         self._threads: list = []
         self._queues: dict = {}              # queue name -> (url, arn)
+        self._sqs = sqs                      # an SQS client of its own (benchmarks); else the stack's
 
     def start(self) -> "Pump":
         for source in self.app.event_sources:
@@ -102,7 +104,7 @@ class Pump:
         """Gather one batch and hand it to the handler; returns how many messages were received.
         The batch takes what the queue holds now, up to the source's batch_size; with `window`
         (seconds), it takes what arrives within that time of its first message."""
-        sqs = aws.client("sqs")
+        sqs = self._sqs or aws.client("sqs")
         url, arn = self._queue(sqs, source.queue)
         got = self._gather(sqs, url, source.batch_size, wait, window)
         if not got:
