@@ -45,6 +45,18 @@ def _day_of(time_ms: int) -> dt.date:
     return dt.date(1970, 1, 1) + dt.timedelta(days=time_ms // 86_400_000)
 
 
+def _day_named(name: str) -> Optional[dt.date]:
+    """The day a partition's folder names (YYYY.MM.DD), or None: a folder being made or dropped.
+    Every search lists the days, so this is read without strptime (a tenth of a month's search)."""
+    digits = name[:4] + name[5:7] + name[8:]
+    if len(name) != 10 or name[4] != "." or name[7] != "." or not (digits.isascii() and digits.isdigit()):
+        return None
+    try:
+        return dt.date(int(name[:4]), int(name[5:7]), int(name[8:]))
+    except ValueError:
+        return None
+
+
 def _limit_malloc_arenas(arenas: int) -> None:
     try:
         ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas)
@@ -153,13 +165,7 @@ class EmbeddedStore:
             names = os.listdir(os.path.join(self.directory, family.prefix))
         except FileNotFoundError:
             return []
-        days = []
-        for name in names:
-            try:
-                days.append(dt.datetime.strptime(name, "%Y.%m.%d").date())
-            except ValueError:
-                pass  # not a day's index: one being made or dropped
-        return sorted(days)
+        return sorted(d for d in map(_day_named, names) if d is not None)
 
     def drop_day(self, family: Family, day: dt.date) -> bool:
         path = self._path(family, day)
