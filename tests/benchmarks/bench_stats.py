@@ -1,0 +1,70 @@
+"""What the benchmarks measure with: percentiles, timings, a process's memory and CPU time, a
+folder's size on disk, and the machine they ran on."""
+import os
+import platform
+import time
+from typing import Callable, Dict, List
+
+
+def pct(values: List[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def timed(fn: Callable[[], object], n: int) -> List[float]:
+    """Milliseconds of n calls."""
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def memory(pid: int) -> Dict[str, float]:
+    """A process's resident memory in MB: rss = anon (its own pages) + file (mapped files'
+    pages it touched, shared with the page cache) + shmem; hwm, the largest rss so far."""
+    fields = {"VmRSS": "rss", "RssAnon": "anon", "RssFile": "file", "VmHWM": "hwm"}
+    out = {v: 0.0 for v in fields.values()}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            name, _, value = line.partition(":")
+            if name in fields:
+                out[fields[name]] = int(value.split()[0]) / 1024
+    return out
+
+
+def grown(after: Dict[str, float], before: Dict[str, float]) -> str:
+    return (f"{after['rss'] - before['rss']:,.0f} MB ({after['anon'] - before['anon']:,.0f} anonymous + "
+            f"{after['file'] - before['file']:,.0f} mapped files)")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def disk_mb(path: str) -> float:
+    """The space the files under `path` take on disk."""
+    total = 0
+    for folder, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+            except FileNotFoundError:
+                pass
+    return total / 1e6
+
+
+def verdict(value: float, goal: float, *, at_least: bool = False) -> str:
+    ok = value >= goal if at_least else value <= goal
+    return "meets" if ok else "MISSES"
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    return (f"{platform.node() or 'this machine'}: {os.cpu_count()} cores, "
+            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB, "
+            f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start (other work shares it)")
