@@ -1,7 +1,7 @@
 """Export of 1 M events: the worker's memory stays bounded (one page of events plus one upload
 part) whatever the number of events; prints its peak memory and speed.
 
-    .venv/bin/python tests/benchmarks/cloudaudit_export.py [--events 1000000] [--format JSON|CSV] [--moto] [--paged]
+    .venv/bin/python tests/benchmarks/cloudaudit_export.py [--events 1000000] [--format JSON|CSV] [--moto] [--paged] [--quick]
 
 The events are one account's 30 days in an embedded store (the local stack's default), loaded
 first by a process of its own; the export pages through it in this process. With --paged they
@@ -71,7 +71,10 @@ def main() -> int:
     ap.add_argument("--format", default="JSON", choices=["JSON", "CSV"])
     ap.add_argument("--moto", action="store_true", help="upload to a moto server instead of a counting sink")
     ap.add_argument("--paged", action="store_true", help="events from a synthetic paged store, not a real one")
+    ap.add_argument("--quick", action="store_true", help="20,000 events")
     args = ap.parse_args()
+    if args.quick:
+        args.events = 20_000
     from infra import services
     moto = services.moto_server().start()
     try:
