@@ -3,16 +3,7 @@ import datetime as dt
 import re
 from typing import List, Optional
 
-DAY_MS = 86_400_000
-_UTC = dt.timezone.utc
-
-
-def day_of(ms: int) -> dt.date:
-    return dt.datetime.fromtimestamp(ms / 1000, _UTC).date()
-
-
-def day_start_ms(day: dt.date) -> int:
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=_UTC).timestamp() * 1000)
+from layers.search.query import DAY_MS, day_of, day_start_ms  # noqa: F401  (the partitions' days)
 
 
 def index_name(prefix: str, day: dt.date) -> str:

@@ -51,7 +51,7 @@ class AuthFailureLimiter:
                 self._forget_full(now)
 
     def _forget_full(self, now: float) -> None:
-        rules = {"address": self._rules["address"], "pair": self._rules["pair"]}
+        rules = self._rules       # a key's first element names its rule
         for key in [k for k in self._buckets if self._tokens(k, rules[k[0]], now) >= rules[k[0]][0]]:
             del self._buckets[key]
         while len(self._buckets) > _MAX_KEYS:      # all busy: drop the oldest

@@ -29,7 +29,7 @@ import tantivy
 from layers.search.embedded_day import MAX_TIME_MS, DayIndex, Snapshot, day_bounds, order_key, problem, split_key
 from layers.search.embedded_errors import PartitionDamaged, tantivy_errors
 from layers.search.embedded_files import Damaged, check_file, read_meta, segment_files
-from layers.search.query import Family, Hit, Record, Result, Search
+from layers.search.query import Family, Hit, Record, Result, Search, day_of
 from layers.search.store import ItemResult, StoreUnavailable
 
 __all__ = ["EmbeddedStore", "PartitionDamaged"]
@@ -39,10 +39,6 @@ log = logging.getLogger("guardzone.search")
 M_ARENA_MAX = -8   # mallopt's parameter
 LEFTOVER_S = 600
 AHEAD_FIRST = 64   # records sharing the cursor's millisecond read at once to find the cursor
-
-
-def _day_of(time_ms: int) -> dt.date:
-    return dt.date(1970, 1, 1) + dt.timedelta(days=time_ms // 86_400_000)
 
 
 def _day_named(name: str) -> Optional[dt.date]:
@@ -152,7 +148,7 @@ class EmbeddedStore:
             if why:
                 result.ok, result.error = False, why
             else:
-                by_day.setdefault(_day_of(r.time_ms), []).append(r)
+                by_day.setdefault(day_of(r.time_ms), []).append(r)
         for day, batch in by_day.items():
             with self._day(family, day, create=True) as part:
                 part.write(batch)
@@ -257,7 +253,7 @@ class EmbeddedStore:
     def _days_within(self, family: Family, start_ms: int, end_ms: int) -> List[dt.date]:
         if end_ms < start_ms or end_ms < 0:
             return []
-        first, last = _day_of(max(start_ms, 0)), _day_of(min(end_ms, MAX_TIME_MS))
+        first, last = day_of(max(start_ms, 0)), day_of(min(end_ms, MAX_TIME_MS))
         return [d for d in self.days(family) if first <= d <= last]
 
     # -- the open days -------------------------------------------------------------------------

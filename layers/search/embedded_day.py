@@ -18,14 +18,13 @@ from layers.search.embedded_commit import GroupCommit
 from layers.search.embedded_errors import PartitionDamaged, tantivy_errors
 from layers.search.embedded_files import Damaged, check_index, field_specs
 from layers.search.embedded_query import NUMBER, RAW, WORDS, Renderer, all_of, integer, keyword
-from layers.search.query import Family, Record, Search
+from layers.search.query import DAY_MS, Family, Record, Search, day_start_ms
 from layers.search.store import StoreUnavailable
 
 Q = tantivy.Query
 INTERNAL = ("Id", "AccountId", "Time", "Order", "Source")
 KIND_OF_SPEC = {"text:raw": RAW, "text:whitespace": WORDS, "i64": NUMBER}
 TIME_DIGITS = 15
-DAY_MS = 86_400_000
 MAX_TIME_MS = 253_402_300_799_999   # the end of year 9999, the last day a partition can be named for
 # What OpenSearch refuses or leaves out, refused or left out alike: an id of more than 512
 # bytes, a term of more than 32766 bytes (Lucene's limit), a `texts` value of more than 8191
@@ -44,7 +43,7 @@ def split_key(key: str) -> Tuple[int, str]:
 
 
 def day_bounds(day: dt.date) -> Tuple[int, int]:
-    start = (day - dt.date(1970, 1, 1)).days * DAY_MS
+    start = day_start_ms(day)
     return start, start + DAY_MS - 1
 
 

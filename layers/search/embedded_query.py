@@ -65,20 +65,18 @@ def contains_regex(prefix: str, text: str) -> str:
     return f"(?s){literal(prefix)}(?i:.*{literal(text)}.*)"
 
 
-def all_of(queries: List[tantivy.Query]) -> tantivy.Query:
+def _joined(queries: List[tantivy.Query], occur, none: tantivy.Query) -> tantivy.Query:
     if not queries:
-        return Q.all_query()
-    if len(queries) == 1:
-        return queries[0]
-    return Q.boolean_query([(MUST, q) for q in queries])
+        return none
+    return queries[0] if len(queries) == 1 else Q.boolean_query([(occur, q) for q in queries])
+
+
+def all_of(queries: List[tantivy.Query]) -> tantivy.Query:
+    return _joined(queries, MUST, Q.all_query())
 
 
 def any_of(queries: List[tantivy.Query]) -> tantivy.Query:
-    if not queries:
-        return Q.empty_query()
-    if len(queries) == 1:
-        return queries[0]
-    return Q.boolean_query([(SHOULD, q) for q in queries])
+    return _joined(queries, SHOULD, Q.empty_query())
 
 
 class _Compiled:

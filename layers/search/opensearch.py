@@ -14,7 +14,7 @@ from typing import Dict, List, Sequence
 from opensearchpy import OpenSearch
 from opensearchpy import exceptions as os_errors
 
-from layers.search.query import AllOf, AnyOf, Clause, Contains, Family, Hit, Record, Result, Search, Term
+from layers.search.query import AllOf, AnyOf, Clause, Contains, Family, Hit, Record, Result, Search, Term, day_of
 from layers.search.store import ItemResult, StoreUnavailable
 
 _TRANSIENT_STATUS = {403, 408, 429, 500, 502, 503, 504}
@@ -72,10 +72,6 @@ def render(family: Family, clause: Clause) -> dict:
     raise TypeError(f"not a clause: {clause!r}")
 
 
-def _day_of(ms: int) -> dt.date:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).date()
-
-
 class OpenSearchStore:
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         self.url = url
@@ -101,7 +97,7 @@ class OpenSearchStore:
         upper = search.end_ms if search.after is None else min(search.end_ms, search.after[0])
         if upper < search.start_ms:
             return []
-        first, last = _day_of(search.start_ms), _day_of(upper)
+        first, last = day_of(search.start_ms), day_of(upper)
         if (last - first).days >= MAX_NAMED_DAYS:
             return [f"{family.prefix}-*"]
         existing = self._existing(family)
@@ -153,7 +149,7 @@ class OpenSearchStore:
         for r in records:
             doc = {family.id_field: r.id, family.time_field: r.time_ms, "AccountId": r.account, **r.fields,
                    family.source_field: r.source}
-            lines.append(json.dumps({"create": {"_index": family.partition(_day_of(r.time_ms)), "_id": r.id}}))
+            lines.append(json.dumps({"create": {"_index": family.partition(day_of(r.time_ms)), "_id": r.id}}))
             lines.append(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
         resp = self._call(self.client.bulk, body=("\n".join(lines) + "\n").encode("utf-8"), params={"refresh": "false"})
         results = []

@@ -15,8 +15,22 @@ Clauses:
                                  contains `text` after it, ignoring case
     AnyOf(clauses), AllOf(clauses)  or / and
 """
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Optional, Tuple, Union
+
+
+DAY_MS = 86_400_000
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def day_of(time_ms: int) -> dt.date:
+    """The UTC day a time (epoch milliseconds) falls on: the partition that holds its record."""
+    return _EPOCH + dt.timedelta(days=time_ms // DAY_MS)
+
+
+def day_start_ms(day: dt.date) -> int:
+    return (day - _EPOCH).days * DAY_MS
 
 
 @dataclass(frozen=True)
