@@ -10,12 +10,11 @@ resource ids).
 How: every event's Words field holds the words of its text, each scoped to its account
 (layers/audit/words.py: its Latin words and pairs of neighbouring Chinese characters), and
 whenever the phrase occurs in a text each of the phrase's own words is one of the text's. So the
-store is asked for the account's events holding the phrase's most telling word — one term, whose
-postings are that account's alone — and each candidate is then checked here against the whole
-phrase. A conjunction of frequent terms is what a search store answers slowest; one rare term
-plus a check of the few candidates is fast, and the check makes the phrase exact. Should the check keep turning candidates down, the scan narrows the
-store's query to every word of the phrase (`strict`) and goes on from where it was. A phrase of
-single Chinese characters has no such word: the account's events are each checked.
+store is asked for the account's events holding every word of the phrase — terms whose postings
+are that account's alone, intersected by the engine (the rarest word leads, so the frequent ones
+cost little) — and each candidate is then checked here against the whole phrase, which makes it
+exact (the words' order and neighbours). A phrase of single Chinese characters has no such word:
+the account's events are each checked.
 """
 import re
 from dataclasses import dataclass
@@ -58,7 +57,7 @@ class KeywordMatch:
         """Nothing can match it (no word, and not an identifier)."""
         return self.terms == () and not self.identifier
 
-    def candidates(self, account: str, strict: bool = False) -> Optional[Clause]:
+    def candidates(self, account: str) -> Optional[Clause]:
         """The search clause of `account`'s candidates (each then checked with accepts()): terms of
         the account's own Words and Keys. None when no word can narrow them: the account's events
         are each checked."""
@@ -66,8 +65,7 @@ class KeywordMatch:
             return None
         either: list = []
         if self.terms:
-            chosen = self.terms if strict else self.terms[:1]
-            either.append(AllOf(tuple(Term(WORDS, (scoped(account, t),)) for t in chosen)))
+            either.append(AllOf(tuple(Term(WORDS, (scoped(account, t),)) for t in self.terms)))
         if self.identifier:
             either.append(Term(KEYS, tuple(scoped_key(account, f, self.text) for f in IDENTIFIER_FIELDS)))
         return either[0] if len(either) == 1 else AnyOf(tuple(either))

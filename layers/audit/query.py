@@ -5,10 +5,9 @@ the last event of the previous one, so paging never skips or repeats an event ho
 arrive meanwhile. Every attribute filter is a term of the event's Keys scoped to the account
 (layers/audit/document.py); values of a repeated key OR together, different keys AND. A lookup
 by EventId or RequestId reads only the days its ids' minted time allows (layers/timeids.py).
-A keyword (ContentValue) has the store return candidates — the account's events holding its most
-telling word, or holding it as an identifier — that are checked here, one by one, against the
-whole phrase (layers/audit/keywords.py); should the check keep turning candidates down, every
-word of the phrase is asked for.
+A keyword (ContentValue) has the store return candidates — the account's events holding every
+word of it, or holding it as an identifier — that are checked here, one by one, against the
+whole phrase (layers/audit/keywords.py).
 """
 import json
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from layers.search.store import SearchStore
 from layers.timeids import minted_ms
 
 KEYWORD_BATCH = 500          # at most this many candidates fetched at a time when each is checked here
-STRICT_AFTER_REJECTS = 1000  # candidates turned down before the store is asked for every word
 # How long after the time its id carries an event can be: an EventId is minted with the event, a
 # RequestId when its request arrived (layers/timeids.py).
 MAX_REQUEST_MS = 15 * 60 * 1000
@@ -213,12 +211,12 @@ class Scanner:
         if start_ms > end_ms or (keyword is not None and keyword.impossible):
             return
         after = (cursor.time, cursor.event_id) if cursor else None
-        rejected, strict, produced = 0, False, 0
+        rejected, produced = 0, 0
         while True:
             want = min(batch_size or 1000, limit - produced) if limit is not None else batch_size or 1000
             where = query.where
             if keyword is not None:
-                candidates = keyword.candidates(query.account, strict)
+                candidates = keyword.candidates(query.account)
                 where += (candidates,) if candidates is not None else ()
                 # twice what is wanted, more once candidates have been turned down
                 want = min(KEYWORD_BATCH, max(2 * want, 20) * (1 + rejected // 10))
@@ -235,5 +233,3 @@ class Scanner:
             if len(hits) < want:
                 return
             after = (hits[-1].time_ms, hits[-1].id)
-            if keyword is not None and not strict and rejected > STRICT_AFTER_REJECTS:
-                strict = True
