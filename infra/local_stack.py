@@ -78,8 +78,8 @@ class LocalStack:
             self.server = ServerThread(self.app, "127.0.0.1", self.port).start()
             self.endpoint = f"127.0.0.1:{self.server.port}"
         if self.run_pump:
-            from infra.pump import Pump
-            self.pump = Pump(self.app).start()
+            from infra.pump import LOCAL_POLLERS, Pump
+            self.pump = Pump(self.app, pollers=LOCAL_POLLERS).start()
         if self.data:
             threading.Thread(target=_ship_left_events, name="left-events", daemon=True).start()
         return self

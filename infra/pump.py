@@ -28,6 +28,10 @@ _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _UNIT = {"minute": 60, "hour": 3600, "day": 86400}
 RECEIVE_MAX = 10                    # messages one ReceiveMessage returns at most
 PAYLOAD_MAX = 6 * 1024 * 1024       # a Lambda invocation's payload
+# Threads polling a queue in the local stack, by handler: the audit indexer's batches overlap
+# (one gathers, or commits outside the GIL, while the other indexes), as Lambda runs several
+# batches of a busy queue at once.
+LOCAL_POLLERS = {"audit_indexer": 2}
 IDLE_POLL_S = 0.05                  # between receives that found nothing, within a batching window
 
 
@@ -68,12 +72,12 @@ def schedule_event(name: str) -> dict:
 
 
 class Pump:
-    def __init__(self, app, *, schedule_scale: float = 1.0, wait_seconds: int = 1, pollers: int = 1,
+    def __init__(self, app, *, schedule_scale: float = 1.0, wait_seconds: int = 1, pollers=1,
                  sqs=None) -> None:
         self.app = app
         self.scale = schedule_scale          # <1 fires schedules sooner (tests)
         self.wait_seconds = wait_seconds
-        self.pollers = max(1, pollers)       # threads polling each queue
+        self.pollers = pollers               # threads polling each queue: a number, or {handler: number}
         self._stop = threading.Event()
         self._threads: list = []
         self._queues: dict = {}              # queue name -> (url, arn)
@@ -88,7 +92,7 @@ class Pump:
             else:
                 log.info("event source %s is not delivered locally", source.name)
                 continue
-            for i in range(self.pollers if target == self._poll_queue else 1):
+            for i in range(self._pollers(source) if target == self._poll_queue else 1):
                 t = threading.Thread(target=target, args=(source,), name=f"pump-{source.name}-{i}", daemon=True)
                 t.start()
                 self._threads.append(t)
@@ -98,6 +102,10 @@ class Pump:
         self._stop.set()
         for t in self._threads:
             t.join(timeout=self.wait_seconds + 5)
+
+    def _pollers(self, source) -> int:
+        n = self.pollers.get(source.name, 1) if isinstance(self.pollers, dict) else self.pollers
+        return max(1, n)
 
     # ---- SQS ----
     def deliver_once(self, source: SQSEventConfig, wait: int = 0, window: float = 0.0) -> int:

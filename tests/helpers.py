@@ -13,6 +13,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from layers import aws
 from layers.gateway import signature_v1, signature_v3
 from layers.gateway.audit_emitter import AuditEmitter, Spool
+from layers.gateway.audit_message import lines_of
 from layers.gateway.request import HttpRequest
 
 
@@ -43,13 +44,14 @@ class AuditQueue:
         self.url = url
 
     def collect(self, wait_for: int = 0, timeout: float = 5.0) -> list:
-        """Drain the queue; with wait_for, keep draining until that many events arrived."""
+        """Drain the queue (a message holds one event or several packed); with wait_for, keep
+        draining until that many events arrived."""
         sqs = aws.client("sqs")
         events, deadline = [], time.monotonic() + timeout
         while True:
             got = sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
                                       VisibilityTimeout=30).get("Messages", [])
-            events.extend(json.loads(m["Body"]) for m in got)
+            events.extend(json.loads(line) for m in got for line in lines_of(m["Body"]))
             if got:
                 sqs.delete_message_batch(QueueUrl=self.url, Entries=[
                     {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])

@@ -9,10 +9,9 @@ bucket's lifecycle rule (configurable, prefix-scoped) expires old days.
 """
 import datetime as dt
 import gzip
-import io
 import json
 import uuid
-from typing import Dict, Iterable, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Sequence
 
 from layers import aws
 from layers.audit import indices
@@ -31,21 +30,20 @@ class Archive:
     def day_prefix(self, day: dt.date) -> str:
         return f"{self.prefix}/{day:%Y.%m.%d}/"
 
-    def put(self, events: Iterable[dict]) -> List[str]:
-        """Archive events (grouped by their UTC day); returns the object keys written."""
-        by_day: Dict[dt.date, List[dict]] = {}
-        for e in events:
-            by_day.setdefault(indices.day_of(int(e["EventTime"])), []).append(e)
+    def put(self, events: Sequence[dict], lines: Optional[Sequence[str]] = None) -> List[str]:
+        """Archive events (grouped by their UTC day); returns the object keys written. `lines`,
+        the JSON each event was parsed from, are archived as they are."""
+        by_day: Dict[dt.date, List[int]] = {}
+        for i, e in enumerate(events):
+            by_day.setdefault(indices.day_of(int(e["EventTime"])), []).append(i)
         s3 = aws.client("s3")
         keys = []
-        for day, day_events in sorted(by_day.items()):
-            buf = io.BytesIO()
-            with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=6, mtime=0) as gz:
-                for e in day_events:
-                    gz.write(event_json(e).encode("utf-8") + b"\n")
-            first = min(int(e["EventTime"]) for e in day_events)
+        for day, mine in sorted(by_day.items()):
+            text = "\n".join(lines[i] if lines else event_json(events[i]) for i in mine) + "\n"
+            body = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+            first = min(int(events[i]["EventTime"]) for i in mine)
             key = f"{self.day_prefix(day)}{first:013d}-{uuid.uuid4().hex}.ndjson.gz"
-            s3.put_object(Bucket=self.bucket, Key=key, Body=buf.getvalue(),
+            s3.put_object(Bucket=self.bucket, Key=key, Body=body,
                           ContentType="application/x-ndjson", ContentEncoding="gzip")
             keys.append(key)
         return keys

@@ -18,7 +18,8 @@ An exact-value filter is one term of Keys that carries the account, and a keywor
 term of Words that does: a value's postings are its account's alone.
 """
 import json
-from typing import Any, Iterator, List, Optional, Tuple
+from json.encoder import encode_basestring as _json_string
+from typing import Any, Iterator, List, Optional
 
 from layers.audit import catalog, words
 from layers.search.query import Family, Record
@@ -71,7 +72,10 @@ def resource_ids(event: dict) -> List[str]:
 
 
 def tag_key(key: str, value: Optional[str] = None) -> str:
-    return json.dumps([key] if value is None else [key, value], ensure_ascii=False)
+    """json.dumps([key] or [key, value], ensure_ascii=False), a string at a time (faster)."""
+    if value is None:
+        return f"[{_json_string(key)}]"
+    return f"[{_json_string(key)}, {_json_string(value)}]"
 
 
 def _tags_in(value: Any) -> Iterator[tuple]:
@@ -109,15 +113,20 @@ def tags(event: dict) -> List[str]:
     return out
 
 
-def _scalars(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
+def _scalars(value: Any, out: List[str]) -> List[str]:
+    """Every non-empty scalar in value, as text, in order (booleans left out)."""
+    if isinstance(value, str):
+        if value:
+            out.append(value)
+    elif isinstance(value, dict):
         for v in value.values():
-            yield from _scalars(v)
+            _scalars(v, out)
     elif isinstance(value, list):
         for v in value:
-            yield from _scalars(v)
-    elif value is not None and value != "" and not isinstance(value, bool):
-        yield str(value)
+            _scalars(v, out)
+    elif value is not None and not isinstance(value, bool):
+        out.append(str(value))
+    return out
 
 
 # Fields whose words go into Words. Identifiers are not (they are in Keys): a keyword search
@@ -128,8 +137,9 @@ TEXT_FIELDS = ("EventName", "EventSource", "EventRegion", "ResourceType", "ApiEr
 
 def content(event: dict) -> str:
     service, name = event.get("Service", ""), event.get("EventName", "")
-    extra = [catalog.event_name_cn(service, name), catalog.resource_type_cn(service, event.get("ResourceType", ""))]
-    return " ".join(s for s in [*_scalars({k: event.get(k) for k in TEXT_FIELDS}), *extra] if s)
+    found = _scalars([event.get(k) for k in TEXT_FIELDS], [])
+    found += (catalog.event_name_cn(service, name), catalog.resource_type_cn(service, event.get("ResourceType", "")))
+    return " ".join(s for s in found if s)
 
 
 def ids(event: dict) -> List[str]:
@@ -156,27 +166,31 @@ def scoped_key(account: str, field: str, value: Any) -> str:
     return f"{account}{_SEPARATOR}{field}{_SEPARATOR}{value}"
 
 
-def _values(value: Any) -> Iterator[Any]:
-    if isinstance(value, list):
+def _add_keys(out: dict, account: str, field_name: str, value: Any) -> None:
+    """(Written flat: it runs for every field of every event indexed.)"""
+    if isinstance(value, str):
+        if value:
+            out[f"{account}{_SEPARATOR}{field_name}{_SEPARATOR}{value}"] = None
+    elif isinstance(value, list):
         for v in value:
-            yield from _values(v)
-    elif isinstance(value, (str, bool, int, float)) and value != "":
-        yield value
-
-
-def keyed_values(event: dict) -> Iterator[Tuple[str, Any]]:
-    """(field, value) for every non-empty value of KEYED_FIELDS, derived ones included."""
-    code = str(event.get("ApiErrorCode") or "")
-    derived = {"ResourceIds": resource_ids(event), "Tags": tags(event),
-               "CamErrorCode": code if code.startswith(_CAM_ERRORS) else ""}
-    for f in KEYED_FIELDS:
-        for v in _values(derived[f] if f in derived else event.get(f)):
-            yield f, v
+            _add_keys(out, account, field_name, v)
+    elif isinstance(value, (bool, int, float)):
+        out[scoped_key(account, field_name, value)] = None
 
 
 def keys(event: dict) -> List[str]:
+    """The event's Keys terms: scoped_key of every non-empty value of KEYED_FIELDS, derived ones
+    included, once each, in the fields' order."""
     account = str(event["AccountId"])
-    return list(dict.fromkeys(scoped_key(account, f, v) for f, v in keyed_values(event)))
+    if _SEPARATOR in account:
+        raise ValueError("an account id cannot hold the key separator")
+    code = str(event.get("ApiErrorCode") or "")
+    derived = {"ResourceIds": resource_ids(event), "Tags": tags(event),
+               "CamErrorCode": code if code.startswith(_CAM_ERRORS) else ""}
+    out: dict = {}
+    for f in KEYED_FIELDS:
+        _add_keys(out, account, f, derived[f] if f in derived else event.get(f))
+    return list(out)
 
 
 def event_json(event: dict) -> str:
@@ -190,11 +204,13 @@ def family(prefix: str) -> Family:
                   source_field=EVENT)
 
 
-def to_record(event: dict) -> Record:
+def to_record(event: dict, line: Optional[str] = None) -> Record:
+    """The event's record; `line`, the JSON it was parsed from (a queue message's line), is kept
+    as it is rather than written again."""
     account = str(event["AccountId"])
     return Record(event["EventId"], event["EventTime"], account,
                   {KEYS: keys(event), WORDS: words.scoped_text(account, words.normalize(content(event)))},
-                  event_json(event))
+                  line if line is not None else event_json(event))
 
 
 def to_event(source: str) -> dict:

@@ -4,6 +4,10 @@
     transient   the store or the archive could not take it now (down, read-only, overloaded)
     poison      it can never be indexed (not an audit event, or rejected by the mapping)
 
+A message holds one event or several (the gateway's shipper packs them:
+layers/gateway/audit_message.py); the events of one that can never be indexed are sent back as
+messages of their own, and the rest of it counts as succeeded.
+
 `settle` then makes the queue agree: only the failed messages come back. Chalice's SQS
 handlers cannot return a partial batch response, so the succeeded messages are deleted here
 and the invocation raises for the rest; that works whether or not the event source mapping
@@ -25,6 +29,7 @@ from layers.audit.archive import Archive
 from layers.audit.config import audit_settings
 from layers.audit.document import BadEvent, family, parse_event
 from layers.audit.writer import store_events
+from layers.gateway.audit_message import BadMessage, lines_of
 from layers.search.default import ensure_ready, forget
 from layers.search.store import SearchStore, StoreUnavailable
 
@@ -45,6 +50,9 @@ class Outcome:
     transient: List[str] = field(default_factory=list)
     poison: List[str] = field(default_factory=list)
     errors: Dict[str, str] = field(default_factory=dict)
+    # message id -> the lines of a message of several events that can never be indexed: sent
+    # back as messages of their own (each then poison), and the message counts as succeeded
+    split: Dict[str, List[str]] = field(default_factory=dict)
 
     @property
     def failed(self) -> List[str]:
@@ -56,6 +64,7 @@ class BatchFailed(Exception):
 
 
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="audit-archive")
+CHUNK_EVENTS = 10_000       # events stored (and held in memory) at a time
 
 
 class Indexer:
@@ -65,44 +74,89 @@ class Indexer:
         self.prefix = prefix or audit_settings().index_prefix
 
     def process(self, messages: Sequence[Message]) -> Outcome:
+        """Messages are read in order and stored a chunk (CHUNK_EVENTS or so) at a time, so a
+        batch of packed messages never holds more than a chunk's events in memory."""
         out = Outcome()
-        parsed = []
+        chunk: list = []                # (message, [(line, event)])
+        size = 0
         for m in messages:
+            events = self._read(m, out)
+            if events is None:
+                continue
+            chunk.append((m, events))
+            size += len(events)
+            if size >= CHUNK_EVENTS:
+                self._store(chunk, out)
+                chunk, size = [], 0
+        if chunk:
+            self._store(chunk, out)
+        return out
+
+    @staticmethod
+    def _read(m: Message, out: Outcome) -> Optional[list]:
+        """[(line, event)] of a message, or None when it is poison as a whole."""
+        try:
+            lines = lines_of(m.body)
+        except BadMessage as exc:
+            out.poison.append(m.id)
+            out.errors[m.id] = str(exc)
+            return None
+        events, bad = [], []
+        for line in lines:
             try:
-                parsed.append((m, parse_event(m.body)))
+                events.append((line, parse_event(line)))
             except BadEvent as exc:
-                out.poison.append(m.id)
-                out.errors[m.id] = str(exc)
-        if not parsed:
-            return out
+                bad.append(line)
+                out.errors.setdefault(m.id, str(exc))
+        if len(lines) == 1 and bad:
+            out.poison.append(m.id)
+            return None
+        if bad:
+            out.split[m.id] = bad
+        return events
+
+    def _store(self, chunk: list, out: Outcome) -> None:
+        everything = [e for _, events in chunk for _, e in events]
+        lines = [line for _, events in chunk for line, _ in events]
+        if not everything:
+            out.succeeded.extend(m.id for m, _ in chunk)
+            return
         # The archive and the store are written side by side; a message counts as done only
         # when both took it, so the archive of a day always ends up holding what its index holds.
-        archived = _pool.submit(self.archive.put, [e for _, e in parsed])
+        archived = _pool.submit(self.archive.put, everything, lines)
         results = None
         try:
             ensure_ready(self.store, [family(self.prefix)])
-            results = store_events(self.store, [e for _, e in parsed], self.prefix)
+            results = store_events(self.store, everything, self.prefix, lines)
         except StoreUnavailable as exc:
             forget(self.store)
-            log.warning("search store unavailable (%s); %d events stay on the queue", exc, len(parsed))
+            log.warning("search store unavailable (%s); %d events stay on the queue", exc, len(everything))
         try:
             archived.result()
         except Exception as exc:
-            log.warning("archive unavailable (%s); %d events will be retried", type(exc).__name__, len(parsed))
+            log.warning("archive unavailable (%s); %d events will be retried", type(exc).__name__, len(everything))
             results = None
         if results is None:
-            out.transient.extend(m.id for m, _ in parsed)
-            return out
-        for (m, _), r in zip(parsed, results):
-            if r.ok:
-                out.succeeded.append(m.id)
-            elif r.transient:
+            for m, _ in chunk:
                 out.transient.append(m.id)
-                out.errors[m.id] = r.error
-            else:
+                out.split.pop(m.id, None)
+            return
+        at = 0
+        for m, events in chunk:
+            mine, at = results[at:at + len(events)], at + len(events)
+            failed = [r for r in mine if not r.ok]
+            if any(r.transient for r in failed):
+                out.transient.append(m.id)
+                out.errors[m.id] = next(r.error for r in failed if r.transient)
+                out.split.pop(m.id, None)
+            elif failed and len(events) == 1 and m.id not in out.split:
                 out.poison.append(m.id)
-                out.errors[m.id] = r.error
-        return out
+                out.errors[m.id] = failed[0].error
+            else:
+                if failed:
+                    out.errors.setdefault(m.id, failed[0].error)
+                    out.split.setdefault(m.id, []).extend(line for (line, _), r in zip(events, mine) if not r.ok)
+                out.succeeded.append(m.id)
 
 
 # ---- making the queue agree with the outcome ----
@@ -140,6 +194,8 @@ def backoff_seconds(receive_count: int) -> int:
 
 def settle(queue_arn: str, messages: Sequence[Message], outcome: Outcome) -> None:
     """Delete what succeeded, schedule what failed, and raise BatchFailed if anything failed."""
+    if outcome.split:
+        _split_off(queue_arn, outcome)
     if not outcome.failed:
         return  # the runtime deletes the whole batch
     url, max_receives = _queue(queue_arn)
@@ -167,6 +223,29 @@ def settle(queue_arn: str, messages: Sequence[Message], outcome: Outcome) -> Non
     raise BatchFailed(f"{len(outcome.failed)} of {len(messages)} audit messages failed "
                       f"({len(outcome.transient)} transient, {len(outcome.poison)} poison); "
                       f"{len(outcome.succeeded)} were indexed and deleted")
+
+
+def _split_off(queue_arn: str, outcome: Outcome) -> None:
+    """Send the lines that can never be indexed back as messages of one event each, so that
+    each takes a poison message's way alone; a message whose lines did not all go comes back."""
+    url = _queue(queue_arn)[0]
+    sqs = aws.client("sqs")
+    for mid, lines in outcome.split.items():
+        try:
+            for i in range(0, len(lines), 10):
+                resp = sqs.send_message_batch(QueueUrl=url, Entries=[
+                    {"Id": str(j), "MessageBody": line or " "} for j, line in enumerate(lines[i:i + 10])])
+                if resp.get("Failed"):
+                    raise RuntimeError(resp["Failed"][0].get("Code", "refused"))
+        except Exception as exc:
+            log.warning("audit message %s: lines that cannot be indexed not sent apart (%s); it comes back",
+                        mid, exc)
+            outcome.succeeded.remove(mid)
+            outcome.transient.append(mid)
+            continue
+        log.error("audit message %s: %d of its lines cannot be indexed (%s); sent apart toward the "
+                  "dead-letter queue", mid, len(lines), outcome.errors.get(mid, ""))
+    outcome.split = {}
 
 
 def messages_of(records: Sequence[dict]) -> List[Message]:

@@ -6,10 +6,11 @@ Two delivery modes (GZ_AUDIT_DELIVERY):
   emitter ships once the queue answers again. The scheduled `audit_outbox` function moves the
   outbox (and spools left by stopped processes) back onto the queue.
 - spool (the long-running local server): the event is appended to a per-process spool file
-  (it survives a crash of the process) and a background shipper sends batches of ten with
-  SendMessageBatch, committing the spool's offset after each batch the queue accepted. It lingers
-  a moment after the first event (`_LINGER`) so that a busy server ships a few full batches a
-  second rather than one call per request, each competing with the requests being served.
+  (it survives a crash of the process) and a background shipper sends what it holds, up to a
+  MiB of events packed into each message (audit_message.py), committing the spool's offset after
+  each message the queue accepted. It lingers a moment after the first event (`_LINGER`) so that a busy
+  server ships a few full messages a second rather than one call per request, each competing
+  with the requests being served. A message of one event is the event's JSON, as in sync mode.
 Every body is made to fit and to be accepted first (layers/gateway/audit_body.py). An event the
 queue still refuses for good (a sender fault) is dead-lettered (audit_dead_letter.py) and the
 events behind it go on; an outage (no answer, a server fault) keeps everything for a retry.
@@ -26,11 +27,12 @@ from botocore.exceptions import ClientError
 
 from layers import aws
 from layers.config import settings
-from layers.gateway import audit_body, audit_dead_letter
+from layers.gateway import audit_body, audit_dead_letter, audit_message
 
 log = logging.getLogger("guardzone.audit")
 _BATCH = 10
 _MAX_BATCH_BYTES = 240 * 1024     # SendMessageBatch takes 256 KiB in all
+_MAX_MESSAGE_BYTES = 240 * 1024   # a message of packed events at most (the queue takes 256 KiB)
 _READ_BYTES = 1024 * 1024         # what one pass over a spool reads at most (whole lines)
 _LINGER = 0.25                    # seconds an event may wait for others to ship with
 # Whole-batch refusals that name the request, not the queue: sent one by one instead.
@@ -78,11 +80,37 @@ def _outbox_put(body: str, event_id: str) -> None:
         "pk": {"S": event_id}, "body": {"S": body}, "created": {"N": str(int(time.time()))}})
 
 
-def _batches(bodies: List[str]):
-    """Indexes of bodies, ten at most and _MAX_BATCH_BYTES at most (UTF-8 bytes) a batch."""
-    batch, size = [], 0
+def _messages(bodies: List[str]):
+    """(indexes of bodies, consecutive; their message): groups of MAX_RAW_BYTES at most, packed
+    (audit_message.pack); a group whose message is still over _MAX_MESSAGE_BYTES (text that does
+    not compress) is halved."""
+    group, size = [], 0
     for i, body in enumerate(bodies):
-        n = len(body.encode("utf-8"))
+        n = len(body.encode("utf-8")) + 1
+        if group and size + n > audit_message.MAX_RAW_BYTES:
+            yield from _packed(group, bodies)
+            group, size = [], 0
+        group.append(i)
+        size += n
+    if group:
+        yield from _packed(group, bodies)
+
+
+def _packed(group: List[int], bodies: List[str]):
+    message = audit_message.pack([bodies[i] for i in group])
+    if len(group) == 1 or len(message) <= _MAX_MESSAGE_BYTES:     # a packed message is ASCII
+        yield group, message
+        return
+    half = len(group) // 2
+    yield from _packed(group[:half], bodies)
+    yield from _packed(group[half:], bodies)
+
+
+def _batches(indexes: List[int], bodies: List[str]):
+    """The indexes in batches of ten at most and _MAX_BATCH_BYTES at most (UTF-8 bytes)."""
+    batch, size = [], 0
+    for i in indexes:
+        n = len(bodies[i].encode("utf-8"))
         if batch and (len(batch) == _BATCH or size + n > _MAX_BATCH_BYTES):
             yield batch
             batch, size = [], 0
@@ -92,24 +120,42 @@ def _batches(bodies: List[str]):
         yield batch
 
 
+def _send(entries: List[str]) -> Tuple[List[int], List[int]]:
+    """One batch, the entries refused for now sent again a few times: (still refused for now,
+    refused for good)."""
+    pending, dead = list(range(len(entries))), []
+    for attempt in range(5):
+        retry, refused = send_batch([entries[i] for i in pending])
+        dead += [pending[j] for j in refused]
+        pending = [pending[j] for j in retry]
+        if not pending:
+            break
+        time.sleep(0.05 * (attempt + 1))
+    return pending, dead
+
+
 def ship(bodies: List[str], shipped=None) -> None:
-    """Send bodies in batches, calling shipped(i) after each batch with the last index it holds.
-    Raises QueueRefused if the queue keeps refusing some for a reason that may pass; those refused
-    for good are dead-lettered and do not stop the rest."""
-    for batch in _batches(bodies):
-        pending = batch
-        for attempt in range(5):
-            retry, dead = send_batch([bodies[i] for i in pending])
+    """Send bodies, several packed into a message (audit_message.py), calling shipped(i) after
+    each message with the last index it holds. A message the queue refuses for good is sent again one event a
+    message, and the events refused alone are dead-lettered without stopping the rest. Raises
+    QueueRefused if the queue keeps refusing for a reason that may pass."""
+    for group, message in _messages(bodies):
+        if len(group) > 1:
+            pending, dead = _send([message])
+            if pending:
+                raise QueueRefused(f"the audit queue refused a message of {len(group)} events")
+            if not dead:
+                if shipped:
+                    shipped(group[-1])
+                continue
+        for batch in _batches(group, bodies):
+            pending, dead = _send([bodies[i] for i in batch])
             for j in dead:
-                audit_dead_letter.keep(bodies[pending[j]].encode("utf-8"), "the audit queue refused the event")
-            pending = [pending[j] for j in retry]
-            if not pending:
-                break
-            time.sleep(0.05 * (attempt + 1))
-        if pending:
-            raise QueueRefused(f"the audit queue refused {len(pending)} events")
-        if shipped:
-            shipped(batch[-1])
+                audit_dead_letter.keep(bodies[batch[j]].encode("utf-8"), "the audit queue refused the event")
+            if pending:
+                raise QueueRefused(f"the audit queue refused {len(pending)} events")
+            if shipped:
+                shipped(batch[-1])
 
 
 class Spool:

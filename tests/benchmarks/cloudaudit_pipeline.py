@@ -3,7 +3,7 @@ call -> searchable latency (goal p99 <= 2 s; the seed takes 2-5 minutes) and ing
 queue path in events/s (goal >= 5,000 events/s).
 
     .venv/bin/python tests/benchmarks/cloudaudit_pipeline.py [--stores embedded,opensearch]
-        [--calls 200] [--rate 10] [--events 50000] [--moto-events 3000] [--depth 200] [--quick]
+        [--calls 200] [--rate 10] [--events 50000] [--moto-events 50000] [--depth 20000] [--quick]
 
 Latency: a local stack as `python -m infra.local_stack` runs it (spool delivery, the pump
 polling the audit queue into the real indexer); an SDK call, then the time until a query for
@@ -14,12 +14,13 @@ Ingest: from the first message on the audit queue to the last event searchable (
 count), through the pump (infra/pump.py: batches gathered up to the handler's batch_size within
 its batching window), the real audit_indexer (archive to S3 on moto + store write) and the
 batch's deletion. Three ways, to tell the queue's cost from the rest:
-  - through moto's SQS, the local stack's queue: messages sent ten at a time (SendMessageBatch,
-    as the gateway's shipper sends them) while the pump drains them, at most --depth waiting;
+  - through moto's SQS, the local stack's queue, with the local stack's pump threads: events
+    sent as the gateway's shipper sends them (layers/gateway/audit_emitter.ship: up to 1 MiB of
+    events packed into a message) while the pump drains them, at most --depth events waiting;
   - through a queue in this process standing in for SQS, which costs next to nothing (as SQS
-    costs Lambda's pollers nothing on this machine): all messages on it at the start, one and
-    two pump threads;
-  - the handler alone: Lambda-shaped batches of its batch_size handed to it directly.
+    costs Lambda's pollers nothing on this machine): the same packed messages, all on it at the
+    start, one and two pump threads;
+  - the handler alone: Lambda-shaped batches of ten such messages handed to it directly.
 The CPU seconds moto and this process spent per event are printed beside each.
 """
 import argparse
@@ -55,12 +56,12 @@ def main() -> int:
     ap.add_argument("--calls", type=int, default=200, help="API calls whose events are timed")
     ap.add_argument("--rate", type=float, default=10.0, help="API calls per second")
     ap.add_argument("--events", type=int, default=50000, help="events per ingest run without moto's SQS")
-    ap.add_argument("--moto-events", type=int, default=3000, help="events through moto's SQS")
-    ap.add_argument("--depth", type=int, default=200, help="messages at most waiting on moto's queue")
-    ap.add_argument("--quick", action="store_true", help="50 calls, 10,000 and 1,000 events")
+    ap.add_argument("--moto-events", type=int, default=50000, help="events through moto's SQS")
+    ap.add_argument("--depth", type=int, default=20000, help="events at most waiting on moto's queue")
+    ap.add_argument("--quick", action="store_true", help="50 calls, 10,000 events a run")
     args = ap.parse_args()
     if args.quick:
-        args.calls, args.events, args.moto_events = 50, 10000, 1000
+        args.calls, args.events, args.moto_events = 50, 10000, 10000
     os.environ.setdefault("GZ_AUDIT_SPOOL_DIR", f"/tmp/guardzone-bench-spool-{os.getpid()}")
     logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)   # the counter shares the store's client
     print(f"CloudAudit write path — {stats.machine()}\n", flush=True)
@@ -186,7 +187,8 @@ class Counter:
 
 
 def ingest(stack, kind, args) -> list:
-    from infra.pump import LambdaContext, Pump, sqs_event
+    from infra.pump import LOCAL_POLLERS, LambdaContext, Pump, sqs_event
+    from layers.gateway.audit_message import pack
     from layers import aws
     from layers.search.default import default_store
 
@@ -226,29 +228,35 @@ def ingest(stack, kind, args) -> list:
         return rate
 
     def through_moto(batch, base):
-        sqs = aws.client("sqs")
-        url = stack.resources["AuditQueue"]["QueueUrl"]
-        for i in range(0, len(batch), 10):
+        from layers.gateway.audit_emitter import ship
+        # As the gateway's shipper sends what its spool holds: a read (1 MiB, ~1,000 events) at
+        # a time, several events a message.
+        for i in range(0, len(batch), 1000):
             while i - (counter.value - base) > args.depth:
                 time.sleep(0.005)
-            sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(j), "MessageBody": b}
-                                                          for j, b in enumerate(batch[i:i + 10])])
+            ship(batch[i:i + 1000])
 
     memory = MemoryQueue(source.queue)
+
+    def packed(batch):
+        # as the shipper packs a spool read (1 MiB, ~1,000 events) into a message
+        return [pack(batch[i:i + 1000]) for i in range(0, len(batch), 1000)]
 
     def direct(batch, base):
         arn = f"arn:aws:sqs:us-east-1:123456789012:{source.queue}"
         handler = app.handler_map[source.name]
-        for i in range(0, len(batch), source.batch_size):
+        messages = packed(batch)
+        for i in range(0, len(messages), 10):
             records = [{"MessageId": f"m{i + j}", "ReceiptHandle": f"h{i + j}", "Body": b}
-                       for j, b in enumerate(batch[i:i + source.batch_size])]
+                       for j, b in enumerate(messages[i:i + 10])]
             handler(sqs_event(arn, records), LambdaContext(source.name))
 
     try:
-        moto_rate = run("through moto's SQS (the local stack)", args.moto_events, through_moto)
+        moto_rate = run(f"through moto's SQS, {LOCAL_POLLERS[source.name]} pump threads (the local stack)",
+                        args.moto_events, through_moto, pollers=LOCAL_POLLERS)
         memory_rates = [run(f"through an in-process queue, {p} pump thread{'s' if p > 1 else ''}", args.events,
-                            lambda batch, base: memory.put(batch), pollers=p, sqs=memory) for p in (1, 2)]
-        direct_rate = run(f"the handler alone, batches of {source.batch_size:,}", args.events, None)
+                            lambda batch, base: memory.put(packed(batch)), pollers=p, sqs=memory) for p in (1, 2)]
+        direct_rate = run("the handler alone, batches of ~10,000 (10 messages)", args.events, None)
     finally:
         counter.stop()
     mem = stats.memory(os.getpid())

@@ -1,6 +1,7 @@
 """Audit events reach the queue even when the queue, or the queue and the outbox table, are down."""
 import json
 import os
+import random
 import uuid
 
 import pytest
@@ -10,6 +11,7 @@ from layers import aws
 from layers.config import settings
 from layers.gateway import audit_emitter
 from layers.gateway.audit_emitter import AuditEmitter, Spool, drain_outbox
+from layers.gateway.audit_message import lines_of
 from layers.gateway.pipeline import Gateway
 
 DEAD = "http://127.0.0.1:9"   # nothing listens on the discard port
@@ -90,6 +92,40 @@ def test_spool_mode_ships_batches_and_survives_an_outage(stack, audit, outage, t
     assert emitter.flush() == 0
 
 
+def test_spool_mode_packs_many_events_into_each_message(stack, audit, tmp_path, monkeypatch):
+    monkeypatch.setattr(settings(), "audit_spool_dir", str(tmp_path))
+    emitter = AuditEmitter(mode="spool")
+    sent = [event(N=i, Pad="字" * (3000 if i % 50 == 7 else 300)) for i in range(600)]
+    for ev in sent:
+        emitter.spool().append(json.dumps(ev, ensure_ascii=False))
+    assert emitter.flush() == 600
+    sqs, bodies = aws.client("sqs"), []
+    while True:
+        got = sqs.receive_message(QueueUrl=audit.url, MaxNumberOfMessages=10).get("Messages", [])
+        if not got:
+            break
+        bodies += [m["Body"] for m in got]
+        sqs.delete_message_batch(QueueUrl=audit.url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
+    assert len(bodies) == 1                           # ~650 KB of events, packed into one
+    assert len(bodies[0]) < 100_000 and bodies[0].startswith("H4sI")
+    got = [json.loads(line) for line in lines_of(bodies[0])]
+    assert [e["N"] for e in got] == list(range(600))
+
+
+def test_events_that_do_not_compress_are_packed_into_messages_the_queue_takes(stack, audit, tmp_path, monkeypatch):
+    monkeypatch.setattr(settings(), "audit_spool_dir", str(tmp_path))
+    emitter = AuditEmitter(mode="spool")
+    rng = random.Random(7)
+    sent = [event(N=i, Noise="".join(rng.choice("0123456789abcdefghijklmnopqrstuv") for _ in range(20_000)))
+            for i in range(60)]
+    for ev in sent:
+        emitter.spool().append(json.dumps(ev))
+    assert emitter.flush() == 60
+    got = audit.collect(wait_for=60)
+    assert sorted(e["N"] for e in got) == list(range(60)) and got[0]["Noise"] == sent[got[0]["N"]]["Noise"]
+
+
 def test_spool_left_by_a_crashed_process_is_shipped(stack, audit, tmp_path, monkeypatch):
     monkeypatch.setattr(settings(), "audit_spool_dir", str(tmp_path))
     dead_pid = 2 ** 22 + 12345          # above the default pid_max: no such process
@@ -162,7 +198,9 @@ def test_an_event_the_queue_refuses_for_good_is_dead_lettered_and_the_rest_go_on
     monkeypatch.setattr(settings(), "audit_spool_dir", str(tmp_path))
     before, counted = len(dead_letters()), audit_dead_letter.count()
     emitter = AuditEmitter(mode="spool")
-    events = [event(N=0), event(N=1, Pad="p" * 4000), event(N=2)]
+    rng = random.Random(1)
+    noise = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(4000))
+    events = [event(N=0), event(N=1, Pad=noise), event(N=2)]       # N=1 does not fit, even packed
     for ev in events:
         emitter.spool().append(json.dumps(ev))
     assert emitter.flush() == 3

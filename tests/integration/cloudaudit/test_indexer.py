@@ -12,6 +12,7 @@ from layers.audit.config import audit_settings
 from layers.audit.document import family
 from layers.audit.indexer import Indexer, Message
 from layers.audit.maintenance import rebuild_day, redrive
+from layers.gateway.audit_message import pack
 from layers.search.default import default_store
 from layers.search.opensearch import OpenSearchStore
 from layers.search.store import ItemResult
@@ -60,6 +61,71 @@ def test_only_failed_messages_come_back_and_poison_goes_to_the_dead_letter_queue
     assert depth(queue.url) == 0 and depth(queue.dlq_url) == 2
     moved = redrive(queue.dlq_url, queue.url)         # `guardzone audit redrive`
     assert moved == 2 and depth(queue.dlq_url) == 0 and depth(queue.url) == 2
+
+
+def test_a_message_of_several_events_is_indexed_and_its_bad_lines_go_apart_to_the_dead_letter_queue(
+        stack, queue, deliver, fast_retry, own_archive):
+    account = new_account()
+    good = [make_event(account, now_ms() - i) for i in range(4)]
+    lines = [json.dumps(good[0]), "not json", json.dumps(good[1]), json.dumps({"EventId": "no-time"}),
+             json.dumps(good[2]), json.dumps(good[3])]
+    send(queue.url, [pack(lines), pack(["{}", "{}"])[:-12]])     # the second cannot be unpacked
+    delivery = deliver(queue.name)
+    assert delivery.once() == 2
+    assert sorted(ids_in_store(default_store(), account)) == sorted(e["EventId"] for e in good)
+    got = aws.client("sqs").receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10,
+                                            VisibilityTimeout=0)["Messages"]
+    assert sorted(m["Body"] for m in got if not m["Body"].startswith("H4sI")) == sorted([lines[1], lines[3]])
+    delivery.drain()                                  # the two lines apart, and the unreadable message
+    assert depth(queue.url) == 0 and depth(queue.dlq_url) == 3
+
+
+def test_in_a_message_of_several_events_a_transient_failure_brings_all_back_and_a_rejection_goes_apart(
+        stack, own_archive, monkeypatch):
+    account = new_account()
+    events = [make_event(account, now_ms() - i) for i in range(4)]
+    verdicts = {events[1]["EventId"]: (False, False), events[3]["EventId"]: (False, True)}
+
+    class Rejecting:
+        url = "memory://rejecting"
+
+        def install(self, families):
+            pass
+
+        def write(self, family, records):
+            return [ItemResult(r.id, verdicts.get(r.id, (True,))[0], transient=verdicts.get(r.id, (True, False))[1],
+                               error="refused") for r in records]
+
+    body = lambda evs: pack([json.dumps(e) for e in evs])   # noqa: E731
+    out = Indexer(Rejecting()).process([Message("a", body(events[:3])), Message("b", body(events[2:]))])
+    assert (out.succeeded, out.transient, out.poison) == (["a"], ["b"], [])
+    assert out.split == {"a": [json.dumps(events[1])]}
+
+
+def test_a_batch_is_stored_a_chunk_at_a_time_and_an_outage_brings_back_only_its_chunk(
+        stack, own_archive, monkeypatch):
+    import layers.audit.indexer as indexer
+    monkeypatch.setattr(indexer, "CHUNK_EVENTS", 3)
+    account = new_account()
+    messages = [Message(str(i), pack([json.dumps(make_event(account, now_ms() - 2 * i - j)) for j in range(2)]))
+                for i in range(5)]
+    writes = []
+
+    class DownOnSecondWrite:
+        url = "memory://flaky"
+
+        def install(self, families):
+            pass
+
+        def write(self, family, records):
+            writes.append(len(records))
+            if len(writes) == 2:
+                raise indexer.StoreUnavailable("down")
+            return [ItemResult(r.id, True) for r in records]
+
+    out = Indexer(DownOnSecondWrite()).process(messages)
+    assert writes == [4, 4, 2]                          # two messages (4 events) a chunk
+    assert (sorted(out.succeeded), sorted(out.transient)) == (["0", "1", "4"], ["2", "3"])
 
 
 def test_dead_lettered_events_are_indexed_after_the_redrive(stack, queue, fast_retry, own_archive):
