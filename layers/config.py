@@ -23,6 +23,7 @@ class Settings:
         self.audit_queue = env("GZ_AUDIT_QUEUE", f"{self.prefix}-audit")
         self.audit_queue_url = env("GZ_AUDIT_QUEUE_URL", "")
         self.archive_bucket = f"{self.prefix}-archive"
+        self.recordings_bucket = f"{self.prefix}-recordings"     # bastion session recordings
         # Signatures
         self.max_clock_skew = _int("GZ_MAX_CLOCK_SKEW", 300)
         self.credential_cache_seconds = _int("GZ_CREDENTIAL_CACHE_SECONDS", 30)
@@ -37,6 +38,9 @@ class Settings:
         # (long-running local server).
         self.audit_delivery = env("GZ_AUDIT_DELIVERY", "sync")
         self.audit_spool_dir = env("GZ_AUDIT_SPOOL_DIR", "/tmp/guardzone-audit-spool")
+        # Where the bastion gateway spools session recordings before S3 holds them (local disk);
+        # empty: a folder under the system's temporary folder.
+        self.recording_spool_dir = env("GZ_RECORDING_SPOOL_DIR", "")
         # AWS side
         self.aws_region = env("GZ_AWS_REGION", env("AWS_DEFAULT_REGION", "us-east-1"))
         self.aws_endpoint = env("GZ_AWS_ENDPOINT", "")  # moto server locally; empty deployed

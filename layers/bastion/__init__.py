@@ -11,5 +11,7 @@
     secrets.py      hosted passwords and private keys (envelope encryption with KMS)
     inventory.py    the cloud inventory (EC2, RDS); asset_sync.py: devices from it, with its lease
     session_log.py  session events -> OpenSearch, and SearchCommand/SearchFile queries
+    recording.py    session recordings (asciicast v2) spooled on disk and streamed to S3;
+                    recording_spool.py, recording_store.py: the spool files and the S3 side
     config.py       GZ_BASTION_* settings
 """
