@@ -1,4 +1,4 @@
-"""`guardzone`: accounts, users and keys; the local stack; the audit outbox.
+"""`guardzone`: accounts, users and keys; the local stack; the audit outbox; bastion logins.
 
 Against the local stack, point it at moto first:  export GZ_AWS_ENDPOINT=http://127.0.0.1:PORT
 (the stack prints that address); deployed, the usual AWS credentials and region are used.
@@ -117,8 +117,10 @@ def drain_outbox() -> None:
 
 
 from infra.audit_cli import audit  # noqa: E402  (the audit group: redrive, rebuild, exports)
+from infra.bastion_cli import bastion  # noqa: E402  (bastion users' login credentials and policy)
 
 main.add_command(audit)
+main.add_command(bastion)
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,7 @@
 """ResetUser: the users' passwords are reset; each must activate the account again, and a
-locked account is unlocked."""
-from layers.bastion import checks, fields, store, times
+locked account is unlocked. Every secret they logged in with (password, TOTP secret, access
+strings, a pending activation code) is forgotten."""
+from layers.bastion import checks, credentials, fields, store, times
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.schema import Params
 
@@ -16,7 +17,9 @@ def handle(p: Input, ctx: RequestContext) -> dict:
         stamp = times.iso_now()
         for u in users:
             u.update({"ActiveStatus": 0, "LockStatus": 0, "PasswordResetTime": stamp})
+            u.pop("LockedUntil", None)
             tx.put("user", u)
+        credentials.clear_secrets(tx, p.IdSet)
         return [u["UserName"] for u in users]
 
     ctx.touched(*store.transaction(ctx.account, write), resource_type="user")

@@ -1,13 +1,13 @@
 """What removing a record also changes, inside the caller's transaction.
 
 Nothing is left pointing at a removed record: deleting a user takes it out of every ACL (its
-group memberships go with it), deleting a device also deletes its accounts and hosted
-credentials and frees its node on the bound resource, and so on. Binding devices to a resource
-keeps the resource's UsedNodes count and its licensed-node limit in the same transaction.
+group memberships and login secrets go with it), deleting a device also deletes its accounts
+and hosted credentials and frees its node on the bound resource, and so on. Binding devices to a
+resource keeps the resource's UsedNodes count and its licensed-node limit in the same transaction.
 """
 from typing import Dict, Iterable, Set
 
-from layers.bastion import billing, checks
+from layers.bastion import billing, checks, credentials
 from layers.bastion.store import Tx
 from layers.gateway.errors import ApiError
 
@@ -29,6 +29,7 @@ def _strip_groups(tx: Tx, member_kind: str, group_ids: Set[int]) -> None:
 def remove_users(tx: Tx, ids: Iterable[int]) -> None:
     ids = set(ids)
     _strip_acls(tx, "UserIds", ids)
+    credentials.forget(tx, ids)
     for i in ids:
         tx.delete("user", i)
 

@@ -27,7 +27,9 @@ from layers.gateway.errors import ApiError
 
 # Records per shard item, sized so a shard stays well under DynamoDB's 400 KB item limit.
 SHARD_SIZE = {"user": 512, "usergroup": 512, "devicegroup": 512, "device": 512, "account": 512,
-              "acl": 64, "cmdtemplate": 16, "resource": 64}
+              "acl": 64, "cmdtemplate": 16, "resource": 64,
+              # login secrets per user Id and the account's one login policy (layers/bastion/credentials.py)
+              "credential": 32, "loginpolicy": 1}
 MAX_ITEM_BYTES = 380_000
 MAX_TX_ITEMS = 100
 T = TypeVar("T")

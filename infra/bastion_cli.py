@@ -1,0 +1,125 @@
+"""`bastion`: bastion users' login credentials and an account's login security, as commands
+(mounted as `guardzone bastion`).
+
+Point it at the stack first: GZ_AWS_ENDPOINT (moto locally); deployed, the usual AWS
+credentials and region. Codes and access strings are printed once and kept only hashed.
+"""
+import json
+
+import click
+
+from layers.gateway.errors import ApiError
+
+
+def _print(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        from layers.bastion.credentials import LoginRefused
+        try:
+            return super().invoke(ctx)
+        except ApiError as err:
+            raise click.ClickException(f"{err.code}: {err.message}") from None
+        except LoginRefused as err:
+            raise click.ClickException(f"{err.reason}: {err.message}") from None
+
+
+def _account_and_user(fn):
+    fn = click.option("--user", "user_name", required=True, help="the bastion user's UserName")(fn)
+    return click.option("--account", required=True, help="OwnerUin of the account")(fn)
+
+
+@click.group(cls=_Group)
+def bastion() -> None:
+    """Bastion users' activation, SSH keys and access strings; login security."""
+
+
+@bastion.command("activation-code")
+@_account_and_user
+def activation_code(account, user_name) -> None:
+    """Issue a one-time activation code (24 hours) for the user's first login; prints it.
+    A code issued earlier stops working."""
+    from layers.bastion import login
+    click.echo(login.issue_activation_code(account, user_name))
+
+
+def _whitelist(ctx, param, value):
+    if value is None:
+        return None
+    return [e.strip() for e in value.split(",") if e.strip()]
+
+
+@bastion.command("login-policy")
+@click.option("--account", required=True, help="OwnerUin of the account")
+@click.option("--max-failures", type=int, default=None, help="failed passwords/codes in a row that lock a user (3-5)")
+@click.option("--lock-minutes", type=int, default=None, help="how long a lock lasts (10-30)")
+@click.option("--idle-minutes", type=int, default=None, help="idle time that closes a session (10-30)")
+@click.option("--whitelist", callback=_whitelist, default=None,
+              help='source IPs/CIDRs allowed to log in, comma separated ("" clears: any source)')
+@click.option("--auto-add-whitelist/--no-auto-add-whitelist", "auto_add", default=None,
+              help="add the address of every successful login to the whitelist")
+def login_policy(account, max_failures, lock_minutes, idle_minutes, whitelist, auto_add) -> None:
+    """Show the account's login policy, changing the fields given first."""
+    from layers.bastion import login
+    changes = {k: v for k, v in {"max_failures": max_failures, "lock_minutes": lock_minutes,
+                                 "idle_minutes": idle_minutes, "whitelist": whitelist,
+                                 "whitelist_auto_add": auto_add}.items() if v is not None}
+    _print((login.set_policy(account, **changes) if changes else login.policy(account)).as_dict())
+
+
+@bastion.group("user-key")
+def user_key() -> None:
+    """A bastion user's authorized SSH public keys."""
+
+
+def _key_text(key, key_file) -> str:
+    if bool(key) == bool(key_file):
+        raise click.UsageError("give the key with exactly one of --key and --key-file")
+    return key or key_file.read()
+
+
+@user_key.command("add")
+@_account_and_user
+@click.option("--key", default=None, help='the public key, e.g. "ssh-ed25519 AAAA... me@laptop"')
+@click.option("--key-file", type=click.File("r"), default=None, help="a .pub file holding the key")
+def user_key_add(account, user_name, key, key_file) -> None:
+    from layers.bastion import login
+    _print({"UserName": user_name, "Fingerprint": login.add_public_key(account, user_name, _key_text(key, key_file))})
+
+
+@user_key.command("remove")
+@_account_and_user
+@click.option("--key", required=True, help="the public key or its SHA256:... fingerprint")
+def user_key_remove(account, user_name, key) -> None:
+    from layers.bastion import login
+    _print({"UserName": user_name, "Removed": login.remove_public_key(account, user_name, key)})
+
+
+@user_key.command("list")
+@_account_and_user
+def user_key_list(account, user_name) -> None:
+    from layers.bastion import login
+    _print([{"Key": k, "Fingerprint": login.fingerprint(k)} for k in login.public_keys(account, user_name)])
+
+
+def _expiry(ctx, param, value):
+    if value is None:
+        return None
+    from layers.bastion import times
+    try:
+        return times.parse(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time, e.g. 2025-12-31T18:00:00+08:00") from None
+
+
+@bastion.command("access-string")
+@_account_and_user
+@click.option("--device-account", type=int, required=True, help="Id of the device account (DescribeDeviceAccounts)")
+@click.option("--expires", callback=_expiry, default=None,
+              help="ISO 8601 expiry (without an offset: China Standard Time); default: none")
+def access_string(account, user_name, device_account, expires) -> None:
+    """Create the user's access string for the device account (replacing the old one); prints it."""
+    from layers.bastion import login
+    click.echo(login.create_access_string(account, user_name, device_account, expires))
