@@ -8,5 +8,6 @@ from layers.search.query import Family
 def all_families() -> List[Family]:
     from layers.audit.config import audit_settings
     from layers.audit.document import family
+    from layers.bastion import login_events, sessions
     from layers.bastion.session_log import FAMILIES
-    return [family(audit_settings().index_prefix), *FAMILIES.values()]
+    return [family(audit_settings().index_prefix), *FAMILIES.values(), sessions.FAMILY, login_events.FAMILY]
