@@ -2,6 +2,7 @@
 from typing import Optional
 
 from layers.bastion import checks, fields, groups, store, times
+from layers.bastion.ssh import directory
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.errors import ApiError
 from layers.gateway.schema import Params
@@ -40,5 +41,6 @@ def handle(p: Input, ctx: RequestContext) -> dict:
         return uid
 
     uid = store.transaction(ctx.account, write)
+    directory.register(ctx.account, p.UserName)     # so the SSH gateway finds the user's account
     ctx.touched(p.UserName, resource_type="user")
     return {"Id": uid}

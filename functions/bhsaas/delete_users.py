@@ -1,5 +1,6 @@
 """DeleteUsers: users go, and with them their group memberships and their places in ACLs."""
 from layers.bastion import cascade, checks, fields, store
+from layers.bastion.ssh import directory
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.schema import Params
 
@@ -15,5 +16,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
         cascade.remove_users(tx, p.IdSet)
         return [u["UserName"] for u in users]
 
-    ctx.touched(*store.transaction(ctx.account, write), resource_type="user")
+    names = store.transaction(ctx.account, write)
+    directory.unregister(ctx.account, names)
+    ctx.touched(*names, resource_type="user")
     return {}

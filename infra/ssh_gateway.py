@@ -1,0 +1,107 @@
+"""The bastion's SSH gateway as a service: `python -m infra.ssh_gateway [--port 8322]` (the
+container task deployed beside the functions), or a thread of the local stack (SshGateway).
+
+Its host key is generated once and kept sealed through the key store in the bastion table
+(pk "gateway", sk "hostkey"), so every gateway of a deployment, and a restarted local stack,
+shows clients the same key. On start it finishes the recordings a stopped gateway left in its
+spool (layers/bastion/recording.recover)."""
+import argparse
+import asyncio
+import logging
+import os
+import threading
+from typing import Optional
+
+import asyncssh
+
+from layers import aws, keystore, logs
+from layers.bastion import config, recording
+from layers.bastion.ssh.server import start_server
+
+log = logging.getLogger("guardzone.bastion.gateway")
+DEFAULT_PORT = 8322
+_PURPOSE, _OWNER = "bastion/gateway-host-key", "gateway"
+_CONTEXT = {"service": "bastion", "account": _OWNER, "field": "host-key"}
+
+
+def port_setting() -> int:
+    return int(os.environ.get("GZ_SSH_PORT") or DEFAULT_PORT)
+
+
+def host_key() -> asyncssh.SSHKey:
+    """The gateway's host key: made and sealed on first use, unsealed after."""
+    ddb, key = aws.client("dynamodb"), {"pk": {"S": "gateway"}, "sk": {"S": "hostkey"}}
+    item = ddb.get_item(TableName=config.table(), Key=key, ConsistentRead=True).get("Item")
+    if item is None:
+        fresh = asyncssh.generate_private_key("ssh-ed25519")
+        sealed = keystore.seal(_OWNER, _PURPOSE, fresh.export_private_key(), _CONTEXT)
+        try:
+            ddb.put_item(TableName=config.table(), Item={**key, "sealed": {"S": sealed}},
+                         ConditionExpression="attribute_not_exists(pk)")
+            return fresh
+        except ddb.exceptions.ConditionalCheckFailedException:
+            item = ddb.get_item(TableName=config.table(), Key=key, ConsistentRead=True)["Item"]
+    return asyncssh.import_private_key(keystore.open(_OWNER, _PURPOSE, item["sealed"]["S"], _CONTEXT))
+
+
+class SshGateway:
+    """The gateway on its own event loop in a thread; `port` once started."""
+
+    def __init__(self, host: str = "127.0.0.1", port: Optional[int] = None) -> None:
+        self.host = host
+        self.port = port_setting() if port is None else port
+        self.loop = asyncio.new_event_loop()
+        self._acceptor = None
+        self._thread: Optional[threading.Thread] = None
+        self.error: Optional[BaseException] = None
+
+    def start(self) -> "SshGateway":
+        key = host_key()
+        recovered = recording.recover()
+        if recovered:
+            log.warning("finished %d recordings a stopped gateway had left", len(recovered))
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            try:
+                self._acceptor = self.loop.run_until_complete(start_server(self.host, self.port, key))
+                self.port = self._acceptor.sockets[0].getsockname()[1]
+            except BaseException as exc:
+                self.error = exc
+                ready.set()
+                return
+            ready.set()
+            self.loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="ssh-gateway", daemon=True)
+        self._thread.start()
+        ready.wait(15)
+        if self.error is not None:
+            raise RuntimeError(f"the SSH gateway cannot listen on {self.host}:{self.port}: {self.error}")
+        return self
+
+    def stop(self) -> None:
+        if self._acceptor is not None:
+            self.loop.call_soon_threadsafe(self._acceptor.close)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        if self._thread:
+            self._thread.join(5)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="The bastion's SSH gateway")
+    ap.add_argument("--host", default="0.0.0.0")
+    ap.add_argument("--port", type=int, default=None, help=f"default GZ_SSH_PORT or {DEFAULT_PORT}")
+    args = ap.parse_args()
+    logs.configure()
+    gateway = SshGateway(args.host, args.port).start()
+    log.warning("SSH gateway listening on %s:%d", args.host, gateway.port)
+    try:
+        gateway._thread.join()
+    except KeyboardInterrupt:
+        gateway.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""What an operator may open a session to, decided exactly as the control plane defines it.
+
+The host of a login name is the account's device with that IP (private or public), instance id
+or name; a name several devices share is refused with the candidates listed. The session is
+allowed when:
+  - the bastion user is unlocked (LockStatus 0), within its validity window (ValidateFrom/To)
+    and within its week mask (ValidateTime: 168 hours, Monday 00:00 China Standard Time first);
+  - the device is bound to a resource that is deployed and not expired;
+  - the device has an account of that name;
+  - some ACL in effect (its ValidateFrom/To) names the user (or a group of it) and the device
+    (or a group of it), and AllowAnyAccount or its AccountSet names the account.
+A denial carries a machine reason (kept with the login event) and one line for the operator.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import List, Optional
+
+from layers.bastion import billing, times
+from layers.bastion.snapshot import Snapshot
+
+
+class Denied(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass
+class Grant:
+    owner: str
+    user: dict
+    device: dict
+    device_account: dict
+    acls: List[dict] = field(default_factory=list)
+
+    @property
+    def host(self) -> str:
+        return self.device.get("PrivateIp") or self.device.get("PublicIp")
+
+    @property
+    def port(self) -> int:
+        return int(self.device.get("Port") or 22)
+
+    @property
+    def keyboard_logger(self) -> bool:
+        return any(a.get("AllowKeyboardLogger") for a in self.acls)
+
+    @property
+    def access_credential(self) -> bool:
+        return any(a.get("AllowAccessCredential", True) for a in self.acls)
+
+
+def find_user(snap: Snapshot, user_name: str) -> Optional[dict]:
+    return next((u for u in snap.users.values() if u["UserName"] == user_name), None)
+
+
+def find_device(snap: Snapshot, host: str) -> dict:
+    """The device a login name's host part names: by IP, instance id, then name."""
+    for matches in ([d for d in snap.devices.values() if host in (d.get("PrivateIp"), d.get("PublicIp"))],
+                    [d for d in snap.devices.values() if d.get("InstanceId") and d["InstanceId"] == host],
+                    [d for d in snap.devices.values() if d.get("Name") == host]):
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            listed = ", ".join(f"{d.get('InstanceId') or d['Name']} ({d.get('PrivateIp') or d.get('PublicIp')})"
+                               for d in sorted(matches, key=lambda d: d["Id"])[:10])
+            raise Denied("ambiguous_host", f"`{host}` names {len(matches)} hosts: {listed}; "
+                                           "log in with the IP or the instance id")
+    raise Denied("unknown_host", f"no host `{host}` in this bastion")
+
+
+def in_week_mask(mask: str, at: datetime) -> bool:
+    local = at.astimezone(times.CST)
+    hour = local.weekday() * 24 + local.hour
+    return len(mask) != 168 or mask[hour] == "1"
+
+
+def authorize(snap: Snapshot, user: dict, host: str, account_name: str, at: Optional[datetime] = None) -> Grant:
+    at = at or times.now()
+    if user.get("LockStatus"):
+        raise Denied("user_locked", "your bastion user is locked; ask an administrator to unlock it")
+    state = times.window_status(user.get("ValidateFrom"), user.get("ValidateTo"), at)
+    if state != 1:
+        raise Denied("user_not_valid", "your bastion user is " + ("not valid yet" if state == 2 else "expired"))
+    if not in_week_mask(user.get("ValidateTime", ""), at):
+        raise Denied("outside_hours", "your bastion user may not log in at this hour of the week")
+    device = find_device(snap, host)
+    resource = snap.resource_by_rid(device.get("ResourceId", ""))
+    if resource is None or billing.status(resource) != 1:
+        raise Denied("device_unbound", f"host `{host}` is not bound to an active bastion resource")
+    device_account = next((a for a in snap.accounts.values()
+                           if a["DeviceId"] == device["Id"] and a["Account"] == account_name), None)
+    if device_account is None:
+        raise Denied("unknown_account", f"host `{host}` has no account `{account_name}`")
+    granting, expired = [], False
+    for acl in sorted(snap.acls.values(), key=lambda a: a["Id"]):
+        if user["Id"] not in snap.acl_users(acl) or device["Id"] not in snap.acl_devices(acl):
+            continue
+        if not (acl.get("AllowAnyAccount") or account_name in acl.get("AccountSet", [])):
+            continue
+        if times.window_status(acl.get("ValidateFrom"), acl.get("ValidateTo"), at) != 1:
+            expired = True
+            continue
+        granting.append(acl)
+    if not granting:
+        if expired:
+            raise Denied("acl_not_valid", f"your access to `{account_name}` on `{host}` is not in effect now")
+        raise Denied("no_acl", f"no access permission lets you reach `{account_name}` on `{host}`")
+    return Grant(snap.account, user, device, device_account, granting)

@@ -1,0 +1,76 @@
+"""The command lines of a session onto the session-log queue, in the form SearchCommand,
+SearchCommandBySid and SearchSessionCommand read (layers/bastion/session_log.py):
+each with its session's fields, the time it was entered and its offset in the recording."""
+import json
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import List
+
+from layers import aws
+from layers.bastion import config, times
+from layers.bastion.ssh.access import Grant
+
+log = logging.getLogger("guardzone.bastion.gateway")
+ALLOWED = 1                     # Command.Action: 1 allowed, 2 refused, 3 confirmed
+_sender = ThreadPoolExecutor(max_workers=2, thread_name_prefix="session-log")
+_url: dict = {}
+_url_lock = threading.Lock()
+
+
+def queue_url() -> str:
+    name = config.session_log_queue()
+    with _url_lock:
+        if name not in _url:
+            _url[name] = aws.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+        return _url[name]
+
+
+def send(messages: List[dict]) -> None:
+    """Blocking: the messages onto the session-log queue, ten a call."""
+    sqs = aws.client("sqs")
+    for i in range(0, len(messages), 10):
+        chunk = messages[i:i + 10]
+        resp = sqs.send_message_batch(QueueUrl=queue_url(), Entries=[
+            {"Id": str(j), "MessageBody": json.dumps(m, ensure_ascii=False)} for j, m in enumerate(chunk)])
+        if resp.get("Failed"):
+            raise RuntimeError(f"the session-log queue refused {len(resp['Failed'])} messages")
+
+
+class Publisher:
+    """A session's commands: publish() hands them to a sender thread; flush() waits for them."""
+
+    def __init__(self, grant: Grant, sid: str, started: float, from_ip: str) -> None:
+        d, u = grant.device, grant.user
+        self.base = {"Type": "command", "AccountId": grant.owner, "Sid": sid, "UserName": u["UserName"],
+                     "RealName": u.get("RealName", ""), "Account": grant.device_account["Account"],
+                     "FromIp": from_ip, "InstanceId": d.get("InstanceId", ""), "DeviceName": d.get("Name", ""),
+                     "PublicIp": d.get("PublicIp", ""), "PrivateIp": d.get("PrivateIp", ""),
+                     "SessionTime": times.iso(times.from_millis(int(started * 1000)))}
+        self.pending = []
+
+    def message(self, text: str, offset_ms: int, action: int = ALLOWED) -> dict:
+        return {**self.base, "EventId": str(uuid.uuid4()), "Time": int(time.time() * 1000), "Cmd": text,
+                "Action": action, "TimeOffset": int(offset_ms)}
+
+    def publish(self, lines) -> None:
+        messages = [self.message(line.text, line.offset_ms) for line in lines]
+        self.pending.append(_sender.submit(self._send, messages))
+
+    @staticmethod
+    def _send(messages: List[dict]) -> None:
+        for attempt in range(5):
+            try:
+                send(messages)
+                return
+            except Exception as exc:
+                log.warning("session commands not sent yet (%s)", type(exc).__name__)
+                time.sleep(0.2 * (attempt + 1))
+        log.error("%d session commands could not be sent", len(messages))
+
+    def flush(self) -> None:
+        for f in self.pending:
+            f.result()
+        self.pending = []

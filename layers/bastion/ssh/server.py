@@ -1,0 +1,248 @@
+"""The SSH gateway: an asyncssh server that logs operators in (login_flow.py), then relays each
+session (shell or exec, PTY, window changes, signals, exit status) to the target over the one
+target connection the login opened, recording it as it goes.
+
+Per session: the output (and, where an ACL's AllowKeyboardLogger says so, the input) goes to an
+asciicast v2 recording streamed to S3 (layers/bastion/recording.py); each command line the
+shell received, rebuilt from the terminal (layers/bastion/terminal.py), goes with its offset in
+the recording to the session-log queue (commands.py); the session itself is live in the bastion
+store while it runs and indexed when it ends (layers/bastion/sessions.py). Agent forwarding, port
+forwarding and X11 are refused unless GZ_SSH_ALLOW_FORWARDING=1.
+"""
+import asyncio
+import logging
+import os
+import time
+import uuid
+from typing import Optional
+
+import asyncssh
+
+from layers.bastion import login as credentials
+from layers.bastion import recording, sessions, terminal
+from layers.bastion.ssh import commands
+from layers.bastion.ssh.login_flow import Login, LoginFlow
+
+log = logging.getLogger("guardzone.bastion.gateway")
+READ_BYTES = 256 * 1024
+ENDED, FORCED, FAILED = 2, 3, 4        # SessionResult.Status
+
+
+def forwarding_allowed() -> bool:
+    return os.environ.get("GZ_SSH_ALLOW_FORWARDING", "") == "1"
+
+
+class GatewayServer(asyncssh.SSHServer):
+    """One per client connection."""
+
+    def __init__(self) -> None:
+        self.conn: Optional[asyncssh.SSHServerConnection] = None
+        self.login: Optional[Login] = None
+        self.flow: Optional[LoginFlow] = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+        peer = conn.get_extra_info("peername") or ("", 0)
+        self.login = Login(peer=peer[0])
+        self.flow = LoginFlow(self.login)
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        target_conn = self.login.target_conn if self.login else None
+        if target_conn is not None:
+            target_conn.close()
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    # Once refused, no method is offered any more: the client stops instead of trying again.
+    def password_auth_supported(self) -> bool:
+        return self.login.step != "denied"
+
+    def kbdint_auth_supported(self) -> bool:
+        return self.login.step != "denied"
+
+    def public_key_auth_supported(self) -> bool:
+        return False
+
+    async def validate_password(self, username: str, password: str) -> bool:
+        """The plain password method: an access string only (a password needs its code, which
+        only keyboard-interactive can ask for)."""
+        if self.login.name is None and self.login.refused is None:
+            await self.flow.run(self.login.resolve, username)
+        if self.login.refused or self.login.user is None:
+            return False
+        try:
+            await self.flow.run(credentials.check_source, self.login.owner, self.login.peer)
+        except credentials.LoginRefused as exc:
+            await self.flow.fail(exc.reason, str(exc))
+            return False
+        if not await self.flow.access_string(password):
+            return False
+        result = await self.flow.open_target()
+        return result is True
+
+    async def get_kbdint_challenge(self, username: str, lang: str, submethods: str):
+        if self.login.step != "password" or self.login.name is not None:
+            return await self.flow.answer([])
+        return await self.flow.first(username)
+
+    async def validate_kbdint_response(self, username: str, responses):
+        return await self.flow.answer(list(responses))
+
+    # forwarding: refused unless allowed
+    def connection_requested(self, dest_host, dest_port, orig_host, orig_port):
+        return forwarding_allowed()
+
+    def server_requested(self, listen_host, listen_port):
+        return forwarding_allowed()
+
+
+class Session:
+    """One channel's relay to the target, with its recording and command audit."""
+
+    def __init__(self, process: asyncssh.SSHServerProcess, login: Login) -> None:
+        self.process = process
+        self.login = login
+        self.grant = login.grant
+        self.sid = str(uuid.uuid4())
+        self.started = time.time()
+        self.last_input = time.monotonic()
+        self.status = ENDED
+        size = process.get_terminal_size() or (80, 24, 0, 0)
+        self.width, self.height = (size[0] or 80), (size[1] or 24)
+        self.recording = recording.Recording(self.grant.owner, self.sid, self.width, self.height,
+                                             keyboard=self.grant.keyboard_logger,
+                                             term=process.get_terminal_type() or "xterm",
+                                             title=f"{login.name.user}/{login.name.account}/{login.name.host}")
+        self.tracker = terminal.LineTracker(self.width, self.height)
+        self.commands = commands.Publisher(self.grant, self.sid, self.started, login.peer)
+        self.count = 0
+
+    def info(self) -> dict:
+        g, name = self.grant, self.login.name
+        return {"Sid": self.sid, "UserName": g.user["UserName"], "RealName": g.user.get("RealName", ""),
+                "Account": name.account, "FromIp": self.login.peer, "InstanceId": g.device.get("InstanceId", ""),
+                "DeviceName": g.device.get("Name", ""), "PublicIp": g.device.get("PublicIp", ""),
+                "PrivateIp": g.device.get("PrivateIp", ""), "ApCode": g.device.get("ApCode", ""),
+                "Protocol": "SSH", "Kind": 1, "StartTime": int(self.started * 1000)}
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, sessions.start, self.grant.owner, self.info())
+        process = self.process
+        try:
+            remote = await self.login.target_conn.create_process(
+                process.command, term_type=process.get_terminal_type(), term_size=process.get_terminal_size(),
+                encoding=None, env=process.env if process.get_terminal_type() else None)
+        except (OSError, asyncssh.Error) as exc:
+            self.status = FAILED
+            process.stderr.write(f"Guardzone: the target refused the session ({type(exc).__name__})\r\n".encode())
+            process.exit(255)
+            await self.finish()
+            return
+        if process.command:
+            self.command_lines([terminal.CommandLine(process.command, 0)])
+        idle = asyncio.ensure_future(self.idle_watch(remote))
+        keys = asyncio.ensure_future(self.upstream(remote))
+        try:
+            # the session ends when the target's side does; the operator's input may never end
+            await asyncio.gather(self.downstream(remote.stdout, process.stdout),
+                                 self.downstream(remote.stderr, process.stderr))
+            await remote.wait_closed()
+        except (OSError, asyncssh.Error):
+            self.status = FAILED
+        finally:
+            idle.cancel()
+            keys.cancel()
+        if remote.exit_signal:
+            signal, core, message, lang = remote.exit_signal
+            process.exit_with_signal(signal, core, message, lang)
+        else:
+            process.exit(remote.exit_status if remote.exit_status is not None else 255)
+        await self.finish()
+
+    async def upstream(self, remote: asyncssh.SSHClientProcess) -> None:
+        """Operator -> target: keystrokes, window changes, signals, end of input."""
+        stdin = self.process.stdin
+        while True:
+            try:
+                data = await stdin.read(READ_BYTES)
+            except asyncssh.TerminalSizeChanged as exc:
+                remote.change_terminal_size(exc.width, exc.height)
+                self.recording.resize(exc.width, exc.height)
+                self.tracker.resize(exc.width, exc.height)
+                continue
+            except asyncssh.SignalReceived as exc:
+                remote.send_signal(exc.signal)
+                continue
+            except asyncssh.BreakReceived as exc:
+                remote.send_break(exc.msec)
+                continue
+            if not data:
+                remote.stdin.write_eof()
+                return
+            self.last_input = time.monotonic()
+            self.recording.input(data)
+            if not self.process.command:
+                self.command_lines(self.tracker.input(data, self.recording.offset_ms()))
+            remote.stdin.write(data)
+            await remote.stdin.drain()
+
+    async def downstream(self, source, sink) -> None:
+        """Target -> operator: what the operator sees is what is recorded."""
+        while True:
+            data = await source.read(READ_BYTES)
+            if not data:
+                return
+            self.recording.output(data)
+            self.tracker.output(data)
+            sink.write(data)
+            await sink.drain()
+
+    def command_lines(self, lines) -> None:
+        if lines:
+            self.count += len(lines)
+            self.commands.publish(lines)
+
+    async def idle_watch(self, remote) -> None:
+        loop = asyncio.get_running_loop()
+        policy = await loop.run_in_executor(None, credentials.policy, self.grant.owner)
+        limit = max(60, int(policy.idle_minutes * 60))
+        while True:
+            await asyncio.sleep(min(limit, 30))
+            if time.monotonic() - self.last_input > limit:
+                self.status = FORCED
+                self.process.stderr.write(b"\r\nGuardzone: idle for too long; the session is closed\r\n")
+                remote.close()
+                return
+
+    async def finish(self) -> None:
+        loop = asyncio.get_running_loop()
+        info = await loop.run_in_executor(None, self.recording.close)
+        await loop.run_in_executor(None, self.commands.flush)
+        await loop.run_in_executor(None, lambda: sessions.finish(
+            self.grant.owner, self.sid, end_ms=int(time.time() * 1000), status=self.status, size=info.size,
+            count=self.count, danger_count=0, record_key=info.key, record_sha256=info.sha256,
+            record_size=info.size))
+
+
+async def handle_process(process: asyncssh.SSHServerProcess) -> None:
+    server = process.channel.get_connection().get_owner()
+    login = server.login
+    if not login or not login.done or login.target_conn is None:
+        process.stderr.write(b"Guardzone: not logged in\r\n")
+        process.exit(1)
+        return
+    try:
+        await Session(process, login).run()
+    except Exception:
+        log.exception("session of %s ended by an error", login.name.user)
+        process.exit(255)
+
+
+async def start_server(host: str, port: int, host_key: asyncssh.SSHKey) -> asyncssh.SSHAcceptor:
+    allowed = forwarding_allowed()
+    return await asyncssh.create_server(
+        GatewayServer, host, port, server_host_keys=[host_key], process_factory=handle_process,
+        encoding=None, line_editor=False, agent_forwarding=allowed, allow_scp=False, x11_forwarding=False,
+        login_timeout=60, keepalive_interval=30)

@@ -1,0 +1,175 @@
+"""The bastion's SSH gateway end to end: an asyncssh client logs in as bastionuser/account/host
+with a password and a TOTP code, and reaches a real bash behind a demo target through the
+gateway; exit statuses, signals and window changes pass; denials say why; the target's host key
+is pinned."""
+import asyncio
+import uuid
+
+import asyncssh
+import pytest
+
+from bastion_helpers import Bastion, new_account
+from ssh_support import Clock, Demo, Shell, connect
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    from layers.bastion import credentials
+    c = Clock()
+    monkeypatch.setattr(credentials, "now", c.now)
+    return c
+
+
+@pytest.fixture(scope="module")
+def gateway(stack):
+    from infra.ssh_gateway import SshGateway
+    gw = SshGateway("127.0.0.1", 0).start()
+    yield gw
+    gw.stop()
+
+
+@pytest.fixture(scope="module")
+def target():
+    from infra.demo_host import DemoHost
+    host = DemoHost("root", "target-" + uuid.uuid4().hex[:12]).start()
+    yield host
+    host.stop()
+
+
+def make_demo(stack, target, clock) -> Demo:
+    from infra import demo_bastion
+    account = new_account()
+    kept = demo_bastion.ensure(stack.endpoint, account, target.port, target.password, None,
+                               user=f"op{uuid.uuid4().hex[:8]}")
+    return Demo(account, kept, target, target.password, clock)
+
+
+@pytest.fixture
+def demo(stack, target, clock):
+    return make_demo(stack, target, clock)
+
+
+def run(coro):
+    return asyncio.new_event_loop().run_until_complete(coro)
+
+
+def test_password_and_code_open_a_session_to_a_real_bash_and_exit_statuses_pass(gateway, demo):
+    async def scenario():
+        c = await connect(gateway.port, demo.login, {"Password": demo.kept["password"],
+                                                     "Verification code": demo.code()})
+        assert c.error is None, c.client.notices
+        assert c.client.prompts == ["Password: ", "Verification code: "]
+        async with c.conn:
+            done = await c.conn.run("echo hello from $(basename $SHELL); exit 3", check=False)
+            assert (done.stdout, done.exit_status) == ("hello from bash\n", 3)
+            done = await c.conn.run("echo to-stderr >&2; kill -TERM $$", check=False)
+            assert done.stderr == "to-stderr\n" and (done.exit_signal or done.exit_status in (143, -15))
+    run(scenario())
+
+
+def test_a_terminal_session_passes_keys_window_changes_and_the_shell_s_exit(gateway, demo):
+    async def scenario():
+        c = await connect(gateway.port, demo.login, {"Password": demo.kept["password"],
+                                                     "Verification code": demo.code()})
+        assert c.error is None, c.client.notices
+        async with c.conn:
+            process = await c.conn.create_process(term_type="xterm", term_size=(100, 30), encoding=None)
+            shell = Shell(process)
+            await shell.until(b"$ ")
+            await shell.type(b"stty size\r")
+            await shell.until(b"30 100")
+            process.change_terminal_size(120, 40)
+            await asyncio.sleep(0.2)
+            await shell.type(b"stty size\r")
+            await shell.until(b"40 120")
+            await shell.type(b"exit 7\r")
+            await process.wait_closed()
+            assert process.exit_status == 7
+    run(scenario())
+
+
+def test_a_wrong_code_or_password_is_refused_with_one_message_for_both(gateway, demo):
+    async def scenario():
+        wrong_code = await connect(gateway.port, demo.login, {"Password": demo.kept["password"],
+                                                              "Verification code": "000000"})
+        wrong_password = await connect(gateway.port, demo.login, {"Password": "not-it-1234"})
+        unknown = await connect(gateway.port, f"nobody-{uuid.uuid4().hex[:6]}/root/127.0.0.1",
+                                {"Password": "whatever-123"})
+        for attempt in (wrong_code, wrong_password, unknown):
+            assert isinstance(attempt.error, asyncssh.PermissionDenied)
+            assert attempt.client.notices == ["Access denied: wrong user name, password or code"]
+    run(scenario())
+
+
+def test_each_denial_tells_the_operator_why(stack, gateway, target, clock):
+    demo = make_demo(stack, target, clock)
+    bh = Bastion(stack.endpoint, demo.account)
+
+    async def attempt(login):
+        c = await connect(gateway.port, login, {"Password": demo.kept["password"],
+                                                "Verification code": demo.code()})
+        assert c.conn is None
+        return c.client.notices[-1]
+
+    async def scenario():
+        assert "no host `10.9.9.9`" in await attempt(f"{demo.kept['user']}/root/10.9.9.9")
+        assert "has no account `admin`" in await attempt(f"{demo.kept['user']}/admin/127.0.0.1")
+        assert "bastionuser/account/host" in await attempt("just-a-name")
+    run(scenario())
+    # two devices with one name: the candidates are listed
+    bh.call("ImportExternalDevice", DeviceSet=[{"OsName": "Linux", "Ip": "10.1.1.1", "Port": 22, "Name": "twin"},
+                                               {"OsName": "Linux", "Ip": "10.1.1.2", "Port": 22, "Name": "twin"}])
+    message = run(attempt(f"{demo.kept['user']}/root/twin"))
+    assert "10.1.1.1" in message and "10.1.1.2" in message
+    # outside the user's hours, then no ACL at all
+    uid = bh.call("DescribeUsers", UserName=demo.kept["user"])["UserSet"][0]["Id"]
+    bh.call("ModifyUser", Id=uid, RealName="Demo", Phone="13800000000", Email="op@example.com", ValidateTime="0" * 168)
+    assert "at this hour" in run(attempt(demo.login))
+    bh.call("ModifyUser", Id=uid, RealName="Demo", Phone="13800000000", Email="op@example.com", ValidateTime="1" * 168)
+    acl_ids = [a["Id"] for a in bh.call("DescribeAcls")["AclSet"]]
+    bh.call("DeleteAcls", IdSet=acl_ids)
+    assert "no access permission" in run(attempt(demo.login))
+
+
+def test_the_target_password_is_asked_when_none_is_hosted(stack, gateway, target, clock):
+    demo = make_demo(stack, target, clock)
+    bh = Bastion(stack.endpoint, demo.account)
+    accounts = bh.call("DescribeDeviceAccounts", DeviceId=demo.kept["device_id"])["DeviceAccountSet"]
+    bh.call("ResetDeviceAccountPassword", IdSet=[a["Id"] for a in accounts])
+
+    async def scenario():
+        c = await connect(gateway.port, demo.login, {"Password": demo.kept["password"],
+                                                     "Verification code": demo.code(),
+                                                     "Password of root@127.0.0.1": demo.target_password})
+        assert c.error is None, c.client.notices
+        assert c.client.prompts[-1] == "Password of root@127.0.0.1: "
+        async with c.conn:
+            assert (await c.conn.run("echo asked")).stdout == "asked\n"
+    run(scenario())
+
+
+def test_a_changed_target_host_key_refuses_the_session(stack, gateway, clock):
+    from infra.demo_host import DemoHost
+    first = DemoHost("root", "pw-" + uuid.uuid4().hex[:10]).start()
+    demo = make_demo(stack, first, clock)
+
+    async def login():
+        return await connect(gateway.port, demo.login, {"Password": demo.kept["password"],
+                                                        "Verification code": demo.code()})
+
+    async def works():
+        ok = await login()
+        assert ok.error is None, ok.client.notices
+        async with ok.conn:
+            assert (await ok.conn.run("echo pinned")).stdout == "pinned\n"
+    try:
+        run(works())
+        port = first.port
+    finally:
+        first.stop()
+    impostor = DemoHost("root", demo.target_password, port=port).start()     # same address, new key
+    try:
+        refused = run(login())
+        assert refused.conn is None and "host key" in refused.client.notices[-1]
+    finally:
+        impostor.stop()
