@@ -123,3 +123,90 @@ def access_string(account, user_name, device_account, expires) -> None:
     """Create the user's access string for the device account (replacing the old one); prints it."""
     from layers.bastion import login
     click.echo(login.create_access_string(account, user_name, device_account, expires))
+
+
+# ---- sessions: list, replay, transcript, link ----
+def _recording_of(account: str, sid: str) -> dict:
+    from layers.bastion import sessions
+    kept = sessions.recording(account, sid)
+    if kept is None:
+        raise click.ClickException(f"no finished session {sid} with a recording in account {account}")
+    return kept
+
+
+def _events(account: str, sid: str):
+    from layers.bastion import recording
+    lines = recording.read(account, _recording_of(account, sid)["key"]).decode("utf-8").splitlines()
+    return json.loads(lines[0]), [json.loads(line) for line in lines[1:] if line.strip()]
+
+
+@bastion.command("sessions")
+@click.option("--account", required=True, help="OwnerUin of the account")
+@click.option("--days", default=7, show_default=True, help="how far back")
+@click.option("--limit", default=20, show_default=True)
+def sessions_command(account: str, days: int, limit: int) -> None:
+    """The account's latest sessions, newest first (what SearchSession answers)."""
+    from layers.bastion import session_search, sessions, times
+    from layers.search.default import default_store
+    now = times.millis(times.now())
+    total, found = session_search.search(default_store(), account, now - days * 86_400_000, now, (), 0, limit,
+                                         sessions.all_pending(account))
+    for s in found:
+        click.echo(f"{s['Id']}  {s['StartTime']}  {s['UserName']} -> {s['Account']}@{s['DeviceName'] or s['PrivateIp']}"
+                   f"  status {s['Status']}  {s['Count']} commands  {s['Size']} bytes")
+    click.echo(f"{total} sessions in {days} days")
+
+
+@bastion.command("replay")
+@click.argument("sid")
+@click.option("--account", required=True, help="OwnerUin of the account")
+@click.option("--speed", default=1.0, show_default=True, help="playback speed")
+@click.option("--max-wait", default=2.0, show_default=True, help="longest pause, in seconds")
+def replay(sid: str, account: str, speed: float, max_wait: float) -> None:
+    """Play a session's recording in this terminal, at its pace."""
+    import sys
+    import time
+    header, events = _events(account, sid)
+    click.echo(f"-- session {sid}: {header.get('title', '')}, {header['width']}x{header['height']}", err=True)
+    at = 0.0
+    for when, kind, data in events:
+        if kind != "o":
+            continue
+        time.sleep(max(0.0, min(max_wait, (when - at) / max(speed, 0.01))))
+        at = when
+        sys.stdout.write(data)
+        sys.stdout.flush()
+    click.echo("\n-- end of the recording", err=True)
+
+
+@bastion.command("transcript")
+@click.argument("sid")
+@click.option("--account", required=True, help="OwnerUin of the account")
+def transcript(sid: str, account: str) -> None:
+    """The session as plain text: the screen's lines as they scrolled by, commands included."""
+    import pyte
+    header, events = _events(account, sid)
+    screen = pyte.HistoryScreen(header["width"], header["height"], history=100_000)
+    stream = pyte.Stream(screen)
+    for _when, kind, data in events:
+        if kind == "o":
+            stream.feed(data)
+        elif kind == "r":
+            cols, rows = (int(v) for v in data.split("x"))
+            screen.resize(rows, cols)
+    rows = ["".join(ch.data for ch in line.values()).rstrip() if isinstance(line, dict) else
+            "".join(line[x].data for x in range(screen.columns)).rstrip() for line in screen.history.top]
+    rows += [line.rstrip() for line in screen.display]
+    while rows and not rows[-1]:
+        rows.pop()
+    click.echo("\n".join(rows))
+
+
+@bastion.command("link")
+@click.argument("sid")
+@click.option("--account", required=True, help="OwnerUin of the account")
+@click.option("--expires", default=900, show_default=True, help="seconds the link works")
+def link(sid: str, account: str, expires: int) -> None:
+    """A time-limited link to the session's recording (asciicast v2: asciinema play URL)."""
+    from layers.bastion import recording
+    click.echo(recording.presigned_url(account, _recording_of(account, sid)["key"], expires))

@@ -6,6 +6,9 @@ what a restart keeps.
     search/     the search store's own folder
     demo.json   the demo account: OwnerUin, AppId, Uin, SecretId (its SecretKey stays in the
                 identity table)
+    demo-bastion.json   the demo bastion user's password and TOTP secret, and its device
+    demo-host-key       the demo target host's SSH host key (the gateway pins it)
+    recordings/         bastion recordings not yet in S3 (layers/bastion/recording.py)
 
 GZ_FRESH=1 (or `--fresh`) empties it first.
 """
@@ -32,15 +35,19 @@ class DataDir:
         self.spool = self.root / "spool"
         self.search = self.root / "search"
         self.demo_file = self.root / "demo.json"
+        self.bastion_file = self.root / "demo-bastion.json"
+        self.host_key_file = self.root / "demo-host-key"
+        self.recordings = self.root / "recordings"
 
     def prepare(self, fresh: bool = False) -> "DataDir":
         """Make the folder; with fresh, empty it first (FolderBusy if a running stack keeps it)."""
         if fresh:
             if folder_lock.busy(str(self.moto)):
                 raise folder_lock.FolderBusy(f"{self.root} is in use by a running stack; stop it first")
-            for folder in (self.moto, self.spool, self.search):
+            for folder in (self.moto, self.spool, self.search, self.recordings):
                 shutil.rmtree(folder, ignore_errors=True)
-            self.demo_file.unlink(missing_ok=True)
+            for file in (self.demo_file, self.bastion_file, self.host_key_file):
+                file.unlink(missing_ok=True)
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self
 
@@ -49,6 +56,18 @@ class DataDir:
             return json.loads(self.demo_file.read_text("utf-8"))
         except (OSError, ValueError):
             return None
+
+    def demo_bastion(self) -> Optional[dict]:
+        try:
+            return json.loads(self.bastion_file.read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def keep_demo_bastion(self, kept: dict) -> None:
+        tmp = self.bastion_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(kept), "utf-8")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, self.bastion_file)
 
     def keep_demo(self, demo: dict) -> None:
         """Which account and key the demo is; never the SecretKey."""

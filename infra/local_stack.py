@@ -48,6 +48,10 @@ class LocalStack:
     app: Any = None
     server: Any = None
     pump: Any = None
+    ssh_port: Optional[int] = None      # the bastion's SSH gateway on this port (0: any free one); None: not run
+    gateway: Any = None
+    demo_host: Any = None
+    ssh: dict = field(default_factory=dict)   # the demo login: host, port, username, password, totp_secret
 
     def start(self) -> "LocalStack":
         self.moto = services.moto_server(state_dir=str(self.data.moto) if self.data else None).start()
@@ -60,6 +64,8 @@ class LocalStack:
         else:
             self.search_dir = str(self.data.search) if self.data else tempfile.mkdtemp(prefix="guardzone-search-")
             env.update(GZ_OPENSEARCH_URL="", GZ_SEARCH_DIR=self.search_dir)
+        if self.data:
+            env["GZ_RECORDING_SPOOL_DIR"] = str(self.data.recordings)
         env.update({"GZ_AUDIT_DELIVERY": self.audit_delivery,
                     "GZ_AUDIT_SPOOL_DIR": os.environ.get("GZ_AUDIT_SPOOL_DIR") or
                     (str(self.data.spool) if self.data else f"/tmp/guardzone-spool-{os.getpid()}")})
@@ -103,7 +109,38 @@ class LocalStack:
             self.data.keep_demo(self.demo)
         return self.demo
 
+    def start_bastion(self) -> dict:
+        """The demo target host, the demo bastion that reaches it, and the SSH gateway."""
+        import asyncssh
+
+        from infra import demo_bastion
+        from infra.demo_host import DemoHost
+        from infra.ssh_gateway import SshGateway
+        key_file = self.data.host_key_file if self.data else None
+        if key_file and key_file.exists():
+            host_key = asyncssh.import_private_key(key_file.read_bytes())
+        else:
+            host_key = asyncssh.generate_private_key("ssh-ed25519")
+            if key_file:
+                key_file.write_bytes(host_key.export_private_key())
+                os.chmod(key_file, 0o600)
+        target_password = demo_bastion._password()      # a new one each start, hosted in the bastion
+        self.demo_host = DemoHost(demo_bastion.ACCOUNT, target_password, host_key=host_key).start()
+        kept = demo_bastion.ensure(self.endpoint, self.demo, self.demo_host.port, target_password,
+                                   self.data.demo_bastion() if self.data else None)
+        if self.data:
+            self.data.keep_demo_bastion(kept)
+        self.gateway = SshGateway("127.0.0.1", self.ssh_port).start()
+        self.ssh = {"host": "127.0.0.1", "port": self.gateway.port,
+                    "username": f"{kept['user']}/{demo_bastion.ACCOUNT}/127.0.0.1",
+                    "password": kept["password"], "totp_secret": kept["totp_secret"]}
+        return self.ssh
+
     def stop(self) -> None:
+        if self.gateway:
+            self.gateway.stop()
+        if self.demo_host:
+            self.demo_host.stop()
         if self.server:
             self.server.stop()
         if self.pump:
@@ -182,8 +219,23 @@ Python SDK:
   req = models.DescribeVsmsRequest()
   req.Offset, req.Limit = 0, 10
   print(client.DescribeVsms(req).to_json_string())
-
+{_ssh_lines(stack)}
 Ctrl-C stops everything{kept}.
+"""
+
+
+def _ssh_lines(stack: LocalStack) -> str:
+    if not stack.ssh:
+        return ""
+    s = stack.ssh
+    port = "" if s["port"] == 22 else f"-p {s['port']} "
+    return f"""
+Bastion (SSH gateway on port {s['port']}; the demo host is a bash on this machine):
+  ssh {port}{s['username']}@{s['host']}
+      password           {s['password']}
+      verification code  the TOTP of secret {s['totp_secret']} (add it to an authenticator app, or:
+                         .venv/bin/python -c "import pyotp; print(pyotp.TOTP('{s['totp_secret']}').now())")
+  replay what was done:  .venv/bin/python -m infra.cli bastion sessions   (then: bastion replay <session id>)
 """
 
 
@@ -202,7 +254,8 @@ def main(argv=None) -> int:
     except FolderBusy as exc:
         print(exc, file=sys.stderr)
         return 2
-    stack = LocalStack(port=args.port, data=data)
+    from infra.ssh_gateway import port_setting
+    stack = LocalStack(port=args.port, data=data, ssh_port=port_setting())
     profile = tccli_profile.profile_name()
     stopping = threading.Event()
     # Ctrl-C handled here rather than as KeyboardInterrupt: a process started in the background
@@ -212,6 +265,7 @@ def main(argv=None) -> int:
     try:
         stack.start()
         stack.seed_demo()
+        stack.start_bastion()
         if profile:
             tccli_profile.write(profile, stack.endpoint, stack.demo["SecretId"], stack.demo["SecretKey"])
         print(banner(stack, profile), flush=True)
@@ -219,7 +273,8 @@ def main(argv=None) -> int:
             with open(args.state, "w") as f:
                 json.dump({"endpoint": stack.endpoint, "moto": stack.moto.url, "search_dir": stack.search_dir,
                            "opensearch": stack.opensearch.url if stack.opensearch else "",
-                           "audit_queue_url": stack.resources["AuditQueue"]["QueueUrl"], **stack.demo}, f)
+                           "audit_queue_url": stack.resources["AuditQueue"]["QueueUrl"], **stack.demo,
+                           "ssh": stack.ssh}, f)
         while not stopping.wait(0.5):
             pass
     finally:

@@ -19,6 +19,7 @@ import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from helpers import common_client
+from test_local_stack import run_over_ssh
 from layers.regions import aws_region
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,7 @@ class Stack:
         self.tmp, self.state = tmp, tmp / f"state-{run}.json"
         self.log = tmp / f"stack-{run}.log"
         environ = {k: v for k, v in os.environ.items() if k not in _INHERITED}
-        environ.update(GZ_DATA_DIR=str(tmp / "data"), HOME=str(tmp / "home"), **env)
+        environ.update(GZ_DATA_DIR=str(tmp / "data"), HOME=str(tmp / "home"), GZ_SSH_PORT="0", **env)
         with open(self.log, "w") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", "0",
                                           "--state", str(self.state)], cwd=ROOT, env=environ,
@@ -176,12 +177,16 @@ def test_a_crash_after_the_last_snapshot_loses_nothing(stacks):
         assert [v["ResourceId"] for v in vsms["VsmList"]] == [vsm_id] and vsms["VsmList"][0]["SubnetId"] == subnet
         dasb = second.client("dasb", "2019-10-18", first.info)
         users = dasb.call_json("DescribeUsers", {})["Response"]["UserSet"]
-        assert [u["UserName"] for u in users] == ["alice"]
-        assert [d["PrivateIp"] for d in dasb.call_json("DescribeDevices", {})["Response"]["DeviceSet"]] == ["10.0.0.7"]
+        assert sorted(u["UserName"] for u in users) == ["alice", "demo"]      # the demo bastion's user too
+        devices = dasb.call_json("DescribeDevices", {})["Response"]["DeviceSet"]
+        assert sorted(d["PrivateIp"] for d in devices) == ["10.0.0.7", "127.0.0.1"]
         bound = dasb.call_json("DescribeDeviceAccounts", {"DeviceId": device})["Response"]["DeviceAccountSet"]
         assert bound[0]["Account"] == "root" and bound[0]["BoundPassword"] is True
         acls = dasb.call_json("DescribeAcls", {})["Response"]["AclSet"]
-        assert [(a["Id"], a["Name"]) for a in acls] == [(acl["Response"]["Id"], "ops")]
+        assert (acl["Response"]["Id"], "ops") in [(a["Id"], a["Name"]) for a in acls]
+        # the demo login works again, with the same password and authenticator
+        assert second.info["ssh"]["password"] == first.info["ssh"]["password"]
+        assert run_over_ssh(second.info["ssh"], second.tmp, "echo again") == "again\n"
         kms = second.client("kms", "2019-01-18")
         plain = kms.call_json("Decrypt", {"CiphertextBlob": blob})["Response"]["Plaintext"]
         assert base64.b64decode(plain) == b"kept plaintext"

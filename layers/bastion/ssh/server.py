@@ -195,7 +195,9 @@ class Session:
             if not data:
                 return
             self.recording.output(data)
-            self.tracker.output(data)
+            if not self.process.command:
+                self.tracker.output(data)
+                self.command_lines(self.tracker.take())     # lines only this echo completed
             sink.write(data)
             await sink.drain()
 
@@ -217,6 +219,8 @@ class Session:
                 return
 
     async def finish(self) -> None:
+        if not self.process.command:
+            self.command_lines(self.tracker.close())
         loop = asyncio.get_running_loop()
         info = await loop.run_in_executor(None, self.recording.close)
         await loop.run_in_executor(None, self.commands.flush)

@@ -3,6 +3,7 @@ with a password and a TOTP code, and reaches a real bash behind a demo target th
 gateway; exit statuses, signals and window changes pass; denials say why; the target's host key
 is pinned."""
 import asyncio
+import json
 import uuid
 
 import asyncssh
@@ -173,3 +174,75 @@ def test_a_changed_target_host_key_refuses_the_session(stack, gateway, clock):
         assert refused.conn is None and "host key" in refused.client.notices[-1]
     finally:
         impostor.stop()
+
+
+def test_a_session_is_recorded_and_its_commands_and_login_are_searchable_by_its_account_only(
+        stack, gateway, demo, clock):
+    from datetime import datetime, timedelta, timezone
+
+    from layers.bastion import recording, sessions
+    from session_feed import deliver
+
+    async def scenario():
+        c = await connect(gateway.port, demo.login, {"Password": demo.kept["password"],
+                                                     "Verification code": demo.code()})
+        assert c.error is None, c.client.notices
+        async with c.conn:
+            process = await c.conn.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
+            shell = Shell(process)
+            await shell.until(b"$ ")
+            await shell.type(b"echo recorded-$((6*7))\r")
+            await shell.until(b"recorded-42\r\n")
+            await shell.type(b"ls /nonexistent-dir-x\x1b[D\x1b[C; true\r")      # edited with the arrows
+            await shell.until(b"No such file")
+            await shell.type(b"exit\r")
+            await process.wait_closed()
+            rest = await process.stdout.read()
+            return bytes(shell.seen) + rest
+    seen = run(scenario())
+    deliver(stack)
+    bh = Bastion(stack.endpoint, demo.account)
+    window = {"StartTime": (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(),
+              "EndTime": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()}
+    found = bh.call("SearchSession", Kind=1, **window, UserName=demo.kept["user"])
+    assert found["TotalCount"] == 1
+    session = found["SessionSet"][0]
+    assert (session["Status"], session["Account"], session["Protocol"]) == (2, "root", "SSH")
+    commands = bh.call("SearchCommandBySid", Sid=session["Id"])["CommandSet"]
+    assert session["Count"] == 3 and session["Size"] > 0, [c["Cmd"] for c in commands]
+    commands = bh.call("SearchCommandBySid", Sid=session["Id"])["CommandSet"]
+    assert sorted(c["Cmd"] for c in commands) == ["echo recorded-$((6*7))", "exit",
+                                                 "ls /nonexistent-dir-x; true"]
+    assert all(c["TimeOffset"] >= 0 and c["Action"] == 1 for c in commands)
+    # the recording plays back exactly what the operator saw
+    kept = sessions.recording(demo.account["OwnerUin"], session["Id"])
+    cast = recording.read(demo.account["OwnerUin"], kept["key"]).decode()
+    lines = [json.loads(line) for line in cast.splitlines()]
+    assert lines[0]["version"] == 2 and (lines[0]["width"], lines[0]["height"]) == (80, 24)
+    played = "".join(e[2] for e in lines[1:] if e[1] == "o")
+    assert played.encode() == seen
+    assert not [e for e in lines[1:] if e[1] == "i"]            # no keyboard logging without the ACL's switch
+    logins = bh.call("DescribeLoginEvent", UserName=demo.kept["user"], **window)["LoginEventSet"]
+    assert [(e["Result"], e["Entry"]) for e in logins] == [(1, 1)]
+    # the admin's commands: list, transcript, replay, a time-limited link
+    from click.testing import CliRunner
+    from infra.bastion_cli import bastion as cli
+    owner = demo.account["OwnerUin"]
+    listed = CliRunner().invoke(cli, ["sessions", "--account", owner], catch_exceptions=False).output
+    assert session["Id"] in listed and "1 sessions" in listed
+    text = CliRunner().invoke(cli, ["transcript", session["Id"], "--account", owner], catch_exceptions=False).output
+    assert "$ echo recorded-$((6*7))\nrecorded-42\n" in text and "No such file or directory" in text
+    played = CliRunner().invoke(cli, ["replay", session["Id"], "--account", owner, "--speed", "1000"],
+                                catch_exceptions=False).output
+    assert "recorded-42" in played
+    url = CliRunner().invoke(cli, ["link", session["Id"], "--account", owner], catch_exceptions=False).output.strip()
+    import urllib.request
+    assert urllib.request.urlopen(url).read().decode() == cast
+    refused = CliRunner().invoke(cli, ["transcript", session["Id"], "--account", new_account()["OwnerUin"]])
+    assert refused.exit_code != 0
+    # another account sees none of it
+    other = Bastion(stack.endpoint, new_account())
+    assert other.call("SearchSession", Kind=1, **window)["TotalCount"] == 0
+    assert other.call("SearchCommandBySid", Sid=session["Id"])["TotalCount"] == 0
+    with pytest.raises(ValueError):
+        recording.read(other.acct["OwnerUin"], kept["key"])
