@@ -59,7 +59,8 @@ class Answers(asyncssh.SSHClient):
         for prompt, _echo in prompts:
             self.prompts.append(prompt)
             key = max((k for k in self.answers if prompt.startswith(k)), key=len, default=None)
-            out.append(self.answers.get(key, "") if key else "")
+            answer = self.answers.get(key, "") if key else ""
+            out.append(answer(instructions) if callable(answer) else answer)     # from what was shown
         return out
 
     def password_auth_requested(self) -> Optional[str]:

@@ -246,3 +246,100 @@ def test_a_session_is_recorded_and_its_commands_and_login_are_searchable_by_its_
     assert other.call("SearchCommandBySid", Sid=session["Id"])["TotalCount"] == 0
     with pytest.raises(ValueError):
         recording.read(other.acct["OwnerUin"], kept["key"])
+
+
+def cli(*args) -> str:
+    from click.testing import CliRunner
+    from infra.bastion_cli import bastion
+    result = CliRunner().invoke(bastion, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_reset_user_activates_over_ssh_with_the_one_time_code_then_logs_in(stack, gateway, demo, clock):
+    import re
+    owner, user = demo.account["OwnerUin"], demo.kept["user"]
+    bh = Bastion(stack.endpoint, demo.account)
+    uid = bh.call("DescribeUsers", UserName=user)["UserSet"][0]["Id"]
+    bh.call("ResetUser", IdSet=[uid])
+    code = re.search(r"[A-Z0-9]{4}(?:-[A-Z0-9]{4}){3}", cli("activation-code", "--account", owner, "--user", user))[0]
+
+    def first_code(shown: str) -> str:
+        return clock.next_code(re.search(r"secret=([A-Z2-7]+)", shown)[1])
+
+    async def scenario():
+        stale = await connect(gateway.port, demo.login, {"Password": demo.kept["password"]})
+        assert stale.conn is None and "activation code" in stale.client.notices[-1]
+        c = await connect(gateway.port, demo.login, {"Password": code, "New password": "NewPass-2026x",
+                                                     "Repeat the new password": "NewPass-2026x",
+                                                     "Verification code from the app": first_code})
+        assert c.error is None, c.client.notices
+        assert "otpauth://totp/" in c.client.notices[0] and "█" in c.client.notices[0]     # the link and a QR code
+        async with c.conn:
+            assert (await c.conn.run("echo activated")).stdout == "activated\n"
+        secret = re.search(r"secret=([A-Z2-7]+)", c.client.notices[0])[1]
+        again = await connect(gateway.port, demo.login, {"Password": "NewPass-2026x",
+                                                         "Verification code": clock.next_code(secret)})
+        assert again.error is None, again.client.notices
+        again.conn.close()
+        reused = await connect(gateway.port, demo.login, {"Password": code})
+        assert reused.conn is None
+    run(scenario())
+    assert bh.call("DescribeUsers", UserName=user)["UserSet"][0]["ActiveStatus"] == 1
+
+
+def test_an_access_string_logs_in_without_a_code_only_where_the_acl_allows_it(stack, gateway, demo):
+    owner, user = demo.account["OwnerUin"], demo.kept["user"]
+    bh = Bastion(stack.endpoint, demo.account)
+    (aid,) = [a["Id"] for a in bh.call("DescribeDeviceAccounts", DeviceId=demo.kept["device_id"])["DeviceAccountSet"]]
+    secret = cli("access-string", "--account", owner, "--user", user, "--device-account", str(aid)).split()[-1]
+    assert len(secret) == 16 and secret.isalnum()
+
+    async def with_string():
+        return await connect(gateway.port, demo.login, {"password-method": secret}, kbdint=False)
+
+    async def scenario():
+        c = await with_string()
+        assert c.error is None
+        async with c.conn:
+            assert (await c.conn.run("echo by-access-string")).stdout == "by-access-string\n"
+        wrong = await connect(gateway.port, demo.login, {"password-method": "x" * 16}, kbdint=False)
+        assert wrong.conn is None
+    run(scenario())
+    acl = bh.call("DescribeAcls")["AclSet"][0]
+    bh.call("ModifyAcl", Id=acl["Id"], Name=acl["Name"], AllowDiskRedirect=False, AllowAnyAccount=True,
+            AllowAccessCredential=False)
+    assert run(with_string()).conn is None
+
+
+def test_failures_lock_the_user_and_a_source_outside_the_whitelist_is_refused(stack, gateway, demo):
+    owner, user = demo.account["OwnerUin"], demo.kept["user"]
+    cli("login-policy", "--account", owner, "--max-failures", "3")
+
+    async def attempt(password, code=None):
+        answers = {"Password": password}
+        if code:
+            answers["Verification code"] = code
+        return await connect(gateway.port, demo.login, answers)
+
+    async def scenario():
+        for _ in range(3):
+            assert (await attempt("wrong-pass-1")).conn is None
+        locked = await attempt(demo.kept["password"], demo.code())
+        return locked
+    locked = run(scenario())
+    assert locked.conn is None and "locked" in locked.client.notices[-1]
+    bh = Bastion(stack.endpoint, demo.account)
+    found = bh.call("DescribeUsers", UserName=user)["UserSet"][0]
+    assert found["LockStatus"] == 1
+    bh.call("ResetUser", IdSet=[found["Id"]])               # unlocks (and asks for activation again)
+    other = make_demo(stack, demo.target, demo.clock)
+    cli("login-policy", "--account", other.account["OwnerUin"], "--whitelist", "10.99.0.0/16")
+    refused = run(connect(gateway.port, other.login, {"Password": other.kept["password"],
+                                                      "Verification code": other.code()}))
+    assert refused.conn is None and "not allowed" in refused.client.notices[-1]
+    cli("login-policy", "--account", other.account["OwnerUin"], "--whitelist", "127.0.0.0/8")
+    allowed = run(connect(gateway.port, other.login, {"Password": other.kept["password"],
+                                                      "Verification code": other.code()}))
+    assert allowed.error is None
+    allowed.conn.close()
