@@ -10,12 +10,13 @@ import asyncio
 import logging
 import os
 import threading
+import time
 from typing import Optional
 
 import asyncssh
 
 from layers import aws, keystore, logs
-from layers.bastion import config, recording
+from layers.bastion import config, recording, sessions
 from layers.bastion.ssh.server import start_server
 
 log = logging.getLogger("guardzone.bastion.gateway")
@@ -44,6 +45,23 @@ def host_key() -> asyncssh.SSHKey:
     return asyncssh.import_private_key(keystore.open(_OWNER, _PURPOSE, item["sealed"]["S"], _CONTEXT))
 
 
+def finish_left_sessions() -> int:
+    """The recordings a stopped gateway left in the spool go up, and their sessions end (Status 4:
+    the gateway went away with them)."""
+    recovered = recording.recover()
+    for info in recovered:
+        parts = info.key.split("/")
+        account, sid = parts[1], parts[-1][:-len(".cast")]
+        try:
+            sessions.finish(account, sid, end_ms=int(time.time() * 1000), status=4, size=info.size, count=0,
+                            danger_count=0, record_key=info.key, record_sha256=info.sha256, record_size=info.size)
+        except LookupError:
+            pass                    # a session that had ended, or was never started
+    if recovered:
+        log.warning("finished %d recordings a stopped gateway had left", len(recovered))
+    return len(recovered)
+
+
 class SshGateway:
     """The gateway on its own event loop in a thread; `port` once started."""
 
@@ -57,9 +75,7 @@ class SshGateway:
 
     def start(self) -> "SshGateway":
         key = host_key()
-        recovered = recording.recover()
-        if recovered:
-            log.warning("finished %d recordings a stopped gateway had left", len(recovered))
+        finish_left_sessions()
         ready = threading.Event()
 
         def run() -> None:
@@ -97,6 +113,7 @@ def main() -> None:
     logs.configure()
     gateway = SshGateway(args.host, args.port).start()
     log.warning("SSH gateway listening on %s:%d", args.host, gateway.port)
+    print(f"listening on {args.host}:{gateway.port}", flush=True)
     try:
         gateway._thread.join()
     except KeyboardInterrupt:

@@ -343,3 +343,75 @@ def test_failures_lock_the_user_and_a_source_outside_the_whitelist_is_refused(st
                                                       "Verification code": other.code()}))
     assert allowed.error is None
     allowed.conn.close()
+
+
+def test_a_gateway_killed_mid_session_leaves_a_recording_the_next_one_finishes(stack, target, clock, tmp_path):
+    """SIGKILL loses at most the last seconds: what the operator saw up to then is in the
+    recording the restarted gateway uploads, and the session ends with Status 4."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import pyotp
+
+    from infra.services import free_port
+    from layers.bastion import recording, sessions
+    from session_feed import deliver
+    demo = make_demo(stack, target, clock)
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "GZ_RECORDING_SPOOL_DIR": str(tmp_path / "spool")}
+
+    def gateway_process(port):
+        proc = subprocess.Popen([sys.executable, "-m", "infra.ssh_gateway", "--host", "127.0.0.1", "--port",
+                                 str(port)], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+        said = ""
+        while "listening on" not in said:
+            line = proc.stdout.readline()
+            assert line, said + (proc.stdout.read() if proc.poll() is not None else "")
+            said += line
+        return proc
+
+    port = free_port()
+    first = gateway_process(port)
+
+    async def session_then_kill():
+        c = await connect(port, demo.login, {"Password": demo.kept["password"],
+                                             "Verification code": pyotp.TOTP(demo.kept["totp_secret"]).now()})
+        assert c.error is None, c.client.notices
+        process = await c.conn.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
+        shell = Shell(process)
+        await shell.until(b"$ ")
+        await shell.type(b"echo before-kill-$((1+1))\r")
+        await shell.until(b"before-kill-2\r\n")
+        await asyncio.sleep(6)                     # past the spool's fsync interval
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        c.conn.abort()
+    try:
+        run(session_then_kill())
+    finally:
+        if first.poll() is None:
+            first.kill()
+    owner = demo.account["OwnerUin"]
+    live = [s for s in sessions.all_pending(owner)]
+    assert [s["Status"] for s in live] == [1]              # the killed gateway could not end it
+    second = gateway_process(port)                         # finishes the spool on start
+    try:
+        deliver(stack)
+        kept = sessions.recording(owner, live[0]["Sid"])
+        assert kept is not None and kept["size"] > 0
+        played = "".join(json.loads(line)[2] for line in recording.read(owner, kept["key"]).decode().splitlines()[1:]
+                         if json.loads(line)[1] == "o")
+        assert "before-kill-2" in played
+        bh = Bastion(stack.endpoint, demo.account)
+        found = bh.call("SearchSession", Id=live[0]["Sid"])["SessionSet"]
+        assert [s["Status"] for s in found] == [4]
+        assert not list((tmp_path / "spool").glob("*.cast"))
+    finally:
+        second.terminate()
+        second.wait(10)
+        time.sleep(0)
