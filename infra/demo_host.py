@@ -12,10 +12,11 @@ import pty
 import signal
 import struct
 import termios
-import threading
 from typing import Optional
 
 import asyncssh
+
+from infra.loop_thread import LoopServer
 
 READ_BYTES = 65536
 
@@ -133,33 +134,19 @@ class DemoHost:
                  host_key: Optional[asyncssh.SSHKey] = None, authorized_keys=()) -> None:
         self.username, self.password = username, password
         self.home = home or os.path.expanduser("~")
-        self.port = port
         self.host_key = host_key or asyncssh.generate_private_key("ssh-ed25519")
         self.authorized_keys = list(authorized_keys)
-        self.loop = asyncio.new_event_loop()
-        self._acceptor = None
-        self._thread: Optional[threading.Thread] = None
+        self._server = LoopServer("demo-host", lambda: asyncssh.create_server(
+            lambda: _Server(self), "127.0.0.1", port, server_host_keys=[self.host_key],
+            process_factory=lambda p: _run_bash(p, self.home), encoding=None, line_editor=False))
+
+    @property
+    def port(self) -> Optional[int]:
+        return self._server.port
 
     def start(self) -> "DemoHost":
-        ready = threading.Event()
-
-        def run() -> None:
-            asyncio.set_event_loop(self.loop)
-            self._acceptor = self.loop.run_until_complete(asyncssh.create_server(
-                lambda: _Server(self), "127.0.0.1", self.port, server_host_keys=[self.host_key],
-                process_factory=lambda p: _run_bash(p, self.home), encoding=None, line_editor=False))
-            self.port = self._acceptor.sockets[0].getsockname()[1]
-            ready.set()
-            self.loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="demo-host", daemon=True)
-        self._thread.start()
-        ready.wait(10)
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        if self._acceptor is not None:
-            self.loop.call_soon_threadsafe(self._acceptor.close)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        if self._thread:
-            self._thread.join(5)
+        self._server.stop()

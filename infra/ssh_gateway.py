@@ -6,15 +6,14 @@ Its host key is generated once and kept sealed through the key store in the bast
 shows clients the same key. On start it finishes the recordings a stopped gateway left in its
 spool (layers/bastion/recording.recover)."""
 import argparse
-import asyncio
 import logging
 import os
-import threading
 import time
 from typing import Optional
 
 import asyncssh
 
+from infra.loop_thread import LoopServer
 from layers import aws, keystore, logs
 from layers.bastion import config, recording, sessions
 from layers.bastion.ssh.server import start_server
@@ -67,42 +66,25 @@ class SshGateway:
 
     def __init__(self, host: str = "127.0.0.1", port: Optional[int] = None) -> None:
         self.host = host
-        self.port = port_setting() if port is None else port
-        self.loop = asyncio.new_event_loop()
-        self._acceptor = None
-        self._thread: Optional[threading.Thread] = None
-        self.error: Optional[BaseException] = None
+        self._port = port_setting() if port is None else port
+        self._server: Optional[LoopServer] = None
+
+    @property
+    def port(self) -> int:
+        return self._server.port if self._server and self._server.port is not None else self._port
 
     def start(self) -> "SshGateway":
         key = host_key()
         finish_left_sessions()
-        ready = threading.Event()
-
-        def run() -> None:
-            asyncio.set_event_loop(self.loop)
-            try:
-                self._acceptor = self.loop.run_until_complete(start_server(self.host, self.port, key))
-                self.port = self._acceptor.sockets[0].getsockname()[1]
-            except BaseException as exc:
-                self.error = exc
-                ready.set()
-                return
-            ready.set()
-            self.loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="ssh-gateway", daemon=True)
-        self._thread.start()
-        ready.wait(15)
-        if self.error is not None:
-            raise RuntimeError(f"the SSH gateway cannot listen on {self.host}:{self.port}: {self.error}")
+        self._server = LoopServer("ssh-gateway", lambda: start_server(self.host, self._port, key)).start()
         return self
 
     def stop(self) -> None:
-        if self._acceptor is not None:
-            self.loop.call_soon_threadsafe(self._acceptor.close)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        if self._thread:
-            self._thread.join(5)
+        if self._server:
+            self._server.stop()
+
+    def wait(self) -> None:
+        self._server.thread.join()
 
 
 def main() -> None:
@@ -115,7 +97,7 @@ def main() -> None:
     log.warning("SSH gateway listening on %s:%d", args.host, gateway.port)
     print(f"listening on {args.host}:{gateway.port}", flush=True)
     try:
-        gateway._thread.join()
+        gateway.wait()
     except KeyboardInterrupt:
         gateway.stop()
 
