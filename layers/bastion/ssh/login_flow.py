@@ -1,6 +1,7 @@
 """One operator's login to the gateway, step by step, over SSH keyboard-interactive.
 
-    Password:                        the bastion user's password (or, once, the activation code)
+    Password:                        the bastion user's password (or, once, the activation code);
+                                     not asked when the client proved one of the user's SSH keys
     Verification code:               the TOTP code of their authenticator (RFC 6238)
     [Password of root@host:]         only when the device account hosts no credential (seed step 8)
 
@@ -52,6 +53,7 @@ class Login:
     credential: target.Hosted = field(default_factory=target.Hosted)
     target_conn: object = None
     refused: Optional[Tuple[str, str]] = None       # (reason, message) once it has failed
+    key_verified: bool = False                      # the first factor was one of the user's SSH keys
     done: bool = False
     started: float = field(default_factory=time.time)
 
@@ -101,7 +103,11 @@ class LoginFlow:
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
     async def first(self, username: str) -> Challenge:
-        await self.run(self.login.resolve, username)
+        if self.login.name is None:
+            await self.run(self.login.resolve, username)
+        if self.login.key_verified and not self.login.refused:
+            self.login.step = "totp"
+            return _challenge("Verification code: ", echo=True)
         return _challenge("Password: ")
 
     async def answer(self, responses: Sequence[str]):

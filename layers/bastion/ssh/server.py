@@ -45,6 +45,17 @@ class GatewayServer(asyncssh.SSHServer):
         peer = conn.get_extra_info("peername") or ("", 0)
         self.login = Login(peer=peer[0])
         self.flow = LoginFlow(self.login)
+        # A public key is a first factor only: once its signature is verified the client is told
+        # "not yet", and keyboard-interactive then asks for the code alone.
+        verify = conn.validate_public_key
+
+        async def first_factor(username, key_data, msg, signature) -> bool:
+            proven = await verify(username, key_data, msg, signature)
+            if proven and msg:
+                self.login.key_verified = True
+                return False
+            return proven
+        conn.validate_public_key = first_factor
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
         target_conn = self.login.target_conn if self.login else None
@@ -62,7 +73,20 @@ class GatewayServer(asyncssh.SSHServer):
         return self.login.step != "denied"
 
     def public_key_auth_supported(self) -> bool:
-        return False
+        return self.login.step == "password" and not self.login.key_verified
+
+    async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        """Whether the key is one of the bastion user's (its signature is checked after)."""
+        if self.login.name is None and self.login.refused is None:
+            await self.flow.run(self.login.resolve, username)
+        if self.login.refused or self.login.user is None:
+            return False
+        try:
+            await self.flow.run(lambda: credentials.check_public_key(
+                self.login.owner, self.login.user["UserName"], key, source_ip=self.login.peer))
+        except credentials.LoginRefused:
+            return False
+        return True
 
     async def validate_password(self, username: str, password: str) -> bool:
         """The plain password method: an access string only (a password needs its code, which
@@ -82,7 +106,7 @@ class GatewayServer(asyncssh.SSHServer):
         return result is True
 
     async def get_kbdint_challenge(self, username: str, lang: str, submethods: str):
-        if self.login.step != "password" or self.login.name is not None:
+        if self.login.step != "password":
             return await self.flow.answer([])
         return await self.flow.first(username)
 

@@ -415,3 +415,36 @@ def test_a_gateway_killed_mid_session_leaves_a_recording_the_next_one_finishes(s
         second.terminate()
         second.wait(10)
         time.sleep(0)
+
+
+def test_an_ssh_key_of_the_user_replaces_the_password_but_not_the_code(stack, gateway, demo):
+    owner, user = demo.account["OwnerUin"], demo.kept["user"]
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    cli("user-key", "add", "--account", owner, "--user", user, "--key",
+        key.export_public_key().decode().strip())
+    stranger = asyncssh.generate_private_key("ssh-ed25519")
+
+    async def with_key(private, answers):
+        from ssh_support import Answers
+        client = Answers(answers)
+        try:
+            conn, _ = await asyncssh.create_connection(
+                lambda: client, "127.0.0.1", gateway.port, username=demo.login, known_hosts=None,
+                agent_path=None, client_keys=[private], preferred_auth=("publickey", "keyboard-interactive"),
+                login_timeout=20)
+        except asyncssh.PermissionDenied:
+            return None, client
+        return conn, client
+
+    async def scenario():
+        conn, client = await with_key(key, {"Verification code": demo.code()})
+        assert conn is not None and client.prompts == ["Verification code: "], client.notices
+        async with conn:
+            assert (await conn.run("echo by-key")).stdout == "by-key\n"
+        conn, client = await with_key(key, {"Verification code": "000000"})
+        assert conn is None
+        conn, client = await with_key(stranger, {"Password": demo.kept["password"],
+                                                 "Verification code": demo.code()})
+        assert conn is not None and client.prompts == ["Password: ", "Verification code: "]
+        conn.close()
+    run(scenario())
