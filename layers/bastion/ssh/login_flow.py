@@ -21,6 +21,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from layers.bastion import login as credentials
 from layers.bastion import login_events
+from layers.bastion.credentials import verify_password
 from layers.bastion.snapshot import Snapshot
 from layers.bastion.ssh import access, directory, target
 from layers.bastion.ssh.access import Denied, Grant
@@ -29,6 +30,14 @@ log = logging.getLogger("guardzone.bastion.gateway")
 Challenge = Tuple[str, str, str, Sequence[Tuple[str, bool]]]
 SSH_ENTRY = 1          # LoginEvent.Entry: 1 = character terminal
 WRONG = "wrong user name, password or code"
+
+
+def _as_slow_as_a_password(password: str) -> None:
+    """What a refused password check costs (one scrypt, the refusal floor), for a name that does
+    not resolve: an unknown user and a wrong password take the same time."""
+    started = time.monotonic()
+    verify_password(password, None)
+    time.sleep(max(0.0, started + credentials.REFUSAL_FLOOR - time.monotonic()))
 
 
 def _challenge(prompt: str, echo: bool = False, instructions: str = "", name: str = "") -> Challenge:
@@ -114,6 +123,8 @@ class LoginFlow:
         """The next round, True when logged in, or False when refused."""
         s = self.login
         if s.refused and s.step != "denied":
+            if s.step == "password":
+                await self.run(_as_slow_as_a_password, responses[0] if responses else "")
             return await self.fail(*s.refused)
         answer = responses[0] if responses else ""
         try:
