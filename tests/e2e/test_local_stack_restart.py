@@ -227,7 +227,8 @@ def test_fresh_starts_empty(stacks):
     try:
         assert "state        new, kept in" in second.output()
         assert second.info["SecretId"] != first.info["SecretId"]
-        assert second.s3().list_objects_v2(Bucket="guardzone-archive").get("KeyCount") == 0
+        kept = second.s3().list_objects_v2(Bucket="guardzone-archive").get("Contents", [])
+        assert "old/object" not in [o["Key"] for o in kept]     # (the demo bastion's calls are archived anew)
         with pytest.raises(TencentCloudSDKException) as refused:
             second.client("kms", "2019-01-18", first.info).call_json("ListKeys", {})
         assert refused.value.code.startswith("AuthFailure")

@@ -12,6 +12,7 @@ forwarding and X11 are refused unless GZ_SSH_ALLOW_FORWARDING=1.
 import asyncio
 import logging
 import os
+import re
 import time
 import uuid
 from typing import Optional
@@ -25,6 +26,12 @@ from layers.bastion.ssh.login_flow import Login, LoginFlow
 
 log = logging.getLogger("guardzone.bastion.gateway")
 READ_BYTES = 256 * 1024
+# The terminal emulator that rebuilds command lines plays ~1 MB/s of output; a screenful is a few
+# KB. Output is played when a keystroke (or a short chunk: an echo) comes, and of a long run of it
+# only the last TRACK_KEEP bytes, with the modes the rest switched on or off, so that `cat` of a
+# big file costs the relay nothing and the next prompt's line is still read right.
+TRACK_BYTES, TRACK_KEEP, ECHO_BYTES = 512 * 1024, 64 * 1024, 1024
+_MODES = re.compile(rb"\x1b\[\?(1049|1047|47|2004)([hl])")
 ENDED, FORCED, FAILED = 2, 3, 4        # SessionResult.Status
 
 
@@ -139,6 +146,7 @@ class Session:
                                              term=process.get_terminal_type() or "xterm",
                                              title=f"{login.name.user}/{login.name.account}/{login.name.host}")
         self.tracker = terminal.LineTracker(self.width, self.height)
+        self.unseen = bytearray()       # output the tracker has not played yet
         self.commands = commands.Publisher(self.grant, self.sid, self.started, login.peer)
         self.count = 0
 
@@ -194,6 +202,7 @@ class Session:
             except asyncssh.TerminalSizeChanged as exc:
                 remote.change_terminal_size(exc.width, exc.height)
                 self.recording.resize(exc.width, exc.height)
+                self.catch_up()
                 self.tracker.resize(exc.width, exc.height)
                 continue
             except asyncssh.SignalReceived as exc:
@@ -208,6 +217,7 @@ class Session:
             self.last_input = time.monotonic()
             self.recording.input(data)
             if not self.process.command:
+                self.catch_up()
                 self.command_lines(self.tracker.input(data, self.recording.offset_ms()))
             remote.stdin.write(data)
             await remote.stdin.drain()
@@ -220,10 +230,20 @@ class Session:
                 return
             self.recording.output(data)
             if not self.process.command:
-                self.tracker.output(data)
-                self.command_lines(self.tracker.take())     # lines only this echo completed
+                self.unseen += data
+                if len(self.unseen) > TRACK_BYTES:
+                    self.unseen = _tail(self.unseen)
+                if len(data) < ECHO_BYTES:
+                    self.catch_up()         # an echo: it may complete a line entered before it
             sink.write(data)
             await sink.drain()
+
+    def catch_up(self) -> None:
+        """Play the output the tracker has not seen yet, and take the lines it completed."""
+        if self.unseen:
+            self.tracker.output(bytes(self.unseen))
+            self.unseen.clear()
+            self.command_lines(self.tracker.take())
 
     def command_lines(self, lines) -> None:
         if lines:
@@ -244,6 +264,7 @@ class Session:
 
     async def finish(self) -> None:
         if not self.process.command:
+            self.catch_up()
             self.command_lines(self.tracker.close())
         loop = asyncio.get_running_loop()
         info = await loop.run_in_executor(None, self.recording.close)
@@ -252,6 +273,19 @@ class Session:
             self.grant.owner, self.sid, end_ms=int(time.time() * 1000), status=self.status, size=info.size,
             count=self.count, danger_count=0, record_key=info.key, record_sha256=info.sha256,
             record_size=info.size))
+
+
+def _tail(unseen: bytearray) -> bytearray:
+    """The last TRACK_KEEP bytes of the output, after the last setting of each mode the cut part
+    changed (alternate screen, bracketed paste)."""
+    cut = len(unseen) - TRACK_KEEP
+    last = {}
+    for m in _MODES.finditer(unseen, 0, cut):
+        last[m.group(1)] = m.group(0)
+    keep = unseen[cut:]
+    # a partial escape sequence at the cut is dropped with the bytes before it
+    start = keep.find(b"\n")
+    return bytearray(b"".join(last.values())) + keep[start + 1 if 0 <= start < 4096 else 0:]
 
 
 async def handle_process(process: asyncssh.SSHServerProcess) -> None:

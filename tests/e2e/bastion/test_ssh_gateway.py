@@ -448,3 +448,35 @@ def test_an_ssh_key_of_the_user_replaces_the_password_but_not_the_code(stack, ga
         assert conn is not None and client.prompts == ["Password: ", "Verification code: "]
         conn.close()
     run(scenario())
+
+
+def test_commands_after_a_flood_of_output_are_still_read_right(stack, gateway, demo):
+    from session_feed import deliver
+
+    async def scenario():
+        c = await connect(gateway.port, demo.login, {"Password": demo.kept["password"],
+                                                     "Verification code": demo.code()})
+        assert c.error is None, c.client.notices
+        async with c.conn:
+            process = await c.conn.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
+            shell = Shell(process)
+            await shell.until(b"$ ")
+            await shell.type(b"head -c 3000000 /dev/zero | tr '\\0' x; echo; echo flood-done\r")
+            await shell.until(b"flood-done\r\n", timeout=60)
+            await shell.type(b"vi -c ':q!'\r")
+            await asyncio.sleep(1)
+            await shell.type(b"echo after-the-flood\r")
+            await shell.until(b"after-the-flood\r\n")
+            await shell.type(b"exit\r")
+            await process.wait_closed()
+    run(scenario())
+    deliver(stack)
+    bh = Bastion(stack.endpoint, demo.account)
+    from datetime import datetime, timedelta, timezone
+    now = datetime.now(timezone.utc)
+    (session,) = bh.call("SearchSession", Kind=1, StartTime=(now - timedelta(hours=1)).isoformat(),
+                         EndTime=(now + timedelta(hours=1)).isoformat())["SessionSet"]
+    commands = sorted(c["Cmd"] for c in bh.call("SearchCommandBySid", Sid=session["Id"])["CommandSet"])
+    assert commands == sorted(["head -c 3000000 /dev/zero | tr '\\0' x; echo; echo flood-done", "vi -c ':q!'",
+                               "echo after-the-flood", "exit"])
+    assert session["Size"] > 3_000_000
