@@ -15,6 +15,11 @@ from layers.bastion.ssh import hostkeys
 from layers.bastion.ssh.access import Denied, Grant
 
 CONNECT_TIMEOUT = 10
+# AES-GCM first on the hop the gateway chooses: with AES-NI it costs a quarter of what
+# chacha20-poly1305 does in asyncssh per packet (measured by the gateway benchmark); the rest of
+# asyncssh's defaults follow for targets without it.
+CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com", "aes256-ctr",
+           "aes192-ctr", "aes128-ctr")
 
 
 @dataclass
@@ -66,6 +71,7 @@ async def connect(grant: Grant, credential: Hosted) -> asyncssh.SSHClientConnect
     try:
         return await asyncio.wait_for(asyncssh.connect(
             grant.host, grant.port, username=grant.device_account["Account"], known_hosts=([key], [], []),
+            encryption_algs=CIPHERS,
             password=credential.password, client_keys=client_keys, agent_path=None, preferred_auth=(
                 "publickey", "password", "keyboard-interactive") if client_keys else ("password", "keyboard-interactive"),
             kbdint_auth=bool(credential.password)), CONNECT_TIMEOUT)
