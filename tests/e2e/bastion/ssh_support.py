@@ -105,3 +105,18 @@ class Shell:
     async def type(self, keys: bytes, settle: float = 0.05) -> None:
         self.process.stdin.write(keys)
         await asyncio.sleep(settle)
+
+
+async def logged_in(port: int, demo: Demo) -> asyncssh.SSHClientConnection:
+    """A connection through the gateway as the demo user (password and a fresh code)."""
+    c = await connect(port, demo.login, {"Password": demo.kept["password"], "Verification code": demo.code()})
+    assert c.error is None, c.client.notices
+    return c.conn
+
+
+async def shell(conn: asyncssh.SSHClientConnection, width: int = 80, height: int = 24) -> Shell:
+    """A PTY shell, at its first prompt."""
+    process = await conn.create_process(term_type="xterm", term_size=(width, height), encoding=None)
+    opened = Shell(process)
+    await opened.until(b"$ ")
+    return opened

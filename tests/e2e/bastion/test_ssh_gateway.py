@@ -10,7 +10,8 @@ import asyncssh
 import pytest
 
 from bastion_helpers import Bastion, new_account
-from ssh_support import Clock, Demo, Shell, connect
+from ssh_support import Clock, Demo, Shell, connect, logged_in
+from ssh_support import shell as open_shell
 
 
 @pytest.fixture(autouse=True)
@@ -70,13 +71,9 @@ def test_password_and_code_open_a_session_to_a_real_bash_and_exit_statuses_pass(
 
 def test_a_terminal_session_passes_keys_window_changes_and_the_shell_s_exit(gateway, demo):
     async def scenario():
-        c = await connect(gateway.port, demo.login, {"Password": demo.kept["password"],
-                                                     "Verification code": demo.code()})
-        assert c.error is None, c.client.notices
-        async with c.conn:
-            process = await c.conn.create_process(term_type="xterm", term_size=(100, 30), encoding=None)
-            shell = Shell(process)
-            await shell.until(b"$ ")
+        async with await logged_in(gateway.port, demo) as conn:
+            shell = await open_shell(conn, 100, 30)
+            process = shell.process
             await shell.type(b"stty size\r")
             await shell.until(b"30 100")
             process.change_terminal_size(120, 40)
@@ -184,13 +181,9 @@ def test_a_session_is_recorded_and_its_commands_and_login_are_searchable_by_its_
     from session_feed import deliver
 
     async def scenario():
-        c = await connect(gateway.port, demo.login, {"Password": demo.kept["password"],
-                                                     "Verification code": demo.code()})
-        assert c.error is None, c.client.notices
-        async with c.conn:
-            process = await c.conn.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
-            shell = Shell(process)
-            await shell.until(b"$ ")
+        async with await logged_in(gateway.port, demo) as conn:
+            shell = await open_shell(conn, 80, 24)
+            process = shell.process
             await shell.type(b"echo recorded-$((6*7))\r")
             await shell.until(b"recorded-42\r\n")
             await shell.type(b"ls /nonexistent-dir-x\x1b[D\x1b[C; true\r")      # edited with the arrows
@@ -454,13 +447,9 @@ def test_commands_after_a_flood_of_output_are_still_read_right(stack, gateway, d
     from session_feed import deliver
 
     async def scenario():
-        c = await connect(gateway.port, demo.login, {"Password": demo.kept["password"],
-                                                     "Verification code": demo.code()})
-        assert c.error is None, c.client.notices
-        async with c.conn:
-            process = await c.conn.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
-            shell = Shell(process)
-            await shell.until(b"$ ")
+        async with await logged_in(gateway.port, demo) as conn:
+            shell = await open_shell(conn, 80, 24)
+            process = shell.process
             await shell.type(b"head -c 3000000 /dev/zero | tr '\\0' x; echo; echo flood-done\r")
             await shell.until(b"flood-done\r\n", timeout=60)
             await shell.type(b"vi -c ':q!'\r")
