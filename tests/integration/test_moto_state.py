@@ -154,9 +154,13 @@ def test_a_long_poll_does_not_hold_a_snapshot_back(tmp_path):
         poll = threading.Thread(target=sqs.receive_message, kwargs={"QueueUrl": url, "WaitTimeSeconds": 5})
         poll.start()
         time.sleep(0.5)
+        sqs.create_queue(QueueName="changed-while-polled")     # a change the snapshot must write
         started = time.monotonic()
-        assert "sqs" in services.moto_state(moto.url, snapshot=True)["written"]
+        written = services.moto_state(moto.url, snapshot=True)["written"]
         assert time.monotonic() - started < 2
+        # written now, or by the periodic snapshot a moment before: either way not held back
+        assert "sqs" in written or "sqs" not in services.moto_state(moto.url)["changed"]
+        assert poll.is_alive()                                 # the long poll was still waiting
         poll.join()
     finally:
         moto.stop()

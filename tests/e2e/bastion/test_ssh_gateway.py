@@ -450,12 +450,12 @@ def test_commands_after_a_flood_of_output_are_still_read_right(stack, gateway, d
         async with await logged_in(gateway.port, demo) as conn:
             shell = await open_shell(conn, 80, 24)
             process = shell.process
-            await shell.type(b"head -c 3000000 /dev/zero | tr '\\0' x; echo; echo flood-done\r")
-            await shell.until(b"flood-done\r\n", timeout=60)
-            await shell.type(b"vi -c ':q!'\r")
-            await asyncio.sleep(1)
-            await shell.type(b"echo after-the-flood\r")
-            await shell.until(b"after-the-flood\r\n")
+            await shell.type(b"head -c 3000000 /dev/zero | tr '\\0' x; echo; echo flood-$((3+3))\r")
+            await shell.until(b"flood-6\r\n", timeout=60)
+            await shell.type(b"vi -c ':q!'; echo vi-$((1+1))-closed\r")
+            await shell.until(b"vi-2-closed\r\n")        # keys typed while vi runs are vi's
+            await shell.type(b"echo after-$((2+2))\r")
+            await shell.until(b"after-4\r\n")
             await shell.type(b"exit\r")
             await process.wait_closed()
     run(scenario())
@@ -466,6 +466,6 @@ def test_commands_after_a_flood_of_output_are_still_read_right(stack, gateway, d
     (session,) = bh.call("SearchSession", Kind=1, StartTime=(now - timedelta(hours=1)).isoformat(),
                          EndTime=(now + timedelta(hours=1)).isoformat())["SessionSet"]
     commands = sorted(c["Cmd"] for c in bh.call("SearchCommandBySid", Sid=session["Id"])["CommandSet"])
-    assert commands == sorted(["head -c 3000000 /dev/zero | tr '\\0' x; echo; echo flood-done", "vi -c ':q!'",
-                               "echo after-the-flood", "exit"])
+    assert commands == sorted(["head -c 3000000 /dev/zero | tr '\\0' x; echo; echo flood-$((3+3))",
+                               "vi -c ':q!'; echo vi-$((1+1))-closed", "echo after-$((2+2))", "exit"])
     assert session["Size"] > 3_000_000
