@@ -13,7 +13,7 @@ import io
 import os
 import pickle
 import threading
-from typing import Dict, List
+from typing import Dict, List, Optional, Set
 
 import moto
 from cryptography.hazmat.primitives import serialization
@@ -110,8 +110,14 @@ def write(directory: str, service: str, data: bytes) -> None:
         os.close(fd)
 
 
-def restore(directory: str) -> List[str]:
-    """Put every service found in the folder back into moto; returns their names."""
+def saved(directory: str) -> Dict[str, int]:
+    """The services the folder holds, and the size of each one's file."""
+    return {name[:-len(SUFFIX)]: os.path.getsize(os.path.join(directory, name))
+            for name in sorted(os.listdir(directory)) if name.endswith(SUFFIX) and not name.startswith(".")}
+
+
+def restore(directory: str, only: Optional[Set[str]] = None) -> List[str]:
+    """Put every service found in the folder (or those of `only`) back into moto; returns their names."""
     restored = []
     for name in sorted(os.listdir(directory)):
         path = os.path.join(directory, name)
@@ -123,6 +129,8 @@ def restore(directory: str) -> List[str]:
         if not name.endswith(SUFFIX):
             continue
         service = name[:-len(SUFFIX)]
+        if only is not None and service not in only:
+            continue
         target = backend_dict(service)
         if target is None:
             raise SnapshotError(f"{path}: moto has no service {service!r}")

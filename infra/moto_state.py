@@ -99,12 +99,14 @@ class StatefulMoto:
     """moto's WSGI application, with each request under its service's lock and each service
     written to `directory` after it changes."""
 
-    def __init__(self, directory: str, interval: float = 1.0, restored: Optional[List[str]] = None) -> None:
+    def __init__(self, directory: str, interval: float = 1.0, restored: Optional[List[str]] = None,
+                 pending: Optional[set] = None) -> None:
         from moto.sqs.models import Queue
         if not getattr(Queue.wait_for_messages, "lets_go", False):
             Queue.wait_for_messages = _let_go_while_waiting(Queue.wait_for_messages)
         self.directory, self.interval = directory, interval
         self.restored = list(restored or [])
+        self._pending = set(pending or ())   # saved services read back at their first request
         self.dispatcher = DomainDispatcherApplication(create_backend_app)
         self._locks: Dict[str, RWLock] = {}
         self._dirty: set = set()
@@ -125,7 +127,18 @@ class StatefulMoto:
             if moto_snapshot.backend_dict(service) is not None:
                 self._dirty.add(service)
             elif service == "moto_api":       # /moto-api/reset and the like reach every service
+                self._pending.clear()           # (and what was saved of one not read back yet)
                 self._dirty.update(s for s in self._locks if moto_snapshot.backend_dict(s) is not None)
+
+    def _read_back(self, service: str) -> None:
+        """A service left on disk at start, read back before its first request is served."""
+        with self.lock(service).writing():
+            with self._guard:
+                if service not in self._pending:
+                    return
+            moto_snapshot.restore(self.directory, only={service})
+            with self._guard:
+                self._pending.discard(service)
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -134,6 +147,8 @@ class StatefulMoto:
         writes = changes_state(environ)
         app = self.dispatcher.get_application(environ)
         service = getattr(app, "service", "")
+        if service in self._pending:
+            self._read_back(service)
         lock = self.lock(service)
         lock.acquire_read()
         _request.lock = lock
@@ -169,6 +184,8 @@ class StatefulMoto:
             with self._guard:
                 changed = sorted(self._dirty)
             for service in changed:
+                if service in self._pending:
+                    continue                    # its file is still the state: nothing to write
                 if not now and time.monotonic() < self._due.get(service, 0.0):
                     continue
                 if self._save(service):
@@ -216,6 +233,15 @@ class StatefulMoto:
         self.snapshot()
 
 
+RESTORE_LATER_BYTES = 256 * 1024
+
+
+def _unreadable(exc: Exception, state_dir: str) -> int:
+    print(f"moto's saved state cannot be read: {exc}\nMove {state_dir} away, or start afresh "
+          f"(GZ_FRESH=1).", file=sys.stderr, flush=True)
+    return 2
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -233,13 +259,15 @@ def main(argv=None) -> int:
     except folder_lock.FolderBusy as exc:
         print(f"{exc}: another local stack keeps its state there (GZ_DATA_DIR).", file=sys.stderr, flush=True)
         return 2
+    # Small services are read back before serving; a large one (EC2 holds its regions' images:
+    # ~1 MB, ~0.9 s to read) at its first request, so that a restart does not wait for it.
+    saved = moto_snapshot.saved(args.state_dir)
+    later = {s for s, size in saved.items() if size > RESTORE_LATER_BYTES}
     try:
-        restored = moto_snapshot.restore(args.state_dir)
+        moto_snapshot.restore(args.state_dir, only=set(saved) - later)
     except moto_snapshot.SnapshotError as exc:
-        print(f"moto's saved state cannot be read: {exc}\nMove {args.state_dir} away, or start afresh "
-              f"(GZ_FRESH=1).", file=sys.stderr, flush=True)
-        return 2
-    app = StatefulMoto(args.state_dir, args.interval, restored)
+        return _unreadable(exc, args.state_dir)
+    app = StatefulMoto(args.state_dir, args.interval, sorted(saved), pending=later)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

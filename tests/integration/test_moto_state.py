@@ -232,3 +232,27 @@ def test_a_writer_waits_for_readers_and_holds_new_ones_back():
     writer.join(2)
     reader.join(2)
     assert order == ["write", "read"]
+
+
+def test_a_large_service_is_read_back_at_its_first_request_and_kept_until_then(tmp_path):
+    from infra import moto_state
+    moto = _moto(tmp_path)
+    try:
+        vpc = _clients(moto.url)["ec2"].create_vpc(CidrBlock="10.61.0.0/16")["Vpc"]["VpcId"]
+        moto.stop()
+        saved = tmp_path / "ec2.pickle"
+        assert saved.stat().st_size > moto_state.RESTORE_LATER_BYTES     # its regions' images: read back later
+        before = saved.read_bytes()
+        moto = _moto(tmp_path)
+        c = _clients(moto.url)
+        c["dynamodb"].list_tables()
+        services.moto_state(moto.url, snapshot=True)            # nothing of EC2 written over its file
+        assert saved.read_bytes() == before
+        assert vpc in [v["VpcId"] for v in c["ec2"].describe_vpcs()["Vpcs"]]
+        c["ec2"].create_vpc(CidrBlock="10.62.0.0/16")
+        moto.stop()
+        moto = _moto(tmp_path)
+        assert len([v for v in _clients(moto.url)["ec2"].describe_vpcs()["Vpcs"]
+                    if v["CidrBlock"].startswith("10.6")]) == 2
+    finally:
+        moto.stop()
