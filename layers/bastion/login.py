@@ -20,6 +20,7 @@ login_policy.py and access_strings.py.
 import base64
 import hashlib
 import io
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -203,6 +204,17 @@ def _check_password(account: str, user_name: str, password: str, source_ip: str)
     return User(account, user)
 
 
+_turns: dict = {}
+_turns_guard = threading.Lock()
+
+
+def _turn(account: str, uid: int) -> threading.Lock:
+    with _turns_guard:
+        if len(_turns) > 10_000:
+            _turns.clear()
+        return _turns.setdefault((account, uid), threading.Lock())
+
+
 def check_totp(account: str, user_name: str, code: str, source_ip: str) -> None:
     """The second factor: a current code (one step of clock drift either way), each time-step
     accepted once."""
@@ -224,7 +236,11 @@ def check_totp(account: str, user_name: str, code: str, source_ip: str) -> None:
         tx.put(KIND, current)
         return True
 
-    accepted = store.transaction(account, write)
+    # The store's conditional write makes a step count once across processes; within one, the
+    # user's checks also take turns (moto, the local stand-in, checks a condition and writes
+    # without holding one request off the other).
+    with _turn(account, uid):
+        accepted = store.transaction(account, write)
     if accepted is None:
         raise LoginRefused("inactive")
     if not accepted:
