@@ -42,8 +42,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     end = times.parse(p.EndTime) if p.EndTime else times.now()
     if start > end:
         raise invalid_value("EndTime", "must not be earlier than StartTime")
-    if p.Offset + p.Limit > session_log.MAX_WINDOW:
-        raise invalid_value("Offset", f"Offset + Limit must be at most {session_log.MAX_WINDOW}")
+    session_log.check_page(p.Offset, p.Limit)
     total, found = login_events.search(default_store(), ctx.account, times.millis(start), times.millis(end),
                                        clauses(p), p.Offset, p.Limit)
     return {"TotalCount": total, "LoginEventSet": found}

@@ -9,7 +9,6 @@ from pydantic import Field
 
 from layers.bastion import fields, session_commands, session_log
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
-from layers.gateway.errors import invalid_value
 from layers.gateway.schema import Params, String, Uint64
 from layers.search.default import default_store
 from layers.search.query import Clause, Contains, Term
@@ -37,8 +36,7 @@ def clauses(p: Input) -> List[Clause]:
 
 @action("SearchCommandBySid", Input, region=REGION_IGNORED, resource_type="session")
 def handle(p: Input, ctx: RequestContext) -> dict:
-    if p.Offset + p.Limit > session_log.MAX_WINDOW:
-        raise invalid_value("Offset", f"Offset + Limit must be at most {session_log.MAX_WINDOW}")
+    session_log.check_page(p.Offset, p.Limit)
     store = default_store()
     total, found = session_commands.by_sid(store, ctx.account, p.Sid, clauses(p), p.Offset, p.Limit,
                                            session_commands.session_of(store, ctx.account, p.Sid))

@@ -45,8 +45,7 @@ def clauses(p: Input) -> List[Clause]:
 
 @action("SearchSession", Input, region=REGION_IGNORED, resource_type="session")
 def handle(p: Input, ctx: RequestContext) -> dict:
-    if p.Offset + p.Limit > session_log.MAX_WINDOW:
-        raise invalid_value("Offset", f"Offset + Limit must be at most {session_log.MAX_WINDOW}")
+    session_log.check_page(p.Offset, p.Limit)
     store = default_store()
     if p.Id:
         found = session_search.by_id(store, ctx.account, p.Id, sessions.pending(ctx.account, p.Id))

@@ -123,12 +123,17 @@ def window(start: str, end: Optional[str]) -> Tuple[datetime, datetime]:
     return times.parse(start), times.parse(end) if end else times.now()
 
 
+def check_page(offset: int, limit: int) -> None:
+    """Offset + Limit within the store's result window (every session search pages so)."""
+    if offset + limit > MAX_WINDOW:
+        raise invalid_value("Offset", f"Offset + Limit must be at most {MAX_WINDOW}")
+
+
 def search_page(kind: str, account: str, start_time: str, end_time: Optional[str], clauses: List[dict],
                 offset: int, limit: int) -> Tuple[int, List[dict]]:
     """SearchCommand / SearchFile: check the window and the page, then search the caller's sessions."""
     start, end = window(start_time, end_time)
     if start > end:
         raise invalid_value("EndTime", "must not be earlier than StartTime")
-    if offset + limit > MAX_WINDOW:
-        raise invalid_value("Offset", f"Offset + Limit must be at most {MAX_WINDOW}")
+    check_page(offset, limit)
     return search(default_store(), kind, account, start, end, clauses, offset, limit)
