@@ -21,7 +21,7 @@ import asyncssh
 
 from layers.bastion import login as credentials
 from layers.bastion import recording, sessions, terminal
-from layers.bastion.ssh import commands
+from layers.bastion.ssh import commands, files
 from layers.bastion.ssh.login_flow import Login, LoginFlow
 
 log = logging.getLogger("guardzone.bastion.gateway")
@@ -296,7 +296,8 @@ async def handle_process(process: asyncssh.SSHServerProcess) -> None:
         process.exit(1)
         return
     try:
-        await Session(process, login).run()
+        relay = files.relay_for(process, login)     # the SFTP subsystem, or scp: not a terminal session
+        await (relay if relay is not None else Session(process, login).run())
     except Exception:
         log.exception("session of %s ended by an error", login.name.user)
         process.exit(255)
