@@ -4,6 +4,8 @@ import asyncio
 import threading
 from typing import Awaitable, Callable, Optional
 
+SHUTDOWN_WAIT = 5.0     # s: what stop() gives the loop's tasks (sessions writing their ends) to finish
+
 
 class LoopServer:
     """`serve` makes the server (an asyncssh acceptor) on the loop; `port` once started."""
@@ -38,9 +40,26 @@ class LoopServer:
             raise RuntimeError(f"{self.name} cannot listen: {self.error}")
         return self
 
-    def stop(self) -> None:
-        if self.acceptor is not None:
-            self.loop.call_soon_threadsafe(self.acceptor.close)
+    def stop(self, drain: Optional[Callable[[], None]] = None) -> None:
+        """Stop listening, call `drain` on the loop (close the connections), give the loop's tasks
+        SHUTDOWN_WAIT to end and cancel the rest, then stop the loop."""
+        async def shutdown() -> None:
+            if self.acceptor is not None:
+                self.acceptor.close()
+            if drain is not None:
+                drain()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if tasks:
+                _, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_WAIT)
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+
+        if self.thread and self.thread.is_alive() and self.loop.is_running():
+            try:
+                asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(SHUTDOWN_WAIT + 5)
+            except Exception:       # noqa: BLE001 - the loop stops anyway
+                pass
         self.loop.call_soon_threadsafe(self.loop.stop)
         if self.thread:
             self.thread.join(5)

@@ -16,7 +16,7 @@ import asyncssh
 from infra.loop_thread import LoopServer
 from layers import aws, keystore, logs
 from layers.bastion import config, recording, sessions
-from layers.bastion.ssh.server import start_server
+from layers.bastion.ssh.server import close_connections, start_server
 
 log = logging.getLogger("guardzone.bastion.gateway")
 DEFAULT_PORT = 8322
@@ -46,14 +46,14 @@ def host_key() -> asyncssh.SSHKey:
 
 def finish_left_sessions() -> int:
     """The recordings a stopped gateway left in the spool go up, and their sessions end (Status 4:
-    the gateway went away with them)."""
+    the gateway went away with them) with the commands they had counted."""
     recovered = recording.recover()
     for info in recovered:
         parts = info.key.split("/")
         account, sid = parts[1], parts[-1][:-len(".cast")]
         try:
-            sessions.finish(account, sid, end_ms=int(time.time() * 1000), status=4, size=info.size, count=0,
-                            danger_count=0, record_key=info.key, record_sha256=info.sha256, record_size=info.size)
+            sessions.finish(account, sid, end_ms=int(time.time() * 1000), status=4, size=info.size,
+                            record_key=info.key, record_sha256=info.sha256, record_size=info.size)
         except LookupError:
             pass                    # a session that had ended, or was never started
     if recovered:
@@ -80,8 +80,9 @@ class SshGateway:
         return self
 
     def stop(self) -> None:
+        """Sessions under way end (recorded and searchable) before the loop stops."""
         if self._server:
-            self._server.stop()
+            self._server.stop(drain=close_connections)
 
     def wait(self) -> None:
         self._server.thread.join()

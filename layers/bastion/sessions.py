@@ -8,13 +8,15 @@ The gateway calls
                                   Protocol ("SSH"), Kind (1 = tui), StartTime (epoch ms)
     finish(account, sid, *, end_ms, status, size, count, danger_count,
            record_key, record_sha256, record_size)
+    progress(account, sid, count, danger_count)   while it runs, now and then
     recording(account, sid) -> {"key", "sha256", "size"} or None   (for the replay)
 
 A session that has not been indexed yet is an item of the bastion table:
 
     pk "<OwnerUin>#livesession"  sk "<Sid>"  st (N): Status  rec (S): the session as JSON
 
-start() writes it with Status 1 (active). finish() rewrites it with the final fields (Status 2
+start() writes it with Status 1 (active); progress() keeps its command counts beside (cnt, dng),
+so that a session a killed gateway left is finished with what it had counted. finish() rewrites it with the final fields (Status 2
 ended, 3 forced offline, 4 other error) and publishes on the session-log queue
 
     {"Type": "session", "AccountId": "<OwnerUin>", "Sid": "...", "UserName": "...",
@@ -107,17 +109,33 @@ def start(account: str, session: dict) -> None:
     _put(account, _session(session))
 
 
-def finish(account: str, sid: str, *, end_ms: int, status: int, size: int, count: int, danger_count: int,
-           record_key: str, record_sha256: str, record_size: int) -> None:
-    """End a session: status 2 (ended), 3 (forced offline) or 4 (other error). Calling it again is
-    harmless. LookupError if the account has no such session."""
+def progress(account: str, sid: str, count: int, danger_count: int) -> None:
+    """The command counts of an active session so far (an ended one is left as it is)."""
+    ddb = _ddb()
+    try:
+        ddb.update_item(TableName=config.table(), Key=_key(account, sid), ConditionExpression="st = :active",
+                        UpdateExpression="SET cnt = :c, dng = :d",
+                        ExpressionAttributeValues={":active": {"N": str(ACTIVE)},
+                                                   ":c": {"N": str(_count("count", count))},
+                                                   ":d": {"N": str(_count("danger_count", danger_count))}})
+    except ddb.exceptions.ConditionalCheckFailedException:
+        pass
+
+
+def finish(account: str, sid: str, *, end_ms: int, status: int, size: int, count: Optional[int] = None,
+           danger_count: Optional[int] = None, record_key: str, record_sha256: str, record_size: int) -> None:
+    """End a session: status 2 (ended), 3 (forced offline) or 4 (other error); counts left out are
+    what progress() last kept. Calling it again is harmless. LookupError if the account has no
+    such session."""
     if status not in FINAL or isinstance(status, bool):
         raise ValueError("status must be 2 (ended), 3 (forced offline) or 4 (other error)")
+    rec = pending(account, sid)
     final = {"EndTime": _count("end_ms", end_ms), "Status": status, "Size": _count("size", size),
-             "Count": _count("count", count), "DangerCount": _count("danger_count", danger_count),
+             "Count": _count("count", (rec or {}).get("Count", 0) if count is None else count),
+             "DangerCount": _count("danger_count",
+                                   (rec or {}).get("DangerCount", 0) if danger_count is None else danger_count),
              "RecordKey": _text("record_key", record_key), "RecordSha256": _text("record_sha256", record_sha256),
              "RecordSize": _count("record_size", record_size)}
-    rec = pending(account, sid)
     if rec is None:
         if indexed(default_store(), account, sid) is not None:
             return                      # finished and indexed already
@@ -132,7 +150,14 @@ def finish(account: str, sid: str, *, end_ms: int, status: int, size: int, count
 def pending(account: str, sid: str) -> Optional[dict]:
     """The session's item (active, or finished but not indexed yet), or None."""
     got = _ddb().get_item(TableName=config.table(), Key=_key(account, sid), ConsistentRead=True).get("Item")
-    return json.loads(got["rec"]["S"]) if got else None
+    return _item(got) if got else None
+
+
+def _item(item: dict) -> dict:
+    rec = json.loads(item["rec"]["S"])
+    if rec["Status"] == ACTIVE:
+        rec["Count"], rec["DangerCount"] = int(item.get("cnt", {}).get("N", 0)), int(item.get("dng", {}).get("N", 0))
+    return rec
 
 
 def all_pending(account: str) -> List[dict]:
@@ -142,7 +167,7 @@ def all_pending(account: str) -> List[dict]:
         page = _ddb().query(TableName=config.table(), KeyConditionExpression="pk = :pk",
                             ExpressionAttributeValues={":pk": {"S": f"{account}#livesession"}},
                             ConsistentRead=True, **kwargs)
-        out += [json.loads(item["rec"]["S"]) for item in page["Items"]]
+        out += [_item(item) for item in page["Items"]]
         if "LastEvaluatedKey" not in page:
             return out
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

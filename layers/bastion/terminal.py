@@ -58,6 +58,7 @@ _PASTE_MODE = 2004                            # bracketed paste; bash sets it at
 _PASTE_BEGIN, _PASTE_END = b"\x1b[200~", b"\x1b[201~"
 _CR, _LF, _CTRL_C, _CTRL_D, _CTRL_O, _CTRL_V = 0x0D, 0x0A, 0x03, 0x04, 0x0F, 0x16
 _MAX_WAITING = 256                            # lines entered and not yet readable: beyond, read the oldest
+_SPECIAL = re.compile(rb"[\x1b\r\n\x03\x04\x0f\x16]")   # input bytes that are more than a key
 _SEARCH_PROMPT = re.compile(r"\((?:failed )?(?:reverse-|bck-|fwd-)?i-search\)")
 
 
@@ -311,6 +312,12 @@ class LineTracker:
         data, self._carry = self._carry + data, b""
         i = 0
         while i < len(data):
+            m = _SPECIAL.search(data, i)
+            j = m.start() if m else len(data)
+            if j > i:                       # a run of plain keys: each would do what the first does
+                self._plain()
+                i = j
+                continue
             if data[i] == 0x1B:
                 marker = data[i:i + 6]
                 if marker in (_PASTE_BEGIN, _PASTE_END):
@@ -351,8 +358,26 @@ class LineTracker:
                 self._quoted = byte == _CTRL_V
         return self.take()
 
+    def _plain(self) -> None:
+        if self.full_screen:
+            self._line, self._quoted, self._after_cr = None, False, False
+        else:
+            self._after_cr = self._quoted = False
+            self._key()
+
     def resize(self, width: int, height: int) -> None:
         self._screen.resize(height, width)
+
+    def enters(self, byte: int) -> bool:
+        """Whether this input byte, coming next, would end a line (and run it): Enter or Ctrl-O
+        at a line, not inside a paste, after Ctrl-V, as the LF of CR LF, or on the alternate screen."""
+        return (byte in (_CR, _LF, _CTRL_O) and not (self.full_screen or self._in_paste or self._quoted or self._carry)
+                and not (byte == _LF and self._after_cr))
+
+    @property
+    def echo_due(self) -> bool:
+        """A key went to the target and no output has come since."""
+        return self._echo_due
 
     @property
     def full_screen(self) -> bool:

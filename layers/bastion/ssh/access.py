@@ -13,7 +13,7 @@ A denial carries a machine reason (kept with the login event) and one line for t
 """
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from layers.bastion import billing, times
 from layers.bastion.snapshot import Snapshot
@@ -33,6 +33,7 @@ class Grant:
     device: dict
     device_account: dict
     acls: List[dict] = field(default_factory=list)
+    templates: Dict[int, dict] = field(default_factory=dict)     # the granting ACLs' command templates
 
     @property
     def host(self) -> str:
@@ -107,4 +108,6 @@ def authorize(snap: Snapshot, user: dict, host: str, account_name: str, at: Opti
         if expired:
             raise Denied("acl_not_valid", f"your access to `{account_name}` on `{host}` is not in effect now")
         raise Denied("no_acl", f"no access permission lets you reach `{account_name}` on `{host}`")
-    return Grant(snap.account, user, device, device_account, granting)
+    wanted = {t for acl in granting for t in acl.get("CmdTemplateIds", [])}
+    return Grant(snap.account, user, device, device_account, granting,
+                 {tid: tpl for tid, tpl in snap.templates.items() if tid in wanted})

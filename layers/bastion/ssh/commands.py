@@ -14,7 +14,7 @@ from layers.bastion import config, times
 from layers.bastion.ssh.access import Grant
 
 log = logging.getLogger("guardzone.bastion.gateway")
-ALLOWED = 1                     # Command.Action: 1 allowed, 2 refused, 3 confirmed
+ALLOWED, REFUSED = 1, 2         # Command.Action: 1 allowed, 2 refused, 3 confirmed
 _sender = ThreadPoolExecutor(max_workers=2, thread_name_prefix="session-log")
 _url: dict = {}
 _url_lock = threading.Lock()
@@ -55,8 +55,8 @@ class Publisher:
         return {**self.base, "EventId": str(uuid.uuid4()), "Time": int(time.time() * 1000), "Cmd": text,
                 "Action": action, "TimeOffset": int(offset_ms)}
 
-    def publish(self, lines) -> None:
-        messages = [self.message(line.text, line.offset_ms) for line in lines]
+    def publish(self, lines, action: int = ALLOWED) -> None:
+        messages = [self.message(line.text, line.offset_ms, action) for line in lines]
         self.pending.append(_sender.submit(self._send, messages))
 
     @staticmethod

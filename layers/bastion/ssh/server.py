@@ -15,28 +15,50 @@ import os
 import re
 import time
 import uuid
+import weakref
 from typing import Optional
 
 import asyncssh
 
 from layers.bastion import login as credentials
 from layers.bastion import recording, sessions, terminal
-from layers.bastion.ssh import commands, files
+from layers.bastion.ssh import command_gate, commands, files
 from layers.bastion.ssh.login_flow import Login, LoginFlow
 
 log = logging.getLogger("guardzone.bastion.gateway")
 READ_BYTES = 256 * 1024
 # The terminal emulator that rebuilds command lines plays ~1 MB/s of output; a screenful is a few
 # KB. Output is played when a keystroke (or a short chunk: an echo) comes, and of a long run of it
-# only the last TRACK_KEEP bytes, with the modes the rest switched on or off, so that `cat` of a
-# big file costs the relay nothing and the next prompt's line is still read right.
-TRACK_BYTES, TRACK_KEEP, ECHO_BYTES = 512 * 1024, 64 * 1024, 1024
+# only the last TRACK_KEEP bytes, with the modes the rest switched on or
+# off, so that `cat` of a big file or a flood of keys costs the relay little and the next
+# prompt's line is still read right.
+TRACK_BYTES, TRACK_KEEP, ECHO_BYTES = 512 * 1024, 32 * 1024, 1024
 _MODES = re.compile(rb"\x1b\[\?(1049|1047|47|2004)([hl])")
 ENDED, FORCED, FAILED = 2, 3, 4        # SessionResult.Status
+COUNTS_EVERY = 5.0                      # s: how often a session's command counts are kept
+_ENTER = re.compile(rb"[\r\n\x0f]")     # bytes that may end a line (terminal.LineTracker.enters)
 
 
 def forwarding_allowed() -> bool:
     return os.environ.get("GZ_SSH_ALLOW_FORWARDING", "") == "1"
+
+
+def login_timeout() -> float:
+    """Seconds a client has from connecting to being logged in (GZ_SSH_LOGIN_TIMEOUT, default 60):
+    one that stalls mid-handshake is disconnected then."""
+    try:
+        return max(1.0, float(os.environ.get("GZ_SSH_LOGIN_TIMEOUT") or 60))
+    except ValueError:
+        return 60.0
+
+
+_open = weakref.WeakSet()      # the connections of this process, for close_connections()
+
+
+def close_connections() -> None:
+    """Close every client connection (on the event loop): their sessions end as the target's would."""
+    for conn in list(_open):
+        conn.close()
 
 
 class GatewayServer(asyncssh.SSHServer):
@@ -49,6 +71,7 @@ class GatewayServer(asyncssh.SSHServer):
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
+        _open.add(conn)
         peer = conn.get_extra_info("peername") or ("", 0)
         self.login = Login(peer=peer[0])
         self.flow = LoginFlow(self.login)
@@ -148,7 +171,11 @@ class Session:
         self.tracker = terminal.LineTracker(self.width, self.height)
         self.unseen = bytearray()       # output the tracker has not played yet
         self.commands = commands.Publisher(self.grant, self.sid, self.started, login.peer)
-        self.count = 0
+        self.count = self.dangers = 0
+        self.policy = command_gate.policy_for(self.grant)     # None: nothing to block, keys go straight
+        self.typed = command_gate.Typed() if self.policy and not process.command else None
+        self.last_output = 0.0
+        self.output_seen = asyncio.Event()
 
     def info(self) -> dict:
         g, name = self.grant, self.login.name
@@ -162,6 +189,16 @@ class Session:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, sessions.start, self.grant.owner, self.info())
         process = self.process
+        if process.command and self.policy is not None:
+            decision = self.policy.check(process.command)
+            if decision.blocked:
+                self.status = ENDED
+                self.dangers += 1
+                self.command_lines([terminal.CommandLine(process.command, 0)], commands.REFUSED)
+                process.stderr.write(f"Guardzone: command blocked: {decision.message}\r\n".encode())
+                process.exit(126)
+                await self.finish()
+                return
         try:
             remote = await self.login.target_conn.create_process(
                 process.command, term_type=process.get_terminal_type(), term_size=process.get_terminal_size(),
@@ -175,6 +212,7 @@ class Session:
         if process.command:
             self.command_lines([terminal.CommandLine(process.command, 0)])
         idle = asyncio.ensure_future(self.idle_watch(remote))
+        counts = asyncio.ensure_future(self.keep_counts())
         keys = asyncio.ensure_future(self.upstream(remote))
         try:
             # the session ends when the target's side does; the operator's input may never end
@@ -185,6 +223,7 @@ class Session:
             self.status = FAILED
         finally:
             idle.cancel()
+            counts.cancel()
             keys.cancel()
         if remote.exit_signal:
             signal, core, message, lang = remote.exit_signal
@@ -215,19 +254,79 @@ class Session:
                 remote.stdin.write_eof()
                 return
             self.last_input = time.monotonic()
-            self.recording.input(data)
-            if not self.process.command:
-                self.catch_up()
-                self.command_lines(self.tracker.input(data, self.recording.offset_ms()))
-            remote.stdin.write(data)
+            if self.process.command:
+                self.recording.input(data)
+                remote.stdin.write(data)
+            elif self.policy is None:
+                self.send(remote, data)
+            else:
+                await self.gated(remote, data)
             await remote.stdin.drain()
+
+    def send(self, remote: asyncssh.SSHClientProcess, data: bytes) -> None:
+        """Keys to a terminal session's target, recorded and tracked on the way."""
+        if data:
+            self.recording.input(data)
+            self.catch_up()
+            self.command_lines(self.tracker.input(data, self.recording.offset_ms()))
+            if self.typed is not None:
+                self.typed.feed(data)
+            remote.stdin.write(data)
+
+    async def gated(self, remote: asyncssh.SSHClientProcess, data: bytes) -> None:
+        """send(), each Enter that would run a line held until the line is allowed."""
+        start = 0
+        for m in _ENTER.finditer(data):
+            at = m.start()
+            self.send(remote, data[start:at])
+            start = at
+            if not self.tracker.enters(data[at]):
+                continue
+            text, decision = await self.judge()
+            if decision is not None:
+                self.refuse(remote, text, decision)
+                return
+        self.send(remote, data[start:])
+
+    async def judge(self):
+        """(text, decision) of the line an Enter would run now: decision None if it may run."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + command_gate.ECHO_WAIT
+        while True:
+            self.catch_up()
+            now = loop.time()
+            if (not self.tracker.echo_due and now - self.last_output >= command_gate.QUIET) or now >= deadline:
+                break
+            self.output_seen.clear()
+            try:
+                await asyncio.wait_for(self.output_seen.wait(), min(command_gate.QUIET, deadline - now))
+            except asyncio.TimeoutError:
+                pass
+        texts = [self.tracker.pending(), self.typed.text()]
+        for text in texts:
+            if text and text.strip():
+                decision = self.policy.check(text)
+                if decision.blocked:
+                    return text, decision
+        return texts[0], None
+
+    def refuse(self, remote: asyncssh.SSHClientProcess, text: str, decision) -> None:
+        notice = f"\r\nGuardzone: command blocked: {decision.message}\r\n".encode()
+        self.recording.output(notice)
+        self.process.stdout.write(notice)
+        self.send(remote, b"\x03")
+        self.dangers += 1
+        self.command_lines([terminal.CommandLine(text.strip(), self.recording.offset_ms())], commands.REFUSED)
 
     async def downstream(self, source, sink) -> None:
         """Target -> operator: what the operator sees is what is recorded."""
+        loop = asyncio.get_running_loop()
         while True:
             data = await source.read(READ_BYTES)
             if not data:
                 return
+            self.last_output = loop.time()
+            self.output_seen.set()
             self.recording.output(data)
             if not self.process.command:
                 self.unseen += data
@@ -240,15 +339,17 @@ class Session:
 
     def catch_up(self) -> None:
         """Play the output the tracker has not seen yet, and take the lines it completed."""
+        if len(self.unseen) > TRACK_KEEP:
+            self.unseen = _tail(self.unseen)    # bounds the work of one call (a flood's echo)
         if self.unseen:
             self.tracker.output(bytes(self.unseen))
             self.unseen.clear()
             self.command_lines(self.tracker.take())
 
-    def command_lines(self, lines) -> None:
+    def command_lines(self, lines, action: int = commands.ALLOWED) -> None:
         if lines:
             self.count += len(lines)
-            self.commands.publish(lines)
+            self.commands.publish(lines, action)
 
     async def idle_watch(self, remote) -> None:
         loop = asyncio.get_running_loop()
@@ -262,6 +363,21 @@ class Session:
                 remote.close()
                 return
 
+    async def keep_counts(self) -> None:
+        """The counts so far onto the live session now and then: a killed gateway's session ends
+        with them (infra/ssh_gateway.finish_left_sessions)."""
+        loop = asyncio.get_running_loop()
+        kept = (0, 0)
+        while True:
+            await asyncio.sleep(COUNTS_EVERY)
+            now = (self.count, self.dangers)
+            if now != kept:
+                try:
+                    await loop.run_in_executor(None, sessions.progress, self.grant.owner, self.sid, *now)
+                    kept = now
+                except Exception as exc:     # noqa: BLE001 - tried again at the next tick
+                    log.warning("session %s: counts not kept yet (%s)", self.sid, type(exc).__name__)
+
     async def finish(self) -> None:
         if not self.process.command:
             self.catch_up()
@@ -271,7 +387,7 @@ class Session:
         await loop.run_in_executor(None, self.commands.flush)
         await loop.run_in_executor(None, lambda: sessions.finish(
             self.grant.owner, self.sid, end_ms=int(time.time() * 1000), status=self.status, size=info.size,
-            count=self.count, danger_count=0, record_key=info.key, record_sha256=info.sha256,
+            count=self.count, danger_count=self.dangers, record_key=info.key, record_sha256=info.sha256,
             record_size=info.size))
 
 
@@ -308,4 +424,4 @@ async def start_server(host: str, port: int, host_key: asyncssh.SSHKey) -> async
     return await asyncssh.create_server(
         GatewayServer, host, port, server_host_keys=[host_key], process_factory=handle_process,
         encoding=None, line_editor=False, agent_forwarding=allowed, allow_scp=False, x11_forwarding=False,
-        login_timeout=60, keepalive_interval=30)
+        login_timeout=login_timeout(), keepalive_interval=30)

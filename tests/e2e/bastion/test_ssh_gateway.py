@@ -392,6 +392,7 @@ def test_a_gateway_killed_mid_session_leaves_a_recording_the_next_one_finishes(s
     owner = demo.account["OwnerUin"]
     live = [s for s in sessions.all_pending(owner)]
     assert [s["Status"] for s in live] == [1]              # the killed gateway could not end it
+    assert live[0]["Count"] == 1                           # what it had counted was kept as it ran
     second = gateway_process(port)                         # finishes the spool on start
     try:
         deliver(stack)
@@ -402,7 +403,7 @@ def test_a_gateway_killed_mid_session_leaves_a_recording_the_next_one_finishes(s
         assert "before-kill-2" in played
         bh = Bastion(stack.endpoint, demo.account)
         found = bh.call("SearchSession", Id=live[0]["Sid"])["SessionSet"]
-        assert [s["Status"] for s in found] == [4]
+        assert [(s["Status"], s["Count"]) for s in found] == [(4, 1)]
         assert not list((tmp_path / "spool").glob("*.cast"))
     finally:
         second.terminate()
@@ -469,3 +470,84 @@ def test_commands_after_a_flood_of_output_are_still_read_right(stack, gateway, d
     assert commands == sorted(["head -c 3000000 /dev/zero | tr '\\0' x; echo; echo flood-$((3+3))",
                                "vi -c ':q!'; echo vi-$((1+1))-closed", "echo after-$((2+2))", "exit"])
     assert session["Size"] > 3_000_000
+
+
+def test_a_client_stalling_mid_handshake_is_cut_off_and_others_are_not_held_up(stack, target, clock, monkeypatch):
+    """A connection that sends its version and then nothing, and one that stops at the password
+    prompt, are closed after the login timeout; a login and a session meanwhile go on as usual."""
+    import socket
+
+    from infra.ssh_gateway import SshGateway
+    monkeypatch.setenv("GZ_SSH_LOGIN_TIMEOUT", "3")
+    demo = make_demo(stack, target, clock)
+    gw = SshGateway("127.0.0.1", 0).start()
+    try:
+        raw = socket.create_connection(("127.0.0.1", gw.port), timeout=20)
+        assert raw.recv(256).startswith(b"SSH-2.0-")
+        raw.sendall(b"SSH-2.0-stalling\r\n")              # then nothing: no key exchange
+
+        class Silent(asyncssh.SSHClient):
+            def kbdint_auth_requested(self):
+                return ""
+
+            async def kbdint_challenge_received(self, name, instructions, lang, prompts):
+                await asyncio.sleep(30)                      # never answers the password prompt
+
+        async def scenario():
+            stalled = asyncio.ensure_future(asyncssh.create_connection(
+                Silent, "127.0.0.1", gw.port, username=demo.login, known_hosts=None, agent_path=None,
+                client_keys=None, preferred_auth=("keyboard-interactive",)))
+            async with await logged_in(gw.port, demo) as conn:
+                done = await conn.run("echo meanwhile-$((2+3))", check=False)
+                assert done.stdout == "meanwhile-5\n"
+            with pytest.raises((asyncssh.Error, OSError)):
+                await asyncio.wait_for(stalled, 20)
+        run(scenario())
+        while raw.recv(65536):                               # its key exchange offer, then the close
+            pass
+    finally:
+        gw.stop()
+
+
+def test_a_flood_of_keys_in_one_session_leaves_another_session_working(stack, gateway, demo):
+    """Megabytes of keystrokes into one terminal session: they reach the target, the session
+    goes on after, and a second session's commands run and are audited meanwhile."""
+    from session_feed import deliver
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as flooder_conn, \
+                await logged_in(gateway.port, demo) as other_conn:
+            flooder = await open_shell(flooder_conn, 80, 24)
+            other = await open_shell(other_conn, 80, 24)
+            await flooder.type(b"wc -c > /tmp/gz-flood-$$.txt; cat /tmp/gz-flood-$$.txt\r")
+            line = b"k" * 63 + b"\r"
+            block = line * 1024                              # 64 KiB a write
+            flood_done = asyncio.Event()
+
+            async def flood():
+                for _ in range(48):                          # 3 MiB
+                    flooder.process.stdin.write(block)
+                    await flooder.process.stdin.drain()
+                flooder.process.stdin.write(b"\x04")           # end of wc's input
+                flood_done.set()
+
+            async def meanwhile():
+                for i in range(10):
+                    await other.type(f"echo other-{i}-$((40+2))\r".encode())
+                    await other.until(f"other-{i}-42\r\n".encode(), timeout=30)
+            await asyncio.gather(flood(), meanwhile())
+            await flood_done.wait()
+            await flooder.until(b"3145728", timeout=120)         # wc counted every byte (CR -> LF)
+            await flooder.type(b"echo still-$((5+5))\r")
+            await flooder.until(b"still-10\r\n", timeout=30)
+            for shell in (flooder, other):
+                await shell.type(b"exit\r")
+                await shell.process.wait_closed()
+    run(scenario())
+    deliver(stack)
+    bh = Bastion(stack.endpoint, demo.account)
+    from datetime import datetime, timedelta, timezone
+    now = datetime.now(timezone.utc)
+    window = dict(StartTime=(now - timedelta(hours=1)).isoformat(), EndTime=(now + timedelta(hours=1)).isoformat())
+    found = {c["Cmd"] for c in bh.call("SearchCommand", Cmd="other-", Limit=50, **window)["Commands"]}
+    assert {f"echo other-{i}-$((40+2))" for i in range(10)} <= found

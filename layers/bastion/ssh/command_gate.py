@@ -1,0 +1,84 @@
+"""High-risk command blocking in a terminal session (the ACLs' command templates and allow-list,
+decided by layers/bastion/command_policy.py).
+
+The session holds each Enter that would run a line until the line is known: the keys before it go
+to the target first, their echo is waited for (ECHO_WAIT at most; a line typed with echo off shows
+nothing), and the line is read off the terminal (terminal.LineTracker.pending: what editing,
+history recall, completion and paste made of it). The keys typed since the last Enter are checked
+too where they are plain text (typed ahead while a command runs, the shell has not drawn them
+yet). Either one blocked and the Enter never reaches the target: the operator is told which rule,
+the target gets Ctrl-C (the line is abandoned; a program in the foreground is interrupted), and
+the rest of that input chunk (of a paste) is dropped.
+"""
+import codecs
+import re
+from typing import Optional
+
+from layers.bastion.ssh.access import Grant
+
+ECHO_WAIT = 0.3                 # s: the longest an Enter waits for the echo of the keys before it
+QUIET = 0.01                    # s: no output for this long after the echo: the line is drawn
+_PASTE_BEGIN, _PASTE_END = b"\x1b[200~", b"\x1b[201~"
+_ERASE = (0x7F, 0x08)
+_KILL_LINE, _KILL_WORD, _CTRL_C = 0x15, 0x17, 0x03
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+
+
+class Typed:
+    """The keys of the line being typed, as plain text where they are only text and erasures
+    (Backspace, Ctrl-U, Ctrl-W); None once a cursor key, Tab or another control came (the
+    screen alone tells the line then)."""
+
+    def __init__(self) -> None:
+        self._text: Optional[str] = ""
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._paste = False
+
+    def feed(self, data: bytes) -> None:
+        i = 0
+        while i < len(data):
+            m = _CONTROL.search(data, i)
+            j = m.start() if m else len(data)
+            if j > i:
+                if self._text is not None:
+                    self._text += self._decoder.decode(data[i:j])
+                i = j
+                continue
+            if data.startswith(_PASTE_BEGIN, i) or data.startswith(_PASTE_END, i):
+                self._paste = data.startswith(_PASTE_BEGIN, i)
+                i += len(_PASTE_BEGIN)
+                continue
+            byte = data[i]
+            i += 1
+            if byte in (0x0D, 0x0A, 0x0F) and not self._paste or byte == _CTRL_C:
+                self.clear()
+            elif self._text is None:
+                continue
+            elif byte in _ERASE:
+                self._text = self._text[:-1]
+            elif byte == _KILL_LINE:
+                self._text = ""
+            elif byte == _KILL_WORD:
+                kept = self._text.rstrip(" ")
+                self._text = kept[:kept.rfind(" ") + 1]
+            elif byte in (0x0D, 0x0A) or (byte == 0x09 and self._paste):
+                self._text += "\n" if byte != 0x09 else "\t"
+            else:
+                self._text = None           # an escape sequence, Tab, Ctrl-R...: not plain any more
+
+    def clear(self) -> None:
+        self._text = ""
+        self._decoder.reset()
+
+    def text(self) -> Optional[str]:
+        return self._text
+
+
+def policy_for(grant: Grant):
+    """The session's command policy, or None when its ACLs block nothing."""
+    try:
+        from layers.bastion import command_policy
+        policy = command_policy.Policy.from_acls(grant.acls, grant.templates)
+        return policy if policy.rules else None
+    except (ImportError, AttributeError):
+        return None
