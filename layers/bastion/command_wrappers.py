@@ -1,0 +1,315 @@
+"""Commands that run another command: sudo, env, nice, timeout, xargs, bash -c, eval, ...
+
+`inner(name, args, stdin)` says what a wrapper runs, its own options skipped:
+  - a list of words: the command it runs (itself maybe a wrapper);
+  - a Script: text the wrapper runs as shell code (bash -c, eval, su -c, watch, a here-document
+    fed to a shell), to be parsed as commands;
+  - an Unknown: the wrapper runs code that only exists when it runs (a shell reading a pipe
+    fed by a program, `bash -c "$X"`).
+A command that is not a wrapper, or a wrapper that runs nothing (`sudo -l`, `command -v rm`,
+`bash script.sh`), gives an empty list.
+"""
+import re
+from dataclasses import dataclass
+from typing import FrozenSet, List, Optional, Sequence, Tuple, Union
+
+
+class Word:
+    """One shell word after quote removal. `dynamic` names what makes it unknown before it runs
+    ("variable", "command substitution", ...); `source` is its text as typed."""
+    __slots__ = ("text", "dynamic", "source", "glob")
+
+    def __init__(self, text: str, dynamic: str = "", source: Optional[str] = None, glob: bool = False) -> None:
+        self.text = text
+        self.dynamic = dynamic
+        self.source = text if source is None else source
+        self.glob = glob
+
+    def __repr__(self) -> str:
+        return f"Word({self.text!r}{', ' + self.dynamic if self.dynamic else ''})"
+
+
+@dataclass(frozen=True)
+class Script:
+    text: str
+    runner: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    reason: str
+
+
+# What a command reads on its standard input: ("text", str) literal shell code, ("dynamic", why)
+# or None (the terminal, a file).
+Stdin = Optional[Tuple[str, str]]
+Inner = Union[List[Word], Script, Unknown]
+
+ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "yash", "posh", "rbash", "ksh93"})
+
+
+@dataclass(frozen=True)
+class Spec:
+    short_arg: str = ""                          # short options that take a value
+    long_arg: FrozenSet[str] = frozenset()       # long options that take a value (without "=")
+    no_command: str = ""                         # short options after which nothing is run
+    long_no_command: FrozenSet[str] = frozenset()
+    positionals: int = 0                         # operands before the command (DURATION, NEWROOT)
+    assignments: bool = False                    # NAME=VALUE words may precede the command
+
+
+def _fs(*names: str) -> FrozenSet[str]:
+    return frozenset(names)
+
+
+SPECS = {
+    "sudo": Spec("ugCprtUDRTh", _fs("user", "group", "close-from", "prompt", "role", "type", "other-user",
+                                    "chdir", "chroot", "command-timeout", "host"),
+                 no_command="elvkKV", long_no_command=_fs("edit", "list", "validate", "reset-timestamp",
+                                                          "remove-timestamp", "version", "help"),
+                 assignments=True),
+    "doas": Spec("uC", no_command="L"),
+    "env": Spec("uCS", _fs("unset", "chdir", "split-string"), assignments=True),
+    "nice": Spec("n", _fs("adjustment")),
+    "nohup": Spec(),
+    "timeout": Spec("sk", _fs("signal", "kill-after"), positionals=1),
+    "exec": Spec("a"),
+    "command": Spec(no_command="vV"),
+    "builtin": Spec(),
+    "time": Spec("fo", _fs("format", "output")),
+    "stdbuf": Spec("ioe", _fs("input", "output", "error")),
+    "setsid": Spec(),
+    "ionice": Spec("cn", _fs("class", "classdata"), no_command="p", long_no_command=_fs("pid", "pgid", "uid")),
+    "chroot": Spec("", _fs("userspec", "groups"), positionals=1),
+    "taskset": Spec("", no_command="p", long_no_command=_fs("pid"), positionals=1),
+    "unbuffer": Spec(),
+    "nsenter": Spec("tSGnmuipUCTrw", _fs("target", "setuid", "setgid")),
+    "strace": Spec("eoOpPsSuEIXabU", no_command="p"),
+    "ltrace": Spec("eoOpPsSuEIXabU", no_command="p"),
+    "coproc": Spec(),
+}
+# xargs: options with a value; -i, -e and -l take one only when attached (-i{}, -l5).
+XARGS = Spec("IndLPsEa", _fs("arg-file", "delimiter", "max-args", "max-lines", "max-procs", "max-chars",
+                             "eof", "process-slot-var"))
+FLOCK = Spec("wEc", _fs("timeout", "conflict-exit-code", "command"))
+WATCH = Spec("nq", _fs("interval", "equexit"))
+SU = Spec("csgGw", _fs("command", "session-command", "shell", "group", "supp-group", "whitelist-environment"))
+RUNUSER = Spec("csgGwu", _fs("command", "session-command", "shell", "group", "supp-group", "user"))
+FIND_EXEC = _fs("-exec", "-execdir", "-ok", "-okdir")
+
+
+def options(words: Sequence[Word], spec: Spec, plus: bool = False) -> Tuple[dict, int]:
+    """The options at the start of `words` (letter or long name -> value or True) and the index
+    of the first word after them."""
+    found, i = {}, 0
+    while i < len(words):
+        w = words[i].text
+        if w == "--":
+            return found, i + 1
+        if w.startswith("--") and len(w) > 2:
+            name, eq, value = w[2:].partition("=")
+            if name in spec.long_arg and not eq:
+                i += 1
+                value = words[i].text if i < len(words) else ""
+            found[name] = value if (eq or name in spec.long_arg) else True
+            i += 1
+            continue
+        if len(w) > 1 and (w[0] == "-" or (plus and w[0] == "+")) and not words[i].dynamic:
+            letters = w[1:]
+            if letters.isdigit():
+                found["#"] = letters
+                i += 1
+                continue
+            for j, c in enumerate(letters):
+                if c in spec.short_arg:
+                    value = letters[j + 1:]
+                    if not value:
+                        i += 1
+                        value = words[i].text if i < len(words) else ""
+                    found[c] = value
+                    break
+                found[c] = True
+            i += 1
+            continue
+        break
+    return found, i
+
+
+def _stops(found: dict, spec: Spec) -> bool:
+    return any(c in found for c in spec.no_command) or any(n in found for n in spec.long_no_command)
+
+
+def _skip_assignments(words: Sequence[Word], i: int) -> int:
+    while i < len(words) and ASSIGNMENT.match(words[i].text):
+        i += 1
+    return i
+
+
+def _script(word: Word, runner: str) -> Inner:
+    if word.dynamic:
+        return Unknown(f"`{runner}` runs code held in {word.source}")
+    return Script(word.text, runner)
+
+
+def _joined(words: Sequence[Word], runner: str) -> Script:
+    # Words keep their typed form when dynamic, so the joined text parses back to the same expansion.
+    return Script(" ".join(w.source if w.dynamic else w.text for w in words), runner)
+
+
+def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    i, letters = 0, set()
+    while i < len(args):
+        w = args[i].text
+        if w == "--" or w == "-":
+            i += 1
+            break
+        if w.startswith("--"):
+            i += 2 if w[2:] in ("rcfile", "init-file") else 1
+            continue
+        if len(w) > 1 and w[0] in "-+" and not args[i].dynamic:
+            letters.update(w[1:])
+            i += 1 + sum(1 for c in w[1:] if c in "oO")
+            continue
+        break
+    if "c" in letters:
+        return [_script(args[i], f"{name} -c")] if i < len(args) else []
+    if i < len(args):
+        return []                    # a script file: its content is not known here
+    return _stdin_script(name, stdin)
+
+
+def _stdin_script(name: str, stdin: Stdin) -> List[Inner]:
+    if stdin is None:
+        return []                    # interactive: each line it reads is checked as it is typed
+    kind, value = stdin
+    if kind == "text":
+        return [Script(value, f"{name} reading its input")]
+    return [Unknown(f"`{name}` runs what it reads from {value}")]
+
+
+def _su(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    # GNU su and runuser take their options before or after the user name
+    spec = RUNUSER if name == "runuser" else SU
+    end = next((k for k, w in enumerate(args) if w.text == "--"), len(args))
+    found, i = options(args[:end], spec)
+    rest = end + 1 if end < len(args) else i
+    while i < end:
+        more, used = options(args[i:end], spec)
+        found.update(more)
+        i += used if used else 1
+    for key in ("c", "command", "session-command"):
+        if key in found:
+            value = found[key]
+            word = next((w for w in args if w.text == value), Word(value))
+            return [_script(word, f"{name} -c")]
+    if name == "runuser" and ("u" in found or "user" in found) and rest < len(args):
+        return [list(args[rest:])]
+    return []
+
+
+def _xargs(args: Sequence[Word]) -> List[Inner]:
+    i = 0
+    while i < len(args):
+        w = args[i].text
+        if w == "--":
+            i += 1
+            break
+        if w[:2] in ("-i", "-e", "-l") and not w.startswith("--"):
+            i += 1
+            continue
+        if w.startswith("-") and len(w) > 1:
+            _, used = options(args[i:i + 2], XARGS)
+            i += max(used, 1)
+            continue
+        break
+    return [list(args[i:]) if i < len(args) else [Word("echo")]]
+
+
+def _find(args: Sequence[Word]) -> List[Inner]:
+    out, i = [], 0
+    while i < len(args):
+        if args[i].text in FIND_EXEC:
+            j = i + 1
+            while j < len(args) and args[j].text not in (";", "+"):
+                j += 1
+            if j > i + 1:
+                out.append(list(args[i + 1:j]))
+            i = j
+        i += 1
+    return out
+
+
+def _flock(args: Sequence[Word]) -> List[Inner]:
+    found, i = options(args, FLOCK)
+    if i < len(args):
+        if args[i].text.isdigit():
+            return []
+        i += 1
+        more, j = options(args[i:], FLOCK)
+        found.update(more)
+        i += j
+    for key in ("c", "command"):
+        if key in found:
+            return [_script(next((w for w in args if w.text == found[key]), Word(found[key])), "flock -c")]
+    return [list(args[i:])] if i < len(args) else []
+
+
+def _watch(args: Sequence[Word]) -> List[Inner]:
+    found, i = options(args, WATCH)
+    if i >= len(args):
+        return []
+    if "x" in found or "exec" in found:
+        return [list(args[i:])]
+    return [_joined(args[i:], "watch")]
+
+
+def _env(args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    spec = SPECS["env"]
+    found, i = options(args, spec)
+    split = found.get("S") or found.get("split-string")
+    i = _skip_assignments(args, i)
+    out: List[Inner] = []
+    if split:
+        out.append(Script(split + " " + " ".join(w.source if w.dynamic else w.text for w in args[i:]), "env -S"))
+    elif i < len(args):
+        out.append(list(args[i:]))
+    return out
+
+
+def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
+    """What the command `name` (normalised) with these arguments runs in turn."""
+    if name in SHELLS:
+        return _shell(name, args, stdin)
+    if name == "busybox":
+        if args and not args[0].text.startswith("-"):
+            return [list(args)]
+        return []
+    if name == "alias":
+        # alias NAME=VALUE: VALUE is what NAME will run
+        return [_script(Word(w.text.partition("=")[2], w.dynamic, w.source), "alias")
+                for w in args if "=" in w.text]
+    if name == "eval":
+        return [_joined(args, "eval")] if args else []
+    if name in ("su", "runuser"):
+        return _su(name, args, stdin)
+    if name == "xargs":
+        return _xargs(args)
+    if name == "find":
+        return _find(args)
+    if name == "flock":
+        return _flock(args)
+    if name == "watch":
+        return _watch(args)
+    if name == "env":
+        return _env(args, stdin)
+    spec = SPECS.get(name)
+    if spec is None:
+        return []
+    found, i = options(args, spec)
+    if _stops(found, spec):
+        return []
+    if spec.assignments:
+        i = _skip_assignments(args, i)
+    i += spec.positionals
+    return [list(args[i:])] if i < len(args) else []

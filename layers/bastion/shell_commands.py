@@ -1,0 +1,374 @@
+"""Every simple command a shell line would run, read with the bash grammar (tree-sitter-bash).
+
+`analyse(text)` walks lists, pipelines, subshells, groups, if/while/for/case bodies, function
+bodies, command and process substitutions (in arguments, strings, assignments, redirections and
+here-documents), and what wrappers run (`layers/bastion/command_wrappers.py`): a string given to
+`bash -c` or `eval`, or a here-document fed to a shell, is parsed as commands in turn.
+
+Each command comes back normalised: quotes and escapes removed (`r''m`, `\\rm`, `"rm"` are `rm`),
+a path reduced to its last part (`/usr/bin/rm`, `./rm` are `rm`). A command whose name is only
+known when it runs (`$X`, `$(...)`, a glob or brace expansion) comes back with `dynamic` saying why.
+"""
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+import tree_sitter
+import tree_sitter_bash
+
+from layers.bastion.command_wrappers import Script, Stdin, Unknown, Word, inner
+
+PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+MAX_DEPTH = 8              # nested scripts (bash -c "eval '...'") followed before giving up
+MAX_NODES_DEPTH = 400      # syntax nesting followed before giving up
+MAX_COMMANDS = 5000
+
+
+class TooComplex(Exception):
+    pass
+
+
+class Command:
+    """One simple command. `name` is the normalised command name; for a dynamic command, the
+    name as typed. `args` are the arguments after quote removal. `via` lists the wrappers that
+    run it, outermost first. `guessed` marks commands read from a line the grammar rejects."""
+    __slots__ = ("name", "args", "dynamic", "dynamic_args", "via", "guessed", "function", "parent", "_letters")
+
+    def __init__(self, name: str, args: Sequence[str] = (), dynamic: str = "", dynamic_args: bool = False,
+                 via: Tuple[str, ...] = (), guessed: bool = False) -> None:
+        self.name = name
+        self.args = tuple(args)
+        self.dynamic = dynamic
+        self.dynamic_args = dynamic_args
+        self.via = via
+        self.guessed = guessed
+        self.function = False     # a call of a function the same input defines (its body is checked)
+        self.parent: Optional["Command"] = None   # the wrapper that runs it with these very words
+        self._letters: Optional[FrozenSet[str]] = None
+
+    @property
+    def text(self) -> str:
+        return " ".join([self.name] + [_show(a) for a in self.args])
+
+    def __repr__(self) -> str:
+        return f"Command({self.text!r}{', dynamic: ' + self.dynamic if self.dynamic else ''})"
+
+
+@dataclass
+class Analysis:
+    commands: List[Command] = field(default_factory=list)
+    status: str = "ok"        # "ok", "incomplete" (waits for more input), "unparsable"
+
+
+# ---- words ----
+ESCAPE = re.compile(r"\\(.)", re.S)
+DQ_ESCAPE = re.compile(r"\\([$`\"\\\n])")
+ANSI = re.compile(r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)", re.S)
+ANSI_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f",
+               "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
+BRACE = re.compile(r"\{[^{}]*(,|\.\.)[^{}]*\}")
+GLOB_CHARS = re.compile(r"(?<!\\)[*?\[]")
+
+
+def _ansi(body: str) -> str:
+    def one(m: re.Match) -> str:
+        e = m.group(1)
+        if e[0] in "xuU":
+            try:
+                return chr(int(e[1:], 16))
+            except (ValueError, OverflowError):
+                return e
+        if e[0] in "01234567":
+            return chr(int(e, 8) & 0xFF)
+        if e[0] == "c":
+            return chr(ord(e[1]) & 0x1F)
+        return ANSI_SIMPLE.get(e, "\\" + e)
+    return ANSI.sub(one, body)
+
+
+def _unescape(text: str) -> str:
+    return ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text) if "\\" in text else text
+
+
+class _Walk:
+    def __init__(self, depth: int = 0, variables: Optional[Dict[str, str]] = None) -> None:
+        self.depth = depth
+        self.out: List[Command] = []
+        self.variables: Dict[str, str] = variables if variables is not None else {}
+        self.functions: set = set()
+
+    # words
+    def word(self, node) -> Word:
+        t = node.type
+        src = node.text.decode("utf-8", "replace")
+        if t == "word":
+            return Word(_unescape(src), source=src, glob=bool(GLOB_CHARS.search(src)) or bool(BRACE.search(src)))
+        if t == "raw_string":
+            return Word(src[1:-1], source=src)
+        if t == "ansi_c_string":
+            return Word(_ansi(src[2:-1]), source=src)
+        if t in ("string", "translated_string"):
+            parts, dynamic = [], ""
+            for c in node.named_children:
+                if c.type == "string_content":
+                    parts.append(DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1),
+                                               c.text.decode("utf-8", "replace")))
+                else:
+                    w = self.word(c)
+                    parts.append(w.text)
+                    dynamic = dynamic or w.dynamic
+            return Word("".join(parts), dynamic, src)
+        if t == "concatenation":
+            words = [self.word(c) for c in node.named_children]
+            dynamic = next((w.dynamic for w in words if w.dynamic), "")
+            glob = any(w.glob for w in words) or bool(BRACE.search(src))
+            return Word("".join(w.text for w in words), dynamic, src, glob)
+        if t in ("simple_expansion", "expansion"):
+            name = node.named_children[0] if node.named_child_count == 1 else None
+            if name is not None and name.type == "variable_name":
+                value = self.variables.get(name.text.decode("utf-8", "replace"))
+                if value is not None:
+                    return Word(value, source=src)
+            return Word(src, "variable", src)
+        if t in ("command_substitution", "process_substitution"):
+            return Word(src, "command substitution", src)
+        if t == "arithmetic_expansion":
+            return Word(src, "arithmetic expansion", src)
+        if t == "brace_expression":
+            return Word(src, source=src, glob=True)
+        return Word(src, source=src)
+
+    # statements
+    def walk(self, node, stdin: Stdin = None, level: int = 0) -> None:
+        if level > MAX_NODES_DEPTH or len(self.out) > MAX_COMMANDS:
+            raise TooComplex()
+        t = node.type
+        if t == "command":
+            self.command(node, stdin, level)
+            return
+        if t == "redirected_statement":
+            self.redirected(node, stdin, level)
+            return
+        if t == "pipeline":
+            self.pipeline(node.named_children, stdin, level)
+            return
+        if t == "variable_assignment":
+            self.assignment(node)
+        elif t == "function_definition":
+            name = node.child_by_field_name("name")
+            if name is not None:
+                self.functions.add(name.text.decode("utf-8", "replace"))
+        elif t in ("declaration_command", "unset_command"):
+            words = [node.children[0].text.decode("utf-8", "replace")]
+            words += [c.text.decode("utf-8", "replace") for c in node.named_children]
+            self.out.append(Command(words[0], words[1:]))
+        for c in node.named_children:
+            self.walk(c, None, level + 1)
+
+    def assignment(self, node) -> None:
+        name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+        if name is None:
+            return
+        key = name.text.decode("utf-8", "replace")
+        w = self.word(value) if value is not None else Word("")
+        if w.dynamic or w.glob:
+            self.variables.pop(key, None)
+        else:
+            self.variables[key] = w.text
+
+    def pipeline(self, parts: Sequence, stdin: Stdin, level: int, first_input: Stdin = None) -> None:
+        feeding: Stdin = first_input
+        for i, part in enumerate(parts):
+            self.walk(part, stdin if i == 0 and first_input is None else feeding, level + 1)
+            feeding = self.output_of(part)
+
+    def redirected(self, node, stdin: Stdin, level: int) -> None:
+        body = node.child_by_field_name("body")
+        source = stdin
+        for r in node.named_children:
+            if r is body:
+                continue
+            if r.type == "heredoc_redirect":
+                text = "".join(c.text.decode("utf-8", "replace") for c in r.named_children
+                               if c.type == "heredoc_body")
+                source = ("text", text)
+            elif r.type == "herestring_redirect" and r.named_child_count:
+                source = self._herestring(r.named_children[-1])
+            elif r.type == "file_redirect" and any(c.type == "<" for c in r.children):
+                source = None
+        if body is not None:
+            self.walk(body, source, level + 1)
+        for r in node.named_children:
+            if r is body:
+                continue
+            for c in r.named_children:
+                if c.type in ("pipeline", "list", "command", "redirected_statement") and body is not None:
+                    # `cat <<EOF | bash`: the grammar hangs the rest of the pipeline on the here-document
+                    feed = self.output_of(body, source)
+                    if c.type == "pipeline":
+                        self.pipeline(c.named_children, None, level + 1, first_input=feed)
+                    else:
+                        self.walk(c, feed, level + 1)
+                else:
+                    self.walk(c, None, level + 1)
+
+    def _herestring(self, node) -> Stdin:
+        w = self.word(node)
+        return ("dynamic", w.source) if w.dynamic else ("text", w.text)
+
+    def output_of(self, node, stdin: Stdin = None) -> Stdin:
+        """What a pipeline stage writes, when it is literal text: `echo 'rm x'`, `cat <<EOF`."""
+        if node.type == "redirected_statement":
+            body = node.child_by_field_name("body")
+            for r in node.named_children:
+                if r.type == "heredoc_redirect":
+                    stdin = ("text", "".join(c.text.decode("utf-8", "replace") for c in r.named_children
+                                             if c.type == "heredoc_body"))
+                elif r.type == "herestring_redirect" and r.named_child_count:
+                    stdin = self._herestring(r.named_children[-1])
+            return self.output_of(body, stdin) if body is not None else ("dynamic", "a pipe")
+        if node.type == "command":
+            words = self._words(node)
+            if words and not words[0].dynamic:
+                name = _base(words[0].text)
+                args = words[1:]
+                if name in ("echo", "printf") and not any(a.dynamic for a in args):
+                    return ("text", " ".join(a.text for a in args if not (name == "echo" and a.text in ("-n", "-e", "-E"))))
+                if name == "cat" and not args and stdin is not None:
+                    return stdin
+        text = node.text.decode("utf-8", "replace")
+        return ("dynamic", f"the output of `{text[:60]}`")
+
+    def _words(self, node) -> List[Word]:
+        name = node.child_by_field_name("name")
+        if name is None:
+            return []
+        target = name.named_children[0] if name.named_child_count else name
+        return [self.word(target)] + [self.word(a) for a in node.children_by_field_name("argument")]
+
+    def command(self, node, stdin: Stdin, level: int) -> None:
+        for c in node.named_children:
+            if c.type == "herestring_redirect" and c.named_child_count:
+                stdin = self._herestring(c.named_children[-1])
+        words = self._words(node)
+        if words:
+            self.emit(words, stdin, ())
+        for c in node.named_children:
+            if c.type == "variable_assignment":
+                self.assignment_scan(c, level)
+            else:
+                self.walk(c, None, level + 1)
+
+    def assignment_scan(self, node, level: int) -> None:
+        # NAME=value before a command is for that command only: scan it without keeping it
+        for c in node.named_children:
+            self.walk(c, None, level + 1)
+
+    def emit(self, words: List[Word], stdin: Stdin, via: Tuple[str, ...], parent: Optional[Command] = None) -> None:
+        if len(self.out) > MAX_COMMANDS or len(via) > 32:
+            raise TooComplex()
+        head, rest = words[0], words[1:]
+        dynamic_args = any(w.dynamic or w.glob for w in rest)
+        args = [w.text for w in rest]
+        if head.dynamic or head.glob:
+            reason = head.dynamic or "pathname expansion"
+            self.out.append(Command(head.source, args, reason, dynamic_args, via))
+            return
+        name = _base(head.text)
+        cmd = Command(name, args, "", dynamic_args, via)
+        cmd.parent = parent
+        self.out.append(cmd)
+        cmd.function = name in self.functions
+        for item in inner(name, rest, stdin):
+            if isinstance(item, list):
+                if item:
+                    self.emit(item, None if name in ("xargs", "find") else stdin, via + (name,), cmd)
+            elif isinstance(item, Script):
+                self.script(item.text, via + (item.runner,))
+            elif isinstance(item, Unknown):
+                self.out.append(Command(f"({item.reason})", (), "runs code not known before it runs", True,
+                                        via + (name,)))
+
+    def script(self, text: str, via: Tuple[str, ...]) -> None:
+        if self.depth + 1 > MAX_DEPTH:
+            raise TooComplex()
+        sub = analyse(text, self.depth + 1, dict(self.variables))
+        for c in sub.commands:
+            c.via = via + c.via
+            self.out.append(c)
+        if sub.status == "unparsable":
+            self.out.append(Command(f"(code run by {via[-1]})", (), "the code could not be parsed", True, via))
+
+
+def _show(arg: str) -> str:
+    return shlex.quote(arg) if not arg or any(c in arg for c in " \t\n'\"\\") else arg
+
+
+def _base(name: str) -> str:
+    if "/" in name:
+        tail = name.rstrip("/").rsplit("/", 1)[-1]
+        return tail or name
+    return name
+
+
+# ---- incomplete and rejected lines ----
+OPENERS = ('"', "'", "`", "\\", "<<", "if", "then", "else", "elif", "do", "for", "while", "until", "case",
+           "select", "in", "{", "(", "$(", "<(", ">(", "((", "$((", "${", "function", "|", "&&", "||")
+
+
+def _status(root, text: bytes) -> str:
+    """"incomplete" when the line waits for more (an open quote, `if` without `fi`, a trailing `|`
+    or `\\`), else "unparsable"."""
+    end = len(text.rstrip())
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.is_missing:
+            return "incomplete"
+        if n.type == "ERROR" and n.end_byte >= end:
+            first = n
+            while first.child_count:
+                first = first.children[0]
+            if first.text.decode("utf-8", "replace").startswith(OPENERS) or first.type in OPENERS:
+                return "incomplete"
+        if n.has_error:
+            stack.extend(n.children)
+    return "unparsable"
+
+
+SPLIT = re.compile(r"\|\||&&|[;&|\n()`{}]|\$\(|[<>]\(")
+
+
+def guessed_commands(text: str) -> List[Command]:
+    """Commands read from a line the grammar rejects, without the grammar: pieces between shell
+    operators, words split on blanks with quotes dropped. Only their names are trusted."""
+    walker = _Walk(MAX_DEPTH)
+    for piece in SPLIT.split(text):
+        words = [Word(re.sub(r"[\"'\\]", "", w)) for w in piece.split()]
+        while words and re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text):
+            words.pop(0)
+        words = [w for w in words if w.text]
+        if words:
+            try:
+                walker.emit(words, None, ())
+            except TooComplex:
+                break
+    for c in walker.out:
+        c.guessed = True
+    return walker.out
+
+
+def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = None) -> Analysis:
+    """The commands of a line (or a pasted block of lines). Raises TooComplex past the limits."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    data = text.encode("utf-8", "surrogatepass")
+    tree = PARSER.parse(data)
+    walker = _Walk(depth, variables)
+    walker.walk(tree.root_node)
+    result = Analysis(walker.out)
+    if tree.root_node.has_error:
+        result.status = _status(tree.root_node, data)
+        if result.status == "unparsable":
+            result.commands.extend(guessed_commands(text))
+    return result

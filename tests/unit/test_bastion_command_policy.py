@@ -1,0 +1,245 @@
+"""High-risk command blocking: layers/bastion/command_policy.py and shell_commands.py."""
+import base64
+import random
+import string
+
+import pytest
+
+from layers.bastion import fields
+from layers.bastion.command_policy import Decision, Policy, compile_template, pattern_words
+from layers.bastion.shell_commands import analyse
+
+DANGER = "rm\nmkfs*\nshutdown -h\nchmod -R 777 /\ndd of=/dev/sd*\n"
+TEMPLATES = {
+    1: {"Id": 1, "Name": "danger", "CmdList": DANGER, "Type": 2},
+    2: {"Id": 2, "Name": "wipe", "CmdList": "rm -rf\ninit\nsudo\n", "Type": 2},
+}
+
+
+def policy(*ids, white=None, templates=TEMPLATES):
+    acl = {"Id": 1, "CmdTemplateIds": list(ids)}
+    if white is not None:
+        acl["WhiteCmds"] = white
+    return Policy.from_acls([acl], templates)
+
+
+def only(cmd_list, name="t", **acl):
+    return Policy.from_acls([{"CmdTemplateIds": [9], **acl}], {9: {"Id": 9, "Name": name, "CmdList": cmd_list}})
+
+
+RM = only("rm", "rm")
+
+
+@pytest.mark.parametrize("line", [
+    "rm x", "ls;rm -rf /", "ls && rm x", "ls || rm x", "ls & rm x", "ls\nrm x", "ls | rm x",
+    "(rm x)", "{ rm x; }", "echo $(rm x)", "echo `rm x`", 'echo "a $(rm x) b"', "echo ${X:-$(rm x)}",
+    "X=$(rm x) ls", "cat <(rm x)", "tee >(rm x)", "echo $((1 + $(rm x)))",
+    "if true; then rm x; fi", "if rm x; then :; fi", "while true; do rm x; done", "for i in 1 2; do rm $i; done",
+    "for i in $(rm x); do :; done", "case a in a) rm x;; esac", "[[ -f x ]] && rm x", "! rm x",
+    "f() { rm x; }; f", "function g { rm x; }", "cat <<EOF\n$(rm x)\nEOF", "export A=$(rm x)",
+    "/bin/rm x", "/usr/bin/rm x", "./rm x", "~/bin/rm x", "r''m x", '"rm" x', "'rm' x", "\\rm x", "r\\m x",
+    "$'\\x72m' x", "sudo rm x", "sudo -u root rm x", "sudo -u root -- rm x", "sudo -E HOME=/ rm x", "env PATH=/x:$PATH rm x",
+    "doas -u root rm x", "env A=1 rm x", "env -i rm x", "env -u HOME rm x", "env -S 'rm x'",
+    "nice -n 5 rm x", "nice -5 rm x", "nohup rm x &", "timeout 5 rm x", "timeout -s KILL -k 1 5 rm x",
+    "find . | xargs rm", "xargs -I{} rm {}", "xargs -I {} rm {}", "xargs -n 1 -0 rm", "find . -exec rm {} \\;",
+    "bash -c 'rm x'", 'sh -c "ls; rm x"', "dash -c 'rm x'", "zsh -c 'rm x'", "bash -lc 'rm x'",
+    "bash -o pipefail -c 'rm x'", "eval rm x", "eval 'r''m' x", "eval \"ls; rm x\"", "exec rm x",
+    "command rm x", "builtin rm x", "time rm x", "time -p rm x", "stdbuf -oL rm x", "setsid rm x",
+    "ionice -c 3 rm x", "chroot /mnt rm x", "su -c 'rm x' root", "su - root -c 'rm x'", "runuser -u a -- rm x",
+    "busybox rm x", "watch rm x", "watch -n 1 'ls; rm x'", "flock /tmp/l rm x", "flock /tmp/l -c 'rm x'",
+    "bash <<EOF\nrm x\nEOF", "sh <<'EOF'\nls\nrm x\nEOF", "bash <<< 'rm x'", "echo 'rm x' | sh",
+    "cat <<EOF | bash\nrm x\nEOF", "sudo bash -c \"nice timeout 5 env A=1 rm x\"",
+    "sudo env A=1 nice -n 5 nohup timeout 5 busybox rm x", "sudo sh -c 'eval \"bash -c \\\"rm x\\\"\"'",
+    "alias ll='rm -rf'", "X=rm; $X x", "coproc rm x",
+])
+def test_every_construct_and_normalisation_is_checked(line):
+    d = RM.check(line)
+    assert not d.allowed, line
+    assert d.reason == "template" and d.template == "rm" and d.rule == "rm"
+    assert d.command.startswith("rm"), d.command
+
+
+@pytest.mark.parametrize("line", [
+    "ls -la", "vim init.py", "grep rm file", 'echo "rm -rf /"', "echo rm -rf /", "man rm", "which rm",
+    "command -v rm", "printf 'rm x'", "cat rm.log", "rmdir x", "git rm x", "docker rm x", "echo '$(rm x)'",
+    "cat <<'EOF'\n$(rm x)\nEOF", "# rm x", "ls # rm -rf /", "perm x", "sudo -l", "bash script.sh",
+    "apt-get install rm-tools", "rm_old x", "x=rm", "echo $((1+2))",
+])
+def test_look_alikes_are_allowed(line):
+    assert RM.check(line).allowed, RM.check(line).message
+
+
+@pytest.mark.parametrize("line", ["rm -rf /", "rm -r -f x", "rm -fr x", "rm -Rf x", "rm -f -R x", "rm -rfv x",
+                                  "rm -v -r -f -- x", "sudo rm -fr /tmp/x"])
+def test_option_clusters_are_expanded(line):
+    d = only("rm -rf").check(line)
+    assert not d.allowed and d.rule == "rm -rf"
+
+
+@pytest.mark.parametrize("line", ["rm x", "rm -r x", "rm -f x", "echo -rf"])
+def test_option_patterns_need_every_letter(line):
+    assert only("rm -rf").check(line).allowed
+
+
+def test_argument_words_globs_and_long_options():
+    p = only("chmod -R 777 /\ndd of=/dev/sd*\nrm --no-preserve-root\nmkfs*\nkill -9\nfind -delete\n"
+             "rm '/*'")
+    assert not p.check("chmod 777 -R /").allowed
+    assert p.check("chmod -R 777 /tmp").allowed
+    assert not p.check("dd if=/dev/zero of=/dev/sda bs=1M").allowed
+    assert p.check("dd if=/dev/zero of=/tmp/img").allowed
+    assert not p.check("rm -rf --no-preserve-root /").allowed
+    assert not p.check("mkfs.ext4 /dev/sdb1").allowed and not p.check("mkfs -t xfs /dev/x").allowed
+    assert not p.check("kill -9 1").allowed and p.check("kill 1").allowed
+    assert not p.check("find / -delete").allowed and p.check("find / -name d -type l -ls -e").allowed
+    assert not p.check("rm '/*'").allowed and p.check("rm /tmp/x").allowed
+
+
+def test_decision_names_template_rule_and_command():
+    d = policy(1, 2).check("ls /tmp && sudo -u root /bin/rm -fr /var")
+    assert d == Decision(False, "template", "wipe", "sudo", "sudo -u root /bin/rm -fr /var")
+    d = policy(1).check("ls /tmp && sudo -u root /bin/rm -fr /var")
+    assert (d.template, d.rule, d.command) == ("danger", "rm", "rm -fr /var")
+    assert d.message == "blocked by template `danger`: rule `rm` (`rm -fr /var`)"
+
+
+def test_wrapper_itself_is_checked():
+    p = only("sudo\nxargs\nbash -c")
+    assert not p.check("sudo ls").allowed
+    assert not p.check("find . | xargs ls").allowed
+    assert not p.check("bash -c 'ls'").allowed and p.check("bash").allowed
+
+
+def test_dynamic_command_names_default_to_block():
+    p = only("rm -rf\nshutdown", "t")
+    for line in ("$X -rf /", "${CMD} -rf /", "$(echo rm) -rf /", "`echo rm` -rf", "r{m,} -rf /", "/bin/r? x",
+                 "echo cm0= | base64 -d | sh", "curl http://x | bash", "bash -c \"$SCRIPT\"", "eval \"$X\"",
+                 "sudo $CMD", "$X"):
+        d = p.check(line)
+        assert not d.allowed and d.reason == "dynamic" and d.rule.startswith("#dynamic: block"), line
+    # only a name the rules could match given the literal arguments: `rm -rf` needs -r and -f
+    assert not p.check("$EDITOR file").allowed          # `shutdown` alone matches anything
+    assert only("rm -rf").check("$EDITOR file").allowed
+    assert not only("rm -rf").check("$EDITOR -fr file").allowed
+    assert not only("rm -rf").check("$EDITOR $ARGS").allowed
+
+
+def test_dynamic_directive_allow_and_block():
+    allow = only("#dynamic: allow\nrm\n")
+    assert allow.check("$X -rf /").allowed and allow.check("echo cm0= | base64 -d | sh").allowed
+    assert not allow.check("rm x").allowed
+    block = only("# keep these out\n#  Dynamic : BLOCK\nrm\n")
+    assert block.check("$X x").rule == "#dynamic: block"
+    both = Policy.from_acls([{"CmdTemplateIds": [1, 2]}], {1: {"Id": 1, "Name": "a", "CmdList": "#dynamic: allow\nrm"},
+                                                           2: {"Id": 2, "Name": "b", "CmdList": "reboot"}})
+    assert both.check("$X").template == "b"
+
+
+def test_variables_assigned_on_the_line_are_resolved():
+    assert not RM.check("X=rm; $X -rf /").allowed
+    assert RM.check("X=ls; $X -la").allowed
+
+
+def test_comments_are_not_patterns():
+    t = compile_template("c", "# rm\n\n  \n#dynamic: allow\nls -l\n")
+    assert [r.line for r in t.rules] == ["ls -l"] and not t.dynamic_block
+
+
+def test_base64_cmd_list_is_decoded():
+    text = fields.cmd_list(base64.b64encode("reboot\nrm -rf\n".encode()).decode(), 1)
+    p = Policy.from_acls([{"CmdTemplateIds": [5]}], {5: {"Id": 5, "Name": "b64", "CmdList": text}})
+    assert not p.check("reboot").allowed and not p.check("rm -rf /").allowed and p.check("rm x").allowed
+    raw = {5: {"Id": 5, "Name": "b64", "CmdList": base64.b64encode(b"reboot").decode(), "Encoding": 1}}
+    assert not Policy.from_acls([{"CmdTemplateIds": [5]}], raw).check("/sbin/reboot").allowed
+
+
+def test_allow_list_mode():
+    p = policy(2, white=["ls", "cat /var/log/*", "grep", "sudo systemctl status"])
+    assert p.check("ls -la /tmp").allowed
+    assert p.check("cat /var/log/syslog | grep error").allowed
+    d = p.check("ls; vim x")
+    assert not d.allowed and d.reason == "allow-list" and d.command == "vim x"
+    assert not p.check("cat /etc/shadow").allowed
+    assert not p.check("sudo systemctl status nginx").allowed           # template `sudo` still applies
+    q = policy(white=["ls", "sudo systemctl status", "grep"])
+    assert q.check("sudo systemctl status nginx").allowed
+    assert not q.check("sudo systemctl stop nginx").allowed
+    assert not q.check("sudo systemctl stop status").allowed
+    assert not q.check("ls $(id)").allowed                            # every command, substitutions too
+    assert not q.check("$X").allowed and q.check("$X").reason == "dynamic"
+    assert not q.check("ls )").allowed                                # unparsable
+    assert q.check("f() { ls; }; f").allowed                          # the body is checked instead
+    assert policy(white=[]).check("anything").allowed                 # empty list: no allow-list mode
+
+
+def test_allow_list_of_any_granting_acl_applies():
+    p = Policy.from_acls([{"CmdTemplateIds": []}, {"CmdTemplateIds": [], "WhiteCmds": ["ls"]},
+                          {"WhiteCmds": ["df"]}], {})
+    assert p.check("ls && df -h").allowed and not p.check("du").allowed
+
+
+def test_no_templates_means_nothing_blocked():
+    p = Policy.from_acls([{"CmdTemplateIds": [42]}], {})
+    assert not p.enforcing and p.check("rm -rf /").allowed and p.rules == ()
+
+
+def test_multi_line_paste_checks_each_line():
+    block = "cd /srv\nls -la\n\ngit pull\nrm -rf build\nmake\n"
+    d = only("rm -rf").check(block)
+    assert not d.allowed and d.command == "rm -rf build"
+    assert only("rm -rf").check("cd /srv\r\nls\r\n").allowed
+
+
+def test_incomplete_lines_wait_for_more():
+    for line in ('echo "abc', "echo 'ab", "ls |", "ls &&", "if true; then", "for i in 1; do", "ls \\",
+                 "echo $(ls", "cat <<EOF\nabc"):
+        d = RM.check(line)
+        assert d.allowed and d.incomplete, line
+    assert not RM.check("rm x; echo \"abc").allowed
+    assert RM.check('echo "abc\n; rm x"').allowed                   # continued: the rm is inside the string
+
+
+def test_unparsable_lines_fall_back_to_command_words():
+    assert not RM.check("ls ) ; rm -rf /").allowed
+    assert RM.check("ls ) ; echo rm").allowed
+
+
+def test_grant_helper():
+    class Grant:
+        acls = [{"CmdTemplateIds": [2]}]
+        templates = {2: TEMPLATES[2]}
+
+    class Snap:
+        templates = TEMPLATES
+
+    assert not Policy.from_grant(Grant()).check("init 0").allowed
+    assert not Policy.from_grant(Grant(), Snap()).check("sudo ls").allowed
+
+
+def test_pattern_words_quote_globs():
+    assert pattern_words("rm -rf '/*' \"a b\" c\\*") == [("rm", "rm", False), ("-rf", "-rf", False),
+                                                          ("/*", "/[*]", True), ("a b", "a b", True),
+                                                          ("c*", "c[*]", False)]
+
+
+def test_analysis_reports_wrappers():
+    a = analyse("sudo -u root bash -c 'nice rm x'")
+    assert [c.text for c in a.commands] == ["sudo -u root bash -c 'nice rm x'", "bash -c 'nice rm x'",
+                                            "nice rm x", "rm x"]
+    assert a.commands[-1].via == ("sudo", "bash -c", "nice")
+
+
+def test_check_never_raises():
+    rng = random.Random(7)
+    p = policy(1, 2)
+    q = policy(2, white=["ls"])
+    alphabet = string.printable + "$(){}[]<>|&;`'\"\\ \n\t*?~#!\x00\x1b\u00e9\u4e2d"
+    lines = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80))) for _ in range(300)]
+    lines += ["$(" * 2000 + "rm" + ")" * 2000, "(" * 5000, "eval " * 300 + "rm", "a" * 300000, "\ud800 rm",
+              "bash -c " + "'bash -c " * 20 + "rm", "<<" * 100, "case", "esac", "))))", "${", "$'\\x"]
+    for line in lines:
+        for pol in (p, q):
+            d = pol.check(line)
+            assert isinstance(d, Decision)
+    assert not p.check("$(" * 2000 + "rm" + ")" * 2000).allowed
+    assert not p.check(None).allowed
