@@ -3,7 +3,7 @@ from chalice import Chalice
 
 from functions.events import audit_outbox
 from functions.events import audit_export, audit_indexer, audit_retention
-from functions.events import bastion_asset_sync, bastion_session_log
+from functions.events import bastion_asset_sync, bastion_pwd_rotation, bastion_session_log
 from functions.events import kms_key_maintenance
 from layers import logs
 from layers.gateway.http import handle_chalice
@@ -25,5 +25,6 @@ app.register_blueprint(audit_indexer.bp)
 app.register_blueprint(audit_export.bp)
 app.register_blueprint(audit_retention.bp)
 app.register_blueprint(bastion_asset_sync.bp)
+app.register_blueprint(bastion_pwd_rotation.bp)
 app.register_blueprint(bastion_session_log.bp)
 app.register_blueprint(kms_key_maintenance.bp)
