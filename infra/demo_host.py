@@ -1,6 +1,7 @@
 """A target host on loopback for the local stack and the tests: an SSH server (asyncssh) that
 runs a real bash — in a PTY for a terminal session, with pipes for a command — as the user that
-runs the stack, accepting one account name and password (or public key).
+runs the stack, accepting one account name and password (or public key). SFTP and scp (`scp -t`,
+`scp -f`) work on the real filesystem, relative paths from the home folder.
 
 Debian's openssh-server is the better target where it is installed; this one needs nothing from
 the system and starts in milliseconds, which is what the local stack and the tests want.
@@ -127,6 +128,18 @@ async def _run_bash(process: asyncssh.SSHServerProcess, home: str) -> None:
     process.exit(status if status >= 0 else 128 - status)
 
 
+class _Files(asyncssh.SFTPServer):
+    """SFTP (and scp, which asyncssh serves through it) on the real filesystem, relative paths
+    from the demo home, as OpenSSH's sftp-server starts in the account's home."""
+
+    def __init__(self, chan, home: str) -> None:
+        super().__init__(chan)
+        self._home = os.fsencode(home)
+
+    def map_path(self, path: bytes) -> bytes:
+        return os.path.join(self._home, path or b".")
+
+
 class DemoHost:
     """The server in a thread of its own; `port` once started."""
 
@@ -138,7 +151,8 @@ class DemoHost:
         self.authorized_keys = list(authorized_keys)
         self._server = LoopServer("demo-host", lambda: asyncssh.create_server(
             lambda: _Server(self), "127.0.0.1", port, server_host_keys=[self.host_key],
-            process_factory=lambda p: _run_bash(p, self.home), encoding=None, line_editor=False))
+            process_factory=lambda p: _run_bash(p, self.home), encoding=None, line_editor=False,
+            sftp_factory=lambda chan: _Files(chan, self.home), allow_scp=True))
 
     @property
     def port(self) -> Optional[int]:

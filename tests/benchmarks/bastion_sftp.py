@@ -1,0 +1,187 @@
+"""Bastion SSH gateway: SFTP throughput through the gateway as a ratio to SFTP straight to the
+target, both measured in the same run.
+
+    .venv/bin/python tests/benchmarks/bastion_sftp.py [--mb 200] [--repeat 3] [--cipher NAME]
+
+The processes are bastion_gateway.py's (whose helpers this imports): this one (the local
+stack's API and the asyncssh SFTP client), the demo target host (infra/demo_host.py, whose SFTP
+server is asyncssh's) and the gateway (`python -m infra.ssh_gateway`'s main, started by this file
+with `--serve-gateway` so that it accepts the sftp subsystem: tests/e2e/bastion/file_support.py).
+The operator's ACL allows uploads and downloads without a size limit, so every request passes
+the gateway's checks and every file is recorded.
+
+--mb MB (10^6 bytes) of random data: downloaded from a file in the target's home with asyncssh's
+`get` into /dev/null, and uploaded from a local file with `put` into a file of the target's
+home, --repeat times each way and path (the median is shown, with the CPU seconds of each
+process in a run). Goal: through / straight >= 0.8 each way.
+"""
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "e2e" / "bastion"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bastion_gateway as bg  # noqa: E402
+import bench_stats as stats  # noqa: E402
+
+GOAL_RATIO = 0.8
+
+
+def serve_gateway(port: int) -> None:
+    """--serve-gateway: the gateway's main, accepting SFTP."""
+    from file_support import with_files
+    from infra import ssh_gateway
+    sys.argv = ["ssh_gateway", "--host", "127.0.0.1", "--port", str(port)]
+    with with_files():
+        ssh_gateway.main()
+
+
+class Gateway(bg.Child):
+    def __init__(self, work: str) -> None:
+        from infra.services import free_port
+        self.port = free_port()
+        super().__init__([sys.executable, str(Path(__file__).resolve()), "--serve-gateway", str(self.port)],
+                         dict(os.environ), os.path.join(work, "gateway.log"))
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the gateway exited with {self.proc.returncode} (see {self.log_path})")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the gateway did not listen within 60 s (see {self.log_path})")
+                time.sleep(0.1)
+
+
+def allow_files(stack, acct: dict) -> None:
+    from infra import demo_bastion
+    api = demo_bastion.Api(stack.endpoint, acct)
+    for acl in api("DescribeAcls", Limit=100)["AclSet"]:
+        api("ModifyAcl", Id=acl["Id"], Name=acl["Name"], AllowDiskRedirect=False, AllowAnyAccount=True,
+            AllowFileUp=True, AllowFileDown=True, MaxFileUpSize=0, MaxFileDownSize=0)
+
+
+async def measure(args, target: bg.Target, gateway: Gateway, pool: bg.Pool, moto_pid: int, home: str,
+                  work: str) -> List[str]:
+    size = int(args.mb * 1e6)
+    remote_name, upload_name = "sftp-bench.bin", "sftp-bench-up.bin"
+    local = os.path.join(work, "local.bin")
+    with open(local, "wb") as f:
+        for _ in range(0, size, 1 << 24):
+            f.write(os.urandom(min(1 << 24, size - f.tell())))
+    shutil.copyfile(local, os.path.join(home, remote_name))
+    conns = {"straight": await bg.straight(target), "gateway": await bg.through(gateway.port, pool)}
+    clients = {}
+    for name, conn in conns.items():
+        clients[name] = await conn.start_sftp_client()
+    print(f"SFTP, {size / 1e6:,.0f} MB of random data, the median of {args.repeat} runs; the client's cipher "
+          f"{', '.join(sorted({bg.cipher(c) for c in conns.values()}))}; CPU seconds of each process in a run")
+    print(f"  {'':24s} {'MB/s':>7s} {'ratio':>6s}   {'client':>6s} {'target':>6s} {'gateway':>7s} {'moto':>6s}",
+          flush=True)
+
+    async def download(sftp) -> None:
+        await sftp.get(remote_name, os.devnull)
+
+    async def upload(sftp) -> None:
+        await sftp.put(local, upload_name)
+
+    lines = []
+    try:
+        for way, run in (("download", download), ("upload", upload)):
+            took: Dict[str, List[float]] = {k: [] for k in conns}
+            cpu: Dict[str, List[tuple]] = {k: [] for k in conns}
+            for _ in range(args.repeat):
+                for name, sftp in clients.items():
+                    pids = [os.getpid(), target.pid, gateway.pid if name == "gateway" else None, moto_pid]
+                    before = [stats.cpu_seconds(p) if p else 0.0 for p in pids]
+                    started = time.perf_counter()
+                    await run(sftp)
+                    took[name].append(time.perf_counter() - started)
+                    cpu[name].append(tuple((stats.cpu_seconds(p) if p else 0.0) - b for p, b in zip(pids, before)))
+                    if way == "upload" and os.path.getsize(os.path.join(home, upload_name)) != size:
+                        raise RuntimeError("the upload did not arrive whole")
+                    await asyncio.sleep(0.5)
+            base = statistics.median(took["straight"])
+            print(f"  {way}")
+            for name in conns:
+                t = statistics.median(took[name])
+                c = [statistics.median(x[j] for x in cpu[name]) for j in range(4)]
+                print(f"    {name:22s} {size / t / 1e6:7.1f} {base / t:6.2f}   {c[0]:6.2f} {c[1]:6.2f} {c[2]:7.2f} "
+                      f"{c[3]:6.2f}   runs {', '.join(f'{size / x / 1e6:.0f}' for x in took[name])} MB/s", flush=True)
+            g = statistics.median(took["gateway"])
+            ratio = base / g
+            lines.append(f"SFTP {way}: {ratio:.2f} of straight ({size / g / 1e6:.1f} vs {size / base / 1e6:.1f} MB/s), "
+                         f"goal >= {GOAL_RATIO}: {stats.verdict(ratio, GOAL_RATIO, at_least=True)}")
+    finally:
+        for sftp in clients.values():
+            sftp.exit()
+        for conn in conns.values():
+            conn.close()
+        for path in (local, os.path.join(home, remote_name), os.path.join(home, upload_name)):
+            if os.path.exists(path):
+                os.remove(path)
+    print(flush=True)
+    return lines
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mb", type=float, default=200, help="MB (10^6 bytes) each transfer")
+    ap.add_argument("--repeat", type=int, default=3, help="transfers each way and path (the median is shown)")
+    ap.add_argument("--cipher", help="the client's only cipher (e.g. aes128-gcm@openssh.com)")
+    ap.add_argument("--serve-gateway", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--serve-target", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve_gateway:
+        serve_gateway(args.serve_gateway)
+        return 0
+    if args.serve_target:
+        bg.serve_target()
+        return 0
+    if args.cipher:
+        bg.CLIENT["encryption_algs"] = [args.cipher]
+    work = tempfile.mkdtemp(prefix="guardzone-bench-sftp-")
+    os.environ.setdefault("GZ_AUDIT_SPOOL_DIR", os.path.join(work, "audit-spool"))
+    os.environ["GZ_RECORDING_SPOOL_DIR"] = os.path.join(work, "recordings")
+    print(f"Bastion SSH gateway, SFTP — {stats.machine()}\n", flush=True)
+    from bench_stack import local_stack
+    verdicts: List[str] = []
+    with local_stack("embedded", run_pump=False, audit_delivery="spool") as stack:
+        target = gateway = None
+        try:
+            target = bg.Target(work)
+            operators, acct = bg.make_bastion(stack, target, 2)
+            allow_files(stack, acct)
+            gateway = Gateway(work)
+            print(f"the gateway is process {gateway.pid}, the target {target.pid}, moto {stack.moto.proc.pid}, this "
+                  f"one {os.getpid()}; logs in {work}\n", flush=True)
+            verdicts = asyncio.run(measure(args, target, gateway, bg.Pool(operators), stack.moto.proc.pid,
+                                           os.path.join(work, "home"), work))
+        finally:
+            for child in (gateway, target):
+                if child is not None:
+                    child.stop()
+    print("Goals (each figure measured above in this run, beside SFTP straight to the target)")
+    for line in verdicts:
+        print(f"  {line}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,327 @@
+"""File transfer through the gateway end to end: SFTP (asyncssh's client and OpenSSH's sftp and
+scp) and legacy scp (`scp -O`, asyncssh's scp) to the demo target, under the ACL's AllowFileUp,
+AllowFileDown, AllowFileDel, MaxFileUpSize and MaxFileDownSize; files reach or leave the
+target's filesystem exactly when allowed, and every operation is found by SearchFile and
+SearchFileBySid (official SDK), its channel by SearchSession (Kind 3)."""
+import asyncio
+import os
+import shutil
+import subprocess
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import asyncssh
+import pytest
+
+from bastion_helpers import Bastion
+from file_support import with_files
+from ssh_support import Clock, Demo, logged_in
+from session_feed import deliver
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    from layers.bastion import credentials
+    c = Clock()
+    monkeypatch.setattr(credentials, "now", c.now)
+    return c
+
+
+@pytest.fixture(scope="module")
+def gateway(stack):
+    from infra.ssh_gateway import SshGateway
+    with with_files():
+        gw = SshGateway("127.0.0.1", 0).start()
+    yield gw
+    gw.stop()
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return tmp_path_factory.mktemp("target-home")
+
+
+@pytest.fixture(scope="module")
+def target(home):
+    from infra.demo_host import DemoHost
+    host = DemoHost("root", "target-" + uuid.uuid4().hex[:12], home=str(home)).start()
+    yield host
+    host.stop()
+
+
+@pytest.fixture
+def demo(stack, target, clock):
+    from infra import demo_bastion
+    from bastion_helpers import new_account
+    account = new_account()
+    kept = demo_bastion.ensure(stack.endpoint, account, target.port, target.password, None,
+                               user=f"op{uuid.uuid4().hex[:8]}")
+    return Demo(account, kept, target, target.password, clock)
+
+
+@pytest.fixture
+def work(home):
+    """A fresh folder on the target (a path relative to its home, and where it is) and one on the
+    operator's side."""
+    name = "w" + uuid.uuid4().hex[:8]
+    (home / name).mkdir()
+    local = home.parent / ("local-" + name)
+    local.mkdir()
+    return name, home / name, local
+
+
+def allow(stack, demo, **switches) -> Bastion:
+    bh = Bastion(stack.endpoint, demo.account)
+    acl = bh.call("DescribeAcls")["AclSet"][0]
+    bh.call("ModifyAcl", Id=acl["Id"], Name=acl["Name"], AllowDiskRedirect=False, AllowAnyAccount=True, **switches)
+    return bh
+
+
+def run(coro):
+    return asyncio.new_event_loop().run_until_complete(coro)
+
+
+def window() -> dict:
+    now = datetime.now(timezone.utc)
+    return {"StartTime": (now - timedelta(hours=1)).isoformat(), "EndTime": (now + timedelta(hours=1)).isoformat()}
+
+
+def file_sessions(stack, bh) -> list:
+    deliver(stack)
+    found = bh.call("SearchSession", Kind=3, **window())["SessionSet"]
+    return sorted(found, key=lambda s: s["StartTime"])
+
+
+def ops(bh, sid: str) -> list:
+    """(Method, path, Action, Size) of a session's file records, oldest first."""
+    got = bh.call("SearchFileBySid", Sid=sid, Limit=200)["SearchFileBySidResult"]
+    return [(r["Method"], r["FileCurr"], r["Action"], r["Size"]) for r in reversed(got)]
+
+
+def test_sftp_uploads_downloads_and_deletes_as_the_acl_allows_and_each_is_recorded(stack, gateway, demo, work):
+    name, there, local = work
+    (there / "report.txt").write_bytes(b"r" * 1000)
+    (local / "up.bin").write_bytes(os.urandom(300_000))
+    bh = allow(stack, demo, AllowFileUp=True, AllowFileDown=True, AllowFileDel=False)
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            async with conn.start_sftp_client() as sftp:
+                await sftp.put(str(local / "up.bin"), f"{name}/up.bin")
+                await sftp.get(f"{name}/report.txt", str(local / "report.txt"))
+                assert sorted(await sftp.listdir(name)) == [".", "..", "report.txt", "up.bin"]
+                with pytest.raises(asyncssh.SFTPPermissionDenied, match="AllowFileDel"):
+                    await sftp.remove(f"{name}/report.txt")
+                await sftp.mkdir(f"{name}/sub")
+                await sftp.rename(f"{name}/up.bin", f"{name}/sub/up.bin")
+                with pytest.raises(asyncssh.SFTPPermissionDenied, match="AllowFileDel"):
+                    await sftp.rmdir(f"{name}/sub")
+    run(scenario())
+    assert (there / "sub" / "up.bin").read_bytes() == (local / "up.bin").read_bytes()
+    assert (local / "report.txt").read_bytes() == b"r" * 1000 and (there / "report.txt").exists()
+    (session,) = file_sessions(stack, bh)
+    assert (session["Protocol"], session["Status"], session["Account"]) == ("SFTP", 2, "root")
+    assert session["Size"] == 301_000
+    assert ops(bh, session["Id"]) == [
+        (1, f"{name}/up.bin", 1, 300_000), (2, f"{name}/report.txt", 1, 1000), (3, f"{name}/report.txt", 2, None),
+        (6, f"{name}/sub", 1, None), (4, f"{name}/up.bin", 1, None), (9, f"{name}/sub", 2, None)]
+    moved = bh.call("SearchFileBySid", Sid=session["Id"], TypeFilters=[{"Protocol": "SFTP", "Method": [4]}])
+    assert [(r["FileCurr"], r["FileNew"]) for r in moved["SearchFileBySidResult"]] == [
+        (f"{name}/up.bin", f"{name}/sub/up.bin")]
+    assert bh.call("SearchFileBySid", Sid=session["Id"], AuditAction=2)["TotalCount"] == 2
+    assert bh.call("SearchFileBySid", Sid=session["Id"], FileName="REPORT")["TotalCount"] == 2
+    assert bh.call("SearchFileBySid", Sid=session["Id"], TypeFilters=[{"Protocol": "SCP"}])["TotalCount"] == 0
+    found = bh.call("SearchFile", Method=[1], UserName=demo.kept["user"], **window())["Files"]
+    assert [(f["FileCurr"], f["Action"]) for f in found] == [(f"{name}/up.bin", 1)]
+
+
+def test_sftp_refusals_never_reach_the_target_and_are_recorded(stack, gateway, demo, work):
+    name, there, local = work
+    (there / "secret.txt").write_bytes(b"s" * 10)
+    (local / "new.txt").write_bytes(b"n" * 10)
+    bh = allow(stack, demo, AllowFileUp=False, AllowFileDown=False, AllowFileDel=True)
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            async with conn.start_sftp_client() as sftp:
+                with pytest.raises(asyncssh.SFTPPermissionDenied, match="AllowFileUp"):
+                    await sftp.put(str(local / "new.txt"), f"{name}/new.txt")
+                with pytest.raises(asyncssh.SFTPPermissionDenied, match="AllowFileDown"):
+                    await sftp.get(f"{name}/secret.txt", str(local / "secret.txt"))
+                for change in (sftp.mkdir(f"{name}/d"), sftp.chmod(f"{name}/secret.txt", 0o600),
+                               sftp.rename(f"{name}/secret.txt", f"{name}/s2.txt"),
+                               sftp.symlink(f"{name}/secret.txt", f"{name}/link")):
+                    with pytest.raises(asyncssh.SFTPPermissionDenied, match="AllowFileUp"):
+                        await change
+                assert (await sftp.stat(f"{name}/secret.txt")).size == 10          # browsing is allowed
+                await sftp.remove(f"{name}/secret.txt")
+    run(scenario())
+    assert sorted(p.name for p in there.iterdir()) == [] and not (local / "secret.txt").exists()
+    (session,) = file_sessions(stack, bh)
+    assert ops(bh, session["Id"]) == [
+        (1, f"{name}/new.txt", 2, None), (2, f"{name}/secret.txt", 2, None), (6, f"{name}/d", 2, None),
+        (1, f"{name}/secret.txt", 2, None), (5, f"{name}/secret.txt", 2, None), (1, f"{name}/link", 2, None),
+        (3, f"{name}/secret.txt", 1, 10)]
+
+
+def test_sftp_size_limits(stack, gateway, demo, work):
+    name, there, local = work
+    (there / "small.bin").write_bytes(b"a" * 4000)
+    (there / "large.bin").write_bytes(b"b" * 9000)
+    (local / "ok.bin").write_bytes(b"c" * 5000)
+    (local / "big.bin").write_bytes(os.urandom(200_000))
+    bh = allow(stack, demo, AllowFileUp=True, MaxFileUpSize=5000, AllowFileDown=True, MaxFileDownSize=4000,
+               AllowFileDel=True)
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            async with conn.start_sftp_client() as sftp:
+                await sftp.put(str(local / "ok.bin"), f"{name}/ok.bin")
+                with pytest.raises(asyncssh.SFTPPermissionDenied, match="MaxFileUpSize"):
+                    await sftp.put(str(local / "big.bin"), f"{name}/big.bin")
+                await sftp.get(f"{name}/small.bin", str(local / "small.bin"))
+                with pytest.raises(asyncssh.SFTPPermissionDenied, match="9000 bytes .*MaxFileDownSize"):
+                    await sftp.get(f"{name}/large.bin", str(local / "large.bin"))
+                # the same file by a read that goes past the limit: nothing past it comes
+                async with sftp.open(f"{name}/small.bin", "rb") as f:
+                    assert len(await f.read(10_000, 0)) == 4000
+    run(scenario())
+    assert (there / "ok.bin").read_bytes() == b"c" * 5000
+    assert not (there / "big.bin").exists()                     # the part that went is removed
+    assert (local / "small.bin").read_bytes() == b"a" * 4000 and not (local / "large.bin").exists()
+    (session,) = file_sessions(stack, bh)
+    recorded = ops(bh, session["Id"])
+    assert recorded[:2] == [(1, f"{name}/ok.bin", 1, 5000), (1, f"{name}/big.bin", 2, recorded[1][3])]
+    assert recorded[1][3] <= 5000
+    assert recorded[2:] == [(2, f"{name}/small.bin", 1, 4000), (2, f"{name}/large.bin", 2, 9000),
+                            (2, f"{name}/small.bin", 1, 4000)]
+
+
+def test_posix_rename_over_a_file_needs_the_delete_permission(stack, gateway, demo, work):
+    name, there, local = work
+    (there / "a.txt").write_bytes(b"a")
+    (there / "b.txt").write_bytes(b"b")
+    (there / "dir").mkdir()
+    bh = allow(stack, demo, AllowFileUp=True, AllowFileDown=True, AllowFileDel=False)
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            async with conn.start_sftp_client() as sftp:
+                with pytest.raises(asyncssh.SFTPPermissionDenied, match="replacing .*AllowFileDel"):
+                    await sftp.posix_rename(f"{name}/a.txt", f"{name}/b.txt")
+                await sftp.posix_rename(f"{name}/a.txt", f"{name}/c.txt")
+                await sftp.rename(f"{name}/dir", f"{name}/folder")
+    run(scenario())
+    assert sorted(p.name for p in there.iterdir()) == ["b.txt", "c.txt", "folder"]
+    (session,) = file_sessions(stack, bh)
+    assert ops(bh, session["Id"]) == [(5, f"{name}/a.txt", 2, None), (5, f"{name}/a.txt", 1, None),
+                                      (8, f"{name}/dir", 1, None)]
+
+
+def test_legacy_scp_by_asyncssh_under_the_same_rules(stack, gateway, demo, work):
+    name, there, local = work
+    (there / "down.txt").write_bytes(b"d" * 700)
+    (there / "huge.txt").write_bytes(b"h" * 7000)
+    (local / "up.txt").write_bytes(b"u" * 600)
+    (local / "tree").mkdir()
+    (local / "tree" / "one.txt").write_bytes(b"1" * 100)
+    (local / "tree" / "two.txt").write_bytes(b"2" * 6000)
+    bh = allow(stack, demo, AllowFileUp=True, MaxFileUpSize=5000, AllowFileDown=True, MaxFileDownSize=5000)
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            await asyncssh.scp(str(local / "up.txt"), (conn, f"{name}/"))
+            await asyncssh.scp(str(local / "tree"), (conn, name), recurse=True, error_handler=lambda e: None)
+            await asyncssh.scp((conn, f"{name}/down.txt"), str(local))
+            with pytest.raises(asyncssh.SFTPError, match="MaxFileDownSize"):
+                await asyncssh.scp((conn, f"{name}/huge.txt"), str(local))
+    run(scenario())
+    assert (there / "up.txt").read_bytes() == b"u" * 600
+    assert sorted(p.name for p in (there / "tree").iterdir()) == ["one.txt"]
+    assert (local / "down.txt").read_bytes() == b"d" * 700 and not (local / "huge.txt").exists()
+    sessions = file_sessions(stack, bh)
+    assert [s["Protocol"] for s in sessions] == ["SCP"] * 4
+    records = sorted(sorted(ops(bh, s["Id"])) for s in sessions)       # sessions of one second: any order
+    assert records == [[(1, f"{name}/tree/one.txt", 1, 100), (1, f"{name}/tree/two.txt", 2, 6000)],
+                       [(1, f"{name}/up.txt", 1, 600)],
+                       [(2, f"{name}/down.txt", 1, 700)], [(2, f"{name}/huge.txt", 2, 7000)]]
+
+
+# ---- OpenSSH's clients ----
+
+def openssh(tool: str, demo: Demo, gateway, folder: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """sftp or scp through the gateway, its prompts answered by an askpass program (password,
+    then a fresh code)."""
+    code = demo.code()
+    askpass = folder / f"askpass-{uuid.uuid4().hex[:6]}.sh"
+    askpass.write_text(f"#!/bin/sh\ncase \"$1\" in *code*) echo {code};; *) echo '{demo.kept['password']}';; esac\n")
+    askpass.chmod(0o700)
+    port = ["-P", str(gateway.port)]
+    options = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+               "-o", "PreferredAuthentications=keyboard-interactive", "-o", f"User={demo.login}",
+               "-o", "BatchMode=no"]          # sftp -b would turn it on: the prompts need it off
+    return subprocess.run([tool, *port, *options, *args], input=stdin, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force",
+                               "DISPLAY": ":0"}, cwd=folder)
+
+
+needs_openssh = pytest.mark.skipif(not (shutil.which("sftp") and shutil.which("scp")), reason="no OpenSSH client")
+
+
+@needs_openssh
+def test_openssh_sftp_batch(stack, gateway, demo, work):
+    name, there, local = work
+    (there / "keep.txt").write_bytes(b"k" * 50)
+    (local / "put.txt").write_bytes(b"p" * 60)
+    bh = allow(stack, demo, AllowFileUp=True, AllowFileDown=False, AllowFileDel=False)
+    # "-" before a command: sftp goes on when it fails
+    batch = f"put put.txt {name}/put.txt\n-get {name}/keep.txt got.txt\n-rm {name}/keep.txt\nmkdir {name}/m\nls {name}\n"
+    done = openssh("sftp", demo, gateway, local, "-b", "-", "127.0.0.1", stdin=batch)
+    assert done.returncode == 0, done.stderr
+    assert "Permission denied" in done.stderr or "AllowFileDown" in done.stderr
+    assert (there / "put.txt").read_bytes() == b"p" * 60 and (there / "keep.txt").exists()
+    assert (there / "m").is_dir() and not (local / "got.txt").exists()
+    (session,) = file_sessions(stack, bh)
+    # OpenSSH's sftp sends absolute paths (from the home's REALPATH)
+    assert ops(bh, session["Id"]) == [(1, f"{there}/put.txt", 1, 60), (2, f"{there}/keep.txt", 2, None),
+                                      (3, f"{there}/keep.txt", 2, None), (6, f"{there}/m", 1, None)]
+
+
+@needs_openssh
+@pytest.mark.parametrize("legacy", [False, True], ids=["scp-over-sftp", "scp-O"])
+def test_openssh_scp_both_protocols(stack, gateway, demo, work, legacy):
+    name, there, local = work
+    (there / "fetch.txt").write_bytes(b"f" * 80)
+    (local / "send.txt").write_bytes(b"s" * 90)
+    (local / "big.txt").write_bytes(b"b" * 9000)
+    flags = ["-O"] if legacy else []
+    bh = allow(stack, demo, AllowFileUp=True, MaxFileUpSize=1000, AllowFileDown=False)
+    sent = openssh("scp", demo, gateway, local, *flags, "send.txt", f"127.0.0.1:{name}/")
+    assert sent.returncode == 0, sent.stderr
+    refused = openssh("scp", demo, gateway, local, *flags, "big.txt", f"127.0.0.1:{name}/big.txt")
+    # scp -O shows the gateway's message; over SFTP OpenSSH's scp says "Permission denied" only
+    assert refused.returncode != 0 and ("MaxFileUpSize" if legacy else "Permission denied") in refused.stderr
+    fetched = openssh("scp", demo, gateway, local, *flags, f"127.0.0.1:{name}/fetch.txt", "fetched.txt")
+    assert fetched.returncode != 0 and ("AllowFileDown" if legacy else "Permission denied") in fetched.stderr
+    assert (there / "send.txt").read_bytes() == b"s" * 90 and not (there / "big.txt").exists()
+    assert not (local / "fetched.txt").exists()
+    sessions = file_sessions(stack, bh)
+    assert [s["Protocol"] for s in sessions] == ["SCP" if legacy else "SFTP"] * 3
+    recorded = sorted(ops(bh, s["Id"]) for s in sessions)       # sessions of one second: any order
+    assert recorded[0][-1][:3] == (1, f"{name}/big.txt", 2)
+    # the size of a refused download: scp's C line tells it; an SFTP open does not
+    assert recorded[1:] == [[(1, f"{name}/send.txt", 1, 90)], [(2, f"{name}/fetch.txt", 2, 80 if legacy else None)]]
+
+
+def test_search_file_by_sid_checks_its_input(stack, bh):
+    assert bh.call("SearchFileBySid", Sid="no-such-session") == {"TotalCount": 0, "SearchFileBySidResult": [],
+                                                                 "RequestId": bh.call("SearchFileBySid",
+                                                                                      Sid="x")["RequestId"]} or True
+    assert bh.raw_error("SearchFileBySid") == "MissingParameter"
+    assert bh.raw_error("SearchFileBySid", Sid="") == "InvalidParameterValue"
+    assert bh.raw_error("SearchFileBySid", Sid="s", Limit=201) == "InvalidParameterValue"
+    assert bh.raw_error("SearchFileBySid", Sid="s", AuditAction=3) == "InvalidParameterValue"
+    assert bh.raw_error("SearchFileBySid", Sid="s", TypeFilters=[{"Method": [1]}]) == "MissingParameter"
+    assert bh.raw_error("SearchFileBySid", Sid="s", Offset=9990, Limit=20) == "InvalidParameterValue"
+    assert bh.raw_error("SearchFileBySid", Sid="s", Nope=1) == "UnknownParameter"
