@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from bastion_helpers import Bastion
+from bastion_helpers import Bastion, new_account
 from file_support import with_files
 from ssh_support import Clock, Demo, logged_in
 from session_feed import deliver
@@ -53,7 +53,6 @@ def target(home):
 @pytest.fixture
 def demo(stack, target, clock):
     from infra import demo_bastion
-    from bastion_helpers import new_account
     account = new_account()
     kept = demo_bastion.ensure(stack.endpoint, account, target.port, target.password, None,
                                user=f"op{uuid.uuid4().hex[:8]}")
@@ -134,6 +133,11 @@ def test_sftp_uploads_downloads_and_deletes_as_the_acl_allows_and_each_is_record
     assert bh.call("SearchFileBySid", Sid=session["Id"], TypeFilters=[{"Protocol": "SCP"}])["TotalCount"] == 0
     found = bh.call("SearchFile", Method=[1], UserName=demo.kept["user"], **window())["Files"]
     assert [(f["FileCurr"], f["Action"]) for f in found] == [(f"{name}/up.bin", 1)]
+    newest = bh.call("SearchFileBySid", Sid=session["Id"], Limit=1)["SearchFileBySidResult"][0]
+    assert {k: v for k, v in newest.items() if v is not None} == {
+        "Time": newest["Time"], "Method": 9, "Protocol": "SFTP", "FileCurr": f"{name}/sub", "Action": 2}
+    other = Bastion(stack.endpoint, new_account())
+    assert other.call("SearchFileBySid", Sid=session["Id"])["TotalCount"] == 0
 
 
 def test_sftp_refusals_never_reach_the_target_and_are_recorded(stack, gateway, demo, work):
@@ -276,7 +280,8 @@ def test_openssh_sftp_batch(stack, gateway, demo, work):
     (local / "put.txt").write_bytes(b"p" * 60)
     bh = allow(stack, demo, AllowFileUp=True, AllowFileDown=False, AllowFileDel=False)
     # "-" before a command: sftp goes on when it fails
-    batch = f"put put.txt {name}/put.txt\n-get {name}/keep.txt got.txt\n-rm {name}/keep.txt\nmkdir {name}/m\nls {name}\n"
+    batch = (f"put put.txt {name}/put.txt\n-get {name}/keep.txt got.txt\n-rm {name}/keep.txt\nmkdir {name}/m\n"
+             f"ls {name}\n")
     done = openssh("sftp", demo, gateway, local, "-b", "-", "127.0.0.1", stdin=batch)
     assert done.returncode == 0, done.stderr
     assert "Permission denied" in done.stderr or "AllowFileDown" in done.stderr
@@ -315,9 +320,8 @@ def test_openssh_scp_both_protocols(stack, gateway, demo, work, legacy):
 
 
 def test_search_file_by_sid_checks_its_input(stack, bh):
-    assert bh.call("SearchFileBySid", Sid="no-such-session") == {"TotalCount": 0, "SearchFileBySidResult": [],
-                                                                 "RequestId": bh.call("SearchFileBySid",
-                                                                                      Sid="x")["RequestId"]} or True
+    found = bh.call("SearchFileBySid", Sid="no-such-session", AuditLog=True)
+    assert (found["TotalCount"], found["SearchFileBySidResult"]) == (0, [])
     assert bh.raw_error("SearchFileBySid") == "MissingParameter"
     assert bh.raw_error("SearchFileBySid", Sid="") == "InvalidParameterValue"
     assert bh.raw_error("SearchFileBySid", Sid="s", Limit=201) == "InvalidParameterValue"
