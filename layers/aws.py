@@ -27,10 +27,18 @@ _BOTO_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"},
 _LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 
-def client(service: str, tencent_region: Optional[str] = None, *, aws_region_name: Optional[str] = None):
+# Streams the process writes and checksums itself (session recordings: their SHA-256 is kept with
+# the session): the body is neither hashed into the signature nor given a CRC32, which costs a
+# core's worth of hashing per ~500 MB; TLS protects it on the way where deployed.
+_BULK_CONFIG = _BOTO_CONFIG.merge(Config(s3={"payload_signing_enabled": False},
+                                         request_checksum_calculation="when_required"))
+
+
+def client(service: str, tencent_region: Optional[str] = None, *, aws_region_name: Optional[str] = None,
+           bulk: bool = False):
     region = aws_region_name or (aws_region(tencent_region) if tencent_region else settings().aws_region)
     endpoint = os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or settings().aws_endpoint or None
-    key = (service, region, endpoint)
+    key = (service, region, endpoint, bulk)
     found = _clients.get(key)
     if found is not None:
         return found
@@ -38,7 +46,7 @@ def client(service: str, tencent_region: Optional[str] = None, *, aws_region_nam
         found = _clients.get(key)
         if found is None:
             found = boto3.session.Session(**_credentials_for(endpoint)).client(
-                service, region_name=region, endpoint_url=endpoint, config=_BOTO_CONFIG)
+                service, region_name=region, endpoint_url=endpoint, config=_BULK_CONFIG if bulk else _BOTO_CONFIG)
             _clients[key] = found
     return found
 

@@ -155,7 +155,7 @@ class Recording:
     def _upload_parts(self) -> None:
         """Background: upload whole parts while the spool holds one more than S3 has."""
         try:
-            s3 = aws.client("s3")
+            s3 = aws.client("s3", bulk=True)
             while True:
                 with self._lock:
                     if self._closing or self._size - self._meta.uploaded() < PART_SIZE:
@@ -212,7 +212,7 @@ class Recording:
                 wait([job])
             size = self._size
             try:
-                finish(aws.client("s3"), self._meta, self._fd, size,
+                finish(aws.client("s3", bulk=True), self._meta, self._fd, size,
                        lambda: self._meta.save(self._meta_path, sync=True))
                 info = RecordingInfo(self.key, size, sha256_of(self._fd, size))
             except BaseException as exc:

@@ -143,7 +143,7 @@ def _recover(meta_path: str) -> Optional[RecordingInfo]:
     if not meta.released and spool.owner_alive(meta.owner):
         return None
     cast_path = meta_path[:-len(".json")] + ".cast"
-    s3 = aws.client("s3")
+    s3 = aws.client("s3", bulk=True)
     try:
         fd = os.open(cast_path, os.O_RDWR | os.O_APPEND)
     except FileNotFoundError:

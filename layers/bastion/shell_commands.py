@@ -359,9 +359,34 @@ def guessed_commands(text: str) -> List[Command]:
     return walker.out
 
 
+def joined(text: str) -> str:
+    """The text with its line continuations taken out, as bash's reader does before anything else:
+    a backslash-newline outside single quotes (and not itself escaped) is removed, so `r\\<newline>m`
+    is `rm`."""
+    if "\\\n" not in text:
+        return text
+    out, i, n, single = [], 0, len(text), False
+    while i < n:
+        c = text[i]
+        if single:
+            single = c != "'"
+        elif c == "'":
+            single = True
+        elif c == "\\":
+            if text[i + 1:i + 2] == "\n":
+                i += 2
+                continue
+            out.append(text[i:i + 2])
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = None) -> Analysis:
     """The commands of a line (or a pasted block of lines). Raises TooComplex past the limits."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = joined(text.replace("\r\n", "\n").replace("\r", "\n"))
     data = text.encode("utf-8", "surrogatepass")
     tree = PARSER.parse(data)
     walker = _Walk(depth, variables)

@@ -15,6 +15,7 @@ are found. To stop a transfer, send ABORT to both sides.
 """
 from typing import Optional
 
+HEADER = b"**\x18B"                        # a hex header: what every start below begins with
 ZRQINIT = b"**\x18B00"
 ZRINIT = b"**\x18B01"
 ZFIN = b"**\x18B08"

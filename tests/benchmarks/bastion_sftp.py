@@ -5,8 +5,7 @@ target, both measured in the same run.
 
 The processes are bastion_gateway.py's (whose helpers this imports): this one (the local
 stack's API and the asyncssh SFTP client), the demo target host (infra/demo_host.py, whose SFTP
-server is asyncssh's) and the gateway (`python -m infra.ssh_gateway`'s main, started by this file
-with `--serve-gateway` so that it accepts the sftp subsystem: tests/e2e/bastion/file_support.py).
+server is asyncssh's) and the gateway (`python -m infra.ssh_gateway`).
 The operator's ACL allows uploads and downloads without a size limit, so every request passes
 the gateway's checks and every file is recorded.
 
@@ -19,7 +18,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -39,34 +37,6 @@ import bench_stats as stats  # noqa: E402
 GOAL_RATIO = 0.8
 
 
-def serve_gateway(port: int) -> None:
-    """--serve-gateway: the gateway's main, accepting SFTP."""
-    from file_support import with_files
-    from infra import ssh_gateway
-    sys.argv = ["ssh_gateway", "--host", "127.0.0.1", "--port", str(port)]
-    with with_files():
-        ssh_gateway.main()
-
-
-class Gateway(bg.Child):
-    def __init__(self, work: str) -> None:
-        from infra.services import free_port
-        self.port = free_port()
-        super().__init__([sys.executable, str(Path(__file__).resolve()), "--serve-gateway", str(self.port)],
-                         dict(os.environ), os.path.join(work, "gateway.log"))
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the gateway exited with {self.proc.returncode} (see {self.log_path})")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the gateway did not listen within 60 s (see {self.log_path})")
-                time.sleep(0.1)
-
-
 def allow_files(stack, acct: dict) -> None:
     from infra import demo_bastion
     api = demo_bastion.Api(stack.endpoint, acct)
@@ -75,7 +45,7 @@ def allow_files(stack, acct: dict) -> None:
             AllowFileUp=True, AllowFileDown=True, MaxFileUpSize=0, MaxFileDownSize=0)
 
 
-async def measure(args, target: bg.Target, gateway: Gateway, pool: bg.Pool, moto_pid: int, home: str,
+async def measure(args, target: bg.Target, gateway: bg.Gateway, pool: bg.Pool, moto_pid: int, home: str,
                   work: str) -> List[str]:
     size = int(args.mb * 1e6)
     remote_name, upload_name = "sftp-bench.bin", "sftp-bench-up.bin"
@@ -143,12 +113,8 @@ def main() -> int:
     ap.add_argument("--mb", type=float, default=200, help="MB (10^6 bytes) each transfer")
     ap.add_argument("--repeat", type=int, default=3, help="transfers each way and path (the median is shown)")
     ap.add_argument("--cipher", help="the client's only cipher (e.g. aes128-gcm@openssh.com)")
-    ap.add_argument("--serve-gateway", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--serve-target", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.serve_gateway:
-        serve_gateway(args.serve_gateway)
-        return 0
     if args.serve_target:
         bg.serve_target()
         return 0
@@ -166,7 +132,7 @@ def main() -> int:
             target = bg.Target(work)
             operators, acct = bg.make_bastion(stack, target, 2)
             allow_files(stack, acct)
-            gateway = Gateway(work)
+            gateway = bg.Gateway(work)
             print(f"the gateway is process {gateway.pid}, the target {target.pid}, moto {stack.moto.proc.pid}, this "
                   f"one {os.getpid()}; logs in {work}\n", flush=True)
             verdicts = asyncio.run(measure(args, target, gateway, bg.Pool(operators), stack.moto.proc.pid,

@@ -6,7 +6,8 @@ to the target first, their echo is waited for (ECHO_WAIT at most; a line typed w
 nothing), and the line is read off the terminal (terminal.LineTracker.pending: what editing,
 history recall, completion and paste made of it). The keys typed since the last Enter are checked
 too where they are plain text (typed ahead while a command runs, the shell has not drawn them
-yet). Either one blocked and the Enter never reaches the target: the operator is told which rule,
+yet). A line that waits for more (an open quote, a trailing backslash or pipe, `if` without `fi`)
+is held and checked again with the next one. Either one blocked and the Enter never reaches the target: the operator is told which rule,
 the target gets Ctrl-C (the line is abandoned; a program in the foreground is interrupted), and
 the rest of that input chunk (of a paste) is dropped.
 """
@@ -14,6 +15,7 @@ import codecs
 import re
 from typing import Optional
 
+from layers.bastion import command_policy
 from layers.bastion.ssh.access import Grant
 
 ECHO_WAIT = 0.3                 # s: the longest an Enter waits for the echo of the keys before it
@@ -74,11 +76,7 @@ class Typed:
         return self._text
 
 
-def policy_for(grant: Grant):
+def policy_for(grant: Grant) -> Optional[command_policy.Policy]:
     """The session's command policy, or None when its ACLs block nothing."""
-    try:
-        from layers.bastion import command_policy
-        policy = command_policy.Policy.from_acls(grant.acls, grant.templates)
-        return policy if policy.rules else None
-    except (ImportError, AttributeError):
-        return None
+    policy = command_policy.Policy.from_grant(grant)
+    return policy if policy.enforcing else None

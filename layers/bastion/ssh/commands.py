@@ -50,13 +50,23 @@ class Publisher:
                      "PublicIp": d.get("PublicIp", ""), "PrivateIp": d.get("PrivateIp", ""),
                      "SessionTime": times.iso(times.from_millis(int(started * 1000)))}
         self.pending = []
+        self._last_ms = 0
+
+    def stamp(self) -> int:
+        """Now in epoch ms, later than the session's previous event: the searches sort by Time,
+        and events of one millisecond would come back in any order."""
+        self._last_ms = max(int(time.time() * 1000), self._last_ms + 1)
+        return self._last_ms
 
     def message(self, text: str, offset_ms: int, action: int = ALLOWED) -> dict:
-        return {**self.base, "EventId": str(uuid.uuid4()), "Time": int(time.time() * 1000), "Cmd": text,
+        return {**self.base, "EventId": str(uuid.uuid4()), "Time": self.stamp(), "Cmd": text,
                 "Action": action, "TimeOffset": int(offset_ms)}
 
     def publish(self, lines, action: int = ALLOWED) -> None:
-        messages = [self.message(line.text, line.offset_ms, action) for line in lines]
+        self.submit([self.message(line.text, line.offset_ms, action) for line in lines])
+
+    def submit(self, messages: List[dict]) -> None:
+        """Messages of the session onto the queue, by the sender thread (flush() waits for them)."""
         self.pending.append(_sender.submit(self._send, messages))
 
     @staticmethod

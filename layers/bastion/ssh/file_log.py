@@ -31,7 +31,7 @@ class FileLog(commands.Publisher):
 
     def file_message(self, method: int, path: str, *, new: Optional[str] = None, size: Optional[int] = None,
                      action: int = file_policy.ALLOWED, protocol: Optional[str] = None) -> dict:
-        message = {**self.base, "EventId": str(uuid.uuid4()), "Time": int(time.time() * 1000), "Method": method,
+        message = {**self.base, "EventId": str(uuid.uuid4()), "Time": self.stamp(), "Method": method,
                    "FileCurr": path, "Protocol": protocol or self.protocol, "Action": action}
         if new is not None:
             message["FileNew"] = new
@@ -42,7 +42,7 @@ class FileLog(commands.Publisher):
     def record(self, method: int, path: str, **kw) -> None:
         """One file operation, handed to the sender thread (flush() waits for it)."""
         self.count += 1
-        self.pending.append(commands._sender.submit(self._send, [self.file_message(method, path, **kw)]))
+        self.submit([self.file_message(method, path, **kw)])
 
 
 class Transfer:

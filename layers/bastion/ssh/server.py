@@ -21,12 +21,16 @@ from typing import Optional
 import asyncssh
 
 from layers.bastion import login as credentials
-from layers.bastion import recording, sessions, terminal
-from layers.bastion.ssh import command_gate, commands, files
+from layers.bastion import file_policy, recording, sessions, terminal, zmodem
+from layers.bastion.ssh import command_gate, commands, file_log, files
 from layers.bastion.ssh.login_flow import Login, LoginFlow
 
 log = logging.getLogger("guardzone.bastion.gateway")
 READ_BYTES = 256 * 1024
+# Channel window and largest packet the gateway takes, from the operator and from the target:
+# fewer, larger packets cost both hops less (a peer sends at most what we announce; OpenSSH keeps
+# its own 32 KiB).
+WINDOW, PACKET = 8 * 1024 * 1024, 256 * 1024
 # The terminal emulator that rebuilds command lines plays ~1 MB/s of output; a screenful is a few
 # KB. Output is played when a keystroke (or a short chunk: an echo) comes, and of a long run of it
 # only the last TRACK_KEEP bytes, with the modes the rest switched on or
@@ -86,6 +90,10 @@ class GatewayServer(asyncssh.SSHServer):
                 return False
             return proven
         conn.validate_public_key = first_factor
+
+    def session_requested(self):
+        # a process as process_factory would make, that also takes the sftp subsystem (files.py)
+        return files.FileProcess(handle_process)
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
         target_conn = self.login.target_conn if self.login else None
@@ -174,8 +182,12 @@ class Session:
         self.count = self.dangers = 0
         self.policy = command_gate.policy_for(self.grant)     # None: nothing to block, keys go straight
         self.typed = command_gate.Typed() if self.policy and not process.command else None
+        self.held = ""                  # a line that waits for more (command_gate)
         self.last_output = 0.0
         self.output_seen = asyncio.Event()
+        self.zmodem = zmodem.ZmodemWatch()     # rz/sz in the stream, under AllowShellFileUp/Down
+        self.files = file_policy.FilePolicy.of(self.grant.acls)
+        self.file_log = file_log.FileLog(self.grant, self.sid, self.started, login.peer, "RZSZ")
 
     def info(self) -> dict:
         g, name = self.grant, self.login.name
@@ -191,7 +203,7 @@ class Session:
         process = self.process
         if process.command and self.policy is not None:
             decision = self.policy.check(process.command)
-            if decision.blocked:
+            if not decision.allowed:
                 self.status = ENDED
                 self.dangers += 1
                 self.command_lines([terminal.CommandLine(process.command, 0)], commands.REFUSED)
@@ -202,7 +214,8 @@ class Session:
         try:
             remote = await self.login.target_conn.create_process(
                 process.command, term_type=process.get_terminal_type(), term_size=process.get_terminal_size(),
-                encoding=None, env=process.env if process.get_terminal_type() else None)
+                encoding=None, env=process.env if process.get_terminal_type() else None, window=WINDOW,
+                max_pktsize=PACKET)
         except (OSError, asyncssh.Error) as exc:
             self.status = FAILED
             process.stderr.write(f"Guardzone: the target refused the session ({type(exc).__name__})\r\n".encode())
@@ -216,8 +229,8 @@ class Session:
         keys = asyncio.ensure_future(self.upstream(remote))
         try:
             # the session ends when the target's side does; the operator's input may never end
-            await asyncio.gather(self.downstream(remote.stdout, process.stdout),
-                                 self.downstream(remote.stderr, process.stderr))
+            await asyncio.gather(self.downstream(remote.stdout, process.stdout, remote),
+                                 self.downstream(remote.stderr, process.stderr, remote))
             await remote.wait_closed()
         except (OSError, asyncssh.Error):
             self.status = FAILED
@@ -254,6 +267,8 @@ class Session:
                 remote.stdin.write_eof()
                 return
             self.last_input = time.monotonic()
+            kept = self.transfer(self.zmodem.input(data), data, remote)
+            data = data if kept is None else kept
             if self.process.command:
                 self.recording.input(data)
                 remote.stdin.write(data)
@@ -271,6 +286,8 @@ class Session:
             self.command_lines(self.tracker.input(data, self.recording.offset_ms()))
             if self.typed is not None:
                 self.typed.feed(data)
+                if b"\x03" in data:
+                    self.held = ""
             remote.stdin.write(data)
 
     async def gated(self, remote: asyncssh.SSHClientProcess, data: bytes) -> None:
@@ -303,11 +320,17 @@ class Session:
             except asyncio.TimeoutError:
                 pass
         texts = [self.tracker.pending(), self.typed.text()]
-        for text in texts:
+        incomplete = False
+        for i, text in enumerate(texts):
             if text and text.strip():
-                decision = self.policy.check(text)
-                if decision.blocked:
-                    return text, decision
+                whole = f"{self.held}\n{text}" if self.held else text
+                decision = self.policy.check(whole)
+                if not decision.allowed:
+                    self.held = ""
+                    return whole, decision
+                incomplete |= i == 0 and decision.incomplete
+        # the rest of a command typed on the next line (after a backslash, in quotes) goes with it
+        self.held = f"{self.held}\n{texts[0]}" if incomplete and self.held else (texts[0] if incomplete else "")
         return texts[0], None
 
     def refuse(self, remote: asyncssh.SSHClientProcess, text: str, decision) -> None:
@@ -318,7 +341,26 @@ class Session:
         self.dangers += 1
         self.command_lines([terminal.CommandLine(text.strip(), self.recording.offset_ms())], commands.REFUSED)
 
-    async def downstream(self, source, sink) -> None:
+    def transfer(self, direction: Optional[str], data: bytes, remote: asyncssh.SSHClientProcess) -> Optional[bytes]:
+        """A ZMODEM transfer (rz/sz) starting in this chunk: recorded, and where the ACL forbids it
+        cancelled on both sides; then what is left of the chunk to relay (what came before the
+        transfer's first header), else None: relay the chunk."""
+        if direction is None:
+            return None
+        method = file_policy.UPLOAD if direction == zmodem.UP else file_policy.DOWNLOAD
+        refusal = self.files.shell(direction)
+        self.file_log.record(method, "", action=file_policy.REFUSED if refusal else file_policy.ALLOWED)
+        if refusal is None:
+            return None
+        self.zmodem.reset()
+        remote.stdin.write(zmodem.ABORT)
+        notice = f"\r\nGuardzone: {refusal}\r\n".encode()
+        self.recording.output(notice)
+        self.process.stdout.write(zmodem.ABORT + notice)
+        at = data.find(zmodem.HEADER)
+        return data[:at] if at > 0 else b""
+
+    async def downstream(self, source, sink, remote: asyncssh.SSHClientProcess) -> None:
         """Target -> operator: what the operator sees is what is recorded."""
         loop = asyncio.get_running_loop()
         while True:
@@ -327,6 +369,8 @@ class Session:
                 return
             self.last_output = loop.time()
             self.output_seen.set()
+            kept = self.transfer(self.zmodem.output(data), data, remote)
+            data = data if kept is None else kept
             self.recording.output(data)
             if not self.process.command:
                 self.unseen += data
@@ -385,6 +429,7 @@ class Session:
         loop = asyncio.get_running_loop()
         info = await loop.run_in_executor(None, self.recording.close)
         await loop.run_in_executor(None, self.commands.flush)
+        await loop.run_in_executor(None, self.file_log.flush)
         await loop.run_in_executor(None, lambda: sessions.finish(
             self.grant.owner, self.sid, end_ms=int(time.time() * 1000), status=self.status, size=info.size,
             count=self.count, danger_count=self.dangers, record_key=info.key, record_sha256=info.sha256,
@@ -422,6 +467,7 @@ async def handle_process(process: asyncssh.SSHServerProcess) -> None:
 async def start_server(host: str, port: int, host_key: asyncssh.SSHKey) -> asyncssh.SSHAcceptor:
     allowed = forwarding_allowed()
     return await asyncssh.create_server(
-        GatewayServer, host, port, server_host_keys=[host_key], process_factory=handle_process,
+        GatewayServer, host, port, server_host_keys=[host_key],
         encoding=None, line_editor=False, agent_forwarding=allowed, allow_scp=False, x11_forwarding=False,
-        login_timeout=login_timeout(), keepalive_interval=30)
+        login_timeout=login_timeout(), keepalive_interval=30,
+        window=WINDOW, max_pktsize=PACKET)

@@ -1,0 +1,150 @@
+"""High-risk command blocking through the gateway, against a real bash: a template attached to an
+ACL stops the lines it names however they are typed (lists, paste then edit, history recall,
+typed ahead, exec), never the target seeing them; look-alikes run; blocked lines are searchable
+with Action 2 and counted as the session's DangerCount."""
+import asyncio
+import os
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from bastion_helpers import Bastion
+from session_feed import deliver
+from ssh_support import logged_in
+from ssh_support import shell as open_shell
+from test_ssh_gateway import clock, gateway, make_demo, run, target  # noqa: F401 - fixtures
+
+UP, CTRL_A, CTRL_C, ALT_D = b"\x1b[A", b"\x01", b"\x03", b"\x1bd"
+PASTE_BEGIN, PASTE_END = b"\x1b[200~", b"\x1b[201~"
+
+
+def guarded_demo(stack, target, clock, cmd_list: str):
+    """A demo user whose access also comes through an ACL with a template of `cmd_list`."""
+    demo = make_demo(stack, target, clock)
+    bh = Bastion(stack.endpoint, demo.account)
+    template = bh.call("CreateCmdTemplate", Name=f"danger{uuid.uuid4().hex[:6]}", CmdList=cmd_list)["Id"]
+    (user,) = [u for u in bh.call("DescribeUsers")["UserSet"] if u["UserName"] == demo.kept["user"]]
+    bh.call("CreateAcl", Name=f"guard-{uuid.uuid4().hex[:6]}", AllowDiskRedirect=False, AllowAnyAccount=True,
+            UserIdSet=[user["Id"]], DeviceIdSet=[demo.kept["device_id"]], CmdTemplateIdSet=[template])
+    return demo, bh
+
+
+def window() -> dict:
+    now = datetime.now(timezone.utc)
+    return dict(StartTime=(now - timedelta(hours=1)).isoformat(), EndTime=(now + timedelta(hours=1)).isoformat())
+
+
+def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gateway, target, clock):
+    demo, bh = guarded_demo(stack, target, clock, "rm\nshutdown\nmkfs*")
+    victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            sh = await open_shell(conn, 120, 40)
+
+            async def since(mark: int, marker: bytes, timeout: float = 10) -> None:
+                while marker not in sh.seen[mark:]:
+                    chunk = await asyncio.wait_for(sh.process.stdout.read(65536), timeout)
+                    if not chunk:
+                        raise EOFError(bytes(sh.seen[-300:]))
+                    sh.seen += chunk
+
+            async def still_there(tag: str) -> None:
+                await sh.type(f"test -e {victim} && echo {tag}-$((1+1))\r".encode())
+                await sh.until(f"{tag}-2\r\n".encode())
+
+            async def refused(keys: bytes, rule: str = "rm") -> None:
+                mark = len(sh.seen)
+                await sh.type(keys)
+                await since(mark, b"Guardzone: command blocked")
+                await since(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
+                assert f"rule `{rule}`".encode() in bytes(sh.seen[mark:])
+
+            await sh.type(f"touch {victim}; echo made-$((1+2))\r".encode())
+            await sh.until(b"made-3\r\n")
+            await refused(f"ls;rm {victim}\r".encode())                      # a list
+            await still_there("after-list")
+            await refused(f"true && /bin/r''m -f {victim}\r".encode())        # path, quotes, a chain
+            await still_there("after-quotes")
+            await refused(f"sudo -u root nice -n 5 env A=1 \\rm {victim}\r".encode())   # wrappers
+            await still_there("after-wrappers")
+            await refused(f"echo $(rm {victim})\r".encode())                  # command substitution
+            await still_there("after-substitution")
+            await refused(f"bash -c 'ls; rm {victim}'\r".encode())
+            await still_there("after-bash-c")
+            # paste, then edit before Enter: the line the shell holds is judged, not the keys
+            await sh.type(PASTE_BEGIN + f" {victim}".encode() + PASTE_END + CTRL_A + b"rm")
+            await refused(b"\r")
+            await still_there("after-paste-edit")
+            # history recall edited into a blocked line
+            mark = len(sh.seen)
+            await sh.type(f"echo {victim} hist-$((1+1))\r".encode())
+            await since(mark, b"hist-2\r\n")
+            await sh.type(UP + CTRL_A + ALT_D + b"rm")
+            await refused(b"\r")
+            await still_there("after-history")
+            # typed while a command still runs: the shell has not drawn it yet
+            await refused(f"sleep 1\rrm {victim}\r".encode())
+            await still_there("after-typed-ahead")
+            # Ctrl-C abandons a line: what is typed after it is judged alone
+            await sh.type(f"rm {victim}".encode(), settle=0.3)
+            await sh.type(CTRL_C, settle=0.3)
+            await sh.type(b"echo fine-$((2+2))\r")
+            await sh.until(b"fine-4\r\n")
+            await still_there("after-ctrl-c")
+            # a command continued on the next line
+            await sh.type(b"r\\\r")
+            await refused(f"m {victim}\r".encode())
+            await still_there("after-continuation")
+            # look-alikes run
+            await sh.type(f"grep rm /dev/null; echo 'rm -rf /'; man -w rm >/dev/null 2>&1; echo ok-$((3+4))\r".encode())
+            await sh.until(b"ok-7\r\n")
+            # inside a full-screen program keys are the program's
+            mark = len(sh.seen)
+            await sh.type(b"vi -c 'startinsert'\r")
+            await since(mark, b"INSERT")
+            await sh.type(b"rm -rf /\r\x1b:q!\r")
+            await since(mark, b"\x1b[?1049l")                                # vi has left the screen
+            await sh.type(b"echo vi-$((4+4))-done\r")
+            await sh.until(b"vi-8-done\r\n")
+            await still_there("at-the-end")
+            await sh.type(b"exit\r")
+            await sh.process.wait_closed()
+            done = await conn.run(f"rm -f {victim}", check=False)              # exec is judged too
+            assert done.exit_status == 126 and "blocked by template" in done.stderr
+            done = await conn.run(f"test -e {victim} && echo present", check=False)
+            assert done.stdout == "present\n"
+    run(scenario())
+    deliver(stack)
+    refused_cmds = [c["Cmd"] for c in bh.call("SearchCommand", AuditAction=[2], Limit=100, **window())["Commands"]]
+    assert f"ls;rm {victim}" in refused_cmds and f"rm -f {victim}" in refused_cmds
+    assert f"rm {victim}" in refused_cmds                                         # typed ahead, as typed
+    assert f"r\\\nm {victim}" in refused_cmds                                    # continued: both lines
+    assert len(refused_cmds) == 10                                              # 9 typed, 1 exec
+    sessions = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
+    assert sorted(s["DangerCount"] for s in sessions) == [0, 1, 9]      # the shell, rm, test -e
+    (shell,) = [s for s in sessions if s["DangerCount"] == 9]
+    by_sid = bh.call("SearchCommandBySid", Sid=shell["Id"], AuditAction=[2])["CommandSet"]
+    assert len(by_sid) == 9 and all(c["Action"] == 2 for c in by_sid)
+    allowed = [c["Cmd"] for c in bh.call("SearchCommandBySid", Sid=shell["Id"], AuditAction=[1])["CommandSet"]]
+    assert "sleep 1" in allowed and not any("rm " + victim in c and not c.startswith(("test", "touch", "grep"))
+                                            for c in allowed)
+    assert os.path.exists(victim)
+    os.remove(victim)
+
+
+def test_a_pasted_block_stops_at_its_blocked_line(stack, gateway, target, clock):
+    demo, bh = guarded_demo(stack, target, clock, "shutdown")
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            sh = await open_shell(conn)
+            await sh.type(b"bind 'set enable-bracketed-paste off'\r")
+            await sh.type(b"echo first-$((1+1))\rshutdown -h now\recho third-$((1+2))\r")
+            await sh.until(b"Guardzone: command blocked")
+            await sh.until(b"$ ")
+            await sh.type(b"echo after-$((2+3))\r")
+            await sh.until(b"after-5\r\n")
+            assert b"first-2\r\n" in sh.seen and b"third-3" not in sh.seen
+            await sh.type(b"exit\r")
+            await sh.process.wait_closed()
+    run(scenario())
