@@ -41,6 +41,8 @@ class Settings:
         # Where the bastion gateway spools session recordings before S3 holds them (local disk);
         # empty: a folder under the system's temporary folder.
         self.recording_spool_dir = env("GZ_RECORDING_SPOOL_DIR", "")
+        # bastion: keep each transferred file's first N bytes beside the recording (0: off)
+        self.keep_file_bytes = max(0, _int("GZ_BASTION_KEEP_FILE_BYTES", 0))
         # AWS side
         self.aws_region = env("GZ_AWS_REGION", env("AWS_DEFAULT_REGION", "us-east-1"))
         self.aws_endpoint = env("GZ_AWS_ENDPOINT", "")  # moto server locally; empty deployed

@@ -98,10 +98,14 @@ def test_not_scp_s_remote_end(command):
     assert scp_relay.parse(command) is None
 
 
-def run_source(chunks, decide, root="/up", is_dir=True):
+def run_source(chunks, decide, root="/up", is_dir=True, files=None):
     out, refused, passed = [], [], []
+    files = {} if files is None else files          # path -> the bytes seen between began() and passed()
+    current = []
     src = scp_relay.Source(root, is_dir, out.append, lambda k, p, why, size: refused.append((k, p, why, size)),
-                           decide, lambda p, size: passed.append((p, size)))
+                           decide, lambda p, size: passed.append((p, size)),
+                           lambda p: current.append(p) or files.setdefault(p, bytearray()),
+                           lambda data: files[current[-1]].extend(data))
     for c in chunks:
         src.feed(c)
     return b"".join(out), refused, passed
@@ -148,3 +152,30 @@ def test_a_packet_too_long_to_be_a_request_is_an_error():
     f = sftp_relay.Framer(sftp_relay.WRITE, lambda h, t: h, lambda b: None)
     with pytest.raises(sftp_relay.ProtocolError):
         asyncio.run(f.feed(struct.pack(">IB", sftp_relay.MAX_PACKET + 1, sftp_relay.OPEN)))
+
+
+def test_the_scp_source_side_hands_each_passing_file_s_bytes_over_once():
+    files = {}
+    stream = [b"C0644 5 a.txt\n", b"he", b"llo\0C0644 3 b.txt\n", b"xyz", b"\0"]
+    out, refused, passed = run_source(stream, lambda kind, size: "no b" if size == 3 else None, files=files)
+    assert {p: bytes(b) for p, b in files.items()} == {"/up/a.txt": b"hello"}   # b.txt refused: never began
+    assert passed == [("/up/a.txt", 5)]
+
+
+def test_a_capture_keeps_the_first_bytes_by_offset(monkeypatch, tmp_path):
+    from layers.bastion import file_capture
+    uploads = []
+    monkeypatch.setattr(file_capture.settings(), "keep_file_bytes", 10)
+    monkeypatch.setattr(file_capture.SessionFiles, "upload",
+                        lambda self, capture, spool: uploads.append((capture.path, capture.seen,
+                                                                     spool.seek(0) or spool.read(capture.seen))))
+    files = file_capture.SessionFiles("100001", "sid-1", 1_700_000_000)
+    kept = files.capture("/srv/x.bin", "up")
+    kept.put(4, b"EFGHIJKLMN")                  # out of order, past the limit
+    kept.put(0, b"ABCD")
+    kept.put(12, b"zz")                         # wholly past it
+    kept.close()
+    assert uploads == [("/srv/x.bin", 10, b"ABCDEFGHIJ")]
+    assert files.prefix == "bastion-recordings/100001/2023/11/14/sid-1/files/"
+    monkeypatch.setattr(file_capture.settings(), "keep_file_bytes", 0)
+    assert file_capture.SessionFiles("100001", "sid-2", 1_700_000_000).capture("/a", "up") is None

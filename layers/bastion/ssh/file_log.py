@@ -13,7 +13,7 @@ import time
 import uuid
 from typing import Optional
 
-from layers.bastion import file_policy, sessions
+from layers.bastion import file_capture, file_policy, sessions
 from layers.bastion.ssh import commands
 from layers.bastion.ssh.login_flow import Login
 
@@ -59,6 +59,7 @@ class Transfer:
         self.protocol = protocol
         self.bytes = 0              # file data carried, both ways
         self.log = FileLog(self.grant, self.sid, self.started, login.peer, protocol)
+        self.kept = file_capture.SessionFiles(self.grant.owner, self.sid, self.started)   # off by default
 
     def info(self) -> dict:
         g, name = self.grant, self.login.name
@@ -74,6 +75,7 @@ class Transfer:
     async def finish(self) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.log.flush)
+        await loop.run_in_executor(None, self.kept.wait)
         await loop.run_in_executor(None, lambda: sessions.finish(
             self.grant.owner, self.sid, end_ms=int(time.time() * 1000), status=self.status, size=self.bytes,
             count=self.log.count, danger_count=0, record_key="", record_sha256="", record_size=0))

@@ -80,13 +80,16 @@ def parse(command: Optional[str]) -> Optional[Command]:
 @dataclass
 class Source:
     """Parses the source's side of the protocol. `decide(kind, size, path)` says whether a C or D
-    line may pass (None) or why not; `passed(path, size)` hears of a file whose bytes passed."""
+    line may pass (None) or why not; `began(path)`, `keep(bytes)` and `passed(path, size)` hear
+    of a file whose bytes pass."""
     root: str
     is_dir: bool
     emit: Callable[[bytes], None]
     refuse: Callable[[bytes, str, str, Optional[int]], None]
     decide: Callable[[str, Optional[int]], Optional[str]]
     passed: Callable[[str, int], None]
+    began: Callable[[str], None]            # a file's bytes begin to pass ...
+    keep: Callable[[bytes], None]           # ... and pass
     line: bytearray = field(default_factory=bytearray)
     rest: int = 0               # file bytes still to pass
     status: bool = False        # the \0 (or an error line) after a file's bytes is next
@@ -103,7 +106,9 @@ class Source:
         while pos < n:
             if self.rest:
                 take = min(self.rest, n - pos)
-                self.emit(data if take == n else data[pos:pos + take])
+                chunk = data if take == n else data[pos:pos + take]
+                self.emit(chunk)
+                self.keep(chunk)
                 pos += take
                 self.rest -= take
                 if not self.rest:
@@ -151,6 +156,7 @@ class Source:
             else:
                 self.current = (path, size)
                 self.rest = size
+                self.began(path)
                 if not size:
                     self.status = True
             return
@@ -164,6 +170,7 @@ class ScpRelay(Transfer):
         super().__init__(process, login, fp.SCP)
         self.command = command
         self.remote: Optional[asyncssh.SSHClientProcess] = None
+        self.file = None                # the contents being kept of the file under way
 
     async def run(self) -> None:
         await self.start()
@@ -179,12 +186,14 @@ class ScpRelay(Transfer):
             return
         remote = self.remote
         if cmd.upload:
-            source = Source(cmd.paths[0], is_dir, remote.stdin.write, self.refuse, self.decide, self.passed)
+            source = Source(cmd.paths[0], is_dir, remote.stdin.write, self.refuse, self.decide, self.passed,
+                            self.began, self.keep)
             flows = (self.pump(process.stdin, remote.stdin, source.feed, eof=True),
                      self.pump(remote.stdout, process.stdout, None))
         else:
             root = posixpath.dirname(cmd.paths[0].rstrip("/")) or ("/" if cmd.paths[0].startswith("/") else "")
-            source = Source(root, True, process.stdout.write, self.refuse, self.decide, self.passed)
+            source = Source(root, True, process.stdout.write, self.refuse, self.decide, self.passed, self.began,
+                            self.keep)
             flows = (self.pump(remote.stdout, process.stdout, source.feed),
                      self.pump(process.stdin, remote.stdin, None, eof=True))
         operator_side = asyncio.ensure_future(flows[0] if cmd.upload else flows[1])
@@ -250,7 +259,19 @@ class ScpRelay(Transfer):
             self.remote.stdin.write(warning)            # the target's scp goes on to the next file
         self.log.record(fp.UPLOAD if self.command.upload else fp.DOWNLOAD, path, size=size, action=fp.REFUSED)
 
+    def began(self, path: str) -> None:
+        self.file = self.kept.capture(path, "up" if self.command.upload else "down")
+        self.at = 0
+
+    def keep(self, data: bytes) -> None:
+        if self.file is not None:
+            self.file.put(self.at, data)
+            self.at += len(data)
+
     def passed(self, path: str, size: int) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
         self.bytes += size
         self.log.record(fp.UPLOAD if self.command.upload else fp.DOWNLOAD, path, size=size)
 

@@ -41,6 +41,7 @@ from typing import Awaitable, Callable, Dict, List, Optional, Tuple, Union
 import asyncssh
 
 from layers.bastion import file_policy as fp
+from layers.bastion.file_capture import Capture
 from layers.bastion.ssh.file_log import FAILED, Transfer
 from layers.bastion.ssh.login_flow import Login
 
@@ -144,6 +145,7 @@ class Framer:
         self.total = 0
         self.rest = 0               # bytes of the current packet still to pass (or drop)
         self.keep = True
+        self.tap: Optional[Callable[[bytes], None]] = None  # set by on_packet: sees the rest of its packet
 
     @property
     def at_boundary(self) -> bool:
@@ -155,7 +157,10 @@ class Framer:
             if self.rest:
                 take = min(self.rest, n - pos)
                 if self.keep:
-                    self.emit(data if take == n else data[pos:pos + take])
+                    chunk = data if take == n else data[pos:pos + take]
+                    self.emit(chunk)
+                    if self.tap is not None:
+                        self.tap(chunk)
                 pos += take
                 self.rest -= take
                 if not self.rest and self.boundary:
@@ -178,6 +183,7 @@ class Framer:
             self.head.clear()
             self.want = 5
             self.rest = self.total - len(head)
+            self.tap = None
             out = self.on_packet(head, self.total)
             if inspect.isawaitable(out):
                 out = await out
@@ -197,6 +203,7 @@ class Handle:
     read: int = 0
     written: int = 0
     over: Optional[str] = None      # the refusal of a WRITE past the upload limit
+    kept: Optional[Capture] = None  # its contents kept (file_capture.py; off by default)
 
 
 class SftpRelay(Transfer):
@@ -417,7 +424,7 @@ class SftpRelay(Transfer):
                 self.reply(status(rid, FX_EOF, "Guardzone: end of the download limit (MaxFileDownSize)"))
                 return None
             head = head[:r.pos - 4] + struct.pack(">I", limit - offset) + head[r.pos:]
-        self.pending[rid] = ("read", h)
+        self.pending[rid] = ("read", h, offset)
         return head
 
     def write(self, rid: int, r: Reader, head: bytes, total: int) -> Optional[bytes]:
@@ -439,6 +446,8 @@ class SftpRelay(Transfer):
             return None
         h.written += length
         self.bytes += length
+        if h.kept is not None:
+            self.up.tap = _keeper(h.kept, offset, head[r.pos:])
         return head
 
     async def removal(self, rid: int, method: int, path: bytes, head: bytes) -> bytes:
@@ -478,14 +487,17 @@ class SftpRelay(Transfer):
                 n = struct.unpack_from(">I", head, 9)[0]
                 what[1].read += n
                 self.bytes += n
+                if what[1].kept is not None:
+                    self.down.tap = _keeper(what[1].kept, what[2], head[13:])
             return head
         if what[0] == "open":
             if kind == HANDLE:
                 _, path, flags, created = what
                 handle = Reader(head, 9).string()
-                self.handles[handle] = Handle(text(path), bool(flags & PF_READ),
-                                              bool(flags & (PF_WRITE | PF_APPEND | PF_CREAT | PF_TRUNC)),
-                                              bool(flags & PF_TRUNC) or created)
+                h = Handle(text(path), bool(flags & PF_READ),
+                           bool(flags & (PF_WRITE | PF_APPEND | PF_CREAT | PF_TRUNC)), bool(flags & PF_TRUNC) or created)
+                h.kept = self.kept.capture(h.path, "up" if h.writing else "down")
+                self.handles[handle] = h
         elif what[0] == "close":
             h = self.handles.pop(what[1], None)
             if h is not None:
@@ -513,12 +525,26 @@ class SftpRelay(Transfer):
             self.log.record(fp.UPLOAD, h.path, size=h.written, action=fp.REFUSED if h.over else fp.ALLOWED)
         if h.reading and (h.read or not h.writing):
             self.log.record(fp.DOWNLOAD, h.path, size=h.read)
+        if h.kept is not None and not h.over:
+            h.kept.close()
 
     def close_all(self) -> None:
         """Handles the operator never closed: recorded as they stand."""
         for h in self.handles.values():
             self.record_handle(h)
         self.handles.clear()
+
+
+def _keeper(kept: Capture, offset: int, first: bytes) -> Callable[[bytes], None]:
+    """Keeps a READ's or WRITE's data: `first` (what the packet's head held of it), then what the
+    framer taps of the rest of the packet."""
+    at = [offset]
+
+    def tap(chunk: bytes) -> None:
+        kept.put(at[0], chunk)
+        at[0] += len(chunk)
+    tap(first)
+    return tap
 
 
 async def relay(process: asyncssh.SSHServerProcess, login: Login) -> None:

@@ -357,3 +357,39 @@ def test_rz_sz_in_a_terminal_follow_the_shell_file_permissions(stack, gateway, d
     (session,) = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
     got = bh.call("SearchFileBySid", Sid=session["Id"], Limit=10)["SearchFileBySidResult"]
     assert sorted((r["Method"], r["Action"], r["Protocol"]) for r in got) == [(1, 1, "RZSZ"), (2, 2, "RZSZ")]
+
+
+def test_file_contents_are_kept_up_to_the_cap_where_set(stack, gateway, demo, work, monkeypatch):
+    """GZ_BASTION_KEEP_FILE_BYTES: each file an SFTP or scp session carries keeps its first bytes
+    in the recordings bucket under the session's Sid (off by default: the other tests keep none)."""
+    from layers import aws
+    from layers.config import settings
+    monkeypatch.setattr(settings(), "keep_file_bytes", 1000)
+    name, there, local = work
+    up = os.urandom(3000)
+    (local / "up.bin").write_bytes(up)
+    (there / "down.txt").write_bytes(b"0123456789" * 50)
+    (local / "small.txt").write_bytes(b"tiny")
+    bh = allow(stack, demo, AllowFileUp=True, AllowFileDown=True)
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            async with conn.start_sftp_client() as sftp:
+                await sftp.put(str(local / "up.bin"), f"{name}/up.bin")
+                await sftp.get(f"{name}/down.txt", str(local / "down.txt"))
+            await asyncssh.scp(str(local / "small.txt"), (conn, f"{name}/"))
+    run(scenario())
+    s3 = aws.client("s3")
+    owner = demo.account["OwnerUin"]
+    kept = {}
+    for session in file_sessions(stack, bh):
+        listed = s3.list_objects_v2(Bucket=settings().recordings_bucket, Prefix=f"bastion-recordings/{owner}/")
+        for obj in listed.get("Contents", []):
+            if f"/{session['Id']}/files/" in obj["Key"]:
+                got = s3.get_object(Bucket=settings().recordings_bucket, Key=obj["Key"])
+                kept[(session["Protocol"], obj["Key"].rsplit("/", 1)[1])] = (got["Body"].read(), got["Metadata"])
+    assert kept == {
+        ("SFTP", "1-up.bin"): (up[:1000], {"path": f"{name}/up.bin", "direction": "up", "kept-bytes": "1000"}),
+        ("SFTP", "2-down.txt"): (b"0123456789" * 50, {"path": f"{name}/down.txt", "direction": "down",
+                                                      "kept-bytes": "500"}),
+        ("SCP", "1-small.txt"): (b"tiny", {"path": f"{name}/small.txt", "direction": "up", "kept-bytes": "4"})}
