@@ -24,6 +24,7 @@ from typing import Callable, List, Optional
 import asyncssh
 
 from layers.bastion import file_policy as fp
+from layers.bastion.ssh import target
 from layers.bastion.ssh.file_log import FAILED, Transfer
 from layers.bastion.ssh.login_flow import Login
 
@@ -177,7 +178,8 @@ class ScpRelay(Transfer):
         process, cmd = self.process, self.command
         try:
             is_dir = await self.target_is_dir()
-            self.remote = await self.login.target_conn.create_process(process.command, encoding=None)
+            self.remote = await self.login.target_conn.create_process(process.command, encoding=None,
+                                                                      **target.CHANNEL)
         except (OSError, asyncssh.Error) as exc:
             self.status = FAILED
             process.stderr.write(f"Guardzone: the target refused scp ({type(exc).__name__})\r\n".encode())

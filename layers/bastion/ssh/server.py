@@ -22,15 +22,11 @@ import asyncssh
 
 from layers.bastion import login as credentials
 from layers.bastion import file_policy, recording, sessions, terminal, zmodem
-from layers.bastion.ssh import command_gate, commands, file_log, files
+from layers.bastion.ssh import command_gate, commands, file_log, files, target
 from layers.bastion.ssh.login_flow import Login, LoginFlow
 
 log = logging.getLogger("guardzone.bastion.gateway")
 READ_BYTES = 256 * 1024
-# Channel window and largest packet the gateway takes, from the operator and from the target:
-# fewer, larger packets cost both hops less (a peer sends at most what we announce; OpenSSH keeps
-# its own 32 KiB).
-WINDOW, PACKET = 8 * 1024 * 1024, 256 * 1024
 # The terminal emulator that rebuilds command lines plays ~1 MB/s of output; a screenful is a few
 # KB. Output is played when a keystroke (or a short chunk: an echo) comes, and of a long run of it
 # only the last TRACK_KEEP bytes, with the modes the rest switched on or
@@ -214,8 +210,7 @@ class Session:
         try:
             remote = await self.login.target_conn.create_process(
                 process.command, term_type=process.get_terminal_type(), term_size=process.get_terminal_size(),
-                encoding=None, env=process.env if process.get_terminal_type() else None, window=WINDOW,
-                max_pktsize=PACKET)
+                encoding=None, env=process.env if process.get_terminal_type() else None, **target.CHANNEL)
         except (OSError, asyncssh.Error) as exc:
             self.status = FAILED
             process.stderr.write(f"Guardzone: the target refused the session ({type(exc).__name__})\r\n".encode())
@@ -470,4 +465,4 @@ async def start_server(host: str, port: int, host_key: asyncssh.SSHKey) -> async
         GatewayServer, host, port, server_host_keys=[host_key],
         encoding=None, line_editor=False, agent_forwarding=allowed, allow_scp=False, x11_forwarding=False,
         login_timeout=login_timeout(), keepalive_interval=30,
-        window=WINDOW, max_pktsize=PACKET)
+        window=target.WINDOW, max_pktsize=target.PACKET)

@@ -42,6 +42,7 @@ import asyncssh
 
 from layers.bastion import file_policy as fp
 from layers.bastion.file_capture import Capture
+from layers.bastion.ssh import target
 from layers.bastion.ssh.file_log import FAILED, Transfer
 from layers.bastion.ssh.login_flow import Login
 
@@ -138,8 +139,9 @@ class Framer:
     awaitable of that (it then holds the stream until it is done)."""
 
     def __init__(self, streamed: int, on_packet: Handler, emit: Callable[[bytes], None],
-                 boundary: Optional[Callable[[], None]] = None) -> None:
-        self.streamed, self.on_packet, self.emit, self.boundary = streamed, on_packet, emit, boundary
+                 boundary: Optional[Callable[[Callable[[], None]], None]] = None) -> None:
+        self.streamed, self.on_packet, self.write, self.boundary = streamed, on_packet, emit, boundary
+        self.out: List[bytes] = []  # what one feed() passes on, written at once (fewer, fuller SSH packets)
         self.head = bytearray()
         self.want = 5
         self.total = 0
@@ -151,7 +153,27 @@ class Framer:
     def at_boundary(self) -> bool:
         return not self.rest and not self.head
 
+    def emit(self, data: bytes) -> None:
+        self.out.append(data)
+
+    def flush(self) -> None:
+        if self.out:
+            self.write(self.out[0] if len(self.out) == 1 else b"".join(self.out))
+            self.out.clear()
+
+    def passed(self) -> None:
+        """A packet has gone by: the boundary is told (with flush, to write what went before
+        anything it inserts)."""
+        if self.boundary:
+            self.boundary(self.flush)
+
     async def feed(self, data: bytes) -> None:
+        try:
+            await self._feed(data)
+        finally:
+            self.flush()
+
+    async def _feed(self, data: bytes) -> None:
         pos, n = 0, len(data)
         while pos < n:
             if self.rest:
@@ -163,8 +185,8 @@ class Framer:
                         self.tap(chunk)
                 pos += take
                 self.rest -= take
-                if not self.rest and self.boundary:
-                    self.boundary()
+                if not self.rest:
+                    self.passed()
                 continue
             piece = data[pos:pos + self.want - len(self.head)]
             self.head += piece
@@ -186,12 +208,13 @@ class Framer:
             self.tap = None
             out = self.on_packet(head, self.total)
             if inspect.isawaitable(out):
+                self.flush()
                 out = await out
             self.keep = out is not None
             if out:
                 self.emit(out)
-            if not self.rest and self.boundary:
-                self.boundary()
+            if not self.rest:
+                self.passed()
 
 
 @dataclass
@@ -224,7 +247,8 @@ class SftpRelay(Transfer):
         await self.start()
         process = self.process
         try:
-            self.remote = await self.login.target_conn.create_process(subsystem="sftp", encoding=None)
+            self.remote = await self.login.target_conn.create_process(subsystem="sftp", encoding=None,
+                                                                      **target.CHANNEL)
         except (OSError, asyncssh.Error) as exc:
             self.status = FAILED
             process.stderr.write(f"Guardzone: the target refused SFTP ({type(exc).__name__})\r\n".encode())
@@ -281,8 +305,9 @@ class SftpRelay(Transfer):
         if self.down.at_boundary:
             self.flush_client()
 
-    def between(self) -> None:
+    def between(self, flush: Callable[[], None]) -> None:
         if self.to_client:
+            flush()
             self.flush_client()
 
     def flush_client(self) -> None:

@@ -20,6 +20,11 @@ CONNECT_TIMEOUT = 10
 # asyncssh's defaults follow for targets without it.
 CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com", "aes256-ctr",
            "aes192-ctr", "aes128-ctr")
+# Channel window and largest packet the gateway takes, from the operator and from the target:
+# fewer, larger packets cost both hops less (a peer sends at most what we announce; OpenSSH keeps
+# its own 32 KiB). CHANNEL goes to every channel opened on a target connection.
+WINDOW, PACKET = 8 * 1024 * 1024, 256 * 1024
+CHANNEL = {"window": WINDOW, "max_pktsize": PACKET}
 
 
 @dataclass
