@@ -347,6 +347,12 @@ def cipher(conn) -> str:
     return conn.get_extra_info("send_cipher")
 
 
+def ciphers(conns: Dict[str, object]) -> str:
+    """The cipher each path's client negotiated (the gateway offers AES only: --cipher puts every
+    path on one)."""
+    return ", ".join(f"{name} {cipher(conn)}" for name, conn in conns.items())
+
+
 async def download(conn, path: str, size: int) -> float:
     started = time.perf_counter()
     proc = await conn.create_process(f"cat {path}", encoding=None)
@@ -453,8 +459,8 @@ async def throughput(args, target: Target, relay: Relay, gateway: Gateway, pool:
              "gateway": await through(gateway.port, pool)}
     middle = {"straight": None, "bare relay": relay.pid, "gateway": gateway.pid}
     print(f"3. Throughput: {size / 1e6:,.0f} MB of printable data (base64 lines), exec sessions, the median of "
-          f"{args.repeat} runs; the client's cipher {', '.join(sorted({cipher(c) for c in conns.values()}))}"
-          f"{'' if args.cipher else ' (asyncssh first choice, also on the hops to the target)'}; CPU seconds of each "
+          f"{args.repeat} runs; the client's cipher {ciphers(conns)}"
+          f"{'' if args.cipher else ' (the first of the client choices each server offers)'}; CPU seconds of each "
           "process in a run")
     print(f"  {'':34s} {'MB/s':>6s} {'ratio':>6s}   {'client':>6s} {'target':>6s} {'relay':>6s} {'moto':>6s}  "
           "cores busy", flush=True)

@@ -59,7 +59,7 @@ async def measure(args, target: bg.Target, gateway: bg.Gateway, pool: bg.Pool, m
     for name, conn in conns.items():
         clients[name] = await conn.start_sftp_client()
     print(f"SFTP, {size / 1e6:,.0f} MB of random data, the median of {args.repeat} runs; the client's cipher "
-          f"{', '.join(sorted({bg.cipher(c) for c in conns.values()}))}; CPU seconds of each process in a run")
+          f"{bg.ciphers(conns)}; CPU seconds of each process in a run")
     print(f"  {'':24s} {'MB/s':>7s} {'ratio':>6s}   {'client':>6s} {'target':>6s} {'gateway':>7s} {'moto':>6s}",
           flush=True)
 

@@ -551,3 +551,16 @@ def test_a_flood_of_keys_in_one_session_leaves_another_session_working(stack, ga
     window = dict(StartTime=(now - timedelta(hours=1)).isoformat(), EndTime=(now + timedelta(hours=1)).isoformat())
     found = {c["Cmd"] for c in bh.call("SearchCommand", Cmd="other-", Limit=50, **window)["Commands"]}
     assert {f"echo other-{i}-$((40+2))" for i in range(10)} <= found
+
+
+def test_the_gateway_offers_aes_ciphers_only(gateway, demo):
+    """Clients that put chacha20-poly1305 first get AES; one that speaks only chacha20 is refused
+    at the key exchange (GZ_SSH_CIPHERS changes the list)."""
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            assert conn.get_extra_info("send_cipher").startswith("aes")
+        with pytest.raises((asyncssh.KeyExchangeFailed, asyncssh.DisconnectError)):
+            await asyncssh.connect("127.0.0.1", gateway.port, username=demo.login, known_hosts=None,
+                                   agent_path=None, client_keys=None,
+                                   encryption_algs=["chacha20-poly1305@openssh.com"])
+    run(scenario())
