@@ -3,7 +3,7 @@ from typing import Optional
 
 from layers.gateway.action import REGION_OPTIONAL, RequestContext, action
 from layers.gateway.schema import Params, String
-from layers.kms import keys, view
+from layers.kms import keys, owner, view
 from layers.kms.params import Member, check_member
 
 
@@ -17,4 +17,4 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     check_member(ctx, p.MemberAccount)
     key = keys.find(ctx, p.KeyId)
     ctx.touched(key.key_id, resource_type="cmk")
-    return {"KeyMetadata": view.metadata(key.doc)}
+    return {"KeyMetadata": view.metadata(key.doc, owner.of(ctx))}

@@ -6,7 +6,7 @@ from pydantic import Field
 from layers.gateway.action import REGION_OPTIONAL, RequestContext, action
 from layers.gateway.errors import ApiError
 from layers.gateway.schema import Params, String
-from layers.kms import keys, view
+from layers.kms import keys, owner, view
 from layers.kms.params import Member, check_key_ids, check_member
 
 MAX_IDS = 100
@@ -29,4 +29,5 @@ def handle(p: Input, ctx: RequestContext) -> dict:
             if err.code != "ResourceUnavailable.CmkNotFound":
                 raise
     ctx.touched(*(k.key_id for k in found), resource_type="cmk")
-    return {"KeyMetadatas": [view.metadata(k.doc) for k in found]}
+    who = owner.of(ctx)
+    return {"KeyMetadatas": [view.metadata(k.doc, who) for k in found]}

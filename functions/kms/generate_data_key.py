@@ -1,5 +1,7 @@
 """GenerateDataKey: a fresh data key, in the clear (or encrypted to EncryptionPublicKey) and as a
-CiphertextBlob under the CMK that Decrypt opens. Data keys are not hosted (IsHostedByKms 0 only)."""
+CiphertextBlob under the CMK that Decrypt opens. Data keys are not hosted (IsHostedByKms 0 only), so
+DataKeyId (returned only for hosted data keys) is empty, and DataKeyName, Description and Tags, which
+describe a hosted data key, have nothing to apply to (TagCode 0)."""
 from typing import Optional
 
 from pydantic import Field
@@ -50,4 +52,5 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     data_key = random_bytes(size)
     sealed = public_encrypt.encrypt_for(p.EncryptionPublicKey, p.EncryptionAlgorithm, data_key)
     return {"KeyId": key.key_id, "Plaintext": b64encode(data_key if sealed is None else sealed),
-            "CiphertextBlob": ciphertexts.encrypt(ctx, key, data_key, context)}
+            "CiphertextBlob": ciphertexts.encrypt(ctx, key, data_key, context), "DataKeyId": "",
+            "TagCode": 0, "TagMsg": ""}

@@ -6,7 +6,7 @@ from pydantic import Field
 from layers.gateway.action import REGION_OPTIONAL, RequestContext, action
 from layers.gateway.errors import invalid_value
 from layers.gateway.schema import Params, String, Uint64
-from layers.kms import keys, view
+from layers.kms import keys, owner, view
 from layers.kms.params import MemberAccount, TagFilter, check_member
 from layers.kms.usages import ENCRYPT_DECRYPT, USAGES
 
@@ -41,7 +41,9 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     usage = p.KeyUsage or ENCRYPT_DECRYPT
     if usage != "ALL" and usage not in USAGES:
         raise invalid_value("KeyUsage", f"must be ALL or one of {', '.join(USAGES)}")
-    docs = keys.visible(ctx) if p.Role == 0 and p.Origin != "EXTERNAL" else []
+    docs = keys.visible(ctx) if p.Role == 0 else []
+    if p.Origin and p.Origin != "ALL":
+        docs = [d for d in docs if (d.get("Origin") or view.ORIGIN_KMS) == p.Origin]
     if usage != "ALL":
         docs = [d for d in docs if d["KeyUsage"] == usage]
     if p.KeyState:
@@ -57,4 +59,5 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     if p.OrderType == 0:
         docs = docs[::-1]          # newest first
     page = docs[p.Offset:p.Offset + p.Limit]
-    return {"TotalCount": len(docs), "KeyMetadatas": [view.metadata(d) for d in page]}
+    who = owner.of(ctx)
+    return {"TotalCount": len(docs), "KeyMetadatas": [view.metadata(d, who) for d in page]}
