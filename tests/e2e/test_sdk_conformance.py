@@ -159,6 +159,8 @@ def _account() -> dict:
 
 
 def _seed_dasb(call) -> List[tuple]:
+    import datetime
+    since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).isoformat(timespec="seconds")
     uid = call("CreateUser", UserName="alice", RealName="Alice", Phone="13800000000", Email="a@example.com",
                DepartmentId="1.2")["Id"]
     ugid = call("CreateUserGroup", Name="ops")["Id"]
@@ -175,17 +177,19 @@ def _seed_dasb(call) -> List[tuple]:
     rid = call("CreateResource", ResourceEdition="standard", ResourceNode=10, TimeUnit="m", TimeSpan=1,
                DeployRegion="ap-guangzhou", DeployZone="ap-guangzhou-3")["ResourceId"]
     call("BindDeviceResource", ResourceId=rid, DeviceIdSet=[dev])
-    call("CreateChangePwdTask", TaskName="rotate", DeviceIdSet=[dev], AccountSet=["root"], ChangeMethod=2,
-         AuthGenerationStrategy=2, PasswordLength=16, SmallLetter=1, BigLetter=1, Digit=1)
+    task = call("CreateChangePwdTask", TaskName="rotate", DeviceIdSet=[dev], AccountSet=["root"], ChangeMethod=2,
+         AuthGenerationStrategy=2, PasswordLength=16, SmallLetter=1, BigLetter=1, Digit=1)["OperationId"]
     return [
         ("DescribeUsers", {}), ("DescribeUserGroups", {}), ("DescribeUserGroupMembers", {"Id": ugid, "Bound": True}),
         ("DescribeDevices", {}), ("DescribeDeviceGroups", {}),
-        ("DescribeDeviceGroupMembers", {"Id": dgid, "Bound": True}), ("DescribeDeviceAccounts", {}),
+        ("DescribeDeviceGroupMembers", {"Id": dgid, "Bound": True}), ("DescribeDeviceAccounts", {"DeviceId": dev}),
         ("DescribeCmdTemplates", {}), ("DescribeAcls", {}), ("DescribeResources", {}),
         ("DescribeAssetSyncStatus", {"Category": 1}), ("DescribeChangePwdTask", {}),
-        ("DescribeLoginEvent", {}), ("SearchCommand", {"StartTime": "2024-01-01T00:00:00+08:00"}),
-        ("SearchFile", {"StartTime": "2024-01-01T00:00:00+08:00"}),
-        ("SearchSession", {"StartTime": "2024-01-01T00:00:00+08:00"}),
+        ("DescribeChangePwdTaskDetail", {"OperationId": task}),
+        ("DescribeLoginEvent", {}), ("SearchCommand", {"StartTime": since}),
+        ("SearchFile", {"StartTime": since}),
+        ("SearchSession", {"StartTime": since, "Kind": 1}),
+        ("SearchSessionCommand", {"Cmd": "ls", "StartTime": since}),
     ]
 
 
@@ -199,6 +203,9 @@ def _seed_kms(call) -> List[tuple]:
     ]
 
 
+PAGE = {"Offset": 0, "Limit": 20}
+
+
 def _seed_cloudhsm(call, acct) -> List[tuple]:
     import sys
     sys.path.insert(0, str(Path(__file__).parent / "cloudhsm"))
@@ -209,12 +216,12 @@ def _seed_cloudhsm(call, acct) -> List[tuple]:
                ZoneId=100003, Tags=[{"TagKey": "env", "TagValue": "prod"}])["ResourceIds"][0]
     call("ModifyVsmAttributes", ResourceId=rid, Type=["UpdateSgIds"], SgIds=[net.sg_id])
     return [
-        ("DescribeVsms", {}), ("DescribeVsmAttributes", {"ResourceId": rid}), ("DescribeSupportedHsm", {}),
-        ("DescribeVpc", {}), ("DescribeSubnet", {"VpcId": net.vpc_id}), ("DescribeUsg", {}),
+        ("DescribeVsms", PAGE), ("DescribeVsmAttributes", {"ResourceId": rid}), ("DescribeSupportedHsm", {}),
+        ("DescribeVpc", PAGE), ("DescribeSubnet", {**PAGE, "VpcId": net.vpc_id}), ("DescribeUsg", PAGE),
         ("DescribeUsgRule", {"SgIds": [net.sg_id]}), ("DescribeHSMBySubnetId", {"SubnetId": net.subnet_a}),
         ("DescribeHSMByVpcId", {"VpcId": net.vpc_id}),
         ("InquiryPriceBuyVsm", {"GoodsNum": 1, "PayMode": 1, "TimeSpan": "1", "TimeUnit": "m", "Currency": "CNY",
-                                "Type": "buy"}),
+                                "Type": "CREATE"}),
     ]
 
 
