@@ -11,7 +11,8 @@ from pydantic import Field, field_validator
 
 from layers import keystore
 from layers.cloudhsm import catalog, pricing, vsms
-from layers.gateway.action import RequestContext, action
+from layers.cloudhsm.api import HsmParams, hsm_action
+from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError, invalid_value
 from layers.gateway.schema import Int64, Params, String
 from layers.stores import vsm as store
@@ -27,7 +28,7 @@ class TagUnit(Params):
     TagValue: Optional[String] = Field(None, max_length=255)
 
 
-class Input(Params):
+class Input(HsmParams):
     PayMode: Int64
     GoodsNum: Annotated[Int64, Field(ge=1, le=MAX_PER_REQUEST)]
     VsmType: Int64
@@ -52,7 +53,7 @@ class Input(Params):
         return v
 
 
-@action("CreateResource", Input, resource_type="vsm")
+@hsm_action("CreateResource", Input, resource_type="vsm")
 def handle(p: Input, ctx: RequestContext) -> dict:
     region = vsms.offering_region(ctx)
     zone = region.zone(p.ZoneId)

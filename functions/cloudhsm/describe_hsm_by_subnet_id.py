@@ -1,12 +1,13 @@
 """DescribeHSMBySubnetId: how many of the caller's VSMs are in one of its subnets."""
 from layers import network
 from layers.cloudhsm import vsms
-from layers.gateway.action import RequestContext, action
+from layers.cloudhsm.api import HsmParams, hsm_action
+from layers.gateway.action import RequestContext
 from layers.gateway.errors import not_found
-from layers.gateway.schema import Params, String
+from layers.gateway.schema import String
 
 
-class Input(Params):
+class Input(HsmParams):
     SubnetId: String
 
 
@@ -17,4 +18,4 @@ def count(p: Input, ctx: RequestContext) -> dict:
     return {"TotalCount": len(held), "SubnetId": p.SubnetId}
 
 
-handle = action("DescribeHSMBySubnetId", Input)(count)
+handle = hsm_action("DescribeHSMBySubnetId", Input)(count)

@@ -1,10 +1,10 @@
 """DescribeRegions: the regions (and their zones) where VSMs can be bought."""
 from layers.cloudhsm import catalog
-from layers.gateway.action import RequestContext, action
-from layers.gateway.schema import NoParams
+from layers.cloudhsm.api import HsmNoParams, hsm_action
+from layers.gateway.action import RequestContext
 
 
-@action("DescribeRegions", NoParams)
-def handle(params: NoParams, ctx: RequestContext) -> dict:
+@hsm_action("DescribeRegions", HsmNoParams)
+def handle(params: HsmNoParams, ctx: RequestContext) -> dict:
     regions = catalog.region_infos()
     return {"TotalCount": len(regions), "Regions": regions}

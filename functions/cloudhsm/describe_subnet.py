@@ -6,20 +6,21 @@ from typing import Annotated, Optional
 from pydantic import Field
 
 from layers import network
-from layers.gateway.action import RequestContext, action
+from layers.cloudhsm.api import HsmParams, hsm_action
+from layers.gateway.action import RequestContext
 from layers.gateway.errors import not_found
-from layers.gateway.schema import Int64, Params, String
+from layers.gateway.schema import Int64, String
 from layers.stores import vsm as store
 
 
-class Input(Params):
+class Input(HsmParams):
     Limit: Annotated[Int64, Field(ge=1, le=100)]
     Offset: Annotated[Int64, Field(ge=0)]
     VpcId: String
     SearchWord: Optional[String] = None
 
 
-@action("DescribeSubnet", Input)
+@hsm_action("DescribeSubnet", Input)
 def handle(p: Input, ctx: RequestContext) -> dict:
     vpc = network.vpc(ctx.region, ctx.account, p.VpcId)
     if vpc is None:

@@ -4,18 +4,19 @@ from typing import Annotated, Optional
 from pydantic import Field
 
 from layers import network
-from layers.gateway.action import RequestContext, action
+from layers.cloudhsm.api import HsmParams, hsm_action
+from layers.gateway.action import RequestContext
 from layers.gateway.errors import invalid_value
-from layers.gateway.schema import Int64, Params, String
+from layers.gateway.schema import Int64, String
 
 
-class Input(Params):
+class Input(HsmParams):
     Offset: Annotated[Int64, Field(ge=0)]
     Limit: Annotated[Int64, Field(ge=0, le=100)]
     SearchWord: Optional[String] = None
 
 
-@action("DescribeUsg", Input)
+@hsm_action("DescribeUsg", Input)
 def handle(p: Input, ctx: RequestContext) -> dict:
     if p.Limit == 0 and p.Offset != 0:
         raise invalid_value("Limit", "must be at least 1 unless Offset is 0 too (both 0 return every group)")

@@ -2,16 +2,17 @@
 from pydantic import Field
 
 from layers import network
-from layers.gateway.action import RequestContext, action
+from layers.cloudhsm.api import HsmParams, hsm_action
+from layers.gateway.action import RequestContext
 from layers.gateway.errors import not_found
-from layers.gateway.schema import Params, String
+from layers.gateway.schema import String
 
 
-class Input(Params):
+class Input(HsmParams):
     SgIds: list[String] = Field(min_length=1, max_length=100)
 
 
-@action("DescribeUsgRule", Input)
+@hsm_action("DescribeUsgRule", Input)
 def handle(p: Input, ctx: RequestContext) -> dict:
     wanted = list(dict.fromkeys(p.SgIds))
     groups = network.security_groups_by_id(ctx.region, ctx.account, wanted)

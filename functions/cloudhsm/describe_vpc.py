@@ -4,17 +4,18 @@ from typing import Annotated, Optional
 from pydantic import Field
 
 from layers import network
-from layers.gateway.action import RequestContext, action
-from layers.gateway.schema import Int64, Params, String
+from layers.cloudhsm.api import HsmParams, hsm_action
+from layers.gateway.action import RequestContext
+from layers.gateway.schema import Int64, String
 
 
-class Input(Params):
+class Input(HsmParams):
     Offset: Annotated[Int64, Field(ge=0)]
     Limit: Annotated[Int64, Field(ge=1, le=100)]
     SearchWord: Optional[String] = None
 
 
-@action("DescribeVpc", Input)
+@hsm_action("DescribeVpc", Input)
 def handle(p: Input, ctx: RequestContext) -> dict:
     found = network.vpcs(ctx.region, ctx.account, p.SearchWord)
     page = found[p.Offset:p.Offset + p.Limit]

@@ -1,14 +1,15 @@
 """DescribeVsmAttributes: one VSM, with its network names, CIDRs and security-group rules."""
 from layers.cloudhsm import vsms
-from layers.gateway.action import RequestContext, action
-from layers.gateway.schema import Params, String
+from layers.cloudhsm.api import HsmParams, hsm_action
+from layers.gateway.action import RequestContext
+from layers.gateway.schema import String
 
 
-class Input(Params):
+class Input(HsmParams):
     ResourceId: String
 
 
-@action("DescribeVsmAttributes", Input, resource_type="vsm")
+@hsm_action("DescribeVsmAttributes", Input, resource_type="vsm")
 def handle(p: Input, ctx: RequestContext) -> dict:
     vsm = vsms.find(ctx, p.ResourceId)
     ctx.touched(vsm["ResourceId"], resource_type="vsm")

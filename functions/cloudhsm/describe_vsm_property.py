@@ -2,16 +2,17 @@
 from pydantic import Field
 
 from layers.cloudhsm import catalog
-from layers.gateway.action import RequestContext, action
+from layers.cloudhsm.api import HsmParams, hsm_action
+from layers.gateway.action import RequestContext
 from layers.gateway.errors import not_found
-from layers.gateway.schema import Int64, Params
+from layers.gateway.schema import Int64
 
 
-class Input(Params):
+class Input(HsmParams):
     VsmTypeIDList: list[Int64] = Field(min_length=1, max_length=100)
 
 
-@action("DescribeVsmProperty", Input)
+@hsm_action("DescribeVsmProperty", Input)
 def handle(p: Input, ctx: RequestContext) -> dict:
     wanted = list(dict.fromkeys(p.VsmTypeIDList))
     types = []

@@ -7,12 +7,13 @@ from typing import Annotated, Literal, Optional
 from pydantic import Field, field_validator
 
 from layers.cloudhsm import catalog, pricing
-from layers.gateway.action import RequestContext, action
+from layers.cloudhsm.api import HsmParams, hsm_action
+from layers.gateway.action import RequestContext
 from layers.gateway.errors import invalid_value
-from layers.gateway.schema import Int64, Params, String
+from layers.gateway.schema import Int64, String
 
 
-class Input(Params):
+class Input(HsmParams):
     GoodsNum: Annotated[Int64, Field(ge=1, le=100)]
     PayMode: Int64
     Currency: String = "CNY"
@@ -29,7 +30,7 @@ class Input(Params):
         return v
 
 
-@action("InquiryPriceBuyVsm", Input)
+@hsm_action("InquiryPriceBuyVsm", Input)
 def handle(p: Input, ctx: RequestContext) -> dict:
     if p.HsmType in (None, "virtualization"):
         type_name = pricing.table()["DefaultTypeName"]

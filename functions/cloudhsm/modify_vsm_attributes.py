@@ -3,31 +3,36 @@
 Type lists what to change: UpdateResourceName (ResourceName), UpdateSgIds (SgIds; an empty list
 clears them), UpdateNetWork (VpcId and SubnetId: a new address in the new subnet, the old one
 released), Default (nothing). Parameters whose Type is not listed are ignored. A VSM stays in its
-zone. Security groups belong to one VPC: moving to another VPC without UpdateSgIds clears them."""
+zone. Security groups belong to one VPC: moving to another VPC without UpdateSgIds clears them.
+
+AlarmStatus (0 off, 1 on), when given, is applied whatever Type lists: it is not one of Type's
+values in the SDK. With 0 the account's alarm policies (ModifyAlarmEvent) stop watching the VSM."""
 from typing import Literal, Optional
 
 from pydantic import Field
 
 from layers import network
 from layers.cloudhsm import catalog, vsms
-from layers.gateway.action import RequestContext, action
+from layers.cloudhsm.api import HsmParams, hsm_action
+from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError, invalid_value, missing, not_found
-from layers.gateway.schema import Params, String
+from layers.gateway.schema import String
 from layers.stores import vsm as store
 
 MAX_SECURITY_GROUPS = 5
 
 
-class Input(Params):
+class Input(HsmParams):
     ResourceId: String
     Type: list[Literal["UpdateResourceName", "UpdateSgIds", "UpdateNetWork", "Default"]] = Field(min_length=1)
     ResourceName: Optional[String] = None
     SgIds: Optional[list[String]] = None
     VpcId: Optional[String] = None
     SubnetId: Optional[String] = None
+    AlarmStatus: Optional[Literal[0, 1]] = None
 
 
-@action("ModifyVsmAttributes", Input, resource_type="vsm")
+@hsm_action("ModifyVsmAttributes", Input, resource_type="vsm")
 def handle(p: Input, ctx: RequestContext) -> dict:
     kinds = set(p.Type)
     changes: dict = {}
@@ -44,6 +49,8 @@ def handle(p: Input, ctx: RequestContext) -> dict:
 
     vsm = vsms.find(ctx, p.ResourceId)
     ctx.touched(vsm["ResourceId"], resource_type="vsm")
+    if p.AlarmStatus is not None and p.AlarmStatus != vsms.alarm_status(vsm):
+        changes["AlarmStatus"] = p.AlarmStatus
     target_vpc, target_subnet = vsm["VpcId"], None
     if "UpdateNetWork" in kinds and (p.VpcId, p.SubnetId) != (vsm["VpcId"], vsm["SubnetId"]):
         region = catalog.region(vsm["Region"])

@@ -3,16 +3,17 @@ the keystore's crypto-shredding of the VSM's key domain is registered); then its
 address lease and its quota slot go in one transaction."""
 import layers.keystore.vsm_hooks  # noqa: F401  registers the key domain's shredding
 from layers.cloudhsm import vsms
-from layers.gateway.action import RequestContext, action
-from layers.gateway.schema import Params, String
+from layers.cloudhsm.api import HsmParams, hsm_action
+from layers.gateway.action import RequestContext
+from layers.gateway.schema import String
 from layers.stores import vsm as store
 
 
-class Input(Params):
+class Input(HsmParams):
     ResourceId: String
 
 
-@action("TerminateVsm", Input, resource_type="vsm")
+@hsm_action("TerminateVsm", Input, resource_type="vsm")
 def handle(p: Input, ctx: RequestContext) -> dict:
     vsm = vsms.find(ctx, p.ResourceId)
     ctx.touched(vsm["ResourceId"], resource_type="vsm")

@@ -60,6 +60,7 @@ class VsmType:
     hsm_type: str               # EHSM, GHSM or SHSM: the kind of HSM hosting it
     alg_desc_list: Tuple[dict, ...]
     property_list: Tuple[dict, ...]
+    version: str = "1.0.0"      # the VSM software version (ResourceInfo.Version); devices.json may name one
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +101,8 @@ def _devices() -> Tuple[List[dict], Dict[int, VsmType]]:
         for hsm in vendor["HsmTypes"]:
             for t in hsm["VsmTypes"]:
                 types[t["TypeID"]] = VsmType(t["TypeID"], t["TypeName"], vendor["Manufacturer"], hsm["Model"],
-                                             hsm["HsmType"], tuple(t["AlgDescList"]), tuple(t["PropertyList"]))
+                                             hsm["HsmType"], tuple(t["AlgDescList"]), tuple(t["PropertyList"]),
+                                             t.get("Version", "1.0.0"))
     public = [{"Manufacturer": v["Manufacturer"],
                "HsmTypes": [{"Model": h["Model"], "HsmType": h["HsmType"],
                              "VsmTypes": [{"TypeName": t["TypeName"], "TypeID": t["TypeID"]} for t in h["VsmTypes"]]}

@@ -20,6 +20,14 @@ from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError, invalid_value, not_found
 from layers.stores import vsm as store
 
+# Fields the SDK's models define beyond the API pages. No VSM type offered supports post-quantum
+# algorithms (PqcStatus 0 "not supported", PqcFlag 0 "off"); VSMs run in the public cloud (DeployEnv
+# "cloud", not "cdc"); no VSM joins a cluster (ClusterId "", ClusterRole 0 "not in a cluster").
+PQC_UNSUPPORTED, PQC_OFF = 0, 0
+DEPLOY_ENV = "cloud"
+CLUSTER_NONE = 0
+ALARM_OFF, ALARM_ON = 0, 1
+HSM_KINDS = {"GHSM", "EHSM", "SHSM"}
 ATTEMPTS = 10          # commits retried after losing a race for an address or an id
 STATUS_NORMAL, STATUS_ISOLATED = 1, 2
 _ID_CHARS = string.ascii_lowercase + string.digits
@@ -145,20 +153,24 @@ def _common(vsm: dict, names: NetworkNames) -> dict:
         "VpcName": vpc.name if vpc else None,
         "Tags": [{"TagKey": t["TagKey"], "TagValue": t.get("TagValue")} for t in vsm.get("Tags", [])],
         "Manufacturer": vsm["Manufacturer"], "RenewFlag": vsm.get("RenewFlag", 0),
+        "PqcFlag": PQC_OFF, "DeployEnv": vsm.get("DeployEnv", DEPLOY_ENV),
+        "ClusterId": vsm.get("ClusterId", ""), "ClusterRole": vsm.get("ClusterRole", CLUSTER_NONE),
     }
 
 
 def resource_info(vsm: dict, names: NetworkNames) -> dict:
     """ResourceInfo (DescribeVsms)."""
     return {**_common(vsm, names), "SgList": [network.sg_unit(g) for g in names.groups_of(vsm)],
-            "CreateUin": vsm.get("CreateUin")}
+            "CreateUin": vsm.get("CreateUin"), "AlarmStatus": alarm_status(vsm),
+            "PqcStatus": PQC_UNSUPPORTED, "Version": version(vsm)}
 
 
 def attributes(vsm: dict, names: NetworkNames) -> dict:
-    """The output of DescribeVsmAttributes: SgList with each group's rules (null without groups)."""
+    """The output of DescribeVsmAttributes: SgList with each group's rules ([] without groups, as
+    DescribeVsms gives)."""
     vpc, subnet = names.vpcs.get(vsm["VpcId"]), names.subnets.get(vsm["SubnetId"])
     groups = names.groups_of(vsm)
-    return {**_common(vsm, names), "SgList": [network.usg_rule_detail(g) for g in groups] or None,
+    return {**_common(vsm, names), "SgList": [network.usg_rule_detail(g) for g in groups],
             "VpcCidrBlock": vpc.cidr if vpc else None, "SubnetCidrBlock": subnet.cidr if subnet else None}
 
 
@@ -171,3 +183,30 @@ def tags_match(vsm: dict, filters: Optional[list]) -> bool:
             return False
     return True
 
+
+
+def alarm_status(vsm: dict) -> int:
+    """1 (default): the account's alarm policies watch this VSM; 0: they do not (ModifyVsmAttributes)."""
+    return int(vsm.get("AlarmStatus", ALARM_ON))
+
+
+def version(vsm: dict) -> str:
+    """The VSM's software version: its type's, from the device catalog."""
+    found = catalog.vsm_type(vsm["VsmType"])
+    return vsm.get("Version") or (found.version if found else "")
+
+
+def hsm_type_filter(value: Optional[str]) -> Callable[[dict], bool]:
+    """DescribeVsms' HsmType: a kind of HSM (GHSM/EHSM/SHSM), all/virtualization/nothing, or physical."""
+    wanted = (value or "").strip().upper()
+    if wanted in ("", "ALL", "VIRTUALIZATION", "VIRTULIZATION"):
+        return lambda v: True
+    if wanted == "PHYSICAL":
+        return lambda v: False
+    if wanted not in HSM_KINDS:
+        raise invalid_value("HsmType", "must be one of virtualization, physical, GHSM, EHSM, SHSM, all")
+
+    def hosted(v: dict) -> bool:
+        found = catalog.vsm_type(v["VsmType"])
+        return bool(found and found.hsm_type == wanted)
+    return hosted

@@ -49,7 +49,7 @@ def test_vsm_property_gives_the_seeds_algorithms_and_figures(common):
 
 def test_vsm_property_errors(common):
     assert error_code(common.call, "DescribeVsmProperty", {"VsmTypeIDList": [17, 999]}) == "ResourceNotFound"
-    assert error_code(common.call, "DescribeVsmProperty", {"VsmTypeIDList": []}) == "InvalidParameterValue"
+    assert error_code(common.call, "DescribeVsmProperty", {"VsmTypeIDList": []}) == "InvalidParameter"
     assert error_code(common.call, "DescribeVsmProperty", {}) == "MissingParameter"
     assert error_code(common.call, "DescribeVsmProperty", {"VsmTypeIDList": ["x"]}) == "InvalidParameter"
 

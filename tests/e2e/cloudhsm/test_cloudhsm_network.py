@@ -27,8 +27,8 @@ def test_vpc_paging_and_search(ec2, typed, account):
         "VpcId"] == nets[1].vpc_id
     assert typed.call("DescribeVpc", {"Offset": 0, "Limit": 10, "SearchWord": "HSM-VPC-" + nets[2].token.upper()})[
         "TotalCount"] == 1
-    assert error_code(typed.call, "DescribeVpc", {"Offset": 0, "Limit": 0}) == "InvalidParameterValue"
-    assert error_code(typed.call, "DescribeVpc", {"Offset": -1, "Limit": 10}) == "InvalidParameterValue"
+    assert error_code(typed.call, "DescribeVpc", {"Offset": 0, "Limit": 0}) == "InvalidParameter"
+    assert error_code(typed.call, "DescribeVpc", {"Offset": -1, "Limit": 10}) == "InvalidParameter"
     assert error_code(typed.call, "DescribeVpc", {"Limit": 10}) == "MissingParameter"
 
 
@@ -89,13 +89,13 @@ def test_usg_offset_and_limit_zero_return_every_group(ec2, typed, network):
     assert network.sg_id in {g["SgId"] for g in everything["SgList"]}
     first = typed.call("DescribeUsg", {"Offset": 0, "Limit": 1})
     assert len(first["SgList"]) == 1 and first["TotalCount"] == everything["TotalCount"]
-    assert error_code(typed.call, "DescribeUsg", {"Offset": 1, "Limit": 0}) == "InvalidParameterValue"
+    assert error_code(typed.call, "DescribeUsg", {"Offset": 1, "Limit": 0}) == "InvalidParameter"
 
 
 def test_usg_rule_errors(typed, network):
     assert error_code(typed.call, "DescribeUsgRule", {"SgIds": [network.sg_id, "sg-nothere1"]}) == \
         "ResourceNotFound"
-    assert error_code(typed.call, "DescribeUsgRule", {"SgIds": []}) == "InvalidParameterValue"
+    assert error_code(typed.call, "DescribeUsgRule", {"SgIds": []}) == "InvalidParameter"
     assert error_code(typed.call, "DescribeUsgRule", {}) == "MissingParameter"
 
 

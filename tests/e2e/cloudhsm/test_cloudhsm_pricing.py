@@ -32,20 +32,20 @@ def test_price_table(typed, params, total, original):
 
 
 @pytest.mark.parametrize("params,code", [
-    ({"TimeSpan": "0"}, "InvalidParameterValue"),
-    ({"TimeSpan": "one"}, "InvalidParameterValue"),
-    ({"TimeSpan": "²"}, "InvalidParameterValue"),           # a digit to str.isdigit, not to int()
-    ({"TimeSpan": "١٢"}, "InvalidParameterValue"),
-    ({"TimeSpan": "9" * 5000}, "InvalidParameterValue"),
-    ({"TimeSpan": "4", "TimeUnit": "y"}, "InvalidParameterValue"),
-    ({"TimeUnit": "d"}, "InvalidParameterValue"),
-    ({"Currency": "USD"}, "InvalidParameterValue"),
-    ({"Type": "UPGRADE"}, "InvalidParameterValue"),
-    ({"PayMode": 0, "Type": "RENEW"}, "InvalidParameterValue"),
-    ({"PayMode": 5}, "InvalidParameterValue"),
-    ({"GoodsNum": 0}, "InvalidParameterValue"),
-    ({"HsmType": "physical"}, "InvalidParameterValue"),
-    ({"HsmType": "KHSM"}, "InvalidParameterValue"),
+    ({"TimeSpan": "0"}, "InvalidParameter"),
+    ({"TimeSpan": "one"}, "InvalidParameter"),
+    ({"TimeSpan": "²"}, "InvalidParameter"),           # a digit to str.isdigit, not to int()
+    ({"TimeSpan": "١٢"}, "InvalidParameter"),
+    ({"TimeSpan": "9" * 5000}, "InvalidParameter"),
+    ({"TimeSpan": "4", "TimeUnit": "y"}, "InvalidParameter"),
+    ({"TimeUnit": "d"}, "InvalidParameter"),
+    ({"Currency": "USD"}, "InvalidParameter"),
+    ({"Type": "UPGRADE"}, "InvalidParameter"),
+    ({"PayMode": 0, "Type": "RENEW"}, "InvalidParameter"),
+    ({"PayMode": 5}, "InvalidParameter"),
+    ({"GoodsNum": 0}, "InvalidParameter"),
+    ({"HsmType": "physical"}, "InvalidParameter"),
+    ({"HsmType": "KHSM"}, "InvalidParameter"),
 ])
 def test_bad_inquiries(typed, params, code):
     assert error_code(quote, typed, **params) == code

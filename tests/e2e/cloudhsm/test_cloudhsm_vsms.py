@@ -23,7 +23,7 @@ def test_create_then_describe_every_field(typed, common, network):
     assert (a["RegionId"], a["RegionName"], a["ZoneId"], a["ZoneName"]) == (1, "华南地区(广州)", ZONE_A, "广州三区")
     assert a["VpcName"] == network.vpc_name and a["SubnetName"] == f"hsm-a-{network.token}"
     assert a["VpcCidrBlock"] == f"{network.prefix}.0.0/16" and a["SubnetCidrBlock"] == f"{network.prefix}.1.0/28"
-    assert a["Expired"] is False and a["SgList"] is None
+    assert a["Expired"] is False and a["SgList"] == []
     assert 27 * 86400 <= a["ExpireTime"] - before <= 32 * 86400        # prepaid: one month
     assert 0 < a["RemainSeconds"] <= a["ExpireTime"] - before
     assert a["Tags"] == [{"TagKey": "env", "TagValue": "prod"}]
@@ -81,15 +81,15 @@ def test_placement_errors(ec2, stack, account, typed, common, network):
     cases = [
         ({"VpcId": "vpc-nothere1"}, "ResourceNotFound"),
         ({"SubnetId": "subnet-nothere1"}, "ResourceNotFound"),
-        ({"SubnetId": other.subnet_a}, "InvalidParameterValue"),         # a subnet of another VPC
-        ({"ZoneId": ZONE_B}, "InvalidParameterValue"),                   # the subnet is in ZONE_A
-        ({"ZoneId": 999999}, "InvalidParameterValue"),
-        ({"VsmType": 99}, "InvalidParameterValue"),
-        ({"PayMode": 2}, "InvalidParameterValue"),
+        ({"SubnetId": other.subnet_a}, "InvalidParameter"),         # a subnet of another VPC
+        ({"ZoneId": ZONE_B}, "InvalidParameter"),                   # the subnet is in ZONE_A
+        ({"ZoneId": 999999}, "InvalidParameter"),
+        ({"VsmType": 99}, "InvalidParameter"),
+        ({"PayMode": 2}, "InvalidParameter"),
         ({"GoodsNum": 6}, "LimitExceeded"),
-        ({"GoodsNum": 41}, "InvalidParameterValue"),
-        ({"Tags": [{"TagKey": "a"}, {"TagKey": "a"}]}, "InvalidParameterValue"),
-        ({"Tags": [{"TagKey": ""}]}, "InvalidParameterValue"),
+        ({"GoodsNum": 41}, "InvalidParameter"),
+        ({"Tags": [{"TagKey": "a"}, {"TagKey": "a"}]}, "InvalidParameter"),
+        ({"Tags": [{"TagKey": ""}]}, "InvalidParameter"),
         ({"Tags": [{"TagValue": "x"}]}, "MissingParameter"),
         ({"Color": "red"}, "UnknownParameter"),
     ]
@@ -142,7 +142,7 @@ def test_list_filters_and_paging(typed, common, network):
     assert ids(TagFilters=[{"TagValue": ["test"]}]) == [sansec]
     page = typed.call("DescribeVsms", {"Offset": 1, "Limit": 1})
     assert page["TotalCount"] == 3 and [v["ResourceId"] for v in page["VsmList"]] == [sansec]
-    assert error_code(typed.call, "DescribeVsms", {"Offset": 0, "Limit": 101}) == "InvalidParameterValue"
+    assert error_code(typed.call, "DescribeVsms", {"Offset": 0, "Limit": 101}) == "InvalidParameter"
     assert error_code(typed.call, "DescribeVsms", {"Offset": 0}) == "MissingParameter"
 
 
@@ -171,7 +171,7 @@ def test_modify_name_and_groups(typed, common, network):
     assert typed.call("DescribeVsms", {"Offset": 0, "Limit": 1})["VsmList"][0]["SgList"] == [
         {"SgId": network.sg_id, "SgName": network.sg_name, "SgRemark": "VSM access", "CreateTime": None}]
     typed.call("ModifyVsmAttributes", {"ResourceId": rid, "Type": ["UpdateSgIds"], "SgIds": []})
-    assert typed.call("DescribeVsmAttributes", {"ResourceId": rid})["SgList"] is None
+    assert typed.call("DescribeVsmAttributes", {"ResourceId": rid})["SgList"] == []
 
 
 def test_modify_moves_within_the_zone(ec2, typed, common, network, account):
@@ -193,7 +193,7 @@ def test_modify_moves_within_the_zone(ec2, typed, common, network, account):
     typed.call("ModifyVsmAttributes", {"ResourceId": rid, "Type": ["UpdateNetWork"], "VpcId": elsewhere.vpc_id,
                                        "SubnetId": elsewhere.subnet_a})
     a = typed.call("DescribeVsmAttributes", {"ResourceId": rid})
-    assert (a["VpcId"], a["SubnetId"], a["SgList"]) == (elsewhere.vpc_id, elsewhere.subnet_a, None)
+    assert (a["VpcId"], a["SubnetId"], a["SgList"]) == (elsewhere.vpc_id, elsewhere.subnet_a, [])
     assert a["VpcName"] == elsewhere.vpc_name
     assert typed.call("DescribeHSMBySubnetId", {"SubnetId": second})["TotalCount"] == 0
 
@@ -203,19 +203,19 @@ def test_modify_errors(ec2, typed, common, network, account):
     elsewhere = make_network(ec2, account["OwnerUin"])
     cases = [
         ({"Type": ["UpdateResourceName"]}, "MissingParameter"),
-        ({"Type": ["UpdateResourceName"], "ResourceName": "   "}, "InvalidParameterValue"),
-        ({"Type": ["UpdateResourceName"], "ResourceName": "x" * 61}, "InvalidParameterValue"),
+        ({"Type": ["UpdateResourceName"], "ResourceName": "   "}, "InvalidParameter"),
+        ({"Type": ["UpdateResourceName"], "ResourceName": "x" * 61}, "InvalidParameter"),
         ({"Type": ["UpdateSgIds"]}, "MissingParameter"),
         ({"Type": ["UpdateSgIds"], "SgIds": ["sg-nothere1"]}, "ResourceNotFound"),
-        ({"Type": ["UpdateSgIds"], "SgIds": [elsewhere.sg_id]}, "InvalidParameterValue"),   # another VPC's group
+        ({"Type": ["UpdateSgIds"], "SgIds": [elsewhere.sg_id]}, "InvalidParameter"),   # another VPC's group
         ({"Type": ["UpdateNetWork"], "VpcId": network.vpc_id}, "MissingParameter"),
         ({"Type": ["UpdateNetWork"], "VpcId": "vpc-nothere1", "SubnetId": network.subnet_a}, "ResourceNotFound"),
         ({"Type": ["UpdateNetWork"], "VpcId": network.vpc_id, "SubnetId": elsewhere.subnet_a},
-         "InvalidParameterValue"),
+         "InvalidParameter"),
         ({"Type": ["UpdateNetWork"], "VpcId": network.vpc_id, "SubnetId": network.subnet_b},
-         "InvalidParameterValue"),                                                            # another zone
-        ({"Type": ["Rename"]}, "InvalidParameterValue"),
-        ({"Type": []}, "InvalidParameterValue"),
+         "InvalidParameter"),                                                            # another zone
+        ({"Type": ["Rename"]}, "InvalidParameter"),
+        ({"Type": []}, "InvalidParameter"),
     ]
     for change, code in cases:
         assert error_code(typed.call, "ModifyVsmAttributes", {"ResourceId": rid, **change}) == code, change
