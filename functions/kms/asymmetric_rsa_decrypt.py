@@ -24,7 +24,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     raw = b64decode("Ciphertext", p.Ciphertext, code="InvalidParameterValue.InvalidCiphertext")
     if len(raw) != MODULUS_BYTES:
         raise errors.invalid_ciphertext(f"an RSA 2048 ciphertext is {MODULUS_BYTES} bytes before base64 encoding")
-    key = keys.usable(ctx, p.KeyId, usages.DECRYPT, "AsymmetricRsaDecrypt")
+    key = keys.usable(ctx, p.KeyId, usages.DECRYPT, "AsymmetricRsaDecrypt", archived_ok=True)
     ctx.touched(key.key_id, resource_type="cmk")
     if key.usage.material != "RSA_2048":
         raise errors.invalid_key_usage(key.key_id, key.usage.name, "AsymmetricRsaDecrypt")

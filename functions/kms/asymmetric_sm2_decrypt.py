@@ -21,7 +21,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     raw = b64decode("Ciphertext", p.Ciphertext, code="InvalidParameterValue.InvalidCiphertext")
     if not raw or len(raw) > MAX_CIPHERTEXT:
         raise errors.invalid_ciphertext(f"it must be 1 to {MAX_CIPHERTEXT} bytes before base64 encoding")
-    key = keys.usable(ctx, p.KeyId, usages.DECRYPT, "AsymmetricSm2Decrypt")
+    key = keys.usable(ctx, p.KeyId, usages.DECRYPT, "AsymmetricSm2Decrypt", archived_ok=True)
     ctx.touched(key.key_id, resource_type="cmk")
     if key.usage.material != "SM2":
         raise errors.invalid_key_usage(key.key_id, key.usage.name, "AsymmetricSm2Decrypt")

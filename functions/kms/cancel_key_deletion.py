@@ -1,4 +1,5 @@
-"""CancelKeyDeletion: a CMK pending deletion goes back to Disabled."""
+"""CancelKeyDeletion: a CMK pending deletion goes back to Disabled (PendingImport if it is an EXTERNAL
+CMK without key material)."""
 from typing import Optional
 
 from layers.gateway.action import REGION_OPTIONAL, RequestContext, action
@@ -19,5 +20,6 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     ctx.touched(key.key_id, resource_type="cmk")
     if key.state != keys.PENDING_DELETE:
         raise errors.not_pending_delete(key.key_id)
-    keys.change(key, {"KeyState": keys.DISABLED, "DeletionDate": 0})
+    state = keys.DISABLED if key.doc.get("Material") else keys.PENDING_IMPORT
+    keys.change(key, {"KeyState": state, "DeletionDate": 0})
     return {"KeyId": key.key_id}

@@ -1,4 +1,5 @@
-"""CreateKey: a new CMK in the VSM named by HsmClusterId, or in the account's default key domain."""
+"""CreateKey: a new CMK in the VSM named by HsmClusterId, or in the account's default key domain.
+Type 2 (EXTERNAL) makes a symmetric CMK without material, PendingImport until ImportKeyMaterial."""
 from typing import Optional
 
 from pydantic import Field
@@ -30,12 +31,15 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     if usage is None:
         raise ApiError("InvalidParameterValue.InvalidKeyUsage",
                        f"KeyUsage must be one of {', '.join(USAGES)}; see ListAlgorithms.")
-    if p.Type not in (None, TYPE_DEFAULT):
-        why = ("EXTERNAL keys need imported key material, which is not offered"
-               if p.Type == TYPE_EXTERNAL else "must be 1")
-        raise ApiError("InvalidParameterValue.InvalidType", f"The value of parameter `Type` is invalid: {why}.")
+    if p.Type not in (None, TYPE_DEFAULT, TYPE_EXTERNAL):
+        raise ApiError("InvalidParameterValue.InvalidType",
+                       "The value of parameter `Type` is invalid: must be 1 (KMS makes the material) or 2 (EXTERNAL).")
+    external = p.Type == TYPE_EXTERNAL
+    if external and usage.name != ENCRYPT_DECRYPT:
+        raise ApiError("InvalidParameterValue.InvalidKeyUsage",
+                       "EXTERNAL CMKs (Type 2) are ENCRYPT_DECRYPT keys: imported material is symmetric.")
     doc = keys.create(ctx, alias=alias, description=description, usage=usage, tags=check_tags(p.Tags),
-                      hsm_cluster_id=p.HsmClusterId or "")
+                      hsm_cluster_id=p.HsmClusterId or "", external=external)
     ctx.touched(doc["KeyId"], resource_type="cmk")
     return {"KeyId": doc["KeyId"], "Alias": doc["Alias"], "CreateTime": doc["CreateTime"],
             "Description": doc["Description"], "KeyState": doc["KeyState"], "KeyUsage": doc["KeyUsage"],

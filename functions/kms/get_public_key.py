@@ -15,6 +15,6 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     ctx.touched(key.key_id, resource_type="cmk")
     if key.usage.kind == usages.SYMMETRIC:
         raise errors.invalid_key_usage(key.key_id, key.usage.name, "GetPublicKey")
-    keys.require_enabled(key, "GetPublicKey")
+    keys.require_enabled(key, "GetPublicKey", archived_ok=True)
     der = material.public_der(key.usage.material, keys.secret(key))
     return {"KeyId": key.key_id, "PublicKey": b64encode(der), "PublicKeyPem": material.public_pem(der)}

@@ -5,7 +5,7 @@ from typing import Optional
 
 from layers.gateway.action import REGION_OPTIONAL, RequestContext, action
 from layers.gateway.schema import Params, String
-from layers.kms import ciphertexts, keys, usages
+from layers.kms import ciphertexts, errors, keys, usages
 from layers.kms.params import encryption_context
 
 
@@ -26,6 +26,9 @@ def handle(p: Input, ctx: RequestContext) -> dict:
         ctx.touched(destination.key_id, resource_type="cmk")
     else:
         destination = source
+    if destination.state == keys.ARCHIVED and not (destination is source and destination.current == parsed.version
+                                                   and destination_context == source_context):
+        raise errors.cmk_archived(destination.key_id, "ReEncrypt")
     if (destination is source and keys.current_version(source) == parsed.version
             and destination_context == source_context):
         return {"CiphertextBlob": p.CiphertextBlob, "KeyId": source.key_id, "SourceKeyId": source.key_id,

@@ -1,4 +1,5 @@
-"""ScheduleKeyDeletion: delete a disabled CMK after 7 to 30 days; until then CancelKeyDeletion undoes it.
+"""ScheduleKeyDeletion: delete a disabled CMK (or an EXTERNAL one waiting for its material) after 7 to
+30 days; until then CancelKeyDeletion undoes it.
 When the day comes the key and all its material are deleted (on next sight, or by the hourly
 kms_key_maintenance schedule)."""
 import time
@@ -27,9 +28,9 @@ def handle(p: Input, ctx: RequestContext) -> dict:
                        f"PendingWindowInDays must be from {MIN_DAYS} to {MAX_DAYS}.")
     key = keys.find(ctx, p.KeyId)
     ctx.touched(key.key_id, resource_type="cmk")
-    if key.state == keys.ENABLED:
+    if key.state in (keys.ENABLED, keys.ARCHIVED):
         raise errors.should_be_disabled(key.key_id)
-    if key.state != keys.DISABLED:
+    if key.state not in (keys.DISABLED, keys.PENDING_IMPORT):
         raise errors.cmk_state(key.key_id, "already pending deletion", "ScheduleKeyDeletion")
     deletion = int(time.time()) + p.PendingWindowInDays * keys.DAY
     keys.change(key, {"KeyState": keys.PENDING_DELETE, "DeletionDate": deletion})

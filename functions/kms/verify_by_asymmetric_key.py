@@ -23,7 +23,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     digest = p.MessageType == "DIGEST"
     message = message_bytes(p.Message, digest)
     signature = b64decode("SignatureValue", p.SignatureValue)
-    key = keys.usable(ctx, p.KeyId, usages.SIGN, "VerifyByAsymmetricKey")
+    key = keys.usable(ctx, p.KeyId, usages.SIGN, "VerifyByAsymmetricKey", archived_ok=True)
     ctx.touched(key.key_id, resource_type="cmk")
     check_algorithm(key, p.Algorithm)
     return {"SignatureValid": signing.verify(p.Algorithm, keys.secret(key), signature, message, digest)}

@@ -21,7 +21,7 @@ def decrypt(ctx: RequestContext, text: str, context: str, operation: str) -> Tup
     ctx.touched(key.key_id, resource_type="cmk")
     if key.usage.kind != usages.SYMMETRIC or key.usage.material != parsed.algorithm:
         raise errors.invalid_ciphertext(f"CMK `{key.key_id}` does not make CiphertextBlobs")
-    keys.require_enabled(key, operation)
+    keys.require_enabled(key, operation, archived_ok=True)      # an archived key still decrypts
     material = keys.secret(key, parsed.version)
     if material is None:
         raise errors.invalid_ciphertext(f"CMK `{key.key_id}` has no version {parsed.version}")

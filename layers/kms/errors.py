@@ -55,3 +55,15 @@ def alias_exists(alias: str) -> ApiError:
 
 def invalid_hsm_cluster(cluster_id: str, why: str) -> ApiError:
     return ApiError("InvalidParameterValue.InvalidHsmClusterId", f"HsmClusterId `{cluster_id}` is invalid: {why}.")
+
+
+def cmk_archived(key_id: str, operation: str) -> ApiError:
+    return ApiError("ResourceUnavailable.CmkArchived",
+                    f"CMK `{key_id}` is archived: it only decrypts (and verifies); {operation} is not possible "
+                    "until CancelKeyArchive.")
+
+
+def not_external(key_id: str) -> ApiError:
+    return ApiError("UnsupportedOperation.NotExternalCmk",
+                    f"CMK `{key_id}` has key material made by KMS: only EXTERNAL CMKs (CreateKey Type 2) take "
+                    "imported material.")

@@ -35,6 +35,8 @@ from layers.stores import key_domains, kms_keys
 log = logging.getLogger("guardzone.kms")
 
 ENABLED, DISABLED, PENDING_DELETE = "Enabled", "Disabled", "PendingDelete"
+PENDING_IMPORT, ARCHIVED = "PendingImport", "Archived"
+ORIGIN_KMS, ORIGIN_EXTERNAL = "TENCENT_KMS", "EXTERNAL"
 KEY_LIMIT = 200                      # keys per account per region (GetServiceStatus CmkLimit)
 DAY = 86400
 DEFAULT_ROTATE_DAYS = 365
@@ -95,12 +97,33 @@ def find(ctx: RequestContext, key_id: str) -> Key:
     if domain is None:
         purge(account, doc, {"Generation": doc["Generation"]})
         raise errors.cmk_not_found(key_id)
-    if expired(doc, int(time.time())):
+    now = int(time.time())
+    if expired(doc, now):
         purge(account, doc, {"KeyState": PENDING_DELETE, "DeletionDate": doc["DeletionDate"]})
         raise errors.cmk_not_found(key_id)
+    if material_expired(doc, now):
+        return _expire_material(Key(account, doc, domain))
     if started is not None:
         _keep(account, key_id, doc, domain, started)
     return Key(account, doc, domain)
+
+
+def material_expired(doc: dict, now: int) -> bool:
+    """Imported material past its ValidTo: the key goes back to PendingImport, its material is dropped."""
+    valid_to = int(doc.get("ValidTo") or 0)
+    return (doc.get("Origin") == ORIGIN_EXTERNAL and 0 < valid_to <= now
+            and doc["KeyState"] not in (PENDING_IMPORT, PENDING_DELETE))
+
+
+def _expire_material(key: Key) -> Key:
+    drop_material(key)
+    kms_keys.update(key.account, key.key_id, {"KeyState": PENDING_IMPORT, "Material": {}},
+                    {"KeyState": key.state, "ValidTo": key.doc["ValidTo"]})
+    forget(key.account, key.key_id)
+    doc = kms_keys.get(key.account, key.key_id)
+    if doc is None:
+        raise errors.cmk_not_found(key.key_id)
+    return Key(key.account, doc, key.domain)
 
 
 def _read(account: str, key_id: str):
@@ -169,20 +192,25 @@ def expired(doc: dict, now: int) -> bool:
     return doc["KeyState"] == PENDING_DELETE and int(doc.get("DeletionDate", 0)) <= now
 
 
-def require_enabled(key: Key, operation: str) -> None:
+def require_enabled(key: Key, operation: str, *, archived_ok: bool = False) -> None:
+    """Enabled (or, for what an archived key still does, Archived: decrypting, verifying)."""
     if key.state == DISABLED:
         raise errors.cmk_disabled(key.key_id)
+    if key.state == ARCHIVED:
+        if archived_ok:
+            return
+        raise errors.cmk_archived(key.key_id, operation)
     if key.state != ENABLED:
         raise errors.cmk_state(key.key_id, "pending deletion" if key.state == PENDING_DELETE else key.state,
                                operation)
 
 
-def usable(ctx: RequestContext, key_id: str, kind: str, operation: str) -> Key:
-    """An Enabled key of the given kind (usages.SYMMETRIC / DECRYPT / SIGN)."""
+def usable(ctx: RequestContext, key_id: str, kind: str, operation: str, *, archived_ok: bool = False) -> Key:
+    """An Enabled key of the given kind (usages.SYMMETRIC / DECRYPT / SIGN); Archived too with archived_ok."""
     key = find(ctx, key_id)
     if key.usage.kind != kind:
         raise errors.invalid_key_usage(key.key_id, key.usage.name, operation)
-    require_enabled(key, operation)
+    require_enabled(key, operation, archived_ok=archived_ok)
     return key
 
 
@@ -200,9 +228,7 @@ def secret(key: Key, version: Optional[int] = None):
     wrapped = (key.doc.get("Material") or {}).get(str(version))
     if wrapped is None:
         return None
-    digest = hashlib.sha256(b"|".join([key.account.encode(), key.key_id.encode(), str(version).encode(),
-                                       key.domain.domain_id.encode(), str(key.domain.generation).encode(),
-                                       wrapped])).digest()
+    digest = _material_digest(key, version, wrapped)
     now = time.monotonic()
     with _lock:
         hit = _material_cache.get(digest)
@@ -221,6 +247,19 @@ def secret(key: Key, version: Optional[int] = None):
         while len(_material_cache) > _MATERIAL_CACHE_LIMIT:
             _material_cache.popitem(last=False)
     return obj
+
+
+def _material_digest(key: Key, version: int, wrapped: bytes) -> bytes:
+    return hashlib.sha256(b"|".join([key.account.encode(), key.key_id.encode(), str(version).encode(),
+                                     key.domain.domain_id.encode(), str(key.domain.generation).encode(),
+                                     bytes(wrapped)])).digest()
+
+
+def drop_material(key: Key) -> None:
+    """Forget the opened material of every version of a key (its imported material was deleted)."""
+    with _lock:
+        for version, wrapped in (key.doc.get("Material") or {}).items():
+            _material_cache.pop(_material_digest(key, int(version), wrapped), None)
 
 
 def current_version(key: Key) -> int:
@@ -256,16 +295,22 @@ def rotate(key: Key, now: int) -> int:
 # ---- lifecycle ----
 
 def create(ctx: RequestContext, *, alias: str, description: str, usage: Usage, tags: list,
-           hsm_cluster_id: str) -> dict:
+           hsm_cluster_id: str, external: bool = False) -> dict:
+    """A new key; an EXTERNAL one has no material until ImportKeyMaterial (KeyState PendingImport)."""
     region = region_of(ctx)
     domain = _domain_for(ctx, region, hsm_cluster_id)
     key_id = str(uuid.uuid4())
-    secret_material, public_der = material.generate(usage.material)
+    if external:
+        wrapped_versions, public_der = {}, None
+    else:
+        secret_material, public_der = material.generate(usage.material)
+        wrapped_versions = {"1": stored_keys.wrap(domain, key_id, 1, secret_material)}
     doc = {"KeyId": key_id, "Region": region, "Alias": alias, "Description": description, "KeyUsage": usage.name,
-           "KeyState": ENABLED, "CreateTime": int(time.time()), "CreatedUs": time.time_ns() // 1000, "CreatorUin": ctx.uin or ctx.account,
+           "KeyState": PENDING_IMPORT if external else ENABLED,
+           "Origin": ORIGIN_EXTERNAL if external else ORIGIN_KMS, "ValidTo": 0, "CreateTime": int(time.time()), "CreatedUs": time.time_ns() // 1000, "CreatorUin": ctx.uin or ctx.account,
            "Tags": tags, "HsmClusterId": hsm_cluster_id, "Domain": domain.domain_id,
            "Generation": domain.generation, "Current": 1,
-           "Material": {"1": stored_keys.wrap(domain, key_id, 1, secret_material)},
+           "Material": wrapped_versions,
            "PublicKey": public_der, "RotationEnabled": False, "RotateDays": 0, "NextRotateTime": 0,
            "LastRotateTime": 0, "DeletionDate": 0}
     try:

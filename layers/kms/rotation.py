@@ -2,7 +2,7 @@
 key material and encrypts with it from then on; every older version stays to decrypt what it
 encrypted. Scheduled rotation happens when the key is next used for encryption after
 NextRotateTime (or by the hourly kms_key_maintenance schedule); RotateKey rotates at once,
-at most once a day."""
+at most once a day. EXTERNAL keys (imported material) never rotate."""
 from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError
 from layers.kms import keys
@@ -17,5 +17,8 @@ def rotatable(ctx: RequestContext, key_id: str, operation: str) -> keys.Key:
     if not keys.is_symmetric(key):
         raise ApiError("UnsupportedOperation.RotateNotSupported",
                        f"CMK `{key.key_id}` is a {key.doc['KeyUsage']} key: only ENCRYPT_DECRYPT keys rotate.")
+    if key.doc.get("Origin") == keys.ORIGIN_EXTERNAL:
+        raise ApiError("UnsupportedOperation.ExternalCmkCanNotRotate",
+                       f"CMK `{key.key_id}` has imported key material, which does not rotate.")
     keys.require_enabled(key, operation)
     return key

@@ -12,6 +12,10 @@ MAX_BATCH = 100
 def _check(key: keys.Key, operation: str) -> None:
     if key.state == keys.PENDING_DELETE:
         raise errors.cmk_state(key.key_id, "pending deletion", operation)
+    if key.state == keys.PENDING_IMPORT:
+        raise errors.cmk_state(key.key_id, "waiting for its key material (ImportKeyMaterial)", operation)
+    if key.state == keys.ARCHIVED:
+        raise errors.cmk_archived(key.key_id, operation)
 
 
 def set_state(ctx: RequestContext, key_ids: List[str], state: str, operation: str) -> None:

@@ -41,7 +41,7 @@ def test_create_key_refuses_bad_input(kms):
     assert kms.error("CreateKey", {"Alias": "has space"}) == "InvalidParameterValue.InvalidAlias"
     assert kms.error("CreateKey", {"Alias": "kms-reserved"}) == "InvalidParameterValue.InvalidAlias"
     assert kms.error("CreateKey", {"Alias": "ok", "KeyUsage": "SIGN_EVERYTHING"}) == "InvalidParameterValue.InvalidKeyUsage"
-    assert kms.error("CreateKey", {"Alias": "ok", "Type": 2}) == "InvalidParameterValue.InvalidType"
+    assert kms.error("CreateKey", {"Alias": "ok", "Type": 3}) == "InvalidParameterValue.InvalidType"
     assert kms.error("CreateKey", {"Alias": "ok", "Description": "d" * 1025}) == "InvalidParameterValue"
     assert kms.error("CreateKey", {"Alias": "ok", "Tags": [{"TagKey": "a", "TagValue": "1"},
                                                            {"TagKey": "a", "TagValue": "2"}]}) == \
