@@ -3,7 +3,7 @@
 IdSet overrides the other filters. Name is fuzzy, or exact with Exact=true. AuthorizedUserIdSet
 and AuthorizedDeviceIdSet keep ACLs that reach one of the users or devices, directly or through
 their groups. Status is derived from ValidateFrom/ValidateTo: 1 in effect, 2 not yet, 3 expired."""
-from typing import Annotated, Optional
+from typing import Annotated, List, Optional
 
 from pydantic import Field
 
@@ -23,10 +23,20 @@ class Input(Params):
     AuthorizedDeviceIdSet: Optional[fields.IdSet] = None
     Status: Optional[fields.choice(1, 2, 3)] = None
     DepartmentId: Optional[String] = None
+    Filters: Optional[List[filters.Filter]] = None
+
+
+# Filters (Name: Values, any value matches; every filter must hold): Name fuzzy, Status 1 in
+# effect, 2 not yet in effect, 3 expired (Acl.Status).
+FILTERS = {
+    "Name": lambda a, v: filters.fuzzy(v, a["Name"]),
+    "Status": lambda a, v: str(times.window_status(a.get("ValidateFrom"), a.get("ValidateTo"))) == v,
+}
 
 
 @action("DescribeAcls", Input, region=REGION_IGNORED, resource_type="acl")
 def handle(p: Input, ctx: RequestContext) -> dict:
+    filters.check_filters(p.Filters, FILTERS)
     snap = Snapshot(ctx.account)
     acls = filters.by_id(snap.acls)
     if p.IdSet:
@@ -45,4 +55,5 @@ def handle(p: Input, ctx: RequestContext) -> dict:
             now = times.now()
             acls = [a for a in acls if times.window_status(a.get("ValidateFrom"), a.get("ValidateTo"), now) == p.Status]
         acls = [a for a in acls if filters.in_department(a, p.DepartmentId)]
+        acls = filters.by_filters(acls, p.Filters, FILTERS)
     return {"TotalCount": len(acls), "AclSet": [views.acl(a, snap) for a in filters.page(acls, p.Offset, p.Limit)]}

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from layers.bastion import fields, filters, views
 from layers.bastion.snapshot import Snapshot
+from layers.gateway.errors import invalid_value
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.schema import Params, String, Uint64
 
@@ -29,9 +30,24 @@ class Input(Params):
     ManagedAccount: Optional[Literal["0", "1"]] = None
     DepartmentId: Optional[String] = None
     TagFilters: Optional[List[fields.TagFilter]] = None
+    Filters: Optional[List[filters.Filter]] = None
+
+
+# Filters (Name: Values, any value matches; every filter must hold): BindingStatus "1" bound to a
+# resource, "0" not bound; Name fuzzy over name, IPs and instance id; Ip and InstanceId exact.
+FILTERS = {
+    "BindingStatus": lambda d, v: v in ("0", "1") and bool(d.get("ResourceId")) == (v == "1"),
+    "Name": lambda d, v: filters.fuzzy(v, d.get("Name"), d.get("PublicIp"), d.get("PrivateIp"), d.get("InstanceId")),
+    "Ip": lambda d, v: v in (d.get("PublicIp"), d.get("PrivateIp")) and bool(v),
+    "InstanceId": lambda d, v: bool(v) and d.get("InstanceId") == v,
+}
 
 
 def matching(p: Input, snap: Snapshot) -> List[dict]:
+    filters.check_filters(p.Filters, FILTERS)
+    for n, f in enumerate(p.Filters or ()):
+        if f.Name == "BindingStatus" and set(f.Values) - {"0", "1"}:
+            raise invalid_value(f"Filters.{n}.Values", "BindingStatus is 0 (not bound) or 1 (bound)")
     devices = filters.by_id(snap.devices)
     if p.IdSet:
         wanted = set(p.IdSet)
@@ -57,7 +73,7 @@ def matching(p: Input, snap: Snapshot) -> List[dict]:
         if not (filters.in_department(d, p.DepartmentId) and filters.tags_match(d.get("Tags", ()), p.TagFilters)):
             continue
         out.append(d)
-    return out
+    return filters.by_filters(out, p.Filters, FILTERS)
 
 
 @action("DescribeDevices", Input, region=REGION_IGNORED, resource_type="device")

@@ -25,9 +25,23 @@ class Input(Params):
     AuthorizedDeviceIdSet: Optional[fields.IdSet] = None
     AuthTypeSet: Optional[List[fields.AuthType]] = None
     DepartmentId: Optional[String] = None
+    Filters: Optional[List[filters.Filter]] = None
+
+
+# Filters (Name: Values, any value matches; every filter must hold): UserName and RealName are
+# fuzzy, Phone, Email and DepartmentId exact, Status one of active, inactive, locked (User.Status).
+FILTERS = {
+    "UserName": lambda u, v: filters.fuzzy(v, u["UserName"]),
+    "RealName": lambda u, v: filters.fuzzy(v, u["RealName"]),
+    "Phone": lambda u, v: fields.phone_key(u["Phone"]) == fields.phone_key(v),
+    "Email": lambda u, v: u.get("Email", "") == v,
+    "Status": lambda u, v: views.user_status(u) == v,
+    "DepartmentId": lambda u, v: filters.in_department(u, v),
+}
 
 
 def matching(p: Input, snap: Snapshot) -> List[dict]:
+    filters.check_filters(p.Filters, FILTERS)
     users = filters.by_id(snap.users)
     if p.IdSet:
         wanted = set(p.IdSet)
@@ -48,7 +62,7 @@ def matching(p: Input, snap: Snapshot) -> List[dict]:
     if p.AuthorizedDeviceIdSet:
         reach = snap.users_reaching(p.AuthorizedDeviceIdSet)
         users = [u for u in users if u["Id"] in reach]
-    return users
+    return filters.by_filters(users, p.Filters, FILTERS)
 
 
 @action("DescribeUsers", Input, region=REGION_IGNORED, resource_type="user")

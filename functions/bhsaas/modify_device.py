@@ -1,4 +1,5 @@
-"""ModifyDevice: a device's management port, groups (replaced when given) and department."""
+"""ModifyDevice: a device's management port, groups (replaced when given), department and network
+domain (DomainId: kept and shown as Device.DomainId/DomainName; "" clears it)."""
 from typing import Optional
 
 from layers.bastion import checks, fields, groups, store
@@ -11,6 +12,7 @@ class Input(Params):
     Port: Optional[fields.Port] = None
     GroupIdSet: Optional[fields.IdSet] = None
     DepartmentId: Optional[fields.DepartmentId] = None
+    DomainId: Optional[fields.DomainId] = None
 
 
 @action("ModifyDevice", Input, region=REGION_IGNORED, resource_type="device")
@@ -23,6 +25,8 @@ def handle(p: Input, ctx: RequestContext) -> dict:
             groups.set_membership(tx, groups.DEVICE_GROUPS, rec, p.GroupIdSet)
         if p.DepartmentId is not None:
             rec["DepartmentId"] = p.DepartmentId
+        if p.DomainId is not None:
+            rec["DomainId"] = p.DomainId
         tx.put("device", rec)
         return rec.get("InstanceId") or str(rec["Id"])
 

@@ -6,7 +6,7 @@ from typing import List, Optional
 from layers.bastion import checks, fields
 from layers.bastion.store import Tx
 from layers.gateway.errors import ApiError
-from layers.gateway.schema import Bool, Params, Uint64
+from layers.gateway.schema import Bool, Params, String, Uint64
 
 # Switches that may be left out: a new ACL takes the default, a modified one keeps its value.
 OPTIONAL_SWITCHES = {
@@ -53,6 +53,7 @@ class AclFields(Params):
     DepartmentId: Optional[fields.DepartmentId] = None
     AllowAccessCredential: Optional[Bool] = None
     AllowKeyboardLogger: Optional[Bool] = None
+    ACTemplateIdSet: Optional[List[String]] = None
 
 
 def apply(tx: Tx, rec: dict, p: AclFields, *, creating: bool) -> dict:
@@ -78,6 +79,14 @@ def apply(tx: Tx, rec: dict, p: AclFields, *, creating: bool) -> dict:
             rec[field] = list(ids)
         elif creating:
             rec[field] = []
+    if p.ACTemplateIdSet is not None:
+        # Database access templates are not provided here: none exists, so any id is unknown.
+        unknown = next((t for t in p.ACTemplateIdSet if t), None) if p.ACTemplateIdSet else None
+        if unknown is not None or any(not t for t in p.ACTemplateIdSet):
+            raise ApiError("ResourceNotFound", f"Access template `{unknown or ''}` does not exist.")
+        rec["ACTemplateIds"] = []
+    elif creating:
+        rec["ACTemplateIds"] = []
     if p.AccountSet is not None or creating:
         rec["AccountSet"] = list(dict.fromkeys(p.AccountSet or []))
     if p.DepartmentId is not None or creating:

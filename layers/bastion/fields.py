@@ -63,6 +63,12 @@ def _department(v: str) -> str:
     return v
 
 
+def _domain(v: str) -> str:
+    if len(v) > 64 or not re.fullmatch(r"[A-Za-z0-9_.-]*", v):
+        raise ValueError("a network domain id of at most 64 letters, digits, `_`, `.` and `-`")
+    return v
+
+
 def _ip(v: str) -> str:
     """An IP address in its canonical spelling (so 2001:DB8::1 and 2001:db8::1 are one address)."""
     try:
@@ -93,6 +99,7 @@ Phone = Annotated[str, AfterValidator(_phone)]
 Email = Annotated[str, AfterValidator(_email)]
 WeekMask = Annotated[str, AfterValidator(_week_mask)]
 DepartmentId = Annotated[str, AfterValidator(_department)]
+DomainId = Annotated[str, AfterValidator(_domain)]   # "" clears
 IpAddress = Annotated[str, AfterValidator(_ip)]
 SearchName = Annotated[str, Field(max_length=64)]
 # ValidateFrom / ValidateTo: an ISO datetime, or "" for no bound.

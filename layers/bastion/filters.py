@@ -3,7 +3,10 @@
 Lists are ordered by Id; Offset/Limit cut a page out of the filtered list and TotalCount is the
 length of the filtered list. Fuzzy matches are case-insensitive substrings. A department filter
 matches the department and the departments below it ("1.2" matches "1.2" and "1.2.3")."""
-from typing import Iterable, List, Optional, Sequence
+from typing import Callable, Iterable, List, Mapping, Optional, Sequence
+
+from layers.gateway.errors import invalid_value
+from layers.gateway.schema import Params, String
 
 
 def page(items: Sequence, offset: int, limit: int) -> List:
@@ -41,3 +44,29 @@ def tags_match(tags: Iterable[dict], tag_filters) -> bool:
 
 def by_id(records: dict) -> List[dict]:
     return [records[k] for k in sorted(records)]
+
+
+# ---- Filters: the SDK's Filter structure (Name, Values) ----
+
+class Filter(Params):
+    Name: String
+    Values: List[String]
+
+
+def check_filters(given: Optional[List[Filter]], allowed: Mapping[str, Callable]) -> None:
+    """An unknown Name or an empty Values is InvalidParameterValue naming the filter."""
+    for n, f in enumerate(given or ()):
+        if f.Name not in allowed:
+            raise invalid_value(f"Filters.{n}.Name", f"must be one of {', '.join(sorted(allowed))}")
+        if not f.Values:
+            raise invalid_value(f"Filters.{n}.Values", "must not be empty")
+
+
+def by_filters(records: Iterable[dict], given: Optional[List[Filter]], allowed: Mapping[str, Callable]) -> List[dict]:
+    """Every filter must hold; a filter holds when any of its Values matches. allowed maps a Name
+    to match(record, value) -> bool."""
+    out = list(records)
+    for f in given or ():
+        match = allowed[f.Name]
+        out = [r for r in out if any(match(r, v) for v in f.Values)]
+    return out

@@ -26,11 +26,19 @@ def user(rec: dict, snap: Snapshot) -> dict:
     return {
         "Id": rec["Id"], "UserName": rec["UserName"], "RealName": rec["RealName"], "Phone": rec["Phone"],
         "Email": rec.get("Email", ""), "ValidateFrom": rec.get("ValidateFrom", ""),
-        "ValidateTo": rec.get("ValidateTo", ""), "GroupSet": [group(g) for g in groups],
+        "ValidateTo": rec.get("ValidateTo", ""), "GroupSet": [group(g, len(snap.members(snap.users, [g["Id"]]))) for g in groups],
         "AuthType": rec.get("AuthType", 0), "ValidateTime": rec["ValidateTime"],
         "Department": department(rec.get("DepartmentId", "")), "DepartmentId": rec.get("DepartmentId", ""),
         "ActiveStatus": rec.get("ActiveStatus", 0), "LockStatus": rec.get("LockStatus", 0),
+        "UKeyStatus": 0, "Status": user_status(rec), "AclVersion": rec.get("AclVersion", 0),
     }
+
+
+def user_status(rec: dict) -> str:
+    """The user's state as the Filters of DescribeUsers name it: "locked", "inactive" or "active"."""
+    if rec.get("LockStatus", 0):
+        return "locked"
+    return "active" if rec.get("ActiveStatus", 0) else "inactive"
 
 
 def resource(rec: dict) -> dict:
@@ -48,6 +56,11 @@ def resource(rec: dict) -> dict:
         "UsedNodes": rec.get("UsedNodes", 0), "ExtendPoints": billing.NODES_PER_PACK * rec.get("NodeExp", 0),
         "PackageBandwidth": rec.get("MbpExp", 0), "PackageNode": rec.get("NodeExp", 0),
         "Trial": rec.get("Trial", 0),
+        # Fields of editions and options not provided here (no load balancer, CDC, log delivery,
+        # intranet access or network domains), in their "none" values.
+        "LogDeliveryArgs": "", "LogDelivery": "", "ClbSet": [], "DomainCount": 0, "UsedDomainCount": 0,
+        "CdcClusterId": "", "DeployModel": 0, "IntranetAccess": 0, "IntranetPrivateIpSet": [],
+        "IntranetVpcId": "", "IntranetVpcCidr": "",
     }
 
 
@@ -57,10 +70,14 @@ def device(rec: dict, snap: Snapshot) -> dict:
     return {
         "Id": rec["Id"], "InstanceId": rec.get("InstanceId", ""), "Name": rec.get("Name", ""),
         "PublicIp": rec.get("PublicIp", ""), "PrivateIp": rec.get("PrivateIp", ""), "ApCode": rec.get("ApCode", ""),
-        "OsName": rec["OsName"], "Kind": rec["Kind"], "Port": rec["Port"], "GroupSet": [group(g) for g in groups],
+        "OsName": rec["OsName"], "Kind": rec["Kind"], "Port": rec["Port"],
+        "GroupSet": [group(g, len(snap.members(snap.devices, [g["Id"]]))) for g in groups],
         "AccountCount": snap.account_counts().get(rec["Id"], 0), "VpcId": rec.get("VpcId", ""),
         "SubnetId": rec.get("SubnetId", ""), "Resource": resource(bound) if bound else None,
         "Department": department(rec.get("DepartmentId", "")),
+        "IpPortSet": list(rec.get("IpPortSet", ())), "DomainId": rec.get("DomainId", ""),
+        "DomainName": rec.get("DomainId", ""), "EnableSSL": rec.get("EnableSSL", 0),
+        "SSLCertName": rec.get("SSLCertName", ""),
     }
 
 
@@ -85,13 +102,17 @@ def acl(rec: dict, snap: Snapshot) -> dict:
     out.update({
         "MaxFileUpSize": rec.get("MaxFileUpSize", 0), "MaxFileDownSize": rec.get("MaxFileDownSize", 0),
         "UserSet": [user(snap.users[i], snap) for i in rec["UserIds"] if i in snap.users],
-        "UserGroupSet": [group(snap.user_groups[i]) for i in rec["UserGroupIds"] if i in snap.user_groups],
+        "UserGroupSet": [group(snap.user_groups[i], len(snap.members(snap.users, [i])))
+                         for i in rec["UserGroupIds"] if i in snap.user_groups],
         "DeviceSet": [device(snap.devices[i], snap) for i in rec["DeviceIds"] if i in snap.devices],
-        "DeviceGroupSet": [group(snap.device_groups[i]) for i in rec["DeviceGroupIds"] if i in snap.device_groups],
+        "DeviceGroupSet": [group(snap.device_groups[i], len(snap.members(snap.devices, [i])))
+                           for i in rec["DeviceGroupIds"] if i in snap.device_groups],
         "AccountSet": list(rec["AccountSet"]),
         "CmdTemplateSet": [cmd_template(snap.templates[i]) for i in rec["CmdTemplateIds"] if i in snap.templates],
         "ValidateFrom": rec.get("ValidateFrom", ""), "ValidateTo": rec.get("ValidateTo", ""),
         "Status": times.window_status(rec.get("ValidateFrom"), rec.get("ValidateTo")),
         "Department": department(rec.get("DepartmentId", "")),
+        "ACTemplateSet": [],      # database access templates are not provided here
+        "WhiteCmds": list(rec.get("WhiteCmds") or []),
     })
     return out
