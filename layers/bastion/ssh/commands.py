@@ -39,15 +39,25 @@ def send(messages: List[dict]) -> None:
             raise RuntimeError(f"the session-log queue refused {len(resp['Failed'])} messages")
 
 
+def session_fields(grant: Grant, from_ip: str) -> dict:
+    """Who reached what: the fields a session's record and each of its events carry."""
+    d, u = grant.device, grant.user
+    return {"UserName": u["UserName"], "RealName": u.get("RealName", ""), "Account": grant.device_account["Account"],
+            "FromIp": from_ip, "InstanceId": d.get("InstanceId", ""), "DeviceName": d.get("Name", ""),
+            "PublicIp": d.get("PublicIp", ""), "PrivateIp": d.get("PrivateIp", "")}
+
+
+def session_info(grant: Grant, from_ip: str, sid: str, started: float, protocol: str, kind: int) -> dict:
+    """What sessions.start() takes."""
+    return {"Sid": sid, **session_fields(grant, from_ip), "ApCode": grant.device.get("ApCode", ""),
+            "Protocol": protocol, "Kind": kind, "StartTime": int(started * 1000)}
+
+
 class Publisher:
     """A session's commands: publish() hands them to a sender thread; flush() waits for them."""
 
     def __init__(self, grant: Grant, sid: str, started: float, from_ip: str) -> None:
-        d, u = grant.device, grant.user
-        self.base = {"Type": "command", "AccountId": grant.owner, "Sid": sid, "UserName": u["UserName"],
-                     "RealName": u.get("RealName", ""), "Account": grant.device_account["Account"],
-                     "FromIp": from_ip, "InstanceId": d.get("InstanceId", ""), "DeviceName": d.get("Name", ""),
-                     "PublicIp": d.get("PublicIp", ""), "PrivateIp": d.get("PrivateIp", ""),
+        self.base = {"Type": "command", "AccountId": grant.owner, "Sid": sid, **session_fields(grant, from_ip),
                      "SessionTime": times.iso(times.from_millis(int(started * 1000)))}
         self.pending = []
         self._last_ms = 0

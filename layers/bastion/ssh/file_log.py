@@ -61,16 +61,9 @@ class Transfer:
         self.log = FileLog(self.grant, self.sid, self.started, login.peer, protocol)
         self.kept = file_capture.SessionFiles(self.grant.owner, self.sid, self.started)   # off by default
 
-    def info(self) -> dict:
-        g, name = self.grant, self.login.name
-        return {"Sid": self.sid, "UserName": g.user["UserName"], "RealName": g.user.get("RealName", ""),
-                "Account": name.account, "FromIp": self.login.peer, "InstanceId": g.device.get("InstanceId", ""),
-                "DeviceName": g.device.get("Name", ""), "PublicIp": g.device.get("PublicIp", ""),
-                "PrivateIp": g.device.get("PrivateIp", ""), "ApCode": g.device.get("ApCode", ""),
-                "Protocol": self.protocol, "Kind": 3, "StartTime": int(self.started * 1000)}
-
     async def start(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(None, sessions.start, self.grant.owner, self.info())
+        info = commands.session_info(self.grant, self.login.peer, self.sid, self.started, self.protocol, 3)
+        await asyncio.get_running_loop().run_in_executor(None, sessions.start, self.grant.owner, info)
 
     async def finish(self) -> None:
         loop = asyncio.get_running_loop()

@@ -197,17 +197,10 @@ class Session:
         self.files = file_policy.FilePolicy.of(self.grant.acls)
         self.file_log = file_log.FileLog(self.grant, self.sid, self.started, login.peer, "RZSZ")
 
-    def info(self) -> dict:
-        g, name = self.grant, self.login.name
-        return {"Sid": self.sid, "UserName": g.user["UserName"], "RealName": g.user.get("RealName", ""),
-                "Account": name.account, "FromIp": self.login.peer, "InstanceId": g.device.get("InstanceId", ""),
-                "DeviceName": g.device.get("Name", ""), "PublicIp": g.device.get("PublicIp", ""),
-                "PrivateIp": g.device.get("PrivateIp", ""), "ApCode": g.device.get("ApCode", ""),
-                "Protocol": "SSH", "Kind": 1, "StartTime": int(self.started * 1000)}
-
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, sessions.start, self.grant.owner, self.info())
+        await loop.run_in_executor(None, sessions.start, self.grant.owner,
+                                   commands.session_info(self.grant, self.login.peer, self.sid, self.started, "SSH", 1))
         process = self.process
         if process.command and self.policy is not None:
             decision = self.policy.check(process.command)
