@@ -410,7 +410,7 @@ def test_describe_users_never_shows_a_credential(bh, clock):
     described = bh.described(uid)
     assert set(described) == {"Id", "UserName", "RealName", "Phone", "Email", "ValidateFrom", "ValidateTo",
                               "GroupSet", "AuthType", "ValidateTime", "Department", "DepartmentId",
-                              "ActiveStatus", "LockStatus"}
+                              "ActiveStatus", "LockStatus", "AclVersion", "Status", "UKeyStatus"}
     text = json.dumps(bh.call("DescribeUsers"))
     hidden = [PASSWORD, secret, code, stored["Password"], stored["Totp"]["s"], stored["Keys"][0].split()[1],
               stored["LockedUntil"], "scrypt"] + [e["Hash"] for e in stored["AccessStrings"].values()]
