@@ -249,12 +249,12 @@ def test_parameters_are_checked(history):
     c, s, e = history["client"], history["start"], history["end"]
     assert error_code(c.call_json, "LookupEvents", {"EndTime": e}) == "MissingParameter"
     assert error_code(c.call_json, "LookupEvents", {"StartTime": s, "EndTime": e, "MaxResults": 0}) \
-        == "InvalidParameterValue"
-    assert error_code(c.call_json, "LookupEvents", {"StartTime": e, "EndTime": s}) == "InvalidParameterValue"
+        == "InvalidParameterValue.MaxResult"
+    assert error_code(c.call_json, "LookupEvents", {"StartTime": e, "EndTime": s}) == "InvalidParameterValue.Time"
     assert error_code(c.call_json, "LookupEvents", {"StartTime": s, "EndTime": e, "Colour": 1}) == "UnknownParameter"
     assert error_code(c.call_json, "LookupEvents", {"StartTime": "soon", "EndTime": e}) == "InvalidParameter"
     assert error_code(c.call_json, "LookupEvents", {"StartTime": s, "EndTime": e, "LookupAttributes": [
-        {"AttributeKey": "Colour", "AttributeValue": "red"}]}) == "InvalidParameterValue"
+        {"AttributeKey": "Colour", "AttributeValue": "red"}]}) == "InvalidParameterValue.attributeKey"
     assert error_code(c.call_json, "LookupEvents", {"StartTime": s, "EndTime": e, "LookupType": "regex"}) \
         == "InvalidParameterValue"
     assert error_code(c.call_json, "LookUpEvents", {"StartTime": s, "EndTime": e}) == "InvalidAction"

@@ -173,10 +173,10 @@ def test_invalid_attributes_are_refused_with_the_parameter_named(calls):
     account, t, _ = calls
     with pytest.raises(ApiError) as err:
         find(account, t, t + 10, attrs=[("EventName", "x"), ("Colour", "red")])
-    assert err.value.code == "InvalidParameterValue" and "LookupAttributes.1.AttributeKey" in err.value.message
+    assert err.value.code == "InvalidParameterValue.attributeKey" and "LookupAttributes.1.AttributeKey" in err.value.message
     assert code(find, account, t, t + 10, attrs=[("ReadOnly", "maybe")]) == "InvalidParameterValue"
     assert code(find, account, t, t + 10, attrs=[("Tags", "env=prod")]) == "InvalidParameterValue"
-    assert code(find, account, t + 10, t) == "InvalidParameterValue"
+    assert code(find, account, t + 10, t) == "InvalidParameterValue.Time"
 
 
 def test_seconds_and_milliseconds_are_the_same_range(calls):

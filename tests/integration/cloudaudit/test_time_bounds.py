@@ -1,5 +1,6 @@
 """LookupEvents/LookUpEvents/CreateExportTask time bounds: a StartTime or EndTime before 1970 or
-past year 9999 is InvalidParameterValue naming it, and the widest range allowed reads only the
+past year 9999 is refused naming it (InvalidParameterValue.Time for a lookup, plain
+InvalidParameterValue for an export), and the widest range allowed reads only the
 days that can hold events."""
 import datetime as dt
 import json
@@ -45,7 +46,7 @@ def test_the_maximum_is_the_last_millisecond_of_year_9999():
 def test_times_before_1970_or_past_year_9999_are_refused_naming_the_parameter(start, end, name):
     with pytest.raises(ApiError) as err:
         find(new_account(), start, end)
-    assert err.value.code == "InvalidParameterValue"
+    assert err.value.code == "InvalidParameterValue.Time"
     assert f"`{name}`" in err.value.message and "9999" in err.value.message
 
 
