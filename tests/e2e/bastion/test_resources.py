@@ -109,7 +109,7 @@ def test_modify_and_destroy(bh):
     bh.raw("DestroyDasbResource", ResourceId=rid)
     assert bh.call("DescribeResources")["TotalCount"] == 0
     assert all(d["Resource"] is None for d in bh.call("DescribeDevices", Limit=100)["DeviceSet"])
-    assert bh.raw_error("DestroyDasbResource", ResourceId=rid) == "ResourceNotFound"
+    assert bh.raw_error("DestroyDasbResource", ResourceId=rid) == "InvalidParameter"     # its error table
     assert bh.raw_error("DestroyDasbResource") == "MissingParameter"
 
 
@@ -128,3 +128,25 @@ def test_inquire_price(bh):
 def test_license_usage_of_a_new_account(bh):
     usage = bh.raw("DescribeLicenseUsage")["LicenseUsageList"]
     assert all(u["UsageValue"] == 0 for u in usage) and len(usage) == 2
+
+
+def test_destroying_what_is_not_ones_resource_is_refused_and_changes_nothing(bh, other):
+    """DestroyDasbResource's error table: InvalidParameter for a ResourceId that is not the caller's."""
+    rid = bh.resource()
+    device = bh.devices("10.7.0.1")[0]
+    bh.call("BindDeviceResource", DeviceIdSet=[device], ResourceId=rid)
+    for bad in ("bh-saas-missing0", "", "vsm-12345678"):
+        assert bh.raw_error("DestroyDasbResource", ResourceId=bad) == "InvalidParameter"
+    assert other.raw_error("DestroyDasbResource", ResourceId=rid) == "InvalidParameter"
+    assert [r["ResourceId"] for r in bh.call("DescribeResources")["ResourceSet"]] == [rid]
+    assert bh.call("DescribeDevices")["DeviceSet"][0]["Resource"]["ResourceId"] == rid
+
+
+def test_describe_resources_refuses_an_unknown_ap_code(bh):
+    rid = bh.resource()
+    assert bh.error("DescribeResources", ApCode="ap-atlantis") == "InvalidParameterValue"
+    assert bh.error("DescribeResources", ApCode="us-east-1") == "InvalidParameterValue"
+    assert bh.call("DescribeResources", ApCode="ap-guangzhou")["TotalCount"] == 1
+    assert bh.call("DescribeResources", ApCode="ap-beijing")["TotalCount"] == 0
+    # with ResourceIds, ApCode is ignored (the seed)
+    assert bh.call("DescribeResources", ApCode="ap-atlantis", ResourceIds=[rid])["TotalCount"] == 1
