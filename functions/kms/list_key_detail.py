@@ -4,7 +4,7 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from layers.gateway.action import REGION_OPTIONAL, RequestContext, action
-from layers.gateway.errors import invalid_value
+from layers.gateway.errors import ApiError, invalid_value
 from layers.gateway.schema import Params, String, Uint64
 from layers.kms import keys, owner, view
 from layers.kms.params import MemberAccount, TagFilter, check_member
@@ -36,6 +36,10 @@ def _tags_match(doc: dict, filters) -> bool:
 
 @action("ListKeyDetail", Input, region=REGION_OPTIONAL, resource_type="cmk")
 def handle(p: Input, ctx: RequestContext) -> dict:
+    tag_keys = [f.TagKey for f in p.TagFilters or []]
+    if len(tag_keys) != len(set(tag_keys)):
+        raise ApiError("InvalidParameterValue.TagKeysDuplicated",
+                       "Each TagKey may appear once in TagFilters; list its values in one filter's TagValue.")
     for member in p.MemberAccounts or []:
         check_member(ctx, member)
     usage = p.KeyUsage or ENCRYPT_DECRYPT

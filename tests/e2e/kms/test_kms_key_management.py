@@ -109,6 +109,11 @@ def test_list_key_detail_filters(kms):
     assert ids(SearchKeyAlias="ALPHA") == [sym_old] and ids(SearchKeyAlias=sym_new[:8]) == [sym_new]
     assert ids(TagFilters=[{"TagKey": "team", "TagValue": ["ops"]}]) == [sym_new]
     assert set(ids(TagFilters=[{"TagKey": "team"}])) == {sym_old, sym_new}
+    assert set(ids(TagFilters=[{"TagKey": "team", "TagValue": ["ops", "pay"]}])) == {sym_old, sym_new}
+    twice = [{"TagKey": "team", "TagValue": ["ops"]}, {"TagKey": "team", "TagValue": ["pay"]}]
+    assert kms.error("ListKeyDetail", {"TagFilters": twice}) == "InvalidParameterValue.TagKeysDuplicated"
+    assert kms.error("ListKeyDetail", {"TagFilters": [{"TagKey": "team"}, {"TagKey": "team"}]}) \
+        == "InvalidParameterValue.TagKeysDuplicated"
     assert ids(HsmClusterId="default") == [sym_new, sym_old] and ids(HsmClusterId="hsm-none") == []
     assert ids(Origin="EXTERNAL") == []
     page = kms.call("ListKeyDetail", {"KeyUsage": "ALL", "Offset": 1, "Limit": 1})
