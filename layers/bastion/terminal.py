@@ -375,6 +375,11 @@ class LineTracker:
                 and not (byte == _LF and self._after_cr))
 
     @property
+    def awaiting_echo(self) -> bool:
+        """A line was entered and is still to be read off output to come (or a key's echo is)."""
+        return bool(self._waiting) or self._echo_due
+
+    @property
     def echo_due(self) -> bool:
         """A key went to the target and no output has come since."""
         return self._echo_due

@@ -32,7 +32,7 @@ READ_BYTES = 256 * 1024
 # only the last TRACK_KEEP bytes, with the modes the rest switched on or
 # off, so that `cat` of a big file or a flood of keys costs the relay little and the next
 # prompt's line is still read right.
-TRACK_BYTES, TRACK_KEEP, ECHO_BYTES = 512 * 1024, 32 * 1024, 1024
+TRACK_BYTES, TRACK_KEEP, ECHO_BYTES, ECHO_HEAD = 512 * 1024, 32 * 1024, 1024, 16 * 1024
 _MODES = re.compile(rb"\x1b\[\?(1049|1047|47|2004)([hl])")
 ENDED, FORCED, FAILED = 2, 3, 4        # SessionResult.Status
 COUNTS_EVERY = 5.0                      # s: how often a session's command counts are kept
@@ -375,7 +375,7 @@ class Session:
             if not self.process.command:
                 self.unseen += data
                 if len(self.unseen) > TRACK_BYTES:
-                    self.unseen = _tail(self.unseen)
+                    self.trim()
                 if len(data) < ECHO_BYTES:
                     self.catch_up()         # an echo: it may complete a line entered before it
             sink.write(data)
@@ -384,11 +384,21 @@ class Session:
     def catch_up(self) -> None:
         """Play the output the tracker has not seen yet, and take the lines it completed."""
         if len(self.unseen) > TRACK_KEEP:
-            self.unseen = _tail(self.unseen)    # bounds the work of one call (a flood's echo)
+            self.trim()                         # bounds the work of one call (a flood's echo)
         if self.unseen:
             self.tracker.output(bytes(self.unseen))
             self.unseen.clear()
             self.command_lines(self.tracker.take())
+
+    def trim(self) -> None:
+        """Cut the output the tracker has not seen to its tail; where a line entered waits for its
+        echo (a line pasted with its Enter, then a flood of output), its head is played first."""
+        if self.tracker.awaiting_echo:
+            self.tracker.output(bytes(self.unseen[:ECHO_HEAD]))
+            del self.unseen[:ECHO_HEAD]
+            self.command_lines(self.tracker.take())
+        if len(self.unseen) > TRACK_KEEP:
+            self.unseen = _tail(self.unseen)
 
     def command_lines(self, lines, action: int = commands.ALLOWED) -> None:
         if lines:
