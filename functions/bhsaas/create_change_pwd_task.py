@@ -20,12 +20,8 @@ PeriodDays = Annotated[int, Field(ge=1, le=365)]
 FilePasswordText = Annotated[String, Field(max_length=64)]
 
 
-class Input(Params):
-    TaskName: fields.Name32
-    DeviceIdSet: fields.RequiredIdSet
-    AccountSet: AccountNames
-    ChangeMethod: fields.choice(1, 2)
-    AuthGenerationStrategy: fields.choice(1, 2, 3)
+class TaskOptions(Params):
+    """The optional task information CreateChangePwdTask and ModifyChangePwdTask share."""
     RunAccount: Optional[fields.AccountName] = None
     Password: Optional[PasswordText] = None
     PasswordLength: Optional[LengthType] = None
@@ -40,6 +36,14 @@ class Input(Params):
     Type: Optional[fields.choice(4, 5)] = None
     Period: Optional[PeriodDays] = None
     FirstTime: Optional[String] = None
+
+
+class Input(TaskOptions):
+    TaskName: fields.Name32
+    DeviceIdSet: fields.RequiredIdSet
+    AccountSet: AccountNames
+    ChangeMethod: fields.choice(1, 2)
+    AuthGenerationStrategy: fields.choice(1, 2, 3)
 
 
 def record(p: Params, rec: dict, names) -> dict:

@@ -4,18 +4,17 @@ devices and account names it covers (DeviceIdSet, AccountSet). Parameters of the
 ignored; a parameter left out keeps its value. A new Password or FilePassword is sealed; a
 strategy other than 3 drops the stored Password. Changing Type, Period or FirstTime sets NextTime
 again."""
-from typing import List, Optional
+from typing import Optional
 
 from layers.bastion import fields, pwd_tasks, store
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.errors import missing
-from layers.gateway.schema import Params, String
+from layers.gateway.schema import String
 
-from functions.bhsaas.create_change_pwd_task import (AccountNames, FilePasswordText, LengthType, PasswordText,
-                                                      PeriodDays, record)
+from functions.bhsaas.create_change_pwd_task import AccountNames, TaskOptions, record
 
 
-class Input(Params):
+class Input(TaskOptions):
     OperationId: String
     ModifyType: fields.choice(1, 2)
     DeviceIdSet: Optional[fields.RequiredIdSet] = None
@@ -23,20 +22,6 @@ class Input(Params):
     ChangeMethod: Optional[fields.choice(1, 2)] = None
     AuthGenerationStrategy: Optional[fields.choice(1, 2, 3)] = None
     TaskName: Optional[fields.Name32] = None
-    DepartmentId: Optional[fields.DepartmentId] = None
-    RunAccount: Optional[fields.AccountName] = None
-    Password: Optional[PasswordText] = None
-    PasswordLength: Optional[LengthType] = None
-    SmallLetter: Optional[fields.choice(0, 1)] = None
-    BigLetter: Optional[fields.choice(0, 1)] = None
-    Digit: Optional[fields.choice(0, 1)] = None
-    Symbol: Optional[String] = None
-    CompleteNotify: Optional[fields.choice(0, 1)] = None
-    NotifyEmails: Optional[List[fields.Email]] = None
-    FilePassword: Optional[FilePasswordText] = None
-    Type: Optional[fields.choice(4, 5)] = None
-    Period: Optional[PeriodDays] = None
-    FirstTime: Optional[String] = None
 
 
 SCHEDULE_FIELDS = ("Type", "Period", "FirstTime")

@@ -25,13 +25,8 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "tests" / "e2e" / "bastion"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import bastion_gateway as bg  # noqa: E402
+import bastion_gateway as bg  # noqa: E402 - it puts the project and the test helpers on sys.path
 import bench_stats as stats  # noqa: E402
 
 GOAL_RATIO = 0.8

@@ -208,11 +208,7 @@ class ScpRelay(Transfer):
             remote.close()
         finally:
             operator_side.cancel()
-        if remote.exit_signal:
-            signal, core, message, lang = remote.exit_signal
-            process.exit_with_signal(signal, core, message, lang)
-        else:
-            process.exit(remote.exit_status if remote.exit_status is not None else 255)
+        target.pass_exit(process, remote)
         await self.finish()
 
     async def target_is_dir(self) -> bool:

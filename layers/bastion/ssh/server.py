@@ -238,11 +238,7 @@ class Session:
             idle.cancel()
             counts.cancel()
             keys.cancel()
-        if remote.exit_signal:
-            signal, core, message, lang = remote.exit_signal
-            process.exit_with_signal(signal, core, message, lang)
-        else:
-            process.exit(remote.exit_status if remote.exit_status is not None else 255)
+        target.pass_exit(process, remote)
         await self.finish()
 
     async def upstream(self, remote: asyncssh.SSHClientProcess) -> None:

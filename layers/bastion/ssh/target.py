@@ -27,6 +27,15 @@ WINDOW, PACKET = 8 * 1024 * 1024, 256 * 1024
 CHANNEL = {"window": WINDOW, "max_pktsize": PACKET}
 
 
+def pass_exit(process: asyncssh.SSHServerProcess, remote: asyncssh.SSHClientProcess) -> None:
+    """The target command's exit status or signal, to the operator's channel (255: none came)."""
+    if remote.exit_signal:
+        signal, core, message, lang = remote.exit_signal
+        process.exit_with_signal(signal, core, message, lang)
+    else:
+        process.exit(remote.exit_status if remote.exit_status is not None else 255)
+
+
 @dataclass
 class Hosted:
     password: Optional[str] = None

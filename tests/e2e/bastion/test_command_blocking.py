@@ -11,7 +11,7 @@ from bastion_helpers import Bastion
 from session_feed import deliver
 from ssh_support import logged_in
 from ssh_support import shell as open_shell
-from test_ssh_gateway import clock, gateway, make_demo, run, target  # noqa: F401 - fixtures
+from test_ssh_gateway import make_demo, run, target  # noqa: F401 - target is a fixture
 
 UP, CTRL_A, CTRL_C, ALT_D = b"\x1b[A", b"\x01", b"\x03", b"\x1bd"
 PASTE_BEGIN, PASTE_END = b"\x1b[200~", b"\x1b[201~"
@@ -96,7 +96,7 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
             await refused(f"m {victim}\r".encode())
             await still_there("after-continuation")
             # look-alikes run
-            await sh.type(f"grep rm /dev/null; echo 'rm -rf /'; man -w rm >/dev/null 2>&1; echo ok-$((3+4))\r".encode())
+            await sh.type("grep rm /dev/null; echo 'rm -rf /'; man -w rm >/dev/null 2>&1; echo ok-$((3+4))\r".encode())
             await sh.until(b"ok-7\r\n")
             # inside a full-screen program keys are the program's
             mark = len(sh.seen)

@@ -10,24 +10,11 @@ import asyncssh
 import pytest
 
 from bastion_helpers import Bastion, new_account
-from ssh_support import Clock, Demo, Shell, connect, logged_in
+from ssh_support import Demo, Shell, connect, logged_in
 from ssh_support import shell as open_shell
 
 
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    from layers.bastion import credentials
-    c = Clock()
-    monkeypatch.setattr(credentials, "now", c.now)
-    return c
-
-
-@pytest.fixture(scope="module")
-def gateway(stack):
-    from infra.ssh_gateway import SshGateway
-    gw = SshGateway("127.0.0.1", 0).start()
-    yield gw
-    gw.stop()
+pytestmark = pytest.mark.usefixtures("clock")     # conftest.py: every test's codes from its clock
 
 
 @pytest.fixture(scope="module")
