@@ -6,9 +6,17 @@ an untagged subnet or group belongs to whoever owns its VPC; resources with no o
 the deployment's shared networks, which every account sees. An account never sees a resource
 another account owns.
 
-EC2 keeps no creation time for these resources: CreatedTime comes from a `guardzone:CreatedTime`
-tag (ISO 8601) set by whatever provisions the network, and is null without one.
+EC2 keeps no creation time and no rule version for these resources. CreatedTime comes from a
+`guardzone:CreatedTime` tag (ISO 8601) set by whatever provisions the network; a resource listed
+without one is stamped with the time it was first listed. A security group's Version counts the
+changes of its rules: `guardzone:RulesVersion` starts at 1 when the group is first listed and goes up
+by one whenever its rules are seen changed (`guardzone:RulesDigest`). The stamps are tags, so they are
+kept with the resource and cost one CreateTags call per change; without permission to tag, CreatedTime
+stays null and Version 0.
 """
+import hashlib
+import json
+import logging
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -19,11 +27,14 @@ from layers.gateway.errors import invalid_value, not_found
 
 OWNER_TAG = "guardzone:OwnerUin"
 CREATED_TAG = "guardzone:CreatedTime"
+RULES_DIGEST_TAG, RULES_VERSION_TAG = "guardzone:RulesDigest", "guardzone:RulesVersion"
 NAME_TAG = "Name"
 # Addresses the backing network keeps in every IPv4 subnet: the network address, the next
 # three (router, DNS, reserved) and the broadcast address.
 RESERVED_HEAD, RESERVED_TAIL = 4, 1
 _BEIJING = timezone(timedelta(hours=8))
+_IDS = {"Vpcs": "VpcId", "Subnets": "SubnetId", "SecurityGroups": "GroupId"}
+log = logging.getLogger("guardzone.network")
 
 
 def _tags(resource: dict) -> Dict[str, str]:
@@ -98,6 +109,7 @@ class SecurityGroup:
     remark: str
     created: Optional[str]
     owner: Optional[str]
+    version: int = 0
     inbound: List[dict] = field(default_factory=list)
     outbound: List[dict] = field(default_factory=list)
 
@@ -109,7 +121,50 @@ def _ec2(region: str):
 def _all(region: str, operation: str, key: str, filters: Optional[list] = None) -> List[dict]:
     paginator = _ec2(region).get_paginator(operation)
     kwargs = {"Filters": filters} if filters else {}
-    return [item for page in paginator.paginate(**kwargs) for item in page[key]]
+    items = [item for page in paginator.paginate(**kwargs) for item in page[key]]
+    if key in _IDS:
+        _stamp(region, items, _IDS[key])
+    return items
+
+
+def _rules_digest(raw: dict) -> str:
+    rules = {"in": raw.get("IpPermissions", []), "out": raw.get("IpPermissionsEgress", [])}
+    return hashlib.sha256(json.dumps(rules, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def _tag(region: str, ids: List[str], tags: Dict[str, str]) -> bool:
+    try:
+        _ec2(region).create_tags(Resources=ids, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+        return True
+    except Exception as exc:    # no permission to tag: the fields stay unknown, the listing still answers
+        log.warning("cannot stamp %s with %s: %s", ids, sorted(tags), exc)
+        return False
+
+
+def _stamp(region: str, items: List[dict], id_key: str) -> None:
+    """Give listed resources their creation time and (groups) rules version, as tags, in place."""
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    fresh = [r for r in items if not _tags(r).get(CREATED_TAG)]
+    if fresh and _tag(region, [r[id_key] for r in fresh], {CREATED_TAG: now}):
+        for r in fresh:
+            r.setdefault("Tags", []).append({"Key": CREATED_TAG, "Value": now})
+    if id_key != "GroupId":
+        return
+    for r in items:
+        tags, digest = _tags(r), _rules_digest(r)
+        if tags.get(RULES_DIGEST_TAG) == digest:
+            continue
+        version = str(_int(tags.get(RULES_VERSION_TAG)) + 1)
+        if _tag(region, [r[id_key]], {RULES_DIGEST_TAG: digest, RULES_VERSION_TAG: version}):
+            r["Tags"] = [t for t in r.get("Tags", []) if t["Key"] not in (RULES_DIGEST_TAG, RULES_VERSION_TAG)]
+            r["Tags"] += [{"Key": RULES_DIGEST_TAG, "Value": digest}, {"Key": RULES_VERSION_TAG, "Value": version}]
+
+
+def _int(raw: Optional[str]) -> int:
+    try:
+        return int(raw or 0)
+    except ValueError:
+        return 0
 
 
 def _ipv6(associations: Optional[list]) -> Optional[str]:
@@ -139,7 +194,7 @@ def _group(raw: dict, vpc_owner: Optional[str]) -> SecurityGroup:
     tags = _tags(raw)
     return SecurityGroup(raw["GroupId"], raw.get("VpcId", ""), tags.get(NAME_TAG) or raw.get("GroupName", ""),
                          raw.get("Description", ""), _created(tags), tags.get(OWNER_TAG) or vpc_owner,
-                         _policies(raw.get("IpPermissions", [])), _policies(raw.get("IpPermissionsEgress", [])))
+                         _int(tags.get(RULES_VERSION_TAG)), _policies(raw.get("IpPermissions", [])), _policies(raw.get("IpPermissionsEgress", [])))
 
 
 @dataclass
@@ -254,15 +309,15 @@ def _port(perm: dict) -> str:
 
 
 def _policies(permissions: List[dict]) -> List[dict]:
-    """EC2 permissions as UsgPolicy entries: one per source (CIDR, group or prefix list).
-    EC2 groups only allow, so every Action is ACCEPT; EC2 has no service groups."""
+    """EC2 permissions as UsgPolicy entries: one per source (CIDR, group or prefix list), the other
+    source fields empty. EC2 groups only allow, so every Action is ACCEPT; EC2 has no service groups."""
     out = []
     for perm in permissions:
         proto, port = _protocol(perm.get("IpProtocol", "-1")), _port(perm)
 
-        def policy(desc, ip=None, group=None, prefix_list=None):
+        def policy(desc, ip="", group="", prefix_list=""):
             return {"Ip": ip, "Id": group, "AddressModule": prefix_list, "Proto": proto, "Port": port,
-                    "ServiceModule": None, "Desc": desc or "", "Action": "ACCEPT"}
+                    "ServiceModule": "", "Desc": desc or "", "Action": "ACCEPT"}
 
         out += [policy(r.get("Description"), ip=r["CidrIp"]) for r in perm.get("IpRanges", [])]
         out += [policy(r.get("Description"), ip=r["CidrIpv6"]) for r in perm.get("Ipv6Ranges", [])]
@@ -276,6 +331,5 @@ def sg_unit(g: SecurityGroup) -> dict:
 
 
 def usg_rule_detail(g: SecurityGroup) -> dict:
-    # EC2 keeps no version number for a group's rules: Version is null.
     return {"InBound": g.inbound, "OutBound": g.outbound, "SgId": g.sg_id, "SgName": g.name,
-            "SgRemark": g.remark, "CreateTime": g.created, "Version": None}
+            "SgRemark": g.remark, "CreateTime": g.created, "Version": g.version}

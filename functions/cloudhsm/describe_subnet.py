@@ -34,4 +34,4 @@ def _subnet(s: network.Subnet) -> dict:
     held = len(store.leased_addresses(s.subnet_id))
     return {"VpcId": s.vpc_id, "SubnetId": s.subnet_id, "SubnetName": s.name, "CidrBlock": s.cidr,
             "CreatedTime": s.created, "AvailableIpAddressCount": max(s.available_ips - held, 0),
-            "Ipv6CidrBlock": s.ipv6_cidr, "TotalIpAddressCount": s.total_ips, "IsDefault": s.is_default}
+            "Ipv6CidrBlock": s.ipv6_cidr or "", "TotalIpAddressCount": s.total_ips, "IsDefault": s.is_default}

@@ -1,4 +1,6 @@
 """DescribeVpc, DescribeSubnet, DescribeUsg and DescribeUsgRule: views of EC2 (moto), per account."""
+from datetime import datetime
+
 from hsm_helpers import Typed, make_network, other_account
 from helpers import error_code
 
@@ -39,7 +41,7 @@ def test_subnets_carry_cidrs_counts_and_zones(ec2, typed, network):
     assert a["VpcId"] == network.vpc_id and a["SubnetName"] == f"hsm-a-{network.token}"
     assert a["CidrBlock"] == f"{network.prefix}.1.0/28"
     assert a["TotalIpAddressCount"] == 11 and a["AvailableIpAddressCount"] == 11
-    assert a["IsDefault"] is False and a["CreatedTime"] is None
+    assert a["IsDefault"] is False and _beijing_time(a["CreatedTime"])    # stamped when first listed
     b = next(s for s in r["SubnetList"] if s["SubnetId"] == network.subnet_b)
     assert b["TotalIpAddressCount"] == 251
     # An interface in the subnet and a VSM each take one address.
@@ -58,7 +60,11 @@ def test_subnet_ipv6_cidr_comes_from_the_network(ec2, typed, network):
     ec2.associate_subnet_cidr_block(SubnetId=network.subnet_b, Ipv6CidrBlock=v6)
     r = typed.call("DescribeSubnet", {"Offset": 0, "Limit": 10, "VpcId": network.vpc_id})
     got = {s["SubnetId"]: s["Ipv6CidrBlock"] for s in r["SubnetList"]}
-    assert got == {network.subnet_b: v6, network.subnet_a: None}
+    assert got == {network.subnet_b: v6, network.subnet_a: ""}
+
+
+def _beijing_time(text):
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
 
 
 def test_subnet_of_unknown_vpc_is_resource_not_found(typed):
@@ -69,18 +75,32 @@ def test_subnet_of_unknown_vpc_is_resource_not_found(typed):
 def test_security_groups_list_and_rules(typed, network):
     r = typed.call("DescribeUsg", {"Offset": 0, "Limit": 10, "SearchWord": network.sg_id})
     assert r["TotalCount"] == 1
-    assert r["SgList"] == [{"SgId": network.sg_id, "SgName": network.sg_name, "SgRemark": "VSM access",
-                            "CreateTime": None}]
+    created = r["SgList"][0].pop("CreateTime")
+    assert r["SgList"] == [{"SgId": network.sg_id, "SgName": network.sg_name, "SgRemark": "VSM access"}]
+    assert _beijing_time(created)
     rules = typed.call("DescribeUsgRule", {"SgIds": [network.sg_id]})
     assert rules["TotalCount"] == 1
     detail = rules["SgRules"][0]
     assert detail["SgId"] == network.sg_id and detail["SgName"] == network.sg_name
+    assert detail["CreateTime"] == created and detail["Version"] == 1
     inbound = sorted(detail["InBound"], key=lambda p: p["Port"])
-    assert inbound[0] == {"Ip": None, "Id": network.sg_id, "AddressModule": None, "Proto": "TCP",
-                          "Port": "1000-2000", "ServiceModule": None, "Desc": "", "Action": "ACCEPT"}
-    assert inbound[1] == {"Ip": f"{network.prefix}.0.0/16", "Id": None, "AddressModule": None, "Proto": "TCP",
-                          "Port": "8013", "ServiceModule": None, "Desc": "VsmManager", "Action": "ACCEPT"}
+    assert inbound[0] == {"Ip": "", "Id": network.sg_id, "AddressModule": "", "Proto": "TCP",
+                          "Port": "1000-2000", "ServiceModule": "", "Desc": "", "Action": "ACCEPT"}
+    assert inbound[1] == {"Ip": f"{network.prefix}.0.0/16", "Id": "", "AddressModule": "", "Proto": "TCP",
+                          "Port": "8013", "ServiceModule": "", "Desc": "VsmManager", "Action": "ACCEPT"}
     assert {(p["Ip"], p["Proto"], p["Port"]) for p in detail["OutBound"]} >= {("0.0.0.0/0", "ALL", "ALL")}
+
+
+def test_usg_rule_version_counts_rule_changes(ec2, typed, network):
+    def version():
+        return typed.call("DescribeUsgRule", {"SgIds": [network.sg_id]})["SgRules"][0]["Version"]
+    before = version()
+    assert version() == before                      # reading does not change it
+    rule = [{"IpProtocol": "tcp", "FromPort": 9443, "ToPort": 9443, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}]
+    ec2.authorize_security_group_ingress(GroupId=network.sg_id, IpPermissions=rule)
+    assert version() == before + 1
+    ec2.revoke_security_group_ingress(GroupId=network.sg_id, IpPermissions=rule)
+    assert version() == before + 2 and version() == before + 2
 
 
 def test_usg_offset_and_limit_zero_return_every_group(ec2, typed, network):

@@ -52,6 +52,6 @@ def test_rules_become_usg_policies():
         {"IpProtocol": "udp", "FromPort": 0, "ToPort": 65535, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
     ])
     assert [(p["Ip"], p["AddressModule"], p["Proto"], p["Port"], p["Desc"]) for p in policies] == [
-        ("0.0.0.0/0", None, "ALL", "ALL", ""), (None, "pl-1", "ALL", "ALL", "office"),
-        ("10.0.0.0/8", None, "ICMP", "8", ""), ("::/0", None, "UDP", "ALL", "")]
+        ("0.0.0.0/0", "", "ALL", "ALL", ""), ("", "pl-1", "ALL", "ALL", "office"),
+        ("10.0.0.0/8", "", "ICMP", "8", ""), ("::/0", "", "UDP", "ALL", "")]
     assert {p["Action"] for p in policies} == {"ACCEPT"}

@@ -169,7 +169,8 @@ def test_modify_name_and_groups(typed, common, network):
     assert [g["SgId"] for g in a["SgList"]] == [network.sg_id]
     assert {p["Port"] for p in a["SgList"][0]["InBound"]} == {"8013", "1000-2000"}
     assert typed.call("DescribeVsms", {"Offset": 0, "Limit": 1})["VsmList"][0]["SgList"] == [
-        {"SgId": network.sg_id, "SgName": network.sg_name, "SgRemark": "VSM access", "CreateTime": None}]
+        {"SgId": network.sg_id, "SgName": network.sg_name, "SgRemark": "VSM access",
+         "CreateTime": a["SgList"][0]["CreateTime"]}]
     typed.call("ModifyVsmAttributes", {"ResourceId": rid, "Type": ["UpdateSgIds"], "SgIds": []})
     assert typed.call("DescribeVsmAttributes", {"ResourceId": rid})["SgList"] == []
 
