@@ -31,6 +31,9 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     if usage is None:
         raise ApiError("InvalidParameterValue.InvalidKeyUsage",
                        f"KeyUsage must be one of {', '.join(USAGES)}; see ListAlgorithms.")
+    if not usage.available:
+        raise ApiError("UnsupportedOperation.UnsupportedKeyUsageInCurrentRegion",
+                       f"{usage.name} keys are not offered here; see ListAlgorithms.")
     if p.Type not in (None, TYPE_DEFAULT, TYPE_EXTERNAL):
         raise ApiError("InvalidParameterValue.InvalidType",
                        "The value of parameter `Type` is invalid: must be 1 (KMS makes the material) or 2 (EXTERNAL).")

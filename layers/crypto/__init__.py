@@ -9,6 +9,7 @@ Modules, each a small functional interface (see its docstring):
     mac         HMAC, CMAC (AES, SM4)
     rsa_keys    RSA 1024-4096: OAEP / PKCS#1 v1.5 encryption, PSS / PKCS#1 v1.5 signatures
     ecc         ECDSA and ECDH on P-256, P-384, brainpoolP256r1, secp256k1; X25519
+    pqc         ML-KEM (FIPS 203) and ML-DSA (FIPS 204)
     rng         random_bytes(n) from the OS CSPRNG
     errors      CryptoError and its subclasses
     sm2_curve   SM2 point arithmetic used by sm2 (constant-sequence secret paths)

@@ -4,6 +4,8 @@
     SM2       PKCS#8 DER (with its public key), layers.crypto.sm2
     RSA_2048  PKCS#8 DER, layers.crypto.rsa_keys
     EC_P256   the 32-byte private scalar, layers.crypto.ecc
+    ML-KEM-768, ML-KEM-1024, ML-DSA-44, ML-DSA-65, ML-DSA-87
+              the seed (64 / 32 bytes) the key is expanded from, layers.crypto.pqc
 
 Two thin adapters over `cryptography` live here because the crypto layer does not offer them:
 loading an RSA key we generated ourselves without OpenSSL's full key check (it costs ~0.1 s per
@@ -13,7 +15,7 @@ from typing import Optional, Tuple
 
 from cryptography.hazmat.primitives import serialization
 
-from layers.crypto import asn1, ecc, random_bytes, rsa_keys, sm2
+from layers.crypto import asn1, ecc, pqc, random_bytes, rsa_keys, sm2
 
 SM4_KEY_SIZE = 16
 
@@ -31,6 +33,9 @@ def generate(material: str) -> Tuple[bytes, Optional[bytes]]:
     if material == "EC_P256":
         key = ecc.generate_private_key("P256")
         return ecc.private_key_to_bytes(key), _ec_public_der(key.public_key())
+    if material in pqc.PARAMETER_SETS:
+        key = pqc.generate(material)
+        return pqc.private_key_to_seed(key), pqc.public_key_to_der(key)
     raise ValueError(f"unknown key material {material}")
 
 
@@ -44,6 +49,8 @@ def load(material: str, secret: bytes):
         return serialization.load_der_private_key(secret, password=None, unsafe_skip_rsa_key_validation=True)
     if material == "EC_P256":
         return ecc.private_key_from_bytes("P256", secret)
+    if material in pqc.PARAMETER_SETS:
+        return pqc.private_key_from_seed(material, secret)
     raise ValueError(f"unknown key material {material}")
 
 
@@ -54,6 +61,8 @@ def public_der(material: str, key) -> bytes:
         return rsa_keys.public_key_to_der(key.public_key())
     if material == "EC_P256":
         return _ec_public_der(key.public_key())
+    if material in pqc.PARAMETER_SETS:
+        return pqc.public_key_to_der(key)
     raise ValueError(f"{material} keys have no public key")
 
 

@@ -224,11 +224,13 @@ def test_member_account_of_another_account_is_refused(kms):
 def test_list_algorithms(kms):
     r = kms.call("ListAlgorithms")
     assert r["SymmetricAlgorithms"] == [{"KeyUsage": "ENCRYPT_DECRYPT", "Algorithm": "SM4"}]
-    assert {a["KeyUsage"] for a in r["AsymmetricAlgorithms"]} == {"ASYMMETRIC_DECRYPT_RSA_2048",
-                                                                   "ASYMMETRIC_DECRYPT_SM2"}
+    assert {a["KeyUsage"] for a in r["AsymmetricAlgorithms"]} == {
+        "ASYMMETRIC_DECRYPT_RSA_2048", "ASYMMETRIC_DECRYPT_SM2",
+        "ASYMMETRIC_DECRYPT_ML_KEM_768", "ASYMMETRIC_DECRYPT_ML_KEM_1024"}       # post-quantum: test_kms_pqc.py
     assert {(a["KeyUsage"], a["Algorithm"]) for a in r["AsymmetricSignVerifyAlgorithms"]} == {
         ("ASYMMETRIC_SIGN_VERIFY_SM2", "SM2"), ("ASYMMETRIC_SIGN_VERIFY_RSA_2048", "RSA_2048"),
-        ("ASYMMETRIC_SIGN_VERIFY_ECC", "ECC")}
+        ("ASYMMETRIC_SIGN_VERIFY_ECC", "ECC"), ("ASYMMETRIC_SIGN_VERIFY_ML_DSA_44", "ML_DSA_44"),
+        ("ASYMMETRIC_SIGN_VERIFY_ML_DSA_65", "ML_DSA_65"), ("ASYMMETRIC_SIGN_VERIFY_ML_DSA_87", "ML_DSA_87")}
 
 
 def test_service_status_counts_keys_and_vsms(kms):
