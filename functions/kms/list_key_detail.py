@@ -4,10 +4,10 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from layers.gateway.action import REGION_OPTIONAL, RequestContext, action
-from layers.gateway.errors import ApiError, invalid_value
+from layers.gateway.errors import invalid_value
 from layers.gateway.schema import Params, String, Uint64
 from layers.kms import keys, owner, view
-from layers.kms.params import MemberAccount, TagFilter, check_member
+from layers.kms.params import MemberAccount, TagFilter, check_member, check_tag_filters, tags_match
 from layers.kms.usages import ENCRYPT_DECRYPT, USAGES
 
 # KeyState filter: 0 all, 1 Enabled, 2 Disabled, 3 PendingDelete, 4 PendingImport, 5 Archived
@@ -29,17 +29,9 @@ class Input(Params):
     MemberAccounts: Optional[list[MemberAccount]] = None
 
 
-def _tags_match(doc: dict, filters) -> bool:
-    tags = {t["TagKey"]: t.get("TagValue", "") for t in doc.get("Tags") or []}
-    return all(f.TagKey in tags and (not f.TagValue or tags[f.TagKey] in f.TagValue) for f in filters)
-
-
 @action("ListKeyDetail", Input, region=REGION_OPTIONAL, resource_type="cmk")
 def handle(p: Input, ctx: RequestContext) -> dict:
-    tag_keys = [f.TagKey for f in p.TagFilters or []]
-    if len(tag_keys) != len(set(tag_keys)):
-        raise ApiError("InvalidParameterValue.TagKeysDuplicated",
-                       "Each TagKey may appear once in TagFilters; list its values in one filter's TagValue.")
+    check_tag_filters(p.TagFilters)
     for member in p.MemberAccounts or []:
         check_member(ctx, member)
     usage = p.KeyUsage or ENCRYPT_DECRYPT
@@ -59,7 +51,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
         cluster = "" if p.HsmClusterId == DEFAULT_CLUSTER else p.HsmClusterId
         docs = [d for d in docs if d.get("HsmClusterId", "") == cluster]
     if p.TagFilters:
-        docs = [d for d in docs if _tags_match(d, p.TagFilters)]
+        docs = [d for d in docs if tags_match(d, p.TagFilters)]
     if p.OrderType == 0:
         docs = docs[::-1]          # newest first
     page = docs[p.Offset:p.Offset + p.Limit]

@@ -10,7 +10,8 @@ REDACTED = "******"
 _SECRET_NAME = re.compile(r"(password|passwd|secret|privatekey|private_key|passphrase|plaintext|token|"
                           r"keymaterial|credential|signature)", re.IGNORECASE)
 _SENSITIVE_PREFIXES = ("Delete", "Destroy", "Terminate", "Reset", "Bind", "Modify", "Disable",
-                       "ScheduleKeyDeletion", "Decrypt", "AsymmetricSm2Decrypt", "AsymmetricRsaDecrypt")
+                       "ScheduleKeyDeletion", "Decrypt", "AsymmetricSm2Decrypt", "AsymmetricRsaDecrypt",
+                       "ScheduleDataKeyDeletion")
 
 
 def redact(value: Any, extra: tuple = ()) -> Any:

@@ -1,6 +1,7 @@
 """The KMS-shaped data plane (service `kms`, 2019-01-18) over the key hierarchy in layers.keystore.
 
     keys            finding a caller's key, its lifecycle, its material, rotation
+    data_keys       hosted data keys (sealed under their CMK), their lifecycle and view
     usages          KeyUsage -> material, algorithms, ListAlgorithms
     material        generating, serialising and loading key material
     blob            the CiphertextBlob format (self-describing, tamper-evident)

@@ -1,5 +1,6 @@
 """The hourly sweep over every account's keys: keys past their deletion date are deleted with all
-their material, and keys whose scheduled rotation is due are rotated. Requests do the same for the
+their material, and keys whose scheduled rotation is due are rotated; hosted data keys past their
+deletion date are deleted. Requests do the same for the
 keys they touch; the sweep covers keys nobody touches."""
 import logging
 import time
@@ -7,8 +8,8 @@ from typing import Optional
 
 from layers.keystore import domains
 from layers.keystore.errors import KeystoreError
-from layers.kms import keys
-from layers.stores import kms_keys
+from layers.kms import data_keys, keys
+from layers.stores import data_keys as data_key_store, kms_keys
 
 log = logging.getLogger("guardzone.kms")
 
@@ -34,4 +35,10 @@ def run(now: Optional[int] = None) -> dict:
                 rotated += 1
         except Exception:
             log.exception("maintenance of key %s failed; the next sweep retries it", doc.get("KeyId"))
+    for account, doc in data_key_store.due_for_deletion(now):
+        try:
+            if data_keys.purge(account, doc):
+                deleted += 1
+        except Exception:
+            log.exception("deleting data key %s failed; the next sweep retries it", doc.get("DataKeyId"))
     return {"deleted": deleted, "rotated": rotated}

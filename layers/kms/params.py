@@ -82,6 +82,20 @@ def check_tags(tags) -> list:
     return [{"TagKey": t.TagKey, "TagValue": t.TagValue or ""} for t in tags or []]
 
 
+def check_tag_filters(filters) -> None:
+    """Each TagKey once in TagFilters (its values go in one filter's TagValue)."""
+    tag_keys = [f.TagKey for f in filters or []]
+    if len(tag_keys) != len(set(tag_keys)):
+        raise ApiError("InvalidParameterValue.TagKeysDuplicated",
+                       "Each TagKey may appear once in TagFilters; list its values in one filter's TagValue.")
+
+
+def tags_match(doc: dict, filters) -> bool:
+    """Whether a resource's Tags carry every filter's TagKey (with one of its TagValues, if any are given)."""
+    tags = {t["TagKey"]: t.get("TagValue", "") for t in doc.get("Tags") or []}
+    return all(f.TagKey in tags and (not f.TagValue or tags[f.TagKey] in f.TagValue) for f in filters)
+
+
 def b64decode(name: str, text: str, *, code: str = "") -> bytes:
     """Standard base64 (as the SDK sends it); a bad value is InvalidParameterValue (or `code`)."""
     try:

@@ -4,6 +4,7 @@
     pk ACCOUNT#<OwnerUin>  sk KEY#<KeyId>                 a KMS key (layers/stores/kms_keys.py)
     pk ACCOUNT#<OwnerUin>  sk ALIAS#<region>#<alias>      an alias, unique per account and region
     pk ACCOUNT#<OwnerUin>  sk KEYCOUNT#<region>           how many KMS keys the account holds there
+    pk ACCOUNT#<OwnerUin>  sk DATAKEY#..., DATAKEYNAME#..., DATAKEYCOUNT#...   hosted data keys (layers/stores/data_keys.py)
 
 One table so that a key is created in the same transaction that checks its domain is alive.
 

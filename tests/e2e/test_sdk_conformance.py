@@ -196,10 +196,15 @@ def _seed_dasb(call) -> List[tuple]:
 def _seed_kms(call) -> List[tuple]:
     key = call("CreateKey", Alias=f"k-{uuid.uuid4().hex[:12]}", Description="conformance")["KeyId"]
     pair = call("CreateKey", Alias=f"k-{uuid.uuid4().hex[:12]}", KeyUsage="ASYMMETRIC_DECRYPT_RSA_2048")["KeyId"]
+    data_key = call("GenerateDataKey", KeyId=key, KeySpec="AES_256", IsHostedByKms=1, DataKeyName="conformance",
+                    Tags=[{"TagKey": "env", "TagValue": "prod"}])["DataKeyId"]
     return [
         ("GetServiceStatus", {}), ("ListAlgorithms", {}), ("ListKeys", {}), ("ListKeyDetail", {}),
         ("DescribeKey", {"KeyId": key}), ("DescribeKeys", {"KeyIds": [key, pair]}),
         ("GetKeyRotationStatus", {"KeyId": key}), ("GetPublicKey", {"KeyId": pair}),
+        ("DescribeDataKey", {"DataKeyId": data_key}), ("DescribeDataKeys", {"DataKeyIds": [data_key]}),
+        ("ListDataKeys", {}), ("ListDataKeyDetail", {}), ("GetDataKeyPlaintext", {"DataKeyId": data_key}),
+        ("GetDataKeyCiphertextBlob", {"DataKeyId": data_key}),
     ]
 
 

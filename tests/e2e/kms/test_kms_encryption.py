@@ -157,7 +157,7 @@ def test_generate_data_key(kms):
     assert kms.error("GenerateDataKey", {"KeyId": key_id, "NumberOfBytes": 1025}) == "InvalidParameterValue"
     assert kms.error("GenerateDataKey", {"KeyId": key_id, "NumberOfBytes": 0}) == "InvalidParameterValue"
     assert kms.error("GenerateDataKey", {"KeyId": key_id, "KeySpec": "AES_256", "IsHostedByKms": 1}) == \
-        "UnsupportedOperation"
+        "MissingParameter"                                       # a hosted data key needs its DataKeyName
     assert kms.error("GenerateDataKey", {"KeyId": key_id, "KeySpec": "AES_256", "HsmClusterId": "hsm-other"}) == \
         "InvalidParameterValue.InvalidHsmClusterId"
 
