@@ -40,6 +40,8 @@ class AuditSettings:
         self.export_queue = env("GZ_AUDIT_EXPORT_QUEUE", f"{base.prefix}-audit-export")
         self.export_page_size = _int("GZ_AUDIT_EXPORT_PAGE_SIZE", 1000)
         self.export_part_bytes = max(5 * 1024 * 1024, _int("GZ_AUDIT_EXPORT_PART_BYTES", 8 * 1024 * 1024))
+        # Tracks (跟踪集, layers/audit/tracks.py)
+        self.track_table = env("GZ_AUDIT_TRACK_TABLE", f"{base.prefix}-audit-tracks")
         # NextToken signing key; when unset, one random key is kept in the export table.
         self.token_key = env("GZ_AUDIT_TOKEN_KEY", "")
 
