@@ -178,6 +178,22 @@ def create_user(owner_uin: str, name: str, *, uin: str = "", policy: Optional[Li
     return {"Uin": uin, "OwnerUin": owner_uin, "Name": name, "Policy": policy}
 
 
+def user_names(owner_uin: str, uins) -> Dict[str, str]:
+    """Name of each of these users that belongs to the account, by Uin (for logs that show who
+    acted); users of other accounts and unknown uins are left out."""
+    wanted = sorted({u for u in uins if u})
+    table, out = settings().identity_table, {}
+    for i in range(0, len(wanted), 100):
+        keys = [{"pk": {"S": f"USER#{u}"}} for u in wanted[i:i + 100]]
+        while keys:
+            got = _ddb().batch_get_item(RequestItems={table: {"Keys": keys}})
+            for item in got["Responses"].get(table, []):
+                if _s(item, "OwnerUin") == owner_uin:
+                    out[_s(item, "Uin")] = _s(item, "Name")
+            keys = got.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+    return out
+
+
 def set_policy(uin: str, policy: List[str]) -> None:
     _ddb().update_item(TableName=settings().identity_table, Key={"pk": {"S": f"USER#{uin}"}},
                        UpdateExpression="SET Policy = :p", ConditionExpression="attribute_exists(pk)",

@@ -2,9 +2,8 @@
 Shrinking below the nodes already bound is refused (InvalidParameter)."""
 from typing import Optional
 
-from layers.bastion import billing, cascade, resources, store
+from layers.bastion import cascade, resources, store
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
-from layers.gateway.errors import ApiError
 from layers.gateway.schema import Params, String
 
 
@@ -20,13 +19,8 @@ class Input(Params):
 def handle(p: Input, ctx: RequestContext) -> dict:
     def write(tx: store.Tx) -> None:
         rec = cascade.resource_by_rid(tx, p.ResourceId)
-        for name in ("ResourceEdition", "ResourceNode", "MbpExp", "NodeExp"):
-            value = getattr(p, name)
-            if value is not None:
-                rec[name] = value
-        if billing.nodes(rec) < rec.get("UsedNodes", 0):
-            raise ApiError("InvalidParameter", f"Resource {p.ResourceId} has {rec['UsedNodes']} assets bound; "
-                           f"{billing.nodes(rec)} nodes are too few.")
+        resources.apply_changes(rec, {name: getattr(p, name) for name in ("ResourceEdition", "ResourceNode",
+                                                                          "MbpExp", "NodeExp")})
         tx.put("resource", rec)
 
     store.transaction(ctx.account, write)

@@ -56,9 +56,10 @@ def resource(rec: dict) -> dict:
         "UsedNodes": rec.get("UsedNodes", 0), "ExtendPoints": billing.NODES_PER_PACK * rec.get("NodeExp", 0),
         "PackageBandwidth": rec.get("MbpExp", 0), "PackageNode": rec.get("NodeExp", 0),
         "Trial": rec.get("Trial", 0),
-        # Fields of editions and options not provided here (no load balancer, CDC, log delivery,
-        # intranet access or network domains), in their "none" values.
-        "LogDeliveryArgs": "", "LogDelivery": "", "ClbSet": [], "DomainCount": 0, "UsedDomainCount": 0,
+        "LogDelivery": str(rec["LogDelivery"]) if "LogDelivery" in rec else "",   # ModifyResource
+        # Fields of editions and options not provided here (no load balancer, CDC, log delivery
+        # arguments, intranet access or user-added network domains), in their "none" values.
+        "LogDeliveryArgs": "", "ClbSet": [], "DomainCount": 0, "UsedDomainCount": 0,
         "CdcClusterId": "", "DeployModel": 0, "IntranetAccess": 0, "IntranetPrivateIpSet": [],
         "IntranetVpcId": "", "IntranetVpcCidr": "",
     }

@@ -179,6 +179,8 @@ def _seed_dasb(call) -> List[tuple]:
     call("BindDeviceResource", ResourceId=rid, DeviceIdSet=[dev])
     task = call("CreateChangePwdTask", TaskName="rotate", DeviceIdSet=[dev], AccountSet=["root"], ChangeMethod=2,
          AuthGenerationStrategy=2, PasswordLength=16, SmallLetter=1, BigLetter=1, Digit=1)["OperationId"]
+    call("ModifyDevice", Id=dev, DomainId="net-conformance")        # a network domain a device names
+    call("SearchCommandBySid", Sid="conformance")                   # an entry of the audit log
     return [
         ("DescribeUsers", {}), ("DescribeUserGroups", {}), ("DescribeUserGroupMembers", {"Id": ugid, "Bound": True}),
         ("DescribeDevices", {}), ("DescribeDeviceGroups", {}),
@@ -190,7 +192,18 @@ def _seed_dasb(call) -> List[tuple]:
         ("SearchFile", {"StartTime": since}),
         ("SearchSession", {"StartTime": since, "Kind": 1}),
         ("SearchSessionCommand", {"Cmd": "ls", "StartTime": since}),
+        ("DescribeDomains", {}), ("DescribeDasbImageIds", {}),
+        ("DescribeOperationEvent", {}), ("SearchAuditLog", {"StartTime": since}),   # after _index_audit
     ]
+
+
+def _index_audit(stack) -> None:
+    """Index the audit queue (the trail DescribeOperationEvent and SearchAuditLog read)."""
+    from infra.pump import Pump
+    source = next(s for s in stack.app.event_sources if s.name == "audit_indexer")
+    pump = Pump(stack.app)
+    while pump.deliver_once(source):
+        pass
 
 
 def _seed_kms(call) -> List[tuple]:
@@ -254,6 +267,7 @@ def test_read_responses_carry_every_sdk_field(stack, name):
         reads = _seed_cloudhsm(call, acct)
     else:
         reads = _seed_cloudaudit(call)
+    _index_audit(stack)
     found = set()
     for action, params in reads:
         response = call(action, **params)
