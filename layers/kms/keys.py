@@ -344,9 +344,10 @@ def _domain_for(ctx: RequestContext, region: str, hsm_cluster_id: str) -> domain
         raise errors.invalid_hsm_cluster(hsm_cluster_id, "the VSM was terminated") from None
 
 
-def change(key: Key, changes: dict, remove: tuple = ()) -> None:
-    """Apply changes to a key as it was read; a concurrent change makes this FailedOperation."""
-    updated = kms_keys.update(key.account, key.key_id, changes, {"KeyState": key.state}, remove)
+def change(key: Key, changes: dict, remove: tuple = (), expect: Optional[dict] = None) -> None:
+    """Apply changes to a key as it was read (and still has `expect`, None: absent); a concurrent change
+    makes this FailedOperation."""
+    updated = kms_keys.update(key.account, key.key_id, changes, {"KeyState": key.state, **(expect or {})}, remove)
     forget(key.account, key.key_id)
     if not updated:
         if kms_keys.get(key.account, key.key_id) is None:

@@ -215,6 +215,7 @@ def _seed_kms(call) -> List[tuple]:
         ("GetServiceStatus", {}), ("ListAlgorithms", {}), ("ListKeys", {}), ("ListKeyDetail", {}),
         ("DescribeKey", {"KeyId": key}), ("DescribeKeys", {"KeyIds": [key, pair]}),
         ("GetKeyRotationStatus", {"KeyId": key}), ("GetPublicKey", {"KeyId": pair}),
+        ("DescribeWhiteBoxServiceStatus", {}),
         ("DescribeDataKey", {"DataKeyId": data_key}), ("DescribeDataKeys", {"DataKeyIds": [data_key]}),
         ("ListDataKeys", {}), ("ListDataKeyDetail", {}), ("GetDataKeyPlaintext", {"DataKeyId": data_key}),
         ("GetDataKeyCiphertextBlob", {"DataKeyId": data_key}),

@@ -1,0 +1,17 @@
+"""EncryptByWhiteBox: refused, the white-box key service is not enabled (layers/kms/whitebox.py)."""
+from typing import Optional
+
+from layers.gateway.action import REGION_OPTIONAL, RequestContext, action
+from layers.gateway.schema import Params, String
+from layers.kms.whitebox import not_enabled
+
+
+class Input(Params):
+    KeyId: String
+    PlainText: String
+    InitializationVector: Optional[String] = None
+
+
+@action("EncryptByWhiteBox", Input, region=REGION_OPTIONAL)
+def handle(p: Input, ctx: RequestContext) -> dict:
+    raise not_enabled("EncryptByWhiteBox")
