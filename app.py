@@ -2,9 +2,10 @@
 from chalice import Chalice
 
 from functions.events import audit_outbox
-from functions.events import audit_export, audit_indexer, audit_retention
+from functions.events import audit_export, audit_indexer, audit_retention, audit_track_delivery
 from functions.events import bastion_asset_sync, bastion_pwd_rotation, bastion_session_log
 from functions.events import kms_key_maintenance
+from functions.web import bastion_oauth
 from layers import logs
 from layers.gateway.http import handle_chalice
 
@@ -24,7 +25,9 @@ app.register_blueprint(audit_outbox.bp)
 app.register_blueprint(audit_indexer.bp)
 app.register_blueprint(audit_export.bp)
 app.register_blueprint(audit_retention.bp)
+app.register_blueprint(audit_track_delivery.bp)
 app.register_blueprint(bastion_asset_sync.bp)
 app.register_blueprint(bastion_pwd_rotation.bp)
 app.register_blueprint(bastion_session_log.bp)
 app.register_blueprint(kms_key_maintenance.bp)
+app.register_blueprint(bastion_oauth.bp)

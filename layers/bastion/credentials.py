@@ -10,6 +10,7 @@ One record per user Id (store kind "credential"); no API view reads this kind:
     Failures       consecutive failed passwords and TOTP codes
     Keys           authorized SSH public keys, "type base64 [comment]"
     AccessStrings  {"<device account Id>": {"Hash", "Expires"}}
+    OAuthTicket    {"Hash", "Expires"}: the one-time SSH credential of an OAuth sign-in (oauth.py)
 
 Passwords are hashed slowly (scrypt, random salt). Activation codes and access strings are random
 with 80 bits or more, so one SHA-256 of them is enough. The lock (LockStatus, LockedUntil) is on
@@ -39,6 +40,7 @@ MESSAGES = {
     "bad_activation_code": "The activation code is wrong, expired or already used.",
     "weak_password": "The password needs 8 to 128 characters with both letters and digits, "
                      "and must differ from the user name.",
+    "bad_oauth_credential": "Wrong, expired or already used one-time credential: sign in with OAuth again.",
 }
 REASONS = frozenset(MESSAGES)
 

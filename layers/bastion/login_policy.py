@@ -164,16 +164,17 @@ def _unlock(account: str, user_id: int) -> None:
 
 
 def admit(account: str, user_name: str, *, source_ip: Optional[str] = None,
-          single_factor: bool = False) -> Tuple[dict, dict]:
+          single_factor: bool = False, require_active: bool = True) -> Tuple[dict, dict]:
     """The checks before any credential: the source address (when given), then that the user
-    exists, is active, within ValidateFrom/ValidateTo and ValidateTime, and not locked (a lock
-    whose time has passed is lifted here). Returns the user and credential records."""
+    exists, is active (unless require_active is False: an OAuth sign-in activates), within
+    ValidateFrom/ValidateTo and ValidateTime, and not locked (a lock whose time has passed is
+    lifted here). Returns the user and credential records."""
     if source_ip is not None:
         check_source(account, source_ip, single_factor=single_factor)
     user = credentials.find_user(account, user_name)
     if user is None:
         raise LoginRefused("unknown_user")
-    if user.get("ActiveStatus", 0) != 1:
+    if require_active and user.get("ActiveStatus", 0) != 1:
         raise LoginRefused("inactive")
     at = credentials.now()
     if times.window_status(user.get("ValidateFrom"), user.get("ValidateTo"), at) != 1:

@@ -45,7 +45,7 @@ def test_tokens_are_random_and_compared_by_hash():
 
 def test_refusals_carry_a_known_reason_and_one_line():
     assert login.REASONS == {"unknown_user", "inactive", "bad_password", "bad_totp", "locked", "ip_not_allowed",
-                             "bad_activation_code", "weak_password"}
+                             "bad_activation_code", "weak_password", "bad_oauth_credential"}
     for reason in login.REASONS:
         exc = LoginRefused(reason)
         assert exc.reason == reason and str(exc) == exc.message and "\n" not in exc.message

@@ -8,7 +8,9 @@
 An account not yet activated (or reset by ResetUser) logs in with the one-time activation code
 from `guardzone bastion activation-code` as its password; it is then shown the otpauth URI and a
 QR code, and asked for a new password (twice) and a first code. An access string (访问串) is
-typed at the plain password prompt and needs no code, where an ACL allows it.
+typed at the plain password prompt and needs no code, where an ACL allows it. A user whose
+AuthType is 2 (OAuth) types the one-time credential of its OAuth sign-in page (oauth.py) at
+`Password:`, and no code is asked.
 
 Every attempt ends in one login event (success, or the first cause of failure) and a failure
 shows the operator one line; unknown users and wrong passwords read the same.
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
 from layers.bastion import login as credentials
-from layers.bastion import login_events
+from layers.bastion import login_events, oauth
 from layers.bastion.credentials import verify_password
 from layers.bastion.snapshot import Snapshot
 from layers.bastion.ssh import access, directory, target
@@ -114,7 +116,7 @@ class LoginFlow:
     async def first(self, username: str) -> Challenge:
         if self.login.name is None:
             await self.run(self.login.resolve, username)
-        if self.login.key_verified and not self.login.refused:
+        if self.login.key_verified and not self.login.refused and not oauth.is_oauth_user(self.login.user):
             self.login.step = "totp"
             return _challenge("Verification code: ", echo=True)
         return _challenge("Password: ")
@@ -141,7 +143,8 @@ class LoginFlow:
             if s.step == "denied":
                 return False
         except credentials.LoginRefused as exc:
-            return await self.fail(exc.reason, WRONG if exc.reason in ("bad_password", "bad_totp") else str(exc))
+            wrong = exc.reason in ("bad_password", "bad_totp", "bad_oauth_credential")
+            return await self.fail(exc.reason, WRONG if wrong else str(exc))
         except Denied as exc:
             return await self.fail(exc.reason, exc.message)
         return False
@@ -149,6 +152,14 @@ class LoginFlow:
     async def password(self, answer: str):
         s = self.login
         await self.run(credentials.check_source, s.owner, s.peer)
+        if oauth.is_oauth_user(s.user):
+            try:
+                s.user = await self.run(oauth.check_ticket, s.owner, s.user["UserName"], answer, s.peer)
+            except credentials.LoginRefused as exc:
+                if exc.reason != "bad_oauth_credential" or not await self.access_string(answer):
+                    raise
+                return await self.open_target()
+            return await self.authorized()
         if not s.user.get("ActiveStatus"):
             enrollment = await self.run(credentials.begin_activation, s.owner, s.user["UserName"], answer)
             s.activation_code, s.step = answer, "activate"
@@ -182,6 +193,23 @@ class LoginFlow:
         except credentials.LoginRefused:
             return False
         s.grant = grant
+        await self.run(credentials.record_success, s.owner, s.user["UserName"], s.peer)
+        return True
+
+    async def one_time_credential(self, answer: str) -> bool:
+        """The plain password method for an OAuth user: True when `answer` is the one-time
+        credential of its sign-in (then used up) and an ACL lets it reach the target."""
+        s = self.login
+        if not oauth.is_oauth_user(s.user):
+            return False
+        try:
+            s.user = await self.run(oauth.check_ticket, s.owner, s.user["UserName"], answer, s.peer)
+            s.grant = await self.run(self._grant)
+        except credentials.LoginRefused:
+            return False
+        except Denied as exc:
+            await self.fail(exc.reason, exc.message)
+            return False
         await self.run(credentials.record_success, s.owner, s.user["UserName"], s.peer)
         return True
 

@@ -135,8 +135,8 @@ class GatewayServer(asyncssh.SSHServer):
         return True
 
     async def validate_password(self, username: str, password: str) -> bool:
-        """The plain password method: an access string only (a password needs its code, which
-        only keyboard-interactive can ask for)."""
+        """The plain password method: an access string, or an OAuth user's one-time credential
+        (a password needs its code, which only keyboard-interactive can ask for)."""
         if self.login.name is None and self.login.refused is None:
             await self.flow.run(self.login.resolve, username)
         if self.login.refused or self.login.user is None:
@@ -146,7 +146,7 @@ class GatewayServer(asyncssh.SSHServer):
         except credentials.LoginRefused as exc:
             await self.flow.fail(exc.reason, str(exc))
             return False
-        if not await self.flow.access_string(password):
+        if not (await self.flow.one_time_credential(password) or await self.flow.access_string(password)):
             return False
         result = await self.flow.open_target()
         return result is True
