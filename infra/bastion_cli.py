@@ -1,5 +1,5 @@
-"""`bastion`: bastion users' login credentials and an account's login security, as commands
-(mounted as `guardzone bastion`).
+"""`bastion`: bastion users' login credentials, an account's login security and its departments,
+as commands (mounted as `guardzone bastion`).
 
 Point it at the stack first: GZ_AWS_ENDPOINT (moto locally); deployed, the usual AWS
 credentials and region. Codes and access strings are printed once and kept only hashed.
@@ -33,7 +33,7 @@ def _account_and_user(fn):
 
 @click.group(cls=_Group)
 def bastion() -> None:
-    """Bastion users' activation, SSH keys and access strings; login security."""
+    """Bastion users' activation, SSH keys and access strings; login security; departments."""
 
 
 @bastion.command("activation-code")
@@ -123,6 +123,64 @@ def access_string(account, user_name, device_account, expires) -> None:
     """Create the user's access string for the device account (replacing the old one); prints it."""
     from layers.bastion import login
     click.echo(login.create_access_string(account, user_name, device_account, expires))
+
+
+# ---- departments (the API has no department actions) ----
+@bastion.group("department")
+def department() -> None:
+    """The account's departments: the root "1" and children such as "1.2", "1.2.3" that users,
+    groups, devices, ACLs and password-rotation tasks name as their DepartmentId."""
+
+
+_account = click.option("--account", required=True, help="OwnerUin of the account")
+
+
+@department.command("list")
+@_account
+def department_list(account) -> None:
+    """Every department (Id, Name, Managers, ManagerUsers), in tree order."""
+    from layers.bastion import departments
+    _print(departments.list_all(account))
+
+
+@department.command("create")
+@_account
+@click.option("--name", required=True, help="1-256 characters, unique among its siblings")
+@click.option("--parent", default="1", show_default=True, help="Id of the parent department")
+def department_create(account, name, parent) -> None:
+    """Create a department under --parent; prints it (its Id is handed out: "1.2", ...)."""
+    from layers.bastion import departments
+    _print(departments.create(account, name, parent))
+
+
+@department.command("rename")
+@_account
+@click.option("--id", "dep_id", required=True, help='the department\'s Id, e.g. "1.2"')
+@click.option("--name", required=True)
+def department_rename(account, dep_id, name) -> None:
+    """Rename a department (the root "1" too)."""
+    from layers.bastion import departments
+    _print(departments.rename(account, dep_id, name))
+
+
+@department.command("set-managers")
+@_account
+@click.option("--id", "dep_id", required=True, help='the department\'s Id, e.g. "1.2"')
+@click.option("--manager", "managers", multiple=True, help="a bastion user's UserName; repeatable; none clears")
+def department_set_managers(account, dep_id, managers) -> None:
+    """Replace the department's managers (bastion users of the account)."""
+    from layers.bastion import departments
+    _print(departments.set_managers(account, dep_id, managers))
+
+
+@department.command("delete")
+@_account
+@click.option("--id", "dep_id", required=True, help='the department\'s Id, e.g. "1.2"')
+def department_delete(account, dep_id) -> None:
+    """Delete an empty department (no child departments, no records in it)."""
+    from layers.bastion import departments
+    departments.delete(account, dep_id)
+    _print({"Id": dep_id, "Deleted": True})
 
 
 # ---- sessions: list, replay, transcript, link ----

@@ -8,7 +8,7 @@ from typing import Annotated, List, Optional
 
 from pydantic import AfterValidator, Field
 
-from layers.bastion import fields, pwd_tasks, store
+from layers.bastion import departments, fields, pwd_tasks, store
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.schema import Params, String
 
@@ -69,7 +69,9 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     pwd_tasks.schedule(rec)
     # Checked before anything is sealed, so a refused request creates no key domain; the
     # transaction checks again.
-    pwd_tasks.check_devices(store.Tx(ctx.account), p.DeviceIdSet)
+    probe = store.Tx(ctx.account)
+    pwd_tasks.check_devices(probe, p.DeviceIdSet)
+    departments.check(probe, p.DepartmentId)
     (tid,) = store.new_ids(ctx.account, pwd_tasks.KIND)
     if p.Password is not None:
         rec["Password"] = pwd_tasks.seal(ctx.account, tid, "Password", p.Password)
@@ -78,6 +80,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
 
     def write(tx: store.Tx) -> dict:
         pwd_tasks.check_devices(tx, p.DeviceIdSet)
+        departments.check(tx, p.DepartmentId)
         pwd_tasks.unique_name(tx, p.TaskName)
         out = {**rec, "Id": tid, "OperationId": pwd_tasks.new_operation_id(tx), "Results": {}}
         tx.put(pwd_tasks.KIND, out)

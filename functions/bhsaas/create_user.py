@@ -1,7 +1,7 @@
 """CreateUser: a bastion user; the UserName is unique in the account."""
 from typing import Optional
 
-from layers.bastion import checks, fields, groups, store, times
+from layers.bastion import checks, departments, fields, groups, store, times
 from layers.bastion.ssh import directory
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.errors import ApiError
@@ -30,6 +30,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
     def write(tx: store.Tx) -> int:
         if checks.name_taken(tx.all("user"), "UserName", p.UserName):
             raise ApiError("FailedOperation.DuplicateData", f"User name `{p.UserName}` already exists.")
+        departments.check(tx, p.DepartmentId)
         (uid,) = tx.new_ids("user")
         rec = {"Id": uid, "UserName": p.UserName, "RealName": p.RealName, "Phone": p.Phone,
                "Email": p.Email or "", "ValidateFrom": p.ValidateFrom or "", "ValidateTo": p.ValidateTo or "",

@@ -38,6 +38,7 @@ FILTERS = {
 def handle(p: Input, ctx: RequestContext) -> dict:
     filters.check_filters(p.Filters, FILTERS)
     snap = Snapshot(ctx.account)
+    snap.departments.check(p.DepartmentId)
     acls = filters.by_id(snap.acls)
     if p.IdSet:
         wanted = set(p.IdSet)

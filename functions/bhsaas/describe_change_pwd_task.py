@@ -48,8 +48,9 @@ def matcher(given: Optional[List[Filter]], table: dict):
 @action("DescribeChangePwdTask", Input, region=REGION_IGNORED, resource_type="changepwdtask")
 def handle(p: Input, ctx: RequestContext) -> dict:
     keep = matcher(p.Filters, MATCH)
+    snap = Snapshot(ctx.account)
+    snap.departments.check(p.DepartmentId)
     found = [rec for rec in filters.by_id(store.load_all(ctx.account, pwd_tasks.KIND))
              if keep(rec) and filters.in_department(rec, p.DepartmentId)]
-    snap = Snapshot(ctx.account)
     return {"TotalCount": len(found),
             "Tasks": [pwd_tasks.info(rec, snap) for rec in filters.page(found, p.Offset, p.Limit)]}

@@ -26,6 +26,7 @@ class Input(Params):
 @action("DescribeDeviceGroupMembers", Input, region=REGION_IGNORED, resource_type="devicegroup")
 def handle(p: Input, ctx: RequestContext) -> dict:
     snap = Snapshot(ctx.account)
+    snap.departments.check(p.DepartmentId)
     devices = [d for d in groups.members_of(snap, groups.DEVICE_GROUPS, p.Id, p.Bound)
                if filters.fuzzy(p.Name, d.get("Name"), d.get("PublicIp"), d.get("PrivateIp"))
                and (p.Kind is None or d["Kind"] == p.Kind) and filters.in_department(d, p.DepartmentId)

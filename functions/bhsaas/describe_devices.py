@@ -48,6 +48,7 @@ def matching(p: Input, snap: Snapshot) -> List[dict]:
     for n, f in enumerate(p.Filters or ()):
         if f.Name == "BindingStatus" and set(f.Values) - {"0", "1"}:
             raise invalid_value(f"Filters.{n}.Values", "BindingStatus is 0 (not bound) or 1 (bound)")
+    snap.departments.check(p.DepartmentId)
     devices = filters.by_id(snap.devices)
     if p.IdSet:
         wanted = set(p.IdSet)

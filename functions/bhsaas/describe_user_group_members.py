@@ -22,6 +22,7 @@ class Input(Params):
 @action("DescribeUserGroupMembers", Input, region=REGION_IGNORED, resource_type="usergroup")
 def handle(p: Input, ctx: RequestContext) -> dict:
     snap = Snapshot(ctx.account)
+    snap.departments.check(p.DepartmentId)
     users = [u for u in groups.members_of(snap, groups.USER_GROUPS, p.Id, p.Bound)
              if filters.fuzzy(p.Name, u["UserName"], u["RealName"]) and filters.in_department(u, p.DepartmentId)]
     return {"TotalCount": len(users), "UserSet": [views.user(u, snap) for u in filters.page(users, p.Offset, p.Limit)]}

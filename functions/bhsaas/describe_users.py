@@ -42,6 +42,11 @@ FILTERS = {
 
 def matching(p: Input, snap: Snapshot) -> List[dict]:
     filters.check_filters(p.Filters, FILTERS)
+    snap.departments.check(p.DepartmentId)
+    for f in p.Filters or ():
+        if f.Name == "DepartmentId":
+            for v in f.Values:
+                snap.departments.check(v)
     users = filters.by_id(snap.users)
     if p.IdSet:
         wanted = set(p.IdSet)

@@ -6,7 +6,7 @@ strategy other than 3 drops the stored Password. Changing Type, Period or FirstT
 again."""
 from typing import Optional
 
-from layers.bastion import fields, pwd_tasks, store
+from layers.bastion import departments, fields, pwd_tasks, store
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.errors import missing
 from layers.gateway.schema import String
@@ -51,6 +51,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
         if info:
             if p.TaskName is not None:
                 pwd_tasks.unique_name(tx, p.TaskName, except_id=tid)
+            departments.check(tx, p.DepartmentId)
             record(p, rec, pwd_tasks.INFO_FIELDS)
             rec.update(sealed)
             if p.FilePassword == "":

@@ -2,7 +2,7 @@
 domain (DomainId: kept and shown as Device.DomainId/DomainName; "" clears it)."""
 from typing import Optional
 
-from layers.bastion import checks, fields, groups, store
+from layers.bastion import checks, departments, fields, groups, store
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.schema import Params, Uint64
 
@@ -24,7 +24,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
         if p.GroupIdSet is not None:
             groups.set_membership(tx, groups.DEVICE_GROUPS, rec, p.GroupIdSet)
         if p.DepartmentId is not None:
-            rec["DepartmentId"] = p.DepartmentId
+            rec["DepartmentId"] = departments.check(tx, p.DepartmentId)
         if p.DomainId is not None:
             rec["DomainId"] = p.DomainId
         tx.put("device", rec)

@@ -4,7 +4,7 @@ ValidateFrom/ValidateTo left out mean "no limit" and AuthType left out means 0, 
 documentation says; GroupIdSet, ValidateTime and DepartmentId left out stay as they are."""
 from typing import Optional
 
-from layers.bastion import checks, fields, groups, store
+from layers.bastion import checks, departments, fields, groups, store
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.schema import Params, Uint64
 
@@ -35,7 +35,7 @@ def handle(p: Input, ctx: RequestContext) -> dict:
         if p.ValidateTime is not None:
             rec["ValidateTime"] = p.ValidateTime
         if p.DepartmentId is not None:
-            rec["DepartmentId"] = p.DepartmentId
+            rec["DepartmentId"] = departments.check(tx, p.DepartmentId)
         tx.put("user", rec)
         return rec["UserName"]
 

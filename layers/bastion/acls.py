@@ -3,7 +3,7 @@ become a record. An ACL names users, user groups, devices, device groups, asset 
 high-risk command templates; everything it names must exist in the account."""
 from typing import List, Optional
 
-from layers.bastion import checks, fields
+from layers.bastion import checks, departments, fields
 from layers.bastion.store import Tx
 from layers.gateway.errors import ApiError
 from layers.gateway.schema import Bool, Params, String, Uint64
@@ -90,5 +90,5 @@ def apply(tx: Tx, rec: dict, p: AclFields, *, creating: bool) -> dict:
     if p.AccountSet is not None or creating:
         rec["AccountSet"] = list(dict.fromkeys(p.AccountSet or []))
     if p.DepartmentId is not None or creating:
-        rec["DepartmentId"] = p.DepartmentId or ""
+        rec["DepartmentId"] = departments.check(tx, p.DepartmentId) or ""
     return rec

@@ -7,7 +7,7 @@ resource keeps the resource's UsedNodes count and its licensed-node limit in the
 """
 from typing import Dict, Iterable, Set
 
-from layers.bastion import billing, checks, credentials
+from layers.bastion import billing, checks, credentials, ssl_certs
 from layers.bastion.store import Tx
 from layers.gateway.errors import ApiError
 
@@ -58,6 +58,7 @@ def remove_devices(tx: Tx, devices: Dict[int, dict]) -> None:
         if acc["DeviceId"] in ids:
             tx.delete("account", acc["Id"])
     _release_nodes(tx, devices.values())
+    ssl_certs.forget(tx, devices.values())
     for i in ids:
         tx.delete("device", i)
 

@@ -2,6 +2,7 @@
 
     Id, InstanceId, Name, PublicIp, PrivateIp, ApCode, OsName, Kind, Port, VpcId, SubnetId,
     Tags [{Key, Value}], GroupIds, ResourceId, DepartmentId,
+    IpPortSet ["ip:port"], EnableSSL, SSLCertName, HasSSLCert (layers/bastion/ssl_certs.py),
     Source: "external" (ImportExternalDevice) | "host" / "database" (asset sync, category 1 / 2)
 """
 from typing import Iterable, Set, Tuple
@@ -12,8 +13,12 @@ SYNC_SOURCES = {1: "host", 2: "database"}          # asset-sync category -> Sour
 
 
 def endpoints(rec: dict) -> Set[Tuple[str, int]]:
-    """(ip, port) pairs a device answers on."""
-    return {(ip, rec["Port"]) for ip in (rec.get("PrivateIp"), rec.get("PublicIp")) if ip}
+    """(ip, port) pairs a device answers on (with its other nodes: IpPortSet, "ip:port")."""
+    out = {(ip, rec["Port"]) for ip in (rec.get("PrivateIp"), rec.get("PublicIp")) if ip}
+    for node in rec.get("IpPortSet", ()):
+        ip, _, port = node.rpartition(":")
+        out.add((ip.strip("[]"), int(port)))
+    return out
 
 
 def taken_endpoints(records: Iterable[dict]) -> Set[Tuple[str, int]]:

@@ -77,6 +77,20 @@ def _ip(v: str) -> str:
         raise ValueError("not an IP address") from None
 
 
+def _ip_port(v: str) -> str:
+    """`ip:port` (IPv6 as `[addr]:port`) in its canonical spelling."""
+    host, sep, port = v.strip().rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        addr = ipaddress.ip_address(host)
+        if not sep or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError
+    except ValueError:
+        raise ValueError("an `ip:port` address such as `10.0.0.2:3306` (IPv6: `[2001:db8::2]:3306`)") from None
+    return f"[{addr}]:{int(port)}" if addr.version == 6 else f"{addr}:{int(port)}"
+
+
 def _optional_datetime(v: str) -> str:
     v = v.strip()
     if v:
@@ -101,6 +115,7 @@ WeekMask = Annotated[str, AfterValidator(_week_mask)]
 DepartmentId = Annotated[str, AfterValidator(_department)]
 DomainId = Annotated[str, AfterValidator(_domain)]   # "" clears
 IpAddress = Annotated[str, AfterValidator(_ip)]
+IpPort = Annotated[str, AfterValidator(_ip_port)]
 SearchName = Annotated[str, Field(max_length=64)]
 # ValidateFrom / ValidateTo: an ISO datetime, or "" for no bound.
 Bound = Annotated[str, AfterValidator(_optional_datetime)]

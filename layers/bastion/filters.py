@@ -2,7 +2,8 @@
 
 Lists are ordered by Id; Offset/Limit cut a page out of the filtered list and TotalCount is the
 length of the filtered list. Fuzzy matches are case-insensitive substrings. A department filter
-matches the department and the departments below it ("1.2" matches "1.2" and "1.2.3")."""
+matches the department and the departments below it ("1.2" matches "1.2" and "1.2.3"; the root
+"1" matches every record)."""
 from typing import Callable, Iterable, List, Mapping, Optional, Sequence
 
 from layers.gateway.errors import invalid_value
@@ -23,7 +24,7 @@ def fuzzy(needle: Optional[str], *values: Optional[str]) -> bool:
 def in_department(record: dict, wanted: Optional[str]) -> bool:
     if not wanted:
         return True
-    dep = record.get("DepartmentId", "")
+    dep = record.get("DepartmentId") or "1"       # no department: the root "1"
     return dep == wanted or dep.startswith(wanted + ".")
 
 

@@ -5,7 +5,7 @@ naming it; group names are unique per kind within an account."""
 from dataclasses import dataclass
 from typing import Iterable, List, Optional
 
-from layers.bastion import cascade, checks, filters, store, views
+from layers.bastion import cascade, checks, departments, filters, store, views
 from layers.bastion.snapshot import Snapshot
 from layers.bastion.store import Tx
 from layers.gateway.errors import ApiError
@@ -35,6 +35,7 @@ def create(account: str, gk: GroupKind, name: str, department_id: Optional[str])
     def write(tx: Tx) -> int:
         if checks.name_taken(tx.all(gk.kind), "Name", name):
             raise _duplicate(gk, name)
+        departments.check(tx, department_id)
         (gid,) = tx.new_ids(gk.kind)
         tx.put(gk.kind, {"Id": gid, "Name": name, "DepartmentId": department_id or ""})
         return gid
@@ -49,7 +50,7 @@ def modify(account: str, gk: GroupKind, gid: int, name: str, department_id: Opti
             raise _duplicate(gk, name)
         rec["Name"] = name
         if department_id is not None:
-            rec["DepartmentId"] = department_id
+            rec["DepartmentId"] = departments.check(tx, department_id)
         tx.put(gk.kind, rec)
     store.transaction(account, write)
 
@@ -94,6 +95,7 @@ def set_membership(tx: Tx, gk: GroupKind, member: dict, group_ids: List[int]) ->
 
 def describe(account: str, gk: GroupKind, *, id_set, name, department_id, offset: int, limit: int) -> dict:
     snap = Snapshot(account)
+    snap.departments.check(department_id)
     groups = filters.by_id(snap.of(gk.kind))
     if id_set:
         wanted = set(id_set)
@@ -105,7 +107,7 @@ def describe(account: str, gk: GroupKind, *, id_set, name, department_id, offset
         for g in m.get("GroupIds", ()):
             counts[g] = counts.get(g, 0) + 1
     return {"TotalCount": len(groups),
-            "GroupSet": [views.group(g, counts.get(g["Id"], 0)) for g in filters.page(groups, offset, limit)]}
+            "GroupSet": [views.group(g, snap, counts.get(g["Id"], 0)) for g in filters.page(groups, offset, limit)]}
 
 
 def members_of(snap: Snapshot, gk: GroupKind, gid: int, bound: bool) -> List[dict]:

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from layers import aws
-from layers.bastion import checks, config, filters, secrets, store, times, views
+from layers.bastion import checks, config, departments, filters, secrets, store, times, views
 from layers.bastion.snapshot import Snapshot
 from layers.gateway.errors import ApiError, invalid_value, missing, not_found
 
@@ -158,7 +158,10 @@ def unique_name(tx: store.Tx, name: str, except_id: int = 0) -> None:
 def find(tx_or_owner, operation_id: str, department: Optional[str] = None) -> dict:
     """The task with this OperationId (ResourceNotFound otherwise, and when it is outside the
     department given)."""
-    recs = tx_or_owner.all(KIND) if isinstance(tx_or_owner, store.Tx) else store.load_all(tx_or_owner, KIND)
+    tx = tx_or_owner if isinstance(tx_or_owner, store.Tx) else store.Tx(tx_or_owner)
+    if department:
+        departments.tree(tx).check(department)       # an unknown department: ResourceNotFound
+    recs = tx.all(KIND)
     for rec in recs.values():
         if rec["OperationId"] == operation_id:
             if department and not filters.in_department(rec, department):
@@ -220,7 +223,7 @@ def info(rec: dict, snap: Snapshot) -> dict:
     """ChangePwdTaskInfo (no password: FilePassword reads "")."""
     return {
         "Id": rec["Id"], "OperationId": rec["OperationId"], "TaskName": rec["TaskName"],
-        "Department": views.department(rec.get("DepartmentId", "")),
+        "Department": views.department(rec, snap),
         "ChangeMethod": rec["ChangeMethod"], "RunAccount": rec.get("RunAccount", ""),
         "AuthGenerationStrategy": rec["AuthGenerationStrategy"], "PasswordLength": rec.get("PasswordLength") or 0,
         "SmallLetter": rec.get("SmallLetter", 0), "BigLetter": rec.get("BigLetter", 0), "Digit": rec.get("Digit", 0),

@@ -8,7 +8,7 @@ groups, and the devices it names plus the members of its device groups.
 from collections import Counter
 from typing import Callable, Dict, Iterable, Optional, Set
 
-from layers.bastion import store
+from layers.bastion import departments, store
 
 KINDS = ("user", "usergroup", "device", "devicegroup", "acl", "cmdtemplate", "account", "resource")
 
@@ -56,6 +56,14 @@ class Snapshot:
     @property
     def resources(self) -> Dict[int, dict]:
         return self.of("resource")
+
+    @property
+    def departments(self) -> departments.Tree:
+        """The account's departments, loaded once per snapshot (every Department view comes from it)."""
+        tree = self._derived.get("departments")
+        if tree is None:
+            tree = self._derived["departments"] = departments.Tree(self.of(departments.KIND), lambda: self.users)
+        return tree
 
     # ---- relations ----
     def resource_by_rid(self, resource_id: str) -> Optional[dict]:

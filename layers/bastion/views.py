@@ -5,17 +5,17 @@ tencentcloud-sdk-python's dasb v20191018 models. Secrets never appear here: a de
 shows only whether a password or private key is hosted."""
 from typing import Optional
 
-from layers.bastion import billing, times
+from layers.bastion import billing, departments, times
 from layers.bastion.snapshot import Snapshot
 
 
-def department(dep_id: str) -> Optional[dict]:
-    """Departments are not managed here: a record's department is its id (Name echoes it)."""
-    return {"Id": dep_id, "Name": dep_id, "Managers": []} if dep_id else None
+def department(rec: dict, snap: Snapshot) -> dict:
+    """The record's department as the full Department structure (the root "1" when it has none)."""
+    return snap.departments.view(departments.of(rec))
 
 
-def group(rec: dict, count: Optional[int] = None) -> dict:
-    out = {"Id": rec["Id"], "Name": rec["Name"], "Department": department(rec.get("DepartmentId", ""))}
+def group(rec: dict, snap: Snapshot, count: Optional[int] = None) -> dict:
+    out = {"Id": rec["Id"], "Name": rec["Name"], "Department": department(rec, snap)}
     if count is not None:
         out["Count"] = count
     return out
@@ -26,9 +26,9 @@ def user(rec: dict, snap: Snapshot) -> dict:
     return {
         "Id": rec["Id"], "UserName": rec["UserName"], "RealName": rec["RealName"], "Phone": rec["Phone"],
         "Email": rec.get("Email", ""), "ValidateFrom": rec.get("ValidateFrom", ""),
-        "ValidateTo": rec.get("ValidateTo", ""), "GroupSet": [group(g, len(snap.members(snap.users, [g["Id"]]))) for g in groups],
+        "ValidateTo": rec.get("ValidateTo", ""), "GroupSet": [group(g, snap, len(snap.members(snap.users, [g["Id"]]))) for g in groups],
         "AuthType": rec.get("AuthType", 0), "ValidateTime": rec["ValidateTime"],
-        "Department": department(rec.get("DepartmentId", "")), "DepartmentId": rec.get("DepartmentId", ""),
+        "Department": department(rec, snap), "DepartmentId": departments.of(rec),
         "ActiveStatus": rec.get("ActiveStatus", 0), "LockStatus": rec.get("LockStatus", 0),
         "UKeyStatus": 0, "Status": user_status(rec), "AclVersion": rec.get("AclVersion", 0),
     }
@@ -72,10 +72,10 @@ def device(rec: dict, snap: Snapshot) -> dict:
         "Id": rec["Id"], "InstanceId": rec.get("InstanceId", ""), "Name": rec.get("Name", ""),
         "PublicIp": rec.get("PublicIp", ""), "PrivateIp": rec.get("PrivateIp", ""), "ApCode": rec.get("ApCode", ""),
         "OsName": rec["OsName"], "Kind": rec["Kind"], "Port": rec["Port"],
-        "GroupSet": [group(g, len(snap.members(snap.devices, [g["Id"]]))) for g in groups],
+        "GroupSet": [group(g, snap, len(snap.members(snap.devices, [g["Id"]]))) for g in groups],
         "AccountCount": snap.account_counts().get(rec["Id"], 0), "VpcId": rec.get("VpcId", ""),
         "SubnetId": rec.get("SubnetId", ""), "Resource": resource(bound) if bound else None,
-        "Department": department(rec.get("DepartmentId", "")),
+        "Department": department(rec, snap),
         "IpPortSet": list(rec.get("IpPortSet", ())), "DomainId": rec.get("DomainId", ""),
         "DomainName": rec.get("DomainId", ""), "EnableSSL": rec.get("EnableSSL", 0),
         "SSLCertName": rec.get("SSLCertName", ""),
@@ -103,16 +103,16 @@ def acl(rec: dict, snap: Snapshot) -> dict:
     out.update({
         "MaxFileUpSize": rec.get("MaxFileUpSize", 0), "MaxFileDownSize": rec.get("MaxFileDownSize", 0),
         "UserSet": [user(snap.users[i], snap) for i in rec["UserIds"] if i in snap.users],
-        "UserGroupSet": [group(snap.user_groups[i], len(snap.members(snap.users, [i])))
+        "UserGroupSet": [group(snap.user_groups[i], snap, len(snap.members(snap.users, [i])))
                          for i in rec["UserGroupIds"] if i in snap.user_groups],
         "DeviceSet": [device(snap.devices[i], snap) for i in rec["DeviceIds"] if i in snap.devices],
-        "DeviceGroupSet": [group(snap.device_groups[i], len(snap.members(snap.devices, [i])))
+        "DeviceGroupSet": [group(snap.device_groups[i], snap, len(snap.members(snap.devices, [i])))
                            for i in rec["DeviceGroupIds"] if i in snap.device_groups],
         "AccountSet": list(rec["AccountSet"]),
         "CmdTemplateSet": [cmd_template(snap.templates[i]) for i in rec["CmdTemplateIds"] if i in snap.templates],
         "ValidateFrom": rec.get("ValidateFrom", ""), "ValidateTo": rec.get("ValidateTo", ""),
         "Status": times.window_status(rec.get("ValidateFrom"), rec.get("ValidateTo")),
-        "Department": department(rec.get("DepartmentId", "")),
+        "Department": department(rec, snap),
         "ACTemplateSet": [],      # database access templates are not provided here
         "WhiteCmds": list(rec.get("WhiteCmds") or []),
     })

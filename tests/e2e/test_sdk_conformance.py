@@ -158,11 +158,14 @@ def _account() -> dict:
     return {**acct, **identity.create_key(acct["OwnerUin"])}
 
 
-def _seed_dasb(call) -> List[tuple]:
+def _seed_dasb(call, acct) -> List[tuple]:
     import datetime
+    from layers.bastion import departments
     since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).isoformat(timespec="seconds")
+    dep = departments.create(acct["OwnerUin"], "Ops")["Id"]
     uid = call("CreateUser", UserName="alice", RealName="Alice", Phone="13800000000", Email="a@example.com",
-               DepartmentId="1.2")["Id"]
+               DepartmentId=dep)["Id"]
+    departments.set_managers(acct["OwnerUin"], dep, ["alice"])
     ugid = call("CreateUserGroup", Name="ops")["Id"]
     call("AddUserGroupMembers", Id=ugid, MemberIdSet=[uid])
     dev = call("ImportExternalDevice", DeviceSet=[{"OsName": "Linux", "Ip": "10.0.0.1", "Port": 22,
@@ -173,7 +176,7 @@ def _seed_dasb(call) -> List[tuple]:
     tid = call("CreateCmdTemplate", Name="danger", CmdList="rm -rf /")["Id"]
     call("CreateAcl", Name="ops-web", AllowDiskRedirect=True, AllowAnyAccount=False, UserIdSet=[uid],
          UserGroupIdSet=[ugid], DeviceIdSet=[dev], DeviceGroupIdSet=[dgid], AccountSet=["root"],
-         CmdTemplateIdSet=[tid], DepartmentId="1.2")
+         CmdTemplateIdSet=[tid], DepartmentId=dep)
     rid = call("CreateResource", ResourceEdition="standard", ResourceNode=10, TimeUnit="m", TimeSpan=1,
                DeployRegion="ap-guangzhou", DeployZone="ap-guangzhou-3")["ResourceId"]
     call("BindDeviceResource", ResourceId=rid, DeviceIdSet=[dev])
@@ -261,7 +264,7 @@ def test_read_responses_carry_every_sdk_field(stack, name):
         return client.call_json(action, params)["Response"]
 
     if name == "dasb":
-        reads = _seed_dasb(call)
+        reads = _seed_dasb(call, acct)
     elif name == "kms":
         reads = _seed_kms(call)
     elif name == "cloudhsm":

@@ -54,6 +54,11 @@ class Bastion:
         return self.call("ImportExternalDevice", DeviceSet=[{"OsName": os_name, "Ip": ip, "Port": port}
                                                             for ip in ips])["DeviceIdSet"]
 
+    def department(self, name: str, parent: str = "1") -> str:
+        """A new department's Id (departments are managed by `guardzone bastion department`)."""
+        from layers.bastion import departments
+        return departments.create(self.acct["OwnerUin"], name, parent)["Id"]
+
     def resource(self, nodes: int = 10, **extra) -> str:
         params = {"ResourceEdition": "standard", "ResourceNode": nodes, "TimeUnit": "m", "TimeSpan": 1,
                   "DeployRegion": "ap-guangzhou", "DeployZone": "ap-guangzhou-3", **extra}

@@ -10,11 +10,12 @@ def test_create_and_describe_an_acl(bh):
     dev = bh.devices("10.0.0.1")[0]
     dgid = bh.call("CreateDeviceGroup", Name="web")["Id"]
     tid = bh.call("CreateCmdTemplate", Name="danger", CmdList="rm -rf /")["Id"]
+    dep = bh.department("Ops")
     aid = bh.call("CreateAcl", Name="ops-web", AllowDiskRedirect=True, AllowAnyAccount=False, AllowClipFileUp=True,
                   AllowFileUp=True, MaxFileUpSize=1024, UserIdSet=[uid], UserGroupIdSet=[ugid], DeviceIdSet=[dev],
                   DeviceGroupIdSet=[dgid], AccountSet=["root", "root", "admin"], CmdTemplateIdSet=[tid],
                   AllowShellFileDown=True, ValidateFrom="2021-09-22T00:00:00+00:00",
-                  ValidateTo="2099-09-23T00:00:00+00:00", DepartmentId="1.2")["Id"]
+                  ValidateTo="2099-09-23T00:00:00+00:00", DepartmentId=dep)["Id"]
     acl = bh.call("DescribeAcls", IdSet=[aid])["AclSet"][0]
     assert acl["Name"] == "ops-web" and acl["AllowDiskRedirect"] and not acl["AllowAnyAccount"]
     assert acl["AllowClipFileUp"] and acl["AllowFileUp"] and acl["AllowShellFileDown"] and not acl["AllowFileDel"]
@@ -25,7 +26,7 @@ def test_create_and_describe_an_acl(bh):
     assert acl["AccountSet"] == ["root", "admin"]
     assert acl["CmdTemplateSet"] == [{"Id": tid, "Name": "danger", "CmdList": "rm -rf /", "Type": 2}]
     assert acl["ValidateFrom"] == "2021-09-22T00:00:00+00:00" and acl["Status"] == 1
-    assert acl["Department"]["Id"] == "1.2"
+    assert acl["Department"]["Id"] == dep and acl["UserSet"][0]["Department"]["Id"] == "1"
 
 
 @pytest.mark.parametrize("name", ["", "a b", "x" * 33])
@@ -61,10 +62,11 @@ def test_status_is_derived_from_the_validity_window(bh):
 def test_name_filters(bh):
     a = bh.call("CreateAcl", Name="prod-db", **BASE)["Id"]
     b = bh.call("CreateAcl", Name="prod", **BASE)["Id"]
-    c = bh.call("CreateAcl", Name="test", **BASE, DepartmentId="3.1")["Id"]
+    dep = bh.department("Test")
+    c = bh.call("CreateAcl", Name="test", **BASE, DepartmentId=bh.department("Lab", parent=dep))["Id"]
     ids = lambda **f: [x["Id"] for x in bh.call("DescribeAcls", **f)["AclSet"]]  # noqa: E731
     assert ids(Name="PROD") == [a, b] and ids(Name="prod", Exact=True) == [b]
-    assert ids(IdSet=[c], Name="prod") == [c] and ids(DepartmentId="3") == [c]
+    assert ids(IdSet=[c], Name="prod") == [c] and ids(DepartmentId=dep) == [c]
     assert ids(Limit=1, Offset=2) == [c] and bh.call("DescribeAcls", Limit=1)["TotalCount"] == 3
     assert bh.error("DescribeAcls", Limit=501) == "InvalidParameterValue"
 

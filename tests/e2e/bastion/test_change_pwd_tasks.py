@@ -104,7 +104,8 @@ def test_the_actions_are_registered_and_ignore_the_region():
 
 def test_create_describe_modify_delete(bh):
     d1, d2 = bh.devices("10.0.0.7", "10.0.0.8")
-    op = task(bh, [d1, d2], ["root", "app"], DepartmentId="1.2", Symbol=base64.b64encode(b"#!").decode(),
+    dep = bh.department("Ops")
+    op = task(bh, [d1, d2], ["root", "app"], DepartmentId=dep, Symbol=base64.b64encode(b"#!").decode(),
               CompleteNotify=1, NotifyEmails=["ops@example.com"], FilePassword="zip-secret-1")
     assert op.startswith("cpt-")
     (info,) = tasks(bh)
@@ -113,7 +114,7 @@ def test_create_describe_modify_delete(bh):
     assert (info["ChangeMethod"], info["AuthGenerationStrategy"], info["PasswordLength"]) == (2, 2, 16)
     assert (info["SmallLetter"], info["BigLetter"], info["Digit"], info["Symbol"]) == (1, 1, 1, "IyE=")
     assert (info["CompleteNotify"], info["NotifyEmails"], info["FilePassword"]) == (1, ["ops@example.com"], "")
-    assert info["Department"] == {"Id": "1.2", "Name": "1.2", "Managers": [], "ManagerUsers": None}
+    assert info["Department"] == {"Id": dep, "Name": "Ops", "Managers": [], "ManagerUsers": []}
     assert (info["Type"], info["Period"], info["FirstTime"], info["NextTime"]) == (4, 0, "", "")
     assert "zip-secret-1" not in json.dumps(bh.call("DescribeChangePwdTask"))
 
@@ -122,7 +123,8 @@ def test_create_describe_modify_delete(bh):
     assert [t["TaskName"] for t in tasks(bh)] == ["rotate", "given"]
     assert [t["TaskName"] for t in tasks(bh, Filters=[{"Name": "TaskName", "Values": ["GIV"]}])] == ["given"]
     assert [t["OperationId"] for t in tasks(bh, Filters=[{"Name": "OperationId", "Values": [op, "x"]}])] == [op]
-    assert [t["TaskName"] for t in tasks(bh, DepartmentId="1")] == ["rotate"]
+    assert [t["TaskName"] for t in tasks(bh, DepartmentId=dep)] == ["rotate"]
+    assert [t["TaskName"] for t in tasks(bh, DepartmentId="1")] == ["rotate", "given"]     # the root: all
     assert bh.call("DescribeChangePwdTask", Offset=1, Limit=1)["TotalCount"] == 2
     assert [t["TaskName"] for t in tasks(bh, Offset=1, Limit=1)] == ["given"]
     assert "Given-pass-123" not in json.dumps(bh.call("DescribeChangePwdTask"))

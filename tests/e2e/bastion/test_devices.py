@@ -3,8 +3,9 @@ import pytest
 
 
 def test_import_and_describe(bh):
+    dep = bh.department("Web")
     ids = bh.call("ImportExternalDevice", DeviceSet=[
-        {"OsName": "Linux", "Ip": "10.0.0.1", "Port": 22, "Name": "web-1", "DepartmentId": "1.2"},
+        {"OsName": "Linux", "Ip": "10.0.0.1", "Port": 22, "Name": "web-1", "DepartmentId": dep},
         {"OsName": "Windows", "Ip": "10.0.0.2", "Port": 3389},
         {"OsName": "MySQL", "Ip": "2001:db8::1", "Port": 3306, "Name": "db"}])["DeviceIdSet"]
     assert len(ids) == 3 and ids == sorted(ids)
@@ -13,7 +14,7 @@ def test_import_and_describe(bh):
     web, win, db = found["DeviceSet"]
     assert (web["Id"], web["Name"], web["PrivateIp"], web["Kind"], web["OsName"], web["Port"]) == \
         (ids[0], "web-1", "10.0.0.1", 1, "Linux", 22)
-    assert web["Department"]["Id"] == "1.2" and web["Resource"] is None and web["GroupSet"] == []
+    assert web["Department"]["Id"] == dep and web["Resource"] is None and web["GroupSet"] == []
     assert (win["Kind"], win["Name"]) == (2, "10.0.0.2") and (db["Kind"], db["Port"]) == (3, 3306)
     assert web["AccountCount"] == 0 and web["InstanceId"] == ""
 
@@ -42,14 +43,15 @@ def test_import_duplicates_are_refused_whole(bh):
 
 
 def test_describe_filters(bh):
+    dep = bh.department("Alpha")
     linux = bh.call("ImportExternalDevice", DeviceSet=[
-        {"OsName": "Linux", "Ip": "10.0.1.1", "Port": 22, "Name": "alpha", "DepartmentId": "2"}])["DeviceIdSet"][0]
+        {"OsName": "Linux", "Ip": "10.0.1.1", "Port": 22, "Name": "alpha", "DepartmentId": dep}])["DeviceIdSet"][0]
     win = bh.devices("10.0.1.2", os_name="Windows", port=3389)[0]
     db = bh.devices("10.0.1.3", os_name="MySQL", port=3306)[0]
     ids = lambda **f: [d["Id"] for d in bh.call("DescribeDevices", **f)["DeviceSet"]]  # noqa: E731
     assert ids(Name="ALPH") == [linux] and ids(Name="10.0.1.") == [linux, win, db]
     assert ids(Kind=2) == [win] and ids(KindSet=[1, 3]) == [linux, db] and ids(Kind=2, KindSet=[3]) == [win, db]
-    assert ids(IdSet=[db], Kind=1) == [db] and ids(DepartmentId="2") == [linux]
+    assert ids(IdSet=[db], Kind=1) == [db] and ids(DepartmentId=dep) == [linux]
     assert ids(ApCodeSet=["ap-guangzhou"]) == [] and ids(Ip="10.9.9.9") == [linux, win, db]
     assert ids(TagFilters=[{"TagKey": "env", "TagValue": ["prod"]}]) == []
     bh.call("CreateDeviceAccount", DeviceId=win, Account="administrator")
@@ -62,9 +64,10 @@ def test_describe_filters(bh):
 def test_modify_device(bh):
     dev = bh.devices("10.0.2.1")[0]
     g1, g2 = bh.call("CreateDeviceGroup", Name="g1")["Id"], bh.call("CreateDeviceGroup", Name="g2")["Id"]
-    bh.call("ModifyDevice", Id=dev, Port=2222, GroupIdSet=[g1, g2], DepartmentId="5")
+    dep = bh.department("Db")
+    bh.call("ModifyDevice", Id=dev, Port=2222, GroupIdSet=[g1, g2], DepartmentId=dep)
     got = bh.call("DescribeDevices", IdSet=[dev])["DeviceSet"][0]
-    assert got["Port"] == 2222 and [g["Id"] for g in got["GroupSet"]] == [g1, g2] and got["Department"]["Id"] == "5"
+    assert got["Port"] == 2222 and [g["Id"] for g in got["GroupSet"]] == [g1, g2] and got["Department"]["Id"] == dep
     bh.call("ModifyDevice", Id=dev, GroupIdSet=[g2])
     got = bh.call("DescribeDevices", IdSet=[dev])["DeviceSet"][0]
     assert got["Port"] == 2222 and [g["Id"] for g in got["GroupSet"]] == [g2]

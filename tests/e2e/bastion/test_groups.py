@@ -12,15 +12,17 @@ def members(bh, kind: str, n: int) -> list:
 
 @pytest.mark.parametrize("kind,_", KINDS)
 def test_create_modify_describe(bh, kind, _):
-    a = bh.call(f"Create{kind}Group", Name="alpha", DepartmentId="1.2")["Id"]
+    dep = bh.department("Dev")
+    a = bh.call(f"Create{kind}Group", Name="alpha", DepartmentId=dep)["Id"]
     b = bh.call(f"Create{kind}Group", Name="beta")["Id"]
     assert b > a
     found = bh.call(f"Describe{kind}Groups")
     assert found["TotalCount"] == 2 and [g["Name"] for g in found["GroupSet"]] == ["alpha", "beta"]
-    assert found["GroupSet"][0]["Department"]["Id"] == "1.2" and found["GroupSet"][1]["Department"] is None
+    assert found["GroupSet"][0]["Department"]["Id"] == dep and found["GroupSet"][1]["Department"]["Id"] == "1"
     assert [g["Id"] for g in bh.call(f"Describe{kind}Groups", Name="ALP")["GroupSet"]] == [a]
     assert [g["Id"] for g in bh.call(f"Describe{kind}Groups", IdSet=[b], Name="alp")["GroupSet"]] == [b]
-    assert [g["Id"] for g in bh.call(f"Describe{kind}Groups", DepartmentId="1")["GroupSet"]] == [a]
+    assert [g["Id"] for g in bh.call(f"Describe{kind}Groups", DepartmentId=dep)["GroupSet"]] == [a]
+    assert [g["Id"] for g in bh.call(f"Describe{kind}Groups", DepartmentId="1")["GroupSet"]] == [a, b]
     bh.call(f"Modify{kind}Group", Id=a, Name="gamma")
     assert [g["Name"] for g in bh.call(f"Describe{kind}Groups", IdSet=[a])["GroupSet"]] == ["gamma"]
     assert bh.call(f"Describe{kind}Groups", Limit=1, Offset=1)["GroupSet"][0]["Id"] == b
@@ -63,11 +65,12 @@ def test_members(bh, kind, field):
 
 def test_user_group_member_filters(bh):
     gid = bh.call("CreateUserGroup", Name="team")["Id"]
-    a = bh.user("rita", RealName="Rita", DepartmentId="2.1")
+    dep = bh.department("Dev")
+    a = bh.user("rita", RealName="Rita", DepartmentId=dep)
     b = bh.user("sam", RealName="Samuel")
     bh.call("AddUserGroupMembers", Id=gid, MemberIdSet=[a, b])
     ids = lambda **f: [u["Id"] for u in bh.call("DescribeUserGroupMembers", Id=gid, Bound=True, **f)["UserSet"]]  # noqa
-    assert ids(Name="SAMU") == [b] and ids(Name="rit") == [a] and ids(DepartmentId="2") == [a]
+    assert ids(Name="SAMU") == [b] and ids(Name="rit") == [a] and ids(DepartmentId=dep) == [a]
     assert ids(Limit=1, Offset=1) == [b]
 
 

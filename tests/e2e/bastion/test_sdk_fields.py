@@ -82,4 +82,5 @@ def test_group_count_in_user_and_device_views(bh):
     gid = bh.call("CreateUserGroup", Name="ops")["Id"]
     bh.call("AddUserGroupMembers", Id=gid, MemberIdSet=[u1, u2])
     assert bh.call("DescribeUsers", IdSet=[u1])["UserSet"][0]["GroupSet"] == [
-        {"Id": gid, "Name": "ops", "Department": None, "Count": 2}]
+        {"Id": gid, "Name": "ops", "Department": {"Id": "1", "Name": "Root", "Managers": [], "ManagerUsers": []},
+         "Count": 2}]

@@ -6,17 +6,19 @@ WEEK = "1" * 168
 
 def test_create_and_describe_a_user(bh):
     gid = bh.call("CreateUserGroup", Name="ops")["Id"]
+    dep = bh.department("Ops")
     uid = bh.call("CreateUser", UserName="alice.w-1", RealName="Alice", Phone="+852 61234567",
                   Email="alice@example.com", ValidateFrom="2021-09-22T00:00:00+08:00",
                   ValidateTo="2031-09-22T00:00:00+08:00", GroupIdSet=[gid], AuthType=1,
-                  ValidateTime="0" * 24 + "1" * 144, DepartmentId="1.2")["Id"]
+                  ValidateTime="0" * 24 + "1" * 144, DepartmentId=dep)["Id"]
     user = bh.call("DescribeUsers", IdSet=[uid])["UserSet"][0]
     assert user["Id"] == uid and user["UserName"] == "alice.w-1" and user["RealName"] == "Alice"
     assert user["Phone"] == "+852 61234567" and user["Email"] == "alice@example.com"
     assert user["ValidateFrom"] == "2021-09-22T00:00:00+08:00" and user["ValidateTo"] == "2031-09-22T00:00:00+08:00"
     assert [g["Id"] for g in user["GroupSet"]] == [gid] and user["GroupSet"][0]["Name"] == "ops"
     assert user["AuthType"] == 1 and user["ValidateTime"] == "0" * 24 + "1" * 144
-    assert user["Department"]["Id"] == "1.2"
+    assert user["Department"] == {"Id": dep, "Name": "Ops", "Managers": [], "ManagerUsers": []}
+    assert user["DepartmentId"] == dep
 
 
 def test_defaults_of_a_new_user(bh):
@@ -86,8 +88,10 @@ def test_unknown_group_is_not_found_and_nothing_is_created(bh):
 
 
 def test_describe_filters(bh):
-    a = bh.user("kate", Phone="+852 61234567", AuthType=1, DepartmentId="1.2.3", Email="k@example.com")
-    b = bh.user("kevin", RealName="Kevin", DepartmentId="1.3")
+    d12 = bh.department("Dev")
+    d123, d13 = bh.department("Web", parent=d12), bh.department("Ops")
+    a = bh.user("kate", Phone="+852 61234567", AuthType=1, DepartmentId=d123, Email="k@example.com")
+    b = bh.user("kevin", RealName="Kevin", DepartmentId=d13)
     c = bh.user("liam", RealName="KateFan", Phone="13900000000")
     ids = lambda **f: [u["Id"] for u in bh.call("DescribeUsers", **f)["UserSet"]]  # noqa: E731
     assert ids() == [a, b, c]
@@ -99,7 +103,7 @@ def test_describe_filters(bh):
     assert ids(Phone="13900000000", Name="kevin") == [c]          # Name ignored when Phone is given
     assert ids(IdSet=[b], UserName="kate", Name="zzz") == [b]     # IdSet overrides everything
     assert ids(AuthTypeSet=[1]) == [a] and ids(AuthTypeSet=[0, 2]) == [b, c]
-    assert ids(DepartmentId="1") == [a, b] and ids(DepartmentId="1.2") == [a]
+    assert ids(DepartmentId="1") == [a, b, c] and ids(DepartmentId=d12) == [a] and ids(DepartmentId=d13) == [b]
     assert ids(Email="k@example.com") == [a]
 
 
@@ -116,13 +120,13 @@ def test_paging_defaults_and_limits(bh):
 def test_modify_user(bh):
     g1, g2 = bh.call("CreateUserGroup", Name="g1")["Id"], bh.call("CreateUserGroup", Name="g2")["Id"]
     uid = bh.user("mia", GroupIdSet=[g1], AuthType=2, ValidateFrom="2021-01-01T00:00:00+08:00",
-                  ValidateTime="0" * 168, DepartmentId="1.1")
+                  ValidateTime="0" * 168, DepartmentId=bh.department("Sales"))
     bh.call("ModifyUser", Id=uid, RealName="Mia", Phone="13700000000", Email="mia@example.com", GroupIdSet=[g2])
     user = bh.call("DescribeUsers", IdSet=[uid])["UserSet"][0]
     assert (user["RealName"], user["Phone"], user["Email"]) == ("Mia", "13700000000", "mia@example.com")
     assert [g["Id"] for g in user["GroupSet"]] == [g2]
     assert user["ValidateFrom"] == "" and user["AuthType"] == 0      # left out: no limit, default 0
-    assert user["ValidateTime"] == "0" * 168 and user["DepartmentId"] == "1.1"   # left out: kept
+    assert user["ValidateTime"] == "0" * 168 and user["Department"]["Name"] == "Sales"   # left out: kept
     bh.call("ModifyUser", Id=uid, RealName="Mia", Phone="13700000000", Email="")
     assert [g["Id"] for g in bh.call("DescribeUsers", IdSet=[uid])["UserSet"][0]["GroupSet"]] == [g2]
 
