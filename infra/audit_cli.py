@@ -147,5 +147,50 @@ def drain_cmd(max_batches) -> None:
     _print({"batches": batches, "messages": messages})
 
 
+@audit.command("verify")
+@click.option("--bucket", required=True, help="the track's bucket (COS <name>-<AppId>)")
+@click.option("--prefix", default="", help="the track's StoragePrefix (or a narrower prefix)")
+@click.option("--public-key", "public_key", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="the signing key's PEM (default: the published key the digests name, from the stack)")
+@click.option("--grace", type=float, default=300.0, show_default=True,
+              help="files this much older than the newest digest's end must be listed by a digest")
+def verify_cmd(bucket, prefix, public_key, grace) -> None:
+    """Check the tracks' digest files under a prefix: their SM2 signatures and chain, and that every
+    file they list is there unchanged and every delivered file is listed. Exit status 1 on any problem."""
+    from layers.audit import track_digest
+    getter = None
+    if public_key:
+        pem = open(public_key, encoding="ascii").read()
+        getter = lambda fp: pem  # noqa: E731
+    report = track_digest.verify(bucket, prefix, public_key=getter, grace_seconds=grace)
+    for p in report["problems"]:
+        click.echo(f"{p['kind']}: {p['key']} ({p['detail']})", err=True)
+    _print(report)
+    if not report["ok"]:
+        raise SystemExit(1)
+
+
+@audit.command("signing-key")
+def signing_key_cmd() -> None:
+    """Print the public key (PEM) that signs track digests, and its fingerprint."""
+    from layers.audit import track_digest
+    _, fp = track_digest.signing_key()
+    _print({"fingerprint": fp, "algorithm": track_digest.ALGORITHM, "publicKey": track_digest.public_key_pem(fp)})
+
+
+@audit.command("track-retry")
+def track_retry_cmd() -> None:
+    """Try the track files not delivered yet again now (what the audit_track_retry schedule does)."""
+    from layers.audit import track_delivery
+    _print(track_delivery.retry_pending())
+
+
+@audit.command("track-digest")
+def track_digest_cmd() -> None:
+    """Write every logging track's digest now (what the audit_track_digest schedule does)."""
+    from layers.audit import track_digest
+    _print(track_digest.run_all())
+
+
 if __name__ == "__main__":
     audit(prog_name="python -m infra.audit_cli")

@@ -1,9 +1,11 @@
 """Audit queue -> archive + daily indices (layers/audit/indexer.py): batches, idempotent by
-EventId, and only the messages that failed come back (see `settle`)."""
+EventId, and only the messages that failed come back (see `settle`). The stored events that a
+logging track delivers go on to the track delivery queue (layers/audit/track_delivery.py)."""
 import logging
 
 from chalice import Blueprint
 
+from layers.audit import track_delivery
 from layers.audit.indexer import Indexer, messages_of, settle
 from layers.search.default import default_store
 from layers.config import settings
@@ -23,5 +25,6 @@ def audit_indexer(event):
         return {"indexed": 0}
     messages = messages_of(records)
     outcome = Indexer(default_store()).process(messages)
+    track_delivery.forward(messages, outcome)     # what logging tracks deliver, before the batch is acknowledged
     settle(records[0]["eventSourceARN"], messages, outcome)
     return {"indexed": len(outcome.succeeded)}

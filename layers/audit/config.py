@@ -42,6 +42,13 @@ class AuditSettings:
         self.export_part_bytes = max(5 * 1024 * 1024, _int("GZ_AUDIT_EXPORT_PART_BYTES", 8 * 1024 * 1024))
         # Tracks (跟踪集, layers/audit/tracks.py)
         self.track_table = env("GZ_AUDIT_TRACK_TABLE", f"{base.prefix}-audit-tracks")
+        # Track delivery and digests (layers/audit/track_delivery.py, track_digest.py)
+        self.track_delivery_queue = env("GZ_AUDIT_TRACK_DELIVERY_QUEUE", f"{base.prefix}-audit-track-delivery")
+        self.track_delivery_table = env("GZ_AUDIT_TRACK_DELIVERY_TABLE", f"{base.prefix}-audit-track-delivery")
+        self.track_staging_prefix = env("GZ_AUDIT_TRACK_STAGING_PREFIX", "track-staging")
+        self.track_cache_seconds = _float("GZ_AUDIT_TRACK_CACHE_SECONDS", 5.0)
+        self.track_digest_seconds = max(60, _int("GZ_AUDIT_TRACK_DIGEST_SECONDS", 3600))
+        self.track_digest_margin_seconds = _float("GZ_AUDIT_TRACK_DIGEST_MARGIN_SECONDS", 30.0)
         # NextToken signing key; when unset, one random key is kept in the export table.
         self.token_key = env("GZ_AUDIT_TOKEN_KEY", "")
 
