@@ -2,12 +2,15 @@
 KEM + AES-256-GCM envelope) and ML-DSA keys (PostQuantumCryptoSign / Verify); their public keys
 (GetPublicKey) work with `cryptography`'s own ML-KEM and ML-DSA."""
 import base64
+import json
+import subprocess
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import mldsa, mlkem, padding, rsa
 
-from kms_helpers import Kms, b64, kms, new_account, unb64  # noqa: F401 (kms is a fixture)
+from kms_helpers import REGION, Kms, b64, kms, new_account, unb64  # noqa: F401 (kms is a fixture)
 
 KEM_768, KEM_1024 = "ASYMMETRIC_DECRYPT_ML_KEM_768", "ASYMMETRIC_DECRYPT_ML_KEM_1024"
 DSA = {44: "ASYMMETRIC_SIGN_VERIFY_ML_DSA_44", 65: "ASYMMETRIC_SIGN_VERIFY_ML_DSA_65",
@@ -165,3 +168,17 @@ def test_pqc_secrets_stay_out_of_audit_events(kms, audit):
     event = audit.by_request(s["RequestId"])
     assert event["RequestParameters"]["Message"] == "******"
     assert base64.b64encode(secret).decode() not in str(event)
+
+
+def test_tccli_signs_with_a_post_quantum_key(stack, kms, tmp_path):
+    key_id = kms.create(DSA[65])
+    tccli = str(Path(__file__).resolve().parents[3] / ".venv" / "bin" / "tccli")
+    out = subprocess.run([tccli, "kms", "PostQuantumCryptoSign", "--region", REGION, "--endpoint",
+                          f"http://{stack.endpoint}", "--secretId", kms.acct["SecretId"], "--secretKey",
+                          kms.acct["SecretKey"], "--KeyId", key_id, "--Message", b64(b"via tccli")],
+                         capture_output=True, text=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+                         timeout=60)
+    assert out.returncode == 0, out.stderr + out.stdout
+    signature = json.loads(out.stdout)["Signature"]
+    assert kms.call("PostQuantumCryptoVerify", {"KeyId": key_id, "SignatureValue": signature,
+                                                "Message": b64(b"via tccli")})["SignatureValid"] is True
