@@ -23,6 +23,22 @@ REGIONS = {
 
 DEFAULT_REGION = "ap-guangzhou"
 
+# English display names (the international site's), by the same keys.
+ENGLISH_NAMES = {
+    "ap-guangzhou": "South China(Guangzhou)",
+    "ap-shanghai": "East China(Shanghai)",
+    "ap-shanghai-fsi": "East China(Shanghai Finance)",
+    "ap-shenzhen-fsi": "South China(Shenzhen Finance)",
+    "ap-beijing": "North China(Beijing)",
+    "ap-beijing-fsi": "North China(Beijing Finance)",
+    "ap-chengdu": "Southwest China(Chengdu)",
+    "ap-chongqing": "Southwest China(Chongqing)",
+    "ap-nanjing": "East China(Nanjing)",
+    "ap-hongkong": "Hong Kong, Macau and Taiwan (China)(Hong Kong, China)",
+    "ap-singapore": "Southeast Asia(Singapore)",
+    "shjr": "East China(Shanghai Finance)",
+}
+
 
 def is_known(region: str) -> bool:
     return region in REGIONS
@@ -33,5 +49,8 @@ def aws_region(region: Optional[str]) -> str:
     return REGIONS.get(region or DEFAULT_REGION, REGIONS[DEFAULT_REGION])[1]
 
 
-def display_name(region: str) -> str:
+def display_name(region: str, language: str = "zh") -> str:
+    """The region's name in Chinese, or in English when language is "en"."""
+    if language == "en":
+        return ENGLISH_NAMES[region]
     return REGIONS[region][0]

@@ -41,11 +41,16 @@ from sdk_models import fields_of, sdk_models
 GAPS = Path(__file__).parent / "conformance_gaps"
 
 # (service as registered, SDK module name, version, gap file, actions in scope or None for all)
+TRACK_ACTIONS = {"CreateAuditTrack", "DescribeAuditTrack", "DescribeAuditTracks", "ModifyAuditTrack",
+                 "DeleteAuditTrack", "StartLogging", "StopLogging", "CreateEventsAuditTrack",
+                 "ModifyEventsAuditTrack", "ListAudits", "DescribeAudit", "UpdateAudit", "InquireAuditCredit",
+                 "ListCmqEnableRegion", "ListCosEnableRegion", "ListKeyAliasByRegion"}
+
 SERVICES = {
     "dasb": ("bhsaas", "dasb", "2019-10-18", None),
     "cloudhsm": ("cloudhsm", "cloudhsm", "2019-11-12", None),
     "kms": ("kms", "kms", "2019-01-18", None),
-    "cloudaudit": ("cloudaudit", "cloudaudit", "2019-03-19", {"LookUpEvents"}),
+    "cloudaudit": ("cloudaudit", "cloudaudit", "2019-03-19", {"LookUpEvents", *TRACK_ACTIONS}),
 }
 
 
@@ -253,6 +258,25 @@ def _seed_cloudaudit(call) -> List[tuple]:
     return [("LookUpEvents", {"StartTime": now - 3600, "EndTime": now + 60, "MaxResults": 50})]
 
 
+def _seed_tracks(call, stack, acct) -> List[tuple]:
+    """A track with a bucket, a CMQ (SQS) queue and a KMS key, and one with Filters."""
+    kms = common_client(stack.endpoint, acct, "kms", "2019-01-18")
+    key = kms.call_json("CreateKey", {"Alias": "conformance"})["Response"]["KeyId"]
+    kafka = {"StorageType": "ckafka", "StorageRegion": "ap-guangzhou", "StorageName": "ckafka-c/topic",
+             "StoragePrefix": "conf01"}
+    tid = call("CreateAuditTrack", Name="conformance", Status=1, Storage=kafka, ActionType="*", ResourceType="*",
+               EventNames=["*"])["TrackId"]
+    call("UpdateAudit", AuditName="conformance", CosRegion="ap-guangzhou", CosBucketName="conformance",
+         IsCreateNewBucket=1, IsEnableCmqNotify=1, CmqRegion="ap-guangzhou", CmqQueueName="conformance",
+         IsCreateNewQueue=1, IsEnableKmsEncry=1, KeyId=key, KmsRegion="ap-guangzhou")
+    call("CreateEventsAuditTrack", Name="conformance2", Status=0, Storage=kafka, Filters={"ResourceFields": [
+        {"ResourceType": "kms", "ActionType": "Write", "EventNames": ["CreateKey"]}]})
+    return [("DescribeAuditTrack", {"TrackId": tid}), ("DescribeAuditTracks", {"PageNumber": 1, "PageSize": 10}),
+            ("DescribeAudit", {"AuditName": "conformance"}), ("ListAudits", {}), ("InquireAuditCredit", {}),
+            ("ListCmqEnableRegion", {}), ("ListCosEnableRegion", {"WebsiteType": "en"}),
+            ("ListKeyAliasByRegion", {"KmsRegion": "ap-guangzhou"})]
+
+
 @pytest.mark.parametrize("name", sorted(SERVICES))
 def test_read_responses_carry_every_sdk_field(stack, name):
     svc_name, sdk_name, version, _ = SERVICES[name]
@@ -270,7 +294,7 @@ def test_read_responses_carry_every_sdk_field(stack, name):
     elif name == "cloudhsm":
         reads = _seed_cloudhsm(call, acct)
     else:
-        reads = _seed_cloudaudit(call)
+        reads = _seed_cloudaudit(call) + _seed_tracks(call, stack, acct)
     _index_audit(stack)
     found = set()
     for action, params in reads:
