@@ -9,6 +9,8 @@ queries search.
                ResourceIds   every resource name (LookupAttributes ResourceName / ResourceId)
                Tags          tags named in the request, as '["key"]' and '["key","value"]'
                CamErrorCode  the error code when the call failed authentication or authorization
+               Location      where SourceIPAddress is (layers/audit/location.py), computed here
+                             once and kept in the stored event too
     Words    the words of the event's text (names, Chinese names, error messages, request
              parameter values: content()) for ContentValue, each scoped to the event's account
              ('<AccountId>|<word>': layers/audit/words.py), separated by spaces
@@ -22,6 +24,7 @@ from json.encoder import encode_basestring as _json_string
 from typing import Any, Iterator, List, Optional
 
 from layers.audit import catalog, words
+from layers.audit.location import event_location
 from layers.search.query import Family, Record
 
 WORDS = "Words"
@@ -152,7 +155,7 @@ def ids(event: dict) -> List[str]:
 # (ContentValue) matches identifiers among them.
 KEYED_FIELDS = ("EventId", "EventName", "EventSource", "EventRegion", "RequestId", "PrincipalId", "Username",
                 "SecretId", "SourceIPAddress", "ApiErrorCode", "CamErrorCode", "ResourceType", "ResourceIds",
-                "Tags", "ReadOnly", "ActionType", "SensitiveAction")
+                "Tags", "ReadOnly", "ActionType", "SensitiveAction", "Location")
 _SEPARATOR = "|"
 
 
@@ -186,7 +189,7 @@ def keys(event: dict) -> List[str]:
         raise ValueError("an account id cannot hold the key separator")
     code = str(event.get("ApiErrorCode") or "")
     derived = {"ResourceIds": resource_ids(event), "Tags": tags(event),
-               "CamErrorCode": code if code.startswith(_CAM_ERRORS) else ""}
+               "CamErrorCode": code if code.startswith(_CAM_ERRORS) else "", "Location": event_location(event)}
     out: dict = {}
     for f in KEYED_FIELDS:
         _add_keys(out, account, f, derived[f] if f in derived else event.get(f))
@@ -210,7 +213,19 @@ def to_record(event: dict, line: Optional[str] = None) -> Record:
     account = str(event["AccountId"])
     return Record(event["EventId"], event["EventTime"], account,
                   {KEYS: keys(event), WORDS: words.scoped_text(account, words.normalize(content(event)))},
-                  line if line is not None else event_json(event))
+                  _with_location(event, line))
+
+
+def _with_location(event: dict, line: Optional[str]) -> str:
+    """The record's source: the event (its line as it came, when given) with its Location added
+    when it has one and does not carry it yet — spliced into the line, not encoded again."""
+    location = "" if "Location" in event else event_location(event)
+    if not location:
+        return line if line is not None else event_json(event)
+    if line is None:
+        return event_json({**event, "Location": location})
+    body = line.rstrip()
+    return f"{body[:-1]},\"Location\":{_json_string(location)}}}"
 
 
 def to_event(source: str) -> dict:

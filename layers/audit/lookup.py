@@ -10,13 +10,19 @@ later than EndTime, is InvalidParameterValue.Time; MaxResults outside 1..50 is
 InvalidParameterValue.MaxResult; an AttributeKey that is not a lookup attribute is
 InvalidParameterValue.attributeKey. CreateExportTask checks the same parameters with the plain
 InvalidParameterValue, its own table having none of these codes.
+
+DescribeEvents (2019-03-19) asks the same query with its own rules: only its lookup keys
+(layers/audit/attribute_keys.py), a StartTime at most 90 days old (InvalidParameterValue.Time), a
+range of at most 30 days (LimitExceeded.OverTime), and an integer NextToken — a position in the
+events' order, not a signed token (lookup_numbered).
 """
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
 from layers.audit import paging
-from layers.audit.query import ATTRIBUTES, LOOKUP_TYPES, Query, Scanner
+from layers.audit.query import ATTRIBUTES, LOOKUP_TYPES, Found, Query, Scanner
 from layers.search.default import default_store
 from layers.search.store import SearchStore, StoreUnavailable
 from layers.gateway.action import RequestContext
@@ -29,6 +35,9 @@ MAX_RESULTS = 50
 TIME = "InvalidParameterValue.Time"
 MAX_RESULT = "InvalidParameterValue.MaxResult"
 ATTRIBUTE_KEY = "InvalidParameterValue.attributeKey"
+OVER_TIME = "LimitExceeded.OverTime"
+DAY_MS = 86_400_000
+POSITION_SKIP = 10 ** 6      # a numeric NextToken: EventTime (ms) * POSITION_SKIP + events of that ms returned
 
 
 def to_ms(value: int, *, end: bool = False) -> int:
@@ -59,11 +68,25 @@ def check_max_results(value: int) -> int:
     return value
 
 
-def check_attribute_keys(attributes: Sequence[Tuple[str, str]]) -> None:
+def check_attribute_keys(attributes: Sequence[Tuple[str, str]], keys: Sequence[str] = ()) -> None:
+    """Every AttributeKey one of `keys` (the action's own), or of ATTRIBUTES when none are named."""
+    keys = keys or tuple(ATTRIBUTES)
     for i, (key, _) in enumerate(attributes):
-        if key not in ATTRIBUTES:
+        if key not in keys:
             raise _refusal(ATTRIBUTE_KEY, f"LookupAttributes.{i}.AttributeKey",
-                           f"`{key}` is not a lookup attribute; use one of {', '.join(ATTRIBUTES)}")
+                           f"`{key}` is not a lookup attribute; use one of {', '.join(keys)}")
+
+
+def check_recent_window(start_ms: int, end_ms: int, *, max_age_days: int, max_span_days: int,
+                        now_ms: Optional[int] = None) -> None:
+    """A StartTime no older than max_age_days (InvalidParameterValue.Time) and a range of at most
+    max_span_days (LimitExceeded.OverTime), as DescribeEvents allows."""
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    if start_ms < now_ms - max_age_days * DAY_MS:
+        raise _refusal(TIME, "StartTime", f"must be within the last {max_age_days} days")
+    if end_ms - start_ms >= max_span_days * DAY_MS + 1000:      # an EndTime in seconds ends at its .999
+        raise ApiError(OVER_TIME, f"The range from StartTime to EndTime is more than {max_span_days} days; "
+                       f"query at most {max_span_days} days at a time.")
 
 
 @dataclass
@@ -76,6 +99,9 @@ class LookupRequest:
     attributes: List[Tuple[str, str]] = field(default_factory=list)
     lookup_type: str = ""
     content_value: str = ""
+    keys: Tuple[str, ...] = ()        # the AttributeKeys the action takes; () = every one of ATTRIBUTES
+    max_age_days: int = 0             # > 0: StartTime at most this old, the range at most
+    max_span_days: int = 0            # max_span_days long (check_recent_window)
 
 
 @dataclass
@@ -114,8 +140,10 @@ def build_query(req: LookupRequest, ctx: RequestContext, *, lookup_codes: bool =
     end = time_ms(req.end_time, "EndTime", end=True, code=code)
     if start > end:
         raise _refusal(code, "StartTime", "must not be later than EndTime")
+    if req.max_age_days:
+        check_recent_window(start, end, max_age_days=req.max_age_days, max_span_days=req.max_span_days)
     if lookup_codes:
-        check_attribute_keys(req.attributes)
+        check_attribute_keys(req.attributes, req.keys)
     account = target_account(ctx, req.owner_uin)
     lookup_type = normalized_lookup_type(req.lookup_type)
     fp = paging.fingerprint(account=account, start=start, end=end, lookup_type=lookup_type,
@@ -136,6 +164,55 @@ def lookup(req: LookupRequest, ctx: RequestContext, *, store: Optional[SearchSto
                        "events are kept and nothing is lost. Try again later.") from None
     token = paging.encode(next_cursor, fp) if next_cursor else ""
     return Page([f.event for f in found], token, next_cursor is None)
+
+
+def _scan(store: Optional[SearchStore], query: Query, limit: int, cursor: Optional[paging.Cursor]) -> List[Found]:
+    try:
+        return Scanner(store or default_store()).scan(query, limit, cursor)
+    except StoreUnavailable as exc:
+        log.error("audit lookup failed: %s", exc)
+        raise ApiError("ResourceUnavailable", "The audit event store is unavailable at the moment; "
+                       "events are kept and nothing is lost. Try again later.") from None
+
+
+@dataclass
+class NumberedPage:
+    events: List[dict]
+    next_token: int       # 0: no more
+    list_over: bool
+
+
+def lookup_numbered(req: LookupRequest, ctx: RequestContext, position: int, *,
+                    store: Optional[SearchStore] = None) -> NumberedPage:
+    """A page of the query whose NextToken is a number (DescribeEvents): the EventTime (ms) of the
+    last event returned times 10^6, plus how many events of that millisecond have been returned.
+    The next page reads from that millisecond on and passes over those; like the signed tokens,
+    it never repeats or skips an event as new ones arrive (all newer than the range's past). 0,
+    or no token, is the first page. A number is a position, not bound to its query: another
+    query's position is simply a place in this one's order."""
+    query, _ = build_query(req, ctx, lookup_codes=True)
+    if position < 0:
+        raise invalid_value("NextToken", "must be a NextToken a previous call returned (or 0)")
+    at_ms, seen = divmod(position, POSITION_SKIP) if position else (None, 0)
+    if at_ms is not None and not query.start_ms <= at_ms <= query.end_ms:
+        raise invalid_value("NextToken", "is not a position of this query's time range; repeat the "
+                            "StartTime and EndTime of the call that returned it")
+    cursor = paging.Cursor(at_ms + 1, "") if at_ms is not None else None    # that millisecond and older
+    found = _scan(store, query, seen + req.max_results + 1, cursor)
+    skipped = 0
+    while skipped < min(seen, len(found)) and found[skipped].time_ms == at_ms:
+        skipped += 1
+    found = found[skipped:]
+    page, more = found[:req.max_results], len(found) > req.max_results
+    token = 0
+    if more:
+        last = page[-1].time_ms
+        same = sum(1 for f in page if f.time_ms == last) + (skipped if last == at_ms else 0)
+        if same >= POSITION_SKIP:
+            raise ApiError(OVER_TIME, "Too many events share one millisecond to page through; narrow the "
+                           "query with LookupAttributes.")
+        token = last * POSITION_SKIP + same
+    return NumberedPage([f.event for f in page], token, not more)
 
 
 def attributes_of(items: Optional[Sequence]) -> List[Tuple[str, str]]:

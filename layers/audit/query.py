@@ -49,6 +49,7 @@ ATTRIBUTES: Dict[str, Tuple[str, str]] = {
     "PrincipalId": ("PrincipalId", "keyword"),
     "SensitiveAction": ("SensitiveAction", "bool"),
     "Tags": ("Tags", "tags"),
+    "Location": ("Location", "keyword"),          # layers/audit/location.py
 }
 LOOKUP_TYPES = ("keyValue", "fuzzy")
 

@@ -6,6 +6,7 @@ from typing import List, Tuple
 
 from layers.audit import catalog
 from layers.audit.document import resource_ids
+from layers.audit.location import event_location
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 PROJECT_NONE = "--"
@@ -110,8 +111,10 @@ def events_20190304(event: dict) -> dict:
     }
 
 
-def event_20190319(event: dict) -> dict:
-    """One item of LookUpEvents' `Events` (2019-03-19, tencentcloud-sdk-python's `Event`)."""
+def event_20190319(event: dict, *, location: bool = True) -> dict:
+    """One item of LookUpEvents' and DescribeEvents' `Events` (2019-03-19, tencentcloud-sdk-python's
+    `Event`). location: fill Location (IP 归属地: layers/audit/location.py), else "" (DescribeEvents'
+    IsReturnLocation 0)."""
     name_cn, type_cn = _cn(event)
     ms = int(event.get("EventTime", 0))
     return {
@@ -131,7 +134,7 @@ def event_20190319(event: dict) -> dict:
         "EventNameCn": name_cn,
         "Resources": _resource(event),
         "EventRegion": event.get("EventRegion", ""),
-        "Location": "",
+        "Location": event_location(event) if location else "",
     }
 
 

@@ -1,7 +1,7 @@
 """Conformance with the official SDK's models (tencentcloud-sdk-python, as installed).
 
-For dasb 2019-10-18, cloudhsm 2019-11-12, kms 2019-01-18 and cloudaudit 2019-03-19 (LookUpEvents
-only), for every action the registry knows and the SDK has a model of:
+For dasb 2019-10-18, cloudhsm 2019-11-12, kms 2019-01-18 and cloudaudit 2019-03-19 (the
+actions named in SERVICES), for every action the registry knows and the SDK has a model of:
 
 (a) Requests (no calls): every field of `<Action>Request` is a parameter the handler declares,
     recursively into nested structures the handler declares as Params (`ImportExternalDevice.
@@ -50,7 +50,7 @@ SERVICES = {
     "dasb": ("bhsaas", "dasb", "2019-10-18", None),
     "cloudhsm": ("cloudhsm", "cloudhsm", "2019-11-12", None),
     "kms": ("kms", "kms", "2019-01-18", None),
-    "cloudaudit": ("cloudaudit", "cloudaudit", "2019-03-19", {"LookUpEvents", *TRACK_ACTIONS}),
+    "cloudaudit": ("cloudaudit", "cloudaudit", "2019-03-19", {"LookUpEvents", "DescribeEvents", "GetAttributeKey", *TRACK_ACTIONS}),
 }
 
 
@@ -255,7 +255,10 @@ def _seed_cloudhsm(call, acct) -> List[tuple]:
 def _seed_cloudaudit(call) -> List[tuple]:
     import time
     now = int(time.time())
-    return [("LookUpEvents", {"StartTime": now - 3600, "EndTime": now + 60, "MaxResults": 50})]
+    call("GetAttributeKey")             # an event of the account's own (indexed before the reads): Events not empty
+    return [("LookUpEvents", {"StartTime": now - 3600, "EndTime": now + 60, "MaxResults": 50}),
+            ("DescribeEvents", {"StartTime": now - 3600, "EndTime": now + 60, "MaxResults": 50, "IsReturnLocation": 1}),
+            ("GetAttributeKey", {"WebsiteType": "en"})]
 
 
 def _seed_tracks(call, stack, acct) -> List[tuple]:

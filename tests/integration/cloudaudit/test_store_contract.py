@@ -1,6 +1,7 @@
 """One contract for every search backend: the same records written to the OpenSearch store (on the
 session's osmem-server) and to the embedded store give the same answers, in the same order, to
-every shape of LookupEvents, LookUpEvents, the export scan, SearchCommand and SearchFile."""
+every shape of LookupEvents, LookUpEvents, DescribeEvents, the export scan, SearchCommand and
+SearchFile."""
 import datetime as dt
 import json
 import random
@@ -10,10 +11,10 @@ import pytest
 
 from ca_support import OwnOsmem, make_event, new_account, now_ms
 from functions.bhsaas import search_command, search_file
-from functions.cloudaudit import look_up_events
+from functions.cloudaudit import describe_events, look_up_events
 from layers.audit import lookup as lookup_mod
 from layers.audit.document import family
-from layers.audit.lookup import LookupRequest, lookup
+from layers.audit.lookup import LookupRequest, lookup, lookup_numbered
 from layers.audit.query import Query, Scanner
 from layers.audit.writer import store_events
 from layers.bastion import session_log
@@ -27,6 +28,12 @@ from layers.timeids import uuid7
 HOUR = 3_600_000
 NAMES = ["支付加密机-77", "payments vault", "审计日志 archive", "Build-Server 12", "测试机房"]
 EVENTS = ["CreateResource", "ModifyVsmAttributes", "TerminateVsm", "DescribeVsms", "DescribeUsers"]
+PUBLIC = ["114.114.114.114", "8.8.8.8", "2400:da00::6666"]      # China, United States, China (IPv6)
+
+
+def _ip(i: int, n: int) -> str:
+    """Mostly private addresses (Location "Intranet"), every tenth a public one."""
+    return PUBLIC[i // 10 % 3] if i % 10 == 5 else f"10.0.0.{n}"
 
 
 def _history(account: str, end: int, rng: random.Random, n: int = 160) -> list:
@@ -40,7 +47,7 @@ def _history(account: str, end: int, rng: random.Random, n: int = 160) -> list:
                        resources=[f"vsm-{rng.randrange(8):08x}"] if name != "DescribeVsms" else [],
                        resource_type="vsm" if name != "DescribeVsms" else "",
                        uin=rng.choice([account, "200000000001", "200000000002"]),
-                       source_ip=f"10.0.0.{rng.randrange(4)}",
+                       source_ip=_ip(i, rng.randrange(4)),
                        error=rng.choice(["", "", "", "InvalidParameterValue", "AuthFailure.UnauthorizedOperation"]),
                        params={"Name": rng.choice(NAMES), **({"Tags": [{"TagKey": "env", "TagValue": rng.choice(
                            ["prod", "dev"])}]} if rng.random() < 0.3 else {})})
@@ -134,6 +141,9 @@ def shapes(events, account):
         dict(attributes=[("SensitiveAction", "true")]), dict(attributes=[("Tags", '[{"key":"env","value":"prod"}]')]),
         dict(attributes=[("EventName", "DescribeUsers"), ("EventName", "TerminateVsm")]),
         dict(attributes=[("ResourceType", "vsm"), ("SourceIPAddress", "10.0.0.1")]),
+        dict(attributes=[("Location", "China")]), dict(attributes=[("Location", "Intranet")]),
+        dict(attributes=[("Location", "United States"), ("ReadOnly", "false")]),
+        dict(attributes=[("Location", "China"), ("Location", "United States")]),
         dict(attributes=[("EventName", "VSM")], lookup_type="fuzzy"),
         dict(attributes=[("SourceIPAddress", "0.0.3")], lookup_type="fuzzy"),
         dict(content_value="加密机"), dict(content_value="机"), dict(content_value="payments vault"),
@@ -175,6 +185,50 @@ def test_look_up_events_the_2019_03_19_version(data, monkeypatch):
                                  LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "ModifyVsmAttributes"}])
         return [e["EventId"] for e in look_up_events.handle.handler(p, ctx(account))["Events"]]
     assert both(data, call)
+
+
+def numbered_pages(store, account, start, end, size, **kw) -> list:
+    """Every event of a DescribeEvents-style lookup, page after page through its numeric tokens."""
+    out, token = [], 0
+    while True:
+        page = lookup_numbered(LookupRequest(start_time=start, end_time=end, max_results=size, **kw),
+                               ctx(account), token, store=store)
+        out += [(e["EventTime"], e["EventId"]) for e in page.events]
+        if page.list_over:
+            assert page.next_token == 0
+            return out
+        assert page.next_token != token         # events come newest first: positions go back in time
+        token = page.next_token
+
+
+def test_describe_events_numeric_tokens_page_as_the_signed_tokens_do(data):
+    """Numbered pages walk the same events in the same order as LookupEvents' tokens, the
+    milliseconds that hold several events included (size 1 and 2 stop inside them)."""
+    stores, accounts, events, end = data
+    account = accounts[0]
+    start = end - 7 * 24 * HOUR
+    for shape in (dict(), dict(attributes=[("Location", "China")]),
+                  dict(attributes=[("EventName", "TerminateVsm"), ("EventName", "DescribeUsers")]),
+                  dict(attributes=[("ActionType", "Write"), ("Location", "Intranet")])):
+        want = pages(stores["embedded"], account, start, end, 50, **shape)
+        assert want, shape
+        for size in (1, 2, 50):
+            assert both(data, lambda store: numbered_pages(store, account, start, end, size, **shape)) == want, shape
+
+
+def test_describe_events_the_handler(data, monkeypatch):
+    stores, accounts, events, end = data
+    account = accounts[1]
+    mine = {e["EventId"]: e for e in events if e["AccountId"] == account}
+
+    def call(store):
+        monkeypatch.setattr(lookup_mod, "default_store", lambda: store)
+        p = describe_events.Input(StartTime=(end - 7 * 24 * HOUR) // 1000, EndTime=end // 1000, MaxResults=50,
+                                  IsReturnLocation=1, LookupAttributes=[
+                                      {"AttributeKey": "Location", "AttributeValue": "United States"}])
+        return [(e["EventId"], e["Location"]) for e in describe_events.handle.handler(p, ctx(account))["Events"]]
+    got = both(data, call)
+    assert got and all(loc == "United States" and mine[i]["SourceIPAddress"] == "8.8.8.8" for i, loc in got)
 
 
 def test_the_export_scan(data):
