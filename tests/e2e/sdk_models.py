@@ -29,7 +29,7 @@ def sdk_models(service: str, version: str):
 
 
 def _kind(text: str):
-    text = text.strip()
+    text = text.strip().removesuffix(" non-negative")     # "list of int non-negative": a list of int
     if text.startswith("list of "):
         inner = text[len("list of "):].strip()
         if inner in _SCALARS:
