@@ -178,6 +178,16 @@ def signing_key_cmd() -> None:
     _print({"fingerprint": fp, "algorithm": track_digest.ALGORITHM, "publicKey": track_digest.public_key_pem(fp)})
 
 
+@audit.command("tracks")
+@click.option("--account", default=None, help="one account's tracks (OwnerUin); default: every logging track")
+def tracks_cmd(account) -> None:
+    """Tracks with their delivery status: last delivery, last error, files waiting, last digest."""
+    from layers.audit import tracks
+    found = tracks.list_tracks(account) if account else tracks.active()
+    _print([{"Account": t.account, "TrackId": t.track_id, "Name": t.name, "Status": t.status,
+             "Storage": t.storage, "Delivery": tracks.delivery_view(t)} for t in found])
+
+
 @audit.command("track-retry")
 def track_retry_cmd() -> None:
     """Try the track files not delivered yet again now (what the audit_track_retry schedule does)."""

@@ -143,6 +143,8 @@ def test_a_missing_bucket_is_retried_and_then_delivered(deliver, client_for):
     deliver()
     status = tracks.get(track.account, track.track_id).delivery
     assert "NoSuchBucket" in status["LastError"] and status["Pending"] >= 1
+    shown = CliRunner().invoke(audit, ["tracks", "--account", acct["OwnerUin"]])     # what an operator sees
+    assert shown.exit_code == 0 and json.loads(shown.stdout)[0]["Delivery"]["LastError"] == status["LastError"]
     assert track_delivery.retry_pending()["pending"] >= 1        # still missing: still pending
     _bucket(acct, "later")
     assert track_delivery.retry_pending()["delivered"] >= 1
