@@ -289,7 +289,9 @@ def owned(ctx: RequestContext, track_id: int) -> tracks.Track:
 
 
 def owned_by_name(ctx: RequestContext, name: str) -> tracks.Track:
-    track = tracks.by_name(ctx.account, name or "")
+    if not _NAME.match(name or ""):         # no track can have it (and it could not be a key)
+        raise tracks.not_found(name or "")
+    track = tracks.by_name(ctx.account, name)
     ctx.touched(track.name, resource_type="track")
     return track
 
