@@ -1,27 +1,46 @@
 #!/bin/sh
-# Debian packages some tests need beyond the Python ones: openssh-server, whose sshd the
-# password-rotation tests start privately on a loopback port (tests/e2e/bastion/sshd_target.py).
-# Installs only as root with apt-get, without starting the system's ssh service; otherwise it
-# says why and leaves the machine as it is (the tests that need sshd then skip, saying so).
+# Debian packages some tests and the local stack need beyond the Python ones, each named with a
+# file that shows it is there. Installs what is missing only as root with apt-get, without starting
+# any system service; otherwise it says why and leaves the machine as it is (the tests that need a
+# missing one then skip, saying so). Always exits 0.
+#
+#   sh infra/debian_deps.sh            every package below
+#   sh infra/debian_deps.sh sshd       only the named ones
+#
+# name      package          file it provides
+PACKAGES='
+sshd        openssh-server   /usr/sbin/sshd
+'
 set -u
-SSHD=/usr/sbin/sshd
-[ -x "$SSHD" ] && exit 0
+wanted() { [ $# -eq 0 ] && return 0; for w in $ONLY; do [ "$w" = "$1" ] && return 0; done; return 1; }
+ONLY="$*"
+MISSING=""
+NAMES=""
+while read -r name package file; do
+    [ -n "$name" ] || continue
+    [ -z "$ONLY" ] || wanted "$name" || continue
+    [ -e "$file" ] && continue
+    MISSING="$MISSING $package"
+    NAMES="$NAMES $name"
+done <<EOF
+$PACKAGES
+EOF
+[ -n "$MISSING" ] || exit 0
 if [ "$(id -u)" != 0 ]; then
-    echo "debian_deps: not root, so openssh-server is not installed" >&2; exit 0
+    echo "debian_deps: not root, so$MISSING not installed" >&2; exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "debian_deps: no apt-get, so openssh-server is not installed" >&2; exit 0
+    echo "debian_deps: no apt-get, so$MISSING not installed" >&2; exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
-# The package's scripts must not start a system ssh service: policy-rc.d answering 101 forbids it.
+# The packages' scripts must not start system services: policy-rc.d answering 101 forbids it.
 POLICY=/usr/sbin/policy-rc.d
 ADDED=""
 if [ ! -e "$POLICY" ]; then
     printf '#!/bin/sh\nexit 101\n' > "$POLICY" && chmod 755 "$POLICY" && ADDED=1
 fi
-install() { apt-get install -y -q --no-install-recommends openssh-server >/dev/null; }
-install || { apt-get update -q >/dev/null && install; }
-status=$?
+# shellcheck disable=SC2086
+install() { apt-get install -y -q --no-install-recommends $MISSING >/dev/null; }
+install || { apt-get update -q >/dev/null && install; } || echo "debian_deps:$MISSING could not be installed" >&2
 [ -n "$ADDED" ] && rm -f "$POLICY"
-[ -x "$SSHD" ] || { echo "debian_deps: openssh-server could not be installed" >&2; exit 0; }
-exit $status
+exit 0

@@ -25,7 +25,7 @@ def unavailable() -> Optional[str]:
         return "needs root: the test creates a throwaway Linux user and runs a private sshd"
     if not os.path.exists(SSHD) and not _tried_install:
         _tried_install = True
-        subprocess.run(["sh", str(ROOT / "infra" / "debian_deps.sh")], check=False, timeout=600)
+        subprocess.run(["sh", str(ROOT / "infra" / "debian_deps.sh"), "sshd"], check=False, timeout=600)
     if not os.path.exists(SSHD):
         return "needs OpenSSH's sshd (openssh-server), and infra/debian_deps.sh could not install it " \
                "(no apt-get, or the install failed)"
