@@ -64,7 +64,9 @@ class Answers(asyncssh.SSHClient):
         return out
 
     def password_auth_requested(self) -> Optional[str]:
-        return self.answers.get("password-method")
+        # Once: a client that offered the same password again after a refusal would be held until
+        # the login timeout instead of being told no.
+        return self.answers.pop("password-method", None)
 
 
 @dataclass
