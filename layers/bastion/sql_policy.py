@@ -1,0 +1,736 @@
+"""High-risk SQL statement blocking: whether a statement a database client sent may run.
+
+    rules = rules_from_acls(grant.acls, templates)       # or rules_from_templates([cmdtemplate, ...])
+    for v in judge(sql, rules, database="demo"):       # one Verdict per statement of `sql`
+        if v.blocked:
+            send_error(ERROR_CODE, SQLSTATE, v.message)  # "blocked by template `db`: rule `DROP TABLE` ..."
+    split(sql)                                           # the statements, comments removed
+
+    session = SqlSession(rules, database="demo")         # one per client connection
+    session.query(sql) -> [Verdict]                      # COM_QUERY (tracks USE, PREPARE name FROM ...)
+    session.init_db(name)                                # COM_INIT_DB
+    session.prepare(sql) -> Verdict; session.prepared(stmt_id, verdict)   # COM_STMT_PREPARE, its answer
+    session.execute(stmt_id) -> Verdict                  # COM_STMT_EXECUTE: the verdict of what was prepared
+
+The rules are the lines of the ACLs' high-risk command templates (CmdList, the same text as for
+shell commands) that name a SQL statement, and the `sql:` entries of their WhiteCmds (an
+allow-list). The statement text is read as MySQL/MariaDB's own lexer reads it (quotes, backticks,
+`#`, `-- `, `/* */` comments; `/*! ... */` and `/*M! ... */` are code, as the server runs them),
+split at `;`, and each statement is judged on its keywords; sqlglot (MySQL dialect) parses it when
+a rule needs its structure (a WHERE clause, the tables it names). docs/bastion.md, "Database
+access: statement blocking", has the rule syntax.
+"""
+import fnmatch
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import sqlglot
+from sqlglot import exp
+
+logging.getLogger("sqlglot").setLevel(logging.ERROR)   # "falling back to parsing as a Command"
+
+ERROR_CODE = 1227          # ER_SPECIFIC_ACCESS_DENIED_ERROR, what a client shows for a blocked statement
+SQLSTATE = "42000"
+MAX_STATEMENT = 4 * 1024 * 1024   # longer input is not analysed: blocked when rules are in force
+MAX_PARSE = 256 * 1024            # statements longer than this are not given to sqlglot (unparsable)
+MAX_DEPTH = 4                     # PREPARE ... FROM 'PREPARE ... FROM ...' nesting followed
+
+# ---- the lexer: MySQL's own reading of comments, quotes and executable comments ----
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<exec>/\*M?!\d{0,6})
+  | (?P<close>\*/)
+  | (?P<comment>/\*.*?\*/)
+  | (?P<open>/\*)
+  | (?P<line>\#[^\n]*|--(?=[\x00-\x20]|\Z)[^\n]*)
+  | (?P<string>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")
+  | (?P<ident>`(?:[^`]|``)*`)
+  | (?P<var>@@?(?:'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`|[\w$.]*))
+  | (?P<word>[\w$]+)
+  | (?P<unclosed>['"`])
+  | (?P<punct>.)
+""", re.X | re.S)
+
+
+@dataclass(frozen=True)
+class Token:
+    type: str      # word, ident (backticked), string, var, punct
+    text: str      # as written
+    value: str     # word upper-cased; ident and string unquoted; punct itself
+
+    def is_word(self, *words: str) -> bool:
+        return self.type == "word" and (not words or self.value in words)
+
+
+class Unterminated(ValueError):
+    """A quote or comment the input does not close."""
+
+
+def _unquote(text: str) -> str:
+    q = text[0]
+    body = text[1:-1].replace(q + q, q)
+    if q != "`":
+        body = re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "0": "\0", "r": "\r"}.get(m.group(1), m.group(1)), body)
+    return body
+
+
+def lex(sql: str) -> List[List[Tuple[Token, bool]]]:
+    """The statements of `sql` as tokens, each with whether whitespace or a comment preceded it."""
+    statements: List[List[Tuple[Token, bool]]] = [[]]
+    pos, n, in_exec, space = 0, len(sql), False, False
+    while pos < n:
+        m = _TOKEN.match(sql, pos)
+        kind, text = m.lastgroup, m.group()
+        pos = m.end()
+        if kind in ("ws", "comment", "line"):
+            space = True
+            continue
+        if kind == "exec":
+            in_exec, space = True, True
+            continue
+        if kind == "close":
+            if in_exec:
+                in_exec, space = False, True
+                continue
+            kind, text, pos = "punct", "*", pos - 1
+        if kind in ("open", "unclosed"):
+            raise Unterminated("a comment or quote is not closed")
+        if kind == "punct" and text == ";":
+            statements.append([])
+            space = False
+            continue
+        if kind == "word":
+            tok = Token("word", text, text.upper())
+        elif kind in ("ident", "string"):
+            tok = Token(kind, text, _unquote(text))
+        else:
+            tok = Token(kind, text, text)
+        statements[-1].append((tok, space))
+        space = False
+    return [s for s in statements if s]
+
+
+def _text(tokens: Sequence[Tuple[Token, bool]]) -> str:
+    return "".join((" " if space and i else "") + tok.text for i, (tok, space) in enumerate(tokens))
+
+
+def split(sql: str) -> List[str]:
+    """The statements of `sql` (a COM_QUERY text), comments removed and executable comments
+    unwrapped. Raises ValueError for an unclosed quote or comment."""
+    return [_text(s) for s in lex(sql)]
+
+
+# ---- statement kinds ----
+OBJECT_VERBS = frozenset({"CREATE", "DROP", "ALTER", "TRUNCATE", "RENAME"})
+OBJECT_TYPES = {t: t for t in ("TABLE", "DATABASE", "USER", "ROLE", "VIEW", "INDEX", "PROCEDURE", "FUNCTION",
+                               "TRIGGER", "EVENT", "SERVER", "TABLESPACE", "SEQUENCE", "PACKAGE", "PREPARE")}
+OBJECT_TYPES.update(SCHEMA="DATABASE", TABLES="TABLE", DATABASES="DATABASE", SCHEMAS="DATABASE")
+MODIFIERS = frozenset({"OR", "REPLACE", "TEMPORARY", "ONLINE", "OFFLINE", "IGNORE", "UNIQUE", "FULLTEXT",
+                       "SPATIAL", "AGGREGATE", "NONBLOCKING", "EDITIONABLE"})
+SECOND_WORDS = {
+    "SET": {"PASSWORD", "ROLE", "DEFAULT", "GLOBAL", "PERSIST", "PERSIST_ONLY", "SESSION", "LOCAL", "NAMES",
+            "TRANSACTION", "STATEMENT", "CHARACTER"},
+    "LOAD": {"DATA", "XML", "INDEX"},
+    "EXECUTE": {"IMMEDIATE"},
+}
+# first words of statements; a template line starting with one of these is a SQL rule
+VERBS = frozenset("""
+ALTER ANALYZE BACKUP BEGIN BINLOG CACHE CALL CHANGE CHECK CHECKSUM COMMIT CREATE DEALLOCATE DELETE DESC DESCRIBE
+DO DROP EXECUTE EXPLAIN FLUSH GET GRANT HANDLER HELP IMPORT INSERT INSTALL KILL LOAD LOCK OPTIMIZE PREPARE PURGE
+RELEASE RENAME REPAIR REPLACE RESET RESIGNAL REVOKE ROLLBACK SAVEPOINT SELECT SET SHOW SHUTDOWN SIGNAL START STOP
+TABLE TRUNCATE UNINSTALL UNLOCK UPDATE USE VALUES WITH XA RESTART CLONE
+""".split())
+DML = frozenset({"DELETE", "UPDATE", "INSERT", "REPLACE", "SELECT", "TABLE", "VALUES", "WITH", "LOAD DATA", "LOAD XML"})
+ROUTINES = frozenset({"CREATE PROCEDURE", "CREATE FUNCTION", "CREATE TRIGGER", "CREATE EVENT", "CREATE PACKAGE"})
+BODY_STARTS = frozenset({"BEGIN", "DO", "THEN", "ELSE", "LOOP", "REPEAT", "ROW", "RETURN", ")", ":"})
+
+
+def known_kinds() -> frozenset:
+    kinds = set(VERBS)
+    kinds.update(f"{v} {t}" for v in OBJECT_VERBS for t in set(OBJECT_TYPES.values()))
+    kinds.update(f"{v} {w}" for v, words in SECOND_WORDS.items() for w in words)
+    return frozenset(kinds)
+
+
+KINDS = known_kinds()
+
+
+def _skip_definer(toks: List[Token], i: int) -> int:
+    i += 1
+    if i < len(toks) and toks[i].text == "=":
+        i += 1
+    i += 1                                            # the user: a name, a string, CURRENT_USER
+    if i < len(toks) and toks[i].type == "var":       # 'a'@'%': the host reads as a variable
+        i += 1
+    if i + 1 < len(toks) and toks[i].text == "(" and toks[i + 1].text == ")":
+        i += 2
+    return i
+
+
+def _kind(toks: List[Token]) -> Tuple[str, int]:
+    """The statement's kind ("DROP TABLE", "DELETE", ...) and the index of the token after it."""
+    i = 0
+    while i < len(toks) and toks[i].text == "(":
+        i += 1
+    if i >= len(toks) or toks[i].type != "word":
+        return "", i
+    verb = toks[i].value
+    i += 1
+    if verb == "WITH":        # WITH ... the statement is the first top-level DML verb after the CTEs
+        depth = 0
+        for j in range(i, len(toks)):
+            t = toks[j]
+            depth += (t.text == "(") - (t.text == ")")
+            if depth == 0 and t.is_word("SELECT", "DELETE", "UPDATE", "INSERT", "REPLACE", "TABLE", "VALUES"):
+                return t.value, j + 1
+        return "WITH", i
+    if verb in OBJECT_VERBS:
+        while i < len(toks) and toks[i].type == "word":
+            w = toks[i].value
+            if w in MODIFIERS:
+                i += 1
+            elif w == "DEFINER":
+                i = _skip_definer(toks, i)
+            elif w == "ALGORITHM" or w == "LOCK":
+                i += 3 if i + 1 < len(toks) and toks[i + 1].text == "=" else 2
+            elif w == "SQL" and i + 1 < len(toks) and toks[i + 1].is_word("SECURITY"):
+                i += 3
+            else:
+                break
+        if i < len(toks) and toks[i].type == "word" and toks[i].value in OBJECT_TYPES:
+            kind = f"{verb} {OBJECT_TYPES[toks[i].value]}"
+            i += 1
+            if i < len(toks) and kind.endswith("PACKAGE") and toks[i].is_word("BODY"):
+                i += 1
+            return kind, i
+        return ("TRUNCATE TABLE" if verb == "TRUNCATE" else verb), i
+    second = SECOND_WORDS.get(verb)
+    if second and i < len(toks):
+        t = toks[i]
+        if t.type == "word" and t.value in second:
+            return f"{verb} {t.value}", i + 1
+        if verb == "SET" and t.type == "var" and re.match(r"@@(global|persist)", t.text, re.I):
+            return "SET GLOBAL", i
+    return verb, i
+
+
+# ---- objects a statement names ----
+@dataclass(frozen=True)
+class Obj:
+    db: Optional[str]     # None: not named and not known; "*": every database
+    name: Optional[str]   # None: the database itself; "*": every object
+    user: bool = False    # a user or role ("name@host")
+
+
+def _name_at(toks: List[Token], i: int, database: Optional[str]) -> Tuple[Optional[Obj], int]:
+    if i >= len(toks) or toks[i].type not in ("word", "ident", "string"):
+        if i < len(toks) and toks[i].text == "*":
+            parts = ["*"]
+            i += 1
+        else:
+            return None, i
+    else:
+        parts = [toks[i].value if toks[i].type != "word" else toks[i].text]
+        i += 1
+    if i < len(toks) and toks[i].type == "var" and toks[i].text[:2] != "@@":   # user@host
+        host = toks[i].text[1:]
+        host = _unquote(host) if host[:1] in "'\"`" else host
+        return Obj(None, f"{parts[0]}@{host}".lower(), user=True), i + 1
+    while i + 1 < len(toks) and toks[i].text == "." and toks[i + 1].type in ("word", "ident") or (
+            i + 1 < len(toks) and toks[i].text == "." and toks[i + 1].text == "*"):
+        parts.append(toks[i + 1].value if toks[i + 1].type == "ident" else toks[i + 1].text)
+        i += 2
+    parts = [p.lower() for p in parts]
+    if len(parts) >= 2:
+        return Obj(parts[-2], parts[-1]), i
+    return Obj(database.lower() if database else None, parts[0]), i
+
+
+def _names(toks: List[Token], i: int, database: Optional[str], separators=(",",)) -> List[Obj]:
+    out = []
+    if i < len(toks) and toks[i].is_word("IF"):
+        i += 1
+        if i < len(toks) and toks[i].is_word("NOT"):
+            i += 1
+        if i < len(toks) and toks[i].is_word("EXISTS"):
+            i += 1
+    while True:
+        obj, i = _name_at(toks, i, database)
+        if obj is None:
+            break
+        out.append(obj)
+        if i < len(toks) and (toks[i].text in separators or toks[i].is_word(*separators)):
+            i += 1
+            continue
+        break
+    return out
+
+
+def _objects(st: "Statement", database: Optional[str]) -> Optional[List[Obj]]:
+    """What the statement acts on; None when it cannot be told (unparsable)."""
+    kind, toks, i = st.kind, st.tokens, st.after_kind
+    if kind in DML:
+        tree = st.tree
+        if tree is None:
+            return None
+        out = []
+        for t in tree.find_all(exp.Table):
+            if t.name:
+                db = t.db or database
+                out.append(Obj(db.lower() if db else None, t.name.lower()))
+        return out
+    if kind.endswith(" DATABASE") or kind == "USE":
+        return [Obj(o.name, None) for o in _names(toks, i, None)]
+    if kind in ("GRANT", "REVOKE"):
+        out, depth = [], 0
+        for j in range(i, len(toks)):
+            depth += (toks[j].text == "(") - (toks[j].text == ")")
+            if depth == 0 and toks[j].is_word("ON"):
+                k = j + 1
+                if k < len(toks) and toks[k].is_word("TABLE", "FUNCTION", "PROCEDURE", "PACKAGE"):
+                    k += 1
+                out.extend(_names(toks, k, database))
+            elif depth == 0 and toks[j].is_word("TO", "FROM"):
+                out.extend(Obj(None, o.name, user=True) for o in _names(toks, j + 1, None))
+        return out
+    if kind.endswith((" USER", " ROLE")):
+        return [Obj(None, o.name, user=True) for o in _names(toks, i, None, (",", "TO"))]
+    out = _names(toks, i, database, (",", "TO"))
+    for j in range(i, len(toks)):           # DROP INDEX i ON t, CREATE TRIGGER ... ON t
+        if toks[j].is_word("ON"):
+            out.extend(_names(toks, j + 1, database))
+            break
+    return out
+
+
+# ---- rules ----
+@dataclass(frozen=True)
+class Rule:
+    """One SQL rule: a statement kind (or its first word), optionally WITHOUT WHERE, optionally an
+    object glob."""
+    line: str
+    kind: str                 # "DROP", "DROP TABLE", "DELETE", ...
+    without_where: bool = False
+    pattern: Optional[str] = None
+
+    def kind_matches(self, kind: str) -> bool:
+        return kind == self.kind or kind.startswith(self.kind + " ")
+
+
+def parse_rule(line: str) -> Optional[Rule]:
+    """A CmdList / WhiteCmds line as a SQL rule; None when it does not name a SQL statement."""
+    text = line.strip()
+    if text[:4].lower() == "sql:":
+        text = text[4:].strip()
+    words = text.split()
+    if not words or words[0].upper() not in VERBS:
+        return None
+    upper = [w.upper() for w in words]
+    if len(upper) > 1 and f"{upper[0]} {upper[1]}" in KINDS:
+        kind, rest = f"{upper[0]} {OBJECT_TYPES.get(upper[1], upper[1])}", words[2:]
+    elif len(upper) > 1 and upper[0] in OBJECT_VERBS and upper[1] in OBJECT_TYPES:
+        kind, rest = f"{upper[0]} {OBJECT_TYPES[upper[1]]}", words[2:]
+    else:
+        kind, rest = upper[0], words[1:]
+    if kind == "TRUNCATE":
+        kind = "TRUNCATE TABLE"
+    without = False
+    if len(rest) >= 2 and rest[0].upper() == "WITHOUT" and rest[1].upper() == "WHERE":
+        without, rest = True, rest[2:]
+    elif rest and rest[0].upper() in ("WITHOUT_WHERE", "WITHOUT-WHERE"):
+        without, rest = True, rest[1:]
+    if len(rest) > 1:
+        return None
+    pattern = rest[0].replace("`", "").strip("'\"").lower() if rest else None
+    return Rule(line.strip(), kind, without, pattern)
+
+
+def _glob(value: str, pattern: str) -> bool:
+    return value == "*" or fnmatch.fnmatchcase(value, pattern)
+
+
+def object_matches(obj: Obj, pattern: str) -> bool:
+    if obj.user:
+        return "." not in pattern and obj.name is not None and fnmatch.fnmatchcase(obj.name, pattern if "@" in pattern else pattern + "@*")
+    if "." in pattern:
+        pdb, pname = pattern.rsplit(".", 1)
+        if obj.db is not None and not _glob(obj.db, pdb):
+            return False
+        return obj.name is None or _glob(obj.name, pname)
+    if obj.name is None:
+        return obj.db is not None and _glob(obj.db, pattern)
+    return _glob(obj.name, pattern)
+
+
+DIRECTIVE = re.compile(r"#\s*(dynamic|unparsable)\s*:\s*(block|allow)\s*", re.I)
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    rules: Tuple[Rule, ...]
+    dynamic_block: bool = True
+    unparsable_block: bool = True
+
+
+@lru_cache(maxsize=2048)
+def compile_template(name: str, cmd_list: str) -> Template:
+    rules, directives = [], {"dynamic": True, "unparsable": True}
+    for raw in cmd_list.replace("\r", "\n").split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            m = DIRECTIVE.fullmatch(line)
+            if m:
+                directives[m.group(1).lower()] = m.group(2).lower() == "block"
+            continue
+        rule = parse_rule(line)
+        if rule is not None:
+            rules.append(rule)
+    return Template(name, tuple(rules), directives["dynamic"], directives["unparsable"])
+
+
+@dataclass
+class Rules:
+    """The SQL rules in force for a session: templates, and an allow-list (None: no allow-list)."""
+    templates: Tuple[Template, ...] = ()
+    allow_list: Optional[Tuple[Rule, ...]] = None
+    _cache: Dict[Tuple[str, Optional[str]], "Verdict"] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.templates = tuple(t for t in self.templates if t.rules)
+
+    @property
+    def enforcing(self) -> bool:
+        return bool(self.templates) or self.allow_list is not None
+
+
+def _template_text(template: dict) -> str:
+    from layers.bastion.command_policy import template_text
+    try:
+        return template_text(template)
+    except Exception:  # noqa: BLE001 - a stored template that does not decode blocks nothing new
+        return ""
+
+
+def rules_from_templates(templates: Iterable[dict], white_cmds: Optional[Iterable[str]] = None) -> Rules:
+    """Rules from cmdtemplate records ({"Name", "CmdList", "Encoding"}), and an allow-list from the
+    `sql:` entries of WhiteCmds when any."""
+    chosen = [compile_template(str(t.get("Name", t.get("Id", ""))), _template_text(t)) for t in templates]
+    allow = None
+    entries = [w.strip()[4:].strip() for w in white_cmds or () if isinstance(w, str) and w.strip()[:4].lower() == "sql:"]
+    if entries:
+        allow = tuple(r for r in (parse_rule(e) for e in dict.fromkeys(entries)) if r is not None)
+    return Rules(tuple(chosen), allow)
+
+
+def rules_from_acls(acls: Iterable[dict], templates: Dict[int, dict]) -> Rules:
+    """The rules of a session the given ACLs grant (as command_policy.Policy.from_acls);
+    `templates` maps template ids to cmdtemplate records."""
+    chosen, seen, white = [], set(), []
+    for acl in acls:
+        for tid in acl.get("CmdTemplateIds") or ():
+            if tid in templates and tid not in seen:
+                seen.add(tid)
+                chosen.append(templates[tid])
+        white.extend(acl.get("WhiteCmds") or ())
+    return rules_from_templates(chosen, white)
+
+
+def rules_from_grant(grant, snapshot=None) -> Rules:
+    templates = snapshot.templates if snapshot is not None else getattr(grant, "templates", None) or {}
+    return rules_from_acls(grant.acls, templates)
+
+
+# ---- statements and verdicts ----
+class Statement:
+    __slots__ = ("text", "tokens", "kind", "after_kind", "_tree", "_parsed")
+
+    def __init__(self, tokens: List[Tuple[Token, bool]]) -> None:
+        self.text = _text(tokens)
+        self.tokens = [t for t, _ in tokens]
+        self.kind, self.after_kind = _kind(self.tokens)
+        self._parsed = False
+        self._tree = None
+
+    @property
+    def tree(self) -> Optional[exp.Expression]:
+        """The sqlglot tree; None when sqlglot cannot parse the statement."""
+        if not self._parsed:
+            self._parsed = True
+            if len(self.text) <= MAX_PARSE:
+                try:
+                    tree = sqlglot.parse_one(self.text, read="mysql")
+                    self._tree = None if isinstance(tree, exp.Command) else tree
+                except Exception:  # noqa: BLE001 - sqlglot's errors are several classes
+                    self._tree = None
+        return self._tree
+
+    def has_where(self) -> Optional[bool]:
+        """Whether a DELETE/UPDATE filters rows: a WHERE naming a column. None: cannot be told."""
+        depth, where = 0, False
+        for t in self.tokens[self.after_kind:]:
+            depth += (t.text == "(") - (t.text == ")")
+            if depth == 0 and t.is_word("WHERE"):
+                where = True
+        if not where:
+            return False
+        tree = self.tree
+        if not isinstance(tree, (exp.Delete, exp.Update)):
+            return None
+        cond = tree.args.get("where")
+        return cond is not None and cond.find(exp.Column) is not None
+
+
+@lru_cache(maxsize=4096)
+def _statements(sql: str) -> Tuple[Statement, ...]:
+    return tuple(Statement(toks) for toks in lex(sql))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    blocked: bool
+    rule: str = ""          # the rule line that blocked it, or why ("not in the allow-list", ...)
+    statement: str = ""     # the statement, normalised (comments removed)
+    kind: str = ""          # "DROP TABLE", "DELETE", "PREPARE", ...
+    template: str = ""      # the template of the rule
+    reason: str = ""        # when blocked: template, allow-list, dynamic, unparsable, error
+
+    @property
+    def message(self) -> str:
+        if not self.blocked:
+            return ""
+        if self.reason == "template":
+            return f"blocked by template `{self.template}`: rule `{self.rule}` ({self.kind})"
+        if self.reason == "allow-list":
+            return f"blocked: {self.kind or 'the statement'} is not in the allow-list"
+        return f"blocked: {self.rule}"
+
+
+def _prepared_text(st: Statement) -> Tuple[str, Optional[str]]:
+    """For PREPARE name FROM ... / EXECUTE IMMEDIATE ...: ("text", sql) for a literal, ("dynamic", None)."""
+    toks = st.tokens[st.after_kind:]
+    if st.kind == "PREPARE":
+        if len(toks) >= 3 and toks[1].is_word("FROM"):
+            toks = toks[2:]
+        else:
+            return "dynamic", None
+    parts, i = [], 0
+    while i < len(toks) and toks[i].type == "string" or (i < len(toks) and toks[i].type == "word"
+                                                         and toks[i].value.startswith("_") and i + 1 < len(toks)
+                                                         and toks[i + 1].type == "string"):
+        if toks[i].type == "word":          # a character-set introducer: _utf8mb4'...'
+            i += 1
+            continue
+        parts.append(toks[i].value)         # adjacent literals are concatenated
+        i += 1
+    if parts and i == len(toks):
+        return "text", "".join(parts)
+    return "dynamic", None
+
+
+def _judge(st: Statement, rules: Rules, database: Optional[str], depth: int) -> Verdict:
+    kind = st.kind
+    if kind in ("PREPARE", "EXECUTE IMMEDIATE"):
+        how, inner = _prepared_text(st)
+        if how == "text":
+            if depth >= MAX_DEPTH:
+                return Verdict(True, "prepared statements nest too deeply", st.text, kind, reason="unparsable")
+            try:
+                verdicts = [_judge(s, rules, database, depth + 1) for s in _statements(inner)]
+            except ValueError:
+                verdicts = [_unparsable(rules, st, kind, "the prepared text does not close a quote or comment")]
+            for v in verdicts:
+                if v.blocked:
+                    return Verdict(True, v.rule, st.text, v.kind, v.template, v.reason)
+            if not verdicts:
+                return Verdict(False, statement=st.text, kind=kind)
+            if rules.allow_list is not None and not _listed(rules, st, kind, database):
+                return Verdict(True, "not in the allow-list", st.text, kind, reason="allow-list")
+            return Verdict(False, statement=st.text, kind=kind)
+        return _dynamic(rules, st, kind)
+    if kind == "ANALYZE" and st.after_kind < len(st.tokens) and not st.tokens[st.after_kind].is_word(
+            "TABLE", "NO_WRITE_TO_BINLOG", "LOCAL"):
+        # MariaDB's ANALYZE [FORMAT=JSON] <statement> runs the statement
+        toks = st.tokens[st.after_kind:]
+        if toks and toks[0].is_word("FORMAT"):
+            toks = toks[3:]
+        if toks:
+            inner = Statement([(t, True) for t in toks])
+            v = _judge(inner, rules, database, depth + 1)
+            if v.blocked:
+                return Verdict(True, v.rule, st.text, v.kind, v.template, v.reason)
+    for tpl in rules.templates:
+        for rule in tpl.rules:
+            if not rule.kind_matches(kind):
+                continue
+            hit = _matches(rule, st, database)
+            if hit is None:
+                if tpl.unparsable_block:
+                    return Verdict(True, f"the statement could not be parsed to check rule `{rule.line}` "
+                                         f"of template `{tpl.name}`", st.text, kind, tpl.name, "unparsable")
+                continue
+            if hit:
+                return Verdict(True, rule.line, st.text, kind, tpl.name, "template")
+    if kind in ROUTINES:                        # a routine's body runs later: judge its statements now
+        for j in range(st.after_kind + 1, len(st.tokens)):
+            t = st.tokens[j]
+            if t.type == "word" and t.value in VERBS and st.tokens[j - 1].value in BODY_STARTS:
+                inner = Statement([(x, True) for x in st.tokens[j:]])
+                v = _judge(inner, rules, database, depth + 1)
+                if v.blocked:
+                    return Verdict(True, v.rule, st.text, v.kind, v.template, v.reason)
+    if rules.allow_list is not None:
+        listed = _listed(rules, st, kind, database)
+        if listed is None:
+            return Verdict(True, "the statement could not be parsed and an allow-list is in force",
+                           st.text, kind, reason="unparsable")
+        if not listed:
+            return Verdict(True, "not in the allow-list", st.text, kind, reason="allow-list")
+    return Verdict(False, statement=st.text, kind=kind)
+
+
+def _listed(rules: Rules, st: Statement, kind: str, database: Optional[str]) -> Optional[bool]:
+    unknown = False
+    for entry in rules.allow_list:
+        if entry.kind_matches(kind):
+            hit = _matches(entry, st, database) if entry.pattern else True
+            if hit:
+                return True
+            unknown = unknown or hit is None
+    return None if unknown else False
+
+
+def _matches(rule: Rule, st: Statement, database: Optional[str]) -> Optional[bool]:
+    """Whether the rule matches the statement (its kind already does); None: cannot be told."""
+    if rule.without_where:
+        if st.kind not in ("DELETE", "UPDATE"):
+            return False
+        has = st.has_where()
+        if has is None:
+            return None
+        if has:
+            return False
+    if rule.pattern is None:
+        return True
+    objects = _objects(st, database)
+    if objects is None:
+        return None
+    return any(object_matches(o, rule.pattern) for o in objects)
+
+
+def _dynamic(rules: Rules, st: Statement, kind: str) -> Verdict:
+    if rules.allow_list is not None:
+        return Verdict(True, "the statement text is only known when it runs, and an allow-list is in force",
+                       st.text, kind, reason="dynamic")
+    for tpl in rules.templates:
+        if tpl.dynamic_block:
+            return Verdict(True, f"the statement text is only known when it runs (#dynamic: block)",
+                           st.text, kind, tpl.name, "dynamic")
+    return Verdict(False, statement=st.text, kind=kind)
+
+
+def _unparsable(rules: Rules, st: Optional[Statement], kind: str, why: str) -> Verdict:
+    text = st.text if st is not None else ""
+    if rules.allow_list is not None or any(t.unparsable_block for t in rules.templates):
+        return Verdict(True, why, text, kind, reason="unparsable")
+    return Verdict(False, statement=text, kind=kind)
+
+
+def _use(st: Statement) -> Optional[str]:
+    names = _names(st.tokens, st.after_kind, None)
+    return names[0].name if names else None
+
+
+def judge(sql: str, rules: Rules, database: Optional[str] = None) -> List[Verdict]:
+    """A verdict for each statement of `sql` (a COM_QUERY text, or a prepared statement's text);
+    `database` is the session's current database, for rules naming `db.table`. Never raises."""
+    if not rules.enforcing:
+        return [Verdict(False, statement=sql, kind="")]
+    key = (sql, database)
+    cached = rules._cache.get(key)
+    if cached is not None:
+        return list(cached)
+    try:
+        if len(sql) > MAX_STATEMENT:
+            verdicts = [_unparsable(rules, None, "", f"the statement is longer than {MAX_STATEMENT} bytes")]
+        else:
+            verdicts, db = [], database
+            for st in _statements(sql):
+                verdicts.append(_judge(st, rules, db, 0))
+                if st.kind == "USE":          # the statements after it act on that database
+                    db = _use(st) or db
+    except Unterminated:
+        verdicts = [_unparsable(rules, None, "", "a quote or comment is not closed")]
+    except Exception:  # noqa: BLE001 - a statement that breaks the analysis does not run
+        verdicts = [Verdict(True, "the statement could not be checked", sql, "", reason="error")]
+    if not verdicts:
+        verdicts = [Verdict(False, statement="", kind="")]
+    if len(sql) <= 65536:
+        if len(rules._cache) >= 1024:
+            rules._cache.clear()
+        rules._cache[key] = tuple(verdicts)
+    return verdicts
+
+
+def first_blocked(verdicts: Iterable[Verdict]) -> Optional[Verdict]:
+    return next((v for v in verdicts if v.blocked), None)
+
+
+class SqlSession:
+    """The statement judge of one client connection: follows the current database (USE, COM_INIT_DB)
+    and the prepared statements (SQL PREPARE names, protocol statement ids)."""
+
+    def __init__(self, rules: Rules, database: Optional[str] = None) -> None:
+        self.rules = rules
+        self.database = database
+        self._named: Dict[str, Verdict] = {}
+        self._ids: Dict[int, Verdict] = {}
+
+    def init_db(self, name: str) -> None:
+        self.database = name
+
+    def query(self, sql: str) -> List[Verdict]:
+        """COM_QUERY: a verdict per statement (refuse the whole text when any is blocked)."""
+        verdicts = judge(sql, self.rules, self.database)
+        try:
+            statements = _statements(sql) if len(sql) <= MAX_STATEMENT else ()
+        except ValueError:
+            statements = ()
+        out = []
+        for st, v in zip(statements, verdicts):
+            if st.kind == "USE" and not v.blocked:
+                self.database = _use(st) or self.database
+            elif st.kind == "PREPARE" and st.after_kind < len(st.tokens):
+                # a blocked PREPARE is remembered too: its EXECUTE is blocked, not run on an older one
+                self._named[st.tokens[st.after_kind].value.lower()] = v
+            elif st.kind in ("DEALLOCATE", "DROP PREPARE") and st.tokens:
+                self._named.pop(st.tokens[-1].value.lower(), None)
+            elif not v.blocked and st.kind == "EXECUTE" and st.after_kind < len(st.tokens):
+                prepared = self._named.get(st.tokens[st.after_kind].value.lower())
+                if prepared is not None and prepared.blocked:
+                    v = Verdict(True, prepared.rule, st.text, prepared.kind, prepared.template, prepared.reason)
+            out.append(v)
+        return out or verdicts
+
+    def prepare(self, sql: str) -> Verdict:
+        """COM_STMT_PREPARE: the verdict of the statement to prepare (the first blocked one)."""
+        verdicts = judge(sql, self.rules, self.database)
+        return first_blocked(verdicts) or verdicts[0]
+
+    def prepared(self, stmt_id: int, verdict: Verdict) -> None:
+        """Remember the verdict of a statement the server prepared under `stmt_id`."""
+        self._ids[stmt_id] = verdict
+
+    def execute(self, stmt_id: int) -> Verdict:
+        """COM_STMT_EXECUTE: the verdict remembered at prepare time (an unknown id is not judged
+        here: the server answers it with its own error)."""
+        return self._ids.get(stmt_id) or Verdict(False, kind="EXECUTE")
+
+    def close(self, stmt_id: int) -> None:
+        """COM_STMT_CLOSE."""
+        self._ids.pop(stmt_id, None)

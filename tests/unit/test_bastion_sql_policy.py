@@ -1,0 +1,194 @@
+"""SQL statement blocking (layers/bastion/sql_policy.py): rules from command templates applied to
+the statements a database client sends, whatever comments, case, quoting and nesting hide them."""
+import base64
+
+import pytest
+
+from layers.bastion.sql_policy import (Rules, SqlSession, compile_template, first_blocked, judge, parse_rule,
+                                       rules_from_acls, rules_from_templates, split)
+
+DANGER = "\n".join([
+    "DROP", "TRUNCATE", "GRANT", "ALTER USER",
+    "DELETE WITHOUT WHERE", "UPDATE WITHOUT WHERE",
+    "rm -rf",                  # a shell rule: not a SQL one
+])
+RULES = rules_from_templates([{"Name": "danger", "CmdList": DANGER}])
+
+
+def verdict(sql, rules=RULES, database=None):
+    """The first blocked verdict of `sql`, or None when every statement may run."""
+    return first_blocked(judge(sql, rules, database))
+
+
+@pytest.mark.parametrize("sql, kind, rule", [
+    ("DROP TABLE t", "DROP TABLE", "DROP"),
+    ("drop database demo", "DROP DATABASE", "DROP"),
+    ("DROP SCHEMA IF EXISTS demo", "DROP DATABASE", "DROP"),
+    ("truncate t", "TRUNCATE TABLE", "TRUNCATE"),
+    ("TRUNCATE TABLE demo.t", "TRUNCATE TABLE", "TRUNCATE"),
+    ("GRANT ALL ON *.* TO 'x'@'%'", "GRANT", "GRANT"),
+    ("alter user 'root'@'localhost' identified by 'x'", "ALTER USER", "ALTER USER"),
+    ("DELETE FROM t", "DELETE", "DELETE WITHOUT WHERE"),
+    ("delete from t limit 10", "DELETE", "DELETE WITHOUT WHERE"),
+    ("DELETE FROM t WHERE 1=1", "DELETE", "DELETE WITHOUT WHERE"),        # names no column
+    ("UPDATE t SET a = 1", "UPDATE", "UPDATE WITHOUT WHERE"),
+    ("update t1 join t2 on t1.a = t2.a set t1.b = 0", "UPDATE", "UPDATE WITHOUT WHERE"),
+    ("WITH c AS (SELECT 1) DELETE FROM t", "DELETE", "DELETE WITHOUT WHERE"),
+])
+def test_high_risk_statements_are_blocked(sql, kind, rule):
+    v = verdict(sql)
+    assert v is not None and v.blocked
+    assert (v.kind, v.rule, v.template, v.reason) == (kind, rule, "danger", "template")
+    assert "danger" in v.message and rule in v.message
+
+
+@pytest.mark.parametrize("sql", [
+    "DELETE FROM t WHERE id = 1",
+    "delete from t where id in (select id from u)",
+    "UPDATE t SET a = 1 WHERE b = 2",
+    "select 'drop table t' as x",
+    'select "truncate t", `drop` from t',
+    "select drop_count, grant_id from t",
+    "insert into t (drop_count) values (1)",
+    "select 1 -- drop table t",
+    "select 1 # ; drop table t",
+    "select 1 /* ; drop table t */",
+    "CREATE TABLE t (a int)",
+    "SHOW GRANTS",
+])
+def test_statements_that_only_mention_a_blocked_word_run(sql):
+    assert verdict(sql) is None
+
+
+@pytest.mark.parametrize("sql", [
+    "select 1; drop table t",
+    "select 1;DROP TABLE t;select 2",
+    "SeLeCt 1; dRoP tAbLe `t`",
+    "DROP/* hidden */TABLE t",
+    "/* c */ drop -- x\n table t",
+    "/*!50000 DROP TABLE t */",
+    "/*!DROP TABLE t*/",
+    "/*M!100100 DROP TABLE t */",
+    "select 1 /*!; drop table t */",
+    "select 1 --1; drop table t",          # MySQL's `--` needs a space after it to start a comment
+    "PREPARE s FROM 'DROP TABLE t'",
+    "prepare s from 'delete from t'",
+    "PREPARE s FROM _utf8mb4'DROP ' 'TABLE t'",
+    "EXECUTE IMMEDIATE 'TRUNCATE t'",
+    "ANALYZE FORMAT=JSON DELETE FROM t",     # MariaDB runs the statement it analyses
+    "CREATE PROCEDURE p() BEGIN DELETE FROM t; END",
+    "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DROP TABLE t",
+])
+def test_statements_hidden_in_comments_multi_statements_and_prepared_text_are_blocked(sql):
+    v = verdict(sql)
+    assert v is not None and v.blocked, sql
+
+
+def test_every_statement_of_a_multi_statement_gets_a_verdict():
+    verdicts = judge("select 1; /*!50000 drop table `demo`.`t` */ ; update t set a=1 where id=2", RULES)
+    assert [(v.blocked, v.kind) for v in verdicts] == [(False, "SELECT"), (True, "DROP TABLE"), (False, "UPDATE")]
+    assert verdicts[1].statement == "drop table `demo`.`t`"
+
+
+def test_split_removes_comments_and_unwraps_executable_comments():
+    assert split("select 1 /* c */; /*!50000 drop */ table `t` -- x\n;# y\n") == ["select 1", "drop table `t`"]
+    assert split("select ';' as x, `a;b`; select 2") == ["select ';' as x, `a;b`", "select 2"]
+    with pytest.raises(ValueError):
+        split("select 'open")
+
+
+def test_unclosed_quotes_and_comments_are_blocked_under_rules():
+    for sql in ("select 'open", "select 1 /* drop table t", "select `x"):
+        v = verdict(sql)
+        assert v is not None and v.reason == "unparsable"
+    assert judge("select 'open", Rules())[0].blocked is False      # no rules: nothing is judged
+
+
+def test_object_patterns_qualifiers_and_current_database():
+    rules = rules_from_templates([{"Name": "prod", "CmdList": "DROP TABLE prod.*\nDELETE prod.audit*\nDROP DATABASE prod"}])
+    assert verdict("drop table prod.users", rules).rule == "DROP TABLE prod.*"
+    assert verdict("DROP TABLE `PROD`.`Users`", rules) is not None
+    assert verdict("drop table users", rules, database="prod") is not None
+    assert verdict("drop table users", rules, database="test") is None
+    assert verdict("drop table users", rules) is not None                 # database unknown: may be prod
+    assert verdict("drop table test.users", rules) is None
+    assert verdict("drop database prod", rules).rule == "DROP DATABASE prod"
+    assert verdict("drop database test", rules) is None
+    assert verdict("delete from prod.audit_log where id = 1", rules) is not None
+    assert verdict("delete from prod.users where id = 1", rules) is None
+    # GRANT on every database covers prod
+    grant = rules_from_templates([{"Name": "g", "CmdList": "GRANT prod.*"}])
+    assert verdict("GRANT SELECT ON *.* TO 'a'@'%'", grant) is not None
+    assert verdict("GRANT SELECT ON test.* TO 'a'@'%'", grant) is None
+
+
+def test_rule_syntax():
+    assert parse_rule("rm -rf") is None and parse_rule("# comment") is None
+    r = parse_rule("delete without where")
+    assert (r.kind, r.without_where, r.pattern) == ("DELETE", True, None)
+    r = parse_rule("sql: DROP SCHEMA `Prod`")
+    assert (r.kind, r.pattern) == ("DROP DATABASE", "prod")
+    assert parse_rule("TRUNCATE").kind == "TRUNCATE TABLE"
+    assert parse_rule("DROP TABLE a b") is None
+    tpl = compile_template("t", "DROP\n#dynamic: allow\n#unparsable: allow\nls -l")
+    assert (len(tpl.rules), tpl.dynamic_block, tpl.unparsable_block) == (1, False, False)
+
+
+def test_prepare_from_a_variable_follows_the_dynamic_directive():
+    assert verdict("PREPARE s FROM @q").reason == "dynamic"
+    assert verdict("EXECUTE IMMEDIATE CONCAT('DR', 'OP TABLE t')").reason == "dynamic"
+    lenient = rules_from_templates([{"Name": "l", "CmdList": "DROP\n#dynamic: allow"}])
+    assert verdict("PREPARE s FROM @q", lenient) is None
+
+
+def test_unparsable_statements_follow_the_template_directive():
+    # sqlglot cannot parse this DELETE; the WHERE rule needs its structure
+    sql = "DELETE FROM t WHERE a = 1 ORDER BY b LIMIT 1 RETURNING zz(("
+    strict = rules_from_templates([{"Name": "s", "CmdList": "DELETE WITHOUT WHERE"}])
+    lenient = rules_from_templates([{"Name": "l", "CmdList": "DELETE WITHOUT WHERE\n#unparsable: allow"}])
+    assert verdict(sql, strict).reason == "unparsable"
+    assert verdict(sql, lenient) is None
+    # a rule naming only the kind needs no parse
+    assert verdict("select * into outfile '/tmp/x' from t", strict) is None
+
+
+def test_allow_list_from_sql_entries_of_white_cmds():
+    acls = [{"CmdTemplateIds": [1], "WhiteCmds": ["ls", "sql: SELECT", "sql: SHOW", "sql: SET NAMES", "sql: USE"]}]
+    templates = {1: {"Name": "enc", "Encoding": 1, "CmdList": base64.b64encode(b"DROP").decode()}}
+    rules = rules_from_acls(acls, templates)
+    assert rules.allow_list is not None and len(rules.templates) == 1
+    assert verdict("select * from t; show tables; set names utf8mb4; use demo", rules) is None
+    v = verdict("insert into t values (1)", rules)
+    assert (v.reason, v.kind) == ("allow-list", "INSERT")
+    assert verdict("drop table t", rules).reason == "template"
+    # shell-only allow-lists do not restrict SQL
+    assert rules_from_acls([{"WhiteCmds": ["ls", "cat"]}], {}).allow_list is None
+
+
+def test_session_follows_use_and_prepared_statements():
+    rules = rules_from_templates([{"Name": "prod", "CmdList": "DROP TABLE prod.*\nDELETE WITHOUT WHERE"}])
+    s = SqlSession(rules)
+    assert [v.blocked for v in s.query("use test; drop table users")] == [False, False]
+    s.init_db("prod")
+    assert s.query("drop table users")[0].blocked
+    s.init_db("test")
+    # SQL PREPARE/EXECUTE: EXECUTE of a blocked name is blocked too
+    out = s.query("PREPARE p FROM 'DELETE FROM t'; EXECUTE p")
+    assert [v.blocked for v in out] == [True, True]
+    assert [v.blocked for v in s.query("PREPARE q FROM 'DELETE FROM t WHERE id = ?'; EXECUTE q USING @x")] == [False, False]
+    # protocol prepared statements: judged at COM_STMT_PREPARE, the verdict kept for COM_STMT_EXECUTE
+    v = s.prepare("delete from t")
+    assert v.blocked and v.rule == "DELETE WITHOUT WHERE"
+    ok = s.prepare("delete from t where id = ?")
+    assert not ok.blocked
+    s.prepared(7, ok)
+    assert s.execute(7).blocked is False
+    s.close(7)
+
+
+def test_no_rules_judges_nothing_and_cache_is_used():
+    assert judge("drop table t", Rules()) == judge("drop table t", rules_from_templates([]))
+    assert not judge("drop table t", Rules())[0].blocked
+    rules = rules_from_templates([{"Name": "d", "CmdList": "DROP"}])
+    first = judge("drop table t", rules)
+    assert judge("drop table t", rules) == first and ("drop table t", None) in rules._cache
