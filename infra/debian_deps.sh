@@ -10,6 +10,8 @@
 # name      package          file it provides
 PACKAGES='
 sshd        openssh-server   /usr/sbin/sshd
+mariadb     mariadb-server   /usr/sbin/mariadbd
+mariadb     mariadb-client   /usr/bin/mariadb
 '
 set -u
 wanted() { [ $# -eq 0 ] && return 0; for w in $ONLY; do [ "$w" = "$1" ] && return 0; done; return 1; }
