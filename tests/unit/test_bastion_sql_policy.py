@@ -192,3 +192,17 @@ def test_no_rules_judges_nothing_and_cache_is_used():
     rules = rules_from_templates([{"Name": "d", "CmdList": "DROP"}])
     first = judge("drop table t", rules)
     assert judge("drop table t", rules) == first and ("drop table t", None) in rules._cache
+
+
+def test_documented_examples():
+    rules = rules_from_templates([{"Name": "d", "CmdList": "ALTER USER root*\nDROP prod.*\nSET PASSWORD\nSET GLOBAL\n"
+                                                         "KILL\nLOAD DATA\nsql: SHUTDOWN"}])
+    assert verdict("alter user 'root'@'localhost' identified by 'x'", rules) is not None
+    assert verdict("alter user 'app'@'%' identified by 'x'", rules) is None
+    assert verdict("DROP DATABASE prod", rules) is not None and verdict("DROP DATABASE test", rules) is None
+    assert verdict("drop view prod.v", rules) is not None
+    assert verdict("SET PASSWORD FOR 'a'@'%' = PASSWORD('x')", rules).kind == "SET PASSWORD"
+    assert verdict("set @@global.max_connections = 1", rules).kind == "SET GLOBAL"
+    assert verdict("SET NAMES utf8mb4; set autocommit=0", rules) is None
+    assert verdict("kill 12", rules) is not None and verdict("shutdown", rules) is not None
+    assert verdict("LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t", rules).kind == "LOAD DATA"
