@@ -33,7 +33,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from layers.crypto import rng, sm2, sm3, symmetric
+from layers.crypto import sm2, sm3, symmetric
 from layers.crypto.errors import CryptoError, InvalidSignature
 
 # -- constants (sdf_api.h) --------------------------------------------------------------------------
@@ -118,7 +118,7 @@ _API_CODES = {
 def _map_backend(exc: BackendError, default: int) -> SdfError:
     code = exc.code
     if code is None:
-        return SdfError(SDR_COMMFAIL, "the VSM's endpoint cannot be reached")
+        return SdfError(SDR_COMMFAIL, f"the VSM's endpoint cannot be reached ({exc})")
     if code in _API_CODES:
         return SdfError(_API_CODES[code], code)
     if code.startswith(("AuthFailure", "UnauthorizedOperation")):
@@ -247,7 +247,7 @@ class Sdf:
         return sess
 
     def device_info(self, session: int) -> dict:
-        sess = self._session(session)
+        self._session(session)
         vsm = self._backend.vsm_id
         serial = "".join(ch for ch in vsm.upper() if ch.isalnum())[-16:].rjust(16, "0")
         return {
@@ -355,7 +355,7 @@ class Sdf:
         return self._public(sess, kind, index)[1]
 
     def generate_key_pair(self, session: int, alg: int, bits: int) -> tuple[sm2.SM2PublicKey, bytes]:
-        sess = self._session(session)
+        self._session(session)
         if alg not in (SGD_SM2, SGD_SM2_1, SGD_SM2_2, SGD_SM2_3):
             raise SdfError(SDR_ALGNOTSUPPORT, "only SM2 key pairs")
         if bits != 256:
@@ -384,7 +384,7 @@ class Sdf:
 
     def external_verify(self, session: int, alg: int, public: sm2.SM2PublicKey, digest: bytes,
                         signature: bytes) -> None:
-        sess = self._session(session)
+        self._session(session)
         if alg not in (SGD_SM2_1, SGD_SM2):
             raise SdfError(SDR_ALGNOTSUPPORT, "SGD_SM2_1 only")
         self._check_digest(digest)
@@ -404,7 +404,7 @@ class Sdf:
 
     # SM2 encryption
     def external_encrypt(self, session: int, alg: int, public: sm2.SM2PublicKey, data: bytes) -> bytes:
-        sess = self._session(session)
+        self._session(session)
         self._check_enc(alg, data)
         return public.encrypt(data)
 
@@ -457,7 +457,7 @@ class Sdf:
         return wrapped, self._new_key(session, material)
 
     def generate_key_with_epk(self, session: int, bits: int, alg: int, public: sm2.SM2PublicKey) -> tuple[bytes, int]:
-        sess = self._session(session)
+        self._session(session)
         self._check_bits(bits)
         if alg not in (SGD_SM2_3, SGD_SM2):
             raise SdfError(SDR_ALGNOTSUPPORT, "SGD_SM2_3 only")
@@ -619,8 +619,9 @@ FUNCTIONS = (
 )
 
 
-def install(ffi, sdf: Sdf, log=None) -> None:
-    """Define every function of sdf_api.h on ``ffi`` (the embedding FFI) over ``sdf``."""
+def install(ffi, sdf: Sdf, log=None, debug=None) -> None:
+    """Define every function of sdf_api.h on ``ffi`` (the embedding FFI) over ``sdf``. ``log`` gets
+    unexpected failures, ``debug`` every SDR_* failure with its reason (never key material)."""
 
     def guarded(fn):
         def wrapper(*args):
@@ -628,6 +629,11 @@ def install(ffi, sdf: Sdf, log=None) -> None:
                 fn(*args)
                 return SDR_OK
             except SdfError as exc:
+                if debug is not None:
+                    try:
+                        debug(f"{fn.__name__}: {exc}")
+                    except Exception:
+                        pass
                 return exc.code
             except BaseException as exc:              # never let an exception cross into C
                 if log is not None:
@@ -924,7 +930,7 @@ class ConfigBackend:
 
     def _backend_error(self, exc) -> BackendError:
         if isinstance(exc, self._client.Unreachable):
-            return BackendError(None, exc.message)
+            return BackendError(None, f"{self.cfg.endpoint}: {exc.message}")
         return BackendError(exc.code, exc.message)
 
     def kms(self, api, action: str, params: dict) -> dict:
@@ -940,7 +946,8 @@ def _install_native() -> None:
     except ImportError:                  # imported outside the built library
         return
     import logging
-    install(ffi, Sdf(ConfigBackend), log=logging.getLogger("guardzone.hsm_native.sdf").warning)
+    logger = logging.getLogger("guardzone.hsm_native.sdf")
+    install(ffi, Sdf(ConfigBackend), log=logger.warning, debug=logger.debug)
 
 
 _install_native()
