@@ -1,7 +1,7 @@
 """High-risk SQL statement blocking: whether a statement a database client sent may run.
 
     rules = rules_from_acls(grant.acls, templates)       # or rules_from_templates([cmdtemplate, ...])
-    for v in judge(sql, rules, database="demo"):       # one Verdict per statement of `sql`
+    for v in judge(sql, rules, database="demo"):       # a Verdict per statement (kind set even without rules)
         if v.blocked:
             send_error(ERROR_CODE, SQLSTATE, v.message)  # "blocked by template `db`: rule `DROP TABLE` ..."
     split(sql)                                           # the statements, comments removed
@@ -16,7 +16,8 @@ The rules are the lines of the ACLs' high-risk command templates (CmdList, the s
 shell commands) that name a SQL statement, and the `sql:` entries of their WhiteCmds (an
 allow-list). The statement text is read as MySQL/MariaDB's own lexer reads it (quotes, backticks,
 `#`, `-- `, `/* */` comments; `/*! ... */` and `/*M! ... */` are code, as the server runs them),
-split at `;`, and each statement is judged on its keywords; sqlglot (MySQL dialect) parses it when
+split at `;` (and, when it holds a backslash, also as under sql_mode NO_BACKSLASH_ESCAPES,
+whichever blocks), and each statement is judged on its keywords; sqlglot (MySQL dialect) parses it when
 a rule needs its structure (a WHERE clause, the tables it names). docs/bastion.md, "Database
 access: statement blocking", has the rule syntax.
 """
@@ -53,6 +54,9 @@ _TOKEN = re.compile(r"""
   | (?P<unclosed>['"`])
   | (?P<punct>.)
 """, re.X | re.S)
+# with sql_mode NO_BACKSLASH_ESCAPES (or ANSI_QUOTES for "…"), a backslash in a string is a character
+_PLAIN_STRINGS = r"""(?P<string>'(?:[^']|'')*'|"(?:[^"]|"")*")""" + "\n"
+_TOKEN_NO_BACKSLASH = re.compile(re.sub(r"\(\?P<string>.*\n", lambda _: _PLAIN_STRINGS, _TOKEN.pattern), re.X | re.S)
 
 
 @dataclass(frozen=True)
@@ -69,20 +73,22 @@ class Unterminated(ValueError):
     """A quote or comment the input does not close."""
 
 
-def _unquote(text: str) -> str:
+def _unquote(text: str, backslash: bool = True) -> str:
     q = text[0]
     body = text[1:-1].replace(q + q, q)
-    if q != "`":
+    if q != "`" and backslash:
         body = re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "0": "\0", "r": "\r"}.get(m.group(1), m.group(1)), body)
     return body
 
 
-def lex(sql: str) -> List[List[Tuple[Token, bool]]]:
-    """The statements of `sql` as tokens, each with whether whitespace or a comment preceded it."""
+def lex(sql: str, backslash: bool = True) -> List[List[Tuple[Token, bool]]]:
+    """The statements of `sql` as tokens, each with whether whitespace or a comment preceded it;
+    backslash=False reads strings as the server does under sql_mode NO_BACKSLASH_ESCAPES."""
+    token = _TOKEN if backslash else _TOKEN_NO_BACKSLASH
     statements: List[List[Tuple[Token, bool]]] = [[]]
     pos, n, in_exec, space = 0, len(sql), False, False
     while pos < n:
-        m = _TOKEN.match(sql, pos)
+        m = token.match(sql, pos)
         kind, text = m.lastgroup, m.group()
         pos = m.end()
         if kind in ("ws", "comment", "line"):
@@ -105,7 +111,7 @@ def lex(sql: str) -> List[List[Tuple[Token, bool]]]:
         if kind == "word":
             tok = Token("word", text, text.upper())
         elif kind in ("ident", "string"):
-            tok = Token(kind, text, _unquote(text))
+            tok = Token(kind, text, _unquote(text, backslash))
         else:
             tok = Token(kind, text, text)
         statements[-1].append((tok, space))
@@ -487,8 +493,8 @@ class Statement:
 
 
 @lru_cache(maxsize=4096)
-def _statements(sql: str) -> Tuple[Statement, ...]:
-    return tuple(Statement(toks) for toks in lex(sql))
+def _statements(sql: str, backslash: bool = True) -> Tuple[Statement, ...]:
+    return tuple(Statement(toks) for toks in lex(sql, backslash))
 
 
 @dataclass(frozen=True)
@@ -646,11 +652,23 @@ def _use(st: Statement) -> Optional[str]:
     return names[0].name if names else None
 
 
+def _judge_all(statements: Sequence[Statement], rules: Rules, database: Optional[str]) -> List[Verdict]:
+    verdicts, db = [], database
+    for st in statements:
+        verdicts.append(_judge(st, rules, db, 0))
+        if st.kind == "USE":          # the statements after it act on that database
+            db = _use(st) or db
+    return verdicts
+
+
 def judge(sql: str, rules: Rules, database: Optional[str] = None) -> List[Verdict]:
     """A verdict for each statement of `sql` (a COM_QUERY text, or a prepared statement's text);
     `database` is the session's current database, for rules naming `db.table`. Never raises."""
     if not rules.enforcing:
-        return [Verdict(False, statement=sql, kind="")]
+        try:
+            return [Verdict(False, statement=st.text, kind=st.kind) for st in _statements(sql)] or [Verdict(False)]
+        except Exception:  # noqa: BLE001 - nothing is judged: the server answers what it cannot read
+            return [Verdict(False, statement=sql)]
     key = (sql, database)
     cached = rules._cache.get(key)
     if cached is not None:
@@ -659,11 +677,15 @@ def judge(sql: str, rules: Rules, database: Optional[str] = None) -> List[Verdic
         if len(sql) > MAX_STATEMENT:
             verdicts = [_unparsable(rules, None, "", f"the statement is longer than {MAX_STATEMENT} bytes")]
         else:
-            verdicts, db = [], database
-            for st in _statements(sql):
-                verdicts.append(_judge(st, rules, db, 0))
-                if st.kind == "USE":          # the statements after it act on that database
-                    db = _use(st) or db
+            verdicts = _judge_all(_statements(sql), rules, database)
+            if "\\" in sql and not any(v.blocked for v in verdicts):
+                # the session may have set NO_BACKSLASH_ESCAPES: `'a\'; drop table t; -- '` is then
+                # three statements; what that reading blocks is blocked too
+                try:
+                    other = _judge_all(_statements(sql, False), rules, database)
+                except Unterminated:
+                    other = []
+                verdicts += [v for v in other if v.blocked][:1]
     except Unterminated:
         verdicts = [_unparsable(rules, None, "", "a quote or comment is not closed")]
     except Exception:  # noqa: BLE001 - a statement that breaks the analysis does not run

@@ -206,3 +206,14 @@ def test_documented_examples():
     assert verdict("SET NAMES utf8mb4; set autocommit=0", rules) is None
     assert verdict("kill 12", rules) is not None and verdict("shutdown", rules) is not None
     assert verdict("LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t", rules).kind == "LOAD DATA"
+
+
+def test_strings_read_without_backslash_escapes_too():
+    # under sql_mode NO_BACKSLASH_ESCAPES the server reads three statements here
+    assert verdict("select 'a\\'; drop table t; -- '").kind == "DROP TABLE"
+    assert verdict('select "a\\"; drop table t; -- "').kind == "DROP TABLE"
+    assert verdict("select 'it\\'s; drop table t'") is None
+
+
+def test_without_rules_each_statement_still_gets_its_kind():
+    assert [(v.blocked, v.kind) for v in judge("select 1; drop table t", Rules())] == [(False, "SELECT"), (False, "DROP TABLE")]
