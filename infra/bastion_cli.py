@@ -120,9 +120,16 @@ def _expiry(ctx, param, value):
 @click.option("--expires", callback=_expiry, default=None,
               help="ISO 8601 expiry (without an offset: China Standard Time); default: none")
 def access_string(account, user_name, device_account, expires) -> None:
-    """Create the user's access string for the device account (replacing the old one); prints it."""
-    from layers.bastion import login
-    click.echo(login.create_access_string(account, user_name, device_account, expires))
+    """Create the user's access string for the device account (replacing the old one); prints it.
+    For a database device (OsName MySQL) it prints the user name and password to give a MySQL
+    client at the gateway's MySQL port."""
+    from layers.bastion import access_strings, login
+    secret = login.create_access_string(account, user_name, device_account, expires)
+    if access_strings.is_database(account, device_account):
+        click.echo(f"username {access_strings.database_login_name(account, user_name, device_account)}")
+        click.echo(f"password {secret}")
+    else:
+        click.echo(secret)
 
 
 # ---- departments (the API has no department actions) ----

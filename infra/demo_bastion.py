@@ -110,3 +110,41 @@ def _host_password(api: Api, device_id: int, password: str) -> None:
     if aid is None:
         aid = api("CreateDeviceAccount", DeviceId=device_id, Account=ACCOUNT)["Id"]
     api("BindDeviceAccountPassword", Id=aid, Password=password)
+
+
+def ensure_database(endpoint: str, key: dict, db: dict, kept: dict, name: str = "demo-mariadb",
+                    cmd_list: str = "") -> dict:
+    """A database target (infra/demo_mariadb.py's info(): host, port, user, password, ca_file)
+    imported as a device (OsName MySQL, EnableSSL with its CA when it speaks TLS) of the account
+    that `kept` (ensure()'s answer) made, bound to the same resource, its user's password hosted,
+    and the demo user allowed to reach it through an ACL (with a high-risk template of `cmd_list`
+    when given). Made once: a later call points the device at the new port and hosts the new
+    password. Returns kept with "db_device_id" and "db_account_id"."""
+    api = Api(endpoint, key)
+    device = kept.get("db_device_id")
+    if device is not None and _port_of(api, device) is None:
+        device = None
+    if device is None:
+        (host,) = api("DescribeDevices", IdSet=[kept["device_id"]])["DeviceSet"]
+        rid = host["Resource"]["ResourceId"]
+        spec = {"OsName": "MySQL", "Ip": db["host"], "Port": db["port"], "Name": name}
+        if db.get("ca_file"):
+            with open(db["ca_file"]) as f:
+                spec.update(EnableSSL=1, SSLCert=f.read(), SSLCertName="demo-mariadb-ca")
+        (device,) = api("ImportExternalDevice", DeviceSet=[spec])["DeviceIdSet"]
+        api("BindDeviceResource", DeviceIdSet=[device], ResourceId=rid)
+        (user,) = [u for u in api("DescribeUsers", UserName=kept["user"])["UserSet"] if u["UserName"] == kept["user"]]
+        acl = dict(Name=f"db-{uuid.uuid4().hex[:6]}", AllowDiskRedirect=False, AllowAnyAccount=True,
+                   UserIdSet=[user["Id"]], DeviceIdSet=[device], AllowKeyboardLogger=False)
+        if cmd_list:
+            acl["CmdTemplateIdSet"] = [api("CreateCmdTemplate", Name=f"sql-{uuid.uuid4().hex[:6]}",
+                                           CmdList=cmd_list)["Id"]]
+        api("CreateAcl", **acl)
+    elif _port_of(api, device) != db["port"]:
+        api("ModifyDevice", Id=device, Port=db["port"])
+    accounts = api("DescribeDeviceAccounts", DeviceId=device).get("DeviceAccountSet", [])
+    aid = next((a["Id"] for a in accounts if a["Account"] == db["user"]), None)
+    if aid is None:
+        aid = api("CreateDeviceAccount", DeviceId=device, Account=db["user"])["Id"]
+    api("BindDeviceAccountPassword", Id=aid, Password=db["password"])
+    return {**kept, "db_device_id": device, "db_account_id": aid}

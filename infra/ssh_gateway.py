@@ -1,5 +1,6 @@
-"""The bastion's SSH gateway as a service: `python -m infra.ssh_gateway [--port 8322]` (the
-container task deployed beside the functions), or a thread of the local stack (SshGateway).
+"""The bastion's SSH gateway as a service: `python -m infra.ssh_gateway [--port 8322]
+[--mysql-port 8323]` (the container task deployed beside the functions), or a thread of the local
+stack (SshGateway). Beside SSH it serves the MySQL proxy (layers/bastion/mysql/) on its own port.
 
 Its host key is generated once and kept sealed through the key store in the bastion table
 (pk "gateway", sk "hostkey"), so every gateway of a deployment, and a restarted local stack,
@@ -16,6 +17,7 @@ import asyncssh
 from infra.loop_thread import LoopServer
 from layers import aws, keystore, logs
 from layers.bastion import config, recording, sessions
+from layers.bastion.mysql import proxy as mysql_proxy
 from layers.bastion.ssh.server import close_connections, start_server
 
 log = logging.getLogger("guardzone.bastion.gateway")
@@ -62,12 +64,20 @@ def finish_left_sessions() -> int:
 
 
 class SshGateway:
-    """The gateway on its own event loop in a thread; `port` once started."""
+    """The gateway on its own event loop in a thread; `port` once started. With `mysql_port`
+    (0: any free one) the MySQL proxy runs beside it, on a loop of its own (`mysql_port` once
+    started); without it, no MySQL proxy."""
 
-    def __init__(self, host: str = "127.0.0.1", port: Optional[int] = None) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: Optional[int] = None, mysql_port: Optional[int] = None) -> None:
         self.host = host
         self._port = port_setting() if port is None else port
+        self._mysql_port = mysql_port
         self._server: Optional[LoopServer] = None
+        self._mysql: Optional[LoopServer] = None
+
+    @property
+    def mysql_port(self) -> Optional[int]:
+        return self._mysql.port if self._mysql else None
 
     @property
     def port(self) -> int:
@@ -77,10 +87,14 @@ class SshGateway:
         key = host_key()
         finish_left_sessions()
         self._server = LoopServer("ssh-gateway", lambda: start_server(self.host, self._port, key)).start()
+        if self._mysql_port is not None:
+            self._mysql = LoopServer("mysql-proxy", lambda: mysql_proxy.start_server(self.host, self._mysql_port)).start()
         return self
 
     def stop(self) -> None:
         """Sessions under way end (recorded and searchable) before the loop stops."""
+        if self._mysql:
+            self._mysql.stop(drain=mysql_proxy.close_connections)
         if self._server:
             self._server.stop(drain=close_connections)
 
@@ -92,11 +106,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="The bastion's SSH gateway")
     ap.add_argument("--host", default="0.0.0.0")
     ap.add_argument("--port", type=int, default=None, help=f"default GZ_SSH_PORT or {DEFAULT_PORT}")
+    ap.add_argument("--mysql-port", type=int, default=None,
+                    help=f"the MySQL proxy's port, default GZ_MYSQL_PORT or {mysql_proxy.DEFAULT_PORT}; -1: none")
     args = ap.parse_args()
     logs.configure()
-    gateway = SshGateway(args.host, args.port).start()
+    mysql_port = mysql_proxy.port_setting() if args.mysql_port is None else args.mysql_port
+    gateway = SshGateway(args.host, args.port, mysql_port if mysql_port >= 0 else None).start()
     log.warning("SSH gateway listening on %s:%d", args.host, gateway.port)
     print(f"listening on {args.host}:{gateway.port}", flush=True)
+    if gateway.mysql_port:
+        print(f"MySQL proxy listening on {args.host}:{gateway.mysql_port}", flush=True)
     try:
         gateway.wait()
     except KeyboardInterrupt:

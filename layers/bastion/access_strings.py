@@ -5,7 +5,14 @@ clients) logs in with the access string instead. Each is 16 random letters and d
 hashed in the user's credential record under the device account's Id, optionally until an
 expiry. Creating one again replaces the old one. Whether an ACL allows access strings
 (AllowAccessCredential) is the gateway's check. ResetUser forgets a user's access strings.
+
+For an account of a database device (OsName MySQL) the entry also keeps the string's
+mysql_native_password verifier (hex SHA1(SHA1(secret)), what a MySQL server keeps), so that a
+database client logs in to the gateway's MySQL proxy with it as a plain password, without the
+cleartext plugin; the proxy's login name for it is `database_login_name()`.
 """
+import hashlib
+import hmac
 import string
 from datetime import datetime
 from typing import Optional
@@ -43,6 +50,8 @@ def create_access_string(account: str, user_name: str, device_account_id: int,
     expiry = _expiry(expires, at)
     secret = credentials.new_token(LENGTH, ALPHABET)
     entry = {"Hash": credentials.hash_token(secret), "Expires": expiry}
+    if is_database(account, device_account_id):
+        entry["Native"] = native_stage2(secret)
 
     def write(tx: store.Tx) -> None:
         cred = tx.get(credentials.KIND, uid) or {"Id": uid}
@@ -55,6 +64,30 @@ def create_access_string(account: str, user_name: str, device_account_id: int,
 
     store.transaction(account, write)
     return secret
+
+
+def native_stage2(secret: str) -> str:
+    """mysql_native_password's verifier of a secret: hex SHA1(SHA1(secret))."""
+    return hashlib.sha1(hashlib.sha1(secret.encode("utf-8")).digest()).hexdigest()
+
+
+def is_database(account: str, device_account_id: int) -> bool:
+    """Whether the device account belongs to a database device (OsName MySQL)."""
+    rec = _device_account(account, device_account_id)
+    if rec is None:
+        return False
+    device = store.get_many(account, "device", [rec["DeviceId"]]).get(rec["DeviceId"])
+    return bool(device) and device.get("OsName") == "MySQL"
+
+
+def database_login_name(account: str, user_name: str, device_account_id: int) -> str:
+    """The user name a database client gives the MySQL proxy with the access string:
+    `bastionuser@<OwnerUin>/account/<ip>:<port>` (no two devices of an account share an address
+    and port)."""
+    rec = checks.require(_device_account(account, device_account_id), device_account_id, checks.DEVICE_ACCOUNT)
+    device = store.get_many(account, "device", [rec["DeviceId"]])[rec["DeviceId"]]
+    ip = device.get("PrivateIp") or device.get("PublicIp")
+    return f"{user_name}@{account}/{rec['Account']}/{ip}:{device.get('Port')}"
 
 
 def revoke_access_string(account: str, user_name: str, device_account_id: int) -> bool:
@@ -88,4 +121,21 @@ def check_access_string(account: str, user_name: str, device_account_id: int, se
     if (entry is None or credentials.expired(entry["Expires"], credentials.now())
             or not credentials.token_matches(secret, entry["Hash"])
             or _device_account(account, device_account_id) is None):
+        raise LoginRefused("bad_password", "Wrong or expired access string.")
+
+
+def check_access_string_native(account: str, user_name: str, device_account_id: int, salt: bytes,
+                               response: bytes, *, source_ip: Optional[str] = None) -> None:
+    """As check_access_string, for a mysql_native_password response to `salt` (20 bytes): it
+    proves the access string without sending it. Entries made before the device was a database
+    (no verifier) are refused here; the cleartext plugin still takes them."""
+    _, cred = login_policy.admit(account, user_name, source_ip=source_ip, single_factor=True)
+    entry = cred.get("AccessStrings", {}).get(str(device_account_id))
+    if (entry is None or not entry.get("Native") or credentials.expired(entry["Expires"], credentials.now())
+            or len(response) != 20 or _device_account(account, device_account_id) is None):
+        raise LoginRefused("bad_password", "Wrong or expired access string.")
+    stage2 = bytes.fromhex(entry["Native"])
+    mix = hashlib.sha1(bytes(salt[:20]) + stage2).digest()
+    stage1 = bytes(a ^ b for a, b in zip(response, mix))
+    if not hmac.compare_digest(hashlib.sha1(stage1).digest(), stage2):
         raise LoginRefused("bad_password", "Wrong or expired access string.")

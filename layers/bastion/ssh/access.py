@@ -56,11 +56,21 @@ def find_user(snap: Snapshot, user_name: str) -> Optional[dict]:
     return next((u for u in snap.users.values() if u["UserName"] == user_name), None)
 
 
-def find_device(snap: Snapshot, host: str) -> dict:
-    """The device a login name's host part names: by IP, instance id, then name."""
-    for matches in ([d for d in snap.devices.values() if host in (d.get("PrivateIp"), d.get("PublicIp"))],
-                    [d for d in snap.devices.values() if d.get("InstanceId") and d["InstanceId"] == host],
-                    [d for d in snap.devices.values() if d.get("Name") == host]):
+def is_database(device: dict) -> bool:
+    return device.get("OsName") == "MySQL"
+
+
+def find_device(snap: Snapshot, host: str, database: Optional[bool] = None) -> dict:
+    """The device a login name's host part names: by IP (or IP:port), instance id, then name;
+    with `database` set, among the database devices (True) or the others (False) only, so that a
+    host and a database on one address are each reached by their own gateway."""
+    devices = [d for d in snap.devices.values() if database is None or is_database(d) == database]
+    ip, _, port = host.rpartition(":")
+    by_port = [d for d in devices if port.isdigit() and ip.strip("[]") in (d.get("PrivateIp"), d.get("PublicIp"))
+               and str(d.get("Port")) == port]
+    for matches in (by_port, [d for d in devices if host in (d.get("PrivateIp"), d.get("PublicIp"))],
+                    [d for d in devices if d.get("InstanceId") and d["InstanceId"] == host],
+                    [d for d in devices if d.get("Name") == host]):
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
@@ -77,7 +87,8 @@ def in_week_mask(mask: str, at: datetime) -> bool:
     return len(mask) != 168 or mask[hour] == "1"
 
 
-def authorize(snap: Snapshot, user: dict, host: str, account_name: str, at: Optional[datetime] = None) -> Grant:
+def authorize(snap: Snapshot, user: dict, host: str, account_name: str, at: Optional[datetime] = None,
+              database: bool = False) -> Grant:
     at = at or times.now()
     if user.get("LockStatus"):
         raise Denied("user_locked", "your bastion user is locked; ask an administrator to unlock it")
@@ -86,7 +97,7 @@ def authorize(snap: Snapshot, user: dict, host: str, account_name: str, at: Opti
         raise Denied("user_not_valid", "your bastion user is " + ("not valid yet" if state == 2 else "expired"))
     if not in_week_mask(user.get("ValidateTime", ""), at):
         raise Denied("outside_hours", "your bastion user may not log in at this hour of the week")
-    device = find_device(snap, host)
+    device = find_device(snap, host, database)
     resource = snap.resource_by_rid(device.get("ResourceId", ""))
     if resource is None or billing.status(resource) != 1:
         raise Denied("device_unbound", f"host `{host}` is not bound to an active bastion resource")

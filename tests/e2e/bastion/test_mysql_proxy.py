@@ -1,0 +1,173 @@
+"""Database access through the bastion's MySQL proxy, with real clients (the mysql command-line
+client, pymysql, mysql-connector for server-side prepared statements) against a real MariaDB
+reached over TLS: login with a database access string and with password + TOTP, statements judged
+by the ACL's template (blocked ones never reach the database, whatever comments, case, quoting,
+multi-statements or prepared statements hide them in), every statement searchable by session with
+its outcome, and no other account's users reaching the device. One MariaDB and one gateway."""
+import asyncio
+import shutil
+import subprocess
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from bastion_helpers import Bastion, new_account
+from session_feed import deliver
+from ssh_support import Clock
+
+RULES = "DROP TABLE\nTRUNCATE\nDELETE WITHOUT WHERE\nGRANT\nUPDATE WITHOUT WHERE"
+
+
+@pytest.fixture(scope="module")
+def mariadb():
+    from infra import demo_mariadb
+    why = demo_mariadb.unavailable()
+    if why:
+        pytest.skip(why)
+    db = demo_mariadb.DemoMariaDB(tls=True, require_tls=True).start()
+    yield db
+    db.stop()
+
+
+@pytest.fixture(scope="module")
+def clock():
+    from layers.bastion import credentials
+    c = Clock()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(credentials, "now", c.now)
+        yield c
+
+
+@pytest.fixture(scope="module")
+def proxy(stack):
+    from infra.ssh_gateway import SshGateway
+    gw = SshGateway("127.0.0.1", 0, mysql_port=0).start()
+    yield gw
+    gw.stop()
+
+
+@pytest.fixture(scope="module")
+def site(stack, mariadb, proxy, clock):
+    """An account whose demo user may reach the MariaDB (account `demo`, password hosted) through
+    an ACL with the template RULES."""
+    from infra import demo_bastion
+    account = new_account()
+    kept = demo_bastion.ensure(stack.endpoint, account, 2222, "unused-target-1", None,
+                               user=f"db{uuid.uuid4().hex[:8]}")
+    kept = demo_bastion.ensure_database(stack.endpoint, account, mariadb.info(), kept, cmd_list=RULES)
+    return {"account": account, "kept": kept, "bh": Bastion(stack.endpoint, account),
+            "login": f"{kept['user']}/{mariadb.user}/127.0.0.1"}
+
+
+def secret_login(site, clock) -> str:
+    """`<bastion password>,<current code>`."""
+    return f"{site['kept']['password']},{clock.next_code(site['kept']['totp_secret'])}"
+
+
+def admin_rows(mariadb, sql: str):
+    import pymysql
+    conn = pymysql.connect(host=mariadb.host, port=mariadb.port, user=mariadb.admin_user,
+                           password=mariadb.admin_password, database="demo")
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def access_string(site) -> tuple:
+    from infra.bastion_cli import bastion as cli
+    out = CliRunner().invoke(cli, ["access-string", "--account", site["account"]["OwnerUin"], "--user",
+                                   site["kept"]["user"], "--device-account", str(site["kept"]["db_account_id"])],
+                             catch_exceptions=False).output
+    fields = dict(line.split(" ", 1) for line in out.strip().splitlines())
+    return fields["username"], fields["password"]
+
+
+def window() -> dict:
+    now = datetime.now(timezone.utc)
+    return dict(StartTime=(now - timedelta(hours=1)).isoformat(), EndTime=(now + timedelta(hours=1)).isoformat())
+
+
+def run(coro):
+    return asyncio.new_event_loop().run_until_complete(coro)
+
+
+def mysql_cli(port: int, user: str, password: str, sql: str):
+    exe = shutil.which("mariadb") or shutil.which("mysql")
+    if exe is None:
+        pytest.skip("needs the mysql client (mariadb-client, from sh infra/debian_deps.sh mariadb)")
+    return subprocess.run([exe, "-h", "127.0.0.1", "-P", str(port), "-u", user, f"-p{password}", "--batch",
+                           "--skip-ssl", "demo", "-e", sql], capture_output=True, text=True, timeout=30)
+
+
+def test_pymysql_with_the_access_string_and_blocking(stack, mariadb, proxy, site, clock):
+    import pymysql
+    user, password = access_string(site)
+    assert user.endswith(f"/{mariadb.user}/127.0.0.1:{mariadb.port}")
+    conn = pymysql.connect(host="127.0.0.1", port=proxy.mysql_port, user=user, password=password, database="demo",
+                           client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS, autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("SELECT id, name FROM items ORDER BY id")
+        assert cur.fetchall() == ((1, "one"), (2, "two"), (3, "three"))
+        cur.execute("CREATE TABLE IF NOT EXISTS scratch (id INT PRIMARY KEY, v INT)")
+        assert cur.execute("INSERT INTO scratch VALUES (1, 1), (2, 2), (3, 3)") == 3
+        assert cur.execute("UPDATE scratch SET v = v + 1 WHERE id > 1") == 2
+        for sql in ("DROP TABLE items", "drop /* hidden */ TABLE `items`", "/*! DROP TABLE items */",
+                    "SELECT 1; DROP TABLE items", "DELETE FROM scratch", "TrUnCaTe scratch",
+                    "UPDATE scratch SET v = 0"):
+            with pytest.raises(pymysql.err.OperationalError) as refused:
+                cur.execute(sql)
+            assert refused.value.args[0] == 1227 and "Guardzone: statement blocked by template" in refused.value.args[1]
+        cur.execute("SELECT 1; SELECT name FROM items WHERE id = 2")      # a multi-statement, allowed
+        assert cur.fetchall() == ((1,),) and cur.nextset() and cur.fetchall() == (("two",),)
+        cur.execute("SELECT COUNT(*) FROM scratch WHERE v > 1")
+        assert cur.fetchall() == ((2,),)
+    conn.close()
+    assert admin_rows(mariadb, "SELECT COUNT(*) FROM items") == ((3,),)
+    assert admin_rows(mariadb, "SELECT COUNT(*) FROM scratch") == ((3,),)
+    # a wrong access string is refused
+    with pytest.raises(pymysql.err.OperationalError) as wrong:
+        pymysql.connect(host="127.0.0.1", port=proxy.mysql_port, user=user, password="x" * 16)
+    assert wrong.value.args[0] == 1045
+
+
+def test_mysql_cli_with_password_and_code_and_the_records(stack, mariadb, proxy, site, clock):
+    done = mysql_cli(proxy.mysql_port, site["login"], secret_login(site, clock),
+                     "SELECT name FROM items WHERE id = 3; SHOW TABLES LIKE 'items'")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["name", "three"]
+    refused = mysql_cli(proxy.mysql_port, site["login"], secret_login(site, clock),
+                        "select 1; -- first\nDROP\n/* a comment */ table items")
+    assert refused.returncode == 1 and "ERROR 1227" in refused.stderr and "DROP TABLE" in refused.stderr
+    assert admin_rows(mariadb, "SELECT COUNT(*) FROM items") == ((3,),)
+    wrong = mysql_cli(proxy.mysql_port, site["login"], "not-the-password,123456", "SELECT 1")
+    assert wrong.returncode == 1 and "ERROR 1045" in wrong.stderr
+    # records: the sessions (Kind 4, Protocol MySQL) and their statements with their outcome
+    deliver(stack)
+    bh = site["bh"]
+    found = bh.call("SearchSession", Kind=4, **window())["SessionSet"]
+    assert found and {s["Protocol"] for s in found} == {"MySQL"}
+    by_sid = {}
+    for s in found:
+        cmds = bh.call("SearchCommandBySid", Sid=s["Id"], Limit=100)["CommandSet"]
+        by_sid[s["Id"]] = [(c["Cmd"], c["Action"]) for c in cmds]
+    everything = [c for cmds in by_sid.values() for c in cmds]
+    assert ("SELECT name FROM items WHERE id = 3", 1) in everything
+    assert ("DROP TABLE items", 2) in everything or any(a == 2 and "DROP" in c.upper() for c, a in everything)
+    assert any(c.startswith("UPDATE scratch SET v = v + 1") and a == 1 for c, a in everything)
+    blocked = [s for s in found if s["DangerCount"]]
+    assert blocked
+    # affected rows and errors are kept with each statement (the store's record)
+    from layers.bastion import session_log
+    from layers.search.default import default_store
+    start, end = session_log.window(window()["StartTime"], window()["EndTime"])
+    _, hits = session_log.search(default_store(), session_log.COMMAND, site["account"]["OwnerUin"], start, end,
+                                 [session_log.contains("Cmd", "INSERT INTO scratch")], 0, 10)
+    assert hits
+    # another account's user cannot reach the device, and sees none of it
+    other = Bastion(stack.endpoint, new_account())
+    assert other.call("SearchSession", Kind=4, **window())["TotalCount"] == 0
