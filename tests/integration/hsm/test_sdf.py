@@ -184,3 +184,24 @@ def test_another_account_does_not_see_the_vsms_keys(lib, vsm_device, tmp_path, m
     finally:
         assert lib.SDF_CloseSession(ses) == S.SDR_OK
         assert lib.SDF_CloseDevice(dev) == S.SDR_OK
+
+
+def test_a_terminated_vsms_keys_no_longer_work(stack, lib, vsm_device, tmp_path, monkeypatch):
+    import layers.keystore.vsm_hooks  # noqa: F401  (the wiring TerminateVsm relies on)
+    from helpers import common_client
+    acct, kms = vsm_device["acct"], vsm_device["kms"]
+    doomed = make_vsm(acct["OwnerUin"])["ResourceId"]
+    kms.call("CreateKey", {"Alias": "sdf-5-sign", "KeyUsage": "ASYMMETRIC_SIGN_VERIFY_SM2", "HsmClusterId": doomed})
+    conf = tmp_path / "doomed.conf"
+    conf.write_text(Path(vsm_device["conf"]).read_text().replace(vsm_device["vsm"], doomed))
+    secret = acct["SecretKey"].encode()
+    sig = ctypes.create_string_buffer(128)
+    dev, ses = _open(lib, str(conf), monkeypatch)
+    try:
+        assert lib.SDF_GetPrivateKeyAccessRight(ses, 5, secret, len(secret)) == S.SDR_OK
+        assert lib.SDF_InternalSign_ECC(ses, 5, b"\x02" * 32, 32, sig) == S.SDR_OK
+        common_client(stack.endpoint, acct, "cloudhsm", "2019-11-12").call_json("TerminateVsm", {"ResourceId": doomed})
+        assert lib.SDF_InternalSign_ECC(ses, 5, b"\x02" * 32, 32, sig) == S.SDR_KEYNOTEXIST
+    finally:
+        assert lib.SDF_CloseSession(ses) == S.SDR_OK
+        assert lib.SDF_CloseDevice(dev) == S.SDR_OK
