@@ -55,6 +55,9 @@ def library():
     """The library `make hsm-lib` builds (or the one GUARDZONE_HSM_LIBRARY names)."""
     if os.environ.get("GUARDZONE_HSM_LIBRARY"):
         return Path(os.environ["GUARDZONE_HSM_LIBRARY"])
+    why = _unavailable()
+    if why:
+        pytest.skip(why + ", nor the library built")
     from layers.hsm_native.build import ensure_built
     return ensure_built()
 
@@ -62,9 +65,6 @@ def library():
 @pytest.fixture(scope="module")
 def demo(library, vsm_device, tmp_path_factory):
     """Compiles and runs sdf_demo.c once; its name=value lines as a dict."""
-    why = _unavailable()
-    if why:
-        pytest.skip(why)
     exe = tmp_path_factory.mktemp("sdfc") / "sdf_demo"
     subprocess.run(["gcc", "-Wall", "-Werror", "-o", str(exe), str(HERE / "sdf_demo.c"),
                     "-I", str(ROOT / "layers" / "hsm_native"), str(library), f"-Wl,-rpath,{library.parent}"],
