@@ -106,9 +106,10 @@ def dasb_writes(call: Call, acct: dict) -> None:
     from network_helpers import own_network
     net = own_network(acct["OwnerUin"], "10.77")
     rid = call("CreateResource", ResourceEdition="standard", ResourceNode=10, TimeUnit="m", TimeSpan=1,
-               DeployRegion="ap-guangzhou", DeployZone="ap-guangzhou-3")["ResourceId"]
+               DeployRegion="ap-guangzhou", DeployZone="ap-guangzhou-3", PayMode=1, AutoRenewFlag=0,
+               VpcId="", SubnetId="")["ResourceId"]     # tccli asks for every field its model requires
     call("DeployResource", ResourceId=rid, ApCode="ap-guangzhou", Zone="ap-guangzhou-3", VpcId=net.vpc_id,
-         SubnetId=net.subnet_id)
+         SubnetId=net.subnet_id, CidrBlock=net.subnet_cidr, VpcCidrBlock=net.vpc_cidr)
     call("ModifyResource", ResourceId=rid, ResourceEdition="pro", AutoRenewFlag=1)
     uid = call("CreateUser", UserName=f"w{uuid.uuid4().hex[:8]}", RealName="Writer", Phone="13800000001",
                 Email="w@example.com")["Id"]
@@ -146,7 +147,7 @@ def dasb_writes(call: Call, acct: dict) -> None:
     task_id = next(t["Id"] for t in call("DescribeChangePwdTask")["Tasks"] if t["OperationId"] == task)
     call("DeleteChangePwdTask", IdSet=[task_id])
     call("CreateAssetSyncJob", Category=1)
-    call("SearchFileBySid", Sid=str(uuid.uuid4()))
+    call("SearchFileBySid", Sid=str(uuid.uuid4()), AuditLog=False)
     call("ModifyOAuthSetting", Enable=False)
     call("DeleteAcls", IdSet=[acl])
     call("DeleteCmdTemplates", IdSet=[tid])

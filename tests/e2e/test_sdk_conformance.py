@@ -20,6 +20,9 @@ actions named in SERVICES), for every action the registry knows and the SDK has 
     field says it may be null ("可能返回 null", "为null", ...); then null is accepted and not
     looked into. A nested model in an empty list cannot be checked, so the seeds aim to fill
     every list; what stays empty is not covered.
+    The whole walk runs twice: through the SDK's CommonClient and through tccli (in-process; an
+    action tccli does not have goes through CommonClient), whose argument parsing asks for every
+    field its model marks required.
     Every action in scope is called, except those that answer an error by design
     (conformance_writes.REFUSED, with why). Not covered: request-field types or value ranges, and
     answers only a running session fills (SearchCommandBySid of a recorded session).
@@ -38,6 +41,7 @@ from helpers import common_client
 from layers.gateway import registry
 from layers.gateway.schema import Params
 from conformance_writes import REFUSED, WRITES
+from tccli_inprocess import TccliCaller
 from sdk_models import fields_of, sdk_models
 
 GAPS = Path(__file__).parent / "conformance_gaps"
@@ -185,7 +189,8 @@ def _seed_dasb(call, acct) -> List[tuple]:
          UserGroupIdSet=[ugid], DeviceIdSet=[dev], DeviceGroupIdSet=[dgid], AccountSet=["root"],
          CmdTemplateIdSet=[tid], DepartmentId=dep)
     rid = call("CreateResource", ResourceEdition="standard", ResourceNode=10, TimeUnit="m", TimeSpan=1,
-               DeployRegion="ap-guangzhou", DeployZone="ap-guangzhou-3")["ResourceId"]
+               DeployRegion="ap-guangzhou", DeployZone="ap-guangzhou-3", PayMode=1, AutoRenewFlag=0,
+               VpcId="", SubnetId="")["ResourceId"]     # tccli asks for every field its model requires
     call("BindDeviceResource", ResourceId=rid, DeviceIdSet=[dev])
     task = call("CreateChangePwdTask", TaskName="rotate", DeviceIdSet=[dev], AccountSet=["root"], ChangeMethod=2,
          AuthGenerationStrategy=2, PasswordLength=16, SmallLetter=1, BigLetter=1, Digit=1)["OperationId"]
@@ -250,6 +255,7 @@ def _seed_cloudhsm(call, acct) -> List[tuple]:
         ("DescribeUsgRule", {"SgIds": [net.sg_id]}), ("DescribeHSMBySubnetId", {"SubnetId": net.subnet_a}),
         ("DescribeHSMByVpcId", {"VpcId": net.vpc_id}),
         ("InquiryPriceBuyVsm", {"GoodsNum": 1, "PayMode": 1, "TimeSpan": "1", "TimeUnit": "m", "Currency": "CNY",
+                                "HsmType": "virtualization",
                                 "Type": "CREATE"}),
     ]
 
@@ -282,16 +288,24 @@ def _seed_tracks(call, stack, acct) -> List[tuple]:
             ("ListKeyAliasByRegion", {"KmsRegion": "ap-guangzhou"})]
 
 
+@pytest.mark.parametrize("through", ["sdk", "tccli"])
 @pytest.mark.parametrize("name", sorted(SERVICES))
-def test_responses_carry_every_sdk_field(stack, name):
+def test_responses_carry_every_sdk_field(stack, name, through, tmp_path):
+    """Every call once through the SDK's CommonClient and once through tccli (in-process)."""
     svc_name, sdk_name, version, _ = SERVICES[name]
     models = sdk_models(sdk_name, version)
     acct = _account()
     client = common_client(stack.endpoint, acct, sdk_name, version)
+    caller = TccliCaller(stack.endpoint, acct, sdk_name, version, home=tmp_path)
+
+    def send(action, params):
+        if through == "tccli" and hasattr(models, f"{action}Request"):    # tccli has the SDK's actions only
+            return caller(action, **params)
+        return client.call_json(action, params)["Response"]
     found, called = set(), set()
 
     def call(action, **params):
-        response = client.call_json(action, params)["Response"]     # an error raises
+        response = send(action, params)     # an error raises
         called.add(action)
         if hasattr(models, f"{action}Response"):
             found.update(response_gaps(models, f"{action}Response", response, f"{action}.Response"))
