@@ -65,7 +65,8 @@ def _table(props: dict) -> dict:
 def _queue(props: dict) -> dict:
     sqs = aws.client("sqs")
     name = props.pop("QueueName")
-    attributes = {k: (json.dumps(v) if isinstance(v, dict) else str(v)) for k, v in props.items()}
+    attributes = {k: (json.dumps(v) if isinstance(v, dict) else str(v).lower() if isinstance(v, bool) else str(v))
+                  for k, v in props.items()}
     try:
         url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     except sqs.exceptions.QueueNameExists:

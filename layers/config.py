@@ -22,8 +22,9 @@ class Settings:
         self.audit_outbox_table = f"{self.prefix}-audit-outbox"
         self.audit_queue = env("GZ_AUDIT_QUEUE", f"{self.prefix}-audit")
         self.audit_queue_url = env("GZ_AUDIT_QUEUE_URL", "")
-        self.archive_bucket = f"{self.prefix}-archive"
-        self.recordings_bucket = f"{self.prefix}-recordings"     # bastion session recordings
+        # Bucket names (S3's are global: the deploy template adds the account and region).
+        self.archive_bucket = env("GZ_ARCHIVE_BUCKET", "") or f"{self.prefix}-archive"
+        self.recordings_bucket = env("GZ_RECORDINGS_BUCKET", "") or f"{self.prefix}-recordings"  # bastion session recordings
         # Signatures
         self.max_clock_skew = _int("GZ_MAX_CLOCK_SKEW", 300)
         self.credential_cache_seconds = _int("GZ_CREDENTIAL_CACHE_SECONDS", 30)
@@ -47,6 +48,12 @@ class Settings:
         self.aws_region = env("GZ_AWS_REGION", env("AWS_DEFAULT_REGION", "us-east-1"))
         self.aws_endpoint = env("GZ_AWS_ENDPOINT", "")  # moto server locally; empty deployed
         self.opensearch_url = env("GZ_OPENSEARCH_URL", "")
+        # "sigv4": requests to OpenSearch are signed with the process's AWS credentials (an
+        # OpenSearch Service domain with an IAM access policy); empty: unsigned (local stand-ins).
+        self.opensearch_auth = env("GZ_OPENSEARCH_AUTH", "").strip().lower()
+        # The root key in AWS KMS (key id, key ARN, alias name or alias ARN) the deploy template
+        # created; empty: found by alias/<prefix>-root and created on first use (local stack).
+        self.kms_root_key = env("GZ_KMS_ROOT_KEY", "").strip()
         # The embedded search store's folder (one machine), used when no OpenSearch URL is set.
         self.search_dir = env("GZ_SEARCH_DIR", "")
         # Level of the guardzone.* loggers (layers/logs.py): DEBUG, INFO, WARNING, ERROR.

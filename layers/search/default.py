@@ -14,12 +14,12 @@ _lock = threading.Lock()
 def default_store() -> SearchStore:
     global _current
     s = settings()
-    wanted = (s.opensearch_url, s.search_dir)
+    wanted = (s.opensearch_url, s.search_dir, s.opensearch_auth)
     with _lock:
         if _current is None or _current[0] != wanted:
             if _current is not None and hasattr(_current[1], "close"):
                 _current[1].close()        # one embedded store per folder in a process
-            _current = (wanted, _open(*wanted))
+            _current = (wanted, _open(s.opensearch_url, s.search_dir))
         return _current[1]
 
 
@@ -34,9 +34,11 @@ def close_default() -> None:
 
 def _open(url: str, directory: str) -> SearchStore:
     if url:
-        from layers.search.opensearch import OpenSearchStore
+        from layers.search.opensearch import OpenSearchStore, sigv4_auth
         from layers.audit.config import audit_settings
-        return OpenSearchStore(url, timeout=audit_settings().store_timeout)
+        s = settings()
+        auth = sigv4_auth(s.aws_region) if s.opensearch_auth == "sigv4" else None
+        return OpenSearchStore(url, timeout=audit_settings().store_timeout, auth=auth)
     if directory:
         from layers.search.embedded import EmbeddedStore
         return EmbeddedStore(directory)

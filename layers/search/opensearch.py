@@ -72,11 +72,23 @@ def render(family: Family, clause: Clause) -> dict:
     raise TypeError(f"not a clause: {clause!r}")
 
 
+def sigv4_auth(region: str, service: str = "es"):
+    """Signs each request with this process's AWS credentials (a Lambda's or a task's role), as an
+    OpenSearch Service domain with an IAM access policy requires; the credentials are read per
+    request, so rotated role credentials are picked up."""
+    import boto3
+    from opensearchpy import Urllib3AWSV4SignerAuth
+    credentials = boto3.Session().get_credentials()
+    if credentials is None:
+        raise StoreUnavailable("GZ_OPENSEARCH_AUTH is sigv4 but no AWS credentials were found")
+    return Urllib3AWSV4SignerAuth(credentials, region, service)
+
+
 class OpenSearchStore:
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, timeout: float = 10.0, auth=None) -> None:
         self.url = url
         self.client = OpenSearch(hosts=[url], timeout=timeout, max_retries=0, retry_on_timeout=False,
-                                 http_compress=False)
+                                 http_compress=False, http_auth=auth)
         self._listed: Dict[str, tuple] = {}       # prefix -> (when, set of index names)
 
     def _call(self, fn, *args, **kwargs):
