@@ -28,6 +28,8 @@ from infra.folder_lock import FolderBusy
 from infra.resources import create_all
 
 log = logging.getLogger("guardzone.local")
+DEMO_DATABASE = "demo-mariadb"          # the demo database's device name
+DEMO_SQL_RULES = "DROP\nTRUNCATE\nDELETE WITHOUT WHERE\nUPDATE WITHOUT WHERE\nGRANT"   # its ACL's template
 
 
 @dataclass
@@ -52,6 +54,9 @@ class LocalStack:
     gateway: Any = None
     demo_host: Any = None
     ssh: dict = field(default_factory=dict)   # the demo login: host, port, username, password, totp_secret
+    mysql_port: Optional[int] = None    # the gateway's MySQL proxy on this port (0: any free one); None: not run
+    demo_db: Any = None                 # the demo MariaDB (infra/demo_mariadb.py), where mariadb is installed
+    mysql: dict = field(default_factory=dict)  # the demo database login: host, port, username, database, note
 
     def start(self) -> "LocalStack":
         self.moto = services.moto_server(state_dir=str(self.data.moto) if self.data else None).start()
@@ -128,19 +133,45 @@ class LocalStack:
         self.demo_host = DemoHost(demo_bastion.ACCOUNT, target_password, host_key=host_key).start()
         kept = demo_bastion.ensure(self.endpoint, self.demo, self.demo_host.port, target_password,
                                    self.data.demo_bastion() if self.data else None)
+        kept = self.start_demo_database(kept)
         if self.data:
             self.data.keep_demo_bastion(kept)
-        self.gateway = SshGateway("127.0.0.1", self.ssh_port).start()
+        self.gateway = SshGateway("127.0.0.1", self.ssh_port, self.mysql_port if self.demo_db else None).start()
         self.ssh = {"host": "127.0.0.1", "port": self.gateway.port,
                     "username": f"{kept['user']}/{demo_bastion.ACCOUNT}/127.0.0.1",
                     "password": kept["password"], "totp_secret": kept["totp_secret"]}
+        if self.demo_db:
+            self.mysql = {"host": "127.0.0.1", "port": self.gateway.mysql_port, "database": self.demo_db.database,
+                          "username": f"{kept['user']}/{self.demo_db.user}/{DEMO_DATABASE}"}
         return self.ssh
+
+    def start_demo_database(self, kept: dict) -> dict:
+        """The demo MariaDB (a private mariadbd, new each start) imported as the device
+        `demo-mariadb` with its password hosted, where mariadb is installed (else the MySQL
+        proxy is not run, and the banner says why)."""
+        if self.mysql_port is None:
+            return kept
+        from infra import demo_bastion, demo_mariadb
+        why = demo_mariadb.unavailable()
+        if why:
+            self.mysql = {"note": why}
+            return kept
+        try:
+            self.demo_db = demo_mariadb.DemoMariaDB().start()
+        except Exception as exc:        # noqa: BLE001 - the rest of the stack runs without it
+            log.warning("the demo MariaDB did not start: %s", exc)
+            self.mysql = {"note": f"the demo MariaDB did not start ({exc})"}
+            return kept
+        return demo_bastion.ensure_database(self.endpoint, self.demo, self.demo_db.info(), kept, name=DEMO_DATABASE,
+                                            cmd_list=DEMO_SQL_RULES)
 
     def stop(self) -> None:
         if self.gateway:
             self.gateway.stop()
         if self.demo_host:
             self.demo_host.stop()
+        if self.demo_db:
+            self.demo_db.stop()
         if self.server:
             self.server.stop()
         if self.pump:
@@ -236,6 +267,22 @@ Bastion (SSH gateway on port {s['port']}; the demo host is a bash on this machin
       verification code  the TOTP of secret {s['totp_secret']} (add it to an authenticator app, or:
                          .venv/bin/python -c "import pyotp; print(pyotp.TOTP('{s['totp_secret']}').now())")
   replay what was done:  .venv/bin/python -m infra.cli bastion sessions   (then: bastion replay <session id>)
+{_mysql_lines(stack)}"""
+
+
+def _mysql_lines(stack: LocalStack) -> str:
+    m = stack.mysql
+    if not m:
+        return ""
+    if "note" in m:
+        return f"\nDatabase access: the MySQL proxy is not run: {m['note']}\n"
+    return f"""
+Database access (MySQL proxy on port {m['port']}; the demo database is a MariaDB on this machine):
+  mysql -h {m['host']} -P {m['port']} -u {m['username']} -p {m['database']}
+      password           the bastion password, a comma and the current code: {stack.ssh['password']},<code>
+                         (or a database access string: guardzone bastion access-string --account UIN
+                          --user {stack.ssh['username'].split('/')[0]} --device-account ID)
+  blocked there:         DROP, TRUNCATE, GRANT, DELETE and UPDATE without WHERE (the ACL's template)
 """
 
 
@@ -255,7 +302,8 @@ def main(argv=None) -> int:
         print(exc, file=sys.stderr)
         return 2
     from infra.ssh_gateway import port_setting
-    stack = LocalStack(port=args.port, data=data, ssh_port=port_setting())
+    from layers.bastion.mysql.proxy import port_setting as mysql_port_setting
+    stack = LocalStack(port=args.port, data=data, ssh_port=port_setting(), mysql_port=mysql_port_setting())
     profile = tccli_profile.profile_name()
     stopping = threading.Event()
     # Ctrl-C handled here rather than as KeyboardInterrupt: a process started in the background
@@ -274,7 +322,7 @@ def main(argv=None) -> int:
                 json.dump({"endpoint": stack.endpoint, "moto": stack.moto.url, "search_dir": stack.search_dir,
                            "opensearch": stack.opensearch.url if stack.opensearch else "",
                            "audit_queue_url": stack.resources["AuditQueue"]["QueueUrl"], **stack.demo,
-                           "ssh": stack.ssh}, f)
+                           "ssh": stack.ssh, "mysql": stack.mysql}, f)
         while not stopping.wait(0.5):
             pass
     finally:

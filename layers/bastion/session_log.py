@@ -7,6 +7,8 @@ Sessions publish one JSON message per event on the session-log queue:
      "Sid": "...", "UserName": "...", "RealName": "...", "Account": "root", "FromIp": "...",
      "InstanceId": "...", "DeviceName": "...", "PublicIp": "...", "PrivateIp": "...",
      "SessionTime": "<ISO 8601>", "Cmd": "ls -la", "Action": 1, "TimeOffset": 1200}
+    (a database statement also "AffectedRows": 3, "Rows": 0, "Error": "ERROR 1146 (42S02): ...",
+     kept with the record but not searched)
     {"Type": "file", ... the same session fields ..., "Method": 1, "FileCurr": "/a", "FileNew": "/b",
      "Size": 1024, "Protocol": "SFTP", "Action": 1}
 
@@ -38,6 +40,8 @@ _SESSION_TEXT = ("Sid", "UserName", "RealName", "Account", "FromIp", "InstanceId
                  "PrivateIp", "SessionTime")
 _TEXT = {COMMAND: _SESSION_TEXT + ("Cmd",), FILE: _SESSION_TEXT + ("FileCurr", "FileNew", "Protocol")}
 _NUMBERS = {COMMAND: ("Action", "TimeOffset"), FILE: ("Action", "Method", "Size")}
+# database statements (the MySQL proxy): affected rows, rows returned and the error, if any
+_KEPT = {COMMAND: (("AffectedRows", True), ("Rows", True), ("Error", False))}
 _RESULT = {
     COMMAND: ("Time", "UserName", "RealName", "InstanceId", "DeviceName", "PublicIp", "PrivateIp", "Cmd",
               "Action", "Sid", "TimeOffset", "Account", "FromIp", "SessionTime"),
@@ -77,6 +81,13 @@ def record(message: dict) -> Tuple[str, Record]:
                 raise ValueError(f"{name} must be an integer")
             source[name] = value
     fields = {k: v for k, v in source.items() if k != "Time"}
+    for name, integer in _KEPT.get(kind, ()):        # kept with the record, not searched
+        value = message.get(name)
+        if value is None:
+            continue
+        if integer and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"{name} must be an integer")
+        source[name] = value if integer else str(value)
     return kind, Record(event_id, source["Time"], account, fields, json.dumps(source, ensure_ascii=False))
 
 

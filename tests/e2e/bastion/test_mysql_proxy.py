@@ -171,3 +171,92 @@ def test_mysql_cli_with_password_and_code_and_the_records(stack, mariadb, proxy,
     # another account's user cannot reach the device, and sees none of it
     other = Bastion(stack.endpoint, new_account())
     assert other.call("SearchSession", Kind=4, **window())["TotalCount"] == 0
+
+
+def test_prepared_statements_are_judged_and_recorded_with_their_parameters(stack, mariadb, proxy, site):
+    import mysql.connector
+    import pymysql
+    user, password = access_string(site)
+    conn = mysql.connector.connect(host="127.0.0.1", port=proxy.mysql_port, user=user, password=password,
+                                   database="demo", use_pure=True, ssl_disabled=True, autocommit=True)
+    cur = conn.cursor(prepared=True)
+    cur.execute("SELECT name FROM items WHERE id = %s AND name <> %s", (2, "it's"))
+    assert cur.fetchall() == [("two",)]
+    cur.execute("CREATE TABLE IF NOT EXISTS prepared_t (id INT PRIMARY KEY, v VARCHAR(20))")
+    cur.execute("INSERT INTO prepared_t VALUES (%s, %s)", (7, "seven"))
+    assert cur.rowcount == 1
+    for sql in ("DROP TABLE items", "DELETE FROM prepared_t", "/* x */ truncate `prepared_t`"):
+        with pytest.raises(mysql.connector.errors.Error) as refused:
+            cur.execute(sql, ())
+        assert refused.value.errno == 1227, sql
+    conn.close()
+    # SQL-level PREPARE: the statement inside the string is judged
+    conn = pymysql.connect(host="127.0.0.1", port=proxy.mysql_port, user=user, password=password, database="demo")
+    with conn.cursor() as cur:
+        with pytest.raises(pymysql.err.OperationalError) as refused:
+            cur.execute("PREPARE s FROM 'DROP TABLE items'")
+        assert refused.value.args[0] == 1227
+        cur.execute("USE demo")
+    conn.close()
+    assert admin_rows(mariadb, "SELECT COUNT(*) FROM items") == ((3,),)
+    assert admin_rows(mariadb, "SELECT id, v FROM prepared_t") == ((7, "seven"),)
+    deliver(stack)
+    records = statements(site["account"]["OwnerUin"], "prepared_t")
+    inserted = [s for s in records if s["Cmd"].startswith("INSERT INTO prepared_t")]
+    assert inserted and inserted[0]["Cmd"].endswith("-- parameters: (7, 'seven')")
+    assert inserted[0]["AffectedRows"] == 1 and inserted[0]["Action"] == 1
+    assert any(s["Action"] == 2 and "DELETE FROM prepared_t" in s["Cmd"] and "DELETE WITHOUT WHERE" in s["Error"]
+               for s in records)
+
+
+def statements(owner: str, cmd: str) -> list:
+    """The store's records of the account's statements containing `cmd` (with their outcome)."""
+    import json
+
+    from layers.bastion import session_log
+    from layers.search.default import default_store
+    from layers.search.query import Search
+    start, end = session_log.window(window()["StartTime"], window()["EndTime"])
+    from layers.bastion import times
+    found = default_store().search(Search(session_log.FAMILIES[session_log.COMMAND], owner, times.millis(start),
+                                          times.millis(end), (session_log.contains("Cmd", cmd),), size=100))
+    return [json.loads(h.source) for h in found.hits]
+
+
+def test_errors_and_affected_rows_are_kept_and_other_accounts_cannot_reach_the_device(stack, mariadb, proxy, site,
+                                                                                     clock):
+    import pymysql
+    from infra import demo_bastion
+    user, password = access_string(site)
+    conn = pymysql.connect(host="127.0.0.1", port=proxy.mysql_port, user=user, password=password, database="demo",
+                           autocommit=True)
+    with conn.cursor() as cur:
+        with pytest.raises(pymysql.err.ProgrammingError):
+            cur.execute("SELECT * FROM no_such_table_here")
+        cur.execute("CREATE TABLE IF NOT EXISTS counted (id INT)")
+        cur.execute("INSERT INTO counted VALUES (1), (2), (3), (4)")
+        conn.select_db("demo")                          # COM_INIT_DB
+    conn.close()
+    deliver(stack)
+    owner = site["account"]["OwnerUin"]
+    (missing,) = statements(owner, "no_such_table_here")
+    assert "1146" in missing["Error"] and missing["Action"] == 1
+    (inserted,) = statements(owner, "INSERT INTO counted")
+    assert inserted["AffectedRows"] == 4 and "Error" not in inserted
+    assert statements(owner, "USE `demo`")
+    # another account: its user, with its own valid password and code, reaches nothing of this one
+    other = new_account()
+    theirs = demo_bastion.ensure(stack.endpoint, other, 2223, "unused-target-2", None,
+                                 user=f"ot{uuid.uuid4().hex[:8]}")
+    code = clock.next_code(theirs["totp_secret"])
+    for login in (f"{theirs['user']}/{mariadb.user}/127.0.0.1:{mariadb.port}",
+                  f"{theirs['user']}@{owner}/{mariadb.user}/127.0.0.1:{mariadb.port}"):
+        with pytest.raises(pymysql.err.OperationalError) as refused:
+            pymysql.connect(host="127.0.0.1", port=proxy.mysql_port, user=login,
+                            password=f"{theirs['password']},{code}")
+        assert refused.value.args[0] in (1044, 1045)
+    # nor logs in with this account's access string under its own name
+    with pytest.raises(pymysql.err.OperationalError):
+        pymysql.connect(host="127.0.0.1", port=proxy.mysql_port,
+                        user=f"{theirs['user']}/{mariadb.user}/127.0.0.1:{mariadb.port}", password=password)
+    assert Bastion(stack.endpoint, other).call("SearchSession", Kind=4, **window())["TotalCount"] == 0
