@@ -13,16 +13,11 @@ from functools import lru_cache
 from typing import Optional
 from urllib.parse import urlsplit
 
-import boto3
-from botocore.config import Config
-
 from layers.config import settings
 from layers.regions import aws_region
 
 _clients: dict = {}
 _lock = threading.Lock()
-_BOTO_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"},
-                      connect_timeout=2, read_timeout=10, tcp_keepalive=True)
 # What the local stack gives its own processes (infra/services.py); moto accepts any keys.
 _LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
@@ -30,8 +25,15 @@ _LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "lo
 # Streams the process writes and checksums itself (session recordings: their SHA-256 is kept with
 # the session): the body is neither hashed into the signature nor given a CRC32, which costs a
 # core's worth of hashing per ~500 MB; TLS protects it on the way where deployed.
-_BULK_CONFIG = _BOTO_CONFIG.merge(Config(s3={"payload_signing_enabled": False},
-                                         request_checksum_calculation="when_required"))
+# boto3 is imported with the first client, not with this module: a function's cold start does not
+# pay for it before it needs AWS (~0.15 s of a 1,769 MB Lambda's import).
+@lru_cache(maxsize=2)
+def _config(bulk: bool):
+    from botocore.config import Config
+    base = Config(retries={"max_attempts": 2, "mode": "standard"},
+                  connect_timeout=2, read_timeout=10, tcp_keepalive=True)
+    return base.merge(Config(s3={"payload_signing_enabled": False},
+                             request_checksum_calculation="when_required")) if bulk else base
 
 
 def client(service: str, tencent_region: Optional[str] = None, *, aws_region_name: Optional[str] = None,
@@ -45,8 +47,9 @@ def client(service: str, tencent_region: Optional[str] = None, *, aws_region_nam
     with _lock:
         found = _clients.get(key)
         if found is None:
+            import boto3.session
             found = boto3.session.Session(**_credentials_for(endpoint)).client(
-                service, region_name=region, endpoint_url=endpoint, config=_BULK_CONFIG if bulk else _BOTO_CONFIG)
+                service, region_name=region, endpoint_url=endpoint, config=_config(bulk))
             _clients[key] = found
     return found
 
@@ -66,6 +69,7 @@ def _credentials_for(endpoint: Optional[str]) -> dict:
     """Session arguments: none (the credential chain), or the dummy keys for a loopback endpoint
     when the chain has nothing. Decided once per endpoint: a chain that finds nothing may have
     waited on the instance metadata service."""
+    import boto3.session
     if endpoint and _is_loopback(endpoint) and boto3.session.Session().get_credentials() is None:
         return _LOCAL_CREDENTIALS
     return {}

@@ -17,9 +17,8 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator, List, Optional, Tuple
-
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from layers import aws, logs
 from layers.audit.config import audit_settings
@@ -35,8 +34,14 @@ FILE_TYPES = {"json": "JSON", "csv": "CSV"}
 STORAGE_TYPES = ("cos",)
 LANGUAGES = ("zh", "en")
 _BUCKET_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
-_ser, _deser = TypeSerializer(), TypeDeserializer()
 MAX_ATTEMPTS = 3
+
+
+@lru_cache(maxsize=1)
+def _types():
+    """(serializer, deserializer): boto3 is imported when first needed, not at start (cold start)."""
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+    return TypeSerializer(), TypeDeserializer()
 
 
 def _now_ms() -> int:
@@ -52,11 +57,11 @@ def _pk(account: str) -> str:
 
 
 def _item(values: dict) -> dict:
-    return {k: _ser.serialize(v) for k, v in values.items() if v is not None}
+    return {k: _types()[0].serialize(v) for k, v in values.items() if v is not None}
 
 
 def _plain(item: dict) -> dict:
-    out = {k: _deser.deserialize(v) for k, v in item.items()}
+    out = {k: _types()[1].deserialize(v) for k, v in item.items()}
     return {k: (int(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, (bool, float)) else v)
             for k, v in out.items()}
 
@@ -215,7 +220,7 @@ def _update(task: dict, status: str, *, expect: Tuple[str, ...], **values) -> bo
                         UpdateExpression="SET " + ", ".join(sets),
                         ConditionExpression="#s IN (" + ", ".join(cond_vals) + ")",
                         ExpressionAttributeNames=names,
-                        ExpressionAttributeValues={k: _ser.serialize(v) for k, v in {**vals, **cond_vals}.items()})
+                        ExpressionAttributeValues={k: _types()[0].serialize(v) for k, v in {**vals, **cond_vals}.items()})
         return True
     except ddb.exceptions.ConditionalCheckFailedException:
         return False

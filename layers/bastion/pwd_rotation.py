@@ -38,17 +38,19 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
-import asyncssh
 from botocore.exceptions import ClientError
 
 from layers import aws
 from layers.bastion import config, pwd_tasks, secrets, store, times
 from layers.bastion.snapshot import Snapshot
-from layers.bastion.ssh import target
 from layers.bastion.ssh.access import Denied, Grant
 from layers.gateway.errors import ApiError, invalid_value
+
+if TYPE_CHECKING:
+    import asyncssh
+    from layers.bastion.ssh import target
 
 log = logging.getLogger("guardzone.bastion.pwd")
 
@@ -355,6 +357,7 @@ async def rotate(owner: str, task: dict, device: dict, acc: dict, run_acc: Optio
 
 async def _rotate(owner: str, task: dict, device: dict, acc: dict, run_acc: Optional[dict],
                   new: str) -> Tuple[int, str]:
+    from layers.bastion.ssh import target      # asyncssh on first use, not at start (cold start)
     loop = asyncio.get_running_loop()
     own = Grant(owner=owner, user={}, device=device, device_account=acc)
     old = await loop.run_in_executor(None, target.hosted, own)
@@ -402,7 +405,7 @@ async def _rotate(owner: str, task: dict, device: dict, acc: dict, run_acc: Opti
     return pwd_tasks.CHANGED, ""
 
 
-async def _change(conn: asyncssh.SSHClientConnection, task: dict, account: str, cred: target.Hosted,
+async def _change(conn: "asyncssh.SSHClientConnection", task: dict, account: str, cred: "target.Hosted",
                   current: Optional[str], new: str) -> None:
     if task["ChangeMethod"] == pwd_tasks.BY_RUN_ACCOUNT:
         await _chpasswd(conn, task["RunAccount"], cred, account, new)
@@ -410,7 +413,8 @@ async def _change(conn: asyncssh.SSHClientConnection, task: dict, account: str, 
         await _passwd(conn, current, new)
 
 
-async def _chpasswd(conn, run_as: str, cred: target.Hosted, account: str, new: str) -> None:
+async def _chpasswd(conn, run_as: str, cred: "target.Hosted", account: str, new: str) -> None:
+    import asyncssh      # asyncssh on first use, not at start (cold start)
     line = f"{account}:{new}\n"
     if run_as == "root":
         command, stdin = "chpasswd", line
@@ -428,6 +432,7 @@ async def _chpasswd(conn, run_as: str, cred: target.Hosted, account: str, new: s
 
 async def _passwd(conn, current: Optional[str], new: str) -> None:
     """Run the target's passwd on a PTY and answer its prompts."""
+    import asyncssh      # asyncssh on first use, not at start (cold start)
     try:
         proc = await conn.create_process("LC_ALL=C passwd", term_type="dumb", term_size=(200, 24))
     except (asyncssh.Error, OSError) as exc:
@@ -469,6 +474,7 @@ async def _passwd(conn, current: Optional[str], new: str) -> None:
 
 
 async def _verify(own: Grant, new: str) -> None:
+    from layers.bastion.ssh import target      # asyncssh on first use, not at start (cold start)
     try:
         conn = await target.connect(own, target.Hosted(password=new))
     except Denied as exc:

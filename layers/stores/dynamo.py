@@ -7,18 +7,30 @@ overlapping there.
 """
 import threading
 from decimal import Decimal
+from functools import lru_cache
 from typing import List, Optional
 
-from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 
-serializer, deserializer = TypeSerializer(), TypeDeserializer()
+@lru_cache(maxsize=1)
+def _types():
+    """(serializer, deserializer, Binary): boto3 is imported when first needed, not at start (cold start)."""
+    from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+    return TypeSerializer(), TypeDeserializer(), Binary
+
+
+def __getattr__(name: str):          # dynamo.serializer / dynamo.deserializer, made on first use
+    if name == "serializer":
+        return _types()[0]
+    if name == "deserializer":
+        return _types()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def plain(value):
     """A deserialised attribute with Decimals as int/float and Binary as bytes, all the way down."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, Binary):
+    if isinstance(value, _types()[2]):
         return bytes(value.value)
     if isinstance(value, list):
         return [plain(v) for v in value]
@@ -29,7 +41,7 @@ def plain(value):
 
 def from_item(item: dict) -> dict:
     """The document of an item, without its keys (pk, sk)."""
-    return {k: plain(deserializer.deserialize(v)) for k, v in item.items() if k not in ("pk", "sk")}
+    return {k: plain(_types()[1].deserialize(v)) for k, v in item.items() if k not in ("pk", "sk")}
 
 
 def transact(client, lock: threading.Lock, items: List[dict]) -> Optional[List[str]]:
