@@ -161,6 +161,13 @@ def test_mysql_cli_with_password_and_code_and_the_records(stack, mariadb, proxy,
     assert any(c.startswith("UPDATE scratch SET v = v + 1") and a == 1 for c, a in everything)
     blocked = [s for s in found if s["DangerCount"]]
     assert blocked
+    # the session's transcript: the statements and their outcomes, no result rows
+    from infra.bastion_cli import bastion as cli
+    texts = [CliRunner().invoke(cli, ["transcript", s["Id"], "--account", site["account"]["OwnerUin"]],
+                                catch_exceptions=False).output for s in found]
+    text = "\n".join(texts)
+    assert "mysql> SELECT name FROM items WHERE id = 3\n1 rows in set" in text
+    assert "Guardzone: statement blocked by template" in text and "three" not in text.replace("id = 3", "")
     # affected rows and errors are kept with each statement (the store's record)
     from layers.bastion import session_log
     from layers.search.default import default_store
