@@ -40,9 +40,38 @@ def cdecl_part(text: str) -> str:
     return text
 
 
+def _prepare_code(libpython: str, paths) -> str:
+    """C run when the library is loaded: makes libpython's symbols global (hosts dlopen PKCS#11 modules
+    with RTLD_LOCAL, and Python's own extension modules need them), and, when the host has no Python
+    running yet, puts this checkout's paths first on PYTHONPATH for the interpreter's start (the init
+    code restores the host's value)."""
+    c = lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"""
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <stdio.h>
+__attribute__((constructor)) static void gz_embed_prepare(void)
+{{
+    static char buf[8192];
+    const char *old = getenv("PYTHONPATH");
+    dlopen({c(libpython)}, RTLD_NOW | RTLD_GLOBAL);
+    if (Py_IsInitialized()) return;
+    setenv("GUARDZONE_HSM_OLD_PYTHONPATH", old ? old : "", 1);
+    snprintf(buf, sizeof buf, "%s%s%s", {c(":".join(paths))}, old && *old ? ":" : "", old ? old : "");
+    setenv("PYTHONPATH", buf, 1);
+}}
+"""
+
+
 def _init_code(paths) -> str:
     return f"""
 import os, sys
+if "GUARDZONE_HSM_OLD_PYTHONPATH" in os.environ:
+    _old = os.environ.pop("GUARDZONE_HSM_OLD_PYTHONPATH")
+    if _old:
+        os.environ["PYTHONPATH"] = _old
+    else:
+        os.environ.pop("PYTHONPATH", None)
 _paths = [p for p in os.environ.get("GUARDZONE_HSM_PYTHONPATH", "").split(":") if p] + {paths!r}
 for _p in reversed(_paths):
     if _p not in sys.path:
@@ -60,8 +89,10 @@ def build(out_dir: Path = OUT_DIR, verbose: bool = False) -> Path:
     ffi = cffi.FFI()
     ffi.embedding_api(decls)
     libdir = sysconfig.get_config_var("LIBDIR")
-    ffi.set_source(MODULE, prelude, library_dirs=[libdir], extra_link_args=[f"-Wl,-rpath,{libdir}"])
     paths = [str(ROOT)] + [p for p in site.getsitepackages() if os.path.isdir(p)]
+    libpython = os.path.join(libdir, sysconfig.get_config_var("INSTSONAME") or sysconfig.get_config_var("LDLIBRARY"))
+    prelude += _prepare_code(libpython, paths)
+    ffi.set_source(MODULE, prelude, library_dirs=[libdir], extra_link_args=[f"-Wl,-rpath,{libdir}"])
     ffi.embedding_init_code(_init_code(paths))
     tmp = out_dir / "hsm_native"
     tmp.mkdir(parents=True, exist_ok=True)

@@ -179,6 +179,11 @@ class Module:
 
     def finalize(self) -> None:
         self.need_init()
+        for h in list(self.sessions):
+            try:
+                self.close_session(h)            # deletes the session objects
+            except CkError:
+                pass
         self.reset()
 
     def need_init(self) -> None:
@@ -370,8 +375,8 @@ class Module:
             key = self._remember(meta, slot.resource_id)
             if key is None:
                 continue
-            if key.session_handle and key.session_handle not in self.sessions:
-                continue
+            if key.description.endswith(" session") and key.session_handle not in self.sessions:
+                continue            # another session's object (or one a crashed process left)
             seen.add(key.key_id)
             handles += self.key_objects(key)
         for h, o in list(self.objects.items()):       # keys gone from the VSM lose their handles
@@ -456,7 +461,7 @@ class Module:
                 raise CkError(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_LABEL: 1-60 letters, digits, _ or - (a KMS alias)")
         else:
             alias = "p11-" + secrets.token_hex(6)
-        description = f"pkcs11 id={ck_id.hex()}" if ck_id else "pkcs11"
+        description = (f"pkcs11 id={ck_id.hex()}" if ck_id else "pkcs11") + ("" if token else " session")
         meta = self.call("kms", "CreateKey", {"Alias": alias, "KeyUsage": usage, "HsmClusterId": slot.resource_id,
                                               "Description": description})
         key = self._remember({"KeyId": meta["KeyId"], "KeyUsage": usage, "Alias": alias, "KeyState": "Enabled",

@@ -26,9 +26,9 @@ def new_tenant(stack, tmp: Path, name: str) -> SimpleNamespace:
     net = make_network(aws.client("ec2", REGION), acct["OwnerUin"])
     common = Common(stack.endpoint, acct)
     vsm = create_vsm(common, net)["ResourceIds"][0]
-    name = common.call("DescribeVsmAttributes", {"ResourceId": vsm})["ResourceName"]
+    vsm_name = common.call("DescribeVsmAttributes", {"ResourceId": vsm})["ResourceName"]
     conf = write_conf(tmp / f"{name}.conf", stack.endpoint, acct["SecretId"], f"slots = {vsm}\n")
-    return SimpleNamespace(acct=acct, net=net, common=common, vsm=vsm, conf=conf, pin=acct["SecretKey"], vsm_name=name,
+    return SimpleNamespace(acct=acct, net=net, common=common, vsm=vsm, conf=conf, pin=acct["SecretKey"], vsm_name=vsm_name,
                            endpoint=stack.endpoint)
 
 
