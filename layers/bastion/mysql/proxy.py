@@ -32,7 +32,7 @@ from layers.bastion.ssh.login_flow import Login
 log = logging.getLogger("guardzone.bastion.mysql")
 DEFAULT_PORT = 8323
 READ_BYTES = 256 * 1024
-ENDED, FAILED = 2, 4
+ENDED, FORCED, FAILED = 2, 3, 4
 _ids = itertools.count(1)
 _open: "weakref.WeakSet" = weakref.WeakSet()
 
@@ -65,10 +65,23 @@ class Blocked(Exception):
 class Statements:
     """A session's statements onto the session-log queue and into its recording."""
 
+    BATCH, EVERY = 10, 0.2      # messages go to the queue ten at a time, or after 0.2 s
+
     def __init__(self, grant: Grant, sid: str, started: float, peer: str, rec: recording.Recording) -> None:
         self.publisher = commands.Publisher(grant, sid, started, peer)
         self.recording = rec
         self.count = self.dangers = 0
+        self.waiting: List[dict] = []
+        self.timer: Optional[asyncio.TimerHandle] = None
+
+    def flush(self) -> None:
+        """Hand the waiting messages to the publisher's sender thread."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.waiting:
+            self.publisher.submit(self.waiting)
+            self.waiting = []
 
     def record(self, items: List[Tuple[str, int, Optional["r.Result"], str]]) -> None:
         """(statement, action, result, error text) each: one command message each."""
@@ -86,8 +99,11 @@ class Statements:
             self.count += 1
             self.dangers += action == commands.REFUSED
             self.recording.output(_transcript(text, action, result, error))
-        if messages:
-            self.publisher.submit(messages)
+        self.waiting += messages
+        if len(self.waiting) >= self.BATCH:
+            self.flush()
+        elif self.waiting and self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(self.EVERY, self.flush)
 
 
 def _transcript(text: str, action: int, result, error: str) -> bytes:
@@ -204,8 +220,15 @@ class Connection:
 
     # ---- the command phase ----
     async def commands(self) -> None:
+        loop = asyncio.get_running_loop()
+        policy = await loop.run_in_executor(None, db_login.credentials.policy, self.statements.publisher.base["AccountId"])
+        idle = max(60, int(policy.idle_minutes * 60))
         while True:
-            payload, raw = await self.client.read()
+            try:
+                payload, raw = await asyncio.wait_for(self.client.read(), idle)
+            except asyncio.TimeoutError:
+                self.status = FORCED        # the login policy's idle timeout
+                return
             if not payload:
                 continue
             cmd = payload[0]
@@ -264,6 +287,7 @@ class Connection:
         if self.statements is None:
             return
         loop = asyncio.get_running_loop()
+        self.statements.flush()
         info = await loop.run_in_executor(None, self.statements.recording.close)
         await loop.run_in_executor(None, self.statements.publisher.flush)
         await loop.run_in_executor(None, lambda: sessions.finish(
