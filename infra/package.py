@@ -74,12 +74,14 @@ def build(chalice_template: dict, prefix: str) -> dict:
     t = copy.deepcopy(chalice_template)
     extra = json.loads(DEPLOY.read_text("utf-8"))
     resources = t["Resources"]
-    for section in ("Parameters", "Resources", "Outputs"):
+    for section in ("Parameters", "Conditions", "Resources", "Outputs"):
         clash = set(t.get(section, {})) & set(extra.get(section, {}))
         if clash:
             raise SystemExit(f"infra/deploy.json redefines {section} {sorted(clash)}")
         t.setdefault(section, {}).update(extra.get(section, {}))
     t["Globals"] = extra["Globals"]
+    # A regional API: the custom domain (ApiDomainName) that gives the SDK its root path is regional.
+    resources["RestAPI"]["Properties"]["EndpointConfiguration"] = "REGIONAL"
     globals_env = extra["Globals"]["Function"]["Environment"]["Variables"]
 
     # The prefix the queue subscriptions were packaged with is the only one the stack accepts.
