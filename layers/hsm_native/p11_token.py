@@ -196,7 +196,10 @@ class Module:
         try:
             return self.api.call(service, action, params)
         except api_client.ApiError as exc:
-            raise CkError(api_error_rv(exc), f"{action}: {exc.code} {exc.message}")
+            rv = api_error_rv(exc)
+            if rv in (CKR_KEY_HANDLE_INVALID, CKR_DEVICE_REMOVED):
+                self.slots_read_at = 0.0        # a key or VSM went away: read the slots again next time
+            raise CkError(rv, f"{action}: {exc.code} {exc.message}")
 
     # ---- slots ----
 
