@@ -68,25 +68,15 @@ def due_for_deletion(now: int) -> List[Tuple[str, dict]]:
 # ---- writes ----
 
 def _count_change(account: str, region: str, delta: int, limit: int = 0) -> dict:
-    update = {"TableName": t.table_name(), "Key": t.key(account, count_sort(region)),
-              "UpdateExpression": "ADD #c :d", "ExpressionAttributeNames": {"#c": "Count"},
-              "ExpressionAttributeValues": {":d": {"N": str(delta)}}}
-    if limit:
-        update["ConditionExpression"] = "attribute_not_exists(#c) OR #c < :limit"
-        update["ExpressionAttributeValues"][":limit"] = {"N": str(limit)}
-    return {"Update": update}
+    return t.counter_change(account, count_sort(region), delta, limit)
 
 
 def _name_put(account: str, region: str, name: str, data_key_id: str) -> dict:
-    return {"Put": {"TableName": t.table_name(),
-                    "Item": {**t.key(account, name_sort(region, name)), "DataKeyId": {"S": data_key_id}},
-                    "ConditionExpression": "attribute_not_exists(pk)"}}
+    return t.claim(account, name_sort(region, name), "DataKeyId", data_key_id)
 
 
 def _name_delete(account: str, region: str, name: str, data_key_id: str) -> dict:
-    return {"Delete": {"TableName": t.table_name(), "Key": t.key(account, name_sort(region, name)),
-                       "ConditionExpression": "attribute_not_exists(pk) OR DataKeyId = :id",
-                       "ExpressionAttributeValues": {":id": {"S": data_key_id}}}}
+    return t.release(account, name_sort(region, name), "DataKeyId", data_key_id)
 
 
 def create(account: str, doc: dict, limit: int) -> None:

@@ -99,6 +99,32 @@ def transact(items: List[dict]) -> Optional[List[str]]:
     return dynamo.transact(ddb(), _write_lock, items)
 
 
+# ---- transaction items for counted, uniquely named records (CMKs by alias, data keys by name) ----
+
+def counter_change(account: str, sk: str, delta: int, limit: int = 0) -> dict:
+    """Add delta to the counter item's Count; with a limit, only while Count is below it."""
+    update = {"TableName": table_name(), "Key": key(account, sk),
+              "UpdateExpression": "ADD #c :d", "ExpressionAttributeNames": {"#c": "Count"},
+              "ExpressionAttributeValues": {":d": {"N": str(delta)}}}
+    if limit:
+        update["ConditionExpression"] = "attribute_not_exists(#c) OR #c < :limit"
+        update["ExpressionAttributeValues"][":limit"] = {"N": str(limit)}
+    return {"Update": update}
+
+
+def claim(account: str, sk: str, owner_attribute: str, owner: str) -> dict:
+    """Take a name (the item sk) for its owner; fails if anyone holds it."""
+    return {"Put": {"TableName": table_name(), "Item": {**key(account, sk), owner_attribute: {"S": owner}},
+                    "ConditionExpression": "attribute_not_exists(pk)"}}
+
+
+def release(account: str, sk: str, owner_attribute: str, owner: str) -> dict:
+    """Give a name back; fails if another owner holds it meanwhile."""
+    return {"Delete": {"TableName": table_name(), "Key": key(account, sk),
+                       "ConditionExpression": f"attribute_not_exists(pk) OR {owner_attribute} = :owner",
+                       "ExpressionAttributeValues": {":owner": {"S": owner}}}}
+
+
 def update(account: str, sk: str, expression: str, condition: str, values: dict,
            names: Optional[dict] = None) -> bool:
     """One conditional update; False when the condition does not hold."""

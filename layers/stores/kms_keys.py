@@ -85,25 +85,15 @@ def needing_care(now: int) -> List[Tuple[str, dict]]:
 # ---- writes ----
 
 def _count_change(account: str, region: str, delta: int, limit: int = 0) -> dict:
-    update = {"TableName": t.table_name(), "Key": t.key(account, count_sort(region)),
-              "UpdateExpression": "ADD #c :d", "ExpressionAttributeNames": {"#c": "Count"},
-              "ExpressionAttributeValues": {":d": {"N": str(delta)}}}
-    if limit:
-        update["ConditionExpression"] = "attribute_not_exists(#c) OR #c < :limit"
-        update["ExpressionAttributeValues"][":limit"] = {"N": str(limit)}
-    return {"Update": update}
+    return t.counter_change(account, count_sort(region), delta, limit)
 
 
 def _alias_put(account: str, region: str, alias: str, key_id: str) -> dict:
-    return {"Put": {"TableName": t.table_name(),
-                    "Item": {**t.key(account, alias_sort(region, alias)), "KeyId": {"S": key_id}},
-                    "ConditionExpression": "attribute_not_exists(pk)"}}
+    return t.claim(account, alias_sort(region, alias), "KeyId", key_id)
 
 
 def _alias_delete(account: str, region: str, alias: str, key_id: str) -> dict:
-    return {"Delete": {"TableName": t.table_name(), "Key": t.key(account, alias_sort(region, alias)),
-                       "ConditionExpression": "attribute_not_exists(pk) OR KeyId = :id",
-                       "ExpressionAttributeValues": {":id": {"S": key_id}}}}
+    return t.release(account, alias_sort(region, alias), "KeyId", key_id)
 
 
 def create(account: str, doc: dict, domain_alive: dict, limit: int) -> None:
