@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: local test bench hsm-lib package deploy gateway-image
+.PHONY: local test bench hsm-lib package deploy gateway-image console-vendor
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,18 @@ $(CHECKOV)/.installed:
 	$(CHECKOV)/bin/python -m pip install --quiet "checkov==3.3.30"
 	touch $@
 
-local: $(VENV)/.installed        ## the whole local stack (moto, the embedded search store, the API, the event pump); GZ_FRESH=1 starts empty
+# The console's third-party JS (xterm.js, asciinema-player) from the npm registry, with their
+# licences, into functions/web/console/vendor/ (gitignored); without npm it says so and goes on.
+CONSOLE_VENDOR = functions/web/console/vendor/.installed
+$(CONSOLE_VENDOR): infra/console/package.json infra/console/package-lock.json infra/console_vendor.py
+	$(PYTHON) infra/console_vendor.py
+
+console-vendor: $(CONSOLE_VENDOR)
+
+local: $(VENV)/.installed $(CONSOLE_VENDOR)        ## the whole local stack (moto, the embedded search store, the API, the event pump); GZ_FRESH=1 starts empty
 	$(PY) -m infra.local_stack $(ARGS)
 
-test: $(VENV)/.installed $(CHECKOV)/.installed  ## the test suite
+test: $(VENV)/.installed $(CHECKOV)/.installed $(CONSOLE_VENDOR)  ## the test suite
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed        ## every benchmark; each prints its figures beside the goal
@@ -38,7 +46,7 @@ DEPLOY_BUCKET ?=
 PARAMS        ?=
 GATEWAY_IMAGE ?= guardzone-gateway:latest
 
-package: $(VENV)/.installed      ## build/deploy/sam.json + deployment.zip: the whole stack's template
+package: $(VENV)/.installed $(CONSOLE_VENDOR)      ## build/deploy/sam.json + deployment.zip: the whole stack's template
 	$(PY) -m infra.package --prefix $(PREFIX) --out build/deploy
 
 deploy: package                  ## package, upload the code to DEPLOY_BUCKET, create/update STACK; PARAMS="GatewayImageUri=... VpcId=... SubnetIds=a,b"

@@ -14,6 +14,8 @@ mariadb     mariadb-server   /usr/sbin/mariadbd
 mariadb     mariadb-client   /usr/bin/mariadb
 opensc      opensc           /usr/bin/pkcs11-tool
 pkcs11eng   libengine-pkcs11-openssl /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so
+chromium    chromium         /usr/bin/chromium
+chromium    chromium-driver  /usr/bin/chromedriver
 '
 set -u
 wanted() { [ $# -eq 0 ] && return 0; for w in $ONLY; do [ "$w" = "$1" ] && return 0; done; return 1; }

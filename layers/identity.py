@@ -3,6 +3,8 @@
     ACCOUNT#<OwnerUin>  OwnerUin, AppId, Name, Operator, RateLimit
     USER#<Uin>          Uin, OwnerUin, Name, Policy (service:Action patterns), SecretIds
     KEY#<SecretId>      SecretId, SecretKey, Uin, OwnerUin, Status, Type, Token, ExpiresAt
+                        (temporary keys may also carry KeyPolicy/KeyDeny: patterns that narrow the
+                        user's policy, Name: who it was issued for, BastionUser: a console sign-in)
 
 An account's root user has the account's Uin and the policy ["*"]. A user holds at most two
 permanent keys, as the documentation says of SecretId/SecretKey pairs.
@@ -41,6 +43,16 @@ class Credential:
     policy: Tuple[str, ...]
     operator: bool
     rate_limit: int          # 0: the default
+    key_policy: Optional[Tuple[str, ...]] = None   # a temporary key's own allow list (None: the user's policy)
+    key_deny: Tuple[str, ...] = ()                 # a temporary key's denied patterns
+    name: str = ""                                 # whom a temporary key was issued for (GetFederationToken's Name)
+    bastion_user: str = ""                         # a console sign-in's bastion user name
+
+    def allows(self, allowed: Callable[[Tuple[str, ...]], bool], *, signature_only: bool = False) -> bool:
+        """The user's policy (not for "只验签名不鉴权" actions), narrowed by a temporary key's own
+        allow and deny patterns, which hold for every action (allowed(patterns): do they match the call)."""
+        return ((signature_only or allowed(self.policy)) and (self.key_policy is None or allowed(self.key_policy))
+                and not (self.key_deny and allowed(self.key_deny)))
 
 
 def _ddb():
@@ -140,7 +152,10 @@ def load_credential(secret_id: str) -> Optional[Credential]:
         expires_at=int(_s(key, "ExpiresAt", "0")),
         policy=tuple(v["S"] for v in user.get("Policy", {}).get("L", [])),
         operator=account.get("Operator", {}).get("BOOL", False),
-        rate_limit=int(_s(account, "RateLimit", "0")))
+        rate_limit=int(_s(account, "RateLimit", "0")),
+        key_policy=tuple(v["S"] for v in key["KeyPolicy"]["L"]) if "KeyPolicy" in key else None,
+        key_deny=tuple(v["S"] for v in key.get("KeyDeny", {}).get("L", [])),
+        name=_s(key, "Name"), bastion_user=_s(key, "BastionUser"))
 
 
 # ---- management (the `guardzone` command and the local stack's demo seed use these) ----
@@ -200,8 +215,11 @@ def set_policy(uin: str, policy: List[str]) -> None:
                        ExpressionAttributeValues={":p": {"L": [{"S": p} for p in policy]}})
 
 
-def create_key(uin: str, *, temporary: bool = False, ttl_seconds: int = 3600) -> dict:
-    """A new SecretId/SecretKey for a user; temporary keys also get a Token and an expiry."""
+def create_key(uin: str, *, temporary: bool = False, ttl_seconds: int = 3600,
+               key_policy: Optional[List[str]] = None, key_deny: Optional[List[str]] = None,
+               name: str = "", bastion_user: str = "") -> dict:
+    """A new SecretId/SecretKey for a user; temporary keys also get a Token and an expiry, and
+    may be narrowed by their own allow (key_policy) and deny (key_deny) patterns."""
     table = settings().identity_table
     user = _ddb().get_item(TableName=table, Key={"pk": {"S": f"USER#{uin}"}}, ConsistentRead=True).get("Item")
     if not user:
@@ -215,6 +233,14 @@ def create_key(uin: str, *, temporary: bool = False, ttl_seconds: int = 3600) ->
     if temporary:
         token, expires = _random(64), int(time.time()) + ttl_seconds
         key.update({"Token": {"S": token}, "ExpiresAt": {"N": str(expires)}})
+        if key_policy is not None:
+            key["KeyPolicy"] = {"L": [{"S": p} for p in key_policy]}
+        if key_deny:
+            key["KeyDeny"] = {"L": [{"S": p} for p in key_deny]}
+        if name:
+            key["Name"] = {"S": name}
+        if bastion_user:
+            key["BastionUser"] = {"S": bastion_user}
         result.update({"Token": token, "ExpiresAt": expires})
         _ddb().put_item(TableName=table, Item=key, ConditionExpression="attribute_not_exists(pk)")
         return result

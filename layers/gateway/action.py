@@ -57,6 +57,7 @@ class RequestContext:
     secret_id: str = ""
     operator: bool = False     # an operator credential (may look across accounts where allowed)
     authenticated: bool = False  # the signature (and token, nonce) proved the caller; until then uin is ""
+    temporary: bool = False    # the caller signed with a temporary key (and its token)
     source_ip: str = ""
     user_agent: str = ""
     language: str = "zh-CN"

@@ -71,7 +71,8 @@ class Gateway:
                 raise ApiError("InvalidAction", f"The action `{ident.action}` does not exist in "
                                f"{svc.name} {ident.version}.")
             cred = self._authenticate(req, ident, ctx)
-            if not spec.signature_only and not policy_allows(cred.policy, svc, spec.name):
+            if not cred.allows(lambda patterns: policy_allows(patterns, svc, spec.name),
+                               signature_only=spec.signature_only):
                 raise auth("UnauthorizedOperation", f"The caller is not authorized for {svc.name}:{spec.name}.")
             self._check_region(spec, ctx)
             # An account's own limit (set by an operator) wins over the action's documented one.
@@ -108,6 +109,7 @@ class Gateway:
             self.auth_limiter.failed(req.source_ip, ident.secret_id)
             raise
         ctx.uin, ctx.operator, ctx.authenticated = cred.uin, cred.operator, True
+        ctx.temporary = cred.temporary
         return cred
 
     def _verify(self, req: HttpRequest, ident: Identified, ctx: RequestContext) -> identity.Credential:

@@ -1,0 +1,13 @@
+// Every page of the console, in menu order. Adding a page: write js/pages/<name>.js (see
+// audit.js) and add one import and one entry here, in your own block.
+import signin from './signin.js';
+import audit from './audit.js';
+// ---- bastion admin and replay pages (add below) ----
+// ---- bastion operator: hosts and H5 terminal (add below) ----
+
+export default [
+  signin,
+  audit,
+  // ---- bastion admin and replay pages ----
+  // ---- bastion operator: hosts and H5 terminal ----
+];

@@ -1,0 +1,1 @@
+"""STS: short-lived keys (federation.py)."""
