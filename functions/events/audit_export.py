@@ -5,7 +5,6 @@ import logging
 
 from chalice import Blueprint
 
-from layers.audit import exports
 from layers.audit.config import audit_settings
 from layers.search.default import default_store
 
@@ -15,6 +14,8 @@ log = logging.getLogger("guardzone.audit.export")
 
 @bp.on_sqs_message(queue=audit_settings().export_queue, batch_size=1, name="audit_export")
 def audit_export(event):
+    # imported here, not at module level: app.py imports every function's module at each cold start
+    from layers.audit import exports
     statuses = []
     for record in event:
         raw = record.to_dict()

@@ -5,8 +5,6 @@ import logging
 
 from chalice import Blueprint
 
-from layers.audit import track_delivery
-from layers.audit.indexer import Indexer, messages_of, settle
 from layers.search.default import default_store
 from layers.config import settings
 
@@ -20,6 +18,9 @@ log = logging.getLogger("guardzone.audit.indexer")
 @bp.on_sqs_message(queue=settings().audit_queue, batch_size=1000, maximum_batching_window_in_seconds=1,
                    name="audit_indexer")
 def audit_indexer(event):
+    # imported here, not at module level: app.py imports every function's module at each cold start
+    from layers.audit import track_delivery
+    from layers.audit.indexer import Indexer, messages_of, settle
     records = [r.to_dict() for r in event]
     if not records:
         return {"indexed": 0}

@@ -4,8 +4,6 @@ import logging
 
 from chalice import Blueprint
 
-from layers.audit.archive import Archive
-from layers.audit.retention import drop_expired
 from layers.search.default import default_store
 
 bp = Blueprint(__name__)
@@ -14,6 +12,9 @@ log = logging.getLogger("guardzone.audit.retention")
 
 @bp.schedule("rate(1 day)", name="audit_retention")
 def audit_retention(event):
+    # imported here, not at module level: app.py imports every function's module at each cold start
+    from layers.audit.archive import Archive
+    from layers.audit.retention import drop_expired
     dropped = drop_expired(default_store())
     try:
         rule = Archive().ensure_lifecycle()

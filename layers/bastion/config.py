@@ -7,6 +7,7 @@ from layers.regions import REGIONS
 
 DEFAULT_SYNC_SCHEDULE = "rate(8 hours)"     # the guide: "每间隔大约8小时"
 DEFAULT_OWNER_TAG = "guardzone:owner-uin"
+DEFAULT_PWD_SCHEDULE = "rate(1 minute)"
 
 
 def table() -> str:
@@ -24,6 +25,11 @@ def session_log_queue() -> str:
 def sync_schedule() -> str:
     """A Chalice/EventBridge schedule expression, e.g. rate(8 hours) or cron(0 */8 * * ? *)."""
     return os.environ.get("GZ_BASTION_SYNC_SCHEDULE") or DEFAULT_SYNC_SCHEDULE
+
+
+def pwd_schedule() -> str:
+    """How often password rotation looks for due tasks and unclaimed runs (GZ_BASTION_PWD_SCHEDULE)."""
+    return os.environ.get("GZ_BASTION_PWD_SCHEDULE") or DEFAULT_PWD_SCHEDULE
 
 
 def owner_tag() -> str:

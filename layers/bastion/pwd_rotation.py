@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("guardzone.bastion.pwd")
 
-DEFAULT_SCHEDULE = "rate(1 minute)"
 LEASE_SECONDS = 300            # a claimed run or a locked account, unless extended
 COMMAND_TIMEOUT = 30           # passwd / chpasswd on the target
 PARALLEL = 4                   # device accounts of one run changed at once
@@ -62,11 +61,6 @@ DEADLINE_MARGIN = 30           # no device account is started closer than this t
 PENDING = "PendingPassword"
 # NextTime moves strictly past now: a slot that is exactly now has just been asked for.
 _TICK = timedelta(seconds=1)
-
-
-def schedule_expression() -> str:
-    """How often the schedule looks for due tasks and unclaimed runs (GZ_BASTION_PWD_SCHEDULE)."""
-    return os.environ.get("GZ_BASTION_PWD_SCHEDULE") or DEFAULT_SCHEDULE
 
 
 def runner_mode() -> str:
