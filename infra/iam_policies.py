@@ -71,6 +71,7 @@ RESOURCES: Dict[str, Dict[str, List[str]]] = {
     "layers.bastion.inventory": {"ec2": [ANY], "rds": [ANY]},
     "layers.bastion.pwd_rotation": {"dynamodb": [table("bastion")]},
     "layers.bastion.pwd_tasks": {"dynamodb": [table("bastion")]},
+    "layers.bastion.recording_link": {"s3": [objects("recordings")]},
     "layers.bastion.recording_store": {"s3": [objects("recordings")]},
     "layers.bastion.session_queue": {"sqs": [queue("bastion-session-log")]},
     "layers.bastion.sessions": {"dynamodb": [table("bastion")]},

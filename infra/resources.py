@@ -96,6 +96,12 @@ def _bucket(props: dict) -> dict:
         rules = [{"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
                  for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
         s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+    if "CorsConfiguration" in props:
+        # CloudFormation's names -> the API's (the console's player reads presigned recording links).
+        rules = [{"AllowedMethods": r["AllowedMethods"], "AllowedOrigins": r["AllowedOrigins"],
+                  **({"MaxAgeSeconds": r["MaxAge"]} if "MaxAge" in r else {})}
+                 for r in props["CorsConfiguration"]["CorsRules"]]
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
     return {"BucketName": name}
 
 

@@ -8,7 +8,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, List, Optional
@@ -17,15 +16,13 @@ from botocore.exceptions import ClientError
 
 from layers import aws
 from layers.bastion import recording_spool as spool
+from layers.bastion.recording_link import PREFIX, check_key, check_name, presigned_url  # noqa: F401 (re-exported)
 from layers.config import settings
 from layers.logs import where
 
 log = logging.getLogger("guardzone.bastion.recording")
 
-PREFIX = "bastion-recordings"
 CONTENT_TYPE = "application/x-asciicast"
-MAX_PRESIGN_SECONDS = 7 * 24 * 3600        # SigV4's limit
-_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}"
 
 
 @dataclass(frozen=True)
@@ -35,33 +32,9 @@ class RecordingInfo:
     sha256: str     # hex digest of the whole object
 
 
-def check_name(what: str, value: str) -> str:
-    if not isinstance(value, str) or not re.fullmatch(_NAME, value):
-        raise ValueError(f"{what} must be 1-128 letters, digits, '_', '.' or '-', not starting with a sign")
-    return value
-
-
 def object_key(account: str, sid: str, started: float) -> str:
     day = datetime.fromtimestamp(started, timezone.utc)
     return f"{PREFIX}/{check_name('account', account)}/{day:%Y/%m/%d}/{check_name('sid', sid)}.cast"
-
-
-def check_key(account: str, key: str) -> str:
-    """The key if it names a recording of `account`; ValueError for any other key (another
-    account's, or one that is not a recording's)."""
-    check_name("account", account)
-    pattern = rf"{PREFIX}/{re.escape(account)}/\d{{4}}/\d{{2}}/\d{{2}}/{_NAME}\.cast"
-    if not isinstance(key, str) or not re.fullmatch(pattern, key):
-        raise ValueError("the key is not one of this account's session recordings")
-    return key
-
-
-def presigned_url(account: str, key: str, expires: int = 900, *, bucket: Optional[str] = None) -> str:
-    check_key(account, key)
-    if not 1 <= expires <= MAX_PRESIGN_SECONDS:
-        raise ValueError(f"expires must be 1-{MAX_PRESIGN_SECONDS} seconds")
-    return aws.client("s3").generate_presigned_url(
-        "get_object", Params={"Bucket": bucket or settings().recordings_bucket, "Key": key}, ExpiresIn=expires)
 
 
 def read(account: str, key: str, *, bucket: Optional[str] = None) -> bytes:
