@@ -57,6 +57,7 @@ class LocalStack:
     mysql_port: Optional[int] = None    # the gateway's MySQL proxy on this port (0: any free one); None: not run
     demo_db: Any = None                 # the demo MariaDB (infra/demo_mariadb.py), where mariadb is installed
     mysql: dict = field(default_factory=dict)  # the demo database login: host, port, username, database, note
+    web_port: Optional[int] = None      # the gateway's H5 terminal (WebSocket) on this port (0: any free one); None: not run
 
     def start(self) -> "LocalStack":
         self.moto = services.moto_server(state_dir=str(self.data.moto) if self.data else None).start()
@@ -136,7 +137,8 @@ class LocalStack:
         kept = self.start_demo_database(kept)
         if self.data:
             self.data.keep_demo_bastion(kept)
-        self.gateway = SshGateway("127.0.0.1", self.ssh_port, self.mysql_port if self.demo_db else None).start()
+        self.gateway = SshGateway("127.0.0.1", self.ssh_port, self.mysql_port if self.demo_db else None,
+                                  self.web_port).start()
         self.ssh = {"host": "127.0.0.1", "port": self.gateway.port,
                     "username": f"{kept['user']}/{demo_bastion.ACCOUNT}/127.0.0.1",
                     "password": kept["password"], "totp_secret": kept["totp_secret"]}
@@ -267,7 +269,16 @@ Bastion (SSH gateway on port {s['port']}; the demo host is a bash on this machin
       verification code  the TOTP of secret {s['totp_secret']} (add it to an authenticator app, or:
                          .venv/bin/python -c "import pyotp; print(pyotp.TOTP('{s['totp_secret']}').now())")
   replay what was done:  .venv/bin/python -m infra.cli bastion sessions   (then: bastion replay <session id>)
-{_mysql_lines(stack)}"""
+{_web_lines(stack)}{_mysql_lines(stack)}"""
+
+
+def _web_lines(stack: LocalStack) -> str:
+    port = stack.gateway.web_port if stack.gateway else None
+    if not port:
+        return ""
+    return f"""  in the browser (H5):    http://{stack.endpoint}/console/ , sign in as that bastion user, Hosts, then Open
+                         (the terminal's WebSocket: ws://127.0.0.1:{port}/)
+"""
 
 
 def _mysql_lines(stack: LocalStack) -> str:
@@ -303,7 +314,9 @@ def main(argv=None) -> int:
         return 2
     from infra.ssh_gateway import port_setting
     from layers.bastion.mysql.proxy import port_setting as mysql_port_setting
-    stack = LocalStack(port=args.port, data=data, ssh_port=port_setting(), mysql_port=mysql_port_setting())
+    from layers.bastion.ssh.web_terminal import port_setting as web_port_setting
+    stack = LocalStack(port=args.port, data=data, ssh_port=port_setting(), mysql_port=mysql_port_setting(),
+                       web_port=web_port_setting())
     profile = tccli_profile.profile_name()
     stopping = threading.Event()
     # Ctrl-C handled here rather than as KeyboardInterrupt: a process started in the background
@@ -322,7 +335,8 @@ def main(argv=None) -> int:
                 json.dump({"endpoint": stack.endpoint, "moto": stack.moto.url, "search_dir": stack.search_dir,
                            "opensearch": stack.opensearch.url if stack.opensearch else "",
                            "audit_queue_url": stack.resources["AuditQueue"]["QueueUrl"], **stack.demo,
-                           "ssh": stack.ssh, "mysql": stack.mysql}, f)
+                           "ssh": stack.ssh, "mysql": stack.mysql,
+                           "web_terminal": {"port": stack.gateway.web_port if stack.gateway else None}}, f)
         while not stopping.wait(0.5):
             pass
     finally:

@@ -88,7 +88,9 @@ def in_week_mask(mask: str, at: datetime) -> bool:
 
 
 def authorize(snap: Snapshot, user: dict, host: str, account_name: str, at: Optional[datetime] = None,
-              database: bool = False) -> Grant:
+              database: bool = False, device_id: Optional[int] = None) -> Grant:
+    """The session's Grant, or Denied. `device_id` names the device itself (the H5 terminal
+    knows it) in place of finding it by `host`."""
     at = at or times.now()
     if user.get("LockStatus"):
         raise Denied("user_locked", "your bastion user is locked; ask an administrator to unlock it")
@@ -97,7 +99,12 @@ def authorize(snap: Snapshot, user: dict, host: str, account_name: str, at: Opti
         raise Denied("user_not_valid", "your bastion user is " + ("not valid yet" if state == 2 else "expired"))
     if not in_week_mask(user.get("ValidateTime", ""), at):
         raise Denied("outside_hours", "your bastion user may not log in at this hour of the week")
-    device = find_device(snap, host, database)
+    if device_id is None:
+        device = find_device(snap, host, database)
+    elif device_id in snap.devices and is_database(snap.devices[device_id]) == database:
+        device = snap.devices[device_id]
+    else:
+        raise Denied("unknown_host", f"no host `{host}` in this bastion")
     resource = snap.resource_by_rid(device.get("ResourceId", ""))
     if resource is None or billing.status(resource) != 1:
         raise Denied("device_unbound", f"host `{host}` is not bound to an active bastion resource")
@@ -122,3 +129,25 @@ def authorize(snap: Snapshot, user: dict, host: str, account_name: str, at: Opti
     wanted = {t for acl in granting for t in acl.get("CmdTemplateIds", [])}
     return Grant(snap.account, user, device, device_account, granting,
                  {tid: tpl for tid, tpl in snap.templates.items() if tid in wanted})
+
+
+_USER_WIDE = ("user_locked", "user_not_valid", "outside_hours")
+
+
+def reachable(snap: Snapshot, user: dict, at: Optional[datetime] = None) -> List[Grant]:
+    """What the user may open a terminal session to now: a Grant per host account (databases
+    left out), by device then account. Denied when the user itself may reach nothing now (locked,
+    outside its validity or hours)."""
+    at = at or times.now()
+    found = []
+    for acct in sorted(snap.accounts.values(), key=lambda a: (a["DeviceId"], a["Account"], a["Id"])):
+        device = snap.devices.get(acct["DeviceId"])
+        if device is None or is_database(device):
+            continue
+        try:
+            found.append(authorize(snap, user, device.get("PrivateIp") or device.get("PublicIp") or "",
+                                   acct["Account"], at, device_id=device["Id"]))
+        except Denied as exc:
+            if exc.reason in _USER_WIDE:
+                raise
+    return found

@@ -67,6 +67,7 @@ class Login:
     key_verified: bool = False                      # the first factor was one of the user's SSH keys
     done: bool = False
     started: float = field(default_factory=time.time)
+    entry: int = SSH_ENTRY                          # LoginEvent.Entry: 1 SSH, 3 the console's H5 terminal
 
     # ---- helpers run in an executor (they call DynamoDB, KMS and SQS) ----
     def resolve(self, username: str) -> None:
@@ -98,7 +99,7 @@ class Login:
             return              # no account to file it under: the gateway's log has it
         try:
             login_events.publish(self.owner, user_name=self.user["UserName"], real_name=self.user.get("RealName", ""),
-                                 source_ip=self.peer, entry=SSH_ENTRY, result=result, reason=reason,
+                                 source_ip=self.peer, entry=self.entry, result=result, reason=reason,
                                  time_ms=int(time.time() * 1000))
         except Exception as exc:        # a login is never refused because its event could not be sent
             log.error("login event of %s not published (%s)", self.user["UserName"], type(exc).__name__)

@@ -168,11 +168,17 @@ class GatewayServer(asyncssh.SSHServer):
 
 
 class Session:
-    """One channel's relay to the target, with its recording and command audit."""
+    """One channel's relay to the target, with its recording and command audit.
 
-    def __init__(self, process: asyncssh.SSHServerProcess, login: Login) -> None:
+    `process` is the operator's side: an SSH channel (asyncssh's SSHServerProcess), or the
+    console's H5 terminal (web_terminal.WebProcess, which offers the calls used here: command,
+    env, get_terminal_size/type, stdin.read raising TerminalSizeChanged, stdout/stderr write and
+    drain, exit, exit_with_signal). `protocol` is the session's Protocol in SearchSession."""
+
+    def __init__(self, process: asyncssh.SSHServerProcess, login: Login, protocol: str = "SSH") -> None:
         self.process = process
         self.login = login
+        self.protocol = protocol
         self.grant = login.grant
         self.sid = str(uuid.uuid4())
         self.started = time.time()
@@ -200,7 +206,7 @@ class Session:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, sessions.start, self.grant.owner,
-                                   commands.session_info(self.grant, self.login.peer, self.sid, self.started, "SSH", 1))
+                                   commands.session_info(self.grant, self.login.peer, self.sid, self.started, self.protocol, 1))
         process = self.process
         if process.command and self.policy is not None:
             decision = self.policy.check(process.command)

@@ -23,9 +23,10 @@ def clock(monkeypatch):
 
 @pytest.fixture(scope="module")
 def gateway(stack):
-    """The SSH gateway on its own loop in this process, on a free port, for the module's tests."""
+    """The SSH gateway on its own loop in this process, on a free port (and the H5 terminal's
+    WebSocket on another), for the module's tests."""
     from infra.ssh_gateway import SshGateway
-    gw = SshGateway("127.0.0.1", 0).start()
+    gw = SshGateway("127.0.0.1", 0, web_port=0).start()
     yield gw
     gw.stop()
 
