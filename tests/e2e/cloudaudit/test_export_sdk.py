@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import time
+import urllib.request
 
 import pytest
 
@@ -48,13 +49,14 @@ def test_an_export_into_a_new_bucket_runs_and_is_reported(made_calls, client_for
     bucket = f"audit-out-{acct['AppId']}"
     assert created["CosBucket"] == bucket and created["Id"]
     pending = c.call_json("DescribeExportTasks", {"Id": created["Id"]})["Response"]["ExportList"][0]
-    assert pending["Status"] == "pending"
+    assert pending["Status"] == "pending" and pending["DownloadUrl"] == ""
     run_exports()
     listed = c.call_json("DescribeExportTasks", {})["Response"]
     assert listed["TotalCount"] == 1
     task = listed["ExportList"][0]
     assert set(task) == {"Id", "OwnerUin", "CosBucket", "CosRegion", "Status", "StartTime", "EndTime", "CreateTime",
-                         "UpdateTime", "SubAccountUin", "FileSize", "StorageType", "FileType", "Language"}
+                         "UpdateTime", "SubAccountUin", "FileSize", "StorageType", "FileType", "Language",
+                         "DownloadUrl"}
     assert (task["Id"], task["Status"], task["OwnerUin"], task["CosBucket"], task["CosRegion"]) == \
         (created["Id"], "success", acct["OwnerUin"], bucket, "ap-guangzhou")
     assert (task["StartTime"], task["EndTime"], task["FileType"], task["Language"], task["StorageType"]) == \
@@ -63,6 +65,8 @@ def test_an_export_into_a_new_bucket_runs_and_is_reported(made_calls, client_for
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
     body = s3.get_object(Bucket=bucket, Key=keys[0])["Body"].read()
     assert task["FileSize"] == len(body)
+    with urllib.request.urlopen(task["DownloadUrl"]) as got:      # the console's download link
+        assert got.read() == body
     exported = json.loads(body)
     assert sorted(e["requestID"] for e in exported) == sorted(request_ids)
 
