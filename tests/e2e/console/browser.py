@@ -138,9 +138,13 @@ class ConsoleDriver:
         return self.driver.execute_script("return JSON.parse(sessionStorage.getItem('gz.session'));")
 
     def wait_until(self, predicate, timeout: float = 10, what: str = "condition") -> None:
+        from selenium.common.exceptions import StaleElementReferenceException
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if predicate():
-                return
+            try:
+                if predicate():
+                    return
+            except StaleElementReferenceException:      # the page redrew what the predicate read
+                pass
             time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {what}")
