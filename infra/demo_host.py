@@ -118,10 +118,21 @@ async def _run_bash(process: asyncssh.SSHServerProcess, home: str) -> None:
                 return
             os.write(master, data)
 
+    async def hangup() -> None:
+        """The channel gone (the client or its connection closed): the shell is hung up, as sshd does."""
+        await process.channel.wait_closed()
+        if child.returncode is None:
+            try:
+                os.killpg(child.pid, signal.SIGHUP)
+            except ProcessLookupError:
+                pass
+
     typing = asyncio.ensure_future(keys())
+    hanging = asyncio.ensure_future(hangup())
     status = await child.wait()
     await asyncio.wait_for(done.wait(), 2) if not done.is_set() else None
     typing.cancel()
+    hanging.cancel()
     loop.remove_reader(master)
     os.close(master)
     await process.stdout.drain()

@@ -21,7 +21,7 @@ WEB_ENTRY = 3
 # What a bastion operator may call with the console key: reading the bastion's own view of the
 # account (dasb Describe*); no writes, nothing of CloudAudit, CloudHSM or KMS. Pages for operators
 # that need more add their actions here, and say so in docs/console.md.
-OPERATOR_POLICY = ("dasb:Describe*",)
+OPERATOR_POLICY = ("dasb:Describe*", "dasb:CreateWebTerminalTicket")
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ class RequestContext:
     operator: bool = False     # an operator credential (may look across accounts where allowed)
     authenticated: bool = False  # the signature (and token, nonce) proved the caller; until then uin is ""
     temporary: bool = False    # the caller signed with a temporary key (and its token)
+    bastion_user: str = ""     # a console sign-in's temporary key: the bastion user it names
     source_ip: str = ""
     user_agent: str = ""
     language: str = "zh-CN"

@@ -110,6 +110,7 @@ class Gateway:
             raise
         ctx.uin, ctx.operator, ctx.authenticated = cred.uin, cred.operator, True
         ctx.temporary = cred.temporary
+        ctx.bastion_user = cred.bastion_user
         return cred
 
     def _verify(self, req: HttpRequest, ident: Identified, ctx: RequestContext) -> identity.Credential:

@@ -199,17 +199,16 @@ class WebProcess:
 
 
 def _who(ticket: web_tickets.Ticket):
-    """(user, device account, device, login name) the ticket names, as the store has them now
-    (blocking); Denied when the device account or its device is gone."""
+    """(snapshot, user or None, device, login name or None) the ticket names, as the store has
+    them now (blocking); no device and name when the device account or its device is gone."""
     snap = Snapshot(ticket.owner)
     user = access.find_user(snap, ticket.user_name)
     account = snap.accounts.get(ticket.device_account_id)
     device = snap.devices.get(account["DeviceId"]) if account else None
     if account is None or device is None or access.is_database(device):
-        raise Denied("unknown_account", "the host account of this terminal no longer exists")
+        return snap, user, None, None
     host = device.get("PrivateIp") or device.get("PublicIp") or device.get("Name") or str(device["Id"])
-    name = directory.LoginName(ticket.user_name, ticket.owner, account["Account"], host)
-    return snap, user, device, name
+    return snap, user, device, directory.LoginName(ticket.user_name, ticket.owner, account["Account"], host)
 
 
 async def _send_json(ws, **message) -> None:
@@ -289,6 +288,8 @@ class WebSession:
             if user is None:
                 raise LoginRefused("unknown_user")
             s.user = user
+            if device is None:
+                raise Denied("unknown_account", "the host account of this terminal no longer exists")
             user, _ = await self.flow.run(lambda: login_policy.admit(s.owner, user["UserName"], source_ip=s.peer))
             s.user = user
             s.grant = await self.flow.run(lambda: access.authorize(snap, user, s.name.host, s.name.account,

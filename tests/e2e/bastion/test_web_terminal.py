@@ -5,6 +5,7 @@ the session is searchable and its recording plays back what the client saw; a lo
 closes the target side; an expired, used or foreign ticket opens nothing."""
 import asyncio
 import json
+import re
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -80,23 +81,36 @@ class Term:
         await self.ws.send(keys)
 
 
-def issue(demo, account_id: int, cols: int = 100, rows: int = 30) -> str:
-    from layers.bastion import web_tickets
-    text, _ = web_tickets.issue(demo.account["OwnerUin"], demo.kept["user"], account_id, cols, rows)
-    return text
+def operator_of(stack, demo) -> Bastion:
+    """The demo user signed in to the console (password and code): its temporary key's client."""
+    from layers.bastion import console_signin
+    done = console_signin.sign_in(demo.account["OwnerUin"], demo.kept["user"], demo.kept["password"], demo.code(),
+                                  "127.0.0.1")
+    return Bastion(stack.endpoint, {"OwnerUin": demo.account["OwnerUin"], "SecretId": done.issued.secret_id,
+                                    "SecretKey": done.issued.secret_key, "Token": done.issued.token})
 
 
-def test_a_web_terminal_runs_commands_refuses_a_blocked_one_and_is_recorded(stack, gateway, target, clock):
+def guarded(stack, target, clock):
+    """A demo whose ACLs block `rm`, its admin client, its operator's client and root's account Id."""
     demo = make_demo(stack, target, clock)
     bh = Bastion(stack.endpoint, demo.account)
     template = bh.call("CreateCmdTemplate", Name=f"danger{uuid.uuid4().hex[:6]}", CmdList="rm\nshutdown")["Id"]
     (user,) = [u for u in bh.call("DescribeUsers")["UserSet"] if u["UserName"] == demo.kept["user"]]
     bh.call("CreateAcl", Name=f"guard-{uuid.uuid4().hex[:6]}", AllowDiskRedirect=False, AllowAnyAccount=True,
             UserIdSet=[user["Id"]], DeviceIdSet=[demo.kept["device_id"]], CmdTemplateIdSet=[template])
-    ticket = issue(demo, root_account_id(bh, demo.kept["device_id"]))
+    return demo, bh, operator_of(stack, demo), root_account_id(bh, demo.kept["device_id"])
+
+
+def test_a_web_terminal_runs_commands_refuses_a_blocked_one_and_is_recorded(stack, gateway, target, clock):
+    demo, bh, op, root_id = guarded(stack, target, clock)
+    (host,) = op.call("DescribeAccessibleDevices")["DeviceSet"]
+    assert host["Id"] == demo.kept["device_id"] and {"Id": root_id, "Account": "root"} in host["AccountSet"]
+    issued = op.call("CreateWebTerminalTicket", DeviceAccountId=root_id, Cols=100, Rows=30)
+    assert (issued["Account"], issued["Cols"], issued["Rows"], issued["Url"]) == ("root", 100, 30, "")
+    assert bh.error("CreateWebTerminalTicket", DeviceAccountId=root_id) == "OperationDenied"   # an API key: no user
 
     async def scenario():
-        term = await Term.open(gateway.web_port, ticket)
+        term = await Term.open(gateway.web_port, issued["Ticket"])
         started = await term.message("session")
         await term.type(b"stty size; echo web-$((6*7))\r")
         await term.until(b"web-42\r\n")
@@ -128,4 +142,83 @@ def test_a_web_terminal_runs_commands_refuses_a_blocked_one_and_is_recorded(stac
     played = "".join(e[2] for e in map(json.loads, cast[1:]) if e[1] == "o").encode()
     assert played == seen
     events = bh.call("DescribeLoginEvent", UserName=demo.kept["user"], **window())["LoginEventSet"]
-    assert any(e["Entry"] == 3 and e["Result"] == 1 for e in events)
+    assert sum(e["Entry"] == 3 and e["Result"] == 1 for e in events) == 2      # the console sign-in, the terminal
+
+
+def test_a_lost_websocket_ends_the_target_session_and_its_recording(stack, gateway, target, clock):
+    import os
+    demo, bh, op, root_id = guarded(stack, target, clock)
+    ticket = op.call("CreateWebTerminalTicket", DeviceAccountId=root_id)["Ticket"]
+
+    async def scenario():
+        term = await Term.open(gateway.web_port, ticket)
+        sid = (await term.message("session"))["sid"]
+        await term.type(b"echo pid-$((0+$$))-x\r")
+        await term.until(b"-x\r\n")
+        pid = int(re.search(rb"pid-([0-9]+)-x", bytes(term.seen)).group(1))
+        term.ws.transport.abort()                        # the browser is gone, no close frame
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return sid
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the target's shell {pid} is still running")
+    sid = run(scenario())
+    from layers.bastion import sessions
+    for _ in range(100):                                 # the gateway ends it as the target's side closes
+        kept = sessions.recording(demo.account["OwnerUin"], sid)
+        if kept:
+            break
+        time.sleep(0.05)
+    assert kept and kept["size"] > 0
+    deliver(stack)
+    (found,) = [s for s in bh.call("SearchSession", Kind=1, **window())["SessionSet"] if s["Id"] == sid]
+    assert found["Status"] == 2 and found["EndTime"]
+
+
+def test_a_used_expired_or_foreign_ticket_opens_nothing(stack, gateway, target, clock):
+    from layers.bastion import web_tickets
+    demo, bh, op, root_id = guarded(stack, target, clock)
+    owner = demo.account["OwnerUin"]
+
+    async def refused(ticket: str) -> str:
+        term = await Term.open(gateway.web_port, ticket)
+        await term.closed()
+        assert term.ws.close_code == 4001 and not term.seen
+        (error,) = [m for m in term.messages if m["type"] == "error"]
+        return error["message"]
+
+    async def opened(ticket: str) -> None:
+        term = await Term.open(gateway.web_port, ticket)
+        await term.message("session")
+        await term.type(b"exit\r")
+        await term.closed()
+
+    used = op.call("CreateWebTerminalTicket", DeviceAccountId=root_id)["Ticket"]
+    expired, _ = web_tickets.issue(owner, demo.kept["user"], root_id, now=time.time() - web_tickets.TICKET_SECONDS - 1)
+    run(opened(used))
+    assert "unknown, used or expired" in run(refused(used))
+    assert "unknown, used or expired" in run(refused(expired))
+    assert "unknown, used or expired" in run(refused("A" * web_tickets.TICKET_LENGTH))
+    # another account's operator (Ids are per account): this account's host account is not there
+    # for it, through the API or with a ticket made anyway
+    admin_id = bh.call("CreateDeviceAccount", DeviceId=demo.kept["device_id"], Account="admin")["Id"]
+    other = make_demo(stack, target, clock)
+    other_op = operator_of(stack, other)
+    assert other_op.error("CreateWebTerminalTicket", DeviceAccountId=admin_id) == "ResourceNotFound"
+    assert [d["Id"] for d in other_op.call("DescribeAccessibleDevices")["DeviceSet"]] == [other.kept["device_id"]]
+    foreign, _ = web_tickets.issue(other.account["OwnerUin"], other.kept["user"], admin_id)
+    assert "no longer exists" in run(refused(foreign))
+    # a user of the account without an ACL for the host: no ticket, and a ticket made anyway is refused
+    # by the gateway's own check
+    bh.call("DeleteAcls", IdSet=[a["Id"] for a in bh.call("DescribeAcls")["AclSet"]])
+    assert op.error("CreateWebTerminalTicket", DeviceAccountId=root_id) == "UnauthorizedOperation.NoPermission"
+    assert op.call("DescribeAccessibleDevices")["DeviceSet"] == []
+    forged, _ = web_tickets.issue(owner, demo.kept["user"], root_id)
+    assert "no access permission" in run(refused(forged))
+    deliver(stack)
+    events = bh.call("DescribeLoginEvent", UserName=demo.kept["user"], Entry=3, Result=2, **window())
+    assert events["TotalCount"] == 2                         # the refused ticket, the refused WebSocket
+    other_events = Bastion(stack.endpoint, other.account).call("DescribeLoginEvent", Entry=3, Result=2, **window())
+    assert other_events["TotalCount"] == 1                   # the foreign ticket, in its own account
