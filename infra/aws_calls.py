@@ -44,6 +44,7 @@ PREFIX = "guardzone"          # GZ_RESOURCE_PREFIX of the deployed stage (.chali
 # "api_handler"; an event function has the name its decorator gives; functions of one module share its
 # code, so its calls) and the bastion gateway's Fargate task.
 API_ROOTS = ["layers.gateway.http", "layers.gateway.registry", "functions.web.bastion_oauth",
+             "functions.web.console_signin", "functions.sts",
              "functions.bhsaas", "functions.cloudaudit", "functions.cloudhsm", "functions.kms"]
 UNITS: Dict[str, List[str]] = {
     "api_handler": API_ROOTS,

@@ -56,6 +56,7 @@ RESOURCES: Dict[str, Dict[str, List[str]]] = {
     "layers.audit.archive": {"s3": [bucket("archive"), objects("archive")]},
     "layers.audit.exports": {"dynamodb": [table("audit-exports")], "sqs": [queue("audit-export")],
                              "s3": CUSTOMER_BUCKETS},
+    "layers.audit.export_link": {"s3": CUSTOMER_BUCKETS},
     "layers.audit.indexer": {"sqs": [queue("audit"), queue("audit-dlq")]},
     "layers.audit.paging": {"dynamodb": [table("audit-exports")]},
     "layers.audit.track_delivery": {"dynamodb": [table("audit-track-delivery")],

@@ -1,9 +1,10 @@
-"""DescribeExportTasks: the caller's export tasks, newest first, as the seed's `ExportList`."""
+"""DescribeExportTasks: the caller's export tasks, newest first, as the seed's `ExportList`, each with
+DownloadUrl besides (a finished export's presigned download link, "" until then: layers/audit/export_link.py)."""
 from typing import Optional
 
 from pydantic import Field
 
-from layers.audit import exports
+from layers.audit import export_link, exports
 from layers.gateway.action import REGION_IGNORED, RequestContext, action
 from layers.gateway.errors import not_found
 from layers.gateway.schema import Params, String, Uint64
@@ -21,6 +22,10 @@ def handle(p: Input, ctx: RequestContext) -> dict:
         task = exports.get_task(ctx.account, p.Id)
         if task is None:
             raise not_found("Export task", p.Id)
-        return {"TotalCount": 1, "ExportList": [exports.export_list_item(task)]}
+        return {"TotalCount": 1, "ExportList": [_item(task)]}
     total, tasks = exports.list_tasks(ctx.account, p.Offset, p.Limit)
-    return {"TotalCount": total, "ExportList": [exports.export_list_item(t) for t in tasks]}
+    return {"TotalCount": total, "ExportList": [_item(t) for t in tasks]}
+
+
+def _item(task: dict) -> dict:
+    return {**exports.export_list_item(task), "DownloadUrl": export_link.download_url(task)}

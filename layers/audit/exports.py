@@ -197,24 +197,12 @@ def list_tasks(creator_account: str, offset: int, limit: int) -> Tuple[int, List
     return len(items), [_plain(i) for i in items[offset:offset + limit]]
 
 
-DOWNLOAD_SECONDS = 900
-
-
-def download_url(task: dict) -> str:
-    """A finished export's file, as a presigned GET link valid DOWNLOAD_SECONDS ("" until then)."""
-    if task.get("Status") != SUCCESS or not task.get("ObjectKey"):
-        return ""
-    s3 = aws.client("s3", aws_region_name=task.get("AwsRegion") or None)
-    return s3.generate_presigned_url("get_object", Params={"Bucket": task["CosBucket"], "Key": task["ObjectKey"]},
-                                     ExpiresIn=DOWNLOAD_SECONDS)
-
-
 def export_list_item(task: dict) -> dict:
-    """The seed's `ExportList` structure, plus DownloadUrl (download_url: the console's download link)."""
-    return {"DownloadUrl": download_url(task), **{k: task.get(k, d) for k, d in (
+    """The seed's `ExportList` structure."""
+    return {k: task.get(k, d) for k, d in (
         ("Id", ""), ("OwnerUin", ""), ("CosBucket", ""), ("CosRegion", ""), ("Status", ""), ("StartTime", 0),
         ("EndTime", 0), ("CreateTime", 0), ("UpdateTime", 0), ("SubAccountUin", ""), ("FileSize", 0),
-        ("StorageType", ""), ("FileType", ""), ("Language", ""))}}
+        ("StorageType", ""), ("FileType", ""), ("Language", ""))}
 
 
 def _update(task: dict, status: str, *, expect: Tuple[str, ...], **values) -> bool:
