@@ -37,3 +37,13 @@ def presigned_url(account: str, key: str, expires: int = 900, *, bucket: Optiona
         raise ValueError(f"expires must be 1-{MAX_PRESIGN_SECONDS} seconds")
     return aws.client("s3").generate_presigned_url(
         "get_object", Params={"Bucket": bucket or settings().recordings_bucket, "Key": key}, ExpiresIn=expires)
+
+
+def origin(*, bucket: Optional[str] = None) -> str:
+    """The scheme://host[:port] the links point at (S3's, or the local stand-in's): what a page that
+    fetches them must allow in its Content-Security-Policy connect-src. No request is made."""
+    from urllib.parse import urlsplit
+    url = aws.client("s3").generate_presigned_url(
+        "get_object", Params={"Bucket": bucket or settings().recordings_bucket, "Key": f"{PREFIX}/x"}, ExpiresIn=60)
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -3,11 +3,19 @@
 import signin from './signin.js';
 import audit from './audit.js';
 // ---- bastion admin and replay pages (add below) ----
+import bastion from './bastion.js';
+import bastionSessions from './bastion_sessions.js';
+import bastionReplay from './bastion_replay.js';
+import hsm from './hsm.js';
 // ---- bastion operator: hosts and H5 terminal (add below) ----
 
 export default [
   signin,
   audit,
   // ---- bastion admin and replay pages ----
+  bastion,
+  bastionSessions,
+  bastionReplay,
+  hsm,
   // ---- bastion operator: hosts and H5 terminal ----
 ];
