@@ -93,7 +93,10 @@ async def _run_bash(process: asyncssh.SSHServerProcess, home: str) -> None:
         except OSError:
             data = b""
         if data:
-            process.stdout.write(data)
+            try:
+                process.stdout.write(data)
+            except BrokenPipeError:     # the channel is gone (hung up): the shell's last words are dropped
+                pass
         else:
             loop.remove_reader(master)
             done.set()

@@ -238,4 +238,21 @@ export default {
   'hsm.ks.5': 'Archived',
 
   // ---- bastion operator: hosts and H5 terminal ----
+  'nav.hosts': 'Hosts (H5)',
+  'nav.terminal': 'H5 terminal',
+  'hosts.title': 'Hosts I may access',
+  'hosts.intro': 'Open a terminal in the browser: it is recorded and audited as an SSH session, and high-risk commands are blocked.',
+  'hosts.filter': 'Name, instance ID or IP',
+  'hosts.none': 'No host may be accessed now.',
+  'hosts.open': 'Open an H5 terminal',
+  'hosts.c.name': 'Host',
+  'hosts.c.ip': 'IP',
+  'hosts.c.os': 'OS',
+  'hosts.c.accounts': 'Accounts (open a terminal)',
+  'terminal.title': 'H5 terminal',
+  'terminal.back': '← Hosts',
+  'terminal.connecting': 'Connecting…',
+  'terminal.connected': 'Connected as {user} to {account}@{host}. This session is recorded.',
+  'terminal.ended': 'The session has ended (exit status {status}).',
+  'terminal.lost': 'The connection to the gateway was lost; the session on the host has been closed.',
 };

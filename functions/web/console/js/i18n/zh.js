@@ -238,4 +238,21 @@ export default {
   'hsm.ks.5': '已归档',
 
   // ---- bastion operator: hosts and H5 terminal ----
+  'nav.hosts': '主机 (H5 运维)',
+  'nav.terminal': 'H5 运维',
+  'hosts.title': '我可访问的主机',
+  'hosts.intro': '在浏览器中打开终端：会话与 SSH 一样被录像和审计，高危命令会被阻断。',
+  'hosts.filter': '名称、实例 ID 或 IP',
+  'hosts.none': '当前没有可访问的主机。',
+  'hosts.open': '打开 H5 终端',
+  'hosts.c.name': '主机',
+  'hosts.c.ip': 'IP',
+  'hosts.c.os': '操作系统',
+  'hosts.c.accounts': '账号（点击访问）',
+  'terminal.title': 'H5 运维',
+  'terminal.back': '← 主机列表',
+  'terminal.connecting': '正在连接…',
+  'terminal.connected': '已以 {user} 连接到 {account}@{host}，本会话将被录像。',
+  'terminal.ended': '会话已结束（退出码 {status}）。',
+  'terminal.lost': '与堡垒机网关的连接已断开，主机上的会话已关闭。',
 };

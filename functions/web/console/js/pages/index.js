@@ -8,6 +8,8 @@ import bastionSessions from './bastion_sessions.js';
 import bastionReplay from './bastion_replay.js';
 import hsm from './hsm.js';
 // ---- bastion operator: hosts and H5 terminal (add below) ----
+import hosts from './hosts.js';
+import terminal from './terminal.js';
 
 export default [
   signin,
@@ -18,4 +20,6 @@ export default [
   bastionReplay,
   hsm,
   // ---- bastion operator: hosts and H5 terminal ----
+  hosts,
+  terminal,
 ];
