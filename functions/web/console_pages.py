@@ -3,6 +3,7 @@ HTML, ES modules and CSS; third-party code under vendor/, written by `make conso
 
 The console is an API client like any other: pages sign their calls to `/` in the browser
 (TC3-HMAC-SHA256 with a temporary key and its token) and nothing here reads a credential."""
+import functools
 import mimetypes
 from pathlib import Path
 
@@ -16,17 +17,23 @@ TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=u
          ".json": "application/json; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png",
          ".map": "application/json; charset=utf-8", ".txt": "text/plain; charset=utf-8",
          ".woff2": "font/woff2"}
-# Scripts and styles from this origin only; API calls and the terminal's WebSocket to this origin
-# (the terminal's gateway may live on another port: ws: and wss: are allowed).
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-       "connect-src 'self' ws: wss:; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; "
-       "form-action 'self'")
-HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-           "X-Frame-Options": "DENY"}
+# Scripts and styles from this origin only ('wasm-unsafe-eval': asciinema-player compiles WebAssembly);
+# API calls and the terminal's WebSocket to this origin (the terminal's gateway may live on another
+# port: ws: and wss: are allowed), and the replay page's recording from the presigned links' origin.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; connect-src 'self' ws: wss: {recordings}; worker-src 'self' blob:; "
+       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+@functools.lru_cache(maxsize=1)
+def _headers() -> dict:
+    from layers.bastion import recording_link
+    return {"Content-Security-Policy": CSP.format(recordings=recording_link.origin()),
+            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 
 
 def _not_found() -> Response:
-    return Response("Not found\n", status_code=404, headers={**HEADERS, "Content-Type": "text/plain; charset=utf-8"})
+    return Response("Not found\n", status_code=404, headers={**_headers(), "Content-Type": "text/plain; charset=utf-8"})
 
 
 def serve(relative: str) -> Response:
@@ -44,7 +51,7 @@ def serve(relative: str) -> Response:
     if ctype.startswith(("text/", "application/json", "image/svg")):
         body = body.decode("utf-8")       # bytes go out base64, only for the app's binary types
     return Response(body, status_code=200,
-                    headers={**HEADERS, "Content-Type": ctype, "Cache-Control": cache})
+                    headers={**_headers(), "Content-Type": ctype, "Cache-Control": cache})
 
 
 @bp.route("/console", methods=["GET"])
@@ -52,7 +59,7 @@ def console_index():
     # Chalice routes /console and /console/ here alike; the page's relative URLs need the slash.
     path = (bp.current_request.context or {}).get("path") or "/console"
     if not path.endswith("/"):
-        return Response("", status_code=301, headers={**HEADERS, "Location": path.rsplit("/", 1)[-1] + "/"})
+        return Response("", status_code=301, headers={**_headers(), "Location": path.rsplit("/", 1)[-1] + "/"})
     return serve("")
 
 
