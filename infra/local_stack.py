@@ -276,7 +276,7 @@ def _web_lines(stack: LocalStack) -> str:
     port = stack.gateway.web_port if stack.gateway else None
     if not port:
         return ""
-    return f"""  in the browser (H5):    http://{stack.endpoint}/console/ , sign in as that bastion user, Hosts, then Open
+    return f"""  in the browser (H5):   http://{stack.endpoint}/console/ , sign in as that bastion user, Hosts, an account
                          (the terminal's WebSocket: ws://127.0.0.1:{port}/)
 """
 
