@@ -80,6 +80,7 @@ RESOURCES: Dict[str, Dict[str, List[str]]] = {
     "layers.bastion.ssh.directory": {"dynamodb": [table("bastion")]},
     "layers.bastion.ssh.hostkeys": {"dynamodb": [table("bastion")]},
     "layers.bastion.store": {"dynamodb": [table("bastion")]},
+    "layers.bastion.web_tickets": {"dynamodb": [table("bastion")]},
     "layers.cloudhsm.monitor": {"cloudwatch": [ANY]},
     "layers.gateway.audit_dead_letter": {"s3": [bucket("archive"), objects("archive")], "cloudwatch": [ANY]},
     "layers.gateway.audit_emitter": {"sqs": [queue("audit")], "dynamodb": [table("audit-outbox")]},

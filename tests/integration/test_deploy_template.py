@@ -154,11 +154,12 @@ def test_the_gateway_runs_on_fargate_behind_the_load_balancer(deployed_cfn):
     service = r["GatewayService"]["Properties"]
     assert service["LaunchType"] == "FARGATE"
     ports = {lb["ContainerPort"]["Ref"] for lb in service["LoadBalancers"]}
-    assert ports == {"SshPort", "DbProxyPort"}
+    assert ports == {"SshPort", "DbProxyPort", "WebTerminalPort"}
     listeners = {l["Properties"]["Port"]["Ref"] for l in of_type(deployed_cfn, "AWS::ElasticLoadBalancingV2::Listener").values()}
     assert listeners == ports
     assert deployed_cfn["Parameters"]["SshPort"]["Default"] == 8322
     assert deployed_cfn["Parameters"]["DbProxyPort"]["Default"] == 8323
+    assert deployed_cfn["Parameters"]["WebTerminalPort"]["Default"] == 8324
     task = r["GatewayTaskDefinition"]["Properties"]
     assert task["ContainerDefinitions"][0]["Image"] == {"Ref": "GatewayImageUri"}
     assert task["TaskRoleArn"] == {"Fn::GetAtt": ["GatewayTaskRole", "Arn"]}
