@@ -223,22 +223,43 @@ class Connection:
         loop = asyncio.get_running_loop()
         policy = await loop.run_in_executor(None, db_login.credentials.policy, self.statements.publisher.base["AccountId"])
         idle = max(60, int(policy.idle_minutes * 60))
+        # the login policy's idle timeout: one timer that looks at the last command, rather than a
+        # timeout (a task) around each read
+        self.active, self.busy = loop.time(), False
+
+        def watch() -> None:
+            left = self.active + idle - loop.time()
+            if self.busy or left > 0:
+                self.watchdog = loop.call_later(max(left, 1.0), watch)
+            elif self.status == ENDED:
+                self.status = FORCED
+                self.close()
+        self.watchdog = loop.call_later(idle, watch)
+        try:
+            await self._command_loop()
+        except EOFError:
+            if self.status != FORCED:
+                raise
+        finally:
+            self.watchdog.cancel()
+
+    async def _command_loop(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            try:
-                payload, raw = await asyncio.wait_for(self.client.read(), idle)
-            except asyncio.TimeoutError:
-                self.status = FORCED        # the login policy's idle timeout
-                return
+            payload, raw = await self.client.read()
             if not payload:
                 continue
+            self.busy = True
             cmd = payload[0]
             handler = _HANDLERS.get(cmd)
             if handler is None:
                 self.send(p.err_packet(1047, "08S01", "Guardzone: this command is not relayed by the bastion"), 1)
                 await self.writer.drain()
+                self.busy = False
                 continue
             if await handler(self, payload, raw) is False:
                 return
+            self.active, self.busy = loop.time(), False
 
     async def refuse(self, verdict: sql_policy.Verdict) -> None:
         self.send(p.err_packet(sql_policy.ERROR_CODE, sql_policy.SQLSTATE,
