@@ -18,10 +18,11 @@ from layers.sts import federation
 log = logging.getLogger("guardzone.bastion.console")
 SECONDS = 3600
 WEB_ENTRY = 3
-# What a bastion operator may call with the console key: reading the bastion's own view of the
-# account (dasb Describe*); no writes, nothing of CloudAudit, CloudHSM or KMS. Pages for operators
-# that need more add their actions here, and say so in docs/console.md.
-OPERATOR_POLICY = ("dasb:Describe*", "dasb:CreateWebTerminalTicket")
+# What a bastion operator may call with the console key: the hosts they may reach and a terminal
+# ticket for one, nothing else — not the account's users, devices, ACLs or other people's
+# recordings (dasb Describe* would give all of that), no writes, nothing of CloudAudit, CloudHSM
+# or KMS. Pages for operators that need more add their actions here, and say so in docs/console.md.
+OPERATOR_POLICY = ("dasb:DescribeAccessibleDevices", "dasb:CreateWebTerminalTicket")
 
 
 @dataclass(frozen=True)

@@ -51,9 +51,12 @@ def test_password_and_totp_give_an_operator_key(stack, account):
     assert ok["UserName"] == name and ok["OwnerUin"] == account["OwnerUin"] and ok["ExpiredTime"] > 0
     cred = identity.load_credential(c["TmpSecretId"])
     assert cred.temporary and cred.bastion_user == name and cred.key_policy == tuple(ok["Scope"])
-    # operators' scope: the bastion's reads, not its writes, not CloudAudit
+    # operators' scope: the hosts they may reach and terminal tickets; not the account's users,
+    # devices or recordings, not the bastion's writes, not CloudAudit
     op = Bastion(stack.endpoint, {"SecretId": c["TmpSecretId"], "SecretKey": c["TmpSecretKey"], "Token": c["Token"]})
-    assert name in [u["UserName"] for u in op.call("DescribeUsers")["UserSet"]]
+    assert isinstance(op.call("DescribeAccessibleDevices")["TotalCount"], int)
+    for read in ("DescribeUsers", "DescribeDevices", "DescribeAcls"):
+        assert error_code(op.call, read) == "AuthFailure.UnauthorizedOperation", read
     assert error_code(op.call, "CreateUser", UserName="x" + name, RealName="X", Phone="13800000000") == \
         "AuthFailure.UnauthorizedOperation"
     temp = credential.Credential(c["TmpSecretId"], c["TmpSecretKey"], c["Token"])

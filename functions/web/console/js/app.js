@@ -13,7 +13,7 @@ import { lang, setLang, t, translate } from './i18n.js';
 import { h } from './ui.js';
 
 const byPath = new Map(pages.map((p) => [p.path, p]));
-const DEFAULT = { admin: 'audit', bastion: 'audit' };
+const DEFAULT = { admin: 'audit', bastion: 'hosts' };
 
 function visible(page, s) {
   return page.menu && !page.public && s && (!page.who || page.who.includes(s.kind));
