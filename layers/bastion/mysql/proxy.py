@@ -279,6 +279,20 @@ class Connection:
         continued = False      # the packet at `at` continues a payload
         while True:
             while not response.done and len(buf) - at >= 4:
+                if response.state == "rows" and not continued:
+                    # rows: counted off their headers in a tight loop; a packet that may end the
+                    # result set (0xFE, 0xFF) or spans several goes to response.feed below
+                    end, rows = len(buf), 0
+                    while end - at >= 5:
+                        n = buf[at] | buf[at + 1] << 8 | buf[at + 2] << 16
+                        if end - at - 4 < n or n >= p.MAX_PACKET or buf[at + 4] >= 0xFE:
+                            break
+                        rows += 1
+                        at += 4 + n
+                    if rows:
+                        response.results[-1].rows += rows
+                    if len(buf) - at < 4:
+                        break
                 n = buf[at] | buf[at + 1] << 8 | buf[at + 2] << 16
                 if len(buf) - at - 4 < n:
                     break
@@ -310,7 +324,12 @@ class Connection:
         loop = asyncio.get_running_loop()
         self.statements.flush()
         info = await loop.run_in_executor(None, self.statements.recording.close)
-        await loop.run_in_executor(None, self.statements.publisher.flush)
+        # the session's statements on the queue before it ends, waited for here rather than on an
+        # executor thread: with the sender behind, ending sessions would hold every executor thread
+        # and new logins (which need one) would wait for them
+        pending, self.statements.publisher.pending = self.statements.publisher.pending, []
+        if pending:
+            await asyncio.wait([asyncio.wrap_future(f) for f in pending])
         await loop.run_in_executor(None, lambda: sessions.finish(
             self.statements.publisher.base["AccountId"], self.sid, end_ms=int(time.time() * 1000), status=self.status,
             size=info.size, count=self.statements.count, danger_count=self.statements.dangers,
