@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "infra" / "resources.json"
 DEPLOY = ROOT / "infra" / "deploy.json"
 GATEWAY_POLICY = ROOT / "infra" / "policy-gateway-task.json"
+POLICY_PREFIX = "guardzone"       # the prefix the policy files are written for (infra/aws_calls.py PREFIX)
 DEFAULT_OUT = ROOT / "build" / "deploy"
 # Deployed S3 bucket names: <prefix>-<name>-<account>-<region>.
 _BUCKET_SUFFIX = "-${AWS::AccountId}-${AWS::Region}"
@@ -65,8 +66,29 @@ def _role_of(function: dict) -> str:
 
 def _gateway_policy(prefix: str) -> dict:
     if GATEWAY_POLICY.exists():
-        return json.loads(GATEWAY_POLICY.read_text("utf-8"))
+        return _renamed(json.loads(GATEWAY_POLICY.read_text("utf-8")), prefix)
     raise SystemExit(f"{GATEWAY_POLICY.relative_to(ROOT)} is missing: the gateway task role's policy")
+
+
+# The policy files (infra/aws_calls.py) name the resources of the default prefix; a stack packaged
+# with another one gets the same rights on its own tables, queues, buckets and search domain.
+_NAMED = [(r"(:table/){p}-", r"\g<1>{q}-"), (r"(:sqs:[^:]*:[^:]*:){p}-", r"\g<1>{q}-"),
+          (r"(:s3:::){p}-", r"\g<1>{q}-"), (r"(:domain/){p}/", r"\g<1>{q}/")]
+
+
+def _renamed(doc, prefix: str):
+    if prefix == POLICY_PREFIX:
+        return doc
+    if isinstance(doc, dict):
+        return {k: _renamed(v, prefix) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_renamed(v, prefix) for v in doc]
+    if isinstance(doc, str) and doc.startswith("arn:"):
+        for pattern, replacement in _NAMED:
+            doc = re.sub(pattern.format(p=re.escape(POLICY_PREFIX)), replacement.format(q=prefix), doc)
+    elif isinstance(doc, str) and doc == f"alias/{POLICY_PREFIX}-root":     # the root key's alias condition
+        doc = f"alias/{prefix}-root"
+    return doc
 
 
 def build(chalice_template: dict, prefix: str) -> dict:
@@ -99,6 +121,10 @@ def build(chalice_template: dict, prefix: str) -> dict:
     for logical, r in resources.items():
         if r["Type"] == "AWS::SQS::Queue":
             queues[_sub_text(r["Properties"]["QueueName"]).replace("${ResourcePrefix}", prefix)] = logical
+
+    for r in resources.values():          # the functions' roles, from the policy files
+        if r["Type"] == "AWS::IAM::Role":
+            r["Properties"]["Policies"] = _renamed(r["Properties"].get("Policies", []), prefix)
 
     roles: List[str] = []
     for name, fn in functions(t).items():

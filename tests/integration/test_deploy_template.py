@@ -232,3 +232,21 @@ def test_a_deployed_store_signs_its_requests_and_the_root_key_is_the_one_named(m
         server.shutdown()
         monkeypatch.undo()
         reload_settings()
+
+
+def test_a_stack_with_another_prefix_gets_the_same_rights_on_its_own_resources(deploy_build):
+    """The policy files name the default prefix's resources; packaging for another prefix (which
+    also packages Chalice's functions for it) renames them in every role."""
+    from infra import package
+    template = deploy_build[1]
+    policies = [r["Properties"].get("Policies", []) for r in template["Resources"].values()
+                if r["Type"] == "AWS::IAM::Role"]
+    mine = re.findall(r'"(arn:[^"]+)"', json.dumps(policies))
+    theirs = re.findall(r'"(arn:[^"]+)"', json.dumps(package._renamed(policies, "acme")))
+    assert len(mine) == len(theirs) and any(":table/guardzone-keystore" in a for a in mine)
+    assert not any(re.search(r"(:table/|:s3:::|:sqs:\*:\*:)guardzone-|:domain/guardzone/", a) for a in theirs)
+    assert any(":table/acme-keystore" in a for a in theirs) and any(":domain/acme/" in a for a in theirs)
+    assert any(":sqs:*:*:acme-audit" in a for a in theirs) and any(":s3:::acme-archive-" in a for a in theirs)
+    assert any(a.startswith("arn:aws:logs:") and "guardzone-" in a for a in theirs)    # function names keep the app's
+    gateway = json.dumps(package._gateway_policy("acme"))
+    assert "table/acme-bastion" in gateway and "guardzone-" not in gateway
