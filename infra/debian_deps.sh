@@ -46,7 +46,12 @@ if [ ! -e "$POLICY" ]; then
     printf '#!/bin/sh\nexit 101\n' > "$POLICY" && chmod 755 "$POLICY" && ADDED=1
 fi
 # shellcheck disable=SC2086
-install() { apt-get install -y -q --no-install-recommends $MISSING >/dev/null; }
-install || { apt-get update -q >/dev/null && install; } || echo "debian_deps:$MISSING could not be installed" >&2
+install() { apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1; }
+# All at once; failing that (a package this release lacks fails the whole call), one at a time.
+if ! { install $MISSING || { apt-get update -q >/dev/null && install $MISSING; }; }; then
+    for package in $MISSING; do
+        install "$package" || echo "debian_deps: $package could not be installed" >&2
+    done
+fi
 [ -n "$ADDED" ] && rm -f "$POLICY"
 exit 0
