@@ -2,15 +2,12 @@
 takes ~15 s), used by test_packaging.py and test_deploy_template.py."""
 import json
 import os
-from pathlib import Path
 
 import pytest
 
 from infra import package
 
-ROOT = Path(__file__).resolve().parents[2]
-PARAMETERS = {"GatewayImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/guardzone-gateway:1",
-              "VpcId": "vpc-0123456789abcdef0", "SubnetIds": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]}
+from deploy_support import PARAMETERS, ROOT  # noqa: F401 (the fixtures and tests share them)
 
 
 @pytest.fixture(scope="session")

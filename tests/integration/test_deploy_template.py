@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PARAMETERS, ROOT
+from deploy_support import PARAMETERS, ROOT
 
 pytestmark = pytest.mark.slow
 ENV_DEFAULTS = json.loads((ROOT / "infra" / "deploy_env.json").read_text("utf-8"))

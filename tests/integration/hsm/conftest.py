@@ -1,35 +1,12 @@
 """PKCS#11 fixtures: the built library, an account with one VSM (its own network), and a config file
 that points the library at the local stack (the PIN is the account's SecretKey)."""
-import os
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT / "tests" / "e2e" / "cloudhsm"))
-
-from hsm_helpers import REGION, Common, create_vsm, make_network, other_account  # noqa: E402
-
-RATE = 1000            # the tools make a few calls per step; the default 20/s per action would throttle them
-
-
-def write_conf(path: Path, endpoint: str, secret_id: str, extra: str = "") -> Path:
-    path.write_text(f"[guardzone]\nendpoint = http://{endpoint}\nregion = {REGION}\nsecret_id = {secret_id}\n{extra}")
-    return path
-
-
-def new_tenant(stack, tmp: Path, name: str) -> SimpleNamespace:
-    from layers import aws
-    acct = other_account(rate_limit=RATE)
-    net = make_network(aws.client("ec2", REGION), acct["OwnerUin"])
-    common = Common(stack.endpoint, acct)
-    vsm = create_vsm(common, net)["ResourceIds"][0]
-    vsm_name = common.call("DescribeVsmAttributes", {"ResourceId": vsm})["ResourceName"]
-    conf = write_conf(tmp / f"{name}.conf", stack.endpoint, acct["SecretId"], f"slots = {vsm}\n")
-    return SimpleNamespace(acct=acct, net=net, common=common, vsm=vsm, conf=conf, pin=acct["SecretKey"], vsm_name=vsm_name,
-                           endpoint=stack.endpoint)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hsm_support import new_tenant  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +25,3 @@ def conf_env(monkeypatch):
     def use(conf: Path):
         monkeypatch.setenv("GUARDZONE_PKCS11_CONF", str(conf))
     return use
-
-
-def tool_env(conf: Path) -> dict:
-    return {**os.environ, "GUARDZONE_PKCS11_CONF": str(conf)}

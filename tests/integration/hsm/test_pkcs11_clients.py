@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, tool_env
+from hsm_support import ROOT, tool_env
 
 TOOL = "/usr/bin/pkcs11-tool"
 PROVIDER = "/usr/lib/x86_64-linux-gnu/ossl-modules/pkcs11.so"          # Debian's pkcs11-provider (trixie on)

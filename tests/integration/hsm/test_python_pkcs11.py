@@ -9,7 +9,7 @@ pkcs11 = pytest.importorskip("pkcs11")
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass  # noqa: E402
 from pkcs11.exceptions import PinIncorrect, SignatureInvalid, NoSuchToken  # noqa: E402
 
-from conftest import new_tenant, write_conf  # noqa: E402
+from hsm_support import new_tenant, write_conf  # noqa: E402
 
 
 
