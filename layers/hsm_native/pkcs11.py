@@ -20,18 +20,24 @@ PUBLIC_ATTRIBUTES = {CKA_MODULUS, CKA_MODULUS_BITS, CKA_PUBLIC_EXPONENT, CKA_EC_
 
 def export(fn):
     name = fn.__name__
+    # Bound now: a host calling in while the interpreter shuts down (C_Finalize from atexit) may find
+    # the module's globals already cleared.
+    _CK_ERROR, _log, _OK, _FAILED = CkError, log, CKR_OK, CKR_FUNCTION_FAILED
 
     def run(*args):
         try:
             with M.lock:
                 rv = fn(*args)
-            return CKR_OK if rv is None else rv
-        except CkError as exc:
-            log.debug("%s: %s", name, exc)
-            return exc.rv
-        except Exception:
-            log.exception("%s failed", name)
-            return CKR_FUNCTION_FAILED
+            return _OK if rv is None else rv
+        except BaseException as exc:      # nothing may unwind into C
+            if isinstance(exc, _CK_ERROR):
+                _log.debug("%s: %s", name, exc)
+                return exc.rv
+            try:
+                _log.exception("%s failed", name)
+            except BaseException:
+                pass
+            return _FAILED
     run.__name__ = name
     ffi.def_extern(name=name)(run)
     return fn
