@@ -1,6 +1,7 @@
 """The PKCS#11 C functions of libguardzone-pkcs11.so (declared in pkcs11_api.h): C arguments in and
 out, every failure a CKR_* code. The state lives in p11_token.Module, the mechanisms in p11_ops."""
 import logging
+import sys
 
 from layers.hsm_native import p11_ops as ops
 from layers.hsm_native.native import ffi
@@ -22,7 +23,7 @@ def export(fn):
     name = fn.__name__
     # Bound now: a host calling in while the interpreter shuts down (C_Finalize from atexit) may find
     # the module's globals already cleared.
-    _CK_ERROR, _log, _OK, _FAILED = CkError, log, CKR_OK, CKR_FUNCTION_FAILED
+    _CK_ERROR, _log, _OK, _FAILED, _finalizing = CkError, log, CKR_OK, CKR_FUNCTION_FAILED, sys.is_finalizing
 
     def run(*args):
         try:
@@ -33,6 +34,8 @@ def export(fn):
             if isinstance(exc, _CK_ERROR):
                 _log.debug("%s: %s", name, exc)
                 return exc.rv
+            if _finalizing():             # C_Finalize from an atexit hook: the process is going away
+                return _OK
             try:
                 _log.exception("%s failed", name)
             except BaseException:

@@ -12,7 +12,6 @@ of account, key and material, kept with the key), so what the key encrypted befo
 DeleteImportedKeyMaterial drops the material (the key is PendingImport again); so does ValidTo
 passing (when the key is next used or read).
 """
-import base64
 import hashlib
 import hmac
 import secrets
@@ -68,7 +67,8 @@ def parameters(ctx, key_id: str, algorithm: str) -> dict:
     _importable(key, "GetParametersForImport")
     private = rsa_keys.generate_private_key(2048)
     valid_to = int(time.time()) + PARAMETERS_SECONDS
-    token = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    # Hex: a token that began with "-" (1 in 64 of URL-safe base64) would read as an option to tccli.
+    token = secrets.token_hex(32)
     sealed = stored_keys.wrap(key.domain, key.key_id, WRAPPING_VERSION, rsa_keys.private_key_to_der(private))
     keys.change(key, {"Import": {"Token": _token_digest(token), "WrappingKey": sealed, "Algorithm": algorithm,
                                  "ValidTo": valid_to}})
