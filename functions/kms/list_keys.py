@@ -1,27 +1,14 @@
 """ListKeys: the ids of the caller's CMKs in the region, oldest first."""
-from typing import Optional
-
-from pydantic import Field
-
 from layers.gateway.action import REGION_OPTIONAL, RequestContext, action
-from layers.gateway.schema import Params, String, Uint64
 from layers.kms import keys
+from layers.kms.params import IdList, id_page
 
-ROLE_USER, ROLE_CLOUD_PRODUCT = 0, 1
 
-
-class Input(Params):
-    Offset: Uint64 = 0
-    Limit: int = Field(10, ge=1, le=200)      # plain int: bounds on Int64/Uint64 do not apply
-    Role: int = Field(ROLE_USER, ge=0, le=ROLE_CLOUD_PRODUCT)
-    HsmClusterId: Optional[String] = None
+class Input(IdList):
+    pass
 
 
 @action("ListKeys", Input, region=REGION_OPTIONAL, resource_type="cmk")
 def handle(p: Input, ctx: RequestContext) -> dict:
-    # Every key here is created by its user; none by a cloud product (Role 1).
-    docs = keys.visible(ctx) if p.Role == ROLE_USER else []
-    if p.HsmClusterId:
-        docs = [d for d in docs if d.get("HsmClusterId") == p.HsmClusterId]
-    page = docs[p.Offset:p.Offset + p.Limit]
-    return {"Keys": [{"KeyId": d["KeyId"]} for d in page], "TotalCount": len(docs)}
+    page, total = id_page(p, lambda: keys.visible(ctx))
+    return {"Keys": [{"KeyId": d["KeyId"]} for d in page], "TotalCount": total}

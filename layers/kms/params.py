@@ -3,7 +3,7 @@ import base64
 import binascii
 import json
 import re
-from typing import Optional
+from typing import Callable, List, Optional, Tuple
 
 from pydantic import Field
 
@@ -16,6 +16,26 @@ KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 ALIAS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
 MAX_CONTEXT = 1024
 MAX_DESCRIPTION = 1024
+
+
+ROLE_USER, ROLE_CLOUD_PRODUCT = 0, 1
+
+
+class IdList(Params):
+    """ListKeys / ListDataKeys: a page of ids."""
+    Offset: Uint64 = 0
+    Limit: int = Field(10, ge=1, le=200)      # plain int: bounds on Int64/Uint64 do not apply
+    Role: int = Field(ROLE_USER, ge=0, le=ROLE_CLOUD_PRODUCT)
+    HsmClusterId: Optional[String] = None
+
+
+def id_page(p: IdList, visible: Callable[[], List[dict]]) -> Tuple[List[dict], int]:
+    """The page of what the caller made (Role 0) in the HSM cluster asked for, and the total. Every
+    key here is made by its user; none by a cloud product (Role 1)."""
+    docs = visible() if p.Role == ROLE_USER else []
+    if p.HsmClusterId:
+        docs = [d for d in docs if d.get("HsmClusterId") == p.HsmClusterId]
+    return docs[p.Offset:p.Offset + p.Limit], len(docs)
 
 
 class Tag(Params):
