@@ -305,7 +305,7 @@ def main(argv=None) -> int:
                         help="start empty: remove the state the data folder keeps (also GZ_FRESH=1)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    for chatty in ("opensearch", "botocore"):       # a line per store request, per client made
+    for chatty in ("opensearch", "botocore", "websockets"):    # a line per store request, client made, server start/stop
         logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         data = DataDir().prepare(fresh=args.fresh or fresh_requested())
