@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bastion_gateway import Child  # noqa: E402 - a child process with its output to a log file
 
 import bench_stats as stats  # noqa: E402
 
@@ -91,30 +92,6 @@ def serve_relay() -> None:
         server.close()
 
     asyncio.run(run())
-
-
-class Child:
-    def __init__(self, argv: List[str], env: Dict[str, str], log_path: str, read_stdout: bool = False) -> None:
-        from infra.services import _die_with_parent
-        with open(log_path, "ab") as err:
-            self.proc = subprocess.Popen(argv, cwd=str(ROOT), env=env, stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE if read_stdout else err, stderr=err,
-                                         start_new_session=True, preexec_fn=_die_with_parent)
-        self.log_path = log_path
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 class Relay(Child):
