@@ -14,7 +14,6 @@ A data key, its name and the count change together in one transaction.
 from typing import Dict, List, Optional, Tuple
 
 from layers.stores import keystore_table as t
-from layers.stores.kms_keys import _expectations
 
 
 class NameTaken(Exception):
@@ -98,13 +97,7 @@ def create(account: str, doc: dict, limit: int) -> None:
 
 def update(account: str, data_key_id: str, changes: Dict[str, object], expect: Dict[str, object]) -> bool:
     """Set attributes if the data key still has the expected values; False otherwise."""
-    condition, names, values = _expectations(expect)
-    sets = []
-    for i, (name, value) in enumerate(changes.items()):
-        names[f"#a{i}"] = name
-        values[f":a{i}"] = t.value(value)
-        sets.append(f"#a{i} = :a{i}")
-    return t.update(account, data_key_sort(data_key_id), "SET " + ", ".join(sets), condition, values, names)
+    return t.update_expected(account, data_key_sort(data_key_id), changes, expect)
 
 
 def rename(account: str, doc: dict, name: str) -> None:
@@ -127,11 +120,7 @@ def rename(account: str, doc: dict, name: str) -> None:
 
 def delete(account: str, doc: dict, expect: Dict[str, object]) -> bool:
     """Remove the data key, its name and its count, if the data key still has the expected values."""
-    condition, names, values = _expectations(expect)
-    delete_item = {"TableName": t.table_name(), "Key": t.key(account, data_key_sort(doc["DataKeyId"])),
-                   "ConditionExpression": condition, "ExpressionAttributeNames": names}
-    if values:
-        delete_item["ExpressionAttributeValues"] = values
-    items = [{"Delete": delete_item}, _name_delete(account, doc["Region"], doc["DataKeyName"], doc["DataKeyId"]),
+    items = [t.delete_expected(account, data_key_sort(doc["DataKeyId"]), expect),
+             _name_delete(account, doc["Region"], doc["DataKeyName"], doc["DataKeyId"]),
              _count_change(account, doc["Region"], -1)]
     return t.transact(items) is None

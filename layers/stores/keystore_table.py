@@ -99,6 +99,49 @@ def transact(items: List[dict]) -> Optional[List[str]]:
     return dynamo.transact(ddb(), _write_lock, items)
 
 
+# ---- records guarded by the values they were read with ----
+
+def expectations(expect: Dict[str, object]) -> Tuple[str, dict, dict]:
+    """(condition, names, values): the item exists and each attribute has its value (None: absent)."""
+    conditions, names, values = ["attribute_exists(pk)"], {}, {}
+    for i, (name, wanted) in enumerate(expect.items()):
+        names[f"#e{i}"] = name
+        if wanted is None:
+            conditions.append(f"attribute_not_exists(#e{i})")
+        else:
+            conditions.append(f"#e{i} = :e{i}")
+            values[f":e{i}"] = value(wanted)
+    return " AND ".join(conditions), names, values
+
+
+def update_expected(account: str, sk: str, changes: Dict[str, object], expect: Dict[str, object],
+                    remove: Tuple[str, ...] = ()) -> bool:
+    """Set attributes (and remove some) if the item still has the expected values; False otherwise."""
+    condition, names, values = expectations(expect)
+    sets, removes = [], []
+    for i, (name, new) in enumerate(changes.items()):
+        names[f"#a{i}"] = name
+        values[f":a{i}"] = value(new)
+        sets.append(f"#a{i} = :a{i}")
+    for i, name in enumerate(remove):
+        names[f"#r{i}"] = name
+        removes.append(f"#r{i}")
+    expression = " ".join(part for part in (
+        "SET " + ", ".join(sets) if sets else "", "REMOVE " + ", ".join(removes) if removes else "") if part)
+    return update(account, sk, expression, condition, values, names)
+
+
+def delete_expected(account: str, sk: str, expect: Dict[str, object]) -> dict:
+    """A transaction item deleting the item if it still has the expected values."""
+    condition, names, values = expectations(expect)
+    item = {"TableName": table_name(), "Key": key(account, sk), "ConditionExpression": condition}
+    if names:
+        item["ExpressionAttributeNames"] = names
+    if values:
+        item["ExpressionAttributeValues"] = values
+    return {"Delete": item}
+
+
 # ---- transaction items for counted, uniquely named records (CMKs by alias, data keys by name) ----
 
 def counter_change(account: str, sk: str, delta: int, limit: int = 0) -> dict:

@@ -114,34 +114,10 @@ def create(account: str, doc: dict, domain_alive: dict, limit: int) -> None:
     raise KeyChanged()   # a KeyId collision
 
 
-def _expectations(expect: Dict[str, object]) -> Tuple[str, dict, dict]:
-    conditions, names, values = ["attribute_exists(pk)"], {}, {}
-    for i, (name, value) in enumerate(expect.items()):
-        names[f"#e{i}"] = name
-        if value is None:
-            conditions.append(f"attribute_not_exists(#e{i})")
-        else:
-            conditions.append(f"#e{i} = :e{i}")
-            values[f":e{i}"] = t.value(value)
-    return " AND ".join(conditions), names, values
-
-
 def update(account: str, key_id: str, changes: Dict[str, object], expect: Dict[str, object],
            remove: Tuple[str, ...] = ()) -> bool:
     """Set attributes (and remove some) if the key still has the expected values; False otherwise."""
-    condition, names, values = _expectations(expect)
-    sets = []
-    for i, (name, value) in enumerate(changes.items()):
-        names[f"#a{i}"] = name
-        values[f":a{i}"] = t.value(value)
-        sets.append(f"#a{i} = :a{i}")
-    removes = []
-    for i, name in enumerate(remove):
-        names[f"#r{i}"] = name
-        removes.append(f"#r{i}")
-    expression = " ".join(part for part in (
-        "SET " + ", ".join(sets) if sets else "", "REMOVE " + ", ".join(removes) if removes else "") if part)
-    return t.update(account, key_sort(key_id), expression, condition, values, names)
+    return t.update_expected(account, key_sort(key_id), changes, expect, remove)
 
 
 def add_version(account: str, key_id: str, version: int, wrapped: bytes, changes: Dict[str, object]) -> bool:
@@ -177,13 +153,7 @@ def rename(account: str, doc: dict, alias: str) -> None:
 
 def delete(account: str, doc: dict, expect: Optional[Dict[str, object]] = None) -> bool:
     """Remove the key, its alias and its count; with expect, only if the key still has those values."""
-    condition, names, values = _expectations(expect or {})
-    delete_key = {"TableName": t.table_name(), "Key": t.key(account, key_sort(doc["KeyId"])),
-                  "ConditionExpression": condition}
-    if names:
-        delete_key["ExpressionAttributeNames"] = names
-    if values:
-        delete_key["ExpressionAttributeValues"] = values
-    items = [{"Delete": delete_key}, _alias_delete(account, doc["Region"], doc["Alias"], doc["KeyId"]),
+    items = [t.delete_expected(account, key_sort(doc["KeyId"]), expect or {}),
+             _alias_delete(account, doc["Region"], doc["Alias"], doc["KeyId"]),
              _count_change(account, doc["Region"], -1)]
     return t.transact(items) is None
