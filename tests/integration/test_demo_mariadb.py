@@ -9,7 +9,7 @@ import pytest
 
 from infra import demo_mariadb
 
-pymysql = pytest.importorskip("pymysql")
+import pymysql  # noqa: E402 (a project dependency: its absence is a broken install, not a skip)
 
 WHY = demo_mariadb.unavailable()
 pytestmark = pytest.mark.skipif(WHY is not None, reason=WHY or "")

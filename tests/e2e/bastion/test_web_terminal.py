@@ -18,7 +18,7 @@ from test_ssh_gateway import make_demo, run, target  # noqa: F401 - target is a 
 
 pytestmark = pytest.mark.usefixtures("clock")
 
-websockets = pytest.importorskip("websockets")
+import websockets  # noqa: E402 (a project dependency: its absence is a broken install, not a skip)
 
 
 def window() -> dict:

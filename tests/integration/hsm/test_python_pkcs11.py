@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-pkcs11 = pytest.importorskip("pkcs11")
+import pkcs11  # noqa: E402 (a project dependency: its absence is a broken install, not a skip)
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass  # noqa: E402
 from pkcs11.exceptions import PinIncorrect, SignatureInvalid, NoSuchToken  # noqa: E402
 
