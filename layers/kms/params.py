@@ -3,7 +3,7 @@ import base64
 import binascii
 import json
 import re
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Literal, Optional, Tuple
 
 from pydantic import Field
 
@@ -51,6 +51,39 @@ class TagFilter(Params):
 class MemberAccount(Params):
     MemberAppId: Optional[Uint64] = None
     MemberUin: Optional[Uint64] = None
+
+
+DEFAULT_CLUSTER = "default"       # HsmClusterId of what is not in a VSM's cluster
+
+
+class DetailList(IdList):
+    """What ListKeyDetail and ListDataKeyDetail share."""
+    OrderType: int = Field(0, ge=0, le=1)
+    SearchKeyAlias: Optional[String] = None
+    Origin: Optional[Literal["TENCENT_KMS", "EXTERNAL", "ALL"]] = None
+    TagFilters: Optional[list[TagFilter]] = None
+    MemberAccounts: Optional[list[MemberAccount]] = None
+
+
+def check_detail(ctx: RequestContext, p: DetailList) -> None:
+    check_tag_filters(p.TagFilters)
+    for member in p.MemberAccounts or []:
+        check_member(ctx, member)
+
+
+def detail_page(p: DetailList, docs: List[dict], id_field: str, name_field: str) -> Tuple[List[dict], int]:
+    """The shared filters (search, HSM cluster, tags), then newest first unless OrderType 1, then the page."""
+    if p.SearchKeyAlias:
+        needle = p.SearchKeyAlias.lower()
+        docs = [d for d in docs if needle in d[id_field] or needle in d[name_field].lower()]
+    if p.HsmClusterId:
+        cluster = "" if p.HsmClusterId == DEFAULT_CLUSTER else p.HsmClusterId
+        docs = [d for d in docs if d.get("HsmClusterId", "") == cluster]
+    if p.TagFilters:
+        docs = [d for d in docs if tags_match(d, p.TagFilters)]
+    if p.OrderType == 0:
+        docs = docs[::-1]
+    return docs[p.Offset:p.Offset + p.Limit], len(docs)
 
 
 def check_member(ctx: RequestContext, member: Optional[MemberAccount]) -> None:
