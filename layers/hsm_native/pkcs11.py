@@ -73,6 +73,19 @@ def _put(data: bytes, p_out, p_len) -> bool:
     return True
 
 
+def _put_list(values: list, p_out, p_count) -> None:
+    """Writes a list of numbers (slot ids, mechanisms) by the same conventions as _put."""
+    if p_count == NULL:
+        raise CkError(CKR_ARGUMENTS_BAD)
+    if p_out != NULL:
+        if p_count[0] < len(values):
+            p_count[0] = len(values)
+            raise CkError(CKR_BUFFER_TOO_SMALL)
+        for i, v in enumerate(values):
+            p_out[i] = v
+    p_count[0] = len(values)
+
+
 def _template(p, n):
     if n and p == NULL:
         raise CkError(CKR_ARGUMENTS_BAD)
@@ -143,16 +156,7 @@ def C_GetSlotList(tokenPresent, pSlotList, pulCount):
     if pulCount == NULL:
         M.need_init()
         raise CkError(CKR_ARGUMENTS_BAD)
-    slots = M.slot_list()
-    if pSlotList == NULL:
-        pulCount[0] = len(slots)
-        return
-    if pulCount[0] < len(slots):
-        pulCount[0] = len(slots)
-        raise CkError(CKR_BUFFER_TOO_SMALL)
-    for i, s in enumerate(slots):
-        pSlotList[i] = s
-    pulCount[0] = len(slots)
+    _put_list(M.slot_list(), pSlotList, pulCount)
 
 
 @export
@@ -192,18 +196,7 @@ def C_GetTokenInfo(slotID, pInfo):
 @export
 def C_GetMechanismList(slotID, pMechanismList, pulCount):
     M.slot(slotID)
-    if pulCount == NULL:
-        raise CkError(CKR_ARGUMENTS_BAD)
-    mechs = sorted(ops.MECHANISMS)
-    if pMechanismList == NULL:
-        pulCount[0] = len(mechs)
-        return
-    if pulCount[0] < len(mechs):
-        pulCount[0] = len(mechs)
-        raise CkError(CKR_BUFFER_TOO_SMALL)
-    for i, t in enumerate(mechs):
-        pMechanismList[i] = t
-    pulCount[0] = len(mechs)
+    _put_list(sorted(ops.MECHANISMS), pMechanismList, pulCount)
 
 
 @export
