@@ -1,6 +1,5 @@
 """Real PKCS#11 clients against libguardzone-pkcs11.so, each in its own process: OpenSC's pkcs11-tool,
-OpenSSL 3 (through pkcs11-provider where Debian has it, else libp11's pkcs11 engine), and Java's
-SunPKCS11. Each skips, saying why, when its tool is missing and infra/debian_deps.sh cannot install it."""
+OpenSSL 3 through pkcs11-provider, and Java's SunPKCS11. Each skips, saying why, when its tool is missing and infra/debian_deps.sh cannot install it."""
 import os
 import shutil
 import subprocess
@@ -11,8 +10,7 @@ import pytest
 from hsm_support import ROOT, tool_env
 
 TOOL = "/usr/bin/pkcs11-tool"
-PROVIDER = "/usr/lib/x86_64-linux-gnu/ossl-modules/pkcs11.so"          # Debian's pkcs11-provider (trixie on)
-ENGINE = "/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so"               # Debian's libengine-pkcs11-openssl
+PROVIDER = "/usr/lib/x86_64-linux-gnu/ossl-modules/pkcs11.so"          # Debian's pkcs11-provider
 _tried = set()
 
 
@@ -55,39 +53,33 @@ def test_pkcs11_tool_lists_generates_signs_and_verifies(tenant, hsm_lib, tmp_pat
     assert "Private Key Object" not in run(base + ["-O"], tenant)
 
 
-def test_openssl_signs_a_certificate_request_with_a_vsm_key(tenant, hsm_lib, tmp_path):
-    if not os.path.exists(PROVIDER):
-        need("pkcs11eng", ENGINE)
+@pytest.mark.parametrize("key_type,label", [("rsa:2048", "csr-rsa"), ("EC:prime256v1", "csr-ec")])
+def test_openssl_signs_a_certificate_request_with_a_vsm_key(tenant, hsm_lib, tmp_path, key_type, label):
+    need("pkcs11prov", PROVIDER)
     run([TOOL if os.path.exists(TOOL) else pytest.skip("needs pkcs11-tool to make the key"), "--module", hsm_lib,
-         "--login", "--pin", tenant.pin, "--keypairgen", "--key-type", "rsa:2048", "--id", "b1", "--label", "csr-rsa"],
-        tenant)
+         "--login", "--pin", tenant.pin, "--keypairgen", "--key-type", key_type, "--label", label], tenant)
     conf, csr = tmp_path / "openssl.cnf", tmp_path / "req.pem"
-    uri = f"pkcs11:object=csr-rsa;type=private;pin-value={tenant.pin}"
-    if os.path.exists(PROVIDER):
-        conf.write_text(f"openssl_conf = init\n[init]\nproviders = providers\n[providers]\ndefault = on\npkcs11 = p11\n"
-                        f"[on]\nactivate = 1\n[p11]\nmodule = {PROVIDER}\npkcs11-module-path = {hsm_lib}\nactivate = 1\n"
-                        "[req]\ndistinguished_name = dn\n[dn]\n")
-        cmd = ["openssl", "req", "-new", "-key", uri]
-    else:
-        conf.write_text(f"openssl_conf = init\n[init]\nengines = engines\n[engines]\npkcs11 = p11\n[p11]\n"
-                        f"engine_id = pkcs11\ndynamic_path = {ENGINE}\nMODULE_PATH = {hsm_lib}\ninit = 0\n"
-                        "[req]\ndistinguished_name = dn\n[dn]\n")
-        cmd = ["openssl", "req", "-new", "-engine", "pkcs11", "-keyform", "engine", "-key", uri]
+    conf.write_text(f"openssl_conf = init\n[init]\nproviders = providers\n[providers]\ndefault = on\npkcs11 = p11\n"
+                    f"[on]\nactivate = 1\n[p11]\nmodule = {PROVIDER}\npkcs11-module-path = {hsm_lib}\nactivate = 1\n"
+                    "[req]\ndistinguished_name = dn\n[dn]\n")
+    cmd = ["openssl", "req", "-new", "-key", f"pkcs11:object={label};type=private;pin-value={tenant.pin}"]
     env = {**tool_env(tenant.conf), "OPENSSL_CONF": str(conf)}
     p = subprocess.run(cmd + ["-subj", "/CN=vsm.example", "-sha256", "-out", str(csr)], env=env, capture_output=True,
                        text=True, timeout=60)
     assert p.returncode == 0, p.stderr
-    # checked by plain OpenSSL (no module): the request is signed by the VSM key's private half
-    out = subprocess.run(["openssl", "req", "-in", str(csr), "-verify", "-noout", "-pubkey"], capture_output=True,
+    # checked by plain OpenSSL (no module): the request verifies, and its key is the VSM key's public half
+    out = subprocess.run(["openssl", "req", "-in", str(csr), "-verify", "-noout"], capture_output=True,
                          text=True, env={k: v for k, v in os.environ.items() if k != "OPENSSL_CONF"})
     assert out.returncode == 0 and "verify OK" in out.stdout + out.stderr
-    from layers.hsm_native.config import load  # noqa: F401  (the key's public half is the VSM key's)
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
     from helpers import common_client
     kms = common_client(tenant.endpoint, tenant.acct, "kms", "2019-01-18")
-    keys = kms.call_json("ListKeyDetail", {"HsmClusterId": tenant.vsm, "KeyUsage": "ALL", "SearchKeyAlias": "csr-rsa"})
-    key_id = keys["Response"]["KeyMetadatas"][0]["KeyId"]
-    pem = kms.call_json("GetPublicKey", {"KeyId": key_id})["Response"]["PublicKeyPem"]
-    assert pem.split() == out.stdout.split()[:len(pem.split())] or pem.strip() in out.stdout
+    keys = kms.call_json("ListKeyDetail", {"HsmClusterId": tenant.vsm, "KeyUsage": "ALL", "SearchKeyAlias": label})
+    pem = kms.call_json("GetPublicKey", {"KeyId": keys["Response"]["KeyMetadatas"][0]["KeyId"]})["Response"]["PublicKeyPem"]
+    der = serialization.PublicFormat.SubjectPublicKeyInfo
+    requested = x509.load_pem_x509_csr(csr.read_bytes()).public_key().public_bytes(serialization.Encoding.DER, der)
+    assert requested == serialization.load_pem_public_key(pem.encode()).public_bytes(serialization.Encoding.DER, der)
 
 
 def test_java_sunpkcs11_signs_and_verifies(tenant, hsm_lib, tmp_path):
