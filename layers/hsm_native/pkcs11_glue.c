@@ -8,3 +8,34 @@ __attribute__((visibility("default"))) CK_RV C_GetFunctionList(CK_FUNCTION_LIST 
     *ppFunctionList = &gz_function_list;
     return 0;
 }
+
+/* PKCS#11 3.0 discovery: one interface, "PKCS 11", whose table is the v2.40 function list above
+ * (a 3.0 client then speaks 2.40 to it, as the standard allows). */
+typedef struct CK_INTERFACE { CK_CHAR *pInterfaceName; void *pFunctionList; CK_FLAGS flags; } CK_INTERFACE;
+static CK_INTERFACE gz_interface = { (CK_CHAR *)"PKCS 11", &gz_function_list, 0 };
+
+__attribute__((visibility("default"))) CK_RV C_GetInterfaceList(CK_INTERFACE *pInterfacesList, CK_ULONG *pulCount)
+{
+    if (pulCount == 0) return 7;                       /* CKR_ARGUMENTS_BAD */
+    if (pInterfacesList == 0) { *pulCount = 1; return 0; }
+    if (*pulCount < 1) { *pulCount = 1; return 0x150; } /* CKR_BUFFER_TOO_SMALL */
+    pInterfacesList[0] = gz_interface;
+    *pulCount = 1;
+    return 0;
+}
+
+__attribute__((visibility("default"))) CK_RV C_GetInterface(CK_UTF8CHAR *pInterfaceName, CK_VERSION *pVersion,
+                                                            CK_INTERFACE **ppInterface, CK_FLAGS flags)
+{
+    const char *name = "PKCS 11";
+    int i;
+    if (ppInterface == 0) return 7;                    /* CKR_ARGUMENTS_BAD */
+    *ppInterface = 0;
+    if (pInterfaceName != 0)
+        for (i = 0; i < 8; i++)
+            if (pInterfaceName[i] != (CK_UTF8CHAR)name[i]) return 7;
+    if (pVersion != 0 && (pVersion->major != 2 || pVersion->minor != 40)) return 7;
+    if (flags & ~gz_interface.flags) return 7;         /* no fork-safe or other flagged interface */
+    *ppInterface = &gz_interface;
+    return 0;
+}

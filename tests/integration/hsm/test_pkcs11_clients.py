@@ -103,3 +103,39 @@ def test_java_sunpkcs11_signs_and_verifies(tenant, hsm_lib, tmp_path):
     if os.path.exists(TOOL):
         listed = run([TOOL, "--module", hsm_lib, "--login", "--pin", tenant.pin, "-O"], tenant)
         assert not any(k["Alias"] in listed for k in session_keys)
+
+
+def test_pkcs11_3_clients_find_the_v2_40_function_list_through_c_get_interface(hsm_lib):
+    import ctypes
+
+    class Version(ctypes.Structure):
+        _fields_ = [("major", ctypes.c_ubyte), ("minor", ctypes.c_ubyte)]
+
+    class Interface(ctypes.Structure):
+        _fields_ = [("name", ctypes.c_char_p), ("functions", ctypes.c_void_p), ("flags", ctypes.c_ulong)]
+
+    lib = ctypes.CDLL(hsm_lib)
+    lib.C_GetInterfaceList.argtypes = [ctypes.POINTER(Interface), ctypes.POINTER(ctypes.c_ulong)]
+    lib.C_GetInterface.argtypes = [ctypes.c_char_p, ctypes.POINTER(Version), ctypes.POINTER(ctypes.POINTER(Interface)),
+                                   ctypes.c_ulong]
+    for fn in (lib.C_GetInterfaceList, lib.C_GetInterface, lib.C_GetFunctionList):
+        fn.restype = ctypes.c_ulong
+    table = ctypes.c_void_p()
+    assert lib.C_GetFunctionList(ctypes.byref(table)) == 0
+    count = ctypes.c_ulong(0)
+    assert lib.C_GetInterfaceList(None, ctypes.byref(count)) == 0 and count.value == 1
+    count.value = 0
+    assert lib.C_GetInterfaceList((Interface * 1)(), ctypes.byref(count)) == 0x150     # CKR_BUFFER_TOO_SMALL
+    listed = (Interface * 1)()
+    count.value = 1
+    assert lib.C_GetInterfaceList(listed, ctypes.byref(count)) == 0
+    assert (listed[0].name, listed[0].functions, listed[0].flags) == (b"PKCS 11", table.value, 0)
+    version = ctypes.cast(table, ctypes.POINTER(Version)).contents               # the table starts with its version
+    assert (version.major, version.minor) == (2, 40)
+    found = ctypes.POINTER(Interface)()
+    for name, ver in ((None, None), (b"PKCS 11", None), (b"PKCS 11", Version(2, 40))):
+        assert lib.C_GetInterface(name, ctypes.byref(ver) if ver else None, ctypes.byref(found), 0) == 0
+        assert found.contents.functions == table.value
+    for name, ver, flags in ((b"PKCS 11", Version(3, 0), 0), (b"Vendor X", None, 0), (None, None, 1)):  # 1: fork-safe
+        assert lib.C_GetInterface(name, ctypes.byref(ver) if ver else None, ctypes.byref(found), flags) == 7
+    assert lib.C_GetInterface(None, None, None, 0) == 7                                   # CKR_ARGUMENTS_BAD
