@@ -32,7 +32,7 @@ import json
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "infra" / "aws_calls.json"
@@ -108,7 +108,8 @@ def _bindings(module: str) -> Dict[str, str]:
     return out
 
 
-def _imports(module: str) -> Set[str]:
+@lru_cache(maxsize=None)
+def _imports(module: str) -> FrozenSet[str]:
     found: Set[str] = set()
     for node in ast.walk(_tree(module)):
         names: List[str] = []
@@ -124,7 +125,7 @@ def _imports(module: str) -> Set[str]:
             for i in range(1, len(parts) + 1):
                 if _file(".".join(parts[:i])):
                     found.add(".".join(parts[:i]))
-    return found
+    return frozenset(found)
 
 
 def _package_modules(package: str) -> List[str]:
@@ -431,21 +432,23 @@ class _Scan:
 
 
 @lru_cache(maxsize=None)
-def operations(service: str) -> frozenset:
+def _api_names(service: str) -> Dict[str, str]:
+    """snake_case operation -> the API's name, from botocore's model of the service (read once)."""
     import botocore.session
     from botocore import xform_name
     model = botocore.session.get_session().get_service_model(service)
-    return frozenset(xform_name(name) for name in model.operation_names)
+    return {xform_name(name): name for name in model.operation_names}
+
+
+def operations(service: str) -> frozenset:
+    return frozenset(_api_names(service))
 
 
 def _api_name(service: str, op: str) -> str:
-    import botocore.session
-    model = botocore.session.get_session().get_service_model(service)
-    for name in model.operation_names:
-        from botocore import xform_name
-        if xform_name(name) == op:
-            return name
-    raise KeyError(f"{service}.{op}")
+    try:
+        return _api_names(service)[op]
+    except KeyError:
+        raise KeyError(f"{service}.{op}") from None
 
 
 @lru_cache(maxsize=1)
