@@ -106,10 +106,7 @@ def rename(account: str, doc: dict, name: str) -> None:
         return
     items = [_name_put(account, doc["Region"], name, doc["DataKeyId"]),
              _name_delete(account, doc["Region"], doc["DataKeyName"], doc["DataKeyId"]),
-             {"Update": {"TableName": t.table_name(), "Key": t.key(account, data_key_sort(doc["DataKeyId"])),
-                         "UpdateExpression": "SET DataKeyName = :new",
-                         "ConditionExpression": "attribute_exists(pk) AND DataKeyName = :old",
-                         "ExpressionAttributeValues": {":new": {"S": name}, ":old": {"S": doc["DataKeyName"]}}}}]
+             t.replace(account, data_key_sort(doc["DataKeyId"]), "DataKeyName", doc["DataKeyName"], name)]
     codes = t.transact(items)
     if codes is None:
         return

@@ -168,6 +168,14 @@ def release(account: str, sk: str, owner_attribute: str, owner: str) -> dict:
                        "ExpressionAttributeValues": {":owner": {"S": owner}}}}
 
 
+def replace(account: str, sk: str, attribute: str, old: str, new: str) -> dict:
+    """A transaction item: the record's string attribute becomes new, if it exists and still holds old."""
+    return {"Update": {"TableName": table_name(), "Key": key(account, sk),
+                       "UpdateExpression": "SET #a = :new", "ConditionExpression": "attribute_exists(pk) AND #a = :old",
+                       "ExpressionAttributeNames": {"#a": attribute},
+                       "ExpressionAttributeValues": {":new": {"S": new}, ":old": {"S": old}}}}
+
+
 def update(account: str, sk: str, expression: str, condition: str, values: dict,
            names: Optional[dict] = None) -> bool:
     """One conditional update; False when the condition does not hold."""

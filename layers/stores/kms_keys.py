@@ -139,10 +139,7 @@ def rename(account: str, doc: dict, alias: str) -> None:
         return
     items = [_alias_put(account, doc["Region"], alias, doc["KeyId"]),
              _alias_delete(account, doc["Region"], doc["Alias"], doc["KeyId"]),
-             {"Update": {"TableName": t.table_name(), "Key": t.key(account, key_sort(doc["KeyId"])),
-                         "UpdateExpression": "SET Alias = :new",
-                         "ConditionExpression": "attribute_exists(pk) AND Alias = :old",
-                         "ExpressionAttributeValues": {":new": {"S": alias}, ":old": {"S": doc["Alias"]}}}}]
+             t.replace(account, key_sort(doc["KeyId"]), "Alias", doc["Alias"], alias)]
     codes = t.transact(items)
     if codes is None:
         return
