@@ -7,7 +7,7 @@ from pydantic import Field
 from layers.gateway.action import REGION_OPTIONAL, RequestContext, action
 from layers.gateway.errors import ApiError
 from layers.gateway.schema import Int64, Params, String
-from layers.kms import keys
+from layers.kms import keys, usages
 from layers.kms.params import Tag, check_alias, check_description, check_tags
 from layers.kms.usages import ENCRYPT_DECRYPT, USAGES
 
@@ -38,9 +38,10 @@ def handle(p: Input, ctx: RequestContext) -> dict:
         raise ApiError("InvalidParameterValue.InvalidType",
                        "The value of parameter `Type` is invalid: must be 1 (KMS makes the material) or 2 (EXTERNAL).")
     external = p.Type == TYPE_EXTERNAL
-    if external and usage.name != ENCRYPT_DECRYPT:
+    if external and usage.kind != usages.SYMMETRIC:
         raise ApiError("InvalidParameterValue.InvalidKeyUsage",
-                       "EXTERNAL CMKs (Type 2) are ENCRYPT_DECRYPT keys: imported material is symmetric.")
+                       "EXTERNAL CMKs (Type 2) are symmetric keys (ENCRYPT_DECRYPT, ENCRYPT_DECRYPT_AES_*): "
+                       "imported material is symmetric.")
     doc = keys.create(ctx, alias=alias, description=description, usage=usage, tags=check_tags(p.Tags),
                       hsm_cluster_id=p.HsmClusterId or "", external=external)
     ctx.touched(doc["KeyId"], resource_type="cmk")

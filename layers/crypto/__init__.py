@@ -18,7 +18,7 @@ Modules, each a small functional interface (see its docstring):
 All errors raised on bad input or failed verification derive from CryptoError.
 """
 
-from . import digest, ecc, mac, rng, rsa_keys, sm2, sm3, symmetric
+from . import digest, ecc, keywrap, mac, rng, rsa_keys, sm2, sm3, symmetric
 from .errors import (
     CryptoError,
     DecryptionFailed,
@@ -31,7 +31,7 @@ from .errors import (
 from .rng import random_bytes
 
 __all__ = [
-    "digest", "ecc", "mac", "rng", "rsa_keys", "sm2", "sm3", "symmetric",
+    "digest", "ecc", "keywrap", "mac", "rng", "rsa_keys", "sm2", "sm3", "symmetric",
     "CryptoError", "DecryptionFailed", "InvalidInput", "InvalidKey", "InvalidSignature",
     "InvalidTag", "UnsupportedAlgorithm", "random_bytes",
 ]

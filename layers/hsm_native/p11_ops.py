@@ -1,13 +1,13 @@
-"""PKCS#11 mechanisms over the KMS API: what runs in the VSM (sign, decrypt, symmetric encrypt, key
-generation) goes through the API; public-key operations (verify, RSA/SM2 encrypt) and digests run here.
+"""PKCS#11 mechanisms over the KMS API: what runs in the VSM (sign, decrypt, symmetric ciphers with the
+caller's IV and mode, key generation) goes through the API; public-key operations (verify, RSA/SM2 encrypt) and digests run here.
 The mechanism table and its limits are in docs/cloudhsm.md ("PKCS#11")."""
 import base64
 import hashlib
 from typing import Dict, List, Optional, Tuple
 
 from layers.hsm_native.p11_const import *  # noqa: F401,F403
-from layers.hsm_native.p11_token import (CKK_EC, CKK_RSA, CKK_SM2, CKK_SM4, CkError, Key, Module, Obj, Session,
-                                         parse_bool, parse_ulong)
+from layers.hsm_native.p11_token import (CKK_AES, CKK_EC, CKK_RSA, CKK_SM2, CKK_SM4, CkError, Key, Module, Obj,
+                                         Session, parse_bool, parse_ulong)
 
 CKR_KEY_SIZE_RANGE = 0x62
 RAW_LIMIT = 4096                        # SignByAsymmetricKey's RAW message limit; longer ones are hashed here
@@ -29,11 +29,22 @@ SIGN_MECHS = {   # mechanism -> (key type, KMS algorithm, input "raw"|"digest", 
     CKM_SM2_SIGN: (CKK_SM2, "SM2DSA", "digest", "der"),
     CKM_SM2_SIGN_NO_DER: (CKK_SM2, "SM2DSA", "digest", "raw"),
 }
+# The raw symmetric cipher (KMS SymmetricEncrypt / SymmetricDecrypt, Guardzone's own): mechanism ->
+# (key type, Algorithm, mode). Multi-part calls are buffered here and sent whole at Final.
+RAW_MECHS = {
+    CKM_AES_ECB: (CKK_AES, "AES_ECB", "ECB"), CKM_AES_CBC: (CKK_AES, "AES_CBC", "CBC"),
+    CKM_AES_CBC_PAD: (CKK_AES, "AES_CBC_PAD", "CBC_PAD"), CKM_AES_GCM: (CKK_AES, "AES_GCM", "GCM"),
+    CKM_AES_KEY_WRAP: (CKK_AES, "AES_KEY_WRAP", "KW"), CKM_AES_KEY_WRAP_PAD: (CKK_AES, "AES_KEY_WRAP_PAD", "KWP"),
+    CKM_AES_KEY_WRAP_KWP: (CKK_AES, "AES_KEY_WRAP_PAD", "KWP"),
+    CKM_SM4_ECB: (CKK_SM4, "SM4_ECB", "ECB"), CKM_SM4_ECB_PAD: (CKK_SM4, "SM4_ECB_PAD", "ECB_PAD"),
+    CKM_SM4_CBC: (CKK_SM4, "SM4_CBC", "CBC"), CKM_SM4_CBC_PAD: (CKK_SM4, "SM4_CBC_PAD", "CBC_PAD"),
+}
+RAW_MAX = 32768                         # SymmetricEncrypt's data limit (bytes)
+GCM_IV_RANGE, GCM_TAG_BITS = (12, 128), (96, 104, 112, 120, 128)
+KW_IV = {"KW": bytes.fromhex("a6a6a6a6a6a6a6a6"), "KWP": bytes.fromhex("a65959a6")}
 CRYPT_MECHS = {CKM_RSA_PKCS_OAEP: CKK_RSA, CKM_RSA_PKCS: CKK_RSA, CKM_SM2_RAW: CKK_SM2, CKM_SM2_CIPHER_DER: CKK_SM2,
-               CKM_GZ_SM4_KMS: CKK_SM4}
-# Symmetric mechanisms the VSM's API cannot run (a caller-chosen IV or mode): refused, see docs.
-REFUSED = {CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_GCM, CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD,
-           CKM_SM4_ECB, CKM_SM4_ECB_PAD, CKM_SM4_CBC, CKM_SM4_CBC_PAD, CKM_AES_KEY_GEN}
+               CKM_GZ_SM4_KMS: CKK_SM4, **{m: v[0] for m, v in RAW_MECHS.items()}}
+REFUSED: set = set()          # mechanisms listed in p11_const that the VSM's API cannot run (none today)
 
 _F_SV, _F_ED = CKF_HW | CKF_SIGN | CKF_VERIFY, CKF_HW | CKF_ENCRYPT | CKF_DECRYPT
 _EC = CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS
@@ -56,6 +67,10 @@ MECHANISMS: Dict[int, Tuple[int, int, int]] = {
     CKM_SM2_RAW: (256, 256, _F_ED), CKM_SM2_CIPHER_DER: (256, 256, _F_ED),
     CKM_SM4_KEY_GEN: (16, 16, CKF_HW | CKF_GENERATE),
     CKM_GZ_SM4_KMS: (16, 16, _F_ED),
+    CKM_AES_KEY_GEN: (16, 32, CKF_HW | CKF_GENERATE),
+    **{m: (16, 32, _F_ED) for m in (CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_GCM)},
+    **{m: (16, 32, _F_ED) for m in (CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD, CKM_AES_KEY_WRAP_KWP)},
+    **{m: (16, 16, _F_ED) for m in (CKM_SM4_ECB, CKM_SM4_ECB_PAD, CKM_SM4_CBC, CKM_SM4_CBC_PAD)},
 }
 
 
@@ -217,7 +232,10 @@ def crypt_init(m: Module, s: Session, mech: int, params: Optional[dict], o: Obj,
     if mech in REFUSED or mech not in CRYPT_MECHS:
         raise CkError(CKR_MECHANISM_INVALID)
     key_type = CRYPT_MECHS[mech]
-    if key_type == CKK_SM4:
+    if mech in RAW_MECHS:
+        _check_key(o, key_type, (CKO_SECRET_KEY,), "secret")
+        params = _raw_params(mech, params)
+    elif key_type == CKK_SM4:
         _check_key(o, key_type, (CKO_SECRET_KEY,), "secret")
     else:
         _check_key(o, key_type, (CKO_PUBLIC_KEY,) if encrypt else (CKO_PRIVATE_KEY,), "decrypt")
@@ -228,9 +246,70 @@ def crypt_init(m: Module, s: Session, mech: int, params: Optional[dict], o: Obj,
     return Operation(m, s, mech, params, o)
 
 
+def _raw_params(mech: int, params: Optional[dict]) -> dict:
+    """The checked IV / AAD / tag length of a raw-cipher mechanism (pkcs11._mechanism read them)."""
+    mode = RAW_MECHS[mech][2]
+    p = params or {}
+    iv = p.get("iv", b"")
+    if p.get("bad"):
+        raise CkError(CKR_MECHANISM_PARAM_INVALID, p["bad"])
+    if mode.startswith("ECB"):
+        if iv:
+            raise CkError(CKR_MECHANISM_PARAM_INVALID, "ECB takes no parameter")
+    elif mode.startswith("CBC"):
+        if len(iv) != 16:
+            raise CkError(CKR_MECHANISM_PARAM_INVALID, "CBC needs a 16-byte IV")
+    elif mode == "GCM":
+        if "tag_bits" not in p or not GCM_IV_RANGE[0] <= len(iv) <= GCM_IV_RANGE[1]:
+            raise CkError(CKR_MECHANISM_PARAM_INVALID, "GCM: CK_GCM_PARAMS with a 12-128 byte IV")
+        if p["tag_bits"] not in GCM_TAG_BITS:
+            raise CkError(CKR_MECHANISM_PARAM_INVALID, "GCM tag: 96, 104, 112, 120 or 128 bits")
+    elif iv and iv != KW_IV[mode]:
+        raise CkError(CKR_MECHANISM_PARAM_INVALID, "key wrap: the standard's default IV only")
+    return {"iv": iv if mode.startswith("CBC") or mode == "GCM" else b"", "aad": p.get("aad", b""),
+            "tag_bits": p.get("tag_bits")}
+
+
+def multipart(op: Operation) -> bool:
+    """Whether C_*Update / C_*Final run this operation (buffered: the VSM gets the whole data at Final)."""
+    return op.mech in RAW_MECHS
+
+
+def _raw_call(op: Operation, action: str, field: str, data: bytes) -> bytes:
+    _, algorithm, mode = RAW_MECHS[op.mech]
+    params = {"KeyId": op.o.key.key_id, "Algorithm": algorithm, field: b64(data)}
+    if op.params["iv"]:
+        params["Iv"] = b64(op.params["iv"])
+    if mode == "GCM":
+        params["TagLength"] = op.params["tag_bits"]
+        if op.params["aad"]:
+            params["Aad"] = b64(op.params["aad"])
+    out = op.m.call("kms", action, params)
+    return base64.b64decode(out["CiphertextBlob" if action == "SymmetricEncrypt" else "Plaintext"])
+
+
+def _raw_encrypt(op: Operation, data: bytes) -> bytes:
+    mode = RAW_MECHS[op.mech][2]
+    if (len(data) > RAW_MAX or mode in ("ECB", "CBC") and len(data) % 16
+            or mode == "KW" and (len(data) < 16 or len(data) % 8) or mode == "KWP" and not data):
+        raise CkError(CKR_DATA_LEN_RANGE)
+    return _raw_call(op, "SymmetricEncrypt", "Plaintext", data)
+
+
+def _raw_decrypt(op: Operation, data: bytes) -> bytes:
+    mode = RAW_MECHS[op.mech][2]
+    least = {"KW": 24, "KWP": 16, "GCM": (op.params["tag_bits"] or 0) // 8, "ECB_PAD": 16, "CBC_PAD": 16}.get(mode, 0)
+    if (len(data) > RAW_MAX + 16 or len(data) < least or mode[:3] in ("ECB", "CBC") and len(data) % 16
+            or mode in ("KW", "KWP") and len(data) % 8):
+        raise CkError(CKR_ENCRYPTED_DATA_LEN_RANGE)
+    return _raw_call(op, "SymmetricDecrypt", "CiphertextBlob", data)
+
+
 def encrypt(op: Operation, data: bytes) -> bytes:
     from cryptography.hazmat.primitives.asymmetric import padding
     key = op.o.key
+    if op.mech in RAW_MECHS:
+        return _raw_encrypt(op, data)
     if op.mech == CKM_GZ_SM4_KMS:
         if not 1 <= len(data) <= RAW_LIMIT:
             raise CkError(CKR_DATA_LEN_RANGE)
@@ -251,6 +330,8 @@ def encrypt(op: Operation, data: bytes) -> bytes:
 
 def decrypt(op: Operation, data: bytes) -> bytes:
     key = op.o.key
+    if op.mech in RAW_MECHS:
+        return _raw_decrypt(op, data)
     if op.mech == CKM_GZ_SM4_KMS:
         if len(data) < 40 + 12 + 16 or data[4:40] != key.key_id.encode():
             raise CkError(CKR_ENCRYPTED_DATA_INVALID, "not a ciphertext of this key")
@@ -355,16 +436,25 @@ def generate_key_pair(m: Module, s: Session, mech: int, pub_t, priv_t) -> Tuple[
 
 
 def generate_key(m: Module, s: Session, mech: int, template) -> int:
-    if mech not in (CKM_SM4_KEY_GEN, CKM_SM4_KEY_GEN_ALT):
-        raise CkError(CKR_MECHANISM_INVALID, "the VSM makes SM4 secret keys only")
+    if mech not in (CKM_SM4_KEY_GEN, CKM_SM4_KEY_GEN_ALT, CKM_AES_KEY_GEN):
+        raise CkError(CKR_MECHANISM_INVALID, "the VSM makes SM4 and AES secret keys only")
     _check_class(template, CKO_SECRET_KEY)
+    want_type = CKK_AES if mech == CKM_AES_KEY_GEN else CKK_SM4
     kt = _t(template, CKA_KEY_TYPE)
-    if kt is not None and parse_ulong(kt) != CKK_SM4:
+    if kt is not None and parse_ulong(kt) != want_type:
         raise CkError(CKR_TEMPLATE_INCONSISTENT)
     length = _t(template, CKA_VALUE_LEN)
-    if length is not None and parse_ulong(length) != 16:
-        raise CkError(CKR_ATTRIBUTE_VALUE_INVALID)
-    # an SM4 key of the VSM encrypts and decrypts only: other usages asked for read false.
-    key = m.create_key(s, "ENCRYPT_DECRYPT", _t(template, CKA_LABEL), _t(template, CKA_ID),
+    if want_type == CKK_AES:
+        if length is None:
+            raise CkError(CKR_TEMPLATE_INCOMPLETE, "CKA_VALUE_LEN (16 or 32)")
+        if parse_ulong(length) not in (16, 32):
+            raise CkError(CKR_KEY_SIZE_RANGE, "the VSM makes AES-128 and AES-256 keys")
+        usage = f"ENCRYPT_DECRYPT_AES_{parse_ulong(length) * 8}"
+    else:
+        if length is not None and parse_ulong(length) != 16:
+            raise CkError(CKR_ATTRIBUTE_VALUE_INVALID)
+        usage = "ENCRYPT_DECRYPT"
+    # a secret key of the VSM encrypts and decrypts only: other usages asked for read false.
+    key = m.create_key(s, usage, _t(template, CKA_LABEL), _t(template, CKA_ID),
                        bool(_tb(template, CKA_TOKEN)))
     return m.key_objects(key)[0]

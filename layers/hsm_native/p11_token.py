@@ -7,7 +7,8 @@ token objects (the KMS keys of the VSM's key domain). pkcs11.py marshals C argum
   a credential every C_GetSlotList asks again, so a terminated VSM's slot disappears (its sessions then
   answer CKR_DEVICE_REMOVED).
 - Objects: each KMS key with HsmClusterId = the VSM (Enabled, Disabled or Archived) is one secret key
-  (SM4, ENCRYPT_DECRYPT) or a private + public key pair (same CKA_ID). CKA_LABEL is the key's alias;
+  (SM4, ENCRYPT_DECRYPT; AES, ENCRYPT_DECRYPT_AES_256 / _128) or a private + public key pair (same
+  CKA_ID). CKA_LABEL is the key's alias;
   CKA_ID the id given at generation (kept in the key's Description as `pkcs11 id=<hex>`), else the
   KeyId's ASCII bytes. Handles are stable for the life of the process.
 """
@@ -78,6 +79,8 @@ def parse_bool(b: bytes) -> bool:
 
 USAGES = {   # KMS KeyUsage -> (key type, purpose)
     "ENCRYPT_DECRYPT": (CKK_SM4, "secret"),
+    "ENCRYPT_DECRYPT_AES_256": (CKK_AES, "secret"),
+    "ENCRYPT_DECRYPT_AES_128": (CKK_AES, "secret"),
     "ASYMMETRIC_DECRYPT_SM2": (CKK_SM2, "decrypt"),
     "ASYMMETRIC_DECRYPT_RSA_2048": (CKK_RSA, "decrypt"),
     "ASYMMETRIC_SIGN_VERIFY_SM2": (CKK_SM2, "sign"),
@@ -85,7 +88,8 @@ USAGES = {   # KMS KeyUsage -> (key type, purpose)
     "ASYMMETRIC_SIGN_VERIFY_RSA_2048": (CKK_RSA, "sign"),
 }
 LISTED_STATES = {"Enabled", "Disabled", "Archived"}
-GEN_MECHANISM = {CKK_SM4: CKM_SM4_KEY_GEN, CKK_SM2: CKM_SM2_KEY_PAIR_GEN, CKK_RSA: CKM_RSA_PKCS_KEY_PAIR_GEN,
+GEN_MECHANISM = {CKK_SM4: CKM_SM4_KEY_GEN, CKK_AES: CKM_AES_KEY_GEN, CKK_SM2: CKM_SM2_KEY_PAIR_GEN,
+                 CKK_RSA: CKM_RSA_PKCS_KEY_PAIR_GEN,
                  CKK_EC: CKM_EC_KEY_PAIR_GEN}
 
 
@@ -420,7 +424,8 @@ class Module:
         if o.cls == CKO_SECRET_KEY:
             a.update({CKA_ENCRYPT: ck_bool(enabled), CKA_DECRYPT: ck_bool(True), CKA_SIGN: ck_bool(False),
                       CKA_VERIFY: ck_bool(False), CKA_WRAP: ck_bool(False), CKA_UNWRAP: ck_bool(False),
-                      CKA_VALUE_LEN: ck_ulong(16), CKA_VALUE: CKR_ATTRIBUTE_SENSITIVE})
+                      CKA_VALUE_LEN: ck_ulong(32 if key.usage.endswith("_256") else 16),
+                      CKA_VALUE: CKR_ATTRIBUTE_SENSITIVE})
         elif o.cls == CKO_PRIVATE_KEY:
             a.update({CKA_SIGN: ck_bool(sign and enabled), CKA_DECRYPT: ck_bool(not sign), CKA_UNWRAP: ck_bool(False),
                       CKA_SIGN_RECOVER: ck_bool(False), CKA_ALWAYS_AUTHENTICATE: ck_bool(False),

@@ -112,7 +112,24 @@ def _mechanism(p):
             raise CkError(CKR_MECHANISM_PARAM_INVALID)
         o = ffi.cast("CK_RSA_PKCS_PSS_PARAMS *", q)
         params = {"hashAlg": int(o.hashAlg), "mgf": int(o.mgf), "sLen": int(o.sLen)}
+    elif t == CKM_AES_GCM:
+        params = _gcm_params(q, n)
+    elif t in ops.RAW_MECHS:
+        params = {"iv": _data(q, n)}            # CBC: the IV; key wrap: an alternative IV; ECB: none
     return t, params
+
+
+def _gcm_params(q, n) -> dict:
+    """CK_GCM_PARAMS in either layout: with ulIvBits (v2.40 errata, v3.0) or without (the v2.40 header)."""
+    if q != NULL and n == ffi.sizeof("CK_GCM_PARAMS"):
+        o = ffi.cast("CK_GCM_PARAMS *", q)
+    elif q != NULL and n == ffi.sizeof("CK_GCM_PARAMS_V240"):
+        o = ffi.cast("CK_GCM_PARAMS_V240 *", q)
+    else:
+        return {"bad": "AES-GCM needs CK_GCM_PARAMS"}
+    if o.ulIvLen and o.pIv == NULL or o.ulAADLen and o.pAAD == NULL:
+        return {"bad": "CK_GCM_PARAMS: a length without its pointer"}
+    return {"iv": _data(o.pIv, o.ulIvLen), "aad": _data(o.pAAD, o.ulAADLen), "tag_bits": int(o.ulTagBits)}
 
 
 # ---- general ----
@@ -490,29 +507,53 @@ def C_Decrypt(hSession, pIn, ulInLen, pOut, pulOutLen):
 
 
 def _no_multipart(hSession, name):
-    s, _ = _op(hSession, name)
+    s, op = _op(hSession, name)
+    if ops.multipart(op):
+        return op
     s.ops.pop(name, None)
     raise CkError(CKR_FUNCTION_NOT_SUPPORTED, "single-part only: the VSM encrypts and decrypts whole messages")
 
 
+def _crypt_update(hSession, name, pIn, ulInLen, pOut, pulOutLen):
+    """Buffers the part (nothing is output before Final: the VSM takes whole messages, and GCM
+    decryption must not release plaintext before the tag is checked). A NULL output buffer is a
+    length query and does not take the part."""
+    _no_multipart(hSession, name)
+    s, op = _op(hSession, name)
+    try:
+        data = _data(pIn, ulInLen)
+        if pulOutLen == NULL:
+            raise CkError(CKR_ARGUMENTS_BAD)
+        if pOut != NULL:
+            if sum(map(len, op.parts)) + len(data) > ops.RAW_MAX + 16:
+                raise CkError(CKR_DATA_LEN_RANGE if name == "encrypt" else CKR_ENCRYPTED_DATA_LEN_RANGE)
+            op.parts.append(data)
+        pulOutLen[0] = 0
+    except Exception:
+        s.ops.pop(name, None)
+        raise
+
+
 @export
 def C_EncryptUpdate(hSession, pIn, ulInLen, pOut, pulOutLen):
-    _no_multipart(hSession, "encrypt")
+    _crypt_update(hSession, "encrypt", pIn, ulInLen, pOut, pulOutLen)
 
 
 @export
 def C_EncryptFinal(hSession, pOut, pulOutLen):
-    _no_multipart(hSession, "encrypt")
+    op = _no_multipart(hSession, "encrypt")
+    _final(hSession, "encrypt", pOut, pulOutLen, lambda d: ops.encrypt(op, d))
 
 
 @export
 def C_DecryptUpdate(hSession, pIn, ulInLen, pOut, pulOutLen):
-    _no_multipart(hSession, "decrypt")
+    _crypt_update(hSession, "decrypt", pIn, ulInLen, pOut, pulOutLen)
 
 
 @export
 def C_DecryptFinal(hSession, pOut, pulOutLen):
-    _no_multipart(hSession, "decrypt")
+    op = _no_multipart(hSession, "decrypt")
+    _final(hSession, "decrypt", pOut, pulOutLen, lambda d: ops.decrypt(op, d))
 
 
 @export

@@ -32,6 +32,11 @@ typedef struct CK_MECHANISM_INFO { CK_ULONG ulMinKeySize; CK_ULONG ulMaxKeySize;
 typedef struct CK_RSA_PKCS_OAEP_PARAMS { CK_MECHANISM_TYPE hashAlg; CK_ULONG mgf; CK_ULONG source;
     void *pSourceData; CK_ULONG ulSourceDataLen; } CK_RSA_PKCS_OAEP_PARAMS;
 typedef struct CK_RSA_PKCS_PSS_PARAMS { CK_MECHANISM_TYPE hashAlg; CK_ULONG mgf; CK_ULONG sLen; } CK_RSA_PKCS_PSS_PARAMS;
+/* CK_GCM_PARAMS as v2.40 errata / v3.0 define it (with ulIvBits); the v2.40 header's form lacks ulIvBits. */
+typedef struct CK_GCM_PARAMS { CK_BYTE *pIv; CK_ULONG ulIvLen; CK_ULONG ulIvBits; CK_BYTE *pAAD; CK_ULONG ulAADLen;
+    CK_ULONG ulTagBits; } CK_GCM_PARAMS;
+typedef struct CK_GCM_PARAMS_V240 { CK_BYTE *pIv; CK_ULONG ulIvLen; CK_BYTE *pAAD; CK_ULONG ulAADLen;
+    CK_ULONG ulTagBits; } CK_GCM_PARAMS_V240;
 typedef struct CK_C_INITIALIZE_ARGS { void *CreateMutex; void *DestroyMutex; void *LockMutex; void *UnlockMutex;
     CK_FLAGS flags; void *pReserved; } CK_C_INITIALIZE_ARGS;
 /* Every entry is a function pointer; declared as void * (same size and ABI) to keep cdef simple. */

@@ -3,7 +3,8 @@
     base64( "GZ" | format 1 (1) | algorithm (1) | KeyId (36, ASCII) | key version (4) |
             nonce (12) | ciphertext | tag (16) )
 
-Self-describing (which key, which version, which algorithm) and tamper-evident: SM4-GCM whose
+Self-describing (which key, which version, which algorithm) and tamper-evident: SM4-GCM (AES-GCM
+under an ENCRYPT_DECRYPT_AES_* key) whose
 associated data is the header plus the account, the region and the canonical EncryptionContext,
 so a changed byte, another account, another region or another context fails the tag check.
 """
@@ -17,7 +18,7 @@ from layers.kms import errors
 from layers.kms.params import KEY_ID
 
 MAGIC, FORMAT = b"GZ", 1
-ALGORITHMS = {1: "SM4"}             # algorithm byte -> cipher (GCM mode)
+ALGORITHMS = {1: "SM4", 2: "AES_256", 3: "AES_128"}     # algorithm byte -> cipher (GCM mode)
 ALGORITHM_IDS = {v: k for k, v in ALGORITHMS.items()}
 _KEY_ID, _HEADER, _NONCE, _TAG = 36, 2 + 1 + 1 + 36 + 4, 12, 16
 MIN_SIZE = _HEADER + _NONCE + _TAG

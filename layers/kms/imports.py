@@ -7,7 +7,7 @@ key's domain master key, bound to the key as its version 0, which no material ve
 token is kept as its SHA-256. ImportKeyMaterial opens the material with the private wrapping key
 (the WrappingAlgorithm asked for), stores it sealed like every key's material (version 1) and drops
 the wrapping key and the token: each token imports once. The material is 128 bits (an SM4 key, as in
-Tencent Cloud's 国密 regions); re-importing must bring the same material (checked against a SHA-256
+Tencent Cloud's 国密 regions; 256 or 128 bits for Guardzone's ENCRYPT_DECRYPT_AES_256 / _128 keys); re-importing must bring the same material (checked against a SHA-256
 of account, key and material, kept with the key), so what the key encrypted before still opens.
 DeleteImportedKeyMaterial drops the material (the key is PendingImport again); so does ValidTo
 passing (when the key is next used or read).
@@ -29,7 +29,6 @@ from layers.kms.public_encrypt import RSA_PADDINGS
 WRAPPING_ALGORITHMS = tuple(RSA_PADDINGS)          # RSAES_PKCS1_V1_5, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256
 WRAPPING_KEY_SPECS = ("RSA_2048",)
 PARAMETERS_SECONDS = 24 * 3600
-MATERIAL_BYTES = 16
 MAX_VALID_TO = 2147443200
 WRAPPING_VERSION = 0          # the key-store slot of a key's private wrapping key (material starts at 1)
 
@@ -114,9 +113,11 @@ def import_material(ctx, key_id: str, token: str, encrypted: str, valid_to) -> N
     valid_to = _check_valid_to(valid_to, now)
     _importable(key, "ImportKeyMaterial")
     plain, _ = _open(key, token, encrypted, now)
-    if len(plain) != MATERIAL_BYTES:
+    size = material.SECRET_SIZES[key.usage.material]
+    if len(plain) != size:
         raise ApiError("InvalidParameterValue.InvalidImportKeyMaterial",
-                       f"The key material must be {MATERIAL_BYTES * 8} bits ({MATERIAL_BYTES} bytes) before wrapping.")
+                       f"The key material of a {key.usage.name} key must be {size * 8} bits ({size} bytes) "
+                       "before wrapping.")
     digest = _material_digest(key, plain)
     previous = key.doc.get("MaterialDigest")
     if previous and not hmac.compare_digest(previous, digest):

@@ -1,6 +1,8 @@
 """Key material of each kind: generate it, serialise it for wrapping, load it back, show its public key.
 
     SM4       16 random bytes
+    AES_256, AES_128
+              32 / 16 random bytes
     SM2       PKCS#8 DER (with its public key), layers.crypto.sm2
     RSA_2048  PKCS#8 DER, layers.crypto.rsa_keys
     EC_P256   the 32-byte private scalar, layers.crypto.ecc
@@ -18,12 +20,13 @@ from cryptography.hazmat.primitives import serialization
 from layers.crypto import asn1, ecc, pqc, random_bytes, rsa_keys, sm2
 
 SM4_KEY_SIZE = 16
+SECRET_SIZES = {"SM4": SM4_KEY_SIZE, "AES_256": 32, "AES_128": 16}     # symmetric material, in bytes
 
 
 def generate(material: str) -> Tuple[bytes, Optional[bytes]]:
     """(secret material to wrap, SubjectPublicKeyInfo DER or None)."""
-    if material == "SM4":
-        return random_bytes(SM4_KEY_SIZE), None
+    if material in SECRET_SIZES:
+        return random_bytes(SECRET_SIZES[material]), None
     if material == "SM2":
         key = sm2.SM2PrivateKey.generate()
         return key.to_der(), key.public_key.to_der()
@@ -40,8 +43,8 @@ def generate(material: str) -> Tuple[bytes, Optional[bytes]]:
 
 
 def load(material: str, secret: bytes):
-    """The usable key object: bytes (SM4), SM2PrivateKey, RSAPrivateKey, EllipticCurvePrivateKey."""
-    if material == "SM4":
+    """The usable key object: bytes (SM4, AES), SM2PrivateKey, RSAPrivateKey, EllipticCurvePrivateKey."""
+    if material in SECRET_SIZES:
         return bytes(secret)
     if material == "SM2":
         return sm2.SM2PrivateKey.from_der(secret)

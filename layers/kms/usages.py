@@ -1,6 +1,8 @@
 """What each KeyUsage is: its material, its algorithms, and what ListAlgorithms says about it.
 
-Symmetric keys (ENCRYPT_DECRYPT) are SM4 keys used in GCM mode; SM2 keys are on the GB/T 32918 curve;
+Symmetric keys (ENCRYPT_DECRYPT) are SM4 keys used in GCM mode; ENCRYPT_DECRYPT_AES_256 and
+ENCRYPT_DECRYPT_AES_128 (Guardzone's own KeyUsage names, as the PQC ones are) are AES keys, used in GCM
+mode by Encrypt and with caller-chosen modes by SymmetricEncrypt / SymmetricDecrypt; SM2 keys are on the GB/T 32918 curve;
 ECC keys are NIST P-256; RSA keys are 2048-bit. Post-quantum keys (ML-KEM for PostQuantumCryptoEncrypt /
 Decrypt, ML-DSA for PostQuantumCryptoSign / Verify) are offered where the crypto backend has them.
 """
@@ -18,7 +20,7 @@ TYPE_FIPS, TYPE_GM = 2, 4          # KeyMetadata.Type: FIPS 140-2 / 国密 (GM/T
 class Usage:
     name: str
     kind: str                     # SYMMETRIC | DECRYPT | SIGN | PQ_DECRYPT | PQ_SIGN
-    material: str                 # SM4 | SM2 | RSA_2048 | EC_P256 | ML-KEM-768 ... (layers.crypto.pqc names)
+    material: str                 # SM4 | AES_256 | AES_128 | SM2 | RSA_2048 | EC_P256 | ML-KEM-768 ... (layers.crypto.pqc names)
     algorithm: str                # the Algorithm ListAlgorithms shows
     type_code: int
     sign_algorithms: Tuple[str, ...] = ()
@@ -29,6 +31,7 @@ ENCRYPT_DECRYPT = "ENCRYPT_DECRYPT"
 
 USAGES: Dict[str, Usage] = {u.name: u for u in (
     Usage(ENCRYPT_DECRYPT, SYMMETRIC, "SM4", "SM4", TYPE_GM),
+    *(Usage(f"ENCRYPT_DECRYPT_AES_{n}", SYMMETRIC, f"AES_{n}", f"AES_{n}", TYPE_FIPS) for n in (256, 128)),
     Usage("ASYMMETRIC_DECRYPT_RSA_2048", DECRYPT, "RSA_2048", "RSA_2048", TYPE_FIPS),
     Usage("ASYMMETRIC_DECRYPT_SM2", DECRYPT, "SM2", "SM2", TYPE_GM),
     Usage("ASYMMETRIC_SIGN_VERIFY_SM2", SIGN, "SM2", "SM2", TYPE_GM, ("SM2DSA",)),

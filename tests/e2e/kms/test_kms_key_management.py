@@ -223,7 +223,9 @@ def test_member_account_of_another_account_is_refused(kms):
 
 def test_list_algorithms(kms):
     r = kms.call("ListAlgorithms")
-    assert r["SymmetricAlgorithms"] == [{"KeyUsage": "ENCRYPT_DECRYPT", "Algorithm": "SM4"}]
+    assert r["SymmetricAlgorithms"] == [{"KeyUsage": "ENCRYPT_DECRYPT", "Algorithm": "SM4"},       # AES: Guardzone's own
+                                        {"KeyUsage": "ENCRYPT_DECRYPT_AES_256", "Algorithm": "AES_256"},
+                                        {"KeyUsage": "ENCRYPT_DECRYPT_AES_128", "Algorithm": "AES_128"}]
     assert {a["KeyUsage"] for a in r["AsymmetricAlgorithms"]} == {
         "ASYMMETRIC_DECRYPT_RSA_2048", "ASYMMETRIC_DECRYPT_SM2",
         "ASYMMETRIC_DECRYPT_ML_KEM_768", "ASYMMETRIC_DECRYPT_ML_KEM_1024"}       # post-quantum: test_kms_pqc.py
