@@ -56,9 +56,14 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _material_digest(key: keys.Key, plain: bytes) -> str:
-    return hashlib.sha256(b"|".join([b"guardzone-kms-import-v1", key.account.encode(), key.key_id.encode(),
+def material_digest(account: str, key_id: str, plain: bytes) -> str:
+    """What a key keeps of imported material (MaterialDigest), to let only the same material in again."""
+    return hashlib.sha256(b"|".join([b"guardzone-kms-import-v1", account.encode(), key_id.encode(),
                                      plain])).hexdigest()
+
+
+def _material_digest(key: keys.Key, plain: bytes) -> str:
+    return material_digest(key.account, key.key_id, plain)
 
 
 def parameters(ctx, key_id: str, algorithm: str) -> dict:

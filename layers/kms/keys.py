@@ -295,24 +295,29 @@ def rotate(key: Key, now: int) -> int:
 # ---- lifecycle ----
 
 def create(ctx: RequestContext, *, alias: str, description: str, usage: Usage, tags: list,
-           hsm_cluster_id: str, external: bool = False) -> dict:
-    """A new key; an EXTERNAL one has no material until ImportKeyMaterial (KeyState PendingImport)."""
+           hsm_cluster_id: str, external: bool = False, imported: Optional[bytes] = None,
+           key_id: Optional[str] = None, extra: Optional[dict] = None) -> dict:
+    """A new key; an EXTERNAL one has no material until ImportKeyMaterial (KeyState PendingImport), unless
+    its material comes with it (`imported`: an EXTERNAL key, Enabled at once). `extra`: more fields."""
     region = region_of(ctx)
     domain = _domain_for(ctx, region, hsm_cluster_id)
-    key_id = str(uuid.uuid4())
-    if external:
+    key_id = key_id or str(uuid.uuid4())
+    external = external or imported is not None
+    if imported is not None:
+        wrapped_versions, public_der = {"1": stored_keys.wrap(domain, key_id, 1, imported)}, None
+    elif external:
         wrapped_versions, public_der = {}, None
     else:
         secret_material, public_der = material.generate(usage.material)
         wrapped_versions = {"1": stored_keys.wrap(domain, key_id, 1, secret_material)}
     doc = {"KeyId": key_id, "Region": region, "Alias": alias, "Description": description, "KeyUsage": usage.name,
-           "KeyState": PENDING_IMPORT if external else ENABLED,
+           "KeyState": PENDING_IMPORT if external and imported is None else ENABLED,
            "Origin": ORIGIN_EXTERNAL if external else ORIGIN_KMS, "ValidTo": 0, "CreateTime": int(time.time()), "CreatedUs": time.time_ns() // 1000, "CreatorUin": ctx.uin or ctx.account,
            "Tags": tags, "HsmClusterId": hsm_cluster_id, "Domain": domain.domain_id,
            "Generation": domain.generation, "Current": 1,
            "Material": wrapped_versions,
            "PublicKey": public_der, "RotationEnabled": False, "RotateDays": 0, "NextRotateTime": 0,
-           "LastRotateTime": 0, "DeletionDate": 0}
+           "LastRotateTime": 0, "DeletionDate": 0, **(extra or {})}
     try:
         kms_keys.create(ctx.account, doc, key_domains.alive_check(ctx.account, domain.domain_id, domain.generation),
                         KEY_LIMIT)

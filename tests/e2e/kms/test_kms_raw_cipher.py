@@ -176,3 +176,47 @@ def test_aes_material_is_imported_at_its_size(kms):
         == "InvalidParameterValue.InvalidImportKeyMaterial"
     assert kms.error("CreateKey", {"Alias": f"x-{os.urandom(3).hex()}", "KeyUsage": "ASYMMETRIC_DECRYPT_SM2",
                                    "Type": 2}) == "InvalidParameterValue.InvalidKeyUsage"
+
+
+def test_wrap_and_unwrap_keys_in_the_service(stack, kms, raw, imported):
+    target = kms.call("CreateKey", {"Alias": f"aes-target-{os.urandom(3).hex()}", "KeyUsage": AES_256, "Type": 2})["KeyId"]
+    import_material(kms, target, KEY_DATA)
+    r = raw.call("WrapKey", {"KeyId": imported, "TargetKeyId": target, "Algorithm": "AES_KEY_WRAP"})
+    assert unb64(r["WrappedKey"]) == WRAPPED and r["TargetKeyId"] == target           # RFC 3394 4.6
+    r = raw.call("WrapKey", {"KeyId": imported, "TargetKeyId": target, "Algorithm": "AES_KEY_WRAP_PAD"})
+    assert unb64(r["WrappedKey"]) == keywrap.aes_key_wrap_with_padding(KEK, KEY_DATA)
+
+    alias = f"unwrapped-{os.urandom(3).hex()}"
+    new = raw.call("UnwrapKey", {"KeyId": imported, "Algorithm": "AES_KEY_WRAP", "WrappedKey": b64(WRAPPED),
+                                 "KeyUsage": AES_256, "Alias": alias})
+    assert new["KeyState"] == "Enabled" and new["KeyUsage"] == AES_256 and new["Alias"] == alias
+    meta = kms.call("DescribeKey", {"KeyId": new["KeyId"]})["KeyMetadata"]
+    assert meta["Origin"] == "EXTERNAL" and meta["KeyState"] == "Enabled"
+    enc = Cipher(algorithms.AES(KEY_DATA), modes.ECB()).encryptor()
+    assert unb64(raw.encrypt(new["KeyId"], "AES_ECB", b"E" * 16)["CiphertextBlob"]) == enc.update(b"E" * 16) + enc.finalize()
+    from test_kms_import_and_archive import wrap
+    p = kms.call("GetParametersForImport", {"KeyId": new["KeyId"], "WrappingAlgorithm": "RSAES_OAEP_SHA_256",
+                                            "WrappingKeySpec": "RSA_2048"})
+    assert kms.error("ImportKeyMaterial", {"KeyId": new["KeyId"], "ImportToken": p["ImportToken"],
+                                           "EncryptedKeyMaterial": wrap(p, os.urandom(32), "RSAES_OAEP_SHA_256")}) \
+        == "InvalidParameterValue.MaterialNotMatch"                    # its material is kept like imported material
+
+    made = kms.create(AES_256)                                          # KMS-made material never leaves
+    assert raw.error("WrapKey", {"KeyId": imported, "TargetKeyId": made, "Algorithm": "AES_KEY_WRAP"}) \
+        == "UnsupportedOperation"
+    assert raw.error("WrapKey", {"KeyId": imported, "TargetKeyId": target, "Algorithm": "AES_GCM"}) \
+        == "InvalidParameterValue"
+    unwrap = lambda **p: raw.error("UnwrapKey", {"KeyId": imported, "Algorithm": "AES_KEY_WRAP", "WrappedKey": b64(WRAPPED),
+                                                 "KeyUsage": AES_256, "Alias": f"u-{os.urandom(3).hex()}", **p})
+    assert unwrap(WrappedKey=b64(WRAPPED[:-1] + b"\x00")) == "FailedOperation.DecryptError"
+    assert unwrap(KeyUsage=AES_128) == "InvalidParameterValue.InvalidImportKeyMaterial"
+    assert unwrap(KeyUsage="ASYMMETRIC_DECRYPT_SM2") == "InvalidParameterValue.InvalidKeyUsage"
+    assert unwrap(Alias="kms-reserved") == "InvalidParameterValue.InvalidAlias"
+    acct2 = new_account("wrap-other")
+    other, own = Raw(stack, acct2), Kms(stack.endpoint, acct2).create(AES_256)
+    assert other.error("WrapKey", {"KeyId": imported, "TargetKeyId": target, "Algorithm": "AES_KEY_WRAP"}) \
+        == "ResourceUnavailable.CmkNotFound"
+    assert other.error("WrapKey", {"KeyId": own, "TargetKeyId": target, "Algorithm": "AES_KEY_WRAP"}) \
+        == "ResourceUnavailable.CmkNotFound"                           # nor another account's key to wrap
+    assert other.error("UnwrapKey", {"KeyId": imported, "Algorithm": "AES_KEY_WRAP", "WrappedKey": b64(WRAPPED),
+                                     "KeyUsage": AES_256, "Alias": "stolen"}) == "ResourceUnavailable.CmkNotFound"
