@@ -69,7 +69,7 @@ MECHANISMS: Dict[int, Tuple[int, int, int]] = {
     CKM_GZ_SM4_KMS: (16, 16, _F_ED),
     CKM_AES_KEY_GEN: (16, 32, CKF_HW | CKF_GENERATE),
     **{m: (16, 32, _F_ED) for m in (CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_GCM)},
-    **{m: (16, 32, _F_ED) for m in (CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD, CKM_AES_KEY_WRAP_KWP)},
+    **{m: (16, 32, _F_ED | CKF_WRAP | CKF_UNWRAP) for m in (CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD, CKM_AES_KEY_WRAP_KWP)},
     **{m: (16, 16, _F_ED) for m in (CKM_SM4_ECB, CKM_SM4_ECB_PAD, CKM_SM4_CBC, CKM_SM4_CBC_PAD)},
 }
 
@@ -345,6 +345,63 @@ def decrypt(op: Operation, data: bytes) -> bytes:
         out = op.m.call("kms", "AsymmetricRsaDecrypt", {"KeyId": key.key_id, "Ciphertext": b64(data),
                                                         "Algorithm": algorithm})
     return base64.b64decode(out["Plaintext"])
+
+
+# ---- key wrapping (KMS WrapKey / UnwrapKey) ----
+
+WRAP_MECHS = (CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD, CKM_AES_KEY_WRAP_KWP)
+
+
+def _wrapping_key(mech: int, params: Optional[dict], o: Obj, type_error: int) -> str:
+    """The KMS Algorithm of a key-wrap mechanism, once the (un)wrapping key is an AES secret key."""
+    if mech not in WRAP_MECHS:
+        raise CkError(CKR_MECHANISM_INVALID, "AES key wrap (RFC 3394, RFC 5649) only")
+    _raw_params(mech, params)
+    if o.cls != CKO_SECRET_KEY or o.key.key_type != CKK_AES:
+        raise CkError(type_error)
+    return RAW_MECHS[mech][1]
+
+
+def wrap_key(m: Module, s: Session, mech: int, params: Optional[dict], wrapping: Obj, target: Obj) -> bytes:
+    algorithm = _wrapping_key(mech, params, wrapping, CKR_WRAPPING_KEY_TYPE_INCONSISTENT)
+    if wrapping.key.state != "Enabled":
+        raise CkError(CKR_KEY_FUNCTION_NOT_PERMITTED)
+    if target.cls != CKO_SECRET_KEY:
+        raise CkError(CKR_KEY_NOT_WRAPPABLE, "secret keys only")
+    if target.key.origin != "EXTERNAL":
+        raise CkError(CKR_KEY_UNEXTRACTABLE, "material made in the VSM never leaves it, even wrapped")
+    out = m.call("kms", "WrapKey", {"KeyId": wrapping.key.key_id, "TargetKeyId": target.key.key_id,
+                                    "Algorithm": algorithm})
+    return base64.b64decode(out["WrappedKey"])
+
+
+def unwrap_key(m: Module, s: Session, mech: int, params: Optional[dict], unwrapping: Obj, wrapped: bytes,
+               template) -> int:
+    algorithm = _wrapping_key(mech, params, unwrapping, CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT)
+    if len(wrapped) < (24 if mech == CKM_AES_KEY_WRAP else 16) or len(wrapped) % 8:
+        raise CkError(CKR_WRAPPED_KEY_LEN_RANGE)
+    _check_class(template, CKO_SECRET_KEY)
+    kt = _t(template, CKA_KEY_TYPE)
+    if kt is None:
+        raise CkError(CKR_TEMPLATE_INCOMPLETE, "CKA_KEY_TYPE (CKK_AES or CKK_SM4)")
+    kt = parse_ulong(kt)
+    length = _t(template, CKA_VALUE_LEN)
+    length = len(wrapped) - 8 if length is None else parse_ulong(length)   # KWP: 16- and 32-byte keys pad to none
+    if kt == CKK_SM4 and length == 16:
+        usage = "ENCRYPT_DECRYPT"
+    elif kt == CKK_AES and length in (16, 32):
+        usage = f"ENCRYPT_DECRYPT_AES_{length * 8}"
+    else:
+        raise CkError(CKR_TEMPLATE_INCONSISTENT, "an AES-128, AES-256 or SM4 key")
+    via = ("UnwrapKey", {"KeyId": unwrapping.key.key_id, "Algorithm": algorithm, "WrappedKey": b64(wrapped)})
+    try:
+        key = m.create_key(s, usage, _t(template, CKA_LABEL), _t(template, CKA_ID), bool(_tb(template, CKA_TOKEN)),
+                           via=via)
+    except CkError as exc:
+        if exc.rv == CKR_ENCRYPTED_DATA_INVALID or "InvalidImportKeyMaterial" in str(exc):
+            raise CkError(CKR_WRAPPED_KEY_INVALID, str(exc))
+        raise
+    return m.key_objects(key)[0]
 
 
 # ---- digest ----

@@ -104,6 +104,7 @@ class Key:
     description: str = ""
     public: object = None          # ("rsa", RSAPublicKey) | ("ec", EllipticCurvePublicKey) | ("sm2", SM2PublicKey)
     session_handle: int = 0        # a session object's session (CKA_TOKEN false), else 0
+    origin: str = ""               # EXTERNAL: imported or unwrapped material (the only kind C_WrapKey wraps)
 
     @property
     def key_type(self) -> int:
@@ -354,6 +355,7 @@ class Module:
                                                  meta.get("KeyState", ""), meta.get("Description", ""))
         else:
             key.alias, key.state, key.description = meta.get("Alias", ""), meta.get("KeyState", ""), meta.get("Description", "")
+        key.origin = meta.get("Origin", "")
         return key
 
     def key_objects(self, key: Key) -> List[int]:
@@ -421,9 +423,12 @@ class Module:
              CKA_KEY_GEN_MECHANISM: ck_ulong(GEN_MECHANISM[key.key_type]), CKA_DERIVE: ck_bool(False),
              CKA_START_DATE: b"", CKA_END_DATE: b"", CKA_SUBJECT: b""}
         enabled = key.state == "Enabled"
+        imported = key.origin == "EXTERNAL"          # its value was known outside the VSM once
         if o.cls == CKO_SECRET_KEY:
+            aes = key.key_type == CKK_AES
             a.update({CKA_ENCRYPT: ck_bool(enabled), CKA_DECRYPT: ck_bool(True), CKA_SIGN: ck_bool(False),
-                      CKA_VERIFY: ck_bool(False), CKA_WRAP: ck_bool(False), CKA_UNWRAP: ck_bool(False),
+                      CKA_VERIFY: ck_bool(False), CKA_WRAP: ck_bool(aes and enabled), CKA_UNWRAP: ck_bool(aes),
+                      CKA_LOCAL: ck_bool(not imported),
                       CKA_VALUE_LEN: ck_ulong(32 if key.usage.endswith("_256") else 16),
                       CKA_VALUE: CKR_ATTRIBUTE_SENSITIVE})
         elif o.cls == CKO_PRIVATE_KEY:
@@ -434,8 +439,8 @@ class Module:
             a.update({CKA_VERIFY: ck_bool(sign), CKA_ENCRYPT: ck_bool(not sign), CKA_WRAP: ck_bool(False),
                       CKA_VERIFY_RECOVER: ck_bool(False), CKA_TRUSTED: ck_bool(False)})
         if o.cls != CKO_PUBLIC_KEY:
-            a.update({CKA_SENSITIVE: ck_bool(True), CKA_EXTRACTABLE: ck_bool(False),
-                      CKA_ALWAYS_SENSITIVE: ck_bool(True), CKA_NEVER_EXTRACTABLE: ck_bool(True)})
+            a.update({CKA_SENSITIVE: ck_bool(True), CKA_EXTRACTABLE: ck_bool(imported),
+                      CKA_ALWAYS_SENSITIVE: ck_bool(not imported), CKA_NEVER_EXTRACTABLE: ck_bool(not imported)})
         if with_public and o.cls != CKO_SECRET_KEY and key.state != "Disabled":
             a.update(self._public_attributes(key))
         return a
@@ -458,7 +463,9 @@ class Module:
 
     # ---- generation and deletion ----
 
-    def create_key(self, s: Session, usage: str, label: Optional[bytes], ck_id: Optional[bytes], token: bool) -> Key:
+    def create_key(self, s: Session, usage: str, label: Optional[bytes], ck_id: Optional[bytes], token: bool,
+                   via: Tuple[str, dict] = ("CreateKey", {})) -> Key:
+        """A new key of the session's VSM: CreateKey, or `via` another action (UnwrapKey) and its parameters."""
         self.need_login(s)
         if token and not s.flags & CKF_RW_SESSION:
             raise CkError(CKR_SESSION_READ_ONLY)
@@ -470,10 +477,12 @@ class Module:
         else:
             alias = "p11-" + secrets.token_hex(6)
         description = (f"pkcs11 id={ck_id.hex()}" if ck_id else "pkcs11") + ("" if token else " session")
-        meta = self.call("kms", "CreateKey", {"Alias": alias, "KeyUsage": usage, "HsmClusterId": slot.resource_id,
-                                              "Description": description})
+        action, extra = via
+        meta = self.call("kms", action, {"Alias": alias, "KeyUsage": usage, "HsmClusterId": slot.resource_id,
+                                         "Description": description, **extra})
         key = self._remember({"KeyId": meta["KeyId"], "KeyUsage": usage, "Alias": alias, "KeyState": "Enabled",
-                              "Description": description}, slot.resource_id)
+                              "Description": description, "Origin": "EXTERNAL" if extra else "TENCENT_KMS"},
+                             slot.resource_id)
         if not token:
             key.session_handle = s.handle
         return key

@@ -556,6 +556,40 @@ def C_DecryptFinal(hSession, pOut, pulOutLen):
     _final(hSession, "decrypt", pOut, pulOutLen, lambda d: ops.decrypt(op, d))
 
 
+def _key_or(s, handle, rv):
+    try:
+        return M.obj(s, handle, key_error=True)
+    except CkError as exc:
+        if exc.rv == CKR_KEY_HANDLE_INVALID:
+            raise CkError(rv)
+        raise
+
+
+@export
+def C_WrapKey(hSession, pMechanism, hWrappingKey, hKey, pWrappedKey, pulWrappedKeyLen):
+    s = M.session(hSession)
+    mech, params = _mechanism(pMechanism)
+    wrapping = _key_or(s, hWrappingKey, CKR_WRAPPING_KEY_HANDLE_INVALID)
+    target = M.obj(s, hKey, key_error=True)
+    asked = (mech, repr(params), hWrappingKey, hKey)
+    cached = getattr(s, "wrapped", None)            # the length query, then the call: one WrapKey
+    if cached is None or cached[0] != asked:
+        cached = s.wrapped = (asked, ops.wrap_key(M, s, mech, params, wrapping, target))
+    if _put(cached[1], pWrappedKey, pulWrappedKeyLen):
+        s.wrapped = None
+
+
+@export
+def C_UnwrapKey(hSession, pMechanism, hUnwrappingKey, pWrappedKey, ulWrappedKeyLen, pTemplate, ulAttributeCount, phKey):
+    s = M.session(hSession)
+    mech, params = _mechanism(pMechanism)
+    unwrapping = _key_or(s, hUnwrappingKey, CKR_UNWRAPPING_KEY_HANDLE_INVALID)
+    if phKey == NULL:
+        raise CkError(CKR_ARGUMENTS_BAD)
+    phKey[0] = ops.unwrap_key(M, s, mech, params, unwrapping, _data(pWrappedKey, ulWrappedKeyLen),
+                              _template(pTemplate, ulAttributeCount))
+
+
 @export
 def C_DigestInit(hSession, pMechanism):
     s = M.session(hSession)
@@ -628,5 +662,5 @@ def _not_supported(name):
 for _name in ("C_InitToken", "C_InitPIN", "C_SetPIN", "C_GetOperationState", "C_SetOperationState", "C_CreateObject",
               "C_CopyObject", "C_DigestKey", "C_SignRecoverInit", "C_SignRecover", "C_VerifyRecoverInit",
               "C_VerifyRecover", "C_DigestEncryptUpdate", "C_DecryptDigestUpdate", "C_SignEncryptUpdate",
-              "C_DecryptVerifyUpdate", "C_WrapKey", "C_UnwrapKey", "C_DeriveKey", "C_WaitForSlotEvent"):
+              "C_DecryptVerifyUpdate", "C_DeriveKey", "C_WaitForSlotEvent"):
     _not_supported(_name)

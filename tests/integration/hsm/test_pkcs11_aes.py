@@ -136,9 +136,10 @@ def test_sm4_modes_with_the_callers_iv(session):
         sm4.encrypt(b"x" * 16, mechanism=Mechanism.AES_CBC_PAD, mechanism_param=iv)
 
 
-def test_known_answers_with_material_imported_into_the_vsm(session, aes_tenant):
-    """An AES-256 key imported through the KMS API into the VSM (its value known here only because it
-    was imported) gives exactly `cryptography`'s answers."""
+@pytest.fixture(scope="module")
+def kat(session, aes_tenant):
+    """(value, the key): an AES-256 key imported through the KMS API into the VSM (its value known here
+    only because it was imported; EXTERNAL material is the only kind C_WrapKey wraps)."""
     import base64
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding
@@ -155,6 +156,11 @@ def test_known_answers_with_material_imported_into_the_vsm(session, aes_tenant):
     call("ImportKeyMaterial", {"KeyId": key_id, "ImportToken": p["ImportToken"],
                                "EncryptedKeyMaterial": base64.b64encode(sealed).decode()})
     (key,) = session.get_objects({Attribute.CLASS: ObjectClass.SECRET_KEY, Attribute.LABEL: "p11-aes-kat"})
+    return value, key
+
+
+def test_known_answers_with_material_imported_into_the_vsm(kat):
+    value, key = kat
     iv, aad, data = os.urandom(12), b"aad", b"known answer"
     assert key.encrypt(data, mechanism=Mechanism.AES_GCM, mechanism_param=GCMParams(iv, aad)) == \
         AESGCM(value).encrypt(iv, data, aad)
@@ -162,3 +168,27 @@ def test_known_answers_with_material_imported_into_the_vsm(session, aes_tenant):
     enc = Cipher(algorithms.AES(value), modes.CBC(cbc_iv)).encryptor()
     assert key.encrypt(b"C" * 32, mechanism=Mechanism.AES_CBC, mechanism_param=cbc_iv) == \
         enc.update(b"C" * 32) + enc.finalize()
+
+
+def test_wrap_and_unwrap_keys_in_the_vsm(session, aes, kat):
+    value, imported = kat
+    assert imported[Attribute.EXTRACTABLE] and not imported[Attribute.LOCAL] and imported[Attribute.SENSITIVE]
+    assert aes[Attribute.WRAP] and aes[Attribute.UNWRAP] and aes[Attribute.LOCAL]
+    wrapped = aes.wrap_key(imported, mechanism=Mechanism.AES_KEY_WRAP)
+    assert len(wrapped) == 40 and value not in wrapped
+    copy = aes.unwrap_key(ObjectClass.SECRET_KEY, KeyType.AES, wrapped, label="p11-unwrapped",
+                          mechanism=Mechanism.AES_KEY_WRAP)
+    assert copy[Attribute.VALUE_LEN] == 32 and copy[Attribute.KEY_TYPE] == KeyType.AES
+    with pytest.raises(AttributeSensitive):
+        copy[Attribute.VALUE]
+    iv = os.urandom(12)
+    assert copy.encrypt(b"same key", mechanism=Mechanism.AES_GCM, mechanism_param=GCMParams(iv)) == \
+        AESGCM(value).encrypt(iv, b"same key", None)
+    padded = aes.wrap_key(imported, mechanism=Mechanism.AES_KEY_WRAP_PAD)
+    assert aes.unwrap_key(ObjectClass.SECRET_KEY, KeyType.AES, padded, mechanism=Mechanism.AES_KEY_WRAP_PAD)
+    with pytest.raises(pkcs11.exceptions.WrappedKeyInvalid):
+        aes.unwrap_key(ObjectClass.SECRET_KEY, KeyType.AES, wrapped[:-1] + bytes([wrapped[-1] ^ 1]),
+                       mechanism=Mechanism.AES_KEY_WRAP)
+    with pytest.raises(pkcs11.exceptions.KeyUnextractable):          # made in the VSM: it never leaves
+        imported.wrap_key(aes, mechanism=Mechanism.AES_KEY_WRAP)
+    assert not aes[Attribute.EXTRACTABLE] and aes[Attribute.NEVER_EXTRACTABLE]
