@@ -220,3 +220,28 @@ def test_wrap_and_unwrap_keys_in_the_service(stack, kms, raw, imported):
         == "ResourceUnavailable.CmkNotFound"                           # nor another account's key to wrap
     assert other.error("UnwrapKey", {"KeyId": imported, "Algorithm": "AES_KEY_WRAP", "WrappedKey": b64(WRAPPED),
                                      "KeyUsage": AES_256, "Alias": "stolen"}) == "ResourceUnavailable.CmkNotFound"
+
+
+def test_tccli_makes_aes_keys_and_raw_calls_are_audited(stack, kms, raw, audit, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    tccli = str(Path(sys.executable).parent / "tccli")
+    out = subprocess.run([tccli, "kms", "CreateKey", "--region", "ap-guangzhou", "--endpoint", f"http://{stack.endpoint}",
+                          "--secretId", kms.acct["SecretId"], "--secretKey", kms.acct["SecretKey"],
+                          "--Alias", f"tccli-aes-{os.urandom(3).hex()}", "--KeyUsage", AES_256],
+                         capture_output=True, text=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    key_id = json.loads(out.stdout)["KeyId"]
+    assert kms.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]["KeyUsage"] == AES_256
+    secret = b"audit must not see this"
+    r = raw.encrypt(key_id, "AES_GCM", secret)
+    event = audit.by_request(r["RequestId"])
+    assert event["EventName"] == "SymmetricEncrypt" and event["ResourceName"] == key_id
+    assert event["RequestParameters"]["Plaintext"] == "******" and b64(secret) not in json.dumps(event)
+    d = raw.call("SymmetricDecrypt", {"KeyId": key_id, "Algorithm": "AES_GCM", "CiphertextBlob": r["CiphertextBlob"],
+                                      "Iv": r["Iv"]})
+    assert unb64(d["Plaintext"]) == secret and b64(secret) not in json.dumps(audit.by_request(d["RequestId"]))
+    assert raw.error("SymmetricDecrypt", {"KeyId": key_id, "Algorithm": "AES_GCM", "CiphertextBlob": r["CiphertextBlob"]}) \
+        == "InvalidParameterValue"
