@@ -8,11 +8,13 @@ SHUTDOWN_WAIT = 5.0     # s: what stop() gives the loop's tasks (sessions writin
 
 
 class LoopServer:
-    """`serve` makes the server (an asyncssh acceptor) on the loop; `port` once started."""
+    """`serve` makes the server (an asyncssh acceptor) on the loop; `port` once started.
+    `new_loop` makes the loop (default asyncio's own)."""
 
-    def __init__(self, name: str, serve: Callable[[], Awaitable], timeout: float = 15) -> None:
+    def __init__(self, name: str, serve: Callable[[], Awaitable], timeout: float = 15,
+                 new_loop: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop) -> None:
         self.name, self.serve, self.timeout = name, serve, timeout
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_loop()
         self.port: Optional[int] = None
         self.acceptor = None
         self.error: Optional[BaseException] = None

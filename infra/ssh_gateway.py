@@ -1,8 +1,9 @@
 """The bastion's SSH gateway as a service: `python -m infra.ssh_gateway [--port 8322]
 [--mysql-port 8323]` (the container task deployed beside the functions), or a thread of the local
-stack (SshGateway). Beside SSH it serves the MySQL proxy (layers/bastion/mysql/) on its own port,
-and the console's H5 terminal (layers/bastion/ssh/web_terminal.py: a WebSocket server on the SSH
-gateway's own event loop, `--web-port`, GZ_WEB_TERMINAL_PORT, default 8324).
+stack (SshGateway). Beside SSH it serves the MySQL proxy (layers/bastion/mysql/) on its own port
+and event loop (uvloop's: mysql_proxy.new_loop), and the console's H5 terminal
+(layers/bastion/ssh/web_terminal.py: a WebSocket server on the SSH gateway's own event loop,
+`--web-port`, GZ_WEB_TERMINAL_PORT, default 8324).
 
 Its host key is generated once and kept sealed through the key store in the bastion table
 (pk "gateway", sk "hostkey"), so every gateway of a deployment, and a restarted local stack,
@@ -103,7 +104,8 @@ class SshGateway:
             self._web = asyncio.run_coroutine_threadsafe(web_terminal.start_server(self.host, self._web_port),
                                                          self._server.loop).result(15)
         if self._mysql_port is not None:
-            self._mysql = LoopServer("mysql-proxy", lambda: mysql_proxy.start_server(self.host, self._mysql_port)).start()
+            self._mysql = LoopServer("mysql-proxy", lambda: mysql_proxy.start_server(self.host, self._mysql_port),
+                                     new_loop=mysql_proxy.new_loop).start()
         return self
 
     def stop(self) -> None:

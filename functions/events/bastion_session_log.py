@@ -1,7 +1,8 @@
 """Bastion session events from the session-log queue into the search store: commands and file
 operations (layers/bastion/session_log.py, read by SearchCommand, SearchFile, SearchCommandBySid
 and SearchSessionCommand), finished sessions (sessions.py: SearchSession) and logins
-(login_events.py: DescribeLoginEvent).
+(login_events.py: DescribeLoginEvent). A "batch" message carries several such events (the MySQL
+proxy packs a session's statements, session_log.py); each is taken as if it had come alone.
 
 A message that is none of these is logged and dropped; if the store refuses part of a batch the
 whole batch fails and comes back (records are keyed by EventId, or a session's account and Sid,
@@ -32,16 +33,32 @@ def parse(message) -> Tuple[Family, Record]:
     return session_log.FAMILIES[kind], rec
 
 
+def events(message) -> list:
+    """The events a message carries: itself, or a batch's Events."""
+    if isinstance(message, dict) and message.get("Type") == session_log.BATCH:
+        items = message.get("Events")
+        if not isinstance(items, list):
+            raise ValueError("a batch's Events must be a list")
+        return items
+    return [message]
+
+
 @bp.on_sqs_message(queue=config.session_log_queue(), batch_size=10, name="bastion_session_log")
 def index_session_events(event):
     by_family: dict = {}
     for record in event:
         try:
-            family, rec = parse(json.loads(record.body))
-        except (ValueError, TypeError, AttributeError) as exc:
+            items = events(json.loads(record.body))
+        except (ValueError, TypeError) as exc:
             log.warning("dropped session-log message %s: %s", record.to_dict().get("messageId"), exc)
             continue
-        by_family.setdefault(family, []).append(rec)
+        for item in items:
+            try:
+                family, rec = parse(item)
+            except (ValueError, TypeError, AttributeError) as exc:
+                log.warning("dropped session-log message %s: %s", record.to_dict().get("messageId"), exc)
+                continue
+            by_family.setdefault(family, []).append(rec)
     store, stored = default_store(), 0
     for family, records in by_family.items():
         ensure_ready(store, [family])

@@ -11,6 +11,8 @@ Sessions publish one JSON message per event on the session-log queue:
      kept with the record but not searched)
     {"Type": "file", ... the same session fields ..., "Method": 1, "FileCurr": "/a", "FileNew": "/b",
      "Size": 1024, "Protocol": "SFTP", "Action": 1}
+    {"Type": "batch", "Events": [<command or file message>, ...]}    several events in one message
+    (the MySQL proxy packs a session's statements: one queue call for hundreds of them)
 
 The indexer (functions/events/bastion_session_log.py) writes them to daily partitions
 bastion_command-YYYY.MM.DD / bastion_file-YYYY.MM.DD (UTC day of Time) with the EventId as
@@ -27,6 +29,7 @@ from layers.search.default import default_store
 from layers.search.query import Clause, Contains, Family, Record, Search, Term
 
 COMMAND, FILE = "command", "file"
+BATCH = "batch"
 MAX_WINDOW = 10_000          # OpenSearch's index.max_result_window: Offset + Limit stay within it
 _EXACT = ("Sid", "UserName", "Account", "FromIp", "InstanceId", "PublicIp", "PrivateIp", "SessionTime")
 FAMILIES = {

@@ -217,3 +217,27 @@ def test_strings_read_without_backslash_escapes_too():
 
 def test_without_rules_each_statement_still_gets_its_kind():
     assert [(v.blocked, v.kind) for v in judge("select 1; drop table t", Rules())] == [(False, "SELECT"), (False, "DROP TABLE")]
+
+
+@pytest.mark.parametrize("first", [
+    "SELECT id, name FROM t WHERE id = 5", "UPDATE t SET v = v + 1 WHERE id = 7", "DELETE FROM t WHERE 1 = 1",
+    "DELETE FROM t WHERE id = 3", "UPDATE t SET a = 1", "UPDATE t SET a = 1 WHERE 1", "DELETE FROM t LIMIT 5",
+    "INSERT INTO t VALUES (1, 2)", "SELECT * FROM secret2 WHERE 1", "SELECT * FROM t2 WHERE x.5 = 1 LIMIT 10",
+    "select count(*) from t where id=5", "UPDATE t SET a = a - 1 WHERE id > -5", "DROP TABLE t9", "KILL 5",
+])
+def test_statements_of_one_shape_get_the_verdict_each_would_get_alone(first):
+    """SqlSession.statements() lets a simple statement whose shape it has let through before
+    through unread: the verdicts and statements are the same as a fresh session's."""
+    rules = rules_from_templates([{"Name": "danger", "CmdList": DANGER + "\nSELECT secret*"}])
+    session = SqlSession(rules, "demo")
+    seen = session.statements(first)
+    import re
+    for values in ((0, 0, 0), (42, 7, 1), (999999, 3, 0)):
+        it = iter(values * 4)
+        other = re.sub(r"(?<![\w.])\d+(?![\w.])", lambda m: str(next(it)), first)
+        alone = SqlSession(rules_from_templates([{"Name": "danger", "CmdList": DANGER + "\nSELECT secret*"}]), "demo")
+        got, parts = session.statements(other)
+        want = alone.query(other)
+        assert [(v.blocked, v.kind, v.rule) for v in got] == [(v.blocked, v.kind, v.rule) for v in want], other
+        assert parts == split(other)
+    assert [(v.blocked, v.kind) for v in seen[0]] == [(v.blocked, v.kind) for v in SqlSession(rules).query(first)]

@@ -267,3 +267,48 @@ def test_errors_and_affected_rows_are_kept_and_other_accounts_cannot_reach_the_d
         pymysql.connect(host="127.0.0.1", port=proxy.mysql_port,
                         user=f"{theirs['user']}/{mariadb.user}/127.0.0.1:{mariadb.port}", password=password)
     assert Bastion(stack.endpoint, other).call("SearchSession", Kind=4, **window())["TotalCount"] == 0
+
+
+def test_statements_reach_the_queue_packed_and_all_are_searchable(stack, mariadb, proxy, site, monkeypatch):
+    """A session's statements go to the session-log queue a few hundred a message ("batch"
+    messages), off the statement path, and every one of them is indexed with its outcome."""
+    import time
+
+    import pymysql
+
+    from layers.bastion import session_log
+    from layers.bastion.ssh import commands
+    from layers.search.default import default_store
+    calls = []
+    real_send = commands.send
+
+    def counted(messages):
+        calls.append(list(messages))
+        real_send(messages)
+    monkeypatch.setattr(commands, "send", counted)
+    user, password = access_string(site)
+    conn = pymysql.connect(host="127.0.0.1", port=proxy.mysql_port, user=user, password=password, database="demo",
+                           autocommit=True)
+    n = 300
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS packed_t (id INT PRIMARY KEY, v INT)")
+        for i in range(n):
+            cur.execute(f"INSERT INTO packed_t VALUES ({i}, {i * 7})")
+    conn.close()
+    owner = site["account"]["OwnerUin"]
+    start, end = session_log.window(window()["StartTime"], window()["EndTime"])
+    total, deadline = 0, time.monotonic() + 20
+    while total < n and time.monotonic() < deadline:
+        deliver(stack)
+        total, found = session_log.search(default_store(), session_log.COMMAND, owner, start, end,
+                                          [session_log.contains("Cmd", "INSERT INTO packed_t")], 0, 1)
+    assert total == n
+    mine = [m for call in calls for m in call
+            if any("packed_t" in e.get("Cmd", "") for e in m.get("Events", [m]))]
+    events = [e for m in mine for e in m.get("Events", [m])]
+    assert len([e for e in events if e["Cmd"].startswith("INSERT INTO packed_t")]) == n
+    assert len(mine) <= 4 and any(m.get("Type") == "batch" for m in mine)
+    assert all(e["AffectedRows"] == 1 and e["Action"] == 1 for e in events if e["Cmd"].startswith("INSERT"))
+    # each queue call stays within SendMessageBatch's 256 KiB
+    import json
+    assert all(sum(len(json.dumps(m, ensure_ascii=False).encode()) for m in call) < 256 * 1024 for call in calls)

@@ -118,3 +118,16 @@ def test_redelivered_and_malformed_messages(stack, bh):
          {**event(bh.acct, "command", 7, Cmd="x"), "Action": "one"},
          {**event(bh.acct, "shell", 8, Cmd="y")})
     assert cmds(bh) == ["uptime"]
+
+
+def test_a_batch_message_is_taken_as_its_events(stack, bh):
+    """A "batch" message (the MySQL proxy packs a session's statements) indexes each of its
+    events; a malformed one among them is dropped alone."""
+    acct = bh.acct
+    feed(stack, {"Type": "batch", "Events": [
+        event(acct, "command", 40, Cmd="SELECT 1 -- batched a", Sid="sess-b"),
+        {"Type": "command", "Cmd": "no EventId nor AccountId"},
+        event(acct, "command", 41, Cmd="SELECT 2 -- batched b", Sid="sess-b", AffectedRows=0, Rows=1)]},
+        {"Type": "batch", "Events": "not a list"})
+    found = bh.call("SearchCommandBySid", Sid="sess-b", Limit=10)["CommandSet"]
+    assert sorted(c["Cmd"] for c in found) == ["SELECT 1 -- batched a", "SELECT 2 -- batched b"]
