@@ -4,7 +4,8 @@
             nonce (12) | ciphertext | tag (16) )
 
 Self-describing (which key, which version, which algorithm) and tamper-evident: SM4-GCM (AES-GCM
-under an ENCRYPT_DECRYPT_AES_* key) whose
+under an ENCRYPT_DECRYPT_AES_* key, with a subkey HMAC-SHA256(material, label) so that the raw cipher's
+modes on the same material cannot forge blobs) whose
 associated data is the header plus the account, the region and the canonical EncryptionContext,
 so a changed byte, another account, another region or another context fails the tag check.
 """
@@ -12,7 +13,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from layers.crypto import CryptoError, random_bytes, symmetric
+from layers.crypto import CryptoError, mac, random_bytes, symmetric
 from layers.keystore.wrapping import binding
 from layers.kms import errors
 from layers.kms.params import KEY_ID
@@ -35,6 +36,14 @@ class Blob:
     tag: bytes
 
 
+def _blob_key(algorithm: str, key: bytes) -> bytes:
+    """AES keys seal blobs under a subkey of their material (the raw cipher uses the material itself);
+    SM4 keys use their material, as blobs made before the raw cipher existed do."""
+    if algorithm == "SM4":
+        return key
+    return mac.hmac("SHA256", key, b"guardzone-cmk-blob-v1")[:len(key)]
+
+
 def _aad(header: bytes, account: str, region: str, context: str) -> bytes:
     return header + binding("guardzone-cmk-blob-v1", account, region, context)
 
@@ -43,7 +52,8 @@ def seal(key: bytes, algorithm: str, key_id: str, version: int, plaintext: bytes
          region: str, context: str) -> str:
     header = MAGIC + bytes([FORMAT, ALGORITHM_IDS[algorithm]]) + key_id.encode() + version.to_bytes(4, "big")
     nonce = random_bytes(_NONCE)
-    ciphertext, tag = symmetric.gcm_encrypt(algorithm, key, nonce, plaintext, aad=_aad(header, account, region, context))
+    ciphertext, tag = symmetric.gcm_encrypt(algorithm, _blob_key(algorithm, key), nonce, plaintext,
+                                            aad=_aad(header, account, region, context))
     return base64.b64encode(header + nonce + ciphertext + tag).decode()
 
 
@@ -68,8 +78,8 @@ def parse(text: str) -> Blob:
 
 def open_blob(blob: Blob, key: bytes, *, account: str, region: str, context: str) -> bytes:
     try:
-        return symmetric.gcm_decrypt(blob.algorithm, key, blob.nonce, blob.ciphertext, blob.tag,
-                                     aad=_aad(blob.header, account, region, context))
+        return symmetric.gcm_decrypt(blob.algorithm, _blob_key(blob.algorithm, key), blob.nonce, blob.ciphertext,
+                                     blob.tag, aad=_aad(blob.header, account, region, context))
     except CryptoError:
         raise errors.invalid_ciphertext("it was modified, or the EncryptionContext differs from the one "
                                         "it was encrypted with") from None

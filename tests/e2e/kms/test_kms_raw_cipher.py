@@ -89,6 +89,18 @@ def test_known_answers_with_imported_material(kms, raw, imported):
     r = raw.encrypt(imported, "AES_KEY_WRAP_PAD", b"20 bytes of key data")
     assert unb64(r["CiphertextBlob"]) == keywrap.aes_key_wrap_with_padding(KEK, b"20 bytes of key data")
 
+    import hashlib
+    import hmac
+    from cryptography.exceptions import InvalidTag
+    from layers.keystore.wrapping import binding
+    blob = unb64(kms.encrypt(imported, b"envelope"))           # blobs use a subkey, not the raw material
+    header, nonce, body = blob[:44], blob[44:56], blob[56:]
+    aad = header + binding("guardzone-cmk-blob-v1", kms.owner, "ap-guangzhou", "")
+    subkey = hmac.new(KEK, b"guardzone-cmk-blob-v1", hashlib.sha256).digest()
+    assert header[3] == 2 and AESGCM(subkey).decrypt(nonce, body, aad) == b"envelope"
+    with pytest.raises(InvalidTag):
+        AESGCM(KEK).decrypt(nonce, body, aad)
+
     iv, aad, data = os.urandom(12), b"header", b"GCM with associated data"
     r = raw.encrypt(imported, "AES_GCM", data, Iv=b64(iv), Aad=b64(aad))
     assert unb64(r["CiphertextBlob"]) == AESGCM(KEK).encrypt(iv, data, aad) and unb64(r["Iv"]) == iv
