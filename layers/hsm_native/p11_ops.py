@@ -44,7 +44,6 @@ GCM_IV_RANGE, GCM_TAG_BITS = (12, 128), (96, 104, 112, 120, 128)
 KW_IV = {"KW": bytes.fromhex("a6a6a6a6a6a6a6a6"), "KWP": bytes.fromhex("a65959a6")}
 CRYPT_MECHS = {CKM_RSA_PKCS_OAEP: CKK_RSA, CKM_RSA_PKCS: CKK_RSA, CKM_SM2_RAW: CKK_SM2, CKM_SM2_CIPHER_DER: CKK_SM2,
                CKM_GZ_SM4_KMS: CKK_SM4, **{m: v[0] for m, v in RAW_MECHS.items()}}
-REFUSED: set = set()          # mechanisms listed in p11_const that the VSM's API cannot run (none today)
 
 _F_SV, _F_ED = CKF_HW | CKF_SIGN | CKF_VERIFY, CKF_HW | CKF_ENCRYPT | CKF_DECRYPT
 _EC = CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS
@@ -229,7 +228,7 @@ def _oaep(params: Optional[dict]):
 
 
 def crypt_init(m: Module, s: Session, mech: int, params: Optional[dict], o: Obj, encrypt: bool) -> Operation:
-    if mech in REFUSED or mech not in CRYPT_MECHS:
+    if mech not in CRYPT_MECHS:
         raise CkError(CKR_MECHANISM_INVALID)
     key_type = CRYPT_MECHS[mech]
     if mech in RAW_MECHS:
