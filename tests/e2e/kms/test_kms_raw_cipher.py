@@ -163,7 +163,8 @@ def test_bad_input_is_refused_clearly(stack, kms, raw):
     assert enc(Plaintext=b64(b"x" * 32769), Algorithm="AES_CBC_PAD") == "InvalidParameterValue.InvalidPlaintext"
     assert dec(Iv=None) == "InvalidParameterValue"                        # decrypting needs the IV
     assert dec(CiphertextBlob=b64(b"x" * 15)) == "InvalidParameterValue.InvalidCiphertext"
-    assert dec(Algorithm="AES_CBC_PAD") == "FailedOperation.DecryptError"  # bad padding
+    zero_pad = raw.encrypt(aes, "AES_CBC", b"\x00" * 16, Iv=b64(b"\x00" * 16))["CiphertextBlob"]
+    assert dec(Algorithm="AES_CBC_PAD", CiphertextBlob=zero_pad) == "FailedOperation.DecryptError"  # bad padding
     assert dec(Algorithm="AES_KEY_WRAP", Iv=None, CiphertextBlob=b64(b"x" * 24)) == "FailedOperation.DecryptError"
     assert enc(KeyId=sm4) == "InvalidParameterValue.InvalidKeyUsage"        # AES modes need an AES key
     assert enc(Algorithm="SM4_CBC") == "InvalidParameterValue.InvalidKeyUsage"
