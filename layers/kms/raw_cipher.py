@@ -11,13 +11,13 @@ tag length the caller chooses, run on a VSM secret key whose material never leav
     SM4_CBC(_PAD)      ENCRYPT_DECRYPT (SM4)     16 bytes (encrypt: random if none)  unpadded: a multiple of 16
 
 _PAD is PKCS#7. Aad and TagLength (bits: 96, 104, 112, 120, 128; default 128) are for AES_GCM only.
-The cipher uses the key's first material (version 1): a PKCS#11 key's value never changes, so a
+The cipher uses the key's first material (version 1; for a KMS-made SM4 key a subkey of it, see material()): a PKCS#11 key's value never changes, so a
 rotation of an SM4 key (which moves Encrypt to new material) does not change what these answer.
 """
 from dataclasses import dataclass
 from typing import Optional
 
-from layers.crypto import CryptoError, DecryptionFailed, keywrap, random_bytes, symmetric
+from layers.crypto import CryptoError, DecryptionFailed, keywrap, mac, random_bytes, symmetric
 from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError, invalid_value
 from layers.kms import errors, keys, usages
@@ -83,9 +83,15 @@ def key_for(ctx: RequestContext, key_id: str, alg: Algorithm, operation: str, *,
 
 
 def material(key: keys.Key) -> bytes:
+    """The key the raw modes run with. An SM4 key's Encrypt blobs are sealed with its material itself
+    (GCM: counter mode over the block function), so where the VSM made that material the raw modes
+    take a subkey of it instead: ECB on the material would open and forge those blobs. Imported
+    material is the raw key itself (its owner knows it anyway); AES blobs use a subkey of their own."""
     secret = keys.secret(key, RAW_VERSION)
     if secret is None:
         raise errors.cmk_state(key.key_id, key.state, "the raw cipher")
+    if family_of(key) == "SM4" and key.doc.get("Origin") != keys.ORIGIN_EXTERNAL:
+        return mac.hmac("SHA256", secret, b"guardzone-raw-sm4-v1")[:len(secret)]
     return secret
 
 

@@ -146,6 +146,27 @@ def test_round_trips_iv_and_aad_matter(kms, raw):
         == "ResourceUnavailable.CmkDisabled"
 
 
+def test_raw_modes_cannot_open_or_forge_encrypt_blobs(kms, raw):
+    """GCM is counter mode over the block function: were the raw ECB mode that function, the keystream
+    of a blob's nonce would open it (and forge others). It is not, for KMS-made SM4 and AES keys."""
+    secret = b"sixteen byte msg"
+    for usage, ecb in (("ENCRYPT_DECRYPT", "SM4_ECB"), (AES_256, "AES_ECB")):
+        key_id = kms.create(usage)
+        text = kms.encrypt(key_id, secret)
+        blob = unb64(text)
+        nonce, body = blob[44:56], blob[56:-16]
+        keystream = unb64(raw.encrypt(key_id, ecb, nonce + (2).to_bytes(4, "big"))["CiphertextBlob"])
+        assert bytes(a ^ b for a, b in zip(body, keystream)) != secret, usage
+        assert kms.decrypt(text) == secret
+    # imported SM4 material is the raw key itself: the answers are SM4's with that material
+    sm4_key = os.urandom(16)
+    imported = kms.call("CreateKey", {"Alias": f"sm4-ext-{os.urandom(3).hex()}", "Type": 2})["KeyId"]
+    import_material(kms, imported, sm4_key)
+    block = os.urandom(16)
+    local = Cipher(algorithms.SM4(sm4_key), modes.ECB()).encryptor().update(block)
+    assert unb64(raw.encrypt(imported, "SM4_ECB", block)["CiphertextBlob"]) == local
+
+
 def test_bad_input_is_refused_clearly(stack, kms, raw):
     aes, sm4, rsa = kms.create(AES_256), kms.create(), kms.create("ASYMMETRIC_DECRYPT_RSA_2048")
     enc = lambda **p: raw.error("SymmetricEncrypt", {"KeyId": aes, "Algorithm": "AES_CBC", "Plaintext": b64(b"x" * 16), **p})
