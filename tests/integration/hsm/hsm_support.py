@@ -32,3 +32,14 @@ def new_tenant(stack, tmp: Path, name: str) -> SimpleNamespace:
 
 def tool_env(conf: Path) -> dict:
     return {**os.environ, "GUARDZONE_PKCS11_CONF": str(conf)}
+
+
+def vendor(enum_cls, name: str, value: int):
+    """python-pkcs11 takes only members of its enums: add the library's vendor-defined numbers."""
+    if value in enum_cls._value2member_map_:
+        return enum_cls._value2member_map_[value]
+    member = int.__new__(enum_cls, value)
+    member._name_, member._value_ = name, value
+    enum_cls._value2member_map_[value] = member
+    enum_cls._member_map_[name] = member
+    return member

@@ -15,22 +15,10 @@ from pkcs11.mechanisms import GCMParams
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from hsm_support import new_tenant
+from hsm_support import new_tenant, vendor
 
 SM4_KEY_GEN = 0x8000A001
 SM4_CBC_PAD, SM4_ECB = 0x8000A201, 0x8000A100
-
-
-def vendor(enum_cls, name: str, value: int):
-    if value in enum_cls._value2member_map_:
-        return enum_cls._value2member_map_[value]
-    member = int.__new__(enum_cls, value)
-    member._name_, member._value_ = name, value
-    enum_cls._value2member_map_[value] = member
-    enum_cls._member_map_[name] = member
-    return member
-
-
 M_SM4_KEY_GEN = vendor(Mechanism, "SM4_KEY_GEN", SM4_KEY_GEN)
 M_SM4_CBC_PAD, M_SM4_ECB = vendor(Mechanism, "SM4_CBC_PAD", SM4_CBC_PAD), vendor(Mechanism, "SM4_ECB", SM4_ECB)
 KEY_SM4 = vendor(KeyType, "SM4", 0x80000106)

@@ -9,20 +9,7 @@ import pkcs11  # noqa: E402 (a project dependency: its absence is a broken insta
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass  # noqa: E402
 from pkcs11.exceptions import PinIncorrect, SignatureInvalid, NoSuchToken  # noqa: E402
 
-from hsm_support import new_tenant, write_conf  # noqa: E402
-
-
-
-def vendor(enum_cls, name: str, value: int):
-    """python-pkcs11 takes only members of its enums: add the library's vendor-defined numbers."""
-    if value in enum_cls._value2member_map_:
-        return enum_cls._value2member_map_[value]
-    member = int.__new__(enum_cls, value)
-    member._name_, member._value_ = name, value
-    enum_cls._value2member_map_[value] = member
-    enum_cls._member_map_[name] = member
-    return member
-
+from hsm_support import new_tenant, vendor, write_conf  # noqa: E402
 
 SM3_SM2, SM2_KEY_PAIR_GEN = vendor(Mechanism, "SM3_SM2", 0x80008100), vendor(Mechanism, "SM2_KEY_PAIR_GEN", 0x80008001)
 SM2_RAW, SM3 = vendor(Mechanism, "SM2_RAW", 0x80008200), vendor(Mechanism, "SM3", 0x80009000)
