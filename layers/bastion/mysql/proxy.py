@@ -6,6 +6,11 @@ judged by the ACLs' high-risk templates (layers/bastion/sql_policy.py) and recor
 never reaches the target and the client gets an error packet naming the rule. Responses are
 relayed as they come, read only as far as needed to know where they end and what they affected.
 
+The command phase runs off the two connections' callbacks (_Side), not awaited stream reads: a
+COM_QUERY is judged and written to the target in the callback that brought it, its response
+forwarded in the callbacks that bring it (whole packets as they arrive, the target read no faster
+than the client takes them); the other commands run as tasks through the handlers below.
+
 Per session: a live session record (Protocol "MySQL", Kind 4), each statement on the session-log
 queue with its time, affected rows, rows returned and error (SearchCommandBySid), and an
 asciicast recording of the statements and their outcomes (never the result sets).
@@ -54,8 +59,8 @@ def login_timeout() -> float:
 
 
 def new_loop() -> asyncio.AbstractEventLoop:
-    """The proxy's event loop: uvloop's (half the per-statement cost of asyncio's own loop), or
-    asyncio's where uvloop is missing or GZ_MYSQL_UVLOOP=0."""
+    """The proxy's event loop: uvloop's (less of the loop's own work around each statement's four
+    socket calls), or asyncio's where uvloop is missing or GZ_MYSQL_UVLOOP=0."""
     if os.environ.get("GZ_MYSQL_UVLOOP", "1") != "0":
         try:
             import uvloop
@@ -311,102 +316,210 @@ class Connection:
             self.watchdog.cancel()
 
     async def _command_loop(self) -> None:
+        """The command phase, driven by the two connections' callbacks (_Side) rather than by
+        awaited reads: a COM_QUERY is judged and passed on as soon as its bytes arrive, and its
+        response relayed as its bytes arrive; other commands run as tasks (the handlers below)."""
         loop = asyncio.get_running_loop()
-        while True:
-            payload, raw = await self._read_command()
+        self.ended = loop.create_future()
+        self.pending: Optional[Tuple[r.Response, object]] = None   # the response under way, and what takes it
+        self.continued = False          # the target's packet at the head of `buffer` continues a payload
+        self.slow: Optional[asyncio.Task] = None
+        self.client_eof = False
+        self.holds: set = set()         # why the client's reads are paused
+        self.ct, self.tt = self.writer.transport, self.target.writer.transport
+        target_eof = False
+        for stream, transport, client, buf in ((self.reader, self.ct, True, self.commands_buffer),
+                                               (self.target.reader, self.tt, False, self.buffer)):
+            buf += stream._buffer       # what the streams had read and the login left
+            stream._buffer.clear()
+            if stream.at_eof():
+                if client:
+                    self.client_eof = True      # its commands still run
+                else:
+                    target_eof = True
+            transport.set_protocol(_Side(self, client))
+            if stream._paused:
+                stream._paused = False
+                transport.resume_reading()
+        if target_eof:
+            self._end(EOFError("the target closed the connection"))
+        self._next()
+        await self.ended
+
+    def _end(self, exc: Optional[BaseException]) -> None:
+        """The command phase is over: cleanly (None, or EOFError) or by `exc`."""
+        if self.ended.done():
+            return
+        if exc is None:
+            self.ended.set_result(None)
+        else:
+            self.ended.set_exception(exc)
+        pending, self.pending = self.pending, None
+        if pending is not None and isinstance(pending[1], asyncio.Future) and not pending[1].done():
+            pending[1].set_exception(exc if exc is not None else EOFError())
+
+    def _hold(self, why: str, on: bool) -> None:
+        if on and why not in self.holds:
+            self.holds.add(why)
+            if len(self.holds) == 1:
+                self.ct.pause_reading()
+        elif not on and why in self.holds:
+            self.holds.discard(why)
+            if not self.holds and not self.ct.is_closing():
+                self.ct.resume_reading()
+
+    def from_client(self, data: bytes) -> None:
+        self.commands_buffer += data
+        if self.pending is not None or self.slow is not None:
+            if len(self.commands_buffer) > READ_BYTES:
+                self._hold("buffer", True)       # a client sending ahead waits (TCP pushes back)
+            return
+        self._next()
+
+    def _next(self) -> None:
+        """Take the client's next commands while none is under way."""
+        loop = self.ended.get_loop()
+        while self.pending is None and self.slow is None and not self.ended.done():
+            command = self._cut_command()
+            if command is None:
+                if self.client_eof:
+                    self._end(EOFError("the client closed the connection"))
+                else:
+                    self._hold("buffer", False)
+                return
+            payload, raw = command
             if not payload:
                 continue
             self.busy = True
-            cmd = payload[0]
-            handler = _HANDLERS.get(cmd)
-            if handler is None:
-                self.send(p.err_packet(1047, "08S01", "Guardzone: this command is not relayed by the bastion"), 1)
-                await self.writer.drain()
-                self.busy = False
-                continue
-            if await handler(self, payload, raw) is False:
-                return
-            self.active, self.busy = loop.time(), False
-
-    async def _read_command(self) -> Tuple[bytes, bytes]:
-        """The client's next command: (payload, raw packets), cut from whole reads (a command
-        usually comes in one) rather than an awaited read for each header and body."""
-        buf = self.commands_buffer
-        while True:
-            end, parts = 0, []
-            while len(buf) - end >= 4:
-                n = buf[end] | buf[end + 1] << 8 | buf[end + 2] << 16
-                if len(buf) - end - 4 < n:
-                    break
-                parts.append((end + 4, end + 4 + n))
-                end += 4 + n
-                if n < p.MAX_PACKET:
-                    raw = bytes(buf[:end])
-                    del buf[:end]
-                    if len(parts) == 1:
-                        return raw[4:], raw
-                    return b"".join(raw[a:b] for a, b in parts), raw
             try:
-                chunk = await self.reader.read(READ_BYTES)
-            except ConnectionError as exc:
-                raise EOFError from exc
-            if not chunk:
-                raise EOFError("the client closed the connection")
-            buf += chunk
+                self._command(payload, raw)
+            except Exception as exc:            # noqa: BLE001 - ends the session as a failed read would
+                self._end(exc)
+                return
+            if self.pending is None and self.slow is None:
+                self.active, self.busy = loop.time(), False
+
+    def _command(self, payload: bytes, raw: bytes) -> None:
+        cmd = payload[0]
+        if cmd == p.COM_QUERY:
+            self._query(payload, raw)
+            return
+        handler = _HANDLERS.get(cmd)
+        if handler is None:
+            self.send(p.err_packet(1047, "08S01", "Guardzone: this command is not relayed by the bastion"), 1)
+            return
+        self.slow = asyncio.ensure_future(self._run(handler, payload, raw))
+
+    async def _run(self, handler, payload: bytes, raw: bytes) -> None:
+        """A command other than COM_QUERY, by its handler."""
+        try:
+            ended = await handler(self, payload, raw) is False
+        except Exception as exc:                # noqa: BLE001 - as the command loop's reads would
+            self.slow = None
+            self._end(exc)
+            return
+        self.slow = None
+        if ended:
+            self._end(None)
+            return
+        self.active, self.busy = asyncio.get_running_loop().time(), False
+        self._next()
+
+    def _cut_command(self) -> Optional[Tuple[bytes, bytes]]:
+        """The client's next whole command from what has come: (payload, raw packets), or None."""
+        buf = self.commands_buffer
+        end, parts = 0, []
+        while len(buf) - end >= 4:
+            n = buf[end] | buf[end + 1] << 8 | buf[end + 2] << 16
+            if len(buf) - end - 4 < n:
+                return None
+            parts.append((end + 4, end + 4 + n))
+            end += 4 + n
+            if n < p.MAX_PACKET:
+                raw = bytes(buf[:end])
+                del buf[:end]
+                if len(parts) == 1:
+                    return raw[4:], raw
+                return b"".join(raw[a:b] for a, b in parts), raw
+        return None
 
     async def refuse(self, verdict: sql_policy.Verdict) -> None:
         self.send(p.err_packet(sql_policy.ERROR_CODE, sql_policy.SQLSTATE,
                                f"Guardzone: statement {verdict.message}"), 1)
-        await self.writer.drain()
+
+    def start_relay(self, raw: bytes, kind: str, then) -> None:
+        """The command to the target; its response, as it comes, to the client, and to `then`
+        (a callable, or a future) once complete."""
+        self.tt.write(raw)
+        self.pending = (r.Response(kind, bool(self.caps & p.DEPRECATE_EOF)), then)
+        self.continued = False
+        if len(self.buffer) >= 4:       # the target sent ahead: taken after this call returns
+            self.ended.get_loop().call_soon(self._target_ahead)
+
+    def _target_ahead(self) -> None:
+        try:
+            self.from_target(b"")
+        except Exception as exc:        # noqa: BLE001 - ends the session as a failed read would
+            self._end(exc)
 
     async def relay(self, raw: bytes, kind: Optional[str]) -> Optional[r.Response]:
         """The command to the target, and its response (if it has one) back to the client."""
-        self.target.writer.write(raw)
-        await self.target.writer.drain()
         if kind is None:
+            self.tt.write(raw)
             return None
-        response = r.Response(kind, bool(self.caps & p.DEPRECATE_EOF))
+        done = self.ended.get_loop().create_future()
+        self.start_relay(raw, kind, done)
+        return await done
+
+    def from_target(self, data: bytes) -> None:
+        """The target's bytes: whole packets of the response under way to the client at once,
+        read only as far as needed to know where the response ends and what it did."""
         buf = self.buffer
-        reader, writer = self.target.reader, self.writer
+        if data:
+            buf += data
+        if self.pending is None:
+            return
+        response = self.pending[0]
         at = 0                 # the next packet's header in buf
-        continued = False      # the packet at `at` continues a payload
-        while True:
-            while not response.done and len(buf) - at >= 4:
-                if response.state == "rows" and not continued:
-                    # rows: counted off their headers in a tight loop; a packet that may end the
-                    # result set (0xFE, 0xFF) or spans several goes to response.feed below
-                    end, rows = len(buf), 0
-                    while end - at >= 5:
-                        n = buf[at] | buf[at + 1] << 8 | buf[at + 2] << 16
-                        if end - at - 4 < n or n >= p.MAX_PACKET or buf[at + 4] >= 0xFE:
-                            break
-                        rows += 1
-                        at += 4 + n
-                    if rows:
-                        response.results[-1].rows += rows
-                    if len(buf) - at < 4:
+        continued = self.continued
+        while not response.done and len(buf) - at >= 4:
+            if response.state == "rows" and not continued:
+                # rows: counted off their headers in a tight loop; a packet that may end the
+                # result set (0xFE, 0xFF) or spans several goes to response.feed below
+                end, rows = len(buf), 0
+                while end - at >= 5:
+                    n = buf[at] | buf[at + 1] << 8 | buf[at + 2] << 16
+                    if end - at - 4 < n or n >= p.MAX_PACKET or buf[at + 4] >= 0xFE:
                         break
-                n = buf[at] | buf[at + 1] << 8 | buf[at + 2] << 16
-                if len(buf) - at - 4 < n:
+                    rows += 1
+                    at += 4 + n
+                if rows:
+                    response.results[-1].rows += rows
+                if len(buf) - at < 4:
                     break
-                if not continued:
-                    # a row needs no more than its first byte read
-                    row = response.state == "rows" and n > 64 and buf[at + 4] not in (0xFE, 0xFF)
-                    response.feed(bytes(buf[at + 4:at + 4 + (1 if row else n)]))
-                continued = n == p.MAX_PACKET
-                at += 4 + n
-            if at:
-                writer.write(bytes(buf[:at]))
-                del buf[:at]
-                at = 0
-            if response.done:
-                await writer.drain()
-                return response
-            await writer.drain()
-            chunk = await reader.read(READ_BYTES)
-            if not chunk:
-                raise EOFError("the target closed the connection")
-            buf += chunk
+            n = buf[at] | buf[at + 1] << 8 | buf[at + 2] << 16
+            if len(buf) - at - 4 < n:
+                break
+            if not continued:
+                # a row needs no more than its first byte read
+                row = response.state == "rows" and n > 64 and buf[at + 4] not in (0xFE, 0xFF)
+                response.feed(bytes(buf[at + 4:at + 4 + (1 if row else n)]))
+            continued = n == p.MAX_PACKET
+            at += 4 + n
+        self.continued = continued
+        if at:
+            self.ct.write(bytes(buf[:at]))
+            del buf[:at]
+        if response.done:
+            then = self.pending[1]
+            self.pending = None
+            if isinstance(then, asyncio.Future):
+                if not then.done():
+                    then.set_result(response)
+            else:
+                then(response)
+                self.active, self.busy = self.ended.get_loop().time(), False
+                self._next()
 
     def record(self, items) -> None:
         self.statements.record(items)
@@ -433,20 +546,24 @@ class Connection:
         self.target.writer.write(raw)
         return False
 
-    async def on_query(self, payload: bytes, raw: bytes):
+    def _query(self, payload: bytes, raw: bytes) -> None:
+        """COM_QUERY, at once: judged, refused or passed on; recorded with its outcome."""
         text = payload[1:].decode("utf-8", "replace")
         verdicts, parts = self.judge.statements(text)
         if len(verdicts) != len(parts):
             verdicts = (verdicts + [verdicts[-1]] * len(parts))[:len(parts)]
         blocked = sql_policy.first_blocked(verdicts)
         if blocked is not None:
-            await self.refuse(blocked)
+            self.send(p.err_packet(sql_policy.ERROR_CODE, sql_policy.SQLSTATE,
+                                   f"Guardzone: statement {blocked.message}"), 1)
             at = verdicts.index(blocked)
             self.record([(part, commands.REFUSED, None,
                           blocked.message if i == at else f"not run: statement {at + 1} of the query was blocked")
                          for i, part in enumerate(parts)])
             return
-        response = await self.relay(raw, r.RESULTS)
+        self.start_relay(raw, r.RESULTS, lambda response: self._queried(parts, response))
+
+    def _queried(self, parts: List[str], response: r.Response) -> None:
         results = response.results
         items = []
         for i, part in enumerate(parts):
@@ -582,8 +699,51 @@ class Connection:
                 held.clear()
 
 
+class _Side(asyncio.Protocol):
+    """One of a session's two connections in the command phase (the client's or the target's):
+    its bytes to the Connection, and flow control across (the target is read no faster than the
+    client takes the results; the client waits while the target's side is full)."""
+
+    def __init__(self, conn: Connection, client: bool) -> None:
+        self.conn, self.client = conn, client
+
+    def data_received(self, data: bytes) -> None:
+        conn = self.conn
+        try:
+            conn.from_client(data) if self.client else conn.from_target(data)
+        except Exception as exc:        # noqa: BLE001 - ends the session as a failed read would
+            conn._end(exc)
+
+    def eof_received(self) -> None:
+        return None                     # the transport closes: connection_lost follows
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        conn = self.conn
+        if self.client:                 # the statement under way still gets its record
+            conn.client_eof = True
+            if conn.pending is None and conn.slow is None:
+                conn._end(EOFError("the client closed the connection"))
+        elif exc is None or isinstance(exc, EOFError):
+            conn._end(EOFError("the target closed the connection"))
+        else:
+            conn._end(exc)
+
+    def pause_writing(self) -> None:
+        if self.client:
+            self.conn.tt.pause_reading()
+        else:
+            self.conn._hold("target", True)
+
+    def resume_writing(self) -> None:
+        if self.client:
+            if not self.conn.tt.is_closing():
+                self.conn.tt.resume_reading()
+        else:
+            self.conn._hold("target", False)
+
+
 _HANDLERS = {
-    p.COM_QUIT: Connection.on_quit, p.COM_QUERY: Connection.on_query, p.COM_INIT_DB: Connection.on_init_db,
+    p.COM_QUIT: Connection.on_quit, p.COM_INIT_DB: Connection.on_init_db,
     p.COM_FIELD_LIST: Connection.on_field_list, p.COM_STMT_PREPARE: Connection.on_prepare,
     p.COM_STMT_EXECUTE: Connection.on_execute, p.COM_STMT_SEND_LONG_DATA: Connection.on_long_data,
     p.COM_STMT_CLOSE: Connection.on_close, p.COM_STMT_RESET: Connection.on_reset,
