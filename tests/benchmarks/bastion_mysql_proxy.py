@@ -34,8 +34,8 @@ the proxy stays plain.
    (this process and its clients, MariaDB, moto) to the other: the same pinning for the direct
    path. It models the deployment, where the gateway is a host of its own between client and
    database; on this 2-core machine the shared-cores figure of 1 also pays for two more process
-   wake-ups competing with client and database for the same cores. The goal is stated against
-   both; which one judges it is said in docs/bastion.md.
+   wake-ups competing with client and database for the same cores. Both figures are printed
+   against the goal; this file does not choose which one judges it.
 """
 import argparse
 import asyncio
