@@ -106,8 +106,10 @@ class Recording:
         with self._lock:
             if self._closing:
                 return
-            # Incremental: a character split across two chunks waits for its second half.
-            text = self._decoders[code].decode(data)
+            decoder = self._decoders[code]
+            # Incremental: a character split across two chunks waits for its second half. ASCII
+            # with nothing held back (most output) skips the incremental decoder's extra pass.
+            text = data.decode("ascii") if data.isascii() and not decoder.getstate()[0] else decoder.decode(data)
             if text:
                 self._append(code, text)
 
@@ -117,23 +119,30 @@ class Recording:
         elapsed = max(self._clock() - self._start, self._last)
         self._last = elapsed
         # orjson: ~40x json's speed on a terminal's output, which the relay waits for
-        line = b'[%.6f, "%s", %s]\n' % (elapsed, code.encode(), orjson.dumps(text))
-        if len(self._buffer) + len(line) > BUFFER_LIMIT:
-            self._flush(line)
-        else:
-            self._buffer += line
+        head, body = b'[%.6f, "%s", ' % (elapsed, code.encode()), orjson.dumps(text)
+        size = len(head) + len(body) + 2
+        if len(self._buffer) + size > BUFFER_LIMIT:
+            if size > BUFFER_LIMIT:
+                # a large chunk (a flood of output): the buffer and the line go to the spool in
+                # one write, the line not copied into the buffer first
+                self._flush((head, body, b"]\n"))
+                return
+            self._flush()
+        self._buffer += head
+        self._buffer += body
+        self._buffer += b"]\n"
 
     # Spool writes, under self._lock.
 
-    def _flush(self, extra: bytes = b"") -> None:
-        if self._buffer:
-            self._write(self._buffer)
+    def _flush(self, line: tuple = ()) -> None:
+        """The buffer, then the pieces of one line, to the spool."""
+        if self._buffer or line:
+            self._write((self._buffer, *line) if self._buffer else line)
             self._buffer = bytearray()
-        if extra:
-            self._write(extra)
         self._schedule_upload()
 
     def _write(self, data) -> None:
+        """Bytes, or a tuple of them written at once, appended to the spool."""
         try:
             spool.write_all(self._fd, data)
         except OSError as exc:
@@ -146,7 +155,7 @@ class Recording:
             except OSError:
                 pass
             raise
-        self._size += len(data)
+        self._size += len(data) if not isinstance(data, tuple) else sum(len(d) for d in data)
         self._unsynced = True
 
     def _schedule_upload(self) -> None:

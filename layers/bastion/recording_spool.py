@@ -137,7 +137,14 @@ def header_line(header: dict) -> bytes:
     return (json.dumps(header, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data) -> None:
+    """Bytes, or a tuple of bytes (one writev), appended whole to the file."""
+    if isinstance(data, tuple):
+        total = sum(len(d) for d in data)
+        done = os.writev(fd, data)
+        if done == total:
+            return
+        data = b"".join(data)[done:]        # a short write (disk nearly full, a signal): the rest
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]

@@ -31,10 +31,14 @@ class _Stream:
     def __init__(self) -> None:
         self.tail = b""
 
-    def window(self, data: bytes) -> bytes:
-        joined = self.tail + data if self.tail else data
-        self.tail = joined[-_KEEP:]
-        return joined
+    def window(self, data: bytes) -> Optional[bytes]:
+        """The chunk with the end of the one before it (a header split between them), or None
+        when neither holds a ZDLE/CAN byte: nothing to look at, and no copy of a large chunk."""
+        tail = self.tail
+        self.tail = (tail + data)[-_KEEP:] if len(data) < _KEEP else data[-_KEEP:]
+        if b"\x18" not in data and b"\x18" not in tail:
+            return None
+        return tail + data if tail else data
 
 
 class ZmodemWatch:
@@ -53,8 +57,8 @@ class ZmodemWatch:
     def reset(self) -> None:
         self.active = None
 
-    def _scan(self, data: bytes, starts: dict) -> Optional[str]:
-        if b"\x18" not in data:                 # the common case: no ZDLE/CAN at all
+    def _scan(self, data: Optional[bytes], starts: dict) -> Optional[str]:
+        if data is None:                        # the common case: no ZDLE/CAN at all
             return None
         if self.active is not None:
             if ZFIN in data or CANCEL in data:

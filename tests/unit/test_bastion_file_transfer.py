@@ -71,6 +71,15 @@ def test_a_header_split_across_chunks_is_found_and_the_operator_side_reads_the_o
     assert zmodem.ABORT == b"\x18" * 8 + b"\x08" * 8
 
 
+def test_a_header_fed_a_byte_at_a_time_is_found_once():
+    w = zmodem.ZmodemWatch()
+    seen = [w.output(SZ_START[i:i + 1]) for i in range(len(SZ_START))]
+    assert [s for s in seen if s] == ["down"]
+    w = zmodem.ZmodemWatch()
+    assert w.output(b"x" * 100_000 + b"**") is None
+    assert w.output(b"\x18B0100000023be50\r\x8a") == "up"    # the header's ZDLE only in the second chunk
+
+
 def test_an_aborted_transfer_lets_the_next_one_be_seen():
     w = zmodem.ZmodemWatch()
     assert w.output(SZ_START) == "down"

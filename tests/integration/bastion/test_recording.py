@@ -175,6 +175,22 @@ def test_large_recording_goes_up_in_parts_off_the_callers_thread(stack, tmp_path
     assert os.listdir(tmp_path) == []
 
 
+def test_large_chunks_and_ascii_after_a_split_character_play_back_byte_for_byte(stack, tmp_path):
+    account = new_account()
+    rec = Recording(account, "s-7", 80, 24, spool_dir=str(tmp_path))
+    big = ("line \"q\" \\ \x1b[1m" * 20_000 + "\r\n").encode()     # past the 64 KiB buffer: written at once
+    rec.output(b"small ")
+    rec.output(big)
+    rec.output("好".encode()[:1])             # held back by the decoder ...
+    rec.output(b"ascii")                     # ... so this ASCII chunk is decoded after it
+    rec.output(big[:70_000])
+    info = rec.close()
+    data = read(account, info.key)
+    _, events = parse_cast(data)
+    assert output_text(events) == "small " + big.decode() + "\ufffdascii" + big[:70_000].decode()
+    assert info.size == len(data) and info.sha256 == hashlib.sha256(data).hexdigest()
+
+
 def test_memory_stays_bounded_for_a_long_recording(stack, tmp_path):
     s3 = aws.client("s3")
     scratch = f"bastion-recordings/warm-up/{uuid.uuid4().hex}"
