@@ -17,6 +17,7 @@ mariadb     mariadb-server   /usr/sbin/mariadbd
 mariadb     mariadb-client   /usr/bin/mariadb
 opensc      opensc           /usr/bin/pkcs11-tool
 pkcs11prov  pkcs11-provider  /usr/lib/x86_64-linux-gnu/ossl-modules/pkcs11.so  backports
+socat       socat            /usr/bin/socat
 chromium    chromium         /usr/bin/chromium
 chromium    chromium-driver  /usr/bin/chromedriver
 '

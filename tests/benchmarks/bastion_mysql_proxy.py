@@ -8,7 +8,9 @@ Processes: this one (the local stack's API, without the pump, and the clients), 
 (infra/demo_mariadb.py, mariadbd), the gateway as deployed (`python -m infra.ssh_gateway
 --mysql-port`, with the stack's environment) so that the proxy's CPU is its own, and a bare
 asyncio TCP relay (this file's serve_relay: bytes forwarded both ways with TCP_NODELAY, no
-protocol, no login, no judging, no recording), the floor any relay in Python adds.
+protocol, no login, no judging, no recording), the floor any relay in Python adds, and socat
+(Debian's, a relay in C: the floor any relay at all adds on this machine, two more hops on
+loopback).
 
 The proxy's path is as deployed: a bastion user logs in with a database access string; the ACL
 carries the usual high-risk template (DROP TABLE, TRUNCATE, DELETE/UPDATE without WHERE, GRANT),
@@ -64,6 +66,7 @@ import bench_stats as stats  # noqa: E402
 GOAL_RATIO = 0.8
 RULES = "DROP TABLE\nTRUNCATE\nDELETE WITHOUT WHERE\nGRANT\nUPDATE WITHOUT WHERE"
 BLOCK = 100
+SOCAT = "socat (C relay)"
 SMALL = {"SELECT 1": ("SELECT 1", False),
          "primary-key SELECT": ("SELECT id, name, v FROM bench WHERE id = %s", True),
          "one-row UPDATE": ("UPDATE bench SET v = v + 1 WHERE id = %s", True)}
@@ -102,6 +105,34 @@ def serve_relay() -> None:
         server.close()
 
     asyncio.run(run())
+
+
+class Socat:
+    """socat relaying each connection to the database (TCP_NODELAY both ways), a process per connection."""
+
+    def __init__(self, port: int) -> None:
+        from infra.demo_mariadb import free_port
+        self.port = free_port()
+        self.proc = subprocess.Popen(["socat", f"TCP-LISTEN:{self.port},bind=127.0.0.1,reuseaddr,fork,nodelay",
+                                      f"TCP:127.0.0.1:{port},nodelay"], stdin=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("socat did not listen")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def socat(port: int) -> Optional[Socat]:
+    if not shutil.which("socat"):
+        subprocess.run(["sh", str(ROOT / "infra" / "debian_deps.sh"), "socat"], check=False, capture_output=True)
+    return Socat(port) if shutil.which("socat") else None
 
 
 class Relay(Child):
@@ -279,7 +310,9 @@ def small_queries(args, db, ports: Dict[str, int], site: dict, gateway: Gateway,
         table.append(ratio)
         lines.append(f"{label}{name} (pymysql): direct/proxy {ratio:.2f} at p50 ({stats.pct(d, 50):.3f} vs "
                      f"{stats.pct(p, 50):.3f} ms), {stats.pct(d, 99) / stats.pct(p, 99):.2f} at p99; a bare relay "
-                     f"{stats.pct(d, 50) / stats.pct(samples['bare relay'], 50):.2f}; goal >= {GOAL_RATIO}: "
+                     f"{stats.pct(d, 50) / stats.pct(samples['bare relay'], 50):.2f}"
+                     + (f", socat (C) {stats.pct(d, 50) / stats.pct(samples[SOCAT], 50):.2f}" if SOCAT in samples else "")
+                     + f"; goal >= {GOAL_RATIO}: "
                      f"{stats.verdict(ratio, GOAL_RATIO, at_least=True)}")
     for conn in conns.values():
         conn.close()
@@ -298,8 +331,8 @@ def small_queries(args, db, ports: Dict[str, int], site: dict, gateway: Gateway,
     print(f"  mysql client, `SELECT 1` x {n:,} on one connection, ms a statement (median of {args.repeat * 4} runs): "
           + ", ".join(f"{path} {statistics.median(v):.3f}" for path, v in per.items()))
     ratio = d / g
-    print(f"  {'':40s} ratio direct/proxy {ratio:.2f}, a bare relay {d / statistics.median(per['bare relay']):.2f}\n",
-          flush=True)
+    print(f"  {'':40s} ratio direct/proxy {ratio:.2f}, a bare relay {d / statistics.median(per['bare relay']):.2f}"
+          + (f", socat (C) {d / statistics.median(per[SOCAT]):.2f}" if SOCAT in per else "") + "\n", flush=True)
     lines.append(f"{label}SELECT 1 (mysql client): direct/proxy {ratio:.2f} ({d:.3f} vs {g:.3f} ms a statement); "
                  f"goal >= {GOAL_RATIO}: {stats.verdict(ratio, GOAL_RATIO, at_least=True)}")
     return lines
@@ -372,7 +405,7 @@ def main() -> int:
     from bench_stack import local_stack
     verdicts: List[str] = []
     with local_stack("embedded", run_pump=False, audit_delivery="spool") as stack:
-        db = gateway = relay = None
+        db = gateway = relay = c_relay = None
         try:
             db = demo_mariadb.DemoMariaDB(tls=args.tls).start()
             fill(db, args.rows)
@@ -380,6 +413,11 @@ def main() -> int:
             gateway = Gateway(work)
             relay = Relay(work, db.port)
             ports = {"direct": db.port, "bare relay": relay.port, "proxy": gateway.mysql_port}
+            c_relay = socat(db.port)
+            if c_relay is not None:
+                ports[SOCAT] = c_relay.port
+            else:
+                print("socat is not installed (sh infra/debian_deps.sh socat): no C relay beside\n")
             print(f"MariaDB {db.port} (process {db.proc.pid}), the gateway's MySQL proxy {gateway.mysql_port} "
                   f"(process {gateway.pid}), the bare relay {relay.port} (process {relay.pid}), this one "
                   f"{os.getpid()}, moto {stack.moto.proc.pid}; TLS: "
@@ -393,7 +431,8 @@ def main() -> int:
                 others = [os.getpid(), db.proc.pid, stack.moto.proc.pid]
                 for pid in others:
                     pin(pid, {cpus[0]})
-                for pid in (gateway.pid, relay.pid):
+                relays = [gateway.pid, relay.pid] + ([c_relay.pid] if c_relay else [])
+                for pid in relays:
                     pin(pid, {cpus[1]})
                 try:
                     verdicts += small_queries(
@@ -402,10 +441,10 @@ def main() -> int:
                               f"process, its clients, MariaDB and moto on core {cpus[0]} (both paths)",
                         label="gateway on a core of its own: ")
                 finally:
-                    for pid in others + [gateway.pid, relay.pid]:
+                    for pid in others + relays:
                         pin(pid, everything)
         finally:
-            for child in (gateway, relay):
+            for child in (gateway, relay, c_relay):
                 if child is not None:
                     child.stop()
             if db is not None:
