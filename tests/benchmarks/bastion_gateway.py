@@ -547,8 +547,7 @@ async def throughput(args, target: Target, relay: Relay, gateway: Gateway, pool:
                       f"{', '.join(f'{mbps(size, x):.0f}' for x in took[name])} MB/s", flush=True)
             g, r = statistics.median(took["gateway"]), statistics.median(took["bare relay"])
             ratio = base / g
-            verdict = (f"goal >= {GOAL_RATIO}: {stats.verdict(ratio, GOAL_RATIO, at_least=True)}" if not pinned else
-                       f"{'at least' if ratio >= GOAL_RATIO else 'under'} {GOAL_RATIO} (not the goal's figure)")
+            verdict = stats.ratio_verdict(ratio, GOAL_RATIO, pinned=pinned)
             lines.append(f"throughput, {way}, {where}: {shown(ratio)} of straight ({mbps(size, g):.1f} vs "
                          f"{mbps(size, base):.1f} MB/s; a bare asyncssh relay {base / r:.2f}), {verdict}")
 

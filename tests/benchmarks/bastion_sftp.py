@@ -109,8 +109,7 @@ async def measure(args, target: bg.Target, gateway: bg.Gateway, pool: bg.Pool, m
                       f"{c[3]:6.2f}   runs {', '.join(f'{size / x / 1e6:.0f}' for x in took[name])} MB/s", flush=True)
             g = statistics.median(took["gateway"])
             ratio = base / g
-            verdict = (f"goal >= {GOAL_RATIO}: {stats.verdict(ratio, GOAL_RATIO, at_least=True)}" if not pinned else
-                       f"{'at least' if ratio >= GOAL_RATIO else 'under'} {GOAL_RATIO} (not the goal's figure)")
+            verdict = stats.ratio_verdict(ratio, GOAL_RATIO, pinned=pinned)
             lines.append(f"SFTP {way}, {where}: {bg.shown(ratio)} of straight ({size / g / 1e6:.1f} vs "
                          f"{size / base / 1e6:.1f} MB/s), {verdict}")
 

@@ -63,6 +63,13 @@ def verdict(value: float, goal: float, *, at_least: bool = False) -> str:
     return "meets" if ok else "MISSES"
 
 
+def ratio_verdict(ratio: float, goal: float, *, pinned: bool) -> str:
+    """A throughput ratio against its goal; a pinned run's figure is shown, not judged."""
+    if pinned:
+        return f"{'at least' if ratio >= goal else 'under'} {goal} (not the goal's figure)"
+    return f"goal >= {goal}: {verdict(ratio, goal, at_least=True)}"
+
+
 def machine() -> str:
     load = os.getloadavg()
     return (f"{platform.node() or 'this machine'}: {os.cpu_count()} cores, "
