@@ -32,7 +32,7 @@ from urllib.parse import parse_qs
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from infra import folder_lock, moto_snapshot
+from infra import folder_lock, moto_atomic, moto_snapshot  # noqa: F401 (moto_atomic: DynamoDB's requests one at a time)
 from infra.rwlock import RWLock
 
 log = logging.getLogger("guardzone.moto_state")

@@ -69,14 +69,15 @@ class ChildService:
 
 
 def moto_server(port: int = 0, state_dir: Optional[str] = None) -> ChildService:
-    """moto in server mode; with state_dir, one that keeps its state there across restarts
-    (infra/moto_state.py), whose errors (a state it cannot read) reach our stderr."""
+    """moto in server mode, DynamoDB's requests one at a time (infra/moto_atomic.py); with state_dir,
+    one that keeps its state there across restarts (infra/moto_state.py), whose errors (a state it
+    cannot read) reach our stderr."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     if state_dir:
         return ChildService("moto", [sys.executable, "-m", "infra.moto_state", "--port", str(port),
                                      "--state-dir", state_dir], url, "/moto-state", stderr=None, stop_timeout=60)
-    return ChildService("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+    return ChildService("moto", [sys.executable, "-m", "infra.moto_atomic", "-H", "127.0.0.1", "-p", str(port)],
                         url, "/moto-api/data.json")
 
 
