@@ -79,9 +79,12 @@ def series(owner: str, resource_id: str, now: Optional[float] = None) -> List[di
         "Metric": {"Namespace": NAMESPACE, "MetricName": event,
                    "Dimensions": [{"Name": "OwnerUin", "Value": owner}, {"Name": "ResourceId", "Value": resource_id}]},
         "Period": PERIOD, "Stat": "Maximum"}} for event in EVENTS]
+    # Whole minutes: a point's time is then its minute's start, the same from one call to the next
+    # (CloudWatch aligns buckets itself; moto starts them at StartTime).
+    minute = int(now) // PERIOD * PERIOD
     found = _cw().get_metric_data(MetricDataQueries=queries,
-                                  StartTime=datetime.fromtimestamp(now - WINDOW, tz=timezone.utc),
-                                  EndTime=datetime.fromtimestamp(now + 1, tz=timezone.utc))["MetricDataResults"]
+                                  StartTime=datetime.fromtimestamp(minute + PERIOD - WINDOW, tz=timezone.utc),
+                                  EndTime=datetime.fromtimestamp(minute + PERIOD, tz=timezone.utc))["MetricDataResults"]
     by_id = {r["Id"]: r for r in found}
     out = []
     for event in EVENTS:

@@ -92,6 +92,18 @@ def test_samples_are_evaluated_against_policies(typed, common, network, account)
     assert max(p["Value"] for p in cpu["Points"]) == 99                     # still monitored
 
 
+def test_points_are_whole_minutes_whenever_read(common, network, account):
+    from layers.cloudhsm import monitor
+    from layers.stores import vsm as store
+    owner = account["OwnerUin"]
+    rid = create_vsm(common, network)["ResourceIds"][0]
+    minute = 1_800_000_000 // 60 * 60
+    monitor.record(owner, store.get_vsm(owner, rid), {"CPU": 5, "MEM": 6, "TCP": 7}, at=minute + 20)
+    readings = [monitor.series(owner, rid, now=minute + second) for second in (21, 40, 59, 61, 119)]
+    for series in readings:
+        assert [s["Points"] for s in series] == [[{"Time": minute, "Value": v}] for v in (5.0, 6.0, 7.0)]
+
+
 def test_alarm_window():
     from datetime import datetime
     from layers.cloudhsm.monitor import BEIJING, in_window
