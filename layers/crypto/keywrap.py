@@ -2,6 +2,7 @@
 
     wrap(key, data, *, pad=False) -> bytes
     unwrap(key, wrapped, *, pad=False) -> bytes
+    check_data(data, *, pad=False) / check_wrapped(wrapped, *, pad=False): the length rules alone
 
 key: a 16-, 24- or 32-byte AES key-encryption key. KW wraps 16 bytes or more, a multiple of 8; KWP
 wraps 1 byte or more. A wrong length is InvalidInput; a wrapped value that does not check (its
@@ -22,22 +23,28 @@ def _check_key(key: bytes) -> bytes:
     return bytes(key)
 
 
+def check_data(data: bytes, *, pad: bool = False) -> None:
+    if pad and not data:
+        raise InvalidInput("KWP wraps at least 1 byte")
+    if not pad and (len(data) < 16 or len(data) % 8):
+        raise InvalidInput("KW wraps 16 bytes or more, a multiple of 8")
+
+
+def check_wrapped(wrapped: bytes, *, pad: bool = False) -> None:
+    least = 16 if pad else 24
+    if len(wrapped) < least or len(wrapped) % 8:
+        raise InvalidInput(f"a wrapped key is {least} bytes or more, a multiple of 8")
+
+
 def wrap(key: bytes, data: bytes, *, pad: bool = False) -> bytes:
     key, data = _check_key(key), bytes(data)
-    if pad:
-        if not data:
-            raise InvalidInput("KWP wraps at least 1 byte")
-        return _kw.aes_key_wrap_with_padding(key, data)
-    if len(data) < 16 or len(data) % 8:
-        raise InvalidInput("KW wraps 16 bytes or more, a multiple of 8")
-    return _kw.aes_key_wrap(key, data)
+    check_data(data, pad=pad)
+    return (_kw.aes_key_wrap_with_padding if pad else _kw.aes_key_wrap)(key, data)
 
 
 def unwrap(key: bytes, wrapped: bytes, *, pad: bool = False) -> bytes:
     key, wrapped = _check_key(key), bytes(wrapped)
-    least = 16 if pad else 24
-    if len(wrapped) < least or len(wrapped) % 8:
-        raise InvalidInput(f"a wrapped key is {least} bytes or more, a multiple of 8")
+    check_wrapped(wrapped, pad=pad)
     try:
         return (_kw.aes_key_unwrap_with_padding if pad else _kw.aes_key_unwrap)(key, wrapped)
     except _kw.InvalidUnwrap:

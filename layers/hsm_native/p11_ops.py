@@ -287,19 +287,30 @@ def _raw_call(op: Operation, action: str, field: str, data: bytes) -> bytes:
     return base64.b64decode(out["CiphertextBlob" if action == "SymmetricEncrypt" else "Plaintext"])
 
 
+def _wrap_length_ok(mode: str, data: bytes, plain: bool) -> bool:
+    """Key wrap's length rules (layers.crypto.keywrap's), for KW/KWP; True for other modes."""
+    if mode not in ("KW", "KWP"):
+        return True
+    from layers.crypto import InvalidInput, keywrap
+    try:
+        (keywrap.check_data if plain else keywrap.check_wrapped)(data, pad=mode == "KWP")
+    except InvalidInput:
+        return False
+    return True
+
+
 def _raw_encrypt(op: Operation, data: bytes) -> bytes:
     mode = RAW_MECHS[op.mech][2]
-    if (len(data) > RAW_MAX or mode in ("ECB", "CBC") and len(data) % 16
-            or mode == "KW" and (len(data) < 16 or len(data) % 8) or mode == "KWP" and not data):
+    if len(data) > RAW_MAX or mode in ("ECB", "CBC") and len(data) % 16 or not _wrap_length_ok(mode, data, True):
         raise CkError(CKR_DATA_LEN_RANGE)
     return _raw_call(op, "SymmetricEncrypt", "Plaintext", data)
 
 
 def _raw_decrypt(op: Operation, data: bytes) -> bytes:
     mode = RAW_MECHS[op.mech][2]
-    least = {"KW": 24, "KWP": 16, "GCM": (op.params["tag_bits"] or 0) // 8, "ECB_PAD": 16, "CBC_PAD": 16}.get(mode, 0)
+    least = {"GCM": (op.params["tag_bits"] or 0) // 8, "ECB_PAD": 16, "CBC_PAD": 16}.get(mode, 0)
     if (len(data) > RAW_MAX + 16 or len(data) < least or mode[:3] in ("ECB", "CBC") and len(data) % 16
-            or mode in ("KW", "KWP") and len(data) % 8):
+            or not _wrap_length_ok(mode, data, False)):
         raise CkError(CKR_ENCRYPTED_DATA_LEN_RANGE)
     return _raw_call(op, "SymmetricDecrypt", "CiphertextBlob", data)
 
@@ -377,7 +388,7 @@ def wrap_key(m: Module, s: Session, mech: int, params: Optional[dict], wrapping:
 def unwrap_key(m: Module, s: Session, mech: int, params: Optional[dict], unwrapping: Obj, wrapped: bytes,
                template) -> int:
     algorithm = _wrapping_key(mech, params, unwrapping, CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT)
-    if len(wrapped) < (24 if mech == CKM_AES_KEY_WRAP else 16) or len(wrapped) % 8:
+    if not _wrap_length_ok("KW" if mech == CKM_AES_KEY_WRAP else "KWP", wrapped, False):
         raise CkError(CKR_WRAPPED_KEY_LEN_RANGE)
     _check_class(template, CKO_SECRET_KEY)
     kt = _t(template, CKA_KEY_TYPE)

@@ -17,7 +17,7 @@ rotation of an SM4 key (which moves Encrypt to new material) does not change wha
 from dataclasses import dataclass
 from typing import Optional
 
-from layers.crypto import CryptoError, DecryptionFailed, keywrap, mac, random_bytes, symmetric
+from layers.crypto import CryptoError, DecryptionFailed, InvalidInput, keywrap, mac, random_bytes, symmetric
 from layers.gateway.action import RequestContext
 from layers.gateway.errors import ApiError, invalid_value
 from layers.kms import errors, keys, usages
@@ -142,10 +142,11 @@ def encrypt(key: keys.Key, p: Params, data: bytes) -> bytes:
         raise errors.invalid_plaintext(f"it must be at most {MAX_DATA} bytes before base64 encoding")
     if alg.mode in ("CBC", "ECB") and not alg.pad and len(data) % BLOCK:
         raise errors.invalid_plaintext(f"{alg.name} (no padding) encrypts a multiple of {BLOCK} bytes")
-    if alg.mode == "KW" and (len(data) < 16 or len(data) % 8):
-        raise errors.invalid_plaintext("AES_KEY_WRAP wraps 16 bytes or more, a multiple of 8")
-    if alg.mode == "KWP" and not data:
-        raise errors.invalid_plaintext("AES_KEY_WRAP_PAD wraps 1 byte or more")
+    if alg.mode in ("KW", "KWP"):
+        try:
+            keywrap.check_data(data, pad=alg.mode == "KWP")
+        except InvalidInput as exc:
+            raise errors.invalid_plaintext(f"{alg.name}: {exc}") from None
     secret = material(key)
     if alg.mode == "GCM":
         ciphertext, tag = symmetric.gcm_encrypt(_cipher_name(key), secret, p.iv, data, aad=p.aad,
@@ -166,9 +167,11 @@ def decrypt(key: keys.Key, p: Params, data: bytes) -> bytes:
                                         f"multiple of {BLOCK} bytes")
     if alg.mode == "GCM" and len(data) < p.tag_bytes:
         raise errors.invalid_ciphertext(f"AES_GCM ciphertext ends with its {p.tag_bytes}-byte tag")
-    least = {"KW": 24, "KWP": 16}.get(alg.mode, 0)
-    if least and (len(data) < least or len(data) % 8):
-        raise errors.invalid_ciphertext(f"{alg.name} wrapped data is {least} bytes or more, a multiple of 8")
+    if alg.mode in ("KW", "KWP"):
+        try:
+            keywrap.check_wrapped(data, pad=alg.mode == "KWP")
+        except InvalidInput as exc:
+            raise errors.invalid_ciphertext(f"{alg.name}: {exc}") from None
     secret = material(key)
     try:
         if alg.mode == "GCM":
