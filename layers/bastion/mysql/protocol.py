@@ -127,7 +127,8 @@ def frame(payload: bytes, seq: int) -> bytes:
 class Packets:
     """Reads whole payloads from a stream; `raw` keeps the bytes as they came, to relay them."""
 
-    def __init__(self, reader: asyncio.StreamReader) -> None:
+    def __init__(self, reader) -> None:
+        """reader: anything with `async readexactly(n)` as a StreamReader has (link.Link)."""
         self.reader = reader
         self.seq = 0
 

@@ -27,6 +27,7 @@ from typing import Dict, List, Optional, Tuple
 
 from layers.bastion import recording, session_log, sessions, sql_policy
 from layers.bastion.mysql import login as db_login
+from layers.bastion.mysql.link import Link
 from layers.bastion.mysql import protocol as p
 from layers.bastion.mysql import responses as r
 from layers.bastion.mysql import target as db_target
@@ -192,14 +193,13 @@ def _transcript(text: str, action: int, result, error: str) -> bytes:
 class Connection:
     """One client connection: handshake, login, target, then the command loop."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-        self.client = p.Packets(reader)
-        peer = writer.get_extra_info("peername") or ("", 0)
+    def __init__(self, link: Link) -> None:
+        self.link = link
+        self.client = p.Packets(link)
+        peer = link.get_extra_info("peername") or ("", 0)
         self.login = Login(peer=peer[0])
         self.caps = 0
         self.target: Optional[db_target.Target] = None
-        self.target_packets: Optional[p.Packets] = None
         self.buffer = bytearray()       # bytes read from the target and not relayed yet
         self.commands_buffer = bytearray()      # bytes read from the client: the next command(s)
         self.sid = str(uuid.uuid4())
@@ -212,26 +212,26 @@ class Connection:
         self.status = ENDED
 
     def close(self) -> None:
-        self.writer.close()
+        self.link.close()
         if self.target is not None:
-            self.target.writer.close()
+            self.target.link.close()
 
     def send(self, payload: bytes, seq: int) -> None:
-        self.writer.write(p.frame(payload, seq))
+        self.link.write(p.frame(payload, seq))
 
     async def serve(self) -> None:
         _open.add(self)
         try:
             grant, hello = await asyncio.wait_for(self.handshake(), login_timeout())
         except (asyncio.TimeoutError, EOFError, ConnectionError, p.ProtocolError):
-            self.writer.close()
+            self.link.close()
             return
         except (db_login.Refused, Denied) as exc:
             reason = exc.message if isinstance(exc, (db_login.Refused, Denied)) else str(exc)
             code = 1045 if getattr(exc, "reason", "") in ("unknown_user", "bad_password", "bad_totp") else 1044
             self.send(p.err_packet(code, "28000", f"Access denied: {reason}"), self.client.seq + 1)
             await self._drain()
-            self.writer.close()
+            self.link.close()
             return
         started = time.time()
         rec = recording.Recording(grant.owner, self.sid, 120, 40, term="mysql",
@@ -254,14 +254,14 @@ class Connection:
 
     async def _drain(self) -> None:
         try:
-            await self.writer.drain()
+            await self.link.drain()
         except ConnectionError:
             pass
 
     async def handshake(self) -> Tuple[Grant, p.ClientHello]:
         salt = p.scramble()
         self.send(p.handshake_v10(server_version(), next(_ids), salt), 0)
-        await self.writer.drain()
+        await self.link.drain()
         payload, _ = await self.client.read()
         hello = p.parse_client_hello(payload)
         if hello.ssl_request:
@@ -272,7 +272,7 @@ class Connection:
         async def ask_clear() -> bytes:
             nonlocal seq
             self.send(p.auth_switch(p.CLEAR, b""), seq + 1)
-            await self.writer.drain()
+            await self.link.drain()
             answer, _ = await self.client.read()
             seq = self.client.seq
             return answer
@@ -283,11 +283,10 @@ class Connection:
         except Denied as exc:
             await asyncio.get_running_loop().run_in_executor(None, self.login.event, 2, exc.reason)
             raise
-        self.target_packets = p.Packets(self.target.reader)
         self.judge = sql_policy.SqlSession(sql_policy.rules_from_grant(grant), database=hello.database)
         self.multi = bool(self.caps & p.MULTI_STATEMENTS)
         self.send(p.ok_packet(status=self.target.status), seq + 1)
-        await self.writer.drain()
+        await self.link.drain()
         return grant, hello
 
     # ---- the command phase ----
@@ -324,23 +323,13 @@ class Connection:
         self.pending: Optional[Tuple[r.Response, object]] = None   # the response under way, and what takes it
         self.continued = False          # the target's packet at the head of `buffer` continues a payload
         self.slow: Optional[asyncio.Task] = None
-        self.client_eof = False
         self.holds: set = set()         # why the client's reads are paused
-        self.ct, self.tt = self.writer.transport, self.target.writer.transport
-        target_eof = False
-        for stream, transport, client, buf in ((self.reader, self.ct, True, self.commands_buffer),
-                                               (self.target.reader, self.tt, False, self.buffer)):
-            buf += stream._buffer       # what the streams had read and the login left
-            stream._buffer.clear()
-            if stream.at_eof():
-                if client:
-                    self.client_eof = True      # its commands still run
-                else:
-                    target_eof = True
-            transport.set_protocol(_Side(self, client))
-            if stream._paused:
-                stream._paused = False
-                transport.resume_reading()
+        self.ct, self.tt = self.link.transport, self.target.link.transport
+        # what the login left unread (a client may send its first command at once) comes first
+        left, self.client_eof = self.link.attach(_Side(self, True))
+        self.commands_buffer += left
+        left, target_eof = self.target.link.attach(_Side(self, False))
+        self.buffer += left
         if target_eof:
             self._end(EOFError("the target closed the connection"))
         self._next()
@@ -543,7 +532,7 @@ class Connection:
 
     # ---- commands ----
     async def on_quit(self, payload: bytes, raw: bytes):
-        self.target.writer.write(raw)
+        self.target.link.write(raw)
         return False
 
     def _query(self, payload: bytes, raw: bytes) -> None:
@@ -754,13 +743,14 @@ _HANDLERS = {
 }
 
 
-async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    sock = writer.get_extra_info("socket")
-    if sock is not None:
-        import socket
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    await Connection(reader, writer).serve()
+def _serve(link: Link) -> None:
+    task = asyncio.ensure_future(Connection(link).serve())
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+_tasks: set = set()         # the sessions' tasks, kept referenced while they run
 
 
 async def start_server(host: str, port: int) -> asyncio.AbstractServer:
-    return await asyncio.start_server(_handle, host, port, limit=READ_BYTES)
+    return await asyncio.get_running_loop().create_server(lambda: Link(on_connected=_serve), host, port)

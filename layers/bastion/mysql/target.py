@@ -13,6 +13,7 @@ from typing import Optional
 
 from layers.bastion import store
 from layers.bastion.mysql import protocol as p
+from layers.bastion.mysql.link import Link
 from layers.bastion.ssh import target as ssh_target
 from layers.bastion.ssh.access import Denied, Grant
 
@@ -21,8 +22,7 @@ CONNECT_TIMEOUT = 10
 
 @dataclass
 class Target:
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    link: Link
     hello: p.ServerHello
     capabilities: int
     status: int
@@ -52,23 +52,23 @@ async def connect(grant: Grant, client_caps: int, database: Optional[str], chars
                                            "password; ask an administrator to host one")
     host, port = grant.host, _port(grant)
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), CONNECT_TIMEOUT)
+        _, link = await asyncio.wait_for(loop.create_connection(Link, host, port), CONNECT_TIMEOUT)
     except (OSError, asyncio.TimeoutError) as exc:
         raise Denied("target_down", f"cannot reach {host}:{port} ({ssh_target._why(exc)})") from None
     try:
-        return await asyncio.wait_for(_login(reader, writer, grant, hosted.password, client_caps, database, charset),
+        return await asyncio.wait_for(_login(link, grant, hosted.password, client_caps, database, charset),
                                       CONNECT_TIMEOUT)
     except Denied:
-        writer.close()
+        link.close()
         raise
     except (OSError, EOFError, p.ProtocolError, asyncio.TimeoutError, ssl.SSLError) as exc:
-        writer.close()
+        link.close()
         raise Denied("target_down", f"{host}:{port} did not complete the login ({ssh_target._why(exc)})") from None
 
 
-async def _login(reader, writer, grant: Grant, password: str, client_caps: int, database: Optional[str],
+async def _login(link: Link, grant: Grant, password: str, client_caps: int, database: Optional[str],
                  charset: int) -> Target:
-    packets = p.Packets(reader)
+    packets = p.Packets(link)
     payload, _ = await packets.read()
     hello = p.parse_handshake(payload)
     wanted = client_caps & p.COMMAND_PHASE
@@ -82,20 +82,20 @@ async def _login(reader, writer, grant: Grant, password: str, client_caps: int, 
         if not hello.capabilities & p.SSL:
             raise Denied("target_tls", "the database does not offer TLS, which the device requires")
         caps |= p.SSL
-        writer.write(p.frame(p.ssl_request(caps, database, charset), seq))
-        await writer.drain()
+        link.write(p.frame(p.ssl_request(caps, database, charset), seq))
+        await link.drain()
         seq += 1
-        await writer.start_tls(_tls_context(grant))
+        await link.start_tls(_tls_context(grant))
     plugin = hello.plugin
     auth = _answer(plugin, password, hello.salt, tls)
-    writer.write(p.frame(p.client_hello(caps, grant.device_account["Account"], auth, database, plugin, charset), seq))
-    await writer.drain()
+    link.write(p.frame(p.client_hello(caps, grant.device_account["Account"], auth, database, plugin, charset), seq))
+    await link.drain()
     while True:
         payload, _ = await packets.read()
         head = payload[:1]
         if head == b"\x00":
             ok = p.parse_ok(payload)
-            return Target(reader, writer, hello, caps, ok.status, tls)
+            return Target(link, hello, caps, ok.status, tls)
         if head == b"\xff":
             err = p.parse_err(payload)
             if err.code == 1049:         # unknown database: the client's own mistake, shown as it is
@@ -115,8 +115,8 @@ async def _login(reader, writer, grant: Grant, password: str, client_caps: int, 
             answer = password.encode() + b"\x00"
         else:
             raise Denied("target_auth", "the database asked for an authentication the bastion does not speak")
-        writer.write(p.frame(answer, packets.seq + 1))
-        await writer.drain()
+        link.write(p.frame(answer, packets.seq + 1))
+        await link.drain()
 
 
 def _answer(plugin: str, password: str, salt: bytes, tls: bool) -> bytes:
