@@ -189,7 +189,6 @@ class Counter:
 def ingest(stack, kind, args) -> list:
     from infra.pump import LOCAL_POLLERS, LambdaContext, Pump, sqs_event
     from layers.gateway.audit_message import pack
-    from layers import aws
     from layers.search.default import default_store
 
     source = next(s for s in stack.app.event_sources if s.name == "audit_indexer")

@@ -11,7 +11,6 @@ are imported on first use, not at start.
 """
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 from pathlib import Path

@@ -9,10 +9,8 @@
    server process pinned to one core and the client to the other, against the goal of 300/s;
    beside it, the same app behind Chalice's stock local server (`chalice local`) in the same run.
 """
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
+
+from bench_stack import child_stack, serve_child  # noqa: E402
 
 
 def in_process(n: int = 20000) -> dict:
@@ -78,12 +79,7 @@ def _server(state_path: str) -> None:
     threading.Thread(target=stock.server.serve_forever, daemon=True).start()
     acct = identity.create_account("bench", rate_limit=1_000_000)
     key = identity.create_key(acct["OwnerUin"])
-    Path(state_path).write_text(json.dumps({"tuned": tuned.port, "stock": stock.server.server_address[1], **key}))
-    try:
-        while True:
-            time.sleep(1)
-    finally:
-        stack.stop()
+    serve_child(stack, state_path, {"tuned": tuned.port, "stock": stock.server.server_address[1], **key})
 
 
 def through_endpoint(seconds: float = 5.0) -> dict:
@@ -92,18 +88,7 @@ def through_endpoint(seconds: float = 5.0) -> dict:
     from tencentcloud.common.profile.client_profile import ClientProfile
     from tencentcloud.common.profile.http_profile import HttpProfile
 
-    state = Path(tempfile.mkdtemp()) / "state.json"
-    proc = subprocess.Popen([sys.executable, __file__, "--server", str(state)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not state.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        info = json.loads(state.read_text())
-        cores = sorted(os.sched_getaffinity(0))
-        if len(cores) > 1:
-            os.sched_setaffinity(proc.pid, {cores[0]})
-            os.sched_setaffinity(0, {cores[1]})
+    with child_stack(__file__, timeout=60) as info:
         cred = credential.Credential(info["SecretId"], info["SecretKey"])
         results = {}
         for name in ("tuned", "stock"):
@@ -118,9 +103,6 @@ def through_endpoint(seconds: float = 5.0) -> dict:
                 count += 1
             results[name] = count / (time.perf_counter() - start)
         return results
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def main() -> None:

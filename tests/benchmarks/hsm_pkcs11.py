@@ -13,7 +13,6 @@ import argparse
 import base64
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,8 +23,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests" / "e2e" / "cloudhsm"))
+sys.path.insert(0, str(ROOT / "tests" / "integration" / "hsm"))
 
+from bench_stack import child_stack, serve_child  # noqa: E402
 from bench_stats import pct  # noqa: E402
+from hsm_support import vendor  # noqa: E402
 
 TASS = {"SM2 sign": 3000, "RSA-2048 sign": 400}
 
@@ -42,12 +44,7 @@ def _server(state_path: str) -> None:
     acct = {**account, **identity.create_key(account["OwnerUin"])}
     net = make_network(aws.client("ec2", REGION), acct["OwnerUin"])
     vsm = create_vsm(Common(stack.endpoint, acct), net)["ResourceIds"][0]
-    Path(state_path).write_text(json.dumps({"endpoint": stack.endpoint, "vsm": vsm, **acct}))
-    try:
-        while True:
-            time.sleep(1)
-    finally:
-        stack.stop()
+    serve_child(stack, state_path, {"endpoint": stack.endpoint, "vsm": vsm, **acct})
 
 
 def _measure(fn, seconds: float):
@@ -72,36 +69,15 @@ def run(seconds: float) -> dict:
 
     lib_path = str(ensure_built())
     work = Path(tempfile.mkdtemp())
-    state = work / "state.json"
-    proc = subprocess.Popen([sys.executable, __file__, "--server", str(state)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 90
-        while not state.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the local stack did not come up")
-            time.sleep(0.2)
-        info = json.loads(state.read_text())
-        cores = sorted(os.sched_getaffinity(0))
-        if len(cores) > 1:
-            os.sched_setaffinity(proc.pid, {cores[0]})
-            os.sched_setaffinity(0, {cores[1]})
+    with child_stack(__file__) as info:
         conf = work / "pkcs11.conf"
         conf.write_text(f"[guardzone]\nendpoint = http://{info['endpoint']}\nregion = ap-guangzhou\n"
                         f"secret_id = {info['SecretId']}\nslots = {info['vsm']}\n")
         os.environ["GUARDZONE_PKCS11_CONF"] = str(conf)
         lib = pkcs11.lib(lib_path)
         session = lib.get_token(token_serial=info["vsm"].encode()).open(user_pin=info["SecretKey"], rw=True)
-        sm2_gen = Mechanism._value2member_map_.get(0x80008001)
-        if sm2_gen is None:                                # the library's vendor numbers (docs/cloudhsm.md)
-            for name, value in (("SM2_KEY_PAIR_GEN", 0x80008001), ("SM3_SM2", 0x80008100)):
-                m = int.__new__(Mechanism, value)
-                m._name_, m._value_ = name, value
-                Mechanism._value2member_map_[value] = m
-            kt = int.__new__(KeyType, 0x80000004)
-            kt._name_, kt._value_ = "SM2", 0x80000004
-            KeyType._value2member_map_[0x80000004] = kt
-        sm2_gen, sm3_sm2 = Mechanism._value2member_map_[0x80008001], Mechanism._value2member_map_[0x80008100]
+        sm2_gen, sm3_sm2 = vendor(Mechanism, "SM2_KEY_PAIR_GEN", 0x80008001), vendor(Mechanism, "SM3_SM2", 0x80008100)
+        vendor(KeyType, "SM2", 0x80000004)                  # the library's vendor numbers (docs/cloudhsm.md)
         params = session.create_domain_parameters(KeyType.EC, {Attribute.EC_PARAMS: bytes.fromhex("06082a811ccf5501822d")},
                                                   local=True)
         _, sm2_priv = params.generate_keypair(store=True, label="bench-sm2", mechanism=sm2_gen)
@@ -126,12 +102,6 @@ def run(seconds: float) -> dict:
             "RSA-2048 sign": (_measure(lambda: rsa_priv.sign(message, mechanism=Mechanism.SHA256_RSA_PKCS), seconds),
                               _measure(json_sign("bench-rsa", "RSA_PKCS1_SHA_256"), seconds)),
         }
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def main() -> None:

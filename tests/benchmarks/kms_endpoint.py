@@ -18,7 +18,6 @@ import argparse
 import base64
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
+
+from bench_stack import child_stack, serve_child  # noqa: E402
 
 GATEWAY_GOAL = 300
 TASS = {"Encrypt": ("SM4", 5000), "SignByAsymmetricKey": ("SM2 sign", 3000)}
@@ -40,12 +42,7 @@ def _server(state_path: str) -> None:
     stack = LocalStack(port=0, run_pump=False, audit_delivery="spool").start()
     account = identity.create_account("kms-bench", rate_limit=1_000_000)
     key = identity.create_key(account["OwnerUin"])
-    Path(state_path).write_text(json.dumps({"endpoint": stack.endpoint, **key}))
-    try:
-        while True:
-            time.sleep(1)
-    finally:
-        stack.stop()
+    serve_child(stack, state_path, {"endpoint": stack.endpoint, **key})
 
 
 def _client(info: dict):
@@ -77,20 +74,7 @@ def _rate(client, action: str, request, seconds: float) -> float:
 
 
 def run(seconds: float) -> dict:
-    state = Path(tempfile.mkdtemp()) / "state.json"
-    proc = subprocess.Popen([sys.executable, __file__, "--server", str(state)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 90
-        while not state.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the local stack did not come up")
-            time.sleep(0.2)
-        info = json.loads(state.read_text())
-        cores = sorted(os.sched_getaffinity(0))
-        if len(cores) > 1:
-            os.sched_setaffinity(proc.pid, {cores[0]})
-            os.sched_setaffinity(0, {cores[1]})
+    with child_stack(__file__) as info:
         client = _client(info)
         sm4 = client.CreateKey(_request("CreateKey", {"Alias": "bench-sm4"})).KeyId
         sm2 = client.CreateKey(_request("CreateKey", {"Alias": "bench-sm2",
@@ -102,12 +86,6 @@ def run(seconds: float) -> dict:
             "SignByAsymmetricKey": _rate(client, "SignByAsymmetricKey", _request(
                 "SignByAsymmetricKey", {"KeyId": sm2, "Algorithm": "SM2DSA", "Message": message}), seconds),
         }
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def main() -> None:
