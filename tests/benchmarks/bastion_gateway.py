@@ -813,11 +813,7 @@ def main() -> int:
             for child in (gateway, relay, target):
                 if child is not None:
                     child.stop()
-    load = os.getloadavg()
-    print(f"Load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n")
-    print("Goals (each figure measured above in this run, beside the same measure straight to the target)")
-    for line in verdicts:
-        print(f"  {line}")
+    stats.print_goals(verdicts, "the same measure straight to the target")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -449,11 +449,7 @@ def main() -> int:
                     child.stop()
             if db is not None:
                 db.stop()
-    load = os.getloadavg()
-    print(f"Load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n")
-    print("Goals (each figure measured above in this run, beside the same client straight to the database)")
-    for line in verdicts:
-        print(f"  {line}")
+    stats.print_goals(verdicts, "the same client straight to the database")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -164,9 +164,7 @@ def main() -> int:
             for child in (gateway, target):
                 if child is not None:
                     child.stop()
-    print("Goals (each figure measured above in this run, beside SFTP straight to the target)")
-    for line in verdicts:
-        print(f"  {line}")
+    stats.print_goals(verdicts, "SFTP straight to the target", load=False)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

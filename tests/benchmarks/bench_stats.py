@@ -75,3 +75,14 @@ def machine() -> str:
     return (f"{platform.node() or 'this machine'}: {os.cpu_count()} cores, "
             f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB, "
             f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start (other work shares it)")
+
+
+def print_goals(verdicts: List[str], beside: str, *, load: bool = True) -> None:
+    """The closing block: the machine's load at the end (other work shares it), then each goal's
+    line, every figure measured in this run beside `beside` (what it is compared with)."""
+    if load:
+        avg = os.getloadavg()
+        print(f"Load average at the end {avg[0]:.1f} / {avg[1]:.1f} / {avg[2]:.1f}\n")
+    print(f"Goals (each figure measured above in this run, beside {beside})")
+    for line in verdicts:
+        print(f"  {line}")
