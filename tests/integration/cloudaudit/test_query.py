@@ -32,10 +32,11 @@ def index(events) -> None:
     assert not out.failed, out.errors
 
 
-def find(account, start, end, *, attrs=(), content="", lookup_type="", size=50, token="", owner="", caller=None):
+def find(account, start, end, *, attrs=(), content="", lookup_type="", size=50, token="", owner="", caller=None,
+         store=None):
     req = LookupRequest(start_time=start, end_time=end, max_results=size, next_token=token, owner_uin=owner,
                         attributes=list(attrs), lookup_type=lookup_type, content_value=content)
-    return lookup(req, caller or ctx(account))
+    return lookup(req, caller or ctx(account), store=store)
 
 
 def ids(page) -> list:
@@ -277,18 +278,25 @@ def test_a_wide_range_finds_events_on_any_day_and_nothing_outside_it(stack):
     assert ids(find(account, end - 41 * DAY, end - DAY)) == [events[1]["EventId"], events[2]["EventId"]]
 
 
-def test_retention_drops_days_of_365_and_older_and_queries_stop_there(stack):
+def test_retention_drops_days_of_365_and_older_and_queries_stop_there(stack, tmp_path):
+    # a store of its own: retention in 2031 would drop every day the other tests write
+    from layers.search.embedded import EmbeddedStore
     today = dt.date(2031, 6, 1)
     days = [today - dt.timedelta(days=d) for d in (0, 364, 365, 400)]
     assert expired_days(days, today, 365) == days[2:]
-    store, events = default_store(), family("traillog_server_log")
-    account = new_account()
-    now = indices.day_start_ms(today) + 3_600_000
-    store_events(store, [make_event(account, now - d * DAY) for d in (364, 364, 365, 400)], "traillog_server_log")
-    dropped = drop_expired(store, now_ms=now)
-    assert {events.partition(d) for d in days[2:]} <= set(dropped) and events.partition(days[1]) not in dropped
-    assert store.count(events, days[1]) >= 2
-    assert ids(find(account, now - 500 * DAY, now)) == ids(find(account, now - 364 * DAY - 1, now))
+    store, events = EmbeddedStore(str(tmp_path / "search")), family("traillog_server_log")
+    try:
+        account = new_account()
+        now = indices.day_start_ms(today) + 3_600_000
+        store_events(store, [make_event(account, now - d * DAY) for d in (364, 364, 365, 400)], "traillog_server_log")
+        assert store.count(events, days[2]) == 1
+        dropped = drop_expired(store, now_ms=now)
+        assert set(dropped) == {events.partition(d) for d in days[2:]}
+        assert store.count(events, days[1]) == 2 and store.count(events, days[2]) == 0
+        found = find(account, now - 500 * DAY, now, store=store)
+        assert len(found.events) == 2 and ids(found) == ids(find(account, now - 364 * DAY - 1, now, store=store))
+    finally:
+        store.close()
 
 
 def test_an_unreachable_store_is_a_clean_api_error(calls):
