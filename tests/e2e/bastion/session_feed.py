@@ -1,6 +1,7 @@
 """Feeding the session-log queue in tests: messages sent as they are, then delivered to the
 consumer by the pump (as the local stack would)."""
 import json
+import time
 from datetime import datetime, timezone
 
 from infra.pump import Pump
@@ -13,6 +14,20 @@ def deliver(stack) -> None:
     pump = Pump(stack.app)
     while pump.deliver_once(source):
         pass
+
+
+def settle(stack, owner: str, timeout: float = 60.0) -> None:
+    """deliver(), once the account's gateway sessions have all ended. The gateway passes the exit to
+    the operator's client first and then ends the session (its last commands to the queue, the
+    recording completed, the session record closed), so a client sees its session closed a moment
+    before all of that is written."""
+    from layers.bastion import sessions
+    deadline = time.monotonic() + timeout
+    while any(s.get("Status") == 1 for s in sessions.all_pending(owner)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the sessions of {owner} did not end within {timeout:.0f} s")
+        time.sleep(0.05)
+    deliver(stack)
 
 
 def feed(stack, *messages) -> None:

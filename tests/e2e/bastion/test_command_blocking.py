@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from bastion_helpers import Bastion
-from session_feed import deliver
+from session_feed import settle
 from ssh_support import logged_in
 from ssh_support import shell as open_shell
 from test_ssh_gateway import make_demo, run, target  # noqa: F401 - target is a fixture
@@ -114,7 +114,7 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
             done = await conn.run(f"test -e {victim} && echo present", check=False)
             assert done.stdout == "present\n"
     run(scenario())
-    deliver(stack)
+    settle(stack, bh.acct["OwnerUin"])
     refused_cmds = [c["Cmd"] for c in bh.call("SearchCommand", AuditAction=[2], Limit=100, **window())["Commands"]]
     assert f"ls;rm {victim}" in refused_cmds and f"rm -f {victim}" in refused_cmds
     assert f"rm {victim}" in refused_cmds                                         # typed ahead, as typed

@@ -16,7 +16,7 @@ import pytest
 
 from bastion_helpers import Bastion, new_account
 from ssh_support import Demo, logged_in
-from session_feed import deliver
+from session_feed import settle
 
 
 pytestmark = pytest.mark.usefixtures("clock")     # conftest.py: every test's codes from its clock
@@ -72,7 +72,7 @@ def window() -> dict:
 
 
 def file_sessions(stack, bh) -> list:
-    deliver(stack)
+    settle(stack, bh.acct["OwnerUin"])
     found = bh.call("SearchSession", Kind=3, **window())["SessionSet"]
     return sorted(found, key=lambda s: s["StartTime"])
 
@@ -340,7 +340,7 @@ def test_rz_sz_in_a_terminal_follow_the_shell_file_permissions(stack, gateway, d
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
     run(scenario())
-    deliver(stack)
+    settle(stack, bh.acct["OwnerUin"])
     (session,) = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
     got = bh.call("SearchFileBySid", Sid=session["Id"], Limit=10)["SearchFileBySidResult"]
     assert sorted((r["Method"], r["Action"], r["Protocol"]) for r in got) == [(1, 1, "RZSZ"), (2, 2, "RZSZ")]

@@ -165,7 +165,7 @@ def test_a_session_is_recorded_and_its_commands_and_login_are_searchable_by_its_
     from datetime import datetime, timedelta, timezone
 
     from layers.bastion import recording, sessions
-    from session_feed import deliver
+    from session_feed import settle
 
     async def scenario():
         async with await logged_in(gateway.port, demo) as conn:
@@ -180,7 +180,7 @@ def test_a_session_is_recorded_and_its_commands_and_login_are_searchable_by_its_
             rest = await process.stdout.read()
             return bytes(shell.seen) + rest
     seen = run(scenario())
-    deliver(stack)
+    settle(stack, demo.account["OwnerUin"])
     bh = Bastion(stack.endpoint, demo.account)
     window = {"StartTime": (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(),
               "EndTime": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()}
@@ -432,7 +432,7 @@ def test_an_ssh_key_of_the_user_replaces_the_password_but_not_the_code(stack, ga
 
 
 def test_commands_after_a_flood_of_output_are_still_read_right(stack, gateway, demo):
-    from session_feed import deliver
+    from session_feed import settle
 
     async def scenario():
         async with await logged_in(gateway.port, demo) as conn:
@@ -447,7 +447,7 @@ def test_commands_after_a_flood_of_output_are_still_read_right(stack, gateway, d
             await shell.type(b"exit\r")
             await process.wait_closed()
     run(scenario())
-    deliver(stack)
+    settle(stack, demo.account["OwnerUin"])
     bh = Bastion(stack.endpoint, demo.account)
     from datetime import datetime, timedelta, timezone
     now = datetime.now(timezone.utc)
@@ -499,7 +499,7 @@ def test_a_client_stalling_mid_handshake_is_cut_off_and_others_are_not_held_up(s
 def test_a_flood_of_keys_in_one_session_leaves_another_session_working(stack, gateway, demo):
     """A megabyte of keystrokes into one terminal session: they reach the target, the session
     goes on after, and a second session's commands run and are audited meanwhile."""
-    from session_feed import deliver
+    from session_feed import settle
 
     async def scenario():
         async with await logged_in(gateway.port, demo) as flooder_conn, \
@@ -531,7 +531,7 @@ def test_a_flood_of_keys_in_one_session_leaves_another_session_working(stack, ga
                 await shell.type(b"exit\r")
                 await shell.process.wait_closed()
     run(scenario())
-    deliver(stack)
+    settle(stack, demo.account["OwnerUin"])
     bh = Bastion(stack.endpoint, demo.account)
     from datetime import datetime, timedelta, timezone
     now = datetime.now(timezone.utc)
