@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from bastion_helpers import Bastion, new_account
-from session_feed import deliver
+from session_feed import deliver, settle
 from ssh_support import Clock
 
 RULES = "DROP TABLE\nTRUNCATE\nDELETE WITHOUT WHERE\nGRANT\nUPDATE WITHOUT WHERE"
@@ -147,7 +147,7 @@ def test_mysql_cli_with_password_and_code_and_the_records(stack, mariadb, proxy,
     wrong = mysql_cli(proxy.mysql_port, site["login"], "not-the-password,123456", "SELECT 1")
     assert wrong.returncode == 1 and "ERROR 1045" in wrong.stderr
     # records: the sessions (Kind 4, Protocol MySQL) and their statements with their outcome
-    deliver(stack)
+    settle(stack, site["account"]["OwnerUin"])
     bh = site["bh"]
     found = bh.call("SearchSession", Kind=4, **window())["SessionSet"]
     assert found and {s["Protocol"] for s in found} == {"MySQL"}
@@ -207,7 +207,7 @@ def test_prepared_statements_are_judged_and_recorded_with_their_parameters(stack
     conn.close()
     assert admin_rows(mariadb, "SELECT COUNT(*) FROM items") == ((3,),)
     assert admin_rows(mariadb, "SELECT id, v FROM prepared_t") == ((7, "seven"),)
-    deliver(stack)
+    settle(stack, site["account"]["OwnerUin"])
     records = statements(site["account"]["OwnerUin"], "prepared_t")
     inserted = [s for s in records if s["Cmd"].startswith("INSERT INTO prepared_t")]
     assert inserted and inserted[0]["Cmd"].endswith("-- parameters: (7, 'seven')")
@@ -244,7 +244,7 @@ def test_errors_and_affected_rows_are_kept_and_other_accounts_cannot_reach_the_d
         cur.execute("INSERT INTO counted VALUES (1), (2), (3), (4)")
         conn.select_db("demo")                          # COM_INIT_DB
     conn.close()
-    deliver(stack)
+    settle(stack, site["account"]["OwnerUin"])
     owner = site["account"]["OwnerUin"]
     (missing,) = statements(owner, "no_such_table_here")
     assert "1146" in missing["Error"] and missing["Action"] == 1
