@@ -38,7 +38,7 @@ def audit(stack):
     """Reads the audit queue: .collect() returns (and removes) every event sent since the fixture started."""
     from helpers import AuditQueue
     q = AuditQueue(stack.resources["AuditQueue"]["QueueUrl"])
-    q.collect()
+    q.clear()
     return q
 
 
