@@ -41,7 +41,7 @@ import copy
 import inspect
 import logging
 import re
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass
 from typing import Deque, List, Optional, Set, Tuple
 
@@ -291,6 +291,7 @@ class LineTracker:
         self._echo_due = False                # a key went to the target and no output came since
         self._prompts = 0
         self._prompt_at: Optional[Position] = None
+        self._prompts_at: "OrderedDict[int, Position]" = OrderedDict()    # each recent prompt's place, by number
         self._last_prompt: Cells = ()
         self._last_end = -1                   # the row the latest line read ended on
         self._in_paste = self._quoted = self._after_cr = False
@@ -459,6 +460,9 @@ class LineTracker:
     def _prompt(self) -> None:
         self._prompts += 1
         self._prompt_at = (self._cursor_row(), self._screen.cursor.x)
+        self._prompts_at[self._prompts] = self._prompt_at
+        if len(self._prompts_at) > 2 * _MAX_WAITING:
+            self._prompts_at.popitem(last=False)
 
     def _accepted(self) -> None:
         if self._waiting and self._waiting[0].awaits_accept and self._waiting[0].outputs < self._outputs:
@@ -513,8 +517,9 @@ class LineTracker:
                 return line.start, line.prompt
         prompts = [p for p in dict.fromkeys((line.prompt, self._last_prompt, self._ps2)) if p]
         if self._prompt_at and (line.start is None or line.prompts < self._prompts):
-            # typed before its prompt came, or while the previous line awaited its echo
-            row, col = self._prompt_at
+            # typed before its prompt came, or while the previous line awaited its echo: its prompt
+            # is the first one after it began (a later one may be on screen by the time it is read)
+            row, col = self._prompts_at.get(line.prompts + 1, self._prompt_at)
             cells = s.cells(row) or ()
             if low <= row and (last is None or row <= last):
                 for prompt in prompts:

@@ -195,6 +195,16 @@ def test_keys_sent_ahead_of_their_echo_are_read_as_bash_takes_them():
     assert r.tracker.take() == [CommandLine("echo 1", 100), CommandLine("echo 2", 100)]
 
 
+def test_a_line_typed_before_its_prompt_is_read_after_that_prompt_not_a_later_one():
+    # keys typed as a command ends, before bash draws the prompt (readline holds the tty, so no
+    # echo comes yet); bash then draws the prompt, the line, runs it and draws the next prompt
+    r = Relay(first=PROMPT + b"echo x" + ACCEPT + b"x\r\n")
+    assert r.key(b"echo after", b"") == []
+    r.key(b"\r", PROMPT + b"echo after" + ACCEPT + b"after\r\n" + PROMPT)
+    r.lines += r.tracker.close()
+    assert r.texts() == ["echo after"]
+
+
 def test_without_bracketed_paste_lines_ahead_of_their_echo_come_at_the_next_call():
     r = Relay(first=b"$ ")
     r.key(b"echo a\necho b\n", b"echo a\r\na\r\n$ echo b\r\nb\r\n$ ")
