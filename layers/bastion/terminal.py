@@ -290,7 +290,6 @@ class LineTracker:
         self._entered_at = -1                 # self._outputs at the latest Enter or Ctrl-C
         self._echo_due = False                # a key went to the target and no output came since
         self._prompts = 0
-        self._prompt_at: Optional[Position] = None
         self._prompts_at: "OrderedDict[int, Position]" = OrderedDict()    # each recent prompt's place, by number
         self._last_prompt: Cells = ()
         self._last_end = -1                   # the row the latest line read ended on
@@ -386,6 +385,11 @@ class LineTracker:
         return self._echo_due
 
     @property
+    def _prompt_at(self) -> Optional[Position]:
+        """The latest prompt's place."""
+        return next(reversed(self._prompts_at.values()), None)
+
+    @property
     def full_screen(self) -> bool:
         return self._screen.alternate
 
@@ -459,8 +463,7 @@ class LineTracker:
 
     def _prompt(self) -> None:
         self._prompts += 1
-        self._prompt_at = (self._cursor_row(), self._screen.cursor.x)
-        self._prompts_at[self._prompts] = self._prompt_at
+        self._prompts_at[self._prompts] = (self._cursor_row(), self._screen.cursor.x)
         if len(self._prompts_at) > 2 * _MAX_WAITING:
             self._prompts_at.popitem(last=False)
 
