@@ -385,6 +385,21 @@ class LineTracker:
         return self._echo_due
 
     @property
+    def marks_prompts(self) -> bool:
+        """Whether the shell turns bracketed paste on to draw its prompts (bash, zsh, fish do)."""
+        return self._prompts > 0
+
+    @property
+    def row(self) -> int:
+        """The cursor's row, counted from the session's first (rows scrolled off included)."""
+        return self._cursor_row()
+
+    def prompted_below(self, row: int) -> bool:
+        """Whether the latest prompt was drawn below `row` (a value of .row)."""
+        at = self._prompt_at
+        return at is not None and at[0] > row
+
+    @property
     def _prompt_at(self) -> Optional[Position]:
         """The latest prompt's place."""
         return next(reversed(self._prompts_at.values()), None)

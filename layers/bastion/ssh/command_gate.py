@@ -9,7 +9,9 @@ too where they are plain text (typed ahead while a command runs, the shell has n
 yet). A line that waits for more (an open quote, a trailing backslash or pipe, `if` without `fi`)
 is held and checked again with the next one. Either one blocked and the Enter never reaches the target: the operator is told which rule,
 the target gets Ctrl-C (the line is abandoned; a program in the foreground is interrupted), and
-the rest of that input chunk (of a paste) is dropped.
+the rest of that input chunk (of a paste) is dropped. The keys typed next wait until the shell
+has drawn its next prompt (SETTLE_WAIT at most): sent while the shell is still abandoning the line,
+bash may take them onto it, and they would be read, and refused, as part of the blocked line.
 """
 import codecs
 import re
@@ -19,6 +21,7 @@ from layers.bastion import command_policy
 from layers.bastion.ssh.access import Grant
 
 ECHO_WAIT = 0.3                 # s: the longest an Enter waits for the echo of the keys before it
+SETTLE_WAIT = 2.0                # s: the longest keys wait after a refusal for the shell's next prompt
 QUIET = 0.01                    # s: no output for this long after the echo: the line is drawn
 _PASTE_BEGIN, _PASTE_END = b"\x1b[200~", b"\x1b[201~"
 _ERASE = (0x7F, 0x08)

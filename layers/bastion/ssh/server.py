@@ -197,6 +197,7 @@ class Session:
         self.policy = command_gate.policy_for(self.grant)     # None: nothing to block, keys go straight
         self.typed = command_gate.Typed() if self.policy and not process.command else None
         self.held = ""                  # a line that waits for more (command_gate)
+        self.refused_row: Optional[int] = None    # the row of a line just refused (settle)
         self.last_output = 0.0
         self.output_seen = asyncio.Event()
         self.zmodem = zmodem.ZmodemWatch()     # rz/sz in the stream, under AllowShellFileUp/Down
@@ -277,6 +278,7 @@ class Session:
             elif self.policy is None:
                 self.send(remote, data)
             else:
+                await self.settle()
                 await self.gated(remote, data)
             await remote.stdin.drain()
 
@@ -306,6 +308,28 @@ class Session:
                 self.refuse(remote, text, decision)
                 return
         self.send(remote, data[start:])
+
+    async def settle(self) -> None:
+        """After a refused line, the keys that follow wait for the shell's next prompt, drawn below
+        the refused line (see command_gate): SETTLE_WAIT at most, ECHO_WAIT where the shell marks
+        no prompts."""
+        if self.refused_row is None:
+            return
+        loop = asyncio.get_running_loop()
+        tracker = self.tracker
+        deadline = loop.time() + (command_gate.SETTLE_WAIT if tracker.marks_prompts else command_gate.ECHO_WAIT)
+        self.catch_up()
+        while not (tracker.prompted_below(self.refused_row) or tracker.full_screen):
+            left = deadline - loop.time()
+            if left <= 0:
+                break
+            self.output_seen.clear()
+            try:
+                await asyncio.wait_for(self.output_seen.wait(), left)
+            except asyncio.TimeoutError:
+                pass
+            self.catch_up()
+        self.refused_row = None
 
     async def judge(self):
         """(text, decision) of the line an Enter would run now: decision None if it may run."""
@@ -339,6 +363,8 @@ class Session:
         notice = f"\r\nGuardzone: command blocked: {decision.message}\r\n".encode()
         self.recording.output(notice)
         self.process.stdout.write(notice)
+        self.catch_up()
+        self.refused_row = self.tracker.row
         self.send(remote, b"\x03")
         self.dangers += 1
         self.command_lines([terminal.CommandLine(text.strip(), self.recording.offset_ms())], commands.REFUSED)

@@ -134,6 +134,35 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
     os.remove(victim)
 
 
+def test_keys_typed_right_after_a_refused_line_go_to_the_next_prompt(stack, gateway, target, clock):
+    """The Ctrl-C that abandons a refused line takes the shell a moment (here a second, with a
+    trap on SIGINT). Keys typed meanwhile are held until the shell's next prompt: sent at once,
+    bash takes them onto the abandoned line, and they would be read, and refused, with it."""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            sh = await open_shell(conn)
+            await sh.type(b"trap 'sleep 1' INT; echo trapped-$((1+1))\r")
+            await sh.until(b"trapped-2\r\n")
+            await sh.until(b"$ ")
+            mark = len(sh.seen)
+            await sh.type(b"rm -rf /tmp/gz-nothing\r", settle=0)
+            await sh.until(b"Guardzone: command blocked")
+            await sh.type(b"echo next-$((2+3))\r", settle=0)
+            await sh.until(b"next-5\r\n")
+            assert sh.seen.count(b"Guardzone: command blocked", mark) == 1
+            await sh.type(b"exit\r")
+            await sh.process.wait_closed()
+    run(scenario())
+    settle(stack, bh.acct["OwnerUin"])
+    (session,) = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
+    commands = bh.call("SearchCommandBySid", Sid=session["Id"], Limit=100)["CommandSet"]
+    assert [(c["Cmd"], c["Action"]) for c in sorted(commands, key=lambda c: c["TimeOffset"])] == [
+        ("trap 'sleep 1' INT; echo trapped-$((1+1))", 1), ("rm -rf /tmp/gz-nothing", 2),
+        ("echo next-$((2+3))", 1), ("exit", 1)]
+
+
 def test_a_pasted_block_stops_at_its_blocked_line(stack, gateway, target, clock):
     demo, bh = guarded_demo(stack, target, clock, "shutdown")
 
