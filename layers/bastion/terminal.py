@@ -385,9 +385,10 @@ class LineTracker:
         return self._echo_due
 
     @property
-    def marks_prompts(self) -> bool:
-        """Whether the shell turns bracketed paste on to draw its prompts (bash, zsh, fish do)."""
-        return self._prompts > 0
+    def at_prompt(self) -> bool:
+        """Whether the shell is reading a line at its prompt (bash, zsh, fish turn bracketed paste
+        on for it)."""
+        return self._screen.paste_mode and not self.full_screen
 
     @property
     def row(self) -> int:

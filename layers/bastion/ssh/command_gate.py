@@ -9,9 +9,16 @@ too where they are plain text (typed ahead while a command runs, the shell has n
 yet). A line that waits for more (an open quote, a trailing backslash or pipe, `if` without `fi`)
 is held and checked again with the next one. Either one blocked and the Enter never reaches the target: the operator is told which rule,
 the target gets Ctrl-C (the line is abandoned; a program in the foreground is interrupted), and
-the rest of that input chunk (of a paste) is dropped. The keys typed next wait until the shell
-has drawn its next prompt (SETTLE_WAIT at most): sent while the shell is still abandoning the line,
-bash may take them onto it, and they would be read, and refused, as part of the blocked line.
+the rest of that input chunk (of a paste) is dropped.
+
+After any Ctrl-C the session sends (the operator's or a refusal's), the keys that follow wait until
+the shell has taken it (server.Session.settle): bash, given keys while it is still abandoning the
+line, takes them onto that line. An Enter that comes with the Ctrl-C then runs the abandoned line
+(less its first character: `xrm -rf /d` Ctrl-C Enter runs `rm -rf /d`), unjudged and unrecorded;
+a line typed next is read, and refused, with the abandoned one. At a prompt marked by bracketed
+paste the keys wait for the next prompt, drawn below the line; elsewhere (a program running, a
+shell that does not mark its prompts) for output after the Ctrl-C and then SETTLE_QUIET of none;
+SETTLE_WAIT at most.
 """
 import codecs
 import re
@@ -21,7 +28,8 @@ from layers.bastion import command_policy
 from layers.bastion.ssh.access import Grant
 
 ECHO_WAIT = 0.3                 # s: the longest an Enter waits for the echo of the keys before it
-SETTLE_WAIT = 2.0                # s: the longest keys wait after a refusal for the shell's next prompt
+SETTLE_WAIT = 2.0               # s: the longest keys wait after a Ctrl-C for the shell to take it
+SETTLE_QUIET = 0.05             # s: no output for this long after a Ctrl-C's: taken, where no prompt marks it
 QUIET = 0.01                    # s: no output for this long after the echo: the line is drawn
 _PASTE_BEGIN, _PASTE_END = b"\x1b[200~", b"\x1b[201~"
 _ERASE = (0x7F, 0x08)

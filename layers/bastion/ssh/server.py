@@ -197,7 +197,7 @@ class Session:
         self.policy = command_gate.policy_for(self.grant)     # None: nothing to block, keys go straight
         self.typed = command_gate.Typed() if self.policy and not process.command else None
         self.held = ""                  # a line that waits for more (command_gate)
-        self.refused_row: Optional[int] = None    # the row of a line just refused (settle)
+        self.interrupted: Optional[tuple] = None  # after a Ctrl-C to a line: (row, at a prompt, when) (settle)
         self.last_output = 0.0
         self.output_seen = asyncio.Event()
         self.zmodem = zmodem.ZmodemWatch()     # rz/sz in the stream, under AllowShellFileUp/Down
@@ -275,12 +275,22 @@ class Session:
             if self.process.command:
                 self.recording.input(data)
                 remote.stdin.write(data)
-            elif self.policy is None:
-                self.send(remote, data)
             else:
-                await self.settle()
-                await self.gated(remote, data)
+                await self.keys(remote, data)
             await remote.stdin.drain()
+
+    async def keys(self, remote: asyncssh.SSHClientProcess, data: bytes) -> None:
+        """A terminal session's keys to the target: each Ctrl-C taken by the shell before the keys
+        after it go (settle); with a policy, each Enter held until its line is judged (gated)."""
+        start = 0
+        while start < len(data):
+            end = data.find(b"\x03", start) + 1 or len(data)
+            await self.settle()
+            if self.policy is None:
+                self.send(remote, data[start:end])
+            elif not await self.gated(remote, data[start:end]):
+                return
+            start = end
 
     def send(self, remote: asyncssh.SSHClientProcess, data: bytes) -> None:
         """Keys to a terminal session's target, recorded and tracked on the way."""
@@ -293,9 +303,12 @@ class Session:
                 if b"\x03" in data:
                     self.held = ""
             remote.stdin.write(data)
+            if data.endswith(b"\x03") and not self.tracker.full_screen:
+                self.interrupted = (self.tracker.row, self.tracker.at_prompt, asyncio.get_running_loop().time())
 
-    async def gated(self, remote: asyncssh.SSHClientProcess, data: bytes) -> None:
-        """send(), each Enter that would run a line held until the line is allowed."""
+    async def gated(self, remote: asyncssh.SSHClientProcess, data: bytes) -> bool:
+        """send(), each Enter that would run a line held until the line is allowed; False if one
+        was refused (the rest of `data` is dropped)."""
         start = 0
         for m in _ENTER.finditer(data):
             at = m.start()
@@ -306,30 +319,31 @@ class Session:
             text, decision = await self.judge()
             if decision is not None:
                 self.refuse(remote, text, decision)
-                return
+                return False
         self.send(remote, data[start:])
+        return True
 
     async def settle(self) -> None:
-        """After a refused line, the keys that follow wait for the shell's next prompt, drawn below
-        the refused line (see command_gate): SETTLE_WAIT at most, ECHO_WAIT where the shell marks
-        no prompts."""
-        if self.refused_row is None:
+        """After a Ctrl-C to a line, wait until the shell has taken it (see command_gate)."""
+        if self.interrupted is None:
             return
-        loop = asyncio.get_running_loop()
-        tracker = self.tracker
-        deadline = loop.time() + (command_gate.SETTLE_WAIT if tracker.marks_prompts else command_gate.ECHO_WAIT)
-        self.catch_up()
-        while not (tracker.prompted_below(self.refused_row) or tracker.full_screen):
-            left = deadline - loop.time()
-            if left <= 0:
+        row, at_prompt, since = self.interrupted
+        loop, tracker = asyncio.get_running_loop(), self.tracker
+        deadline = since + command_gate.SETTLE_WAIT
+        while True:
+            self.catch_up()
+            now = loop.time()
+            if now >= deadline or tracker.full_screen:
+                break
+            if tracker.prompted_below(row) if at_prompt else \
+                    self.last_output > since and now - self.last_output >= command_gate.SETTLE_QUIET:
                 break
             self.output_seen.clear()
             try:
-                await asyncio.wait_for(self.output_seen.wait(), left)
+                await asyncio.wait_for(self.output_seen.wait(), min(deadline - now, command_gate.SETTLE_QUIET))
             except asyncio.TimeoutError:
                 pass
-            self.catch_up()
-        self.refused_row = None
+        self.interrupted = None
 
     async def judge(self):
         """(text, decision) of the line an Enter would run now: decision None if it may run."""
@@ -363,8 +377,6 @@ class Session:
         notice = f"\r\nGuardzone: command blocked: {decision.message}\r\n".encode()
         self.recording.output(notice)
         self.process.stdout.write(notice)
-        self.catch_up()
-        self.refused_row = self.tracker.row
         self.send(remote, b"\x03")
         self.dangers += 1
         self.command_lines([terminal.CommandLine(text.strip(), self.recording.offset_ms())], commands.REFUSED)

@@ -163,6 +163,37 @@ def test_keys_typed_right_after_a_refused_line_go_to_the_next_prompt(stack, gate
         ("echo next-$((2+3))", 1), ("exit", 1)]
 
 
+def test_an_enter_sent_with_a_ctrl_c_does_not_run_the_abandoned_line(stack, gateway, target, clock):
+    """bash, given Ctrl-C and Enter at once, runs the line it was abandoning, less its first
+    character: `xrm -f F` then Ctrl-C Enter ran `rm -f F`, unjudged and unrecorded. The keys after a
+    Ctrl-C now wait for the shell to take it: at a bracketed-paste prompt, with it turned off, and
+    in a session with no command policy at all."""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+    plain = make_demo(stack, target, clock)
+    victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
+    made = f"/tmp/gz-made-{uuid.uuid4().hex[:8]}"
+
+    async def abandon(who, keys: bytes, tag: str, setup: bytes = b"") -> None:
+        async with await logged_in(gateway.port, who) as conn:
+            sh = await open_shell(conn)
+            if setup:
+                await sh.type(setup + b"; echo set-$((1+1))\r")
+                await sh.until(b"set-2\r\n")
+            await sh.type(keys, settle=0.3)                      # typed, and echoed
+            await sh.type(CTRL_C + b"\r", settle=0)             # one write
+            await sh.type(f"echo {tag}-$((2+3))\r".encode())
+            await sh.until(f"{tag}-5\r\n".encode())
+            await sh.type(b"exit\r")
+            await sh.process.wait_closed()
+
+    open(victim, "w").close()
+    run(abandon(demo, f"xrm -f {victim}".encode(), "marked"))
+    run(abandon(demo, f"xrm -f {victim}".encode(), "unmarked", setup=b"bind 'set enable-bracketed-paste off'"))
+    run(abandon(plain, f"xtouch {made}".encode(), "ungated"))
+    assert os.path.exists(victim) and not os.path.exists(made)
+    os.remove(victim)
+
+
 def test_a_pasted_block_stops_at_its_blocked_line(stack, gateway, target, clock):
     demo, bh = guarded_demo(stack, target, clock, "shutdown")
 
