@@ -277,6 +277,37 @@ def _env(args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return out
 
 
+def _fc(args: Sequence[Word]) -> List[Inner]:
+    """`fc` runs lines of the shell's history (edited, or `-s old=new` substituted); `-l` lists."""
+    if any(w.text.startswith("-") and "l" in w.text[1:] for w in args if not w.dynamic):
+        return []
+    return [Unknown("`fc` runs lines of the shell's history")]
+
+
+_BIND_QUERY = re.compile(r"-[lpPsSvVX]+")
+_BIND_SET = re.compile(r"\s*set\s+\S+(\s+\S*)?\s*")
+
+
+def _bind(args: Sequence[Word]) -> List[Inner]:
+    """`bind` with a key binding (`"\\C-t": accept-line`, a macro ending in a newline, `-x` shell
+    code, `-f` a file of them) lets a key run a line that no Enter sent; listing, removing and
+    readline variables (`set NAME VALUE`) do not."""
+    i = 0
+    while i < len(args):
+        w = args[i]
+        if w.dynamic:
+            break
+        if _BIND_QUERY.fullmatch(w.text):
+            i += 1
+        elif w.text in ("-q", "-u", "-r"):
+            i += 2
+        elif _BIND_SET.fullmatch(w.text):
+            i += 1
+        else:
+            break
+    return [Unknown("`bind` may make a key run a line without Enter")] if i < len(args) else []
+
+
 def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
     """What the command `name` (normalised) with these arguments runs in turn."""
     if name in SHELLS:
@@ -291,6 +322,10 @@ def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
                 for w in args if "=" in w.text]
     if name == "eval":
         return [_joined(args, "eval")] if args else []
+    if name == "fc":
+        return _fc(args)
+    if name == "bind":
+        return _bind(args)
     if name in ("su", "runuser"):
         return _su(name, args, stdin)
     if name == "xargs":

@@ -7,7 +7,8 @@ here-documents), and what wrappers run (`layers/bastion/command_wrappers.py`): a
 
 Each command comes back normalised: quotes and escapes removed (`r''m`, `\\rm`, `"rm"` are `rm`),
 a path reduced to its last part (`/usr/bin/rm`, `./rm` are `rm`). A command whose name is only
-known when it runs (`$X`, `$(...)`, a glob or brace expansion) comes back with `dynamic` saying why.
+known when it runs (`$X`, `$(...)`, a glob or brace expansion, a history expansion such as `!!`
+or `^ls^rm` in the line as typed) comes back with `dynamic` saying why.
 """
 import re
 import shlex
@@ -384,14 +385,50 @@ def joined(text: str) -> str:
     return "".join(out)
 
 
+_EVENT = re.compile(r"![^\s;&|<>()'\"]{0,30}")
+
+
+def history_expansion(text: str) -> str:
+    """The first history expansion an interactive bash would make in the text ('' if none): a
+    line's leading `^old^new`, or a `!` outside single quotes, not escaped, not followed by a
+    blank, `=`, `(` or (in double quotes) `"`, and not `$!`, `${!name}` or `[!...]`: `!!`, `!-2`,
+    `!rm`, `!?x?`, `!$`. What it expands to is the shell's history, unknown here."""
+    for line in text.split("\n"):
+        if line.startswith("^"):
+            return line.split(None, 1)[0]
+        single = double = False
+        i = 0
+        while i < len(line):
+            c = line[i]
+            if single:
+                single = c != "'"
+            elif c == "\\":
+                i += 1
+            elif c == "'" and not double:
+                single = True
+            elif c == '"':
+                double = not double
+            elif c == "!":
+                after, before = line[i + 1:i + 2], line[max(0, i - 2):i]
+                if after and after not in " \t\r=(" and not (double and after == '"') \
+                        and not before.endswith(("$", "[")) and before != "${":
+                    return _EVENT.match(line, i).group(0)
+            i += 1
+    return ""
+
+
 def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = None) -> Analysis:
     """The commands of a line (or a pasted block of lines). Raises TooComplex past the limits."""
-    text = joined(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    event = history_expansion(text) if depth == 0 else ""
+    text = joined(text)
     data = text.encode("utf-8", "surrogatepass")
     tree = PARSER.parse(data)
     walker = _Walk(depth, variables)
     walker.walk(tree.root_node)
     result = Analysis(walker.out)
+    if event:                   # bash rewrites the line from its history before it runs
+        result.commands.insert(0, Command(event, (), "history expansion", True))
     if tree.root_node.has_error:
         result.status = _status(tree.root_node, data)
         if result.status == "unparsable":

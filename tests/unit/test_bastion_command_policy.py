@@ -243,3 +243,35 @@ def test_check_never_raises():
             assert isinstance(d, Decision)
     assert not p.check("$(" * 2000 + "rm" + ")" * 2000).allowed
     assert not p.check(None).allowed
+
+
+@pytest.mark.parametrize("line", ["!!", "sudo !!", "!-2", "!rm", "!?rm?", "echo !$", "^ls^rm", "ls; ^x^y",
+                                  'echo "!!"', "echo a!b", "!!:s/ls/rm/", "ls\n!!"])
+def test_history_expansion_is_only_known_when_the_line_runs(line):
+    d = RM.check(line)
+    if line == "ls; ^x^y":                       # `^` substitutes only at the start of a line
+        assert d.allowed
+        return
+    assert not d.allowed and d.reason == "dynamic" and d.command.startswith(("!", "^")), (line, d)
+    assert only("#dynamic: allow\nrm").check(line).allowed or "rm" in line
+
+
+@pytest.mark.parametrize("line", ['echo "hi!"', "echo hi!", "[ a != b ] && ls", "! ls", "echo $!", "echo ${!x}",
+                                  "ls [!a]*", "echo 'a!b'", "echo \\!x", 'echo "a\\!b"', "ls !(x)", "x=!",
+                                  "echo a ! b", "if ! true; then ls; fi"])
+def test_exclamation_marks_bash_leaves_alone_are_not_history(line):
+    assert RM.check(line).allowed, line
+
+
+@pytest.mark.parametrize("line, allowed", [
+    ("fc -s ls=rm", False), ("fc -s", False), ("fc", False), ("fc -e vi 10", False), ("fc -l", True), ("fc -ln -5", True),
+    ("bind '\"\\C-t\": accept-line'", False), ("bind '\"\\C-t\": \"ls\\n\"'", False), ("bind -x '\"\\C-t\": ls'", False),
+    ("bind -f ~/.inputrc", False), ("bind -m vi-command '\"v\": accept-line'", False), ("bind \"$B\"", False),
+    ("bind 'set enable-bracketed-paste off'", True), ("bind -p", True), ("bind -q accept-line", True),
+    ("bind -r '\\C-t'", True), ("bind -lp", True),
+])
+def test_fc_and_key_bindings_run_lines_no_enter_shows(line, allowed):
+    d = RM.check(line)
+    assert d.allowed == allowed, (line, d)
+    if not allowed:
+        assert d.reason == "dynamic" and d.command.startswith(("(`fc`", "(`bind`")), d

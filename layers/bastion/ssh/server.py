@@ -22,6 +22,7 @@ import asyncssh
 
 from layers.bastion import login as credentials
 from layers.bastion import file_policy, recording, sessions, terminal, zmodem
+from layers.bastion.command_policy import Decision
 from layers.bastion.ssh import command_gate, commands, file_log, files, target
 from layers.bastion.ssh.login_flow import Login, LoginFlow
 
@@ -36,7 +37,10 @@ TRACK_BYTES, TRACK_KEEP, ECHO_BYTES, ECHO_HEAD = 512 * 1024, 32 * 1024, 1024, 16
 _MODES = re.compile(rb"\x1b\[\?(1049|1047|47|2004)([hl])")
 ENDED, FORCED, FAILED = 2, 3, 4        # SessionResult.Status
 COUNTS_EVERY = 5.0                      # s: how often a session's command counts are kept
-_ENTER = re.compile(rb"[\r\n\x0f]")     # bytes that may end a line (terminal.LineTracker.enters)
+# bytes that may end a line (terminal.LineTracker.enters), and Ctrl-E: after Ctrl-X, readline's
+# edit-and-execute-command runs what an editor saves, with no Enter to hold (gated refuses it)
+_ENTER = re.compile(rb"[\r\n\x0f\x05]")
+EDITOR = Decision(False, "editor", rule="Ctrl-X Ctrl-E runs what an editor saves, unchecked")
 
 
 def forwarding_allowed() -> bool:
@@ -197,6 +201,7 @@ class Session:
         self.policy = command_gate.policy_for(self.grant)     # None: nothing to block, keys go straight
         self.typed = command_gate.Typed() if self.policy and not process.command else None
         self.held = ""                  # a line that waits for more (command_gate)
+        self.last_key = 0                         # the last byte sent
         self.interrupted: Optional[tuple] = None  # after a Ctrl-C to a line: (row, at a prompt, when) (settle)
         self.last_output = 0.0
         self.output_seen = asyncio.Event()
@@ -303,6 +308,7 @@ class Session:
                 if b"\x03" in data:
                     self.held = ""
             remote.stdin.write(data)
+            self.last_key = data[-1]
             if data.endswith(b"\x03") and not self.tracker.full_screen:
                 self.interrupted = (self.tracker.row, self.tracker.at_prompt, asyncio.get_running_loop().time())
 
@@ -314,6 +320,12 @@ class Session:
             at = m.start()
             self.send(remote, data[start:at])
             start = at
+            if data[at] == 0x05:
+                if self.last_key == 0x18 and not self.tracker.full_screen:
+                    self.catch_up()
+                    self.refuse(remote, f"{self.tracker.pending()} [Ctrl-X Ctrl-E]", EDITOR)
+                    return False
+                continue
             if not self.tracker.enters(data[at]):
                 continue
             text, decision = await self.judge()

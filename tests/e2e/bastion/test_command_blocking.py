@@ -194,6 +194,46 @@ def test_an_enter_sent_with_a_ctrl_c_does_not_run_the_abandoned_line(stack, gate
     os.remove(victim)
 
 
+def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line(stack, gateway, target, clock):
+    """Ways bash makes a line the gate would not see at Enter: history expansion (`^ls^rm`), `fc`
+    running history lines, a key bound to run a line, and Ctrl-X Ctrl-E (edit in an editor, run
+    what it saves). Each is refused; the line before them ran, the target's file is still there."""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+    victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
+    open(victim, "w").close()
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            sh = await open_shell(conn, 120, 40)
+            await sh.type(f"ls -f {victim}; echo listed-$((1+1))\r".encode())
+            await sh.until(b"listed-2\r\n")
+            for keys in (b"^ls^rm\r", b"!!:s/ls/rm/\r", b"fc -s ls=rm\r", b"bind -x '\"\\C-t\": ls'\r"):
+                mark = len(sh.seen)
+                await sh.type(keys)
+                await sh.until(b"Guardzone: command blocked")
+                assert b"is only known when it runs" in sh.seen[mark:], bytes(sh.seen[mark:])
+                await sh.until(b"$ ")
+                sh.seen[:] = sh.seen.replace(b"Guardzone: command blocked", b"Guardzone: (seen)")
+            await sh.type(b"echo ls-edited", settle=0.3)
+            await sh.type(b"\x18", settle=0.2)            # Ctrl-X, then Ctrl-E: two keystrokes
+            await sh.type(b"\x05")
+            await sh.until(b"Guardzone: command blocked: blocked: Ctrl-X Ctrl-E")
+            await sh.type(b"echo after-$((3+4))\r")
+            await sh.until(b"after-7\r\n")
+            assert b"\x1b[?1049h" not in sh.seen                   # no editor was opened
+            await sh.type(b"exit\r")
+            await sh.process.wait_closed()
+    run(scenario())
+    assert os.path.exists(victim)
+    os.remove(victim)
+    settle(stack, bh.acct["OwnerUin"])
+    (session,) = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
+    refused = [c["Cmd"] for c in bh.call("SearchCommandBySid", Sid=session["Id"], AuditAction=[2])["CommandSet"]]
+    assert sorted(refused) == sorted(["^ls^rm", "!!:s/ls/rm/", "fc -s ls=rm", "bind -x '\"\\C-t\": ls'",
+                                      "echo ls-edited [Ctrl-X Ctrl-E]"])
+    assert session["DangerCount"] == 5
+
+
 def test_a_pasted_block_stops_at_its_blocked_line(stack, gateway, target, clock):
     demo, bh = guarded_demo(stack, target, clock, "shutdown")
 
