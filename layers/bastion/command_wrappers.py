@@ -6,6 +6,7 @@
     fed to a shell), to be parsed as commands;
   - an Unknown: the wrapper runs code that only exists when it runs (a shell reading a pipe
     fed by a program, `bash -c "$X"`).
+`trap` and `fc` count as wrappers here: they run code later (a trap's, a history line).
 A command that is not a wrapper, or a wrapper that runs nothing (`sudo -l`, `command -v rm`,
 `bash script.sh`), gives an empty list.
 """
@@ -277,6 +278,15 @@ def _env(args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return out
 
 
+def _trap(args: Sequence[Word]) -> List[Inner]:
+    """`trap CODE SIGNAL...` runs CODE when the signal comes (DEBUG: before every command; EXIT:
+    at the end); `trap -p`, `trap -l` and `trap - SIGNAL` run nothing."""
+    words = list(args[1:] if args and args[0].text == "--" else args)
+    if len(words) < 2 or (words[0].text.startswith("-") and not words[0].dynamic):
+        return []
+    return [_script(words[0], "trap")]
+
+
 def _fc(args: Sequence[Word]) -> List[Inner]:
     """`fc` runs lines of the shell's history (edited, or `-s old=new` substituted); `-l` lists."""
     if any(w.text.startswith("-") and "l" in w.text[1:] for w in args if not w.dynamic):
@@ -322,6 +332,8 @@ def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
                 for w in args if "=" in w.text]
     if name == "eval":
         return [_joined(args, "eval")] if args else []
+    if name == "trap":
+        return _trap(args)
     if name == "fc":
         return _fc(args)
     if name == "bind":

@@ -26,6 +26,9 @@ MAX_NODES_DEPTH = 400      # syntax nesting followed before giving up
 MAX_COMMANDS = 5000
 
 
+RUN_LATER = ("PROMPT_COMMAND", "PS0", "PS1", "PS2", "PS4")    # variables whose value bash runs later
+
+
 class TooComplex(Exception):
     pass
 
@@ -172,11 +175,24 @@ class _Walk:
         if name is None:
             return
         key = name.text.decode("utf-8", "replace")
+        if key in RUN_LATER and value is not None:
+            self.run_later(key, value)
         w = self.word(value) if value is not None else Word("")
         if w.dynamic or w.glob:
             self.variables.pop(key, None)
         else:
             self.variables[key] = w.text
+
+    def run_later(self, key: str, value) -> None:
+        """PROMPT_COMMAND's code runs before each prompt; a prompt string's `$(...)` and backquotes
+        run each time it is shown."""
+        for w in [self.word(c) for c in value.named_children] if value.type == "array" else [self.word(value)]:
+            if key != "PROMPT_COMMAND":
+                self.script(": " + (w.source if w.dynamic else w.text), (key,))
+            elif w.dynamic:
+                self.out.append(Command(f"({key})", (), f"{key} holds code known only when it runs", True, (key,)))
+            else:
+                self.script(w.text, (key,))
 
     def pipeline(self, parts: Sequence, stdin: Stdin, level: int, first_input: Stdin = None) -> None:
         feeding: Stdin = first_input

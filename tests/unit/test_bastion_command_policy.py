@@ -275,3 +275,18 @@ def test_fc_and_key_bindings_run_lines_no_enter_shows(line, allowed):
     assert d.allowed == allowed, (line, d)
     if not allowed:
         assert d.reason == "dynamic" and d.command.startswith(("(`fc`", "(`bind`")), d
+
+
+@pytest.mark.parametrize("line, allowed", [
+    ("trap 'rm x' EXIT", False), ("trap 'rm x' DEBUG", False), ("trap -- 'rm x' INT", False),
+    ("trap \"$X\" EXIT", False), ("trap 'echo bye' EXIT", True), ("trap - INT", True), ("trap -p", True),
+    ("trap '' INT", True),
+    ("PROMPT_COMMAND='rm x'", False), ("export PROMPT_COMMAND='rm x'", False), ("PROMPT_COMMAND=('ls' 'rm x')", False),
+    ("PROMPT_COMMAND=\"$X\"", False), ("PROMPT_COMMAND='history -a'", True), ("PROMPT_COMMAND='rm x' ls", True),
+    ("PS1='$(rm x) $ '", False), ("PS1='`rm x`'", False), ("declare PS0='$(rm x)'", False),
+    ("PS1='\\u@\\h:\\w\\$ '", True), ('PS1="$PS1 x"', True),
+])
+def test_code_the_shell_runs_later_is_checked_now(line, allowed):
+    """A trap's code, PROMPT_COMMAND and the prompt strings' substitutions run later, without an
+    Enter: they are judged when they are set (`X=... cmd` sets them for cmd alone)."""
+    assert RM.check(line).allowed == allowed, line
