@@ -368,6 +368,11 @@ class LineTracker:
     def resize(self, width: int, height: int) -> None:
         self._screen.resize(height, width)
 
+    def keys_are_commands(self) -> bool:
+        """Whether keys typed now go to the line editor as commands: not inside a paste, after
+        Ctrl-V, or on the alternate screen."""
+        return not (self.full_screen or self._in_paste or self._quoted)
+
     def enters(self, byte: int) -> bool:
         """Whether this input byte, coming next, would end a line (and run it): Enter or Ctrl-O
         at a line, not inside a paste, after Ctrl-V, as the LF of CR LF, or on the alternate screen."""

@@ -11,6 +11,10 @@ is held and checked again with the next one. Either one blocked and the Enter ne
 the target gets Ctrl-C (the line is abandoned; a program in the foreground is interrupted), and
 the rest of that input chunk (of a paste) is dropped.
 
+Readline keys that run a line with no Enter for the session to hold (UNHELD_KEYS: an editor's
+saved text, a keyboard macro, key bindings read again, an uncommented line) are refused the same
+way, the line recorded with the key's name after it.
+
 After any Ctrl-C the session sends (the operator's or a refusal's), the keys that follow wait until
 the shell has taken it (server.Session.settle): bash, given keys while it is still abandoning the
 line, takes them onto that line. An Enter that comes with the Ctrl-C then runs the abandoned line
@@ -32,6 +36,15 @@ SETTLE_WAIT = 2.0               # s: the longest keys wait after a Ctrl-C for th
 SETTLE_QUIET = 0.05             # s: no output for this long after a Ctrl-C's: taken, where no prompt marks it
 QUIET = 0.01                    # s: no output for this long after the echo: the line is drawn
 _PASTE_BEGIN, _PASTE_END = b"\x1b[200~", b"\x1b[201~"
+# bash's default emacs key map: (prefix, key) -> (name, why it is refused)
+UNHELD_KEYS = {
+    (0x18, 0x05): ("Ctrl-X Ctrl-E", "it runs what an editor saves, unchecked"),
+    (0x18, ord("e")): ("Ctrl-X e", "a keyboard macro may hold an Enter"),
+    (0x18, 0x12): ("Ctrl-X Ctrl-R", "it reads key bindings again, which may run a line"),
+    (0x1B, ord("#")): ("Alt-#", "with an argument it runs the line uncommented"),
+}
+# where an Enter or the second key of UNHELD_KEYS may be (at the start: the prefix came before)
+HELD = re.compile(rb"[\r\n\x0f]|(?:(?<=[\x18\x1b])|^)[\x05e\x12#]")
 _ERASE = (0x7F, 0x08)
 _KILL_LINE, _KILL_WORD, _CTRL_C = 0x15, 0x17, 0x03
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")

@@ -37,10 +37,6 @@ TRACK_BYTES, TRACK_KEEP, ECHO_BYTES, ECHO_HEAD = 512 * 1024, 32 * 1024, 1024, 16
 _MODES = re.compile(rb"\x1b\[\?(1049|1047|47|2004)([hl])")
 ENDED, FORCED, FAILED = 2, 3, 4        # SessionResult.Status
 COUNTS_EVERY = 5.0                      # s: how often a session's command counts are kept
-# bytes that may end a line (terminal.LineTracker.enters), and Ctrl-E: after Ctrl-X, readline's
-# edit-and-execute-command runs what an editor saves, with no Enter to hold (gated refuses it)
-_ENTER = re.compile(rb"[\r\n\x0f\x05]")
-EDITOR = Decision(False, "editor", rule="Ctrl-X Ctrl-E runs what an editor saves, unchecked")
 
 
 def forwarding_allowed() -> bool:
@@ -316,17 +312,17 @@ class Session:
         """send(), each Enter that would run a line held until the line is allowed; False if one
         was refused (the rest of `data` is dropped)."""
         start = 0
-        for m in _ENTER.finditer(data):
+        for m in command_gate.HELD.finditer(data):
             at = m.start()
             self.send(remote, data[start:at])
             start = at
-            if data[at] == 0x05:
-                if self.last_key == 0x18 and not self.tracker.full_screen:
-                    self.catch_up()
-                    self.refuse(remote, f"{self.tracker.pending()} [Ctrl-X Ctrl-E]", EDITOR)
-                    return False
-                continue
-            if not self.tracker.enters(data[at]):
+            key = command_gate.UNHELD_KEYS.get((self.last_key, data[at]))
+            if key is not None and self.tracker.keys_are_commands():
+                self.catch_up()
+                name, why = key
+                self.refuse(remote, f"{self.tracker.pending()} [{name}]", Decision(False, "key", rule=f"{name}: {why}"))
+                return False
+            if data[at] not in b"\r\n\x0f" or not self.tracker.enters(data[at]):
                 continue
             text, decision = await self.judge()
             if decision is not None:

@@ -196,8 +196,9 @@ def test_an_enter_sent_with_a_ctrl_c_does_not_run_the_abandoned_line(stack, gate
 
 def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line(stack, gateway, target, clock):
     """Ways bash makes a line the gate would not see at Enter: history expansion (`^ls^rm`), `fc`
-    running history lines, a key bound to run a line, and Ctrl-X Ctrl-E (edit in an editor, run
-    what it saves). Each is refused; the line before them ran, the target's file is still there."""
+    running history lines, a key bound to run a line, Ctrl-X Ctrl-E (edit in an editor, run what it
+    saves), a keyboard macro holding an Enter, Alt-1 Alt-# (uncomment and run). Each is refused;
+    the lines between them ran, the target's file is still there."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
     victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
     open(victim, "w").close()
@@ -220,6 +221,18 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
             await sh.until(b"Guardzone: command blocked: blocked: Ctrl-X Ctrl-E")
             await sh.type(b"echo after-$((3+4))\r")
             await sh.until(b"after-7\r\n")
+            # a keyboard macro of one Enter, recorded at an empty line, then replayed after a line
+            await sh.type(b"\x18(\r\x18)", settle=0.3)
+            await sh.type(f"rm -f {victim}".encode(), settle=0.3)
+            await sh.type(b"\x18e")
+            await sh.until(b"Guardzone: command blocked: blocked: Ctrl-X e")
+            await sh.until(b"$ ")
+            # Alt-1 Alt-#: readline takes the comment sign off and runs the line
+            await sh.type(f"#rm -f {victim}".encode(), settle=0.3)
+            await sh.type(b"\x1b1\x1b#")
+            await sh.until(b"Guardzone: command blocked: blocked: Alt-#")
+            await sh.type(b"echo end-$((4+4))\r")
+            await sh.until(b"end-8\r\n")
             assert b"\x1b[?1049h" not in sh.seen                   # no editor was opened
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
@@ -230,8 +243,9 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
     (session,) = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
     refused = [c["Cmd"] for c in bh.call("SearchCommandBySid", Sid=session["Id"], AuditAction=[2])["CommandSet"]]
     assert sorted(refused) == sorted(["^ls^rm", "!!:s/ls/rm/", "fc -s ls=rm", "bind -x '\"\\C-t\": ls'",
-                                      "echo ls-edited [Ctrl-X Ctrl-E]"])
-    assert session["DangerCount"] == 5
+                                      "echo ls-edited [Ctrl-X Ctrl-E]", f"rm -f {victim} [Ctrl-X e]",
+                                      f"#rm -f {victim} [Alt-#]"])
+    assert session["DangerCount"] == 7
 
 
 def test_a_pasted_block_stops_at_its_blocked_line(stack, gateway, target, clock):
