@@ -6,7 +6,8 @@
     fed to a shell), to be parsed as commands;
   - an Unknown: the wrapper runs code that only exists when it runs (a shell reading a pipe
     fed by a program, `bash -c "$X"`).
-`trap` and `fc` count as wrappers here: they run code later (a trap's, a history line).
+`trap`, `fc` and `complete` count as wrappers here: they run code later (a trap's, a history line,
+a completion's).
 A command that is not a wrapper, or a wrapper that runs nothing (`sudo -l`, `command -v rm`,
 `bash script.sh`), gives an empty list.
 """
@@ -287,6 +288,24 @@ def _trap(args: Sequence[Word]) -> List[Inner]:
     return [_script(words[0], "trap")]
 
 
+def _completion(name: str, args: Sequence[Word]) -> List[Inner]:
+    """`complete -C CMD` runs CMD, and expands `-W WORDS` (their `$(...)` included), at each Tab
+    on the commands it names; `compgen` does so at once."""
+    out: List[Inner] = []
+    for i, w in enumerate(args):
+        flag, value = w.text[:2], w.text[2:]
+        if flag not in ("-C", "-W"):
+            continue
+        held = Word(value, w.dynamic, w.source[2:]) if value else (args[i + 1] if i + 1 < len(args) else None)
+        if held is None:
+            continue
+        if flag == "-C":
+            out.append(_script(held, name))
+        else:
+            out.append(Script(": " + held.source if held.dynamic else ": " + held.text, name))
+    return out
+
+
 def _fc(args: Sequence[Word]) -> List[Inner]:
     """`fc` runs lines of the shell's history (edited, or `-s old=new` substituted); `-l` lists."""
     if any(w.text.startswith("-") and "l" in w.text[1:] for w in args if not w.dynamic):
@@ -334,6 +353,8 @@ def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
         return [_joined(args, "eval")] if args else []
     if name == "trap":
         return _trap(args)
+    if name in ("complete", "compgen"):
+        return _completion(name, args)
     if name == "fc":
         return _fc(args)
     if name == "bind":

@@ -285,8 +285,12 @@ def test_fc_and_key_bindings_run_lines_no_enter_shows(line, allowed):
     ("PROMPT_COMMAND=\"$X\"", False), ("PROMPT_COMMAND='history -a'", True), ("PROMPT_COMMAND='rm x' ls", True),
     ("PS1='$(rm x) $ '", False), ("PS1='`rm x`'", False), ("declare PS0='$(rm x)'", False),
     ("PS1='\\u@\\h:\\w\\$ '", True), ('PS1="$PS1 x"', True),
+    ("complete -C 'rm x' ls", False), ("complete -o default -C 'rm x' ls", False), ("complete -Crm ls", False),
+    ("complete -C \"$X\" ls", False), ("compgen -C 'rm x'", False), ("complete -W '$(rm x)' ls", False),
+    ("complete -W 'a b c' ls", True), ("complete -F _f ls", True),
 ])
 def test_code_the_shell_runs_later_is_checked_now(line, allowed):
-    """A trap's code, PROMPT_COMMAND and the prompt strings' substitutions run later, without an
-    Enter: they are judged when they are set (`X=... cmd` sets them for cmd alone)."""
+    """A trap's code, PROMPT_COMMAND, the prompt strings' substitutions and a completion's command
+    and word list run later, without an Enter: they are judged when they are set (`X=... cmd` sets
+    them for cmd alone)."""
     assert RM.check(line).allowed == allowed, line
