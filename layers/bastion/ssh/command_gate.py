@@ -47,13 +47,14 @@ UNHELD_KEYS = {
 HELD = re.compile(rb"[\r\n\x0f]|(?:(?<=[\x18\x1b])|^)[\x05e\x12#]")
 _ERASE = (0x7F, 0x08)
 _KILL_LINE, _KILL_WORD, _CTRL_C = 0x15, 0x17, 0x03
+_NEUTRAL = (0x07, 0x0C)          # Ctrl-G (abort), Ctrl-L (clear the screen): the line's text stays
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 
 
 class Typed:
     """The keys of the line being typed, as plain text where they are only text and erasures
-    (Backspace, Ctrl-U, Ctrl-W); None once a cursor key, Tab or another control came (the
-    screen alone tells the line then)."""
+    (Backspace, Ctrl-U, Ctrl-W) or leave the text alone (Ctrl-L, Ctrl-G); None once a cursor key,
+    Tab or another control came (the screen alone tells the line then)."""
 
     def __init__(self) -> None:
         self._text: Optional[str] = ""
@@ -82,6 +83,8 @@ class Typed:
                 continue
             elif byte in _ERASE:
                 self._text = self._text[:-1]
+            elif byte in _NEUTRAL:
+                pass
             elif byte == _KILL_LINE:
                 self._text = ""
             elif byte == _KILL_WORD:

@@ -27,6 +27,9 @@ from layers.bastion.ssh import command_gate, commands, file_log, files, target
 from layers.bastion.ssh.login_flow import Login, LoginFlow
 
 log = logging.getLogger("guardzone.bastion.gateway")
+# keys that were not plain text (a cursor key, Tab, history), and nothing on the screen to read:
+# the terminal's echo is off (`stty -echo`), or the line was typed ahead of its prompt
+UNREAD = Decision(False, "unread", rule="the line was edited where the terminal shows nothing, so it cannot be read")
 READ_BYTES = 256 * 1024
 # The terminal emulator that rebuilds command lines plays ~1 MB/s of output; a screenful is a few
 # KB. Output is played when a keystroke (or a short chunk: an echo) comes, and of a long run of it
@@ -356,18 +359,25 @@ class Session:
     async def judge(self):
         """(text, decision) of the line an Enter would run now: decision None if it may run."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + command_gate.ECHO_WAIT
+        now = loop.time()
+        deadline, last_chance = now + command_gate.ECHO_WAIT, now + command_gate.SETTLE_WAIT
         while True:
             self.catch_up()
             now = loop.time()
             if (not self.tracker.echo_due and now - self.last_output >= command_gate.QUIET) or now >= deadline:
-                break
+                # an edited line the screen does not show yet may still be drawn
+                if self.typed.text() is not None or now >= last_chance or self.tracker.pending().strip():
+                    break
+                deadline = now + command_gate.QUIET
             self.output_seen.clear()
             try:
-                await asyncio.wait_for(self.output_seen.wait(), min(command_gate.QUIET, deadline - now))
+                await asyncio.wait_for(self.output_seen.wait(), min(command_gate.QUIET, max(0, deadline - now)))
             except asyncio.TimeoutError:
                 pass
         texts = [self.tracker.pending(), self.typed.text()]
+        if texts[1] is None and not texts[0].strip():
+            self.held = ""
+            return "[unreadable line]", UNREAD
         incomplete = False
         for i, text in enumerate(texts):
             if text and text.strip():

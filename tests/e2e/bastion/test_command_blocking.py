@@ -221,9 +221,11 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
             await sh.until(b"Guardzone: command blocked: blocked: Ctrl-X Ctrl-E")
             await sh.type(b"echo after-$((3+4))\r")
             await sh.until(b"after-7\r\n")
-            # a keyboard macro of one Enter, recorded at an empty line, then replayed after a line
-            await sh.type(b"\x18(\r\x18)", settle=0.3)
-            await sh.type(f"rm -f {victim}".encode(), settle=0.3)
+            # a keyboard macro (Home, Delete, Enter) recorded on a harmless line, replayed on another
+            await sh.type(b"xecho macro-$((1+5))", settle=0.3)
+            await sh.type(b"\x18(" + CTRL_A + b"\x04\r\x18)")
+            await sh.until(b"macro-6\r\n")
+            await sh.type(f"xrm -f {victim}".encode(), settle=0.3)
             await sh.type(b"\x18e")
             await sh.until(b"Guardzone: command blocked: blocked: Ctrl-X e")
             await sh.until(b"$ ")
@@ -243,9 +245,43 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
     (session,) = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
     refused = [c["Cmd"] for c in bh.call("SearchCommandBySid", Sid=session["Id"], AuditAction=[2])["CommandSet"]]
     assert sorted(refused) == sorted(["^ls^rm", "!!:s/ls/rm/", "fc -s ls=rm", "bind -x '\"\\C-t\": ls'",
-                                      "echo ls-edited [Ctrl-X Ctrl-E]", f"rm -f {victim} [Ctrl-X e]",
+                                      "echo ls-edited [Ctrl-X Ctrl-E]", f"xrm -f {victim} [Ctrl-X e]",
                                       f"#rm -f {victim} [Alt-#]"])
     assert session["DangerCount"] == 7
+
+
+def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target, clock):
+    """With `stty -echo` readline draws nothing: `xrm -f F`, Home, Delete, Enter ran `rm -f F` with
+    nothing on the screen to judge. Plain keys are still judged as typed; an edited line that
+    cannot be read is refused."""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+    victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
+    open(victim, "w").close()
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            sh = await open_shell(conn)
+            await sh.type(b"stty -echo; echo quiet-$((1+1))\r")
+            await sh.until(b"quiet-2\r\n")
+            await sh.until(b"$ ")
+            await sh.type(f"xrm -f {victim}".encode() + CTRL_A + b"\x04\r")
+            await sh.until(b"Guardzone: command blocked: blocked: the line was edited where the terminal shows nothing")
+            await sh.until(b"$ ")
+            mark = len(sh.seen)
+            await sh.type(f"rm -f {victim}\r".encode())                 # plain keys: judged as typed
+            await sh.until(b"Guardzone: command blocked: blocked by template")
+            await sh.type(b"echo hidden-$((2+3))\r")
+            await sh.until(b"hidden-5\r\n")
+            assert b"hidden-$((2+3))" not in sh.seen[mark:]              # the echo is off indeed
+            await sh.type(b"exit\r")
+            await sh.process.wait_closed()
+    run(scenario())
+    assert os.path.exists(victim)
+    os.remove(victim)
+    settle(stack, bh.acct["OwnerUin"])
+    (session,) = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
+    refused = [c["Cmd"] for c in bh.call("SearchCommandBySid", Sid=session["Id"], AuditAction=[2])["CommandSet"]]
+    assert sorted(refused) == sorted(["[unreadable line]", f"rm -f {victim}"])
 
 
 def test_a_pasted_block_stops_at_its_blocked_line(stack, gateway, target, clock):
