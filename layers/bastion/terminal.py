@@ -27,8 +27,9 @@ What yields a CommandLine:
 When the screen cannot show the line yet at Enter -- keys in the same chunk before it (typed
 ahead, pasted without bracketed paste), a pasted block, a Ctrl-R search prompt in the line's
 place -- it is read later: when bash turns bracketed paste off as it accepts the line
-(ESC [ ? 2004 l), or, with other programs, at the next call after the target's echo. Such lines
-come from the next input() or take(), stamped with their Enter's offset.
+(ESC [ ? 2004 l), also where bash drew its prompt only after the Enter (a line typed ahead while
+a command ran); with other programs, once the target's echo has ended the line (a line feed).
+Such lines come from the next input() or take(), stamped with their Enter's offset.
 
 What the screen cannot tell: a line typed with echo off; anything inside a program on the
 alternate screen, a terminal multiplexer (tmux, screen) included; text a shell shows that was
@@ -144,6 +145,7 @@ class _Screen(pyte.Screen):
             self._drawing = False
 
     def linefeed(self) -> None:
+        self.tracker._feeds += 1
         if self._drawing and not self.alternate:        # draw() wraps at the right margin
             self.wrapped.add(self.scrolled + self.cursor.y)
         super().linefeed()
@@ -273,7 +275,9 @@ class _Line:
     multiline: bool = False        # a newline went into it (pasted, or typed after Ctrl-V)
     offset_ms: int = 0
     outputs: int = 0               # output() calls before its Enter
-    awaits_accept: bool = False    # bash had bracketed paste on: it turns it off on accepting
+    feeds: int = 0                 # line feeds on the screen before its Enter
+    awaits_accept: bool = False    # bash had bracketed paste on, or drew a prompt after the Enter:
+                                   # it turns bracketed paste off on accepting the line
 
 
 class LineTracker:
@@ -287,6 +291,7 @@ class LineTracker:
         self._waiting: Deque[_Line] = deque()
         self._done: List[CommandLine] = []
         self._outputs = 0
+        self._feeds = 0                       # line feeds on the screen so far
         self._entered_at = -1                 # self._outputs at the latest Enter or Ctrl-C
         self._echo_due = False                # a key went to the target and no output came since
         self._prompts = 0
@@ -465,7 +470,8 @@ class LineTracker:
         self._entered_at = self._outputs
         if line is None:
             return                                     # Enter alone: an empty line
-        line.offset_ms, line.outputs, line.awaits_accept = offset_ms, self._outputs, self._screen.paste_mode
+        line.offset_ms, line.outputs, line.feeds = offset_ms, self._outputs, self._feeds
+        line.awaits_accept = self._screen.paste_mode
         if not (self._waiting or echo_due or line.multiline or self._searching()):
             lines = self._read(line, self._cursor_row(), final=False)
             if lines is not None:
@@ -483,6 +489,8 @@ class LineTracker:
     # -- calls from the screen, at their place in the output ---------------------------------
 
     def _prompt(self) -> None:
+        for line in self._waiting:          # entered ahead of this prompt: bash reads it here
+            line.awaits_accept = True
         self._prompts += 1
         self._prompts_at[self._prompts] = (self._cursor_row(), self._screen.cursor.x)
         if len(self._prompts_at) > 2 * _MAX_WAITING:
@@ -504,8 +512,8 @@ class LineTracker:
     def _read_waiting(self) -> None:
         while self._waiting:
             line = self._waiting[0]
-            if line.outputs == self._outputs or (line.awaits_accept and self._screen.paste_mode):
-                return                                 # no echo yet, or bash has yet to accept it
+            if line.feeds == self._feeds or (line.awaits_accept and self._screen.paste_mode):
+                return      # its echo has not ended with the Enter's new line, or bash has yet to accept it
             self._waiting.popleft()
             self._done += self._read(line, None, final=True) or []
 

@@ -315,3 +315,36 @@ def test_lines_typed_to_a_program_and_the_ctrl_d_that_ends_it():
     r.typed("id")
     r.key(b"\r", ACCEPT + b"\x1b[?2004hroot@host:~# ")
     assert r.texts() == ["python3 -q", "print(6*7)", "id"]
+
+
+def test_a_line_typed_ahead_is_read_whole_however_its_echo_is_cut():
+    # the line and its Enter go while bash still prints the last command's output; then come (in
+    # pieces, as a loaded target sends them) the tty's own echo where the keys came in cooked mode,
+    # the prompt, readline's echo of the line, its accept and its output
+    line = b"echo other-2-$((40+2))"
+    ends = {
+        "readline echoes it": PROMPT + line + ACCEPT + b"other-2-42\r\n" + PROMPT,
+        "the tty echoed it first": line + b"\r\n" + PROMPT + line + ACCEPT + b"other-2-42\r\n" + PROMPT,
+    }
+    for how, rest in ends.items():
+        for cut in range(1, len(rest)):          # inside the prompt's escape, after its first letter ...
+            t = LineTracker(80, 24)
+            t.output(PROMPT)
+            got = t.input(b"echo 1\r", 100)
+            t.output(b"echo 1" + ACCEPT + b"1\r\n")
+            got += t.take() + t.input(line + b"\r", 200)
+            for piece in (rest[:cut], rest[cut:]):
+                t.output(piece)
+                got += t.take()
+            assert [g.text for g in got + t.close()] == ["echo 1", line.decode()], (how, rest[:cut])
+
+
+def test_a_line_a_silent_read_takes_is_not_read_off_a_later_prompt():
+    r = Relay()
+    r.typed("read -s x")
+    r.key(b"\r", ACCEPT)
+    r.key(b"secret\r", PROMPT)                   # no echo, no new line: the prompt on the same row
+    r.typed("echo after")
+    r.key(b"\r", ACCEPT + b"after\r\n" + PROMPT)
+    r.lines += r.tracker.close()
+    assert r.texts() == ["read -s x", "echo after"]     # once (stamped with the secret's Enter)
