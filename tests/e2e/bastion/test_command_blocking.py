@@ -33,6 +33,14 @@ def window() -> dict:
     return dict(StartTime=(now - timedelta(hours=1)).isoformat(), EndTime=(now + timedelta(hours=1)).isoformat())
 
 
+def the_session(stack, bh: Bastion, **filters):
+    """The account's one session, once its records are in, and its commands (SearchCommandBySid
+    with `filters`)."""
+    settle(stack, bh.acct["OwnerUin"])
+    (session,) = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
+    return session, bh.call("SearchCommandBySid", Sid=session["Id"], Limit=100, **filters)["CommandSet"]
+
+
 def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gateway, target, clock):
     demo, bh = guarded_demo(stack, target, clock, "rm\nshutdown\nmkfs*")
     victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
@@ -155,9 +163,7 @@ def test_keys_typed_right_after_a_refused_line_go_to_the_next_prompt(stack, gate
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
     run(scenario())
-    settle(stack, bh.acct["OwnerUin"])
-    (session,) = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
-    commands = bh.call("SearchCommandBySid", Sid=session["Id"], Limit=100)["CommandSet"]
+    _, commands = the_session(stack, bh)
     assert [(c["Cmd"], c["Action"]) for c in sorted(commands, key=lambda c: c["TimeOffset"])] == [
         ("trap 'sleep 1' INT; echo trapped-$((1+1))", 1), ("rm -rf /tmp/gz-nothing", 2),
         ("echo next-$((2+3))", 1), ("exit", 1)]
@@ -241,10 +247,8 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
     run(scenario())
     assert os.path.exists(victim)
     os.remove(victim)
-    settle(stack, bh.acct["OwnerUin"])
-    (session,) = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
-    refused = [c["Cmd"] for c in bh.call("SearchCommandBySid", Sid=session["Id"], AuditAction=[2])["CommandSet"]]
-    assert sorted(refused) == sorted(["^ls^rm", "!!:s/ls/rm/", "fc -s ls=rm", "bind -x '\"\\C-t\": ls'",
+    session, refused = the_session(stack, bh, AuditAction=[2])
+    assert sorted(c["Cmd"] for c in refused) == sorted(["^ls^rm", "!!:s/ls/rm/", "fc -s ls=rm", "bind -x '\"\\C-t\": ls'",
                                       "echo ls-edited [Ctrl-X Ctrl-E]", f"xrm -f {victim} [Ctrl-X e]",
                                       f"#rm -f {victim} [Alt-#]"])
     assert session["DangerCount"] == 7
@@ -278,10 +282,8 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
     run(scenario())
     assert os.path.exists(victim)
     os.remove(victim)
-    settle(stack, bh.acct["OwnerUin"])
-    (session,) = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
-    refused = [c["Cmd"] for c in bh.call("SearchCommandBySid", Sid=session["Id"], AuditAction=[2])["CommandSet"]]
-    assert sorted(refused) == sorted(["[unreadable line]", f"rm -f {victim}"])
+    _, refused = the_session(stack, bh, AuditAction=[2])
+    assert sorted(c["Cmd"] for c in refused) == sorted(["[unreadable line]", f"rm -f {victim}"])
 
 
 def test_a_pasted_block_stops_at_its_blocked_line(stack, gateway, target, clock):
