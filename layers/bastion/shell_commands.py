@@ -167,8 +167,9 @@ class _Walk:
             words = [node.children[0].text.decode("utf-8", "replace")]
             words += [c.text.decode("utf-8", "replace") for c in node.named_children]
             self.out.append(Command(words[0], words[1:]))
+        inherited = stdin if t in ("program", "list", "subshell", "compound_statement") else None
         for c in node.named_children:
-            self.walk(c, None, level + 1)
+            self.walk(c, inherited, level + 1)
 
     def assignment(self, node) -> None:
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
@@ -433,15 +434,16 @@ def history_expansion(text: str) -> str:
     return ""
 
 
-def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = None) -> Analysis:
-    """The commands of a line (or a pasted block of lines). Raises TooComplex past the limits."""
+def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = None, stdin: Stdin = None) -> Analysis:
+    """The commands of a line (or a pasted block of lines); `stdin` is what their standard input
+    brings (None: the terminal). Raises TooComplex past the limits."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     event = history_expansion(text) if depth == 0 else ""
     text = joined(text)
     data = text.encode("utf-8", "surrogatepass")
     tree = PARSER.parse(data)
     walker = _Walk(depth, variables)
-    walker.walk(tree.root_node)
+    walker.walk(tree.root_node, stdin)
     result = Analysis(walker.out)
     if event:                   # bash rewrites the line from its history before it runs
         result.commands.insert(0, Command(event, (), "history expansion", True))

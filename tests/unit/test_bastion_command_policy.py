@@ -294,3 +294,21 @@ def test_code_the_shell_runs_later_is_checked_now(line, allowed):
     and word list run later, without an Enter: they are judged when they are set (`X=... cmd` sets
     them for cmd alone)."""
     assert RM.check(line).allowed == allowed, line
+
+
+@pytest.mark.parametrize("line, allowed", [
+    ("bash", False), ("sh -s", False), ("bash -i", False), ("sudo bash", False), ("exec bash", False),
+    ("cd /tmp && bash", False), ("{ bash; }", False),
+    ("ls", True), ("cat > /tmp/f", True), ("bash -c 'ls'", True), ("bash script.sh", True), ("bash < /tmp/f", True),
+])
+def test_a_shell_reading_an_exec_sessions_input_runs_code_not_known_here(line, allowed):
+    # `ssh host bash` with no terminal: bash runs whatever the client sends, never seen as lines
+    d = RM.check(line, fed="the session's input")
+    assert d.allowed == allowed, (line, d)
+    assert RM.check(line).allowed                      # at a terminal each line it reads is checked
+
+
+@pytest.mark.parametrize("line", ["echo 'rm x' | (bash)", "echo 'rm x' | { bash; }", "echo 'rm x' | (cd /tmp && sh)"])
+def test_a_shell_in_a_subshell_or_group_reads_the_pipe(line):
+    assert not RM.check(line).allowed
+    assert RM.check(line.replace("rm x", "ls")).allowed

@@ -198,7 +198,10 @@ class Session:
         self.commands = commands.Publisher(self.grant, self.sid, self.started, login.peer)
         self.count = self.dangers = 0
         self.policy = command_gate.policy_for(self.grant)     # None: nothing to block, keys go straight
-        self.typed = command_gate.Typed() if self.policy and not process.command else None
+        # keys at a terminal (a shell, or a command run with a PTY: `ssh -t host bash`) are lines
+        # to read and judge; an exec without a PTY takes the client's bytes as its input
+        self.interactive = not process.command or bool(process.get_terminal_type())
+        self.typed = command_gate.Typed() if self.policy and self.interactive else None
         self.held = ""                  # a line that waits for more (command_gate)
         self.last_key = 0                         # the last byte sent
         self.interrupted: Optional[tuple] = None  # after a Ctrl-C to a line: (row, at a prompt, when) (settle)
@@ -214,7 +217,7 @@ class Session:
                                    commands.session_info(self.grant, self.login.peer, self.sid, self.started, self.protocol, 1))
         process = self.process
         if process.command and self.policy is not None:
-            decision = self.policy.check(process.command)
+            decision = self.policy.check(process.command, fed=None if self.interactive else "the session's input")
             if not decision.allowed:
                 self.status = ENDED
                 self.dangers += 1
@@ -276,11 +279,11 @@ class Session:
             self.last_input = time.monotonic()
             kept = self.transfer(self.zmodem.input(data), data, remote)
             data = data if kept is None else kept
-            if self.process.command:
+            if self.interactive:
+                await self.keys(remote, data)
+            else:
                 self.recording.input(data)
                 remote.stdin.write(data)
-            else:
-                await self.keys(remote, data)
             await remote.stdin.drain()
 
     async def keys(self, remote: asyncssh.SSHClientProcess, data: bytes) -> None:
@@ -430,7 +433,7 @@ class Session:
             kept = self.transfer(self.zmodem.output(data), data, remote)
             data = data if kept is None else kept
             self.recording.output(data)
-            if not self.process.command:
+            if self.interactive:
                 self.unseen += data
                 if len(self.unseen) > TRACK_BYTES:
                     self.trim()
@@ -491,7 +494,7 @@ class Session:
                     log.warning("session %s: counts not kept yet (%s)", self.sid, type(exc).__name__)
 
     async def finish(self) -> None:
-        if not self.process.command:
+        if self.interactive:
             self.catch_up()
             self.command_lines(self.tracker.close())
         loop = asyncio.get_running_loop()

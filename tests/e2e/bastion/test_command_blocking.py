@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from bastion_helpers import Bastion
 from session_feed import settle
-from ssh_support import logged_in
+from ssh_support import Shell, logged_in
 from ssh_support import shell as open_shell
 from test_ssh_gateway import make_demo, run, target  # noqa: F401 - target is a fixture
 
@@ -284,6 +284,42 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
     os.remove(victim)
     _, refused = the_session(stack, bh, AuditAction=[2])
     assert sorted(c["Cmd"] for c in refused) == sorted(["[unreadable line]", f"rm -f {victim}"])
+
+
+def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack, gateway, target, clock):
+    """`ssh -t host bash` (a command with a terminal): its lines are judged and recorded as a
+    shell session's are. `ssh host bash` (no terminal): bash would run whatever the client sends,
+    never seen as lines, so it is refused like a shell reading a program's output."""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+    victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
+    open(victim, "w").close()
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            process = await conn.create_process("env PS1='$ ' bash --norc", term_type="xterm", term_size=(80, 24), encoding=None)
+            sh = Shell(process)
+            await sh.until(b"$ ")
+            await sh.type(f"rm -f {victim}\r".encode())
+            await sh.until(b"Guardzone: command blocked: blocked by template")
+            await sh.until(b"$ ")
+            await sh.type(b"echo inside-$((1+1))\r")
+            await sh.until(b"inside-2\r\n")
+            await sh.type(b"exit 3\r")
+            assert (await process.wait()).exit_status == 3
+            fed = await conn.run("bash", input=f"rm -f {victim}\n", check=False)
+            assert fed.exit_status == 126 and "runs what it reads from the session's input" in fed.stderr
+            listed = await conn.run(f"ls {victim}", check=False)
+            assert listed.exit_status == 0 and victim in listed.stdout
+    run(scenario())
+    assert os.path.exists(victim)
+    os.remove(victim)
+    settle(stack, bh.acct["OwnerUin"])
+    sessions = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
+    assert sorted(s["DangerCount"] for s in sessions) == [0, 1, 1]
+    (terminal,) = [s for s in sessions if s["DangerCount"] == 1 and s["Count"] > 1]
+    commands = bh.call("SearchCommandBySid", Sid=terminal["Id"], Limit=100)["CommandSet"]
+    assert [(c["Cmd"], c["Action"]) for c in sorted(commands, key=lambda c: c["TimeOffset"])] == [
+        ("env PS1='$ ' bash --norc", 1), (f"rm -f {victim}", 2), ("echo inside-$((1+1))", 1), ("exit 3", 1)]
 
 
 def test_a_pasted_block_stops_at_its_blocked_line(stack, gateway, target, clock):
