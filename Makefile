@@ -5,10 +5,13 @@ PY      = $(VENV)/bin/python
 
 .PHONY: local test bench hsm-lib package deploy gateway-image console-vendor
 
+# a package index that answers badly once (a page cut short) gets two more tries
+retry = for try in 1 2 3; do $(1) && break; test $$try -lt 3 || exit 1; echo "again in 10 s"; sleep 10; done
+
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(call retry,$(PY) -m pip install --quiet --upgrade pip)
+	$(call retry,$(PY) -m pip install --quiet -e ".[test]")
 	touch $@
 
 # checkov pins versions (boto3, packaging) the project cannot share: it lives in its own venv,
@@ -16,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 CHECKOV ?= .venv-checkov
 $(CHECKOV)/.installed:
 	$(PYTHON) -m venv $(CHECKOV)
-	$(CHECKOV)/bin/python -m pip install --quiet "checkov==3.3.30"
+	$(call retry,$(CHECKOV)/bin/python -m pip install --quiet "checkov==3.3.30")
 	touch $@
 
 # The console's third-party JS (xterm.js, asciinema-player) from the npm registry, with their
