@@ -1,5 +1,6 @@
 """A target host on loopback for the local stack and the tests: an SSH server (asyncssh) that
-runs a real bash — in a PTY for a terminal session, with pipes for a command — as the user that
+runs a real bash — in a PTY for a terminal session, with pipes for a command or a shell without
+a terminal — as the user that
 runs the stack, accepting one account name and password (or public key). SFTP and scp (`scp -t`,
 `scp -f`) work on the real filesystem, relative paths from the home folder.
 
@@ -53,7 +54,7 @@ async def _run_bash(process: asyncssh.SSHServerProcess, home: str) -> None:
     command = process.command
     if process.get_terminal_type() is None:
         child = await asyncio.create_subprocess_exec(
-            "/bin/bash", "--norc", "--noprofile", "-c", command or "exit 0", cwd=home, env=env,
+            "/bin/bash", "--norc", "--noprofile", *(["-c", command] if command else ["-s"]), cwd=home, env=env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
         async def pump(source, sink) -> None:

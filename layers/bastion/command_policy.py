@@ -224,7 +224,7 @@ class Policy:
         self.templates = tuple(templates)
         self.allow_list = tuple(allow_list) if allow_list is not None else None
         self._blockers = tuple(t for t in self.templates if t.dynamic_block)
-        self._cache: Dict[tuple, Decision] = {}
+        self._cache: Dict[str, Decision] = {}
         # rules by the command name they name; rules naming a glob are tried for every command
         self._by_name: Dict[str, List[Tuple[int, Template, Rule]]] = {}
         self._globbed: List[Tuple[int, Template, Rule]] = []
@@ -271,32 +271,31 @@ class Policy:
         """Everything the policy enforces: the templates' rules, then the allow-list entries."""
         return tuple(r for t in self.templates for r in t.rules) + (self.allow_list or ())
 
-    def check(self, line: str, fed: Optional[str] = None) -> Decision:
-        """Whether `line` (one line, or a pasted block of lines) may run. `fed` names what its
-        standard input brings where that is not a terminal (an exec session's: a shell reading it
-        runs code not known here). Never raises: a line that cannot be analysed is blocked."""
+    def check(self, line: str) -> Decision:
+        """Whether `line` (one line, or a pasted block of lines) may run. Never raises: a line that
+        cannot be analysed is blocked."""
         if not self.enforcing:
             return ALLOWED
-        cached = self._cache.get((line, fed))
+        cached = self._cache.get(line)
         if cached is not None:
             return cached
         try:
-            decision = self._check(line, fed)
+            decision = self._check(line)
         except TooComplex:
             decision = Decision(False, "unparsable", rule="the line nests too deeply to be checked")
         except Exception:  # noqa: BLE001 - a line that breaks the analysis does not run
             decision = Decision(False, "error", rule="the line could not be checked")
         if len(self._cache) >= 1024:
             self._cache.clear()
-        self._cache[(line, fed)] = decision
+        self._cache[line] = decision
         return decision
 
-    def _check(self, line: str, fed: Optional[str]) -> Decision:
+    def _check(self, line: str) -> Decision:
         if not isinstance(line, str):
             return Decision(False, "error", rule="the line is not text")
         if len(line) > MAX_LINE:
             return Decision(False, "unparsable", rule=f"the input is longer than {MAX_LINE} characters")
-        result = analyse(line, stdin=("dynamic", fed) if fed else None)
+        result = analyse(line)
         for cmd in result.commands:
             decision = self.judge(cmd)
             if decision is not None:

@@ -27,6 +27,7 @@ MAX_COMMANDS = 5000
 
 
 RUN_LATER = ("PROMPT_COMMAND", "PS0", "PS1", "PS2", "PS4")    # variables whose value bash runs later
+SESSION_INPUT = "the session's input"
 
 
 class TooComplex(Exception):
@@ -452,3 +453,13 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
         if result.status == "unparsable":
             result.commands.extend(guessed_commands(text))
     return result
+
+
+def reads_session_input(command: str) -> bool:
+    """Whether `command`, its standard input the session's (no terminal), is a shell running that
+    input (`bash`, `sh -s`, `sudo bash`, `cd /tmp && bash`): the input is then a script."""
+    try:
+        commands = analyse(command, stdin=("dynamic", SESSION_INPUT)).commands
+    except TooComplex:
+        return False
+    return any(c.dynamic and SESSION_INPUT in c.name for c in commands)

@@ -7,7 +7,7 @@ import pytest
 
 from layers.bastion import fields
 from layers.bastion.command_policy import Decision, Policy, compile_template, pattern_words
-from layers.bastion.shell_commands import analyse
+from layers.bastion.shell_commands import analyse, reads_session_input
 
 DANGER = "rm\nmkfs*\nshutdown -h\nchmod -R 777 /\ndd of=/dev/sd*\n"
 TEMPLATES = {
@@ -296,16 +296,15 @@ def test_code_the_shell_runs_later_is_checked_now(line, allowed):
     assert RM.check(line).allowed == allowed, line
 
 
-@pytest.mark.parametrize("line, allowed", [
-    ("bash", False), ("sh -s", False), ("bash -i", False), ("sudo bash", False), ("exec bash", False),
-    ("cd /tmp && bash", False), ("{ bash; }", False),
-    ("ls", True), ("cat > /tmp/f", True), ("bash -c 'ls'", True), ("bash script.sh", True), ("bash < /tmp/f", True),
+@pytest.mark.parametrize("command, script", [
+    ("bash", True), ("sh -s", True), ("bash -i", True), ("sudo bash", True), ("exec bash", True),
+    ("cd /tmp && bash", True), ("{ bash; }", True),
+    ("ls", False), ("cat > /tmp/f", False), ("bash -c 'ls'", False), ("bash script.sh", False),
+    ("bash < /tmp/f", False), ("cat | bash", False), ("python3", False),
 ])
-def test_a_shell_reading_an_exec_sessions_input_runs_code_not_known_here(line, allowed):
-    # `ssh host bash` with no terminal: bash runs whatever the client sends, never seen as lines
-    d = RM.check(line, fed="the session's input")
-    assert d.allowed == allowed, (line, d)
-    assert RM.check(line).allowed                      # at a terminal each line it reads is checked
+def test_a_shell_reading_an_exec_sessions_input_makes_it_a_script(command, script):
+    # `ssh host bash` with no terminal: the client's bytes are the shell's commands, line by line
+    assert reads_session_input(command) == script
 
 
 @pytest.mark.parametrize("line", ["echo 'rm x' | (bash)", "echo 'rm x' | { bash; }", "echo 'rm x' | (cd /tmp && sh)"])

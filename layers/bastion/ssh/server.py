@@ -21,7 +21,7 @@ from typing import Optional
 import asyncssh
 
 from layers.bastion import login as credentials
-from layers.bastion import file_policy, recording, sessions, terminal, zmodem
+from layers.bastion import file_policy, recording, sessions, shell_commands, terminal, zmodem
 from layers.bastion.command_policy import Decision
 from layers.bastion.ssh import command_gate, commands, file_log, files, target
 from layers.bastion.ssh.login_flow import Login, LoginFlow
@@ -40,6 +40,7 @@ TRACK_BYTES, TRACK_KEEP, ECHO_BYTES, ECHO_HEAD = 512 * 1024, 32 * 1024, 1024, 16
 _MODES = re.compile(rb"\x1b\[\?(1049|1047|47|2004)([hl])")
 ENDED, FORCED, FAILED = 2, 3, 4        # SessionResult.Status
 COUNTS_EVERY = 5.0                      # s: how often a session's command counts are kept
+SCRIPT_LINE_LIMIT = 256 * 1024          # a script line longer than this is judged as it stands
 
 
 def forwarding_allowed() -> bool:
@@ -198,9 +199,15 @@ class Session:
         self.commands = commands.Publisher(self.grant, self.sid, self.started, login.peer)
         self.count = self.dangers = 0
         self.policy = command_gate.policy_for(self.grant)     # None: nothing to block, keys go straight
-        # keys at a terminal (a shell, or a command run with a PTY: `ssh -t host bash`) are lines
-        # to read and judge; an exec without a PTY takes the client's bytes as its input
-        self.interactive = not process.command or bool(process.get_terminal_type())
+        # Keys at a terminal (a shell, or a command run with one: `ssh -t host bash`) are read off
+        # its screen and judged. Without a terminal, the input of a shell (`ssh -T host`, `ssh host
+        # bash < f`) is a script: its lines are commands as they stand. Any other command without
+        # a terminal takes the client's bytes as data.
+        self.interactive = bool(process.get_terminal_type())
+        self.script = not self.interactive and (
+            not process.command or shell_commands.reads_session_input(process.command))
+        self.script_buffer = bytearray()
+        self.script_ended = False
         self.typed = command_gate.Typed() if self.policy and self.interactive else None
         self.held = ""                  # a line that waits for more (command_gate)
         self.last_key = 0                         # the last byte sent
@@ -217,7 +224,7 @@ class Session:
                                    commands.session_info(self.grant, self.login.peer, self.sid, self.started, self.protocol, 1))
         process = self.process
         if process.command and self.policy is not None:
-            decision = self.policy.check(process.command, fed=None if self.interactive else "the session's input")
+            decision = self.policy.check(process.command)
             if not decision.allowed:
                 self.status = ENDED
                 self.dangers += 1
@@ -274,13 +281,18 @@ class Session:
                 remote.send_break(exc.msec)
                 continue
             if not data:
-                remote.stdin.write_eof()
+                if self.script:
+                    self.script_lines(remote, b"", end=True)
+                if not self.script_ended:
+                    remote.stdin.write_eof()
                 return
             self.last_input = time.monotonic()
             kept = self.transfer(self.zmodem.input(data), data, remote)
             data = data if kept is None else kept
             if self.interactive:
                 await self.keys(remote, data)
+            elif self.script:
+                self.script_lines(remote, data)
             else:
                 self.recording.input(data)
                 remote.stdin.write(data)
@@ -298,6 +310,37 @@ class Session:
             elif not await self.gated(remote, data[start:end]):
                 return
             start = end
+
+    def script_lines(self, remote: asyncssh.SSHClientProcess, data: bytes, end: bool = False) -> None:
+        """A shell's input without a terminal: each line is a command, recorded and judged as it
+        goes to the target. A refused line ends the input there: the shell never gets the rest."""
+        if self.script_ended:
+            return
+        self.script_buffer += data
+        while self.script_buffer:
+            at = self.script_buffer.find(b"\n") + 1
+            if not at:
+                if not end and len(self.script_buffer) < SCRIPT_LINE_LIMIT:
+                    return                      # the rest of the line is still to come
+                at = len(self.script_buffer)
+            line = bytes(self.script_buffer[:at])
+            del self.script_buffer[:at]
+            text = line.decode("utf-8", "replace").rstrip("\r\n")
+            if self.policy is not None and text.strip():
+                whole = f"{self.held}\n{text}" if self.held else text
+                decision = self.policy.check(whole)
+                if not decision.allowed:
+                    self.process.stderr.write(f"Guardzone: command blocked: {decision.message}\n".encode())
+                    self.dangers += 1
+                    self.command_lines([terminal.CommandLine(whole, self.recording.offset_ms())], commands.REFUSED)
+                    self.script_ended = True
+                    remote.stdin.write_eof()
+                    return
+                self.held = whole if decision.incomplete else ""
+            if text.strip():
+                self.command_lines([terminal.CommandLine(text, self.recording.offset_ms())])
+            self.recording.input(line)
+            remote.stdin.write(line)
 
     def send(self, remote: asyncssh.SSHClientProcess, data: bytes) -> None:
         """Keys to a terminal session's target, recorded and tracked on the way."""

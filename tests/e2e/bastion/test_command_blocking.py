@@ -288,8 +288,8 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
 
 def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack, gateway, target, clock):
     """`ssh -t host bash` (a command with a terminal): its lines are judged and recorded as a
-    shell session's are. `ssh host bash` (no terminal): bash would run whatever the client sends,
-    never seen as lines, so it is refused like a shell reading a program's output."""
+    shell session's are. `ssh host bash` and a shell session without a terminal: their input is a
+    script, each line recorded and judged as it goes; a refused line ends the input there."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
     victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
     open(victim, "w").close()
@@ -306,20 +306,27 @@ def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack,
             await sh.until(b"inside-2\r\n")
             await sh.type(b"exit 3\r")
             assert (await process.wait()).exit_status == 3
-            fed = await conn.run("bash", input=f"rm -f {victim}\n", check=False)
-            assert fed.exit_status == 126 and "runs what it reads from the session's input" in fed.stderr
-            listed = await conn.run(f"ls {victim}", check=False)
-            assert listed.exit_status == 0 and victim in listed.stdout
+            fed = await conn.run("bash", input=f"echo one-$((1+1))\nrm -f {victim}\necho never\n", check=False)
+            assert fed.stdout == "one-2\n" and "Guardzone: command blocked: blocked by template" in fed.stderr
+            plain = await conn.create_process(encoding=None)          # a shell, no terminal
+            plain.stdin.write(f"echo two-$((1+1))\nls {victim}\n".encode())
+            plain.stdin.write_eof()
+            assert (await plain.stdout.read()) == f"two-2\n{victim}\n".encode()
     run(scenario())
     assert os.path.exists(victim)
     os.remove(victim)
     settle(stack, bh.acct["OwnerUin"])
     sessions = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
-    assert sorted(s["DangerCount"] for s in sessions) == [0, 1, 1]
-    (terminal,) = [s for s in sessions if s["DangerCount"] == 1 and s["Count"] > 1]
-    commands = bh.call("SearchCommandBySid", Sid=terminal["Id"], Limit=100)["CommandSet"]
-    assert [(c["Cmd"], c["Action"]) for c in sorted(commands, key=lambda c: c["TimeOffset"])] == [
-        ("env PS1='$ ' bash --norc", 1), (f"rm -f {victim}", 2), ("echo inside-$((1+1))", 1), ("exit 3", 1)]
+    by_count = {}
+    for s in sessions:
+        commands = bh.call("SearchCommandBySid", Sid=s["Id"], Limit=100)["CommandSet"]
+        by_count[s["DangerCount"], len(commands)] = sorted((c["Cmd"], c["Action"]) for c in commands)
+    assert by_count == {
+        (1, 4): sorted([("env PS1='$ ' bash --norc", 1), (f"rm -f {victim}", 2), ("echo inside-$((1+1))", 1),
+                        ("exit 3", 1)]),
+        (1, 3): sorted([("bash", 1), ("echo one-$((1+1))", 1), (f"rm -f {victim}", 2)]),     # never `echo never`
+        (0, 2): sorted([("echo two-$((1+1))", 1), (f"ls {victim}", 1)]),
+    }
 
 
 def test_a_pasted_block_stops_at_its_blocked_line(stack, gateway, target, clock):
