@@ -61,6 +61,7 @@ _CR, _LF, _CTRL_C, _CTRL_D, _CTRL_O, _CTRL_V = 0x0D, 0x0A, 0x03, 0x04, 0x0F, 0x1
 _MAX_WAITING = 256                            # lines entered and not yet readable: beyond, read the oldest
 _SPECIAL = re.compile(rb"[\x1b\r\n\x03\x04\x0f\x16]")   # input bytes that are more than a key
 _SEARCH_PROMPT = re.compile(r"\((?:failed )?(?:reverse-|bck-|fwd-)?i-search\)")
+_SEARCH_LINE = re.compile(_SEARCH_PROMPT.pattern + r"`.*?': ")
 
 
 @dataclass
@@ -420,10 +421,16 @@ class LineTracker:
         return self._screen.alternate
 
     def pending(self) -> str:
-        """The text of the line being typed now, as the screen shows it."""
+        """The text of the line being typed now, as the screen shows it (in a Ctrl-R search, the
+        line found, which Enter would run)."""
         line = self._line
         if line is None or self.full_screen:
             return ""
+        if self._searching():
+            head = self._head(self._cursor_row(), strict=True)
+            shown = "".join(self._texts((head, 0), self._tail(head), False))
+            found = _SEARCH_LINE.match(shown)
+            return shown[found.end():].strip() if found else ""
         cursor = self._cursor_row()
         start, _ = self._start(line, cursor)
         if start is None:

@@ -203,7 +203,8 @@ def test_an_enter_sent_with_a_ctrl_c_does_not_run_the_abandoned_line(stack, gate
 def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line(stack, gateway, target, clock):
     """Ways bash makes a line the gate would not see at Enter: history expansion (`^ls^rm`), `fc`
     running history lines, a key bound to run a line, Ctrl-X Ctrl-E (edit in an editor, run what it
-    saves), a keyboard macro holding an Enter, Alt-1 Alt-# (uncomment and run). Each is refused;
+    saves), a keyboard macro holding an Enter, Alt-1 Alt-# (uncomment and run), a Ctrl-R search
+    finding a history line put there unrun. Each is refused;
     the lines between them ran, the target's file is still there."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
     victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
@@ -221,6 +222,13 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
                 assert b"is only known when it runs" in sh.seen[mark:], bytes(sh.seen[mark:])
                 await sh.until(b"$ ")
                 sh.seen[:] = sh.seen.replace(b"Guardzone: command blocked", b"Guardzone: (seen)")
+            # Ctrl-R finds a line in the history (put there unrun); Enter would run what it found
+            await sh.type(f"history -s 'rm -f {victim}'; echo kept-$((2+2))\r".encode())
+            await sh.until(b"kept-4\r\n")
+            await sh.type(b"\x12rm -f", settle=0.3)
+            await sh.type(b"\r")
+            await sh.until(b"Guardzone: command blocked: blocked by template")
+            await sh.until(b"$ ")
             await sh.type(b"echo ls-edited", settle=0.3)
             await sh.type(b"\x18", settle=0.2)            # Ctrl-X, then Ctrl-E: two keystrokes
             await sh.type(b"\x05")
@@ -250,8 +258,8 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
     session, refused = the_session(stack, bh, AuditAction=[2])
     assert sorted(c["Cmd"] for c in refused) == sorted(["^ls^rm", "!!:s/ls/rm/", "fc -s ls=rm", "bind -x '\"\\C-t\": ls'",
                                       "echo ls-edited [Ctrl-X Ctrl-E]", f"xrm -f {victim} [Ctrl-X e]",
-                                      f"#rm -f {victim} [Alt-#]"])
-    assert session["DangerCount"] == 7
+                                      f"#rm -f {victim} [Alt-#]", f"rm -f {victim}"])
+    assert session["DangerCount"] == 8
 
 
 def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target, clock):
