@@ -23,7 +23,7 @@ import asyncssh
 from layers.bastion import login as credentials
 from layers.bastion import file_policy, recording, sessions, shell_commands, terminal, zmodem
 from layers.bastion.command_policy import Decision
-from layers.bastion.ssh import command_gate, commands, file_log, files, target
+from layers.bastion.ssh import command_gate, commands, file_log, files, script_input, target
 from layers.bastion.ssh.login_flow import Login, LoginFlow
 
 log = logging.getLogger("guardzone.bastion.gateway")
@@ -40,7 +40,6 @@ TRACK_BYTES, TRACK_KEEP, ECHO_BYTES, ECHO_HEAD = 512 * 1024, 32 * 1024, 1024, 16
 _MODES = re.compile(rb"\x1b\[\?(1049|1047|47|2004)([hl])")
 ENDED, FORCED, FAILED = 2, 3, 4        # SessionResult.Status
 COUNTS_EVERY = 5.0                      # s: how often a session's command counts are kept
-SCRIPT_LINE_LIMIT = 256 * 1024          # a script line longer than this is judged as it stands
 
 
 def forwarding_allowed() -> bool:
@@ -204,10 +203,9 @@ class Session:
         # bash < f`) is a script: its lines are commands as they stand. Any other command without
         # a terminal takes the client's bytes as data.
         self.interactive = bool(process.get_terminal_type())
-        self.script = not self.interactive and (
+        reads_script = not self.interactive and (
             not process.command or shell_commands.reads_session_input(process.command))
-        self.script_buffer = bytearray()
-        self.script_ended = False
+        self.script = script_input.ScriptInput(self.policy) if reads_script else None
         self.typed = command_gate.Typed() if self.policy and self.interactive else None
         self.held = ""                  # a line that waits for more (command_gate)
         self.last_key = 0                         # the last byte sent
@@ -281,9 +279,9 @@ class Session:
                 remote.send_break(exc.msec)
                 continue
             if not data:
-                if self.script:
-                    self.script_lines(remote, b"", end=True)
-                if not self.script_ended:
+                if self.script is not None:
+                    self.script_lines(remote, b"", end=True)        # a last line without its newline
+                if self.script is None or not self.script.ended:    # (a refused line ended it already)
                     remote.stdin.write_eof()
                 return
             self.last_input = time.monotonic()
@@ -291,7 +289,7 @@ class Session:
             data = data if kept is None else kept
             if self.interactive:
                 await self.keys(remote, data)
-            elif self.script:
+            elif self.script is not None:
                 self.script_lines(remote, data)
             else:
                 self.recording.input(data)
@@ -312,35 +310,20 @@ class Session:
             start = end
 
     def script_lines(self, remote: asyncssh.SSHClientProcess, data: bytes, end: bool = False) -> None:
-        """A shell's input without a terminal: each line is a command, recorded and judged as it
-        goes to the target. A refused line ends the input there: the shell never gets the rest."""
-        if self.script_ended:
-            return
-        self.script_buffer += data
-        while self.script_buffer:
-            at = self.script_buffer.find(b"\n") + 1
-            if not at:
-                if not end and len(self.script_buffer) < SCRIPT_LINE_LIMIT:
-                    return                      # the rest of the line is still to come
-                at = len(self.script_buffer)
-            line = bytes(self.script_buffer[:at])
-            del self.script_buffer[:at]
-            text = line.decode("utf-8", "replace").rstrip("\r\n")
-            if self.policy is not None and text.strip():
-                whole = f"{self.held}\n{text}" if self.held else text
-                decision = self.policy.check(whole)
-                if not decision.allowed:
-                    self.process.stderr.write(f"Guardzone: command blocked: {decision.message}\n".encode())
-                    self.dangers += 1
-                    self.command_lines([terminal.CommandLine(whole, self.recording.offset_ms())], commands.REFUSED)
-                    self.script_ended = True
-                    remote.stdin.write_eof()
-                    return
-                self.held = whole if decision.incomplete else ""
+        """A shell's input without a terminal (script_input): its lines recorded and judged as
+        they go; a refused one reported on stderr and the shell's input ended there."""
+        lines, refused = self.script.feed(data, end)
+        for text, raw in lines:
             if text.strip():
                 self.command_lines([terminal.CommandLine(text, self.recording.offset_ms())])
-            self.recording.input(line)
-            remote.stdin.write(line)
+            self.recording.input(raw)
+            remote.stdin.write(raw)
+        if refused is not None:
+            text, decision = refused
+            self.process.stderr.write(f"Guardzone: command blocked: {decision.message}\n".encode())
+            self.dangers += 1
+            self.command_lines([terminal.CommandLine(text, self.recording.offset_ms())], commands.REFUSED)
+            remote.stdin.write_eof()
 
     def send(self, remote: asyncssh.SSHClientProcess, data: bytes) -> None:
         """Keys to a terminal session's target, recorded and tracked on the way."""

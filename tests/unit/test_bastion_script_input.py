@@ -1,0 +1,36 @@
+"""A shell's input without a terminal, judged line by line (layers/bastion/ssh/script_input.py)."""
+from layers.bastion.command_policy import Policy, compile_template
+from layers.bastion.ssh.script_input import LINE_LIMIT, ScriptInput
+
+RM = Policy([compile_template("t", "rm")])
+
+
+def test_complete_lines_go_in_order_and_a_part_line_waits():
+    s = ScriptInput(RM)
+    assert s.feed(b"echo a\necho b\nech") == ([("echo a", b"echo a\n"), ("echo b", b"echo b\n")], None)
+    assert s.feed(b"o c") == ([], None)
+    assert s.feed(b"", end=True) == ([("echo c", b"echo c")], None)
+
+
+def test_a_refused_line_ends_the_script_there():
+    s = ScriptInput(RM)
+    lines, refused = s.feed(b"echo a\nrm -rf /x\necho never\n")
+    assert lines == [("echo a", b"echo a\n")] and refused[0] == "rm -rf /x" and refused[1].rule == "rm"
+    assert s.ended and s.feed(b"echo later\n") == ([], None)
+
+
+def test_a_construct_is_judged_with_the_lines_that_complete_it():
+    s = ScriptInput(RM)
+    lines, refused = s.feed(b"if true; then\n")
+    assert [t for t, _ in lines] == ["if true; then"] and refused is None
+    lines, refused = s.feed(b"r\\\n")
+    assert refused is None
+    lines, refused = s.feed(b"m -f /x\nfi\n")
+    assert lines == [] and refused[0] == "if true; then\nr\\\nm -f /x"
+
+
+def test_without_a_policy_every_line_goes_and_a_line_without_end_is_bounded():
+    s = ScriptInput(None)
+    assert s.feed(b"rm -f /x\n") == ([("rm -f /x", b"rm -f /x\n")], None)
+    lines, _ = s.feed(b"x" * (LINE_LIMIT + 1))
+    assert len(lines) == 1 and len(lines[0][1]) == LINE_LIMIT + 1
