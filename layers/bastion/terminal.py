@@ -327,7 +327,9 @@ class LineTracker:
             if data[i] == 0x1B:
                 marker = data[i:i + 6]
                 if marker in (_PASTE_BEGIN, _PASTE_END):
-                    self._in_paste = marker == _PASTE_BEGIN
+                    # a paste only where the shell turned bracketed paste on: to a shell that did
+                    # not, the markers are keys, and an Enter between them runs a line
+                    self._in_paste = marker == _PASTE_BEGIN and self._screen.paste_mode
                     self._key()
                     i += 6
                     continue
@@ -373,6 +375,11 @@ class LineTracker:
 
     def resize(self, width: int, height: int) -> None:
         self._screen.resize(height, width)
+
+    @property
+    def takes_paste(self) -> bool:
+        """Whether the shell asked for bracketed paste (a paste's markers mean one)."""
+        return self._screen.paste_mode
 
     def keys_are_commands(self) -> bool:
         """Whether keys typed now go to the line editor as commands: not inside a paste, after

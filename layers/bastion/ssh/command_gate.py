@@ -61,7 +61,8 @@ class Typed:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._paste = False
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes, paste: bool = True) -> None:
+        """The keys, in order; `paste`: the shell takes bracketed paste (else its markers are keys)."""
         i = 0
         while i < len(data):
             m = _CONTROL.search(data, i)
@@ -72,7 +73,7 @@ class Typed:
                 i = j
                 continue
             if data.startswith(_PASTE_BEGIN, i) or data.startswith(_PASTE_END, i):
-                self._paste = data.startswith(_PASTE_BEGIN, i)
+                self._paste = paste and data.startswith(_PASTE_BEGIN, i)
                 i += len(_PASTE_BEGIN)
                 continue
             byte = data[i]

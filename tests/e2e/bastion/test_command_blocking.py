@@ -350,6 +350,13 @@ def test_a_pasted_block_stops_at_its_blocked_line(stack, gateway, target, clock)
             await sh.type(b"echo after-$((2+3))\r")
             await sh.until(b"after-5\r\n")
             assert b"first-2\r\n" in sh.seen and b"third-3" not in sh.seen
+            # paste markers to a shell that turned bracketed paste off are keys: the Enter between
+            # them runs a line, so it is held and judged like any other
+            mark = len(sh.seen)
+            await sh.type(PASTE_BEGIN + b"shutdown --help >/dev/null\recho pasted-$((3+3))\r" + PASTE_END)
+            await sh.until(b"Guardzone: command blocked")
+            assert b"pasted-6" not in sh.seen[mark:]
+            await sh.until(b"$ ")
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
     run(scenario())
