@@ -376,11 +376,6 @@ class LineTracker:
     def resize(self, width: int, height: int) -> None:
         self._screen.resize(height, width)
 
-    @property
-    def takes_paste(self) -> bool:
-        """Whether the shell asked for bracketed paste (a paste's markers mean one)."""
-        return self._screen.paste_mode
-
     def keys_are_commands(self) -> bool:
         """Whether keys typed now go to the line editor as commands: not inside a paste, after
         Ctrl-V, or on the alternate screen."""
@@ -405,7 +400,7 @@ class LineTracker:
     @property
     def at_prompt(self) -> bool:
         """Whether the shell is reading a line at its prompt (bash, zsh, fish turn bracketed paste
-        on for it)."""
+        on for it; a paste's markers mean a paste only then)."""
         return self._screen.paste_mode and not self.full_screen
 
     @property

@@ -332,7 +332,7 @@ class Session:
             self.catch_up()
             self.command_lines(self.tracker.input(data, self.recording.offset_ms()))
             if self.typed is not None:
-                self.typed.feed(data, paste=self.tracker.takes_paste)
+                self.typed.feed(data, paste=self.tracker.at_prompt)
                 if b"\x03" in data:
                     self.held = ""
             remote.stdin.write(data)
