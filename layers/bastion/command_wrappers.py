@@ -19,13 +19,14 @@ from typing import FrozenSet, List, Optional, Sequence, Tuple, Union
 class Word:
     """One shell word after quote removal. `dynamic` names what makes it unknown before it runs
     ("variable", "command substitution", ...); `source` is its text as typed."""
-    __slots__ = ("text", "dynamic", "source", "glob")
+    __slots__ = ("text", "dynamic", "source", "glob", "feed")
 
     def __init__(self, text: str, dynamic: str = "", source: Optional[str] = None, glob: bool = False) -> None:
         self.text = text
         self.dynamic = dynamic
         self.source = text if source is None else source
         self.glob = glob
+        self.feed: "Stdin" = None       # a process substitution `<(...)`: what reading it gives
 
     def __repr__(self) -> str:
         return f"Word({self.text!r}{', ' + self.dynamic if self.dynamic else ''})"
@@ -48,6 +49,7 @@ Stdin = Optional[Tuple[str, str]]
 Inner = Union[List[Word], Script, Unknown]
 
 ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+STDIN_FILES = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "yash", "posh", "rbash", "ksh93"})
 
 
@@ -177,8 +179,18 @@ def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     if "c" in letters:
         return [_script(args[i], f"{name} -c")] if i < len(args) else []
     if i < len(args):
-        return []                    # a script file: its content is not known here
+        return _script_file(name, args[i], stdin)
     return _stdin_script(name, stdin)
+
+
+def _script_file(name: str, file: Word, stdin: Stdin) -> List[Inner]:
+    """A file of commands a shell runs, or `source` reads: `<(...)` gives what its commands write,
+    /dev/stdin the command's input; of a file on disk nothing is known here."""
+    if file.feed is not None:
+        return _stdin_script(name, file.feed)
+    if file.text in STDIN_FILES:
+        return _stdin_script(name, stdin)
+    return []
 
 
 def _stdin_script(name: str, stdin: Stdin) -> List[Inner]:
@@ -351,6 +363,10 @@ def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
                 for w in args if "=" in w.text]
     if name == "eval":
         return [_joined(args, "eval")] if args else []
+    if name in ("source", "."):
+        return _script_file(name, args[0], stdin) if args else []
+    if name == "exec" and not args:
+        return _stdin_script(name, stdin)   # `exec < <(...)`: the shell reads its commands from there
     if name == "trap":
         return _trap(args)
     if name in ("complete", "compgen"):

