@@ -603,9 +603,10 @@ def _judge(st: Statement, rules: Rules, database: Optional[str], depth: int) -> 
             v = _judge(inner, rules, database, depth + 1)
             if v.blocked:
                 return Verdict(True, v.rule, st.text, v.kind, v.template, v.reason)
+    kinds = (kind, f"DROP {kind[7:]}") if _replaces(st) else (kind,)
     for tpl in rules.templates:
         for rule in tpl.rules:
-            if not rule.kind_matches(kind):
+            if not any(rule.kind_matches(k) for k in kinds):
                 continue
             hit = _matches(rule, st, database)
             if hit is None:
@@ -631,6 +632,15 @@ def _judge(st: Statement, rules: Rules, database: Optional[str], depth: int) -> 
         if not listed:
             return Verdict(True, "not in the allow-list", st.text, kind, reason="allow-list")
     return Verdict(False, statement=st.text, kind=kind)
+
+
+def _replaces(st: Statement) -> bool:
+    """MariaDB's `CREATE OR REPLACE TABLE|DATABASE|VIEW …` drops what it replaces: DROP rules
+    judge it too."""
+    if not st.kind.startswith("CREATE "):
+        return False
+    words = [t.value for t in st.tokens[:st.after_kind] if t.type == "word"]
+    return any(a == "OR" and b == "REPLACE" for a, b in zip(words, words[1:]))
 
 
 def _listed(rules: Rules, st: Statement, kind: str, database: Optional[str]) -> Optional[bool]:

@@ -241,3 +241,20 @@ def test_statements_of_one_shape_get_the_verdict_each_would_get_alone(first):
         assert [(v.blocked, v.kind, v.rule) for v in got] == [(v.blocked, v.kind, v.rule) for v in want], other
         assert parts == split(other)
     assert [(v.blocked, v.kind) for v in seen[0]] == [(v.blocked, v.kind) for v in SqlSession(rules).query(first)]
+
+
+@pytest.mark.parametrize("sql, rules, database, blocked", [
+    ("CREATE OR REPLACE TABLE t (a int)", "DROP", None, True),
+    ("create or replace database d", "DROP DATABASE", None, True),
+    ("CREATE OR REPLACE VIEW v AS SELECT 1", "DROP VIEW", None, True),
+    ("CREATE OR REPLACE TABLE prod.t (a int)", "DROP TABLE prod.*", None, True),
+    ("CREATE OR REPLACE TABLE t (a int)", "DROP TABLE prod.*", "prod", True),
+    ("CREATE OR REPLACE TABLE dev.t (a int)", "DROP TABLE prod.*", None, False),
+    ("CREATE OR REPLACE TABLE t (a int)", "DROP DATABASE", None, False),
+    ("CREATE TABLE t (a int)", "DROP", None, False),
+    ("CREATE TABLE IF NOT EXISTS t (a int)", "DROP", None, False),
+])
+def test_create_or_replace_drops_what_it_replaces(sql, rules, database, blocked):
+    # MariaDB: CREATE OR REPLACE TABLE t is DROP TABLE IF EXISTS t, then CREATE TABLE t
+    v = verdict(sql, rules_from_templates([{"Name": "t", "CmdList": rules}]), database)
+    assert (v is not None and v.blocked) == blocked, sql
