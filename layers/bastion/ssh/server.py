@@ -350,7 +350,7 @@ class Session:
             start = at
             key = command_gate.UNHELD_KEYS.get((self.last_key, data[at]))
             if key is not None and self.tracker.keys_are_commands():
-                self.catch_up()
+                await self.drawn(readable=False)       # the line as the shell shows it, for the record
                 name, why = key
                 self.refuse(remote, f"{self.tracker.pending()} [{name}]", Decision(False, "key", rule=f"{name}: {why}"))
                 return False
@@ -385,8 +385,9 @@ class Session:
                 pass
         self.interrupted = None
 
-    async def judge(self):
-        """(text, decision) of the line an Enter would run now: decision None if it may run."""
+    async def drawn(self, readable: bool = True) -> None:
+        """Wait until the echo of the keys sent has come and the screen is quiet (ECHO_WAIT at most);
+        `readable`: where the line is edited (not plain keys) but shows nothing yet, SETTLE_WAIT."""
         loop = asyncio.get_running_loop()
         now = loop.time()
         deadline, last_chance = now + command_gate.ECHO_WAIT, now + command_gate.SETTLE_WAIT
@@ -394,8 +395,8 @@ class Session:
             self.catch_up()
             now = loop.time()
             if (not self.tracker.echo_due and now - self.last_output >= command_gate.QUIET) or now >= deadline:
-                # an edited line the screen does not show yet may still be drawn
-                if self.typed.text() is not None or now >= last_chance or self.tracker.pending().strip():
+                if not readable or self.typed.text() is not None or now >= last_chance \
+                        or self.tracker.pending().strip():
                     break
                 deadline = now + command_gate.QUIET
             self.output_seen.clear()
@@ -403,6 +404,10 @@ class Session:
                 await asyncio.wait_for(self.output_seen.wait(), min(command_gate.QUIET, max(0, deadline - now)))
             except asyncio.TimeoutError:
                 pass
+
+    async def judge(self):
+        """(text, decision) of the line an Enter would run now: decision None if it may run."""
+        await self.drawn()
         texts = [self.tracker.pending(), self.typed.text()]
         if texts[1] is None and not texts[0].strip():
             self.held = ""

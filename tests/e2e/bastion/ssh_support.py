@@ -101,7 +101,10 @@ class Shell:
                 if not chunk:
                     raise EOFError(bytes(self.seen[-300:]))
                 self.seen += chunk
-        await asyncio.wait_for(read(), timeout)
+        try:
+            await asyncio.wait_for(read(), timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"{marker!r} did not come; the last output: {bytes(self.seen[-400:])!r}") from None
         return bytes(self.seen)
 
     async def type(self, keys: bytes, settle: float = 0.05) -> None:

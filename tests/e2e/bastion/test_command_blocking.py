@@ -33,6 +33,15 @@ def window() -> dict:
     return dict(StartTime=(now - timedelta(hours=1)).isoformat(), EndTime=(now + timedelta(hours=1)).isoformat())
 
 
+async def since(sh, mark: int, marker: bytes, timeout: float = 10) -> None:
+    """Read until `marker` is in what the shell printed after position `mark`."""
+    while marker not in sh.seen[mark:]:
+        chunk = await asyncio.wait_for(sh.process.stdout.read(65536), timeout)
+        if not chunk:
+            raise EOFError(bytes(sh.seen[-300:]))
+        sh.seen += chunk
+
+
 def the_session(stack, bh: Bastion, **filters):
     """The account's one session, once its records are in, and its commands (SearchCommandBySid
     with `filters`)."""
@@ -49,13 +58,6 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
         async with await logged_in(gateway.port, demo) as conn:
             sh = await open_shell(conn, 120, 40)
 
-            async def since(mark: int, marker: bytes, timeout: float = 10) -> None:
-                while marker not in sh.seen[mark:]:
-                    chunk = await asyncio.wait_for(sh.process.stdout.read(65536), timeout)
-                    if not chunk:
-                        raise EOFError(bytes(sh.seen[-300:]))
-                    sh.seen += chunk
-
             async def still_there(tag: str) -> None:
                 await sh.type(f"test -e {victim} && echo {tag}-$((1+1))\r".encode())
                 await sh.until(f"{tag}-2\r\n".encode())
@@ -63,8 +65,8 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
             async def refused(keys: bytes, rule: str = "rm") -> None:
                 mark = len(sh.seen)
                 await sh.type(keys)
-                await since(mark, b"Guardzone: command blocked")
-                await since(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
+                await since(sh, mark, b"Guardzone: command blocked")
+                await since(sh, sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
                 assert f"rule `{rule}`".encode() in bytes(sh.seen[mark:])
 
             await sh.type(f"touch {victim}; echo made-$((1+2))\r".encode())
@@ -86,7 +88,7 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
             # history recall edited into a blocked line
             mark = len(sh.seen)
             await sh.type(f"echo {victim} hist-$((1+1))\r".encode())
-            await since(mark, b"hist-2\r\n")
+            await since(sh, mark, b"hist-2\r\n")
             await sh.type(UP + CTRL_A + ALT_D + b"rm")
             await refused(b"\r")
             await still_there("after-history")
@@ -109,11 +111,11 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
             # inside a full-screen program keys are the program's
             mark = len(sh.seen)
             await sh.type(b"vi -c 'startinsert'\r")
-            await since(mark, b"INSERT")
+            await since(sh, mark, b"INSERT")
             await sh.type(b"rm -rf /\r\x1b:q!\r")
-            await since(mark, b"\x1b[?1049l")                                # vi has left the screen
+            await since(sh, mark, b"\x1b[?1049l")                                # vi has left the screen
             # and bash has its prompt back: vi, as it exits, may flush keys typed before then
-            await since(sh.seen.rindex(b"\x1b[?1049l"), b"$ ")
+            await since(sh, sh.seen.rindex(b"\x1b[?1049l"), b"$ ")
             await sh.type(b"echo vi-$((4+4))-done\r")
             await sh.until(b"vi-8-done\r\n")
             await still_there("at-the-end")
@@ -215,40 +217,44 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
             sh = await open_shell(conn, 120, 40)
             await sh.type(f"ls -f {victim}; echo listed-$((1+1))\r".encode())
             await sh.until(b"listed-2\r\n")
-            for keys in (b"^ls^rm\r", b"!!:s/ls/rm/\r", b"fc -s ls=rm\r", b"bind -x '\"\\C-t\": ls'\r"):
+            async def refused(typed: bytes, keys: bytes, notice: bytes) -> bytes:
+                """Type a line (its echo awaited), then the keys that would run it: refused, and
+                bash's next prompt drawn after the notice; what was printed meanwhile."""
                 mark = len(sh.seen)
+                if typed:
+                    await sh.type(typed)
+                    await since(sh, mark, typed)
                 await sh.type(keys)
-                await sh.until(b"Guardzone: command blocked")
-                assert b"is only known when it runs" in sh.seen[mark:], bytes(sh.seen[mark:])
-                await sh.until(b"$ ")
-                sh.seen[:] = sh.seen.replace(b"Guardzone: command blocked", b"Guardzone: (seen)")
+                await since(sh, mark, b"Guardzone: command blocked: " + notice)
+                await since(sh, sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
+                return bytes(sh.seen[mark:])
+
+            for line in (b"^ls^rm", b"!!:s/ls/rm/", b"fc -s ls=rm", b"bind -x '\"\\C-t\": ls'"):
+                assert b"is only known when it runs" in await refused(line, b"\r", b"blocked by template")
             # Ctrl-R finds a line in the history (put there unrun); Enter would run what it found
             await sh.type(f"history -s 'rm -f {victim}'; echo kept-$((2+2))\r".encode())
             await sh.until(b"kept-4\r\n")
-            await sh.type(b"\x12rm -f", settle=0.3)
-            await sh.type(b"\r")
-            await sh.until(b"Guardzone: command blocked: blocked by template")
-            await sh.until(b"$ ")
-            await sh.type(b"echo ls-edited", settle=0.3)
-            await sh.type(b"\x18", settle=0.2)            # Ctrl-X, then Ctrl-E: two keystrokes
-            await sh.type(b"\x05")
-            await sh.until(b"Guardzone: command blocked: blocked: Ctrl-X Ctrl-E")
+            await sh.type(b"\x12rm -f", settle=0.5)      # readline draws the search piece by piece
+            await refused(b"", b"\r", b"blocked by template")
+            mark = len(sh.seen)
+            await sh.type(b"echo ls-edited")
+            await since(sh, mark, b"echo ls-edited")
+            await sh.type(b"\x18", settle=0.2)                      # Ctrl-X, then Ctrl-E: two keystrokes
+            await refused(b"", b"\x05", b"blocked: Ctrl-X Ctrl-E")
+            mark = len(sh.seen)
             await sh.type(b"echo after-$((3+4))\r")
-            await sh.until(b"after-7\r\n")
+            await since(sh, mark, b"after-7\r\n")
             # a keyboard macro (Home, Delete, Enter) recorded on a harmless line, replayed on another
-            await sh.type(b"xecho macro-$((1+5))", settle=0.3)
+            await sh.type(b"xecho macro-$((1+5))")
+            await since(sh, mark, b"xecho macro-$((1+5))")
             await sh.type(b"\x18(" + CTRL_A + b"\x04\r\x18)")
-            await sh.until(b"macro-6\r\n")
-            await sh.type(f"xrm -f {victim}".encode(), settle=0.3)
-            await sh.type(b"\x18e")
-            await sh.until(b"Guardzone: command blocked: blocked: Ctrl-X e")
-            await sh.until(b"$ ")
+            await since(sh, mark, b"macro-6\r\n")
+            await refused(f"xrm -f {victim}".encode(), b"\x18e", b"blocked: Ctrl-X e")
             # Alt-1 Alt-#: readline takes the comment sign off and runs the line
-            await sh.type(f"#rm -f {victim}".encode(), settle=0.3)
-            await sh.type(b"\x1b1\x1b#")
-            await sh.until(b"Guardzone: command blocked: blocked: Alt-#")
+            await refused(f"#rm -f {victim}".encode(), b"\x1b1\x1b#", b"blocked: Alt-#")
+            mark = len(sh.seen)
             await sh.type(b"echo end-$((4+4))\r")
-            await sh.until(b"end-8\r\n")
+            await since(sh, mark, b"end-8\r\n")
             assert b"\x1b[?1049h" not in sh.seen                   # no editor was opened
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
