@@ -183,14 +183,24 @@ def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return _stdin_script(name, stdin)
 
 
-def _script_file(name: str, file: Word, stdin: Stdin) -> List[Inner]:
-    """A file of commands a shell runs, or `source` reads: `<(...)` gives what its commands write,
-    /dev/stdin the command's input; of a file on disk nothing is known here."""
+def reading(file: Word, stdin: Stdin) -> Stdin:
+    """What reading `file` gives a command whose own input is `stdin`: what the commands of a
+    `<(...)` write, the input itself for /dev/stdin; None for a file on disk (not known here)."""
     if file.feed is not None:
-        return _stdin_script(name, file.feed)
-    if file.text in STDIN_FILES:
-        return _stdin_script(name, stdin)
-    return []
+        return file.feed
+    return stdin if file.text in STDIN_FILES else None
+
+
+def expanded(word: Word, runner: str) -> Script:
+    """Words the shell expands later (a prompt string, a completion's word list): their `$(...)`
+    and backquotes run then, as in the arguments of `:`."""
+    return Script(": " + (word.source if word.dynamic else word.text), runner)
+
+
+def _script_file(name: str, file: Word, stdin: Stdin) -> List[Inner]:
+    """A file of commands a shell runs, or `source` reads (see reading())."""
+    fed = reading(file, stdin)
+    return _stdin_script(name, fed) if fed is not None else []
 
 
 def _stdin_script(name: str, stdin: Stdin) -> List[Inner]:
@@ -311,10 +321,7 @@ def _completion(name: str, args: Sequence[Word]) -> List[Inner]:
         held = Word(value, w.dynamic, w.source[2:]) if value else (args[i + 1] if i + 1 < len(args) else None)
         if held is None:
             continue
-        if flag == "-C":
-            out.append(_script(held, name))
-        else:
-            out.append(Script(": " + held.source if held.dynamic else ": " + held.text, name))
+        out.append(_script(held, name) if flag == "-C" else expanded(held, name))
     return out
 
 

@@ -18,7 +18,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 import tree_sitter
 import tree_sitter_bash
 
-from layers.bastion.command_wrappers import STDIN_FILES, Script, Stdin, Unknown, Word, inner
+from layers.bastion.command_wrappers import Script, Stdin, Unknown, Word, expanded, inner, reading
 
 PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 MAX_DEPTH = 8              # nested scripts (bash -c "eval '...'") followed before giving up
@@ -194,7 +194,7 @@ class _Walk:
         run each time it is shown."""
         for w in [self.word(c) for c in value.named_children] if value.type == "array" else [self.word(value)]:
             if key != "PROMPT_COMMAND":
-                self.script(": " + (w.source if w.dynamic else w.text), (key,))
+                self.script(expanded(w, key).text, (key,))
             elif w.dynamic:
                 self.out.append(Command(f"({key})", (), f"{key} holds code known only when it runs", True, (key,)))
             else:
@@ -219,10 +219,7 @@ class _Walk:
             elif r.type == "herestring_redirect" and r.named_child_count:
                 source = self._herestring(r.named_children[-1])
             elif r.type == "file_redirect" and any(c.type == "<" for c in r.children):
-                # from `<(...)`: what its commands write; from /dev/stdin: unchanged; a file: unknown
-                w = self.word(r.named_children[-1]) if r.named_child_count else None
-                source = w.feed if w is not None and w.feed is not None else \
-                    source if w is not None and w.text in STDIN_FILES else None
+                source = reading(self.word(r.named_children[-1]), source) if r.named_child_count else None
         if body is not None:
             self.walk(body, source, level + 1)
         for r in node.named_children:

@@ -384,7 +384,7 @@ class LineTracker:
     def enters(self, byte: int) -> bool:
         """Whether this input byte, coming next, would end a line (and run it): Enter or Ctrl-O
         at a line, not inside a paste, after Ctrl-V, as the LF of CR LF, or on the alternate screen."""
-        return (byte in (_CR, _LF, _CTRL_O) and not (self.full_screen or self._in_paste or self._quoted or self._carry)
+        return (byte in (_CR, _LF, _CTRL_O) and self.keys_are_commands() and not self._carry
                 and not (byte == _LF and self._after_cr))
 
     @property

@@ -225,8 +225,7 @@ class Session:
             decision = self.policy.check(process.command)
             if not decision.allowed:
                 self.status = ENDED
-                self.dangers += 1
-                self.command_lines([terminal.CommandLine(process.command, 0)], commands.REFUSED)
+                self.refused(process.command, 0)
                 process.stderr.write(f"Guardzone: command blocked: {decision.message}\r\n".encode())
                 process.exit(126)
                 await self.finish()
@@ -321,8 +320,7 @@ class Session:
         if refused is not None:
             text, decision = refused
             self.process.stderr.write(f"Guardzone: command blocked: {decision.message}\n".encode())
-            self.dangers += 1
-            self.command_lines([terminal.CommandLine(text, self.recording.offset_ms())], commands.REFUSED)
+            self.refused(text, self.recording.offset_ms())
             remote.stdin.write_eof()
 
     def send(self, remote: asyncssh.SSHClientProcess, data: bytes) -> None:
@@ -368,40 +366,43 @@ class Session:
         if self.interrupted is None:
             return
         row, at_prompt, since = self.interrupted
-        loop, tracker = asyncio.get_running_loop(), self.tracker
-        deadline = since + command_gate.SETTLE_WAIT
-        while True:
-            self.catch_up()
-            now = loop.time()
-            if now >= deadline or tracker.full_screen:
-                break
-            if tracker.prompted_below(row) if at_prompt else \
-                    self.last_output > since and now - self.last_output >= command_gate.SETTLE_QUIET:
-                break
-            self.output_seen.clear()
-            try:
-                await asyncio.wait_for(self.output_seen.wait(), min(deadline - now, command_gate.SETTLE_QUIET))
-            except asyncio.TimeoutError:
-                pass
+        tracker = self.tracker
+
+        def taken(now: float) -> bool:
+            if tracker.full_screen:
+                return True
+            if at_prompt:
+                return tracker.prompted_below(row)
+            return self.last_output > since and now - self.last_output >= command_gate.SETTLE_QUIET
+
+        await self.watch(taken, since + command_gate.SETTLE_WAIT, command_gate.SETTLE_QUIET)
         self.interrupted = None
 
     async def drawn(self, readable: bool = True) -> None:
         """Wait until the echo of the keys sent has come and the screen is quiet (ECHO_WAIT at most);
         `readable`: where the line is edited (not plain keys) but shows nothing yet, SETTLE_WAIT."""
+        start = asyncio.get_running_loop().time()
+
+        def done(now: float) -> bool:
+            echoed = not self.tracker.echo_due and now - self.last_output >= command_gate.QUIET
+            return (echoed or now >= start + command_gate.ECHO_WAIT) and (
+                not readable or self.typed.text() is not None or bool(self.tracker.pending().strip()))
+
+        await self.watch(done, start + (command_gate.SETTLE_WAIT if readable else command_gate.ECHO_WAIT),
+                         command_gate.QUIET)
+
+    async def watch(self, done, until: float, step: float) -> None:
+        """Play the target's output as it comes until done(now) or the loop's time `until`,
+        looking again at least every `step` seconds."""
         loop = asyncio.get_running_loop()
-        now = loop.time()
-        deadline, last_chance = now + command_gate.ECHO_WAIT, now + command_gate.SETTLE_WAIT
         while True:
             self.catch_up()
             now = loop.time()
-            if (not self.tracker.echo_due and now - self.last_output >= command_gate.QUIET) or now >= deadline:
-                if not readable or self.typed.text() is not None or now >= last_chance \
-                        or self.tracker.pending().strip():
-                    break
-                deadline = now + command_gate.QUIET
+            if now >= until or done(now):
+                return
             self.output_seen.clear()
             try:
-                await asyncio.wait_for(self.output_seen.wait(), min(command_gate.QUIET, max(0, deadline - now)))
+                await asyncio.wait_for(self.output_seen.wait(), min(until - now, step))
             except asyncio.TimeoutError:
                 pass
 
@@ -430,8 +431,12 @@ class Session:
         self.recording.output(notice)
         self.process.stdout.write(notice)
         self.send(remote, b"\x03")
+        self.refused(text.strip(), self.recording.offset_ms())
+
+    def refused(self, text: str, offset_ms: int) -> None:
+        """A refused line: in the session's record (Action 2) and its DangerCount."""
         self.dangers += 1
-        self.command_lines([terminal.CommandLine(text.strip(), self.recording.offset_ms())], commands.REFUSED)
+        self.command_lines([terminal.CommandLine(text, offset_ms)], commands.REFUSED)
 
     def transfer(self, direction: Optional[str], data: bytes, remote: asyncssh.SSHClientProcess) -> Optional[bytes]:
         """A ZMODEM transfer (rz/sz) starting in this chunk: recorded, and where the ACL forbids it

@@ -95,8 +95,12 @@ class Shell:
     seen: bytearray = field(default_factory=bytearray)
 
     async def until(self, marker: bytes, timeout: float = 10) -> bytes:
+        return await self.after(0, marker, timeout)
+
+    async def after(self, mark: int, marker: bytes, timeout: float = 10) -> bytes:
+        """Read until `marker` is in what the shell printed after position `mark` of `seen`."""
         async def read():
-            while marker not in self.seen:
+            while marker not in self.seen[mark:]:
                 chunk = await self.process.stdout.read(65536)
                 if not chunk:
                     raise EOFError(bytes(self.seen[-300:]))

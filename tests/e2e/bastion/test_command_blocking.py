@@ -2,7 +2,6 @@
 ACL stops the lines it names however they are typed (lists, paste then edit, history recall,
 typed ahead, exec), never the target seeing them; look-alikes run; blocked lines are searchable
 with Action 2 and counted as the session's DangerCount."""
-import asyncio
 import os
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -33,15 +32,6 @@ def window() -> dict:
     return dict(StartTime=(now - timedelta(hours=1)).isoformat(), EndTime=(now + timedelta(hours=1)).isoformat())
 
 
-async def since(sh, mark: int, marker: bytes, timeout: float = 10) -> None:
-    """Read until `marker` is in what the shell printed after position `mark`."""
-    while marker not in sh.seen[mark:]:
-        chunk = await asyncio.wait_for(sh.process.stdout.read(65536), timeout)
-        if not chunk:
-            raise EOFError(bytes(sh.seen[-300:]))
-        sh.seen += chunk
-
-
 def the_session(stack, bh: Bastion, **filters):
     """The account's one session, once its records are in, and its commands (SearchCommandBySid
     with `filters`)."""
@@ -65,8 +55,8 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
             async def refused(keys: bytes, rule: str = "rm") -> None:
                 mark = len(sh.seen)
                 await sh.type(keys)
-                await since(sh, mark, b"Guardzone: command blocked")
-                await since(sh, sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
+                await sh.after(mark, b"Guardzone: command blocked")
+                await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
                 assert f"rule `{rule}`".encode() in bytes(sh.seen[mark:])
 
             await sh.type(f"touch {victim}; echo made-$((1+2))\r".encode())
@@ -88,7 +78,7 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
             # history recall edited into a blocked line
             mark = len(sh.seen)
             await sh.type(f"echo {victim} hist-$((1+1))\r".encode())
-            await since(sh, mark, b"hist-2\r\n")
+            await sh.after(mark, b"hist-2\r\n")
             await sh.type(UP + CTRL_A + ALT_D + b"rm")
             await refused(b"\r")
             await still_there("after-history")
@@ -111,11 +101,11 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
             # inside a full-screen program keys are the program's
             mark = len(sh.seen)
             await sh.type(b"vi -c 'startinsert'\r")
-            await since(sh, mark, b"INSERT")
+            await sh.after(mark, b"INSERT")
             await sh.type(b"rm -rf /\r\x1b:q!\r")
-            await since(sh, mark, b"\x1b[?1049l")                                # vi has left the screen
+            await sh.after(mark, b"\x1b[?1049l")                                # vi has left the screen
             # and bash has its prompt back: vi, as it exits, may flush keys typed before then
-            await since(sh, sh.seen.rindex(b"\x1b[?1049l"), b"$ ")
+            await sh.after(sh.seen.rindex(b"\x1b[?1049l"), b"$ ")
             await sh.type(b"echo vi-$((4+4))-done\r")
             await sh.until(b"vi-8-done\r\n")
             await still_there("at-the-end")
@@ -223,10 +213,10 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
                 mark = len(sh.seen)
                 if typed:
                     await sh.type(typed)
-                    await since(sh, mark, typed)
+                    await sh.after(mark, typed)
                 await sh.type(keys)
-                await since(sh, mark, b"Guardzone: command blocked: " + notice)
-                await since(sh, sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
+                await sh.after(mark, b"Guardzone: command blocked: " + notice)
+                await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
                 return bytes(sh.seen[mark:])
 
             for line in (b"^ls^rm", b"!!:s/ls/rm/", b"fc -s ls=rm", b"bind -x '\"\\C-t\": ls'"):
@@ -238,23 +228,23 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
             await refused(b"", b"\r", b"blocked by template")
             mark = len(sh.seen)
             await sh.type(b"echo ls-edited")
-            await since(sh, mark, b"echo ls-edited")
+            await sh.after(mark, b"echo ls-edited")
             await sh.type(b"\x18", settle=0.2)                      # Ctrl-X, then Ctrl-E: two keystrokes
             await refused(b"", b"\x05", b"blocked: Ctrl-X Ctrl-E")
             mark = len(sh.seen)
             await sh.type(b"echo after-$((3+4))\r")
-            await since(sh, mark, b"after-7\r\n")
+            await sh.after(mark, b"after-7\r\n")
             # a keyboard macro (Home, Delete, Enter) recorded on a harmless line, replayed on another
             await sh.type(b"xecho macro-$((1+5))")
-            await since(sh, mark, b"xecho macro-$((1+5))")
+            await sh.after(mark, b"xecho macro-$((1+5))")
             await sh.type(b"\x18(" + CTRL_A + b"\x04\r\x18)")
-            await since(sh, mark, b"macro-6\r\n")
+            await sh.after(mark, b"macro-6\r\n")
             await refused(f"xrm -f {victim}".encode(), b"\x18e", b"blocked: Ctrl-X e")
             # Alt-1 Alt-#: readline takes the comment sign off and runs the line
             await refused(f"#rm -f {victim}".encode(), b"\x1b1\x1b#", b"blocked: Alt-#")
             mark = len(sh.seen)
             await sh.type(b"echo end-$((4+4))\r")
-            await since(sh, mark, b"end-8\r\n")
+            await sh.after(mark, b"end-8\r\n")
             assert b"\x1b[?1049h" not in sh.seen                   # no editor was opened
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
