@@ -10,6 +10,13 @@ import asyncssh
 import pyotp
 
 
+def run(coro, timeout: float = 240):
+    """A test's scenario on a loop of its own. One waiting on a shell or a target that never
+    answers fails after `timeout` seconds instead of holding up the suite. The loop is left open:
+    some tests close, after the scenario, a connection it returned."""
+    return asyncio.new_event_loop().run_until_complete(asyncio.wait_for(coro, timeout))
+
+
 class Clock:
     """The login clock, moved a time-step on for each code asked for: a TOTP step is accepted
     once, and tests log in more often than every 30 s."""

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 from bastion_helpers import Bastion
 from session_feed import settle
-from ssh_support import Shell, logged_in
+from ssh_support import Shell, logged_in, run
 from ssh_support import shell as open_shell
-from test_ssh_gateway import make_demo, run, target  # noqa: F401 - target is a fixture
+from test_ssh_gateway import make_demo, target  # noqa: F401 - target is a fixture
 
 UP, CTRL_A, CTRL_C, ALT_D = b"\x1b[A", b"\x01", b"\x03", b"\x1bd"
 PASTE_BEGIN, PASTE_END = b"\x1b[200~", b"\x1b[201~"
@@ -135,7 +135,7 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
 
 
 def test_keys_typed_right_after_a_refused_line_go_to_the_next_prompt(stack, gateway, target, clock):
-    """The Ctrl-C that abandons a refused line takes the shell a moment (here a second, with a
+    """The Ctrl-C that abandons a refused line takes the shell a moment (here half a second, with a
     trap on SIGINT). Keys typed meanwhile are held until the shell's next prompt: sent at once,
     bash takes them onto the abandoned line, and they would be read, and refused, with it."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
@@ -143,7 +143,7 @@ def test_keys_typed_right_after_a_refused_line_go_to_the_next_prompt(stack, gate
     async def scenario():
         async with await logged_in(gateway.port, demo) as conn:
             sh = await open_shell(conn)
-            await sh.type(b"trap 'sleep 1' INT; echo trapped-$((1+1))\r")
+            await sh.type(b"trap 'sleep 0.5' INT; echo trapped-$((1+1))\r")
             await sh.until(b"trapped-2\r\n")
             await sh.until(b"$ ")
             mark = len(sh.seen)
@@ -157,7 +157,7 @@ def test_keys_typed_right_after_a_refused_line_go_to_the_next_prompt(stack, gate
     run(scenario())
     _, commands = the_session(stack, bh)
     assert [(c["Cmd"], c["Action"]) for c in sorted(commands, key=lambda c: c["TimeOffset"])] == [
-        ("trap 'sleep 1' INT; echo trapped-$((1+1))", 1), ("rm -rf /tmp/gz-nothing", 2),
+        ("trap 'sleep 0.5' INT; echo trapped-$((1+1))", 1), ("rm -rf /tmp/gz-nothing", 2),
         ("echo next-$((2+3))", 1), ("exit", 1)]
 
 

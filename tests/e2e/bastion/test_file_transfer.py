@@ -3,7 +3,6 @@ scp) and legacy scp (`scp -O`, asyncssh's scp) to the demo target, under the ACL
 AllowFileDown, AllowFileDel, MaxFileUpSize and MaxFileDownSize; files reach or leave the
 target's filesystem exactly when allowed, and every operation is found by SearchFile and
 SearchFileBySid (official SDK), its channel by SearchSession (Kind 3)."""
-import asyncio
 import os
 import shutil
 import subprocess
@@ -15,7 +14,7 @@ import asyncssh
 import pytest
 
 from bastion_helpers import Bastion, new_account
-from ssh_support import Demo, logged_in
+from ssh_support import Demo, logged_in, run
 from session_feed import settle
 
 
@@ -60,10 +59,6 @@ def allow(stack, demo, **switches) -> Bastion:
     acl = bh.call("DescribeAcls")["AclSet"][0]
     bh.call("ModifyAcl", Id=acl["Id"], Name=acl["Name"], AllowDiskRedirect=False, AllowAnyAccount=True, **switches)
     return bh
-
-
-def run(coro):
-    return asyncio.new_event_loop().run_until_complete(coro)
 
 
 def window() -> dict:

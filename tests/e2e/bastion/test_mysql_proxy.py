@@ -4,7 +4,6 @@ reached over TLS: login with a database access string and with password + TOTP, 
 by the ACL's template (blocked ones never reach the database, whatever comments, case, quoting,
 multi-statements or prepared statements hide them in), every statement searchable by session with
 its outcome, and no other account's users reaching the device. One MariaDB and one gateway."""
-import asyncio
 import shutil
 import subprocess
 import uuid
@@ -90,10 +89,6 @@ def access_string(site) -> tuple:
 def window() -> dict:
     now = datetime.now(timezone.utc)
     return dict(StartTime=(now - timedelta(hours=1)).isoformat(), EndTime=(now + timedelta(hours=1)).isoformat())
-
-
-def run(coro):
-    return asyncio.new_event_loop().run_until_complete(coro)
 
 
 def mysql_cli(port: int, user: str, password: str, sql: str):

@@ -2,7 +2,6 @@
 runs in the test (http.server: /authorize, /token, /userinfo), a browser is played with urllib
 (no redirects followed, the cookie carried by hand), and the one-time credential the callback page
 shows logs in to the SSH gateway in place of password and code."""
-import asyncio
 import base64
 import json
 import os
@@ -23,7 +22,7 @@ import pytest
 from bastion_helpers import Bastion, new_account
 from layers.bastion import oauth_setting
 from session_feed import deliver
-from ssh_support import connect
+from ssh_support import connect, run
 from test_ssh_gateway import make_demo, target  # noqa: F401 (target is a fixture)
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -147,10 +146,6 @@ def credential_of(body: str) -> str:
 
 def reason_of(body: str) -> str:
     return re.search(r'data-reason="([a-z_]+)"', body).group(1)
-
-
-def run(coro):
-    return asyncio.new_event_loop().run_until_complete(coro)
 
 
 # ---- ModifyOAuthSetting ----

@@ -10,7 +10,7 @@ import asyncssh
 import pytest
 
 from bastion_helpers import Bastion, new_account
-from ssh_support import Demo, Shell, connect, logged_in
+from ssh_support import Demo, Shell, connect, logged_in, run
 from ssh_support import shell as open_shell
 
 
@@ -36,10 +36,6 @@ def make_demo(stack, target, clock) -> Demo:
 @pytest.fixture
 def demo(stack, target, clock):
     return make_demo(stack, target, clock)
-
-
-def run(coro):
-    return asyncio.new_event_loop().run_until_complete(coro)
 
 
 def test_password_and_code_open_a_session_to_a_real_bash_and_exit_statuses_pass(gateway, demo):

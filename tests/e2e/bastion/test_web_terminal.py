@@ -14,7 +14,8 @@ import pytest
 
 from bastion_helpers import Bastion
 from session_feed import deliver
-from test_ssh_gateway import make_demo, run, target  # noqa: F401 - target is a fixture
+from ssh_support import run
+from test_ssh_gateway import make_demo, target  # noqa: F401 - target is a fixture
 
 pytestmark = pytest.mark.usefixtures("clock")
 
