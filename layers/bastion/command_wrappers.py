@@ -92,6 +92,7 @@ SPECS = {
     "strace": Spec("eoOpPsSuEIXabU", no_command="p"),
     "ltrace": Spec("eoOpPsSuEIXabU", no_command="p"),
     "coproc": Spec(),
+    "pkexec": Spec("", _fs("user"), long_no_command=_fs("version", "help")),
 }
 # xargs: options with a value; -i, -e and -l take one only when attached (-i{}, -l5).
 XARGS = Spec("IndLPsEa", _fs("arg-file", "delimiter", "max-args", "max-lines", "max-procs", "max-chars",
@@ -101,6 +102,12 @@ WATCH = Spec("nq", _fs("interval", "equexit"))
 SU = Spec("csgGw", _fs("command", "session-command", "shell", "group", "supp-group", "whitelist-environment"))
 RUNUSER = Spec("csgGwu", _fs("command", "session-command", "shell", "group", "supp-group", "user"))
 FIND_EXEC = _fs("-exec", "-execdir", "-ok", "-okdir")
+SCRIPT = Spec("cEIOBTom", _fs("command", "echo", "log-in", "log-out", "log-io", "log-timing", "output-limit",
+                            "logging-format"))
+# OpenSSH's client: options with a value; the words after the destination are the remote command.
+SSH = Spec("BbcDEeFIiJLlmOoPpQRSWw")
+AT = Spec("qft", no_command="lrdcV")
+MAPFILE = Spec("dnOsuCc")
 
 
 def options(words: Sequence[Word], spec: Spec, plus: bool = False) -> Tuple[dict, int]:
@@ -224,9 +231,7 @@ def _su(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         i += used if used else 1
     for key in ("c", "command", "session-command"):
         if key in found:
-            value = found[key]
-            word = next((w for w in args if w.text == value), Word(value))
-            return [_script(word, f"{name} -c")]
+            return [_script(_held(args, found, key), f"{name} -c")]
     if name == "runuser" and ("u" in found or "user" in found) and rest < len(args):
         return [list(args[rest:])]
     return []
@@ -275,8 +280,60 @@ def _flock(args: Sequence[Word]) -> List[Inner]:
         i += j
     for key in ("c", "command"):
         if key in found:
-            return [_script(next((w for w in args if w.text == found[key]), Word(found[key])), "flock -c")]
+            return [_script(_held(args, found, key), "flock -c")]
     return [list(args[i:])] if i < len(args) else []
+
+
+def _held(args: Sequence[Word], found: dict, key: str) -> Word:
+    """The word an option's value came from (dynamic if it was), else the value itself."""
+    return next((w for w in args if w.text == found[key]), Word(found[key]))
+
+
+def _script_command(args: Sequence[Word]) -> List[Inner]:
+    """util-linux `script -c CMD`: the shell runs CMD in a new terminal."""
+    found, _ = options(args, SCRIPT)
+    for key in ("c", "command"):
+        if key in found:
+            return [_script(_held(args, found, key), "script -c")]
+    return []
+
+
+def _ssh(args: Sequence[Word]) -> List[Inner]:
+    """`ssh HOST CMD...`: the remote shell runs the words after the destination, joined. Options
+    may follow the destination too, unless `--` ended them."""
+    found, i = options(args, SSH)
+    if i >= len(args):
+        return []
+    rest = i + 1
+    if not (i and args[i - 1].text == "--"):
+        more, used = options(args[rest:], SSH)
+        found.update(more)
+        rest += used
+    if "V" in found or rest >= len(args):
+        return []                    # a login shell: its lines are typed in this terminal
+    return [_joined(args[rest:], "ssh")]
+
+
+def _at(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`at`/`batch` run later the commands they read from their input (`-f FILE`: a file)."""
+    found, _ = options(args, AT)
+    if _stops(found, AT) or "f" in found:
+        return []
+    return _stdin_script(name, stdin)
+
+
+def _hash(args: Sequence[Word]) -> List[Inner]:
+    """`hash -p PATH NAME` makes NAME run PATH, as an alias would."""
+    found, _ = options(args, Spec("p"))
+    if "p" not in found:
+        return []
+    return [_script(_held(args, found, "p"), "hash -p")]
+
+
+def _mapfile(name: str, args: Sequence[Word]) -> List[Inner]:
+    """`mapfile -C CODE` runs CODE (with an index and a line added) as lines are read."""
+    found, _ = options(args, MAPFILE)
+    return [_script(_held(args, found, "C"), f"{name} -C")] if "C" in found else []
 
 
 def _watch(args: Sequence[Word]) -> List[Inner]:
@@ -390,6 +447,16 @@ def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
         return _find(args)
     if name == "flock":
         return _flock(args)
+    if name == "script":
+        return _script_command(args)
+    if name == "ssh":
+        return _ssh(args)
+    if name in ("at", "batch"):
+        return _at(name, args, stdin)
+    if name == "hash":
+        return _hash(args)
+    if name in ("mapfile", "readarray"):
+        return _mapfile(name, args)
     if name == "watch":
         return _watch(args)
     if name == "env":

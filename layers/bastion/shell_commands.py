@@ -19,6 +19,7 @@ import tree_sitter
 import tree_sitter_bash
 
 from layers.bastion.command_wrappers import Script, Stdin, Unknown, Word, expanded, inner, reading
+from layers.bastion.shell_rewrites import variants
 
 PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 MAX_DEPTH = 8              # nested scripts (bash -c "eval '...'") followed before giving up
@@ -368,7 +369,7 @@ def guessed_commands(text: str) -> List[Command]:
     operators, words split on blanks with quotes dropped. Only their names are trusted."""
     walker = _Walk(MAX_DEPTH)
     for piece in SPLIT.split(text):
-        words = [Word(re.sub(r"[\"'\\]", "", w)) for w in piece.split()]
+        words = [Word(re.sub(r"[\"'\\]", "", w), glob=bool(GLOB_CHARS.search(w))) for w in piece.split()]
         while words and re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text):
             words.pop(0)
         words = [w for w in words if w.text]
@@ -445,13 +446,24 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     event = history_expansion(text) if depth == 0 else ""
     text = joined(text)
-    data = text.encode("utf-8", "surrogatepass")
-    tree = PARSER.parse(data)
-    walker = _Walk(depth, variables)
-    walker.walk(tree.root_node, stdin)
-    result = Analysis(walker.out)
+    result = _parsed(text, depth, variables, stdin)
     if event:                   # bash rewrites the line from its history before it runs
         result.commands.insert(0, Command(event, (), "history expansion", True))
+    for variant in variants(text):
+        other = _parsed(variant, depth, variables, stdin)
+        seen = {(c.name, c.args, c.via) for c in result.commands}
+        result.commands.extend(c for c in other.commands if (c.name, c.args, c.via) not in seen)
+        if other.status == "ok":   # the grammar's doubt was about what the rewrite settles
+            result.status = "ok"
+    return result
+
+
+def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: Stdin) -> Analysis:
+    data = text.encode("utf-8", "surrogatepass")
+    tree = PARSER.parse(data)
+    walker = _Walk(depth, dict(variables) if variables is not None else None)
+    walker.walk(tree.root_node, stdin)
+    result = Analysis(walker.out)
     if tree.root_node.has_error:
         result.status = _status(tree.root_node, data)
         if result.status == "unparsable":

@@ -1,13 +1,16 @@
 """High-risk command blocking: layers/bastion/command_policy.py and shell_commands.py."""
 import base64
 import random
+import shutil
 import string
+import subprocess
 
 import pytest
 
 from layers.bastion import fields
 from layers.bastion.command_policy import Decision, Policy, compile_template, pattern_words
 from layers.bastion.shell_commands import analyse, reads_session_input
+from layers.bastion.shell_rewrites import brace_expanded
 
 DANGER = "rm\nmkfs*\nshutdown -h\nchmod -R 777 /\ndd of=/dev/sd*\n"
 TEMPLATES = {
@@ -51,6 +54,12 @@ RM = only("rm", "rm")
     "cat <<EOF | bash\nrm x\nEOF", "sudo bash -c \"nice timeout 5 env A=1 rm x\"",
     "sudo env A=1 nice -n 5 nohup timeout 5 busybox rm x", "sudo sh -c 'eval \"bash -c \\\"rm x\\\"\"'",
     "alias ll='rm -rf'", "X=rm; $X x", "coproc rm x",
+    "{rm,-rf,x}", "{rm,x} y", "ls; {rm,x}", "{r..r}m x", "{'rm',x}",
+    "coproc X { rm x; }", "coproc { rm x; }", "coproc X ( rm x )", "coproc X { ls; rm x; }",
+    "coproc while rm x; do :; done", "hash -p /bin/rm ls", "mapfile -C 'rm' -c 1 a < f", "readarray -C rm a < f",
+    "script -c 'rm x'", "script -q -c 'rm x' /dev/null", "script --command='rm x'", "ssh localhost rm x",
+    "ssh -p 22 host 'rm -rf /'", "ssh host -l root rm x", "ssh host -- rm x", "at now <<< 'rm x'",
+    "echo 'rm x' | at now", "batch <<< 'rm x'", "pkexec rm x", "pkexec --user root rm x",
 ])
 def test_every_construct_and_normalisation_is_checked(line):
     d = RM.check(line)
@@ -64,6 +73,9 @@ def test_every_construct_and_normalisation_is_checked(line):
     "command -v rm", "printf 'rm x'", "cat rm.log", "rmdir x", "git rm x", "docker rm x", "echo '$(rm x)'",
     "cat <<'EOF'\n$(rm x)\nEOF", "# rm x", "ls # rm -rf /", "perm x", "sudo -l", "bash script.sh",
     "apt-get install rm-tools", "rm_old x", "x=rm", "echo $((1+2))",
+    "echo {rm,x}", "cp f{,.bak}", "echo '{rm,x}'", "{q..r}m x", "a={rm,x}", "echo x > {rm,x}", "{ ls; }",
+    "ssh host", "ssh -t -p 22 host", "ssh host ls -l rm", "at -l", "at -f job.sh now", "hash -r", "mapfile a < f",
+    "script session.log", "coproc ls",
 ])
 def test_look_alikes_are_allowed(line):
     assert RM.check(line).allowed, RM.check(line).message
@@ -323,3 +335,24 @@ def test_a_shell_in_a_subshell_or_group_reads_the_pipe(line):
 ])
 def test_a_shell_or_source_reading_a_process_substitution_or_stdin_runs_what_it_gives(line, allowed):
     assert RM.check(line).allowed == allowed, line
+
+
+BRACE_WORDS = ["{a,b}", "x{a,b}y", "{a,b}{1,2}", "{a,{b,c}}d", "{1..3}", "{3..1}", "{1..10..3}", "{a..e..2}",
+               "{01..3}", "{-2..1}", "{a}", "{}", "{a,}", "{,a}b", "'{a,b}'", "\\{a,b}", "${HOME}{a,b}",
+               "\"x\"{a,'b c'}", "{a,b\\,c}", "a{b,c}d{e,f}", "{x..1}", "{a,b}}", "{{a,b}"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("word", BRACE_WORDS)
+def test_brace_expansion_is_bashs_own(word):
+    """The rewrite, run by bash with brace expansion off, gives what bash gives the word as typed."""
+    def words(script, braces):
+        out = subprocess.run(["bash", "--norc", "-c", ("" if braces else "set +B; ") + "printf '<%s>' " + script],
+                             capture_output=True, text=True, env={"HOME": "/h"}, timeout=10)
+        return out.stdout
+    assert words(brace_expanded(word), braces=False) == words(word, braces=True)
+
+
+def test_a_brace_expansion_too_large_is_left_as_typed():
+    assert brace_expanded("echo {1..100000}") == "echo {1..100000}"
+    assert brace_expanded("{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}") .startswith("{a,b}")

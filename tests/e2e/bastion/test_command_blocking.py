@@ -290,6 +290,38 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
     assert sorted(c["Cmd"] for c in refused) == sorted(["[unreadable line]", f"rm -f {victim}"])
 
 
+def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, target, clock):
+    """Brace expansion (`{rm,-f,F}` is `rm -f F`), a named coprocess's group, `hash -p` making a
+    name run rm, and wrappers that run a string (`script -c`, `ssh host CMD`): each refused, the
+    file still there; the same forms with an allowed command run, so bash really expands them."""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+    victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
+    open(victim, "w").close()
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            sh = await open_shell(conn, 160, 40)
+            for n, line in enumerate([f"{{rm,-f,{victim}}}", f"r{{m,}} -f {victim}", f"coproc X {{ rm -f {victim}; }}",
+                                      f"hash -p /bin/rm myls; myls {victim}", f"script -qc 'rm -f {victim}' /dev/null",
+                                      f"ssh -p 1 127.0.0.1 rm -f {victim}"]):
+                mark = len(sh.seen)
+                await sh.type(line.encode() + b"\r")
+                await sh.after(mark, b"Guardzone: command blocked")
+                await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
+                await sh.type(f"test -e {victim} && echo there-{n}-$((1+1))\r".encode())
+                await sh.until(f"there-{n}-2\r\n".encode())
+            await sh.type(f"{{ls,-d,{victim}}}; hash -p /bin/ls myls; myls -d {victim}; echo ran-$((5+5))\r".encode())
+            out = await sh.until(b"ran-10\r\n")
+            assert f"{victim}\r\n{victim}\r\nran-10\r\n".encode() in out
+            await sh.type(b"exit\r")
+            await sh.process.wait_closed()
+    run(scenario())
+    assert os.path.exists(victim)
+    os.remove(victim)
+    _, commands = the_session(stack, bh, AuditAction=[2])
+    assert len(commands) == 6 and {c["Cmd"] for c in commands} >= {f"{{rm,-f,{victim}}}", f"hash -p /bin/rm myls; myls {victim}"}
+
+
 def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack, gateway, target, clock):
     """`ssh -t host bash` (a command with a terminal): its lines are judged and recorded as a
     shell session's are. `ssh host bash` and a shell session without a terminal: their input is a
