@@ -17,7 +17,8 @@ from functools import lru_cache
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from layers.bastion import fields
-from layers.bastion.shell_commands import Command, TooComplex, analyse
+from layers.bastion.bash_syntax import waits_for_more
+from layers.bastion.shell_commands import Command, TooComplex, analyse, guessed_commands, joined
 
 DIRECTIVE = re.compile(r"#\s*dynamic\s*:\s*(block|allow)\s*", re.I)
 CLUSTER = re.compile(r"-[A-Za-z]+")
@@ -296,6 +297,10 @@ class Policy:
         if len(line) > MAX_LINE:
             return Decision(False, "unparsable", rule=f"the input is longer than {MAX_LINE} characters")
         result = analyse(line)
+        if result.status == "incomplete" and waits_for_more(line.replace("\r\n", "\n").replace("\r", "\n")) is False:
+            # bash runs at once what the grammar took for unfinished: judged as a rejected line
+            result.status = "unparsable"
+            result.commands.extend(guessed_commands(joined(line)))
         for cmd in result.commands:
             decision = self.judge(cmd)
             if decision is not None:

@@ -19,7 +19,7 @@ import tree_sitter
 import tree_sitter_bash
 
 from layers.bastion.command_wrappers import Script, Stdin, Unknown, Word, expanded, inner, reading
-from layers.bastion.shell_rewrites import variants
+from layers.bastion.shell_rewrites import comments_unmade, variants
 
 PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 MAX_DEPTH = 8              # nested scripts (bash -c "eval '...'") followed before giving up
@@ -75,6 +75,7 @@ ANSI_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b
                "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
 BRACE = re.compile(r"\{[^{}]*(,|\.\.)[^{}]*\}")
 GLOB_CHARS = re.compile(r"(?<!\\)[*?\[]")
+GUESSED_GLOB = re.compile(r"(?<!\\)(?:[*?]|\[.+\])")          # `[ -f x` is the test command, `[r]m` a glob
 
 
 def _ansi(body: str) -> str:
@@ -221,7 +222,9 @@ class _Walk:
                 source = self._herestring(r.named_children[-1])
             elif r.type == "file_redirect" and any(c.type == "<" for c in r.children):
                 source = reading(self.word(r.named_children[-1]), source) if r.named_child_count else None
-        if body is not None:
+        if body is not None and body.type == "command":
+            self.command(body, source, level + 1, self._after_redirects(node, body))
+        elif body is not None:
             self.walk(body, source, level + 1)
         for r in node.named_children:
             if r is body:
@@ -236,6 +239,18 @@ class _Walk:
                         self.walk(c, feed, level + 1)
                 else:
                     self.walk(c, None, level + 1)
+
+    @staticmethod
+    def _after_redirects(node, body) -> list:
+        """Words after a redirection are the command's arguments (`sudo >/dev/null rm x` runs
+        `rm x`); the grammar hangs them on the redirection instead, as more destinations."""
+        extra = []
+        for r in node.named_children:
+            if r.type == "file_redirect" and r is not body:
+                extra += r.children_by_field_name("destination")[1:]
+            elif r.type == "heredoc_redirect":
+                extra += r.children_by_field_name("argument")
+        return extra
 
     def _herestring(self, node) -> Stdin:
         w = self.word(node)
@@ -271,11 +286,13 @@ class _Walk:
         target = name.named_children[0] if name.named_child_count else name
         return [self.word(target)] + [self.word(a) for a in node.children_by_field_name("argument")]
 
-    def command(self, node, stdin: Stdin, level: int) -> None:
+    def command(self, node, stdin: Stdin, level: int, extra: Sequence = ()) -> None:
         for c in node.named_children:
             if c.type == "herestring_redirect" and c.named_child_count:
                 stdin = self._herestring(c.named_children[-1])
         words = self._words(node)
+        if words and extra:
+            words += [self.word(w) for w in extra]
         if words:
             self.emit(words, stdin, ())
         for c in node.named_children:
@@ -337,8 +354,31 @@ def _base(name: str) -> str:
 
 
 # ---- incomplete and rejected lines ----
-OPENERS = ('"', "'", "`", "\\", "<<", "if", "then", "else", "elif", "do", "for", "while", "until", "case",
-           "select", "in", "{", "(", "$(", "<(", ">(", "((", "$((", "${", "function", "|", "&&", "||")
+PREFIXES = ('"', "'", "`", "\\", "<<", "$(", "<(", ">(", "$((", "${")   # open until closed
+OPERATORS = ("(", "((", "|", "&&", "||")                                   # want what follows
+RESERVED = ("if", "then", "else", "elif", "do", "for", "while", "until", "case", "select", "in", "{",
+            "function", "[[")                                              # only as words of their own
+WORD_END = (b"", b" ", b"\t", b"\n", b";", b"&", b"|", b"(", b")", b"<", b">")
+
+
+def _opens(leaf, data: bytes) -> bool:
+    """Whether the leaf a rejected stretch starts with opens something bash waits to see closed.
+    A reserved word counts only standing alone: `[[x`, `{function` and `ifx` are plain words, and
+    bash runs a line they start (`[[x; rm x`)."""
+    text = leaf.text.decode("utf-8", "replace")
+    if text.startswith(PREFIXES) or text in OPERATORS or leaf.type in OPERATORS:
+        return True
+    return text in RESERVED and _alone(leaf, data)
+
+
+def _alone(leaf, data: bytes) -> bool:
+    return data[leaf.end_byte:leaf.end_byte + 1] in WORD_END
+
+
+def _first_leaf(node):
+    while node.child_count:
+        node = node.children[0]
+    return node
 
 
 def _status(root, text: bytes) -> str:
@@ -349,13 +389,11 @@ def _status(root, text: bytes) -> str:
     while stack:
         n = stack.pop()
         if n.is_missing:
+            opener = _first_leaf(n.parent) if n.parent is not None else n
+            if opener.type not in RESERVED or _alone(opener, text):
+                return "incomplete"          # not a `]]` missing after a `[[x` bash reads as a word
+        if n.type == "ERROR" and n.end_byte >= end and _opens(_first_leaf(n), text):
             return "incomplete"
-        if n.type == "ERROR" and n.end_byte >= end:
-            first = n
-            while first.child_count:
-                first = first.children[0]
-            if first.text.decode("utf-8", "replace").startswith(OPENERS) or first.type in OPENERS:
-                return "incomplete"
         if n.has_error:
             stack.extend(n.children)
     return "unparsable"
@@ -369,7 +407,7 @@ def guessed_commands(text: str) -> List[Command]:
     operators, words split on blanks with quotes dropped. Only their names are trusted."""
     walker = _Walk(MAX_DEPTH)
     for piece in SPLIT.split(text):
-        words = [Word(re.sub(r"[\"'\\]", "", w), glob=bool(GLOB_CHARS.search(w))) for w in piece.split()]
+        words = [Word(re.sub(r"[\"'\\]", "", w), glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
         while words and re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text):
             words.pop(0)
         words = [w for w in words if w.text]
@@ -385,23 +423,32 @@ def guessed_commands(text: str) -> List[Command]:
 
 def joined(text: str) -> str:
     """The text with its line continuations taken out, as bash's reader does before anything else:
-    a backslash-newline outside single quotes (and not itself escaped) is removed, so `r\\<newline>m`
-    is `rm`."""
+    a backslash-newline outside single quotes and comments (and not itself escaped) is removed, so
+    `r\\<newline>m` is `rm`, while `# a \\` ends at its newline."""
     if "\\\n" not in text:
         return text
-    out, i, n, single = [], 0, len(text), False
+    out: List[str] = []
+    i, n, single, double = 0, len(text), False, False
     while i < n:
         c = text[i]
         if single:
             single = c != "'"
+        elif c == "\\":
+            if text[i + 1:i + 2] != "\n":
+                out.append(text[i:i + 2])
+            i += 2
+            continue
+        elif double:
+            double = c != '"'
         elif c == "'":
             single = True
-        elif c == "\\":
-            if text[i + 1:i + 2] == "\n":
-                i += 2
-                continue
-            out.append(text[i:i + 2])
-            i += 2
+        elif c == '"':
+            double = True
+        elif c == "#" and (not out or out[-1][-1] in " \t\n;&|()<>"):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            out.append(text[i:end])
+            i = end
             continue
         out.append(c)
         i += 1
@@ -446,19 +493,31 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     event = history_expansion(text) if depth == 0 else ""
     text = joined(text)
-    result = _parsed(text, depth, variables, stdin)
-    if event:                   # bash rewrites the line from its history before it runs
-        result.commands.insert(0, Command(event, (), "history expansion", True))
-    for variant in variants(text):
-        other = _parsed(variant, depth, variables, stdin)
+    result, tree = _parsed(text, depth, variables, stdin)
+    broken = result.status != "ok"
+    base = comments_unmade(text, _comment_starts(tree.root_node)) if "#" in text else text
+    for variant, settles in ([(base, True)] if base != text else []) + variants(base):
+        other, _ = _parsed(variant, depth, variables, stdin)
+        if broken and other.status == "ok":
+            # the grammar's trouble was what the rewrite settles: what it made of the line (body
+            # lines read as commands, guessed words) goes, and it waits only for a here-document
+            result, broken = Analysis(other.commands, "ok" if settles else "incomplete"), False
+            continue
         seen = {(c.name, c.args, c.via) for c in result.commands}
         result.commands.extend(c for c in other.commands if (c.name, c.args, c.via) not in seen)
-        if other.status == "ok":   # the grammar's doubt was about what the rewrite settles
-            result.status = "ok"
+    if event:                   # bash rewrites the line from its history before it runs
+        result.commands.insert(0, Command(event, (), "history expansion", True))
     return result
 
 
-def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: Stdin) -> Analysis:
+def _comment_starts(node) -> List[int]:
+    if node.type == "comment":
+        return [node.start_byte]
+    return [i for c in node.children for i in _comment_starts(c)]
+
+
+def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: Stdin):
+    """The analysis of the text as the grammar reads it, and the syntax tree."""
     data = text.encode("utf-8", "surrogatepass")
     tree = PARSER.parse(data)
     walker = _Walk(depth, dict(variables) if variables is not None else None)
@@ -468,7 +527,7 @@ def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: S
         result.status = _status(tree.root_node, data)
         if result.status == "unparsable":
             result.commands.extend(guessed_commands(text))
-    return result
+    return result, tree
 
 
 def reads_session_input(command: str) -> bool:

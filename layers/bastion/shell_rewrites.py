@@ -1,11 +1,15 @@
 """What bash makes of a line before it runs it, where the grammar (tree-sitter-bash) reads it
 otherwise: brace expansion (`{rm,-rf,x}` is the command `rm -rf x`, `r{m,} x` is `rm r x`, which
-the grammar takes for an unfinished `{ ...; }` group or leaves as one word) and a coprocess
-given a name or a compound command (`coproc X { rm x; }`, which the grammar reads as a command
-`coproc` with arguments).
+the grammar takes for an unfinished `{ ...; }` group or leaves as one word), a compound command
+after `coproc [NAME]`, `time` or `!` (`coproc X { rm x; }`, `time { rm x; }`, which the grammar
+reads as a command with arguments), and a here-document followed on its line by `;` or `&`
+(`cat <<EOF; rm x`, which the grammar never finishes, however many lines follow); and a `#` the
+grammar takes for a comment where bash does not (`\\ # x; rm y`), escaped (comments_unmade).
 
-`variants(text)` gives the line so rewritten, when a rewrite applies. shell_commands.analyse()
-judges those beside the line as typed: a rewrite can only add commands to judge.
+`variants(text)` gives the line so rewritten, when a rewrite applies, each with whether the
+rewrite settles what the grammar left in doubt (a here-document not yet ended does not: bash
+waits for its end). shell_commands.analyse() judges the variants beside the line as typed: a
+rewrite can only add commands to judge.
 """
 import re
 from typing import List, Optional, Tuple
@@ -13,23 +17,117 @@ from typing import List, Optional, Tuple
 MAX_WORDS = 1000            # words a line's brace expansions may make before they are left as typed
 BOUNDARY = set(" \t\n;&|()<>`")
 SEQUENCE = re.compile(r"(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?")
-COPROC = re.compile(r"(?<![\w$-])coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)?\s+(?=[{(]|\[\[|(?:while|until|if|for|case|select)\b)")
+# `coproc [NAME]`, `time [-p]` or `!` before a compound command: the grammar takes the group's
+# first words for arguments (`time { rm x; }` is `time` run with `{ rm x`)
+COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)?|time(?:\s+-p)?|!)\s+"
+                             r"(?=[{(]|\[\[|(?:while|until|if|for|case|select)\b)")
 
 
 class _TooMany(Exception):
     pass
 
 
-def variants(text: str) -> List[str]:
-    out = []
-    braced = brace_expanded(text)
-    if braced != text:
-        out.append(braced)
-    for candidate in (text, braced):
-        opened = COPROC.sub("", candidate)
-        if opened != candidate and opened not in out:
-            out.append(opened)
+def variants(text: str) -> List[Tuple[str, bool]]:
+    strung, ended = heredocs_as_strings(text)
+    braced = brace_expanded(strung)
+    opened = COMPOUND_PREFIX.sub("", braced)
+    out: List[Tuple[str, bool]] = []
+    for variant in (strung, braced, opened):
+        if variant != text and variant not in [v for v, _ in out]:
+            out.append((variant, ended))
     return out
+
+
+def comments_unmade(text: str, starts: List[int]) -> str:
+    """The text with a backslash before each `#` at `starts` (where the grammar begins a comment)
+    that bash reads as part of a word, since no word starts there (`\\ # x; rm y` runs `rm y`)."""
+    words, at = set(), 0
+    for kind, piece in _split(text):
+        if kind == "word":
+            words.add(at)
+        at += len(piece)
+    for i in sorted(starts, reverse=True):
+        if text[i:i + 1] == "#" and i not in words:
+            text = text[:i] + "\\" + text[i:]
+    return text
+
+
+def heredocs_as_strings(text: str) -> Tuple[str, bool]:
+    """The text with each here-document given as a here-string in its place (`cat <<EOF; rm x`
+    + body + `EOF` is `cat <<< "body"; rm x`), its body lines taken out; and whether every body
+    had its end (one without runs to the end of the text, as in `bash -c`)."""
+    if "<<" not in text:
+        return text, True
+    lines, out, i, ended = text.split("\n"), [], 0, True
+    while i < len(lines):
+        line = lines[i]
+        pending = _heredoc_starts(line)
+        i += 1
+        pieces, last = [], 0
+        for start, end, delimiter, quoted, strip in pending:
+            body = []
+            while i < len(lines):
+                candidate = lines[i].lstrip("\t") if strip else lines[i]
+                i += 1
+                if candidate == delimiter:
+                    break
+                body.append(candidate)
+            else:
+                ended = False
+            pieces += [line[last:start], "<<< " + _quoted("\n".join(body), quoted)]
+            last = end
+        out.append("".join(pieces) + line[last:])
+    return "\n".join(out), ended
+
+
+HEREDOC = re.compile(r"<<(-?)[ \t]*")
+DELIMITER = re.compile(r"""(?:[^\s;&|()<>'"\\]|\\.|'[^']*'|"[^"]*")+""")
+
+
+def _heredoc_starts(line: str) -> List[Tuple[int, int, str, bool, bool]]:
+    """The line's here-document operators: (start, end, delimiter, quoted, tabs stripped)."""
+    found, i = [], 0
+    while i < len(line):
+        c = line[i]
+        if c == "#" and (i == 0 or line[i - 1] in " \t;&|()"):
+            break                                   # a comment to the end of the line
+        if line.startswith("<<", i) and not line.startswith("<<<", i):
+            op = HEREDOC.match(line, i)
+            word = DELIMITER.match(line, op.end())
+            if word and not word.group(0).isdigit():
+                raw = word.group(0)
+                delimiter = re.sub(r"""\\(.)|['"]""", lambda m: m.group(1) or "", raw)
+                found.append((i, word.end(), delimiter, raw != delimiter, op.group(1) == "-"))
+                i = word.end()
+                continue
+            i = op.end()
+            continue
+        if line.startswith("<<<", i):
+            i += 3
+            continue
+        i = _skip_quoted(line, i)
+    return found
+
+
+def _quoted(body: str, literal: bool) -> str:
+    """A here-document's body as a string of the same value: single-quoted when its delimiter
+    was quoted (no expansion), else double-quoted (expansions and `$(...)` run, as in the body)."""
+    if literal:
+        return "'" + body.replace("'", "'\\''") + "'"
+    out, i = ['"'], 0
+    while i < len(body):
+        c, after = body[i], body[i + 1:i + 2]
+        if c == "\\" and after and after in "$`\\\n":
+            out.append(body[i:i + 2])            # the same in both
+            i += 2
+            continue
+        if c == "\\" and after == '"':
+            out.append('\\\\\\"')                   # a body's backslash before `"` is literal
+            i += 2
+            continue
+        out.append('\\"' if c == '"' else c)
+        i += 1
+    return "".join(out) + '"'
 
 
 def brace_expanded(text: str) -> str:

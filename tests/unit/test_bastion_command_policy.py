@@ -1,5 +1,6 @@
 """High-risk command blocking: layers/bastion/command_policy.py and shell_commands.py."""
 import base64
+import os
 import random
 import shutil
 import string
@@ -8,9 +9,10 @@ import subprocess
 import pytest
 
 from layers.bastion import fields
+from layers.bastion.bash_syntax import waits_for_more
 from layers.bastion.command_policy import Decision, Policy, compile_template, pattern_words
-from layers.bastion.shell_commands import analyse, reads_session_input
-from layers.bastion.shell_rewrites import brace_expanded
+from layers.bastion.shell_commands import analyse, joined, reads_session_input
+from layers.bastion.shell_rewrites import brace_expanded, heredocs_as_strings
 
 DANGER = "rm\nmkfs*\nshutdown -h\nchmod -R 777 /\ndd of=/dev/sd*\n"
 TEMPLATES = {
@@ -60,6 +62,10 @@ RM = only("rm", "rm")
     "script -c 'rm x'", "script -q -c 'rm x' /dev/null", "script --command='rm x'", "ssh localhost rm x",
     "ssh -p 22 host 'rm -rf /'", "ssh host -l root rm x", "ssh host -- rm x", "at now <<< 'rm x'",
     "echo 'rm x' | at now", "batch <<< 'rm x'", "pkexec rm x", "pkexec --user root rm x",
+    "cat <<EOF; rm x\nbody\nEOF", "cat <<EOF; rm x", "cat <<EOF & rm x\nEOF", "bash <<EOF; ls\nrm x\nEOF",
+    "bash -c 'cat <<EOF; rm x'", "cat <<-EOF >f; ls\n\tbody\n\tEOF\nrm x",
+    "sudo >/dev/null rm x", "nice 2>&1 rm x", "sudo <<EOF rm x\nb\nEOF", "time { rm x; }", "time -p ( rm x )",
+    "! { rm x; }", "\\ # x; rm x",
 ])
 def test_every_construct_and_normalisation_is_checked(line):
     d = RM.check(line)
@@ -75,14 +81,14 @@ def test_every_construct_and_normalisation_is_checked(line):
     "apt-get install rm-tools", "rm_old x", "x=rm", "echo $((1+2))",
     "echo {rm,x}", "cp f{,.bak}", "echo '{rm,x}'", "{q..r}m x", "a={rm,x}", "echo x > {rm,x}", "{ ls; }",
     "ssh host", "ssh -t -p 22 host", "ssh host ls -l rm", "at -l", "at -f job.sh now", "hash -r", "mapfile a < f",
-    "script session.log", "coproc ls",
+    "script session.log", "coproc ls", "time { ls; }", "ls >f rm", "echo $#; ls # rm x", "cat <<EOF >f; ls\nrm -rf /\nEOF", "cat <<'EOF'; ls\n$(rm x)\nEOF",
 ])
 def test_look_alikes_are_allowed(line):
     assert RM.check(line).allowed, RM.check(line).message
 
 
 @pytest.mark.parametrize("line", ["rm -rf /", "rm -r -f x", "rm -fr x", "rm -Rf x", "rm -f -R x", "rm -rfv x",
-                                  "rm -v -r -f -- x", "sudo rm -fr /tmp/x"])
+                                  "rm -v -r -f -- x", "sudo rm -fr /tmp/x", "rm >f -rf x", "rm -r 2>&1 -f x"])
 def test_option_clusters_are_expanded(line):
     d = only("rm -rf").check(line)
     assert not d.allowed and d.rule == "rm -rf"
@@ -356,3 +362,56 @@ def test_brace_expansion_is_bashs_own(word):
 def test_a_brace_expansion_too_large_is_left_as_typed():
     assert brace_expanded("echo {1..100000}") == "echo {1..100000}"
     assert brace_expanded("{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}") .startswith("{a,b}")
+
+
+HEREDOC_BODIES = ["plain", 'a "q" b', "back\\slash", 'b\\"q', 'b\\\\"q', "$HOME, `echo hi`, $(echo x)", "it's",
+                  "x\\$y", "\\\\", '"', "two\nlines"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("delimiter", ["EOF", "'EOF'", '"EOF"', "\\EOF", "-EOF"])
+def test_a_here_document_made_a_here_string_gives_bash_the_same_input(delimiter):
+    """`cat <<EOF; echo after` and its body: the rewrite, run by bash, prints what the original does."""
+    op, word = ("<<-", delimiter[1:]) if delimiter.startswith("-") else ("<<", delimiter)
+    tab = "\t" if op == "<<-" else ""
+    for body in HEREDOC_BODIES:
+        script = f"cat {op}{word}; echo after\n" + "".join(f"{tab}{b}\n" for b in body.split("\n")) + f"{tab}EOF\n"
+        rewritten, ended = heredocs_as_strings(joined(script))
+        assert ended
+        env = {"HOME": "/h", "PATH": os.environ["PATH"]}
+        ran = [subprocess.run(["bash", "--norc", "-c", s], capture_output=True, text=True, env=env, timeout=10).stdout
+               for s in (script, rewritten)]
+        assert ran[0] == ran[1] and "after" in ran[0], (script, rewritten)
+
+
+def test_a_here_document_without_its_end_waits_and_is_still_judged():
+    assert heredocs_as_strings("cat <<EOF; ls\nbody") == ('cat <<< "body"; ls', False)
+    assert heredocs_as_strings("echo $((1 << 2)) # <<EOF") == ("echo $((1 << 2)) # <<EOF", True)
+    d = RM.check("cat <<EOF >f; ls\nrm -rf /")          # a body line, not a command: the line waits
+    assert d.allowed and d.incomplete
+    d = RM.check("cat <<EOF; rm x")                      # bash runs rm x once the body ends
+    assert not d.allowed and d.command == "rm x"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("line", ["[[x; rm x", "{function;rm x", "# note \\\nrm x", "ls # a \\\nrm x",
+                                  "echo `;' && # `| rm x", "x ]; [r]m x"])
+def test_lines_bash_runs_are_not_taken_for_unfinished_ones(line):
+    """A reserved word run into other characters (`[[x`, `{function`) is a plain word, a comment
+    ends at its newline even after a backslash, backquotes end at the next backquote: bash runs
+    these lines at once, so they are judged now (a line the grammar leaves open is put to bash)."""
+    assert subprocess.run(["bash", "-n", "-c", line], capture_output=True).returncode == 0
+    d = RM.check(line)
+    assert not d.allowed and not d.incomplete
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_a_line_bash_does_not_wait_on_is_not_held_for_the_next():
+    """`[ -f x` and ``echo `;'` `` run at once in bash, where the grammar waits for `]` or a quote:
+    held, they would have made the next line part of them, and its `rm x` unseen."""
+    for line in ("[ -f x", "echo `;' && # `"):
+        d = RM.check(line)
+        assert d.allowed and not d.incomplete, line
+        assert not RM.check(line + "\nrm x").allowed
+    assert waits_for_more("cat <<EOF") and waits_for_more("ls \\") and waits_for_more("if true; then")
+    assert waits_for_more("echo ok") is False and waits_for_more("ls )") is False

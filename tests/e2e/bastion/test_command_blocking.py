@@ -292,8 +292,10 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
 
 def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, target, clock):
     """Brace expansion (`{rm,-f,F}` is `rm -f F`), a named coprocess's group, `hash -p` making a
-    name run rm, and wrappers that run a string (`script -c`, `ssh host CMD`): each refused, the
-    file still there; the same forms with an allowed command run, so bash really expands them."""
+    name run rm, wrappers that run a string (`script -c`, `ssh host CMD`), a command after a
+    here-document on its line (run once the body ends), words after a redirection, a group after
+    `time`, and lines whose start the grammar misreads (`[[x`, `\\ #`): each refused, the file
+    still there; the same forms with an allowed command run, so bash really expands them."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
     victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
     open(victim, "w").close()
@@ -303,23 +305,26 @@ def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, t
             sh = await open_shell(conn, 160, 40)
             for n, line in enumerate([f"{{rm,-f,{victim}}}", f"r{{m,}} -f {victim}", f"coproc X {{ rm -f {victim}; }}",
                                       f"hash -p /bin/rm myls; myls {victim}", f"script -qc 'rm -f {victim}' /dev/null",
-                                      f"ssh -p 1 127.0.0.1 rm -f {victim}"]):
+                                      f"ssh -p 1 127.0.0.1 rm -f {victim}", f"cat <<EOF; rm -f {victim}",
+                                      f"nice >/dev/null rm -f {victim}", f"time {{ rm -f {victim}; }}",
+                                      f"[[x; rm -f {victim}", f"\\ # x; rm -f {victim}"]):
                 mark = len(sh.seen)
                 await sh.type(line.encode() + b"\r")
                 await sh.after(mark, b"Guardzone: command blocked")
                 await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
                 await sh.type(f"test -e {victim} && echo there-{n}-$((1+1))\r".encode())
                 await sh.until(f"there-{n}-2\r\n".encode())
-            await sh.type(f"{{ls,-d,{victim}}}; hash -p /bin/ls myls; myls -d {victim}; echo ran-$((5+5))\r".encode())
+            await sh.type(f"{{ls,-d,{victim}}}; hash -p /bin/ls myls; myls -d {victim}; cat <<EOF; echo ran-$((5+5))\r".encode())
+            await sh.type(f"rm -f {victim}\rEOF\r".encode())                  # a body line is no command
             out = await sh.until(b"ran-10\r\n")
-            assert f"{victim}\r\n{victim}\r\nran-10\r\n".encode() in out
+            assert f"{victim}\r\n{victim}\r\nrm -f {victim}\r\nran-10\r\n".encode() in out
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
     run(scenario())
     assert os.path.exists(victim)
     os.remove(victim)
     _, commands = the_session(stack, bh, AuditAction=[2])
-    assert len(commands) == 6 and {c["Cmd"] for c in commands} >= {f"{{rm,-f,{victim}}}", f"hash -p /bin/rm myls; myls {victim}"}
+    assert len(commands) == 11 and {c["Cmd"] for c in commands} >= {f"{{rm,-f,{victim}}}", f"hash -p /bin/rm myls; myls {victim}"}
 
 
 def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack, gateway, target, clock):
