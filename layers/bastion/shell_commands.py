@@ -399,6 +399,7 @@ def _status(root, text: bytes) -> str:
     return "unparsable"
 
 
+LEADING = frozenset({"!", "time", "if", "then", "else", "elif", "do", "while", "until"})   # words before a command
 SPLIT = re.compile(r"\|\||&&|[;&|\n()`{}]|\$\(|[<>]\(")
 
 
@@ -408,9 +409,10 @@ def guessed_commands(text: str) -> List[Command]:
     walker = _Walk(MAX_DEPTH)
     for piece in SPLIT.split(text):
         words = [Word(re.sub(r"[\"'\\]", "", w), glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
-        while words and re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text):
-            words.pop(0)
         words = [w for w in words if w.text]
+        while words and (re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text) or words[0].text in LEADING
+                         or (words[0].text == "-p" and piece.lstrip().startswith("time"))):
+            words.pop(0)
         if words:
             try:
                 walker.emit(words, None, ())

@@ -395,7 +395,7 @@ def test_a_here_document_without_its_end_waits_and_is_still_judged():
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 @pytest.mark.parametrize("line", ["[[x; rm x", "{function;rm x", "# note \\\nrm x", "ls # a \\\nrm x",
-                                  "echo `;' && # `| rm x", "x ]; [r]m x"])
+                                  "echo `;' && # `| rm x", "x ]; [r]m x", "! [r]m x"])
 def test_lines_bash_runs_are_not_taken_for_unfinished_ones(line):
     """A reserved word run into other characters (`[[x`, `{function`) is a plain word, a comment
     ends at its newline even after a backslash, backquotes end at the next backquote: bash runs
