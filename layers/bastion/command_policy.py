@@ -25,6 +25,7 @@ CLUSTER = re.compile(r"-[A-Za-z]+")
 # Commands whose options are words after one dash (find -delete): their arguments are not letters.
 SINGLE_DASH_LONG = frozenset({"find", "java", "openssl", "ffmpeg", "iptables-save", "xterm"})
 MAX_LINE = 256 * 1024
+MAX_UNFINISHED = 16 * 1024     # an unfinished input bash is asked about (bash_syntax; ~8 ms at this size)
 
 Matcher = Callable[[str], object]
 
@@ -297,10 +298,14 @@ class Policy:
         if len(line) > MAX_LINE:
             return Decision(False, "unparsable", rule=f"the input is longer than {MAX_LINE} characters")
         result = analyse(line)
-        if result.status == "incomplete" and waits_for_more(line.replace("\r\n", "\n").replace("\r", "\n")) is False:
-            # bash runs at once what the grammar took for unfinished: judged as a rejected line
-            result.status = "unparsable"
-            result.commands.extend(guessed_commands(joined(line)))
+        if result.status == "incomplete" and not result.heredoc_open:
+            if len(line) > MAX_UNFINISHED:
+                return Decision(False, "unparsable", rule=f"an unfinished input longer than {MAX_UNFINISHED} "
+                                                          "characters cannot be checked")
+            if waits_for_more(line.replace("\r\n", "\n").replace("\r", "\n")) is False:
+                # bash runs at once what the grammar took for unfinished: judged as a rejected line
+                result.status = "unparsable"
+                result.commands.extend(guessed_commands(joined(line)))
         for cmd in result.commands:
             decision = self.judge(cmd)
             if decision is not None:

@@ -65,6 +65,7 @@ class Command:
 class Analysis:
     commands: List[Command] = field(default_factory=list)
     status: str = "ok"        # "ok", "incomplete" (waits for more input), "unparsable"
+    heredoc_open: bool = False   # incomplete only for a here-document's end, the rest read whole
 
 
 # ---- words ----
@@ -499,11 +500,13 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     broken = result.status != "ok"
     base = comments_unmade(text, _comment_starts(tree.root_node)) if "#" in text else text
     for variant, settles in ([(base, True)] if base != text else []) + variants(base):
-        other, _ = _parsed(variant, depth, variables, stdin)
-        if broken and other.status == "ok":
+        other, _ = _parsed(variant, depth, variables, stdin, guess=False)
+        if other.status != "ok":
+            continue            # a rewrite the grammar cannot read either: what it made is noise
+        if broken:
             # the grammar's trouble was what the rewrite settles: what it made of the line (body
             # lines read as commands, guessed words) goes, and it waits only for a here-document
-            result, broken = Analysis(other.commands, "ok" if settles else "incomplete"), False
+            result, broken = Analysis(other.commands, "ok" if settles else "incomplete", not settles), False
             continue
         seen = {(c.name, c.args, c.via) for c in result.commands}
         result.commands.extend(c for c in other.commands if (c.name, c.args, c.via) not in seen)
@@ -518,8 +521,9 @@ def _comment_starts(node) -> List[int]:
     return [i for c in node.children for i in _comment_starts(c)]
 
 
-def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: Stdin):
-    """The analysis of the text as the grammar reads it, and the syntax tree."""
+def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: Stdin, guess: bool = True):
+    """The analysis of the text as the grammar reads it (with `guess`, a rejected line's guessed
+    commands too), and the syntax tree."""
     data = text.encode("utf-8", "surrogatepass")
     tree = PARSER.parse(data)
     walker = _Walk(depth, dict(variables) if variables is not None else None)
@@ -527,7 +531,7 @@ def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: S
     result = Analysis(walker.out)
     if tree.root_node.has_error:
         result.status = _status(tree.root_node, data)
-        if result.status == "unparsable":
+        if result.status == "unparsable" and guess:
             result.commands.extend(guessed_commands(text))
     return result, tree
 

@@ -28,13 +28,16 @@ class _TooMany(Exception):
 
 
 def variants(text: str) -> List[Tuple[str, bool]]:
-    strung, ended = heredocs_as_strings(text)
-    braced = brace_expanded(strung)
-    opened = COMPOUND_PREFIX.sub("", braced)
     out: List[Tuple[str, bool]] = []
-    for variant in (strung, braced, opened):
-        if variant != text and variant not in [v for v, _ in out]:
-            out.append((variant, ended))
+    for as_input in (True, False):
+        strung, ended = heredocs_as_strings(text, as_input)
+        braced = brace_expanded(strung)
+        opened = COMPOUND_PREFIX.sub("", braced)
+        for variant in (strung, braced, opened):
+            if variant != text and variant not in [v for v, _ in out]:
+                out.append((variant, ended))
+        if strung == text:
+            break
     return out
 
 
@@ -52,13 +55,16 @@ def comments_unmade(text: str, starts: List[int]) -> str:
     return text
 
 
-def heredocs_as_strings(text: str) -> Tuple[str, bool]:
+def heredocs_as_strings(text: str, as_input: bool = True) -> Tuple[str, bool]:
     """The text with each here-document given as a here-string in its place (`cat <<EOF; rm x`
     + body + `EOF` is `cat <<< "body"; rm x`), its body lines taken out; and whether every body
-    had its end (one without runs to the end of the text, as in `bash -c`)."""
+    had its end (one without runs to the end of the text, as in `bash -c`). The grammar reads no
+    here-string after another redirection (`cat >f <<< x`), so with `as_input` False the input is
+    `</dev/null` instead and each expanding body becomes a line `: "body"` at the end (what runs
+    in it is judged; a shell reading it is seen in the other form)."""
     if "<<" not in text:
         return text, True
-    lines, out, i, ended = text.split("\n"), [], 0, True
+    lines, out, i, ended, spoken = text.split("\n"), [], 0, True, []
     while i < len(lines):
         line = lines[i]
         pending = _heredoc_starts(line)
@@ -74,10 +80,13 @@ def heredocs_as_strings(text: str) -> Tuple[str, bool]:
                 body.append(candidate)
             else:
                 ended = False
-            pieces += [line[last:start], "<<< " + _quoted("\n".join(body), quoted)]
+            string = _quoted("\n".join(body), quoted)
+            pieces += [line[last:start], "<<< " + string if as_input else "</dev/null"]
+            if not as_input and not quoted:
+                spoken.append(": " + string)
             last = end
         out.append("".join(pieces) + line[last:])
-    return "\n".join(out), ended
+    return "\n".join(out + spoken), ended
 
 
 HEREDOC = re.compile(r"<<(-?)[ \t]*")
@@ -114,20 +123,22 @@ def _quoted(body: str, literal: bool) -> str:
     was quoted (no expansion), else double-quoted (expansions and `$(...)` run, as in the body)."""
     if literal:
         return "'" + body.replace("'", "'\\''") + "'"
-    out, i = ['"'], 0
-    while i < len(body):
-        c, after = body[i], body[i + 1:i + 2]
-        if c == "\\" and after and after in "$`\\\n":
-            out.append(body[i:i + 2])            # the same in both
-            i += 2
-            continue
-        if c == "\\" and after == '"':
-            out.append('\\\\\\"')                   # a body's backslash before `"` is literal
-            i += 2
-            continue
-        out.append('\\"' if c == '"' else c)
-        i += 1
-    return "".join(out) + '"'
+    return '"' + BODY_QUOTE.sub(_body_quote, body) + '"'
+
+
+BODY_QUOTE = re.compile(r'\\(.?)|"', re.S)
+
+
+def _body_quote(m: "re.Match") -> str:
+    """A body's backslash escapes `$`, a backquote, a backslash and a newline, as in a string;
+    before anything else it is literal, so before a double quote, or at the very end, it is
+    itself escaped in the string."""
+    if m.group(0) == '"':
+        return '\\"'
+    after = m.group(1)
+    if after == '"':
+        return '\\\\\\"'
+    return m.group(0) if after else "\\\\"
 
 
 def brace_expanded(text: str) -> str:
