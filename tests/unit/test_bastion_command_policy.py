@@ -65,7 +65,7 @@ RM = only("rm", "rm")
     "cat <<EOF; rm x\nbody\nEOF", "cat <<EOF; rm x", "cat <<EOF & rm x\nEOF", "bash <<EOF; ls\nrm x\nEOF",
     "bash -c 'cat <<EOF; rm x'", "cat <<-EOF >f; ls\n\tbody\n\tEOF\nrm x",
     "sudo >/dev/null rm x", "nice 2>&1 rm x", "sudo <<EOF rm x\nb\nEOF", "time { rm x; }", "time -p ( rm x )",
-    "! { rm x; }", "\\ # x; rm x",
+    "! { rm x; }", "\\ # x; rm x", "cat >f <<EOF; rm x", "sudo tee f >/dev/null <<EOF\n$(rm x)\nEOF",
 ])
 def test_every_construct_and_normalisation_is_checked(line):
     d = RM.check(line)
@@ -384,11 +384,20 @@ def test_a_here_document_made_a_here_string_gives_bash_the_same_input(delimiter)
         assert ran[0] == ran[1] and "after" in ran[0], (script, rewritten)
 
 
+def test_a_long_unfinished_input_is_refused_and_a_long_here_document_is_not():
+    body = "rm -rf is only text here\n" * 1000
+    d = RM.check("cat > notes.txt <<EOF\n" + body)
+    assert d.allowed and d.incomplete
+    d = RM.check("if true; then\n" + "echo x\n" * 3000)
+    assert not d.allowed and "unfinished input longer than" in d.rule
+
+
 def test_a_here_document_without_its_end_waits_and_is_still_judged():
     assert heredocs_as_strings("cat <<EOF; ls\nbody") == ('cat <<< "body"; ls', False)
     assert heredocs_as_strings("echo $((1 << 2)) # <<EOF") == ("echo $((1 << 2)) # <<EOF", True)
-    d = RM.check("cat <<EOF >f; ls\nrm -rf /")          # a body line, not a command: the line waits
-    assert d.allowed and d.incomplete
+    for line in ("cat <<EOF >f; ls\nrm -rf /", "cat >f <<EOF\nrm -rf /", "tee f >/dev/null <<EOF; ls\nrm x"):
+        d = RM.check(line)                                # a body line, not a command: the line waits
+        assert d.allowed and d.incomplete, line
     d = RM.check("cat <<EOF; rm x")                      # bash runs rm x once the body ends
     assert not d.allowed and d.command == "rm x"
 
