@@ -237,7 +237,7 @@ def _su(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return []
 
 
-def _xargs(args: Sequence[Word]) -> List[Inner]:
+def _xargs(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     i = 0
     while i < len(args):
         w = args[i].text
@@ -255,7 +255,7 @@ def _xargs(args: Sequence[Word]) -> List[Inner]:
     return [list(args[i:]) if i < len(args) else [Word("echo")]]
 
 
-def _find(args: Sequence[Word]) -> List[Inner]:
+def _find(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     out, i = [], 0
     while i < len(args):
         if args[i].text in FIND_EXEC:
@@ -269,7 +269,7 @@ def _find(args: Sequence[Word]) -> List[Inner]:
     return out
 
 
-def _flock(args: Sequence[Word]) -> List[Inner]:
+def _flock(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     found, i = options(args, FLOCK)
     if i < len(args):
         if args[i].text.isdigit():
@@ -289,7 +289,7 @@ def _held(args: Sequence[Word], found: dict, key: str) -> Word:
     return next((w for w in args if w.text == found[key]), Word(found[key]))
 
 
-def _script_command(args: Sequence[Word]) -> List[Inner]:
+def _script_command(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """util-linux `script -c CMD`: the shell runs CMD in a new terminal."""
     found, _ = options(args, SCRIPT)
     for key in ("c", "command"):
@@ -298,7 +298,7 @@ def _script_command(args: Sequence[Word]) -> List[Inner]:
     return []
 
 
-def _ssh(args: Sequence[Word]) -> List[Inner]:
+def _ssh(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`ssh HOST CMD...`: the remote shell runs the words after the destination, joined. Options
     may follow the destination too, unless `--` ended them."""
     found, i = options(args, SSH)
@@ -322,7 +322,7 @@ def _at(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return _stdin_script(name, stdin)
 
 
-def _hash(args: Sequence[Word]) -> List[Inner]:
+def _hash(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`hash -p PATH NAME` makes NAME run PATH, as an alias would."""
     found, _ = options(args, Spec("p"))
     if "p" not in found:
@@ -330,13 +330,13 @@ def _hash(args: Sequence[Word]) -> List[Inner]:
     return [_script(_held(args, found, "p"), "hash -p")]
 
 
-def _mapfile(name: str, args: Sequence[Word]) -> List[Inner]:
+def _mapfile(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`mapfile -C CODE` runs CODE (with an index and a line added) as lines are read."""
     found, _ = options(args, MAPFILE)
     return [_script(_held(args, found, "C"), f"{name} -C")] if "C" in found else []
 
 
-def _watch(args: Sequence[Word]) -> List[Inner]:
+def _watch(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     found, i = options(args, WATCH)
     if i >= len(args):
         return []
@@ -345,7 +345,7 @@ def _watch(args: Sequence[Word]) -> List[Inner]:
     return [_joined(args[i:], "watch")]
 
 
-def _env(args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+def _env(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     spec = SPECS["env"]
     found, i = options(args, spec)
     split = found.get("S") or found.get("split-string")
@@ -358,7 +358,7 @@ def _env(args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return out
 
 
-def _trap(args: Sequence[Word]) -> List[Inner]:
+def _trap(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`trap CODE SIGNAL...` runs CODE when the signal comes (DEBUG: before every command; EXIT:
     at the end); `trap -p`, `trap -l` and `trap - SIGNAL` run nothing."""
     words = list(args[1:] if args and args[0].text == "--" else args)
@@ -367,7 +367,7 @@ def _trap(args: Sequence[Word]) -> List[Inner]:
     return [_script(words[0], "trap")]
 
 
-def _completion(name: str, args: Sequence[Word]) -> List[Inner]:
+def _completion(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`complete -C CMD` runs CMD, and expands `-W WORDS` (their `$(...)` included), at each Tab
     on the commands it names; `compgen` does so at once."""
     out: List[Inner] = []
@@ -382,7 +382,7 @@ def _completion(name: str, args: Sequence[Word]) -> List[Inner]:
     return out
 
 
-def _fc(args: Sequence[Word]) -> List[Inner]:
+def _fc(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`fc` runs lines of the shell's history (edited, or `-s old=new` substituted); `-l` lists."""
     if any(w.text.startswith("-") and "l" in w.text[1:] for w in args if not w.dynamic):
         return []
@@ -393,7 +393,7 @@ _BIND_QUERY = re.compile(r"-[lpPsSvVX]+")
 _BIND_SET = re.compile(r"\s*set\s+\S+(\s+\S*)?\s*")
 
 
-def _bind(args: Sequence[Word]) -> List[Inner]:
+def _bind(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`bind` with a key binding (`"\\C-t": accept-line`, a macro ending in a newline, `-x` shell
     code, `-f` a file of them) lets a key run a line that no Enter sent; listing, removing and
     readline variables (`set NAME VALUE`) do not."""
@@ -413,54 +413,31 @@ def _bind(args: Sequence[Word]) -> List[Inner]:
     return [Unknown("`bind` may make a key run a line without Enter")] if i < len(args) else []
 
 
-def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
-    """What the command `name` (normalised) with these arguments runs in turn."""
-    if name in SHELLS:
-        return _shell(name, args, stdin)
-    if name == "busybox":
-        if args and not args[0].text.startswith("-"):
-            return [list(args)]
-        return []
-    if name == "alias":
-        # alias NAME=VALUE: VALUE is what NAME will run
-        return [_script(Word(w.text.partition("=")[2], w.dynamic, w.source), "alias")
-                for w in args if "=" in w.text]
-    if name == "eval":
-        return [_joined(args, "eval")] if args else []
-    if name in ("source", "."):
-        return _script_file(name, args[0], stdin) if args else []
-    if name == "exec" and not args:
+def _busybox(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    return [list(args)] if args and not args[0].text.startswith("-") else []
+
+
+def _alias(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """alias NAME=VALUE: VALUE is what NAME will run."""
+    return [_script(Word(w.text.partition("=")[2], w.dynamic, w.source), "alias") for w in args if "=" in w.text]
+
+
+def _eval(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    return [_joined(args, "eval")] if args else []
+
+
+def _source(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    return _script_file(name, args[0], stdin) if args else []
+
+
+def _exec(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    if not args:
         return _stdin_script(name, stdin)   # `exec < <(...)`: the shell reads its commands from there
-    if name == "trap":
-        return _trap(args)
-    if name in ("complete", "compgen"):
-        return _completion(name, args)
-    if name == "fc":
-        return _fc(args)
-    if name == "bind":
-        return _bind(args)
-    if name in ("su", "runuser"):
-        return _su(name, args, stdin)
-    if name == "xargs":
-        return _xargs(args)
-    if name == "find":
-        return _find(args)
-    if name == "flock":
-        return _flock(args)
-    if name == "script":
-        return _script_command(args)
-    if name == "ssh":
-        return _ssh(args)
-    if name in ("at", "batch"):
-        return _at(name, args, stdin)
-    if name == "hash":
-        return _hash(args)
-    if name in ("mapfile", "readarray"):
-        return _mapfile(name, args)
-    if name == "watch":
-        return _watch(args)
-    if name == "env":
-        return _env(args, stdin)
+    return _wrapped(name, args, stdin)
+
+
+def _wrapped(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """A wrapper of SPECS runs the words after its options; any other command runs nothing."""
     spec = SPECS.get(name)
     if spec is None:
         return []
@@ -471,3 +448,18 @@ def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
         i = _skip_assignments(args, i)
     i += spec.positionals
     return [list(args[i:])] if i < len(args) else []
+
+
+HANDLERS = {
+    **{shell: _shell for shell in SHELLS},
+    "busybox": _busybox, "alias": _alias, "eval": _eval, "source": _source, ".": _source, "exec": _exec,
+    "trap": _trap, "complete": _completion, "compgen": _completion, "fc": _fc, "bind": _bind, "su": _su,
+    "runuser": _su, "xargs": _xargs, "find": _find, "flock": _flock, "script": _script_command, "ssh": _ssh,
+    "at": _at, "batch": _at, "hash": _hash, "mapfile": _mapfile, "readarray": _mapfile, "watch": _watch,
+    "env": _env,
+}
+
+
+def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
+    """What the command `name` (normalised) with these arguments runs in turn."""
+    return HANDLERS.get(name, _wrapped)(name, args, stdin)

@@ -27,6 +27,18 @@ def guarded_demo(stack, target, clock, cmd_list: str):
     return demo, bh
 
 
+def a_victim() -> str:
+    """A file on the target a refused line would have removed."""
+    path = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
+    open(path, "w").close()
+    return path
+
+
+def assert_kept(victim: str) -> None:
+    assert os.path.exists(victim), "a refused line ran"
+    os.remove(victim)
+
+
 def window() -> dict:
     now = datetime.now(timezone.utc)
     return dict(StartTime=(now - timedelta(hours=1)).isoformat(), EndTime=(now + timedelta(hours=1)).isoformat())
@@ -199,8 +211,7 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
     finding a history line put there unrun. Each is refused;
     the lines between them ran, the target's file is still there."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
-    victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
-    open(victim, "w").close()
+    victim = a_victim()
 
     async def scenario():
         async with await logged_in(gateway.port, demo) as conn:
@@ -249,8 +260,7 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
     run(scenario())
-    assert os.path.exists(victim)
-    os.remove(victim)
+    assert_kept(victim)
     session, refused = the_session(stack, bh, AuditAction=[2])
     assert sorted(c["Cmd"] for c in refused) == sorted(["^ls^rm", "!!:s/ls/rm/", "fc -s ls=rm", "bind -x '\"\\C-t\": ls'",
                                       "echo ls-edited [Ctrl-X Ctrl-E]", f"xrm -f {victim} [Ctrl-X e]",
@@ -263,8 +273,7 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
     nothing on the screen to judge. Plain keys are still judged as typed; an edited line that
     cannot be read is refused."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
-    victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
-    open(victim, "w").close()
+    victim = a_victim()
 
     async def scenario():
         async with await logged_in(gateway.port, demo) as conn:
@@ -284,8 +293,7 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
     run(scenario())
-    assert os.path.exists(victim)
-    os.remove(victim)
+    assert_kept(victim)
     _, refused = the_session(stack, bh, AuditAction=[2])
     assert sorted(c["Cmd"] for c in refused) == sorted(["[unreadable line]", f"rm -f {victim}"])
 
@@ -297,8 +305,7 @@ def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, t
     `time`, and lines whose start the grammar misreads (`[[x`, `\\ #`): each refused, the file
     still there; the same forms with an allowed command run, so bash really expands them."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
-    victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
-    open(victim, "w").close()
+    victim = a_victim()
 
     async def scenario():
         async with await logged_in(gateway.port, demo) as conn:
@@ -321,8 +328,7 @@ def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, t
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
     run(scenario())
-    assert os.path.exists(victim)
-    os.remove(victim)
+    assert_kept(victim)
     _, commands = the_session(stack, bh, AuditAction=[2])
     assert len(commands) == 11 and {c["Cmd"] for c in commands} >= {f"{{rm,-f,{victim}}}", f"hash -p /bin/rm myls; myls {victim}"}
 
@@ -332,8 +338,7 @@ def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack,
     shell session's are. `ssh host bash` and a shell session without a terminal: their input is a
     script, each line recorded and judged as it goes; a refused line ends the input there."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
-    victim = f"/tmp/gz-victim-{uuid.uuid4().hex[:8]}"
-    open(victim, "w").close()
+    victim = a_victim()
 
     async def scenario():
         async with await logged_in(gateway.port, demo) as conn:
@@ -354,8 +359,7 @@ def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack,
             plain.stdin.write_eof()
             assert (await plain.stdout.read()) == f"two-2\n{victim}\n".encode()
     run(scenario())
-    assert os.path.exists(victim)
-    os.remove(victim)
+    assert_kept(victim)
     settle(stack, bh.acct["OwnerUin"])
     sessions = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
     by_count = {}
