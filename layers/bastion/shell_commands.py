@@ -498,7 +498,7 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     text = joined(text)
     result, tree = _parsed(text, depth, variables, stdin)
     broken = result.status != "ok"
-    base = comments_unmade(text, _comment_starts(tree.root_node)) if "#" in text else text
+    base = comments_unmade(text, _comment_starts(tree.root_node, text)) if "#" in text else text
     for variant, settles in ([(base, True)] if base != text else []) + variants(base):
         other, _ = _parsed(variant, depth, variables, stdin, guess=False)
         if other.status != "ok":
@@ -515,10 +515,16 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     return result
 
 
-def _comment_starts(node) -> List[int]:
+def _comment_starts(node, text: str) -> List[int]:
+    """Where the grammar's comments start, as indexes into `text` (the tree counts bytes)."""
+    data = text.encode("utf-8", "surrogatepass")
+    return [len(data[:b].decode("utf-8", "surrogatepass")) for b in _comment_bytes(node)]
+
+
+def _comment_bytes(node) -> List[int]:
     if node.type == "comment":
         return [node.start_byte]
-    return [i for c in node.children for i in _comment_starts(c)]
+    return [i for c in node.children for i in _comment_bytes(c)]
 
 
 def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: Stdin, guess: bool = True):

@@ -8,8 +8,8 @@ grammar takes for a comment where bash does not (`\\ # x; rm y`), escaped (comme
 
 `variants(text)` gives the line so rewritten, when a rewrite applies, each with whether the
 rewrite settles what the grammar left in doubt (a here-document not yet ended does not: bash
-waits for its end). shell_commands.analyse() judges the variants beside the line as typed: a
-rewrite can only add commands to judge.
+waits for its end). shell_commands.analyse() judges each variant the grammar reads whole beside
+the line as typed, or, where the grammar could not read the line, in place of what it made of it.
 """
 import re
 from typing import List, Optional, Tuple

@@ -65,7 +65,7 @@ RM = only("rm", "rm")
     "cat <<EOF; rm x\nbody\nEOF", "cat <<EOF; rm x", "cat <<EOF & rm x\nEOF", "bash <<EOF; ls\nrm x\nEOF",
     "bash -c 'cat <<EOF; rm x'", "cat <<-EOF >f; ls\n\tbody\n\tEOF\nrm x",
     "sudo >/dev/null rm x", "nice 2>&1 rm x", "sudo <<EOF rm x\nb\nEOF", "time { rm x; }", "time -p ( rm x )",
-    "! { rm x; }", "\\ # x; rm x", "cat >f <<EOF; rm x", "sudo tee f >/dev/null <<EOF\n$(rm x)\nEOF",
+    "! { rm x; }", "\\ # x; rm x", "echo 审计\\ # x; rm x", "cat >f <<EOF; rm x", "sudo tee f >/dev/null <<EOF\n$(rm x)\nEOF",
 ])
 def test_every_construct_and_normalisation_is_checked(line):
     d = RM.check(line)
@@ -81,7 +81,7 @@ def test_every_construct_and_normalisation_is_checked(line):
     "apt-get install rm-tools", "rm_old x", "x=rm", "echo $((1+2))",
     "echo {rm,x}", "cp f{,.bak}", "echo '{rm,x}'", "{q..r}m x", "a={rm,x}", "echo x > {rm,x}", "{ ls; }",
     "ssh host", "ssh -t -p 22 host", "ssh host ls -l rm", "at -l", "at -f job.sh now", "hash -r", "mapfile a < f",
-    "script session.log", "coproc ls", "time { ls; }", "ls >f rm", "echo $#; ls # rm x", "cat <<EOF >f; ls\nrm -rf /\nEOF", "cat <<'EOF'; ls\n$(rm x)\nEOF",
+    "script session.log", "coproc ls", "time { ls; }", "ls >f rm", "echo $#; ls # rm x", "echo 审计 # rm x", "cat <<EOF >f; ls\nrm -rf /\nEOF", "cat <<'EOF'; ls\n$(rm x)\nEOF",
 ])
 def test_look_alikes_are_allowed(line):
     assert RM.check(line).allowed, RM.check(line).message
