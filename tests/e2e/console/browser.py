@@ -74,10 +74,15 @@ class ConsoleDriver:
 
     # ---- elements ----
     def wait(self, css: str, timeout: float = 10):
+        from selenium.common.exceptions import TimeoutException
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as ec
         from selenium.webdriver.support.ui import WebDriverWait
-        return WebDriverWait(self.driver, timeout).until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
+        try:
+            return WebDriverWait(self.driver, timeout).until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
+        except TimeoutException:
+            raise AssertionError(f"{css} not shown within {timeout} s; the page, {self.driver.current_url}, "
+                                 f"showed: {self.find('body').text[-1500:]!r}") from None
 
     def wait_text(self, css: str, text: str, timeout: float = 10):
         from selenium.webdriver.common.by import By
