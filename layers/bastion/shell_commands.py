@@ -501,9 +501,9 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     base = comments_unmade(text, _comment_starts(tree.root_node, text)) if "#" in text else text
     for variant, settles in ([(base, True)] if base != text else []) + variants(base):
         other, _ = _parsed(variant, depth, variables, stdin, guess=False)
-        if other.status != "ok":
+        if other.status == "unparsable":
             continue            # a rewrite the grammar cannot read either: what it made is noise
-        if broken:
+        if broken and other.status == "ok":
             # the grammar's trouble was what the rewrite settles: what it made of the line (body
             # lines read as commands, guessed words) goes, and it waits only for a here-document
             result, broken = Analysis(other.commands, "ok" if settles else "incomplete", not settles), False
@@ -512,6 +512,11 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
         result.commands.extend(c for c in other.commands if (c.name, c.args, c.via) not in seen)
     if event:                   # bash rewrites the line from its history before it runs
         result.commands.insert(0, Command(event, (), "history expansion", True))
+    if depth and result.status == "incomplete":
+        # code given to `bash -c` or `eval` has no more lines coming: bash runs it as it is (a
+        # here-document ends with it), so it is read as a rejected line
+        result.status = "unparsable"
+        result.commands.extend(guessed_commands(text))
     return result
 
 

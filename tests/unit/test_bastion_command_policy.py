@@ -65,7 +65,7 @@ RM = only("rm", "rm")
     "cat <<EOF; rm x\nbody\nEOF", "cat <<EOF; rm x", "cat <<EOF & rm x\nEOF", "bash <<EOF; ls\nrm x\nEOF",
     "bash -c 'cat <<EOF; rm x'", "cat <<-EOF >f; ls\n\tbody\n\tEOF\nrm x",
     "sudo >/dev/null rm x", "nice 2>&1 rm x", "sudo <<EOF rm x\nb\nEOF", "time { rm x; }", "time -p ( rm x )",
-    "! { rm x; }", "\\ # x; rm x", "echo 审计\\ # x; rm x", "cat >f <<EOF; rm x", "sudo tee f >/dev/null <<EOF\n$(rm x)\nEOF",
+    "! { rm x; }", "\\ # x; rm x", "echo 审计\\ # x; rm x", "bash -c '[<<-EOF;rm x'", "bash -c '{rm,x};\\'", "cat >f <<EOF; rm x", "sudo tee f >/dev/null <<EOF\n$(rm x)\nEOF",
 ])
 def test_every_construct_and_normalisation_is_checked(line):
     d = RM.check(line)
