@@ -400,6 +400,7 @@ def _status(root, text: bytes) -> str:
     return "unparsable"
 
 
+EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:[!{]\s+)?[$`]")
 LEADING = frozenset({"!", "time", "if", "then", "else", "elif", "do", "while", "until"})   # words before a command
 SPLIT = re.compile(r"\|\||&&|[;&|\n()`{}]|\$\(|[<>]\(")
 
@@ -419,6 +420,8 @@ def guessed_commands(text: str) -> List[Command]:
                 walker.emit(words, None, ())
             except TooComplex:
                 break
+    if EXPANDED_NAME.search(text):          # `$(echo rm) x`, `$X x`: the name the split loses
+        walker.out.append(Command("(a command name expanded when the line runs)", (), "expansion", True))
     for c in walker.out:
         c.guessed = True
     return walker.out

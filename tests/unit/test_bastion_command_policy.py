@@ -415,6 +415,13 @@ def test_lines_bash_runs_are_not_taken_for_unfinished_ones(line):
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
+    d = RM.check("[ >f;$(echo rm) select;")          # bash runs `rm select`; the grammar reads no command
+    assert not d.allowed and d.reason == "dynamic"
+    assert RM.check("[ >f; ls").allowed
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_a_line_bash_does_not_wait_on_is_not_held_for_the_next():
     """`[ -f x` and ``echo `;'` `` run at once in bash, where the grammar waits for `]` or a quote:
     held, they would have made the next line part of them, and its `rm x` unseen."""
