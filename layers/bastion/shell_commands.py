@@ -12,6 +12,7 @@ or `^ls^rm` in the line as typed) comes back with `dynamic` saying why.
 """
 import re
 import shlex
+import threading
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
@@ -21,7 +22,8 @@ import tree_sitter_bash
 from layers.bastion.command_wrappers import Script, Stdin, Unknown, Word, expanded, inner, reading
 from layers.bastion.shell_rewrites import comments_unmade, variants
 
-PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
+_local = threading.local()      # a parser per thread: lines are checked in threads (command_gate.check)
 MAX_DEPTH = 8              # nested scripts (bash -c "eval '...'") followed before giving up
 MAX_NODES_DEPTH = 400      # syntax nesting followed before giving up
 MAX_COMMANDS = 5000
@@ -529,6 +531,13 @@ def _comment_starts(node, text: str) -> List[int]:
     return [len(data[:b].decode("utf-8", "surrogatepass")) for b in _comment_bytes(node)]
 
 
+def _parser() -> tree_sitter.Parser:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = tree_sitter.Parser(LANGUAGE)
+    return parser
+
+
 def _comment_bytes(node) -> List[int]:
     if node.type == "comment":
         return [node.start_byte]
@@ -539,7 +548,7 @@ def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: S
     """The analysis of the text as the grammar reads it (with `guess`, a rejected line's guessed
     commands too), and the syntax tree."""
     data = text.encode("utf-8", "surrogatepass")
-    tree = PARSER.parse(data)
+    tree = _parser().parse(data)
     walker = _Walk(depth, dict(variables) if variables is not None else None)
     walker.walk(tree.root_node, stdin)
     result = Analysis(walker.out)

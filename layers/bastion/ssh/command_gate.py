@@ -24,8 +24,10 @@ paste the keys wait for the next prompt, drawn below the line; elsewhere (a prog
 shell that does not mark its prompts) for output after the Ctrl-C and then SETTLE_QUIET of none;
 SETTLE_WAIT at most.
 """
+import asyncio
 import codecs
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
 from layers.bastion import command_policy
@@ -49,6 +51,9 @@ _ERASE = (0x7F, 0x08)
 _KILL_LINE, _KILL_WORD, _CTRL_C = 0x15, 0x17, 0x03
 _NEUTRAL = (0x07, 0x0C)          # Ctrl-G (abort), Ctrl-L (clear the screen): the line's text stays
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+# Lines are judged off the event loop: one the grammar calls unfinished costs a `bash -n` (a
+# process start, ~1 ms; up to bash_syntax.TIMEOUT), which every other session would wait for.
+_judges = ThreadPoolExecutor(max_workers=2, thread_name_prefix="command-check")
 
 
 class Typed:
@@ -108,3 +113,9 @@ def policy_for(grant: Grant) -> Optional[command_policy.Policy]:
     """The session's command policy, or None when its ACLs block nothing."""
     policy = command_policy.Policy.from_grant(grant)
     return policy if policy.enforcing else None
+
+
+async def judged(fn, *args):
+    """fn(*args), which judges lines (Policy.check, ScriptInput.feed), in a thread of the gate's
+    own so the gateway's other sessions go on meanwhile."""
+    return await asyncio.get_running_loop().run_in_executor(_judges, fn, *args)

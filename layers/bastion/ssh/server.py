@@ -222,7 +222,7 @@ class Session:
                                    commands.session_info(self.grant, self.login.peer, self.sid, self.started, self.protocol, 1))
         process = self.process
         if process.command and self.policy is not None:
-            decision = self.policy.check(process.command)
+            decision = await command_gate.judged(self.policy.check, process.command)
             if not decision.allowed:
                 self.status = ENDED
                 self.refused(process.command, 0)
@@ -279,7 +279,7 @@ class Session:
                 continue
             if not data:
                 if self.script is not None:
-                    self.script_lines(remote, b"", end=True)        # a last line without its newline
+                    await self.script_lines(remote, b"", end=True)        # a last line without its newline
                 if self.script is None or not self.script.ended:    # (a refused line ended it already)
                     remote.stdin.write_eof()
                 return
@@ -289,7 +289,7 @@ class Session:
             if self.interactive:
                 await self.keys(remote, data)
             elif self.script is not None:
-                self.script_lines(remote, data)
+                await self.script_lines(remote, data)
             else:
                 self.recording.input(data)
                 remote.stdin.write(data)
@@ -308,10 +308,11 @@ class Session:
                 return
             start = end
 
-    def script_lines(self, remote: asyncssh.SSHClientProcess, data: bytes, end: bool = False) -> None:
+    async def script_lines(self, remote: asyncssh.SSHClientProcess, data: bytes, end: bool = False) -> None:
         """A shell's input without a terminal (script_input): its lines recorded and judged as
-        they go; a refused one reported on stderr and the shell's input ended there."""
-        lines, refused = self.script.feed(data, end)
+        they go (in command_gate's threads, like a terminal's); a refused one reported on stderr
+        and the shell's input ended there."""
+        lines, refused = await command_gate.judged(self.script.feed, data, end)
         for text, raw in lines:
             if text.strip():
                 self.command_lines([terminal.CommandLine(text, self.recording.offset_ms())])
@@ -417,7 +418,7 @@ class Session:
         for i, text in enumerate(texts):
             if text and text.strip():
                 whole = f"{self.held}\n{text}" if self.held else text
-                decision = self.policy.check(whole)
+                decision = await command_gate.judged(self.policy.check, whole)
                 if not decision.allowed:
                     self.held = ""
                     return whole, decision
