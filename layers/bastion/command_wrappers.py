@@ -7,7 +7,9 @@
   - an Unknown: the wrapper runs code that only exists when it runs (a shell reading a pipe
     fed by a program, `bash -c "$X"`).
 `trap`, `fc` and `complete` count as wrappers here: they run code later (a trap's, a history line,
-a completion's).
+a completion's). So do the builtins that evaluate a name or an arithmetic expression given as
+text (`let 'a[$(rm x)]=1'`, `read`, `printf -v`, `unset`): bash expands an array subscript's
+`$(...)` when it evaluates it, quoted or not (`later`).
 A command that is not a wrapper, or a wrapper that runs nothing (`sudo -l`, `command -v rm`,
 `bash script.sh`), gives an empty list.
 """
@@ -49,7 +51,11 @@ Stdin = Optional[Tuple[str, str]]
 Inner = Union[List[Word], Script, Unknown]
 
 ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+# Text that bash reads again where it is used runs its command substitutions then (see later()).
+LATER = re.compile(r"\$\(|`")
+_ASSIGNED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[.*\])?\+?=", re.S)
 STDIN_FILES = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+STARTUP_VARIABLES = ("BASH_ENV", "ENV")        # a file of code a shell runs as it starts
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "yash", "posh", "rbash", "ksh93"})
 
 
@@ -93,6 +99,23 @@ SPECS = {
     "ltrace": Spec("eoOpPsSuEIXabU", no_command="p"),
     "coproc": Spec(),
     "pkexec": Spec("", _fs("user"), long_no_command=_fs("version", "help")),
+    "ssh-agent": Spec("aEPtO", no_command="k"),
+    "dbus-run-session": Spec("", _fs("config-file", "dbus-daemon")),
+    "prlimit": Spec("po", _fs("pid", "output"), no_command="p", long_no_command=_fs("pid")),
+    "unshare": Spec("SGRw", _fs("setuid", "setgid", "root", "wd", "propagation", "map-user", "map-group",
+                                "map-users", "map-groups", "monotonic", "boottime", "load-interp", "setgroups")),
+    "chrt": Spec("TPD", _fs("sched-runtime", "sched-period", "sched-deadline"), no_command="pm",
+                 long_no_command=_fs("pid", "max"), positionals=1),
+    "numactl": Spec("iNmCpPw", _fs("interleave", "cpunodebind", "membind", "physcpubind", "preferred",
+                                   "preferred-many", "weighted-interleave"),
+                    no_command="sH", long_no_command=_fs("show", "hardware")),
+    "systemd-run": Spec("puEDMHC", _fs("property", "unit", "description", "slice", "setenv", "uid", "gid", "nice",
+                                       "working-directory", "machine", "host", "on-active", "on-boot", "on-startup",
+                                       "on-unit-active", "on-unit-inactive", "on-calendar", "path-property",
+                                       "socket-property", "timer-property", "service-type", "capsule"),
+                        no_command="S", long_no_command=_fs("shell")),
+    "cgexec": Spec("g"),
+    "firejail": Spec(),
 }
 # xargs: options with a value; -i, -e and -l take one only when attached (-i{}, -l5).
 XARGS = Spec("IndLPsEa", _fs("arg-file", "delimiter", "max-args", "max-lines", "max-procs", "max-chars",
@@ -169,14 +192,17 @@ def _joined(words: Sequence[Word], runner: str) -> Script:
 
 
 def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
-    i, letters = 0, set()
+    i, letters, startup = 0, set(), []
     while i < len(args):
         w = args[i].text
         if w == "--" or w == "-":
             i += 1
             break
         if w.startswith("--"):
-            i += 2 if w[2:] in ("rcfile", "init-file") else 1
+            if w[2:] in ("rcfile", "init-file") and i + 1 < len(args):
+                startup = _script_file(name, args[i + 1], stdin)    # `--rcfile <(...)`: run as it starts
+                i += 1
+            i += 1
             continue
         if len(w) > 1 and w[0] in "-+" and not args[i].dynamic:
             letters.update(w[1:])
@@ -184,10 +210,41 @@ def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
             continue
         break
     if "c" in letters:
-        return [_script(args[i], f"{name} -c")] if i < len(args) else []
+        return startup + ([_script(args[i], f"{name} -c")] if i < len(args) else [])
     if i < len(args):
-        return _script_file(name, args[i], stdin)
-    return _stdin_script(name, stdin)
+        return startup + _script_file(name, args[i], stdin)
+    return startup + _stdin_script(name, stdin)
+
+
+def startup_file(key: str, value: Word, stdin: Stdin) -> List[Inner]:
+    """BASH_ENV (run by a bash that runs a script or `-c`) or ENV (by `sh -i`) set to what a
+    `<(...)` writes or to the standard input: that is code the shell runs as it starts. A file on
+    disk is a script (not read here), as with `bash FILE`."""
+    if key not in STARTUP_VARIABLES:
+        return []
+    if value.dynamic and value.feed is None:
+        return [Unknown(f"a shell started with {key}={value.source} runs what that names")] \
+            if "<(" in value.source else []
+    return _script_file(f"{key}=", value, stdin)
+
+
+def later(word: Word, runner: str) -> Optional[Script]:
+    """The command substitutions in text bash evaluates again when it is used, as code to judge
+    now, or None. Such text: an array subscript or arithmetic expression (`let 'a[$(rm x)]=1'`,
+    `[[ 'a[$(rm x)]' -eq 1 ]]`, a variable's value read by `$((x))` or `${!x}`), a name or
+    assignment given to `declare`, `read` or `printf -v`, a compound assignment `declare -a
+    'b=($(rm x))'` parses again. Quotes hide it from the grammar, not from bash."""
+    if not LATER.search(word.text):
+        return None
+    return Script(word.text if _ASSIGNED.match(word.text) else ": " + word.text, runner)
+
+
+def _evaluated(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """Builtins that take variable names (`read`, `unset`, `printf -v`, `test -v`, `declare`)
+    or arithmetic (`let`): each argument is text bash may evaluate (later())."""
+    if name == "printf" and not any(w.text.startswith("-v") for w in args):
+        return []                     # printf prints its arguments; with -v they become a value
+    return [s for s in (later(w, name) for w in args) if s is not None]
 
 
 def reading(file: Word, stdin: Stdin) -> Stdin:
@@ -289,13 +346,47 @@ def _held(args: Sequence[Word], found: dict, key: str) -> Word:
     return next((w for w in args if w.text == found[key]), Word(found[key]))
 
 
+def _permuted(args: Sequence[Word], spec: Spec) -> dict:
+    """The options of a command that takes them after its operands too (GNU getopt), up to `--`."""
+    found, i = {}, 0
+    while i < len(args) and args[i].text != "--":
+        more, used = options(args[i:], spec)
+        found.update(more)
+        i += used or 1
+    return found
+
+
 def _script_command(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
-    """util-linux `script -c CMD`: the shell runs CMD in a new terminal."""
-    found, _ = options(args, SCRIPT)
+    """util-linux `script -c CMD` (before or after the file): the shell runs CMD in a new terminal."""
+    found = _permuted(args, SCRIPT)
     for key in ("c", "command"):
         if key in found:
             return [_script(_held(args, found, key), "script -c")]
     return []
+
+
+def _sg(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`sg GROUP [-c] COMMAND`: /bin/sh runs COMMAND, the words after the group joined."""
+    words = [w for w in args if w.text not in ("-", "-c")]
+    return [_joined(words[1:], "sg")] if len(words) > 1 else []
+
+
+SCREEN_VALUE = "cehpSstT"                 # screen's options that take a value
+SCREEN_NO_COMMAND = frozenset({"-ls", "-list", "-wipe", "-r", "-R", "-RR", "-x", "-v", "-Q", "-D"})
+
+
+def _screen(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`screen [-dm] [-S NAME] CMD ARGS` runs CMD in a new window; `-X` sends commands (`stuff`:
+    keys) to a running session, never seen here; attaching and listing run nothing."""
+    i = 0
+    while i < len(args) and args[i].text.startswith("-") and not args[i].dynamic:
+        w = args[i].text
+        if w == "-X":
+            return [Unknown("`screen -X` sends commands to a running session")]
+        if w in SCREEN_NO_COMMAND:
+            return []
+        i += 2 if w[-1] in SCREEN_VALUE else 1
+    return [list(args[i:])] if i < len(args) else []
 
 
 def _ssh(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -331,9 +422,11 @@ def _hash(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 
 
 def _mapfile(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
-    """`mapfile -C CODE` runs CODE (with an index and a line added) as lines are read."""
+    """`mapfile -C CODE` runs CODE (with an index and a line added) as lines are read; its
+    array's name is evaluated (_evaluated)."""
     found, _ = options(args, MAPFILE)
-    return [_script(_held(args, found, "C"), f"{name} -C")] if "C" in found else []
+    code = [_script(_held(args, found, "C"), f"{name} -C")] if "C" in found else []
+    return code + _evaluated(name, [w for w in args if w.text != found.get("C")], stdin)
 
 
 def _watch(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -347,10 +440,13 @@ def _watch(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 
 def _env(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     spec = SPECS["env"]
-    found, i = options(args, spec)
+    found, start = options(args, spec)
     split = found.get("S") or found.get("split-string")
-    i = _skip_assignments(args, i)
+    i = _skip_assignments(args, start)
     out: List[Inner] = []
+    for w in args[start:i]:
+        key, _, value = w.text.partition("=")
+        out += startup_file(key, Word(value, w.dynamic, w.source.partition("=")[2]), stdin)
     if split:
         out.append(Script(split + " " + " ".join(w.source if w.dynamic else w.text for w in args[i:]), "env -S"))
     elif i < len(args):
@@ -454,9 +550,11 @@ HANDLERS = {
     **{shell: _shell for shell in SHELLS},
     "busybox": _busybox, "alias": _alias, "eval": _eval, "source": _source, ".": _source, "exec": _exec,
     "trap": _trap, "complete": _completion, "compgen": _completion, "fc": _fc, "bind": _bind, "su": _su,
-    "runuser": _su, "xargs": _xargs, "find": _find, "flock": _flock, "script": _script_command, "ssh": _ssh,
+    "runuser": _su, "xargs": _xargs, "find": _find, "flock": _flock, "script": _script_command, "ssh": _ssh, "sg": _sg, "screen": _screen,
     "at": _at, "batch": _at, "hash": _hash, "mapfile": _mapfile, "readarray": _mapfile, "watch": _watch,
     "env": _env,
+    **{builtin: _evaluated for builtin in ("let", "declare", "typeset", "local", "export", "readonly", "read",
+                                           "printf", "getopts", "wait", "unset", "test", "[")},
 }
 
 

@@ -19,8 +19,9 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 import tree_sitter
 import tree_sitter_bash
 
-from layers.bastion.command_wrappers import Script, Stdin, Unknown, Word, expanded, inner, reading
-from layers.bastion.shell_rewrites import comments_unmade, variants
+from layers.bastion.command_wrappers import (Script, Stdin, Unknown, Word, expanded, inner, later, reading,
+                                             startup_file)
+from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, variants
 
 LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
 _local = threading.local()      # a parser per thread: lines are checked in threads (command_gate.check)
@@ -30,6 +31,9 @@ MAX_COMMANDS = 5000
 
 
 RUN_LATER = ("PROMPT_COMMAND", "PS0", "PS1", "PS2", "PS4")    # variables whose value bash runs later
+EVALUATED = ("test_command", "arithmetic_expansion", "subscript")  # where bash evaluates text (later())
+LITERALS = ("raw_string", "string", "ansi_c_string", "translated_string", "word", "concatenation")
+PROMPT_EXPANSION = re.compile(r"@P\}$")                           # ${x@P}: x's `$(...)` run
 SESSION_INPUT = "the session's input"
 
 
@@ -177,9 +181,39 @@ class _Walk:
             words = [node.children[0].text.decode("utf-8", "replace")]
             words += [c.text.decode("utf-8", "replace") for c in node.named_children]
             self.out.append(Command(words[0], words[1:]))
+            for c in node.named_children:
+                if c.type in LITERALS:
+                    self.later(self.word(c), words[0])
+        elif t in EVALUATED or (t == "compound_statement" and node.text.startswith(b"((")):
+            self.evaluated(node)
+        elif t == "expansion" and PROMPT_EXPANSION.search(node.text.decode("utf-8", "replace")):
+            self.out.append(Command(f"({node.text.decode('utf-8', 'replace')[:60]})", (),
+                                    "prompt expansion runs the command substitutions a variable holds", True))
         inherited = stdin if t in ("program", "list", "subshell", "compound_statement") else None
         for c in node.named_children:
             self.walk(c, inherited, level + 1)
+
+    def later(self, w: Word, why: str) -> None:
+        """Judge now the `$(...)` of text bash evaluates again where it is used (command_wrappers.later)."""
+        code = later(w, why)
+        if code is not None:
+            # text that does not parse (`it`s`) is an error to bash there, and runs nothing
+            self.script(code.text, (code.runner,), unparsable_runs=False)
+
+    def evaluated(self, node) -> None:
+        """`[[ ]]`, `(( ))`, `$(( ))`, `${a[...]}`: bash evaluates the text of their quoted
+        operands as arithmetic or subscripts (`[[ 'a[$(rm x)]' -eq 1 ]]`)."""
+        for c in node.named_children:
+            if c.type in LITERALS:
+                self.later(self.word(c), "arithmetic")
+            elif c.type not in ("command_substitution", "process_substitution"):
+                self.evaluated(c)
+
+    def assigned(self, value) -> None:
+        """A variable's value may reach arithmetic or an array subscript (`$((x))`, `${!x}`,
+        `declare -a "b=($x)"`), where bash expands its `$(...)`: judged when assigned."""
+        for c in value.named_children if value.type == "array" else [value]:
+            self.later(self.word(c), "a variable's value")
 
     def assignment(self, node) -> None:
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
@@ -188,6 +222,9 @@ class _Walk:
         key = name.text.decode("utf-8", "replace")
         if key in RUN_LATER and value is not None:
             self.run_later(key, value)
+        elif value is not None:
+            self.assigned(value)
+            self.run_items(startup_file(key, self.word(value), None), (key,))
         w = self.word(value) if value is not None else Word("")
         if w.dynamic or w.glob:
             self.variables.pop(key, None)
@@ -287,7 +324,15 @@ class _Walk:
         if name is None:
             return []
         target = name.named_children[0] if name.named_child_count else name
-        return [self.word(target)] + [self.word(a) for a in node.children_by_field_name("argument")]
+        words, args = [self.word(target)], node.children_by_field_name("argument")
+        for i, a in enumerate(args):
+            if a.type == "$" and i + 1 < len(args) and args[i + 1].start_byte == a.end_byte:
+                continue       # `$"rm"`: the grammar splits an argument's translated string in two
+            w = self.word(a)
+            if i and args[i - 1].type == "$" and args[i - 1].end_byte == a.start_byte:
+                w = Word(w.text, w.dynamic, "$" + w.source, w.glob)
+            words.append(w)
+        return words
 
     def command(self, node, stdin: Stdin, level: int, extra: Sequence = ()) -> None:
         for c in node.named_children:
@@ -300,12 +345,18 @@ class _Walk:
             self.emit(words, stdin, ())
         for c in node.named_children:
             if c.type == "variable_assignment":
-                self.assignment_scan(c, level)
+                self.assignment_scan(c, level, stdin)
             else:
                 self.walk(c, None, level + 1)
 
-    def assignment_scan(self, node, level: int) -> None:
+    def assignment_scan(self, node, level: int, stdin: Stdin = None) -> None:
         # NAME=value before a command is for that command only: scan it without keeping it
+        name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+        if value is not None:
+            self.assigned(value)
+            if name is not None:
+                key = name.text.decode("utf-8", "replace")
+                self.run_items(startup_file(key, self.word(value), stdin), (key,))
         for c in node.named_children:
             self.walk(c, None, level + 1)
 
@@ -324,24 +375,27 @@ class _Walk:
         cmd.parent = parent
         self.out.append(cmd)
         cmd.function = name in self.functions
-        for item in inner(name, rest, stdin):
+        self.run_items(inner(name, rest, stdin), via + (name,), None if name in ("xargs", "find") else stdin, cmd)
+
+    def run_items(self, items, via: Tuple[str, ...], stdin: Stdin = None, parent: Optional[Command] = None) -> None:
+        """What a wrapper runs (command_wrappers.inner): commands, code to parse, code unknown."""
+        for item in items:
             if isinstance(item, list):
                 if item:
-                    self.emit(item, None if name in ("xargs", "find") else stdin, via + (name,), cmd)
+                    self.emit(item, stdin, via, parent)
             elif isinstance(item, Script):
-                self.script(item.text, via + (item.runner,))
+                self.script(item.text, via[:-1] + (item.runner,))
             elif isinstance(item, Unknown):
-                self.out.append(Command(f"({item.reason})", (), "runs code not known before it runs", True,
-                                        via + (name,)))
+                self.out.append(Command(f"({item.reason})", (), "runs code not known before it runs", True, via))
 
-    def script(self, text: str, via: Tuple[str, ...]) -> None:
+    def script(self, text: str, via: Tuple[str, ...], unparsable_runs: bool = True) -> None:
         if self.depth + 1 > MAX_DEPTH:
             raise TooComplex()
         sub = analyse(text, self.depth + 1, dict(self.variables))
         for c in sub.commands:
             c.via = via + c.via
             self.out.append(c)
-        if sub.status == "unparsable":
+        if sub.status == "unparsable" and unparsable_runs:
             self.out.append(Command(f"(code run by {via[-1]})", (), "the code could not be parsed", True, via))
 
 
@@ -409,9 +463,10 @@ SPLIT = re.compile(r"\|\||&&|[;&|\n()`{}]|\$\(|[<>]\(")
 
 def guessed_commands(text: str) -> List[Command]:
     """Commands read from a line the grammar rejects, without the grammar: pieces between shell
-    operators, words split on blanks with quotes dropped. Only their names are trusted."""
+    operators, words split on blanks with quotes dropped, brace expansions made first, as bash
+    makes them (`[ a; {rm,x}` runs `rm x`). Only their names are trusted."""
     walker = _Walk(MAX_DEPTH)
-    for piece in SPLIT.split(text):
+    for piece in SPLIT.split(brace_expanded(text)):
         words = [Word(re.sub(r"[\"'\\]", "", w), glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
         words = [w for w in words if w.text]
         while words and (re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text) or words[0].text in LEADING

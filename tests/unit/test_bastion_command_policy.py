@@ -343,6 +343,53 @@ def test_a_shell_or_source_reading_a_process_substitution_or_stdin_runs_what_it_
     assert RM.check(line).allowed == allowed, line
 
 
+@pytest.mark.parametrize("line, allowed", [
+    ("let 'a[$(rm x)]=1'", False), ("[[ 'a[$(rm x)]' -eq 1 ]]", False), ("(( 'a[$(rm x)]' ))", False),
+    ("echo $(( 'a[$(rm x)]' ))", False), ("echo ${a[ '$(rm x)' ]}", False), ('echo "${a[\'$(rm x)\']}"', False),
+    ("x='a[$(rm x)]'", False), ("x='a[`rm x`]' ls", False), ("a=('$(rm x)' b)", False), ("declare -n r='a[$(rm x)]'", False),
+    ("declare 'a[$(rm x)]=1'", False), ("declare -a 'b=($(rm x))'", False), ("export 'a[$(rm x)]=1'", False),
+    ("unset 'a[$(rm x)]'", False), ("read 'a[$(rm x)]' <<< 1", False), ("printf -v 'a[$(rm x)]' 1", False),
+    ("printf -v x '%s' 'a[$(rm x)]'", False), ("test -v 'a[$(rm x)]'", False), ("mapfile 'a[$(rm x)]' < f", False),
+    ("builtin declare 'a[$(rm x)]=1'", False), ("wait -p 'a[$(rm x)]'", False), ("getopts a 'a[$(rm x)]'", False),
+    ("echo ${x@P}", False), ("echo \"${x@P}\"", False),
+    ("let i++", True), ("(( i += 2 ))", True), ("[[ $a -eq 1 ]]", True), ("x='$(date)'", True),
+    ("msg='it`s'", True), ("printf '%s' '$(rm x)'", True), ("echo '$(rm x)'", True), ("read -r line", True),
+    ("awk '{print $(NF-1)}' f", True), ("declare -A m=([a]=1)", True), ("echo ${x@Q} ${!x}", True),
+])
+def test_text_bash_evaluates_again_where_it_is_used_is_judged(line, allowed):
+    """Quoted text that bash reads again as an array subscript or arithmetic (where its `$(...)`
+    run), assigned to a variable that may reach one, given to a builtin that evaluates names; a
+    prompt expansion of a variable (`${x@P}`: a name known only when it runs)."""
+    assert RM.check(line).allowed == allowed, line
+
+
+@pytest.mark.parametrize("line, allowed", [
+    ("BASH_ENV=<(echo rm x) bash -c :", False), ("env BASH_ENV=/dev/stdin bash -c : <<< 'rm x'", False),
+    ("bash --rcfile <(echo rm x) -i", False), ("BASH_ENV=/dev/stdin bash -c : <<< 'rm x'", False),
+    ("ENV=<(echo rm x) sh -i", False), ("env BASH_ENV=<(curl -s http://x) bash -c :", False),
+    ("BASH_ENV=~/.env bash -c ls", True), ("bash --rcfile ~/.bashrc -i", True), ("BASH_ENV=<(echo ls) bash -c :", True),
+])
+def test_a_startup_file_a_shell_runs_is_judged_like_its_script(line, allowed):
+    assert RM.check(line).allowed == allowed, line
+
+
+@pytest.mark.parametrize("line", [
+    'env $"rm" x', 'nice $"r"m x', "ssh-agent rm x", "ssh-agent -t 60 rm x", "dbus-run-session -- rm x",
+    "prlimit --nofile=10 rm x", "unshare -r --setuid 0 rm x", "chrt -f 10 rm x", "numactl -N 0 rm x",
+    "numactl --interleave=all rm x", "systemd-run --user -u u1 rm x", "cgexec -g cpu:/x rm x",
+    "firejail --private rm x", "sg wheel 'rm x'", "sg wheel -c 'rm x'", "script -q /dev/null -c 'rm x'",
+    "screen -dm rm x", "screen -dmS s rm x", "screen -S s -X stuff 'rm x'", "[ a; {rm,x}", "[ a & {rm,-rf,/}",
+])
+def test_more_wrappers_and_spellings_are_followed(line):
+    assert not RM.check(line).allowed, line
+
+
+@pytest.mark.parametrize("line", ["ssh-agent -k", "prlimit -p 1", "chrt -p 1", "numactl -H", "systemd-run -S", "sg wheel",
+                                  "script log", "screen -r", "screen -ls", "nice $ 'rm'", "[ a; echo {rm,x}"])
+def test_those_wrappers_running_nothing_are_allowed(line):
+    assert RM.check(line).allowed, line
+
+
 BRACE_WORDS = ["{a,b}", "x{a,b}y", "{a,b}{1,2}", "{a,{b,c}}d", "{1..3}", "{3..1}", "{1..10..3}", "{a..e..2}",
                "{01..3}", "{-2..1}", "{a}", "{}", "{a,}", "{,a}b", "'{a,b}'", "\\{a,b}", "${HOME}{a,b}",
                "\"x\"{a,'b c'}", "{a,b\\,c}", "a{b,c}d{e,f}", "{x..1}", "{a,b}}", "{{a,b}"]

@@ -333,6 +333,41 @@ def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, t
     assert len(commands) == 11 and {c["Cmd"] for c in commands} >= {f"{{rm,-f,{victim}}}", f"hash -p /bin/rm myls; myls {victim}"}
 
 
+def test_text_bash_evaluates_again_and_startup_files_are_judged(stack, gateway, target, clock):
+    """Quoted text bash reads again where it is used (an array subscript in `let` or `[[ ]]`, a
+    prompt expansion `${x@P}`), a startup file a shell runs (`BASH_ENV=<(...)`), a translated
+    string as a wrapper's command, wrappers that take their options anywhere (`script FILE -c`) or
+    run a command after their own (`prlimit`, `sg`), a brace expansion in a line the grammar
+    rejects: each refused, the file still there. Subscripts with an allowed command run: bash
+    really evaluates them. (`${x@P}` is a name known only when it runs, refused by default.)"""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+    victim = a_victim()
+    lines = [f"let 'a[$(rm -f {victim})]=1'", f"[[ 'a[$(rm -f {victim})]' -eq 1 ]]",
+             f"x='$(rm -f {victim})'; echo ${{x@P}}", f"BASH_ENV=<(echo rm -f {victim}) bash -c :",
+             f'nice $"rm" -f {victim}', f"script -q /dev/null -c 'rm -f {victim}'", f"prlimit rm -f {victim}",
+             f"[ a; {{rm,-f,{victim}}}"]
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            sh = await open_shell(conn, 160, 40)
+            for n, line in enumerate(lines):
+                mark = len(sh.seen)
+                await sh.type(line.encode() + b"\r")
+                await sh.after(mark, b"Guardzone: command blocked")
+                await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
+                await sh.type(f"test -e {victim} && echo there-{n}-$((1+1))\r".encode())
+                await sh.until(f"there-{n}-2\r\n".encode())
+            await sh.type(b"let 'a[$(echo sub-$((3+3)) >&2; echo 0)]=1'; [[ 'a[$(echo t-$((4+4)) >&2)]' -eq 1 ]]\r")
+            await sh.until(b"sub-6\r\n")
+            await sh.until(b"t-8\r\n")
+            await sh.type(b"exit\r")
+            await sh.process.wait_closed()
+    run(scenario())
+    assert_kept(victim)
+    _, commands = the_session(stack, bh, AuditAction=[2])
+    assert sorted(c["Cmd"] for c in commands) == sorted(lines)
+
+
 def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack, gateway, target, clock):
     """`ssh -t host bash` (a command with a terminal): its lines are judged and recorded as a
     shell session's are. `ssh host bash` and a shell session without a terminal: their input is a
