@@ -389,9 +389,33 @@ def _screen(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return [list(args[i:])] if i < len(args) else []
 
 
+SSH_COMMANDS = ("proxycommand", "localcommand", "knownhostscommand", "remotecommand")
+_SSH_SETTING = re.compile(r"\s*([A-Za-z]+)\s*(?:=\s*|\s+)(.*)", re.S)
+
+
+def _ssh_settings(args: Sequence[Word]) -> List[Inner]:
+    """`-o ProxyCommand=CMD` (LocalCommand, KnownHostsCommand: run here by the user's shell;
+    RemoteCommand: by the remote one) in ssh's arguments: code."""
+    out: List[Inner] = []
+    for i, w in enumerate(args):
+        t = w.text
+        at = t.find("o", 1)
+        if not t.startswith("-") or t.startswith("--") or at < 0 or any(c in SSH.short_arg for c in t[1:at]):
+            continue
+        held = Word(t[at + 1:], w.dynamic, w.source) if t[at + 1:] else (args[i + 1] if i + 1 < len(args) else None)
+        m = _SSH_SETTING.match(held.text) if held is not None else None
+        if m and m.group(1).lower() in SSH_COMMANDS:
+            out.append(_script(Word(m.group(2), held.dynamic, held.source), f"ssh -o {m.group(1)}"))
+    return out
+
+
 def _ssh(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`ssh HOST CMD...`: the remote shell runs the words after the destination, joined. Options
     may follow the destination too, unless `--` ended them."""
+    return _ssh_settings(args) + _ssh_command(args)
+
+
+def _ssh_command(args: Sequence[Word]) -> List[Inner]:
     found, i = options(args, SSH)
     if i >= len(args):
         return []
@@ -558,6 +582,28 @@ HANDLERS = {
 }
 
 
+# Wrappers that take code or a command in an option: a pathname expansion where an option may
+# be makes file names their options (`bash *` with files named `-c` and `rm x` runs `rm x`).
+# Those that take options after their operands too (and ssh, whose remote command is the words
+# joined, file names with `;` included) anywhere in their arguments.
+GLOBBED_OPTIONS = frozenset(SHELLS | {"mapfile", "readarray", "trap", "complete", "compgen", "hash", "flock", "sg"})
+GLOBBED_ANYWHERE = frozenset({"script", "su", "runuser", "ssh"})
+
+
+def _globbed(name: str, args: Sequence[Word]) -> bool:
+    if name in GLOBBED_ANYWHERE:
+        return any(w.glob for w in args)
+    if name in GLOBBED_OPTIONS:
+        for w in args:
+            if w.glob:
+                return True
+            if not w.text.startswith("-"):
+                return False                # the first operand: options end here
+    return False
+
+
 def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
     """What the command `name` (normalised) with these arguments runs in turn."""
+    if _globbed(name, args):
+        return [Unknown(f"`{name}` is given a pathname expansion, whose file names may be its options or code")]
     return HANDLERS.get(name, _wrapped)(name, args, stdin)

@@ -3,7 +3,8 @@ otherwise: brace expansion (`{rm,-rf,x}` is the command `rm -rf x`, `r{m,} x` is
 the grammar takes for an unfinished `{ ...; }` group or leaves as one word), a compound command
 after `coproc [NAME]`, `time` or `!` (`coproc X { rm x; }`, `time { rm x; }`, which the grammar
 reads as a command with arguments), and a here-document followed on its line by `;` or `&`
-(`cat <<EOF; rm x`, which the grammar never finishes, however many lines follow); and a `#` the
+(`cat <<EOF; rm x`, which the grammar never finishes, however many lines follow), two backquoted
+command substitutions side by side (`` `ls``rm x` ``, read as one, `lsrm x`); and a `#` the
 grammar takes for a comment where bash does not (`\\ # x; rm y`), escaped (comments_unmade).
 
 `variants(text)` gives the line so rewritten, when a rewrite applies, each with whether the
@@ -22,6 +23,10 @@ SEQUENCE = re.compile(r"(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?")
 COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)?|time(?:\s+-p)?|!)\s+"
                              r"(?=[{(]|\[\[|(?:while|until|if|for|case|select)\b)")
 
+# `a``b` is two command substitutions, `a` and `b`, to bash; the grammar reads one (`ab`): an
+# empty string between them keeps the word and parts them
+ADJACENT_BACKQUOTES = re.compile(r"`(?=`)")
+
 
 class _TooMany(Exception):
     pass
@@ -33,7 +38,8 @@ def variants(text: str) -> List[Tuple[str, bool]]:
         strung, ended = heredocs_as_strings(text, as_input)
         braced = brace_expanded(strung)
         opened = COMPOUND_PREFIX.sub("", braced)
-        for variant in (strung, braced, opened):
+        apart = ADJACENT_BACKQUOTES.sub('`""', opened) if "``" in opened else opened
+        for variant in (strung, braced, opened, apart):
             if variant != text and variant not in [v for v, _ in out]:
                 out.append((variant, ended))
         if strung == text:

@@ -379,6 +379,9 @@ def test_a_startup_file_a_shell_runs_is_judged_like_its_script(line, allowed):
     "numactl --interleave=all rm x", "systemd-run --user -u u1 rm x", "cgexec -g cpu:/x rm x",
     "firejail --private rm x", "sg wheel 'rm x'", "sg wheel -c 'rm x'", "script -q /dev/null -c 'rm x'",
     "screen -dm rm x", "screen -dmS s rm x", "screen -S s -X stuff 'rm x'", "[ a; {rm,x}", "[ a & {rm,-rf,/}",
+    "true`ls``rm x`", 'echo "`ls``rm x`"', "x=`ls``rm x`",
+    "ssh -o ProxyCommand='rm x' host", "ssh -oProxyCommand=rm host", "ssh -o 'LocalCommand rm x' host",
+    "ssh -o RemoteCommand='rm x' host", "ssh -vo KnownHostsCommand=rm host", "ssh host -o proxycommand=rm",
 ])
 def test_more_wrappers_and_spellings_are_followed(line):
     assert not RM.check(line).allowed, line
@@ -388,6 +391,20 @@ def test_more_wrappers_and_spellings_are_followed(line):
                                   "script log", "screen -r", "screen -ls", "nice $ 'rm'", "[ a; echo {rm,x}"])
 def test_those_wrappers_running_nothing_are_allowed(line):
     assert RM.check(line).allowed, line
+
+
+@pytest.mark.parametrize("line, allowed", [
+    ("bash *", False), ("bash -x *", False), ("sh -e ?", False), ("mapfile *", False), ("trap * EXIT", False),
+    ("script *", False), ("script log -q *", False), ("su * root", False), ("ssh host ls *.log", False),
+    ("sg wheel*", False), ("flock * ls", False),
+    ("bash script.sh *.log", True), ("ssh host 'ls *.log'", True), ("flock /tmp/l ls *.log", True), ("sudo ls *", True),
+    ("xargs ls *", True), ("echo *", True), ("ls -l *.py", True),
+])
+def test_file_names_that_may_become_a_wrappers_options_or_code(line, allowed):
+    """`bash *` in a directory holding files named `-c` and `rm x` runs `rm x`: a wrapper taking
+    code in an option, given a pathname expansion where an option may be, runs code known only
+    when it runs (ssh: anywhere, its remote command is the words joined, `;` in a name included)."""
+    assert RM.check(line).allowed == allowed, line
 
 
 BRACE_WORDS = ["{a,b}", "x{a,b}y", "{a,b}{1,2}", "{a,{b,c}}d", "{1..3}", "{3..1}", "{1..10..3}", "{a..e..2}",

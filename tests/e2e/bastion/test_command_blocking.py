@@ -3,6 +3,8 @@ ACL stops the lines it names however they are typed (lists, paste then edit, his
 typed ahead, exec), never the target seeing them; look-alikes run; blocked lines are searchable
 with Action 2 and counted as the session's DangerCount."""
 import os
+import shutil
+import tempfile
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -338,14 +340,18 @@ def test_text_bash_evaluates_again_and_startup_files_are_judged(stack, gateway, 
     prompt expansion `${x@P}`), a startup file a shell runs (`BASH_ENV=<(...)`), a translated
     string as a wrapper's command, wrappers that take their options anywhere (`script FILE -c`) or
     run a command after their own (`prlimit`, `sg`), a brace expansion in a line the grammar
-    rejects: each refused, the file still there. Subscripts with an allowed command run: bash
+    rejects, adjacent backquotes, ssh's ProxyCommand, `bash *` among files named `-c` and `rm -f
+    inner`: each refused, the file still there. Subscripts with an allowed command run: bash
     really evaluates them. (`${x@P}` is a name known only when it runs, refused by default.)"""
     demo, bh = guarded_demo(stack, target, clock, "rm")
     victim = a_victim()
     lines = [f"let 'a[$(rm -f {victim})]=1'", f"[[ 'a[$(rm -f {victim})]' -eq 1 ]]",
              f"x='$(rm -f {victim})'; echo ${{x@P}}", f"BASH_ENV=<(echo rm -f {victim}) bash -c :",
              f'nice $"rm" -f {victim}', f"script -q /dev/null -c 'rm -f {victim}'", f"prlimit rm -f {victim}",
-             f"[ a; {{rm,-f,{victim}}}"]
+             f"[ a; {{rm,-f,{victim}}}", f"true`ls``rm -f {victim}`", f"ssh -o ProxyCommand='rm -f {victim}' 127.0.0.1"]
+    globs = tempfile.mkdtemp(prefix="gz-globs-")      # `bash *` there is `bash -c 'rm -f inner' inner`
+    for name in ("-c", "rm -f inner", "inner"):
+        open(os.path.join(globs, name), "w").close()
 
     async def scenario():
         async with await logged_in(gateway.port, demo) as conn:
@@ -357,6 +363,13 @@ def test_text_bash_evaluates_again_and_startup_files_are_judged(stack, gateway, 
                 await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
                 await sh.type(f"test -e {victim} && echo there-{n}-$((1+1))\r".encode())
                 await sh.until(f"there-{n}-2\r\n".encode())
+            await sh.type(f"cd {globs}\r".encode())
+            mark = len(sh.seen)
+            await sh.type(b"bash *\r")
+            await sh.after(mark, b"Guardzone: command blocked")
+            await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
+            await sh.type(b"test -e inner && echo inner-$((2+3))\r")
+            await sh.until(b"inner-5\r\n")
             await sh.type(b"let 'a[$(echo sub-$((3+3)) >&2; echo 0)]=1'; [[ 'a[$(echo t-$((4+4)) >&2)]' -eq 1 ]]\r")
             await sh.until(b"sub-6\r\n")
             await sh.until(b"t-8\r\n")
@@ -364,8 +377,10 @@ def test_text_bash_evaluates_again_and_startup_files_are_judged(stack, gateway, 
             await sh.process.wait_closed()
     run(scenario())
     assert_kept(victim)
+    assert os.path.exists(os.path.join(globs, "inner")), "bash * ran"
+    shutil.rmtree(globs)
     _, commands = the_session(stack, bh, AuditAction=[2])
-    assert sorted(c["Cmd"] for c in commands) == sorted(lines)
+    assert sorted(c["Cmd"] for c in commands) == sorted(lines + ["bash *"])
 
 
 def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack, gateway, target, clock):
