@@ -14,41 +14,12 @@ A command that is not a wrapper, or a wrapper that runs nothing (`sudo -l`, `com
 `bash script.sh`), gives an empty list.
 """
 import re
-from dataclasses import dataclass
-from typing import FrozenSet, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence
 
+from layers.bastion import program_commands
+from layers.bastion.shell_words import (Inner, Script, Spec, Stdin, Unknown, Word, code_in, held, names,
+                                        options)
 
-class Word:
-    """One shell word after quote removal. `dynamic` names what makes it unknown before it runs
-    ("variable", "command substitution", ...); `source` is its text as typed."""
-    __slots__ = ("text", "dynamic", "source", "glob", "feed")
-
-    def __init__(self, text: str, dynamic: str = "", source: Optional[str] = None, glob: bool = False) -> None:
-        self.text = text
-        self.dynamic = dynamic
-        self.source = text if source is None else source
-        self.glob = glob
-        self.feed: "Stdin" = None       # a process substitution `<(...)`: what reading it gives
-
-    def __repr__(self) -> str:
-        return f"Word({self.text!r}{', ' + self.dynamic if self.dynamic else ''})"
-
-
-@dataclass(frozen=True)
-class Script:
-    text: str
-    runner: str
-
-
-@dataclass(frozen=True)
-class Unknown:
-    reason: str
-
-
-# What a command reads on its standard input: ("text", str) literal shell code, ("dynamic", why)
-# or None (the terminal, a file).
-Stdin = Optional[Tuple[str, str]]
-Inner = Union[List[Word], Script, Unknown]
 
 ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 # Text that bash reads again where it is used runs its command substitutions then (see later()).
@@ -59,115 +30,63 @@ STARTUP_VARIABLES = ("BASH_ENV", "ENV")        # a file of code a shell runs as 
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "yash", "posh", "rbash", "ksh93"})
 
 
-@dataclass(frozen=True)
-class Spec:
-    short_arg: str = ""                          # short options that take a value
-    long_arg: FrozenSet[str] = frozenset()       # long options that take a value (without "=")
-    no_command: str = ""                         # short options after which nothing is run
-    long_no_command: FrozenSet[str] = frozenset()
-    positionals: int = 0                         # operands before the command (DURATION, NEWROOT)
-    assignments: bool = False                    # NAME=VALUE words may precede the command
-
-
-def _fs(*names: str) -> FrozenSet[str]:
-    return frozenset(names)
-
-
 SPECS = {
-    "sudo": Spec("ugCprtUDRTh", _fs("user", "group", "close-from", "prompt", "role", "type", "other-user",
+    "sudo": Spec("ugCprtUDRTh", names("user", "group", "close-from", "prompt", "role", "type", "other-user",
                                     "chdir", "chroot", "command-timeout", "host"),
-                 no_command="elvkKV", long_no_command=_fs("edit", "list", "validate", "reset-timestamp",
+                 no_command="elvkKV", long_no_command=names("edit", "list", "validate", "reset-timestamp",
                                                           "remove-timestamp", "version", "help"),
                  assignments=True),
     "doas": Spec("uC", no_command="L"),
-    "env": Spec("uCS", _fs("unset", "chdir", "split-string"), assignments=True),
-    "nice": Spec("n", _fs("adjustment")),
+    "env": Spec("uCS", names("unset", "chdir", "split-string"), assignments=True),
+    "nice": Spec("n", names("adjustment")),
     "nohup": Spec(),
-    "timeout": Spec("sk", _fs("signal", "kill-after"), positionals=1),
+    "timeout": Spec("sk", names("signal", "kill-after"), positionals=1),
     "exec": Spec("a"),
     "command": Spec(no_command="vV"),
     "builtin": Spec(),
-    "time": Spec("fo", _fs("format", "output")),
-    "stdbuf": Spec("ioe", _fs("input", "output", "error")),
+    "time": Spec("fo", names("format", "output")),
+    "stdbuf": Spec("ioe", names("input", "output", "error")),
     "setsid": Spec(),
-    "ionice": Spec("cn", _fs("class", "classdata"), no_command="p", long_no_command=_fs("pid", "pgid", "uid")),
-    "chroot": Spec("", _fs("userspec", "groups"), positionals=1),
-    "taskset": Spec("", no_command="p", long_no_command=_fs("pid"), positionals=1),
+    "ionice": Spec("cn", names("class", "classdata"), no_command="p", long_no_command=names("pid", "pgid", "uid")),
+    "chroot": Spec("", names("userspec", "groups"), positionals=1),
+    "taskset": Spec("", no_command="p", long_no_command=names("pid"), positionals=1),
     "unbuffer": Spec(),
-    "nsenter": Spec("tSGnmuipUCTrw", _fs("target", "setuid", "setgid")),
+    "nsenter": Spec("tSGnmuipUCTrw", names("target", "setuid", "setgid")),
     "strace": Spec("eoOpPsSuEIXabU", no_command="p"),
     "ltrace": Spec("eoOpPsSuEIXabU", no_command="p"),
     "coproc": Spec(),
-    "pkexec": Spec("", _fs("user"), long_no_command=_fs("version", "help")),
+    "pkexec": Spec("", names("user"), long_no_command=names("version", "help")),
     "ssh-agent": Spec("aEPtO", no_command="k"),
-    "dbus-run-session": Spec("", _fs("config-file", "dbus-daemon")),
-    "prlimit": Spec("po", _fs("pid", "output"), no_command="p", long_no_command=_fs("pid")),
-    "unshare": Spec("SGRw", _fs("setuid", "setgid", "root", "wd", "propagation", "map-user", "map-group",
+    "dbus-run-session": Spec("", names("config-file", "dbus-daemon")),
+    "prlimit": Spec("po", names("pid", "output"), no_command="p", long_no_command=names("pid")),
+    "unshare": Spec("SGRw", names("setuid", "setgid", "root", "wd", "propagation", "map-user", "map-group",
                                 "map-users", "map-groups", "monotonic", "boottime", "load-interp", "setgroups")),
-    "chrt": Spec("TPD", _fs("sched-runtime", "sched-period", "sched-deadline"), no_command="pm",
-                 long_no_command=_fs("pid", "max"), positionals=1),
-    "numactl": Spec("iNmCpPw", _fs("interleave", "cpunodebind", "membind", "physcpubind", "preferred",
+    "chrt": Spec("TPD", names("sched-runtime", "sched-period", "sched-deadline"), no_command="pm",
+                 long_no_command=names("pid", "max"), positionals=1),
+    "numactl": Spec("iNmCpPw", names("interleave", "cpunodebind", "membind", "physcpubind", "preferred",
                                    "preferred-many", "weighted-interleave"),
-                    no_command="sH", long_no_command=_fs("show", "hardware")),
-    "systemd-run": Spec("puEDMHC", _fs("property", "unit", "description", "slice", "setenv", "uid", "gid", "nice",
+                    no_command="sH", long_no_command=names("show", "hardware")),
+    "systemd-run": Spec("puEDMHC", names("property", "unit", "description", "slice", "setenv", "uid", "gid", "nice",
                                        "working-directory", "machine", "host", "on-active", "on-boot", "on-startup",
                                        "on-unit-active", "on-unit-inactive", "on-calendar", "path-property",
                                        "socket-property", "timer-property", "service-type", "capsule"),
-                        no_command="S", long_no_command=_fs("shell")),
+                        no_command="S", long_no_command=names("shell")),
     "cgexec": Spec("g"),
     "firejail": Spec(),
 }
 # xargs: options with a value; -i, -e and -l take one only when attached (-i{}, -l5).
-XARGS = Spec("IndLPsEa", _fs("arg-file", "delimiter", "max-args", "max-lines", "max-procs", "max-chars",
+XARGS = Spec("IndLPsEa", names("arg-file", "delimiter", "max-args", "max-lines", "max-procs", "max-chars",
                              "eof", "process-slot-var"))
-FLOCK = Spec("wEc", _fs("timeout", "conflict-exit-code", "command"))
-WATCH = Spec("nq", _fs("interval", "equexit"))
-SU = Spec("csgGw", _fs("command", "session-command", "shell", "group", "supp-group", "whitelist-environment"))
-RUNUSER = Spec("csgGwu", _fs("command", "session-command", "shell", "group", "supp-group", "user"))
-FIND_EXEC = _fs("-exec", "-execdir", "-ok", "-okdir")
-SCRIPT = Spec("cEIOBTom", _fs("command", "echo", "log-in", "log-out", "log-io", "log-timing", "output-limit",
+FLOCK = Spec("wEc", names("timeout", "conflict-exit-code", "command"))
+WATCH = Spec("nq", names("interval", "equexit"))
+SU = Spec("csgGw", names("command", "session-command", "shell", "group", "supp-group", "whitelist-environment"))
+RUNUSER = Spec("csgGwu", names("command", "session-command", "shell", "group", "supp-group", "user"))
+FIND_EXEC = names("-exec", "-execdir", "-ok", "-okdir")
+SCRIPT = Spec("cEIOBTom", names("command", "echo", "log-in", "log-out", "log-io", "log-timing", "output-limit",
                             "logging-format"))
-# OpenSSH's client: options with a value; the words after the destination are the remote command.
-SSH = Spec("BbcDEeFIiJLlmOoPpQRSWw")
+SSH = program_commands.SSH
 AT = Spec("qft", no_command="lrdcV")
 MAPFILE = Spec("dnOsuCc")
-
-
-def options(words: Sequence[Word], spec: Spec, plus: bool = False) -> Tuple[dict, int]:
-    """The options at the start of `words` (letter or long name -> value or True) and the index
-    of the first word after them."""
-    found, i = {}, 0
-    while i < len(words):
-        w = words[i].text
-        if w == "--":
-            return found, i + 1
-        if w.startswith("--") and len(w) > 2:
-            name, eq, value = w[2:].partition("=")
-            if name in spec.long_arg and not eq:
-                i += 1
-                value = words[i].text if i < len(words) else ""
-            found[name] = value if (eq or name in spec.long_arg) else True
-            i += 1
-            continue
-        if len(w) > 1 and (w[0] == "-" or (plus and w[0] == "+")) and not words[i].dynamic:
-            letters = w[1:]
-            if letters.isdigit():
-                found["#"] = letters
-                i += 1
-                continue
-            for j, c in enumerate(letters):
-                if c in spec.short_arg:
-                    value = letters[j + 1:]
-                    if not value:
-                        i += 1
-                        value = words[i].text if i < len(words) else ""
-                    found[c] = value
-                    break
-                found[c] = True
-            i += 1
-            continue
-        break
-    return found, i
 
 
 def _stops(found: dict, spec: Spec) -> bool:
@@ -178,12 +97,6 @@ def _skip_assignments(words: Sequence[Word], i: int) -> int:
     while i < len(words) and ASSIGNMENT.match(words[i].text):
         i += 1
     return i
-
-
-def _script(word: Word, runner: str) -> Inner:
-    if word.dynamic:
-        return Unknown(f"`{runner}` runs code held in {word.source}")
-    return Script(word.text, runner)
 
 
 def _joined(words: Sequence[Word], runner: str) -> Script:
@@ -210,10 +123,16 @@ def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
             continue
         break
     if "c" in letters:
-        return startup + ([_script(args[i], f"{name} -c")] if i < len(args) else [])
+        return startup + ([code_in(args[i], f"{name} -c")] if i < len(args) else [])
     if i < len(args):
         return startup + _script_file(name, args[i], stdin)
     return startup + _stdin_script(name, stdin)
+
+
+def assigned(key: str, value: Word, stdin: Stdin) -> List[Inner]:
+    """What setting the variable `key` to `value` makes run: a shell's startup file, a command
+    programs run (program_commands.variable_code: `PAGER=CMD`)."""
+    return startup_file(key, value, stdin) + program_commands.variable_code(key, value)
 
 
 def startup_file(key: str, value: Word, stdin: Stdin) -> List[Inner]:
@@ -288,7 +207,7 @@ def _su(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         i += used if used else 1
     for key in ("c", "command", "session-command"):
         if key in found:
-            return [_script(_held(args, found, key), f"{name} -c")]
+            return [code_in(held(args, found, key), f"{name} -c")]
     if name == "runuser" and ("u" in found or "user" in found) and rest < len(args):
         return [list(args[rest:])]
     return []
@@ -337,13 +256,8 @@ def _flock(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         i += j
     for key in ("c", "command"):
         if key in found:
-            return [_script(_held(args, found, key), "flock -c")]
+            return [code_in(held(args, found, key), "flock -c")]
     return [list(args[i:])] if i < len(args) else []
-
-
-def _held(args: Sequence[Word], found: dict, key: str) -> Word:
-    """The word an option's value came from (dynamic if it was), else the value itself."""
-    return next((w for w in args if w.text == found[key]), Word(found[key]))
 
 
 def _permuted(args: Sequence[Word], spec: Spec) -> dict:
@@ -361,7 +275,7 @@ def _script_command(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner
     found = _permuted(args, SCRIPT)
     for key in ("c", "command"):
         if key in found:
-            return [_script(_held(args, found, key), "script -c")]
+            return [code_in(held(args, found, key), "script -c")]
     return []
 
 
@@ -389,30 +303,10 @@ def _screen(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return [list(args[i:])] if i < len(args) else []
 
 
-SSH_COMMANDS = ("proxycommand", "localcommand", "knownhostscommand", "remotecommand")
-_SSH_SETTING = re.compile(r"\s*([A-Za-z]+)\s*(?:=\s*|\s+)(.*)", re.S)
-
-
-def _ssh_settings(args: Sequence[Word]) -> List[Inner]:
-    """`-o ProxyCommand=CMD` (LocalCommand, KnownHostsCommand: run here by the user's shell;
-    RemoteCommand: by the remote one) in ssh's arguments: code."""
-    out: List[Inner] = []
-    for i, w in enumerate(args):
-        t = w.text
-        at = t.find("o", 1)
-        if not t.startswith("-") or t.startswith("--") or at < 0 or any(c in SSH.short_arg for c in t[1:at]):
-            continue
-        held = Word(t[at + 1:], w.dynamic, w.source) if t[at + 1:] else (args[i + 1] if i + 1 < len(args) else None)
-        m = _SSH_SETTING.match(held.text) if held is not None else None
-        if m and m.group(1).lower() in SSH_COMMANDS:
-            out.append(_script(Word(m.group(2), held.dynamic, held.source), f"ssh -o {m.group(1)}"))
-    return out
-
-
 def _ssh(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`ssh HOST CMD...`: the remote shell runs the words after the destination, joined. Options
     may follow the destination too, unless `--` ended them."""
-    return _ssh_settings(args) + _ssh_command(args)
+    return _ssh_command(args)      # its -o ProxyCommand=... and the like: program_commands
 
 
 def _ssh_command(args: Sequence[Word]) -> List[Inner]:
@@ -442,14 +336,14 @@ def _hash(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     found, _ = options(args, Spec("p"))
     if "p" not in found:
         return []
-    return [_script(_held(args, found, "p"), "hash -p")]
+    return [code_in(held(args, found, "p"), "hash -p")]
 
 
 def _mapfile(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`mapfile -C CODE` runs CODE (with an index and a line added) as lines are read; its
     array's name is evaluated (_evaluated)."""
     found, _ = options(args, MAPFILE)
-    code = [_script(_held(args, found, "C"), f"{name} -C")] if "C" in found else []
+    code = [code_in(held(args, found, "C"), f"{name} -C")] if "C" in found else []
     return code + _evaluated(name, [w for w in args if w.text != found.get("C")], stdin)
 
 
@@ -470,7 +364,7 @@ def _env(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     out: List[Inner] = []
     for w in args[start:i]:
         key, _, value = w.text.partition("=")
-        out += startup_file(key, Word(value, w.dynamic, w.source.partition("=")[2]), stdin)
+        out += assigned(key, Word(value, w.dynamic, w.source.partition("=")[2]), stdin)
     if split:
         out.append(Script(split + " " + " ".join(w.source if w.dynamic else w.text for w in args[i:]), "env -S"))
     elif i < len(args):
@@ -484,7 +378,7 @@ def _trap(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     words = list(args[1:] if args and args[0].text == "--" else args)
     if len(words) < 2 or (words[0].text.startswith("-") and not words[0].dynamic):
         return []
-    return [_script(words[0], "trap")]
+    return [code_in(words[0], "trap")]
 
 
 def _completion(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -498,7 +392,7 @@ def _completion(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         held = Word(value, w.dynamic, w.source[2:]) if value else (args[i + 1] if i + 1 < len(args) else None)
         if held is None:
             continue
-        out.append(_script(held, name) if flag == "-C" else expanded(held, name))
+        out.append(code_in(held, name) if flag == "-C" else expanded(held, name))
     return out
 
 
@@ -539,7 +433,7 @@ def _busybox(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 
 def _alias(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """alias NAME=VALUE: VALUE is what NAME will run."""
-    return [_script(Word(w.text.partition("=")[2], w.dynamic, w.source), "alias") for w in args if "=" in w.text]
+    return [code_in(Word(w.text.partition("=")[2], w.dynamic, w.source), "alias") for w in args if "=" in w.text]
 
 
 def _eval(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -606,4 +500,4 @@ def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
     """What the command `name` (normalised) with these arguments runs in turn."""
     if _globbed(name, args):
         return [Unknown(f"`{name}` is given a pathname expansion, whose file names may be its options or code")]
-    return HANDLERS.get(name, _wrapped)(name, args, stdin)
+    return HANDLERS.get(name, _wrapped)(name, args, stdin) + program_commands.runs(name, args)

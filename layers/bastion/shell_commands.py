@@ -2,8 +2,9 @@
 
 `analyse(text)` walks lists, pipelines, subshells, groups, if/while/for/case bodies, function
 bodies, command and process substitutions (in arguments, strings, assignments, redirections and
-here-documents), and what wrappers run (`layers/bastion/command_wrappers.py`): a string given to
-`bash -c` or `eval`, or a here-document fed to a shell, is parsed as commands in turn.
+here-documents), what wrappers run (`layers/bastion/command_wrappers.py`: a string given to
+`bash -c` or `eval`, or a here-document fed to a shell, is parsed as commands in turn) and what
+programs are told to run in an option or a variable (`layers/bastion/program_commands.py`).
 
 Each command comes back normalised: quotes and escapes removed (`r''m`, `\\rm`, `"rm"` are `rm`),
 a path reduced to its last part (`/usr/bin/rm`, `./rm` are `rm`). A command whose name is only
@@ -19,8 +20,8 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 import tree_sitter
 import tree_sitter_bash
 
-from layers.bastion.command_wrappers import (Script, Stdin, Unknown, Word, expanded, inner, later, reading,
-                                             startup_file)
+from layers.bastion.command_wrappers import assigned, expanded, inner, later, reading
+from layers.bastion.shell_words import Script, Stdin, Unknown, Word
 from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, variants
 
 LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
@@ -224,7 +225,7 @@ class _Walk:
             self.run_later(key, value)
         elif value is not None:
             self.assigned(value)
-            self.run_items(startup_file(key, self.word(value), None), (key,))
+            self.run_items(assigned(key, self.word(value), None), (key,))
         w = self.word(value) if value is not None else Word("")
         if w.dynamic or w.glob:
             self.variables.pop(key, None)
@@ -356,7 +357,7 @@ class _Walk:
             self.assigned(value)
             if name is not None:
                 key = name.text.decode("utf-8", "replace")
-                self.run_items(startup_file(key, self.word(value), stdin), (key,))
+                self.run_items(assigned(key, self.word(value), stdin), (key,))
         for c in node.named_children:
             self.walk(c, None, level + 1)
 

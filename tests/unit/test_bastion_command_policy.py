@@ -407,6 +407,41 @@ def test_file_names_that_may_become_a_wrappers_options_or_code(line, allowed):
     assert RM.check(line).allowed == allowed, line
 
 
+@pytest.mark.parametrize("line", [
+    "git -c core.pager='rm x' log", "git -c core.sshCommand='rm x' fetch", "git -c alias.x='!rm x' x",
+    "git -C /tmp -c credential.helper='!rm x' push", "GIT_SSH_COMMAND='rm x' git fetch", "export PAGER='rm x'",
+    "env PAGER='rm x' man ls", "EDITOR=rm crontab -e", "LESSOPEN='|rm x %s' less f", "declare -x VISUAL=rm",
+    "tar --to-command='rm x' -xf a.tar", "tar -I 'rm x' -cf a.tar .", "tar --checkpoint-action=exec='rm x' -cf a .",
+    "TAR_OPTIONS='--to-command=rm' tar xf a", "rsync -e 'rm x' a b:", "rsync --rsh='rm x' a b:",
+    "man -P 'rm x' ls", "zip -TT 'rm x' a.zip f", "sort --compress-program=rm f", "tcpdump -z rm -w f",
+    "scp -S rm a b:", "scp -o ProxyCommand='rm x' a b:", "sftp -o ProxyCommand='rm x' h",
+    "wget --use-askpass='rm x' u", "apt-get -o APT::Update::Pre-Invoke::='rm x' update",
+    "apt -o 'DPkg::Post-Invoke::=rm x' install p", "less '+!rm x' f", "vim -c '!rm x'", "vim -c ':!rm x' f",
+    "vi +'!rm x'", "gdb -ex 'shell rm x'", "gdb -batch -ex '!rm x'", "gdb --eval-command='shell rm x'",
+    "sudo git -c core.pager='rm x' log",
+])
+def test_programs_told_to_run_a_command_by_an_option_or_a_variable(line):
+    d = RM.check(line)
+    assert not d.allowed and d.command.startswith("rm"), line
+
+
+@pytest.mark.parametrize("line", [
+    "git log", "git -c user.name=x commit", "git -c alias.st=status st", "git grep -c rm", "git commit -m 'rm x'",
+    "GIT_SSH_COMMAND='ssh -i k' git fetch", 'export GIT_SSH_COMMAND="ssh -i $KEY"', "export EDITOR=vim",
+    "PAGER=less man rm", "tar -xf a.tar", "rsync -e 'ssh -p 22' a b:", "man rm", "tcpdump -i eth0", "scp a b:",
+    "less +G f", "vim -c 'set nu' f", "vim +10 f", "gdb -ex run ./a", "apt-get -o Dpkg::Options::=--force-confdef install p",
+])
+def test_those_programs_told_to_run_an_allowed_command_or_none(line):
+    assert RM.check(line).allowed, line
+
+
+def test_a_command_variable_is_judged_against_the_allow_list():
+    listed = policy(white=["git", "ls", "ssh"])
+    assert listed.check("GIT_SSH_COMMAND='ssh -i k' git fetch").allowed
+    assert not listed.check("GIT_SSH_COMMAND='nc -e sh x' git fetch").allowed
+    assert not listed.check("PAGER=$X git log").allowed          # a name known only when it runs
+
+
 BRACE_WORDS = ["{a,b}", "x{a,b}y", "{a,b}{1,2}", "{a,{b,c}}d", "{1..3}", "{3..1}", "{1..10..3}", "{a..e..2}",
                "{01..3}", "{-2..1}", "{a}", "{}", "{a,}", "{,a}b", "'{a,b}'", "\\{a,b}", "${HOME}{a,b}",
                "\"x\"{a,'b c'}", "{a,b\\,c}", "a{b,c}d{e,f}", "{x..1}", "{a,b}}", "{{a,b}"]
