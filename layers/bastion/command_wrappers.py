@@ -27,6 +27,7 @@ LATER = re.compile(r"\$\(|`")
 _ASSIGNED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[.*\])?\+?=", re.S)
 STDIN_FILES = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 STARTUP_VARIABLES = ("BASH_ENV", "ENV")        # a file of code a shell runs as it starts
+IMPORTED_FUNCTION = re.compile(r"BASH_FUNC_(.+)%%")
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "yash", "posh", "rbash", "ksh93"})
 
 
@@ -132,7 +133,16 @@ def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 def assigned(key: str, value: Word, stdin: Stdin) -> List[Inner]:
     """What setting the variable `key` to `value` makes run: a shell's startup file, a command
     programs run (program_commands.variable_code: `PAGER=CMD`)."""
-    return startup_file(key, value, stdin) + program_commands.variable_code(key, value)
+    return startup_file(key, value, stdin) + imported_function(key, value) + program_commands.variable_code(key, value)
+
+
+def imported_function(key: str, value: Word) -> List[Inner]:
+    """`BASH_FUNC_ls%%=() { rm x; }` in a bash's environment (`env` sets such names) defines the
+    function `ls` in it: judged as that definition."""
+    m = IMPORTED_FUNCTION.fullmatch(key)
+    if m is None or not value.text.lstrip().startswith("()"):
+        return []
+    return [Script(f"{m.group(1)} {value.text.lstrip()}", "an imported function")]
 
 
 def startup_file(key: str, value: Word, stdin: Stdin) -> List[Inner]:
@@ -360,7 +370,9 @@ def _env(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     spec = SPECS["env"]
     found, start = options(args, spec)
     split = found.get("S") or found.get("split-string")
-    i = _skip_assignments(args, start)
+    i = start
+    while i < len(args) and "=" in args[i].text[1:]:     # env takes any NAME=VALUE (`'A B=1'` too)
+        i += 1
     out: List[Inner] = []
     for w in args[start:i]:
         key, _, value = w.text.partition("=")

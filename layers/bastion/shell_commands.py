@@ -22,7 +22,7 @@ import tree_sitter_bash
 
 from layers.bastion.command_wrappers import assigned, expanded, inner, later, reading
 from layers.bastion.shell_words import Script, Stdin, Unknown, Word
-from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, variants
+from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, extglobs_as_stars, variants
 
 LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
 _local = threading.local()      # a parser per thread: lines are checked in threads (command_gate.check)
@@ -465,9 +465,9 @@ SPLIT = re.compile(r"\|\||&&|[;&|\n()`{}]|\$\(|[<>]\(")
 def guessed_commands(text: str) -> List[Command]:
     """Commands read from a line the grammar rejects, without the grammar: pieces between shell
     operators, words split on blanks with quotes dropped, brace expansions made first, as bash
-    makes them (`[ a; {rm,x}` runs `rm x`). Only their names are trusted."""
+    makes them (`[ a; {rm,x}` runs `rm x`), extglob patterns as `*`. Only their names are trusted."""
     walker = _Walk(MAX_DEPTH)
-    for piece in SPLIT.split(brace_expanded(text)):
+    for piece in SPLIT.split(extglobs_as_stars(brace_expanded(text))):
         words = [Word(re.sub(r"[\"'\\]", "", w), glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
         words = [w for w in words if w.text]
         while words and (re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text) or words[0].text in LEADING

@@ -4,7 +4,8 @@ the grammar takes for an unfinished `{ ...; }` group or leaves as one word), a c
 after `coproc [NAME]`, `time` or `!` (`coproc X { rm x; }`, `time { rm x; }`, which the grammar
 reads as a command with arguments), and a here-document followed on its line by `;` or `&`
 (`cat <<EOF; rm x`, which the grammar never finishes, however many lines follow), two backquoted
-command substitutions side by side (`` `ls``rm x` ``, read as one, `lsrm x`); and a `#` the
+command substitutions side by side (`` `ls``rm x` ``, read as one, `lsrm x`), an extglob pattern
+(`!(x)`, read as `!` and a subshell); and a `#` the
 grammar takes for a comment where bash does not (`\\ # x; rm y`), escaped (comments_unmade).
 
 `variants(text)` gives the line so rewritten, when a rewrite applies, each with whether the
@@ -26,6 +27,7 @@ COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)
 # `a``b` is two command substitutions, `a` and `b`, to bash; the grammar reads one (`ab`): an
 # empty string between them keeps the word and parts them
 ADJACENT_BACKQUOTES = re.compile(r"`(?=`)")
+EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\]*\)")        # a pattern with nothing inside that expands
 
 
 class _TooMany(Exception):
@@ -39,7 +41,8 @@ def variants(text: str) -> List[Tuple[str, bool]]:
         braced = brace_expanded(strung)
         opened = COMPOUND_PREFIX.sub("", braced)
         apart = ADJACENT_BACKQUOTES.sub('`""', opened) if "``" in opened else opened
-        for variant in (strung, braced, opened, apart):
+        starred = extglobs_as_stars(apart)
+        for variant in (strung, braced, opened, apart, starred):
             if variant != text and variant not in [v for v, _ in out]:
                 out.append((variant, ended))
         if strung == text:
@@ -165,6 +168,26 @@ def brace_expanded(text: str) -> str:
     except _TooMany:
         return text
     return "".join(pieces)
+
+
+def extglobs_as_stars(text: str) -> str:
+    """The text with each unquoted extglob pattern (`@(a|b)`, `!(x)`, `+(r)m`) as `*`: to bash
+    with extglob on (Debian's interactive shells) a pathname expansion, whose file names may make a
+    command's name (`!(x) y` runs `rm y` beside a file `rm`); to the grammar a `!` and a subshell,
+    or no syntax at all."""
+    if "(" not in text:
+        return text
+    out, i, n = [], 0, len(text)
+    while i < n:
+        m = EXTGLOB.match(text, i)
+        if m is not None:
+            out.append("*")
+            i = m.end()
+            continue
+        j = _skip_quoted(text, i)
+        out.append(text[i:j])
+        i = j
+    return "".join(out)
 
 
 def _split(text: str) -> List[Tuple[str, str]]:

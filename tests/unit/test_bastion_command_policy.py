@@ -442,6 +442,29 @@ def test_a_command_variable_is_judged_against_the_allow_list():
     assert not listed.check("PAGER=$X git log").allowed          # a name known only when it runs
 
 
+@pytest.mark.parametrize("line, allowed", [
+    ("!(x) y", False), ("+(r)m x", False), ("@(rm) x", False), ("ls; !(x)", False), ("[ a; !(x) y", False),
+    ("env 'BASH_FUNC_ls%%=() { rm x; }' bash -c ls", False), ("env A=1 'B C=2' rm x", False),
+    ("ls @(a|b)", True), ("ls -d !(*.py)", True), ("ls @(rm|x)", True), ("echo '!(x)'; ls", True), ("! (ls)", True),
+    ("echo $(( 2*(3+4) ))", True), ("env BASH_FUNC_ls%%='() { ls; }' bash -c ls", True),
+])
+def test_extglob_patterns_and_imported_functions(line, allowed):
+    """An extglob pattern is a pathname expansion (a command name made of file names: `!(x) y`
+    runs `rm y` beside a file named `rm`), not `!` and a subshell; `env` takes any NAME=VALUE,
+    and a bash given `BASH_FUNC_ls%%=() {...}` defines `ls`."""
+    assert RM.check(line).allowed == allowed, line
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="compares with bash itself")
+def test_an_extglob_pattern_names_a_command_in_bash(tmp_path):
+    for name in ("rm", "zz"):
+        (tmp_path / name).write_text("")
+    done = subprocess.run(["bash", "--norc", "--noprofile", "-O", "extglob", "-c", "shopt -s extglob\n"
+                           "rm() { echo RAN $*; }\n!(zz) y"], capture_output=True, text=True, cwd=tmp_path)
+    assert done.stdout == "RAN y\n"
+    assert not RM.check("!(zz) y").allowed
+
+
 BRACE_WORDS = ["{a,b}", "x{a,b}y", "{a,b}{1,2}", "{a,{b,c}}d", "{1..3}", "{3..1}", "{1..10..3}", "{a..e..2}",
                "{01..3}", "{-2..1}", "{a}", "{}", "{a,}", "{,a}b", "'{a,b}'", "\\{a,b}", "${HOME}{a,b}",
                "\"x\"{a,'b c'}", "{a,b\\,c}", "a{b,c}d{e,f}", "{x..1}", "{a,b}}", "{{a,b}"]
