@@ -46,6 +46,16 @@ def window() -> dict:
     return dict(StartTime=(now - timedelta(hours=1)).isoformat(), EndTime=(now + timedelta(hours=1)).isoformat())
 
 
+async def refused_and_kept(sh: Shell, line: str, path: str, tag: str) -> None:
+    """Type `line`, see it refused and the prompt back, then see the file `path` still there."""
+    mark = len(sh.seen)
+    await sh.type(line.encode() + b"\r")
+    await sh.after(mark, b"Guardzone: command blocked")
+    await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
+    await sh.type(f"test -e {path} && echo there-{tag}-$((1+1))\r".encode())
+    await sh.until(f"there-{tag}-2\r\n".encode())
+
+
 def the_session(stack, bh: Bastion, **filters):
     """The account's one session, once its records are in, and its commands (SearchCommandBySid
     with `filters`)."""
@@ -317,12 +327,7 @@ def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, t
                                       f"ssh -p 1 127.0.0.1 rm -f {victim}", f"cat <<EOF; rm -f {victim}",
                                       f"nice >/dev/null rm -f {victim}", f"time {{ rm -f {victim}; }}",
                                       f"[[x; rm -f {victim}", f"\\ # x; rm -f {victim}"]):
-                mark = len(sh.seen)
-                await sh.type(line.encode() + b"\r")
-                await sh.after(mark, b"Guardzone: command blocked")
-                await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
-                await sh.type(f"test -e {victim} && echo there-{n}-$((1+1))\r".encode())
-                await sh.until(f"there-{n}-2\r\n".encode())
+                await refused_and_kept(sh, line, victim, str(n))
             await sh.type(f"{{ls,-d,{victim}}}; hash -p /bin/ls myls; myls -d {victim}; cat <<EOF; echo ran-$((5+5))\r".encode())
             await sh.type(f"rm -f {victim}\rEOF\r".encode())                  # a body line is no command
             out = await sh.until(b"ran-10\r\n")
@@ -359,19 +364,9 @@ def test_text_bash_evaluates_again_and_startup_files_are_judged(stack, gateway, 
         async with await logged_in(gateway.port, demo) as conn:
             sh = await open_shell(conn, 160, 40)
             for n, line in enumerate(lines):
-                mark = len(sh.seen)
-                await sh.type(line.encode() + b"\r")
-                await sh.after(mark, b"Guardzone: command blocked")
-                await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
-                await sh.type(f"test -e {victim} && echo there-{n}-$((1+1))\r".encode())
-                await sh.until(f"there-{n}-2\r\n".encode())
+                await refused_and_kept(sh, line, victim, str(n))
             await sh.type(f"cd {globs}\r".encode())
-            mark = len(sh.seen)
-            await sh.type(b"bash *\r")
-            await sh.after(mark, b"Guardzone: command blocked")
-            await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
-            await sh.type(b"test -e inner && echo inner-$((2+3))\r")
-            await sh.until(b"inner-5\r\n")
+            await refused_and_kept(sh, "bash *", "inner", "inner")
             await sh.type(b"let 'a[$(echo sub-$((3+3)) >&2; echo 0)]=1'; [[ 'a[$(echo t-$((4+4)) >&2)]' -eq 1 ]]\r")
             await sh.until(b"sub-6\r\n")
             await sh.until(b"t-8\r\n")
