@@ -173,7 +173,14 @@ def _evaluated(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     or arithmetic (`let`): each argument is text bash may evaluate (later())."""
     if name == "printf" and not any(w.text.startswith("-v") for w in args):
         return []                     # printf prints its arguments; with -v they become a value
+    if name not in ("test", "[") and any(w.glob for w in args):
+        return [names_from_files(name)]
     return [s for s in (later(w, name) for w in args) if s is not None]
+
+
+def names_from_files(name: str) -> Unknown:
+    """`declare *`: file names given to a builtin that evaluates them (a file `a[$(rm x)]`)."""
+    return Unknown(f"`{name}` evaluates the names of files a pathname expansion gives it")
 
 
 def reading(file: Word, stdin: Stdin) -> Stdin:
@@ -341,6 +348,29 @@ def _at(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return _stdin_script(name, stdin)
 
 
+CRONTAB = Spec("uc", no_command="lreiTV")
+_CRON_TIME = re.compile(r"\s*(?:@\w+|(?:\S+\s+){4}\S+)\s+(.*)", re.S)
+_CRON_PERCENT = re.compile(r"(?<!\\)%")
+
+
+def _crontab(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`crontab -` (or no file) installs the table it reads, whose commands cron runs later: each
+    line's command (after its five time fields or `@daily`, up to an unescaped `%`) is code.
+    A table from a file is a script, not read."""
+    found, i = options(args, CRONTAB)
+    if _stops(found, CRONTAB) or (i < len(args) and args[i].text != "-") or stdin is None:
+        return []
+    kind, value = stdin
+    if kind != "text":
+        return [Unknown(f"`crontab` installs commands it reads from {value}")]
+    commands = []
+    for line in value.split("\n"):
+        m = _CRON_TIME.fullmatch(line)
+        if m and not line.lstrip().startswith("#") and not ASSIGNMENT.match(line.lstrip()):
+            commands.append(_CRON_PERCENT.split(m.group(1), 1)[0].replace("\\%", "%"))
+    return [Script("\n".join(commands), "crontab")] if commands else []
+
+
 def _hash(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`hash -p PATH NAME` makes NAME run PATH, as an alias would."""
     found, _ = options(args, Spec("p"))
@@ -481,7 +511,7 @@ HANDLERS = {
     "busybox": _busybox, "alias": _alias, "eval": _eval, "source": _source, ".": _source, "exec": _exec,
     "trap": _trap, "complete": _completion, "compgen": _completion, "fc": _fc, "bind": _bind, "su": _su,
     "runuser": _su, "xargs": _xargs, "find": _find, "flock": _flock, "script": _script_command, "ssh": _ssh, "sg": _sg, "screen": _screen,
-    "at": _at, "batch": _at, "hash": _hash, "mapfile": _mapfile, "readarray": _mapfile, "watch": _watch,
+    "at": _at, "batch": _at, "crontab": _crontab, "hash": _hash, "mapfile": _mapfile, "readarray": _mapfile, "watch": _watch,
     "env": _env,
     **{builtin: _evaluated for builtin in ("let", "declare", "typeset", "local", "export", "readonly", "read",
                                            "printf", "getopts", "wait", "unset", "test", "[")},

@@ -20,7 +20,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 import tree_sitter
 import tree_sitter_bash
 
-from layers.bastion.command_wrappers import assigned, expanded, inner, later, reading
+from layers.bastion.command_wrappers import assigned, expanded, inner, later, names_from_files, reading
 from layers.bastion.shell_words import Script, Stdin, Unknown, Word
 from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, extglobs_as_stars, variants
 
@@ -184,7 +184,10 @@ class _Walk:
             self.out.append(Command(words[0], words[1:]))
             for c in node.named_children:
                 if c.type in LITERALS:
-                    self.later(self.word(c), words[0])
+                    w = self.word(c)
+                    if w.glob:
+                        self.run_items([names_from_files(words[0])], (words[0],))
+                    self.later(w, words[0])
         elif t in EVALUATED or (t == "compound_statement" and node.text.startswith(b"((")):
             self.evaluated(node)
         elif t == "expansion" and PROMPT_EXPANSION.search(node.text.decode("utf-8", "replace")):

@@ -352,6 +352,8 @@ def test_a_shell_or_source_reading_a_process_substitution_or_stdin_runs_what_it_
     ("printf -v x '%s' 'a[$(rm x)]'", False), ("test -v 'a[$(rm x)]'", False), ("mapfile 'a[$(rm x)]' < f", False),
     ("builtin declare 'a[$(rm x)]=1'", False), ("wait -p 'a[$(rm x)]'", False), ("getopts a 'a[$(rm x)]'", False),
     ("echo ${x@P}", False), ("echo \"${x@P}\"", False),
+    ("declare -a *", False), ("let *", False), ("read *", False), ("printf -v *", False), ("export a*", False),
+    ("printf '%s\\n' *", True), ("[ -f *.txt ]", True), ("declare -a files=(*.log)", True), ("x=(*)", True),
     ("let i++", True), ("(( i += 2 ))", True), ("[[ $a -eq 1 ]]", True), ("x='$(date)'", True),
     ("msg='it`s'", True), ("printf '%s' '$(rm x)'", True), ("echo '$(rm x)'", True), ("read -r line", True),
     ("awk '{print $(NF-1)}' f", True), ("declare -A m=([a]=1)", True), ("echo ${x@Q} ${!x}", True),
@@ -359,7 +361,8 @@ def test_a_shell_or_source_reading_a_process_substitution_or_stdin_runs_what_it_
 def test_text_bash_evaluates_again_where_it_is_used_is_judged(line, allowed):
     """Quoted text that bash reads again as an array subscript or arithmetic (where its `$(...)`
     run), assigned to a variable that may reach one, given to a builtin that evaluates names; a
-    prompt expansion of a variable (`${x@P}`: a name known only when it runs)."""
+    prompt expansion of a variable (`${x@P}`) and file names given to such a builtin (`declare -a *`
+    beside a file named `a[$(rm x)]`): names known only when they run."""
     assert RM.check(line).allowed == allowed, line
 
 
@@ -463,6 +466,19 @@ def test_an_extglob_pattern_names_a_command_in_bash(tmp_path):
                            "rm() { echo RAN $*; }\n!(zz) y"], capture_output=True, text=True, cwd=tmp_path)
     assert done.stdout == "RAN y\n"
     assert not RM.check("!(zz) y").allowed
+
+
+@pytest.mark.parametrize("line, allowed", [
+    ("echo '* * * * * rm x' | crontab -", False), ("crontab - <<< '@reboot rm x'", False),
+    ("crontab <<EOF\nMAILTO=a\n# c\n*/5 * * * * /usr/bin/rm -rf /tmp/x > /dev/null 2>&1\nEOF", False),
+    ("curl -s u | crontab -", False), ("(crontab -l; echo '* * * * * rm x') | crontab -", False),
+    ("crontab -u root - <<< '0 0 * * * ls %rm x'", True), ("crontab -l", True), ("crontab -e", True),
+    ("crontab f.txt", True), ("echo '* * * * * ls' | crontab -", True), ("crontab -r", True),
+])
+def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
+    """cron runs later each line's command (after the time fields, up to `%`, the rest its
+    input); a table from a program's output is code known only when it runs."""
+    assert RM.check(line).allowed == allowed, line
 
 
 BRACE_WORDS = ["{a,b}", "x{a,b}y", "{a,b}{1,2}", "{a,{b,c}}d", "{1..3}", "{3..1}", "{1..10..3}", "{a..e..2}",
