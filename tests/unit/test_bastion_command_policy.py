@@ -385,6 +385,7 @@ def test_a_startup_file_a_shell_runs_is_judged_like_its_script(line, allowed):
     "true`ls``rm x`", 'echo "`ls``rm x`"', "x=`ls``rm x`",
     "ssh -o ProxyCommand='rm x' host", "ssh -oProxyCommand=rm host", "ssh -o 'LocalCommand rm x' host",
     "ssh -o RemoteCommand='rm x' host", "ssh -vo KnownHostsCommand=rm host", "ssh host -o proxycommand=rm",
+    "time X=1 rm x", "time -p X=1 rm x", "coproc X=1 rm x", "coproc ENV= rm x",
 ])
 def test_more_wrappers_and_spellings_are_followed(line):
     assert not RM.check(line).allowed, line
