@@ -603,7 +603,7 @@ def _judge(st: Statement, rules: Rules, database: Optional[str], depth: int) -> 
             v = _judge(inner, rules, database, depth + 1)
             if v.blocked:
                 return Verdict(True, v.rule, st.text, v.kind, v.template, v.reason)
-    kinds = (kind, f"DROP {kind[7:]}") if _replaces(st) else (kind,)
+    kinds = (kind, f"DROP {kind[7:]}") if _replaces(st) else (kind, "RENAME TABLE") if _renames(st) else (kind,)
     for tpl in rules.templates:
         for rule in tpl.rules:
             if not any(rule.kind_matches(k) for k in kinds):
@@ -641,6 +641,16 @@ def _replaces(st: Statement) -> bool:
         return False
     words = [t.value for t in st.tokens[:st.after_kind] if t.type == "word"]
     return any(a == "OR" and b == "REPLACE" for a, b in zip(words, words[1:]))
+
+
+def _renames(st: Statement) -> bool:
+    """`ALTER TABLE t RENAME [TO|AS] u` renames the table, as RENAME TABLE does: its rules judge
+    it too (not RENAME COLUMN, INDEX or KEY)."""
+    if st.kind != "ALTER TABLE":
+        return False
+    toks = st.tokens
+    return any(t.is_word("RENAME") and not (j + 1 < len(toks) and toks[j + 1].is_word("COLUMN", "INDEX", "KEY"))
+               for j, t in enumerate(toks[st.after_kind:], st.after_kind))
 
 
 def _listed(rules: Rules, st: Statement, kind: str, database: Optional[str]) -> Optional[bool]:

@@ -258,3 +258,14 @@ def test_create_or_replace_drops_what_it_replaces(sql, rules, database, blocked)
     # MariaDB: CREATE OR REPLACE TABLE t is DROP TABLE IF EXISTS t, then CREATE TABLE t
     v = verdict(sql, rules_from_templates([{"Name": "t", "CmdList": rules}]), database)
     assert (v is not None and v.blocked) == blocked, sql
+
+
+@pytest.mark.parametrize("sql, database, blocked", [
+    ("ALTER TABLE t RENAME TO x", "prod", True), ("ALTER TABLE prod.t RENAME x", None, True),
+    ("alter table prod.t add c int, rename as x", None, True), ("RENAME TABLE prod.t TO x", None, True),
+    ("ALTER TABLE prod.t RENAME COLUMN a TO b", None, False), ("ALTER TABLE prod.t RENAME INDEX a TO b", None, False),
+    ("ALTER TABLE other.t RENAME TO x", None, False), ("ALTER TABLE prod.t ADD c INT", None, False),
+])
+def test_alter_table_rename_is_a_rename(sql, database, blocked):
+    v = verdict(sql, rules_from_templates([{"Name": "t", "CmdList": "RENAME TABLE prod.*"}]), database)
+    assert (v is not None and v.blocked) == blocked, sql
