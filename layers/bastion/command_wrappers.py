@@ -26,6 +26,8 @@ ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 LATER = re.compile(r"\$\(|`")
 _ASSIGNED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[.*\])?\+?=", re.S)
 STDIN_FILES = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+FD_FILE = re.compile(r"/(?:dev/fd|proc/(?:self|\$\$|\$BASHPID|\d+)/fd)/(\d+)")
+XARGS_INPUT, FIND_PATH = "${XARGS_INPUT}", "${FIND_PATH}"       # stand-ins for what they insert
 STARTUP_VARIABLES = ("BASH_ENV", "ENV")        # a file of code a shell runs as it starts
 IMPORTED_FUNCTION = re.compile(r"BASH_FUNC_(.+)%%")
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "yash", "posh", "rbash", "ksh93"})
@@ -188,7 +190,10 @@ def reading(file: Word, stdin: Stdin) -> Stdin:
     `<(...)` write, the input itself for /dev/stdin; None for a file on disk (not known here)."""
     if file.feed is not None:
         return file.feed
-    return stdin if file.text in STDIN_FILES else None
+    fd = FD_FILE.fullmatch(file.text)
+    if fd is not None and fd.group(1) != "0":
+        return ("dynamic", f"file descriptor {fd.group(1)}")     # `bash /dev/fd/3 3<<< 'rm x'`
+    return stdin if file.text in STDIN_FILES or fd is not None else None
 
 
 def expanded(word: Word, runner: str) -> Script:
@@ -231,21 +236,39 @@ def _su(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 
 
 def _xargs(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
-    i = 0
+    """The command xargs runs (`echo` when none), with what it reads: the items of its input as
+    more arguments, or, with `-I R` (`-i`, `--replace`), in place of R in each word."""
+    i, replace = 0, None
     while i < len(args):
         w = args[i].text
         if w == "--":
             i += 1
             break
         if w[:2] in ("-i", "-e", "-l") and not w.startswith("--"):
+            replace = (w[2:] or "{}") if w[:2] == "-i" else replace
+            i += 1
+            continue
+        if w.startswith("--replace"):
+            replace = w.partition("=")[2] or "{}"
             i += 1
             continue
         if w.startswith("-") and len(w) > 1:
-            _, used = options(args[i:i + 2], XARGS)
+            found, used = options(args[i:i + 2], XARGS)
+            replace = found.get("I", replace)
             i += max(used, 1)
             continue
         break
-    return [list(args[i:]) if i < len(args) else [Word("echo")]]
+    command = list(args[i:]) if i < len(args) else [Word("echo")]
+    if not replace:
+        return [command + [input_word(XARGS_INPUT, "xargs' input")]]
+    return [[input_word(w.source.replace(replace, XARGS_INPUT), "xargs' input") if replace in w.text else w
+             for w in command]]
+
+
+def input_word(source: str, what: str) -> Word:
+    """A word made, when the command runs, of what `what` gives (`source`: an expansion standing
+    for it, so that code joined from it parses back to one)."""
+    return Word(source, what, source)
 
 
 def _find(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -255,8 +278,9 @@ def _find(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
             j = i + 1
             while j < len(args) and args[j].text not in (";", "+"):
                 j += 1
-            if j > i + 1:
-                out.append(list(args[i + 1:j]))
+            if j > i + 1:       # `{}`: each file's name (a file named `rm x` for `sh -c {}`)
+                out.append([input_word(w.source.replace("{}", FIND_PATH), "a file's name") if "{}" in w.text else w
+                            for w in args[i + 1:j]])
             i = j
         i += 1
     return out

@@ -21,11 +21,12 @@ import tree_sitter
 import tree_sitter_bash
 
 from layers.bastion.command_wrappers import assigned, expanded, inner, later, names_from_files, reading
-from layers.bastion.shell_words import Script, Stdin, Unknown, Word
+from layers.bastion.printed import printed
 from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, extglobs_as_stars, variants
+from layers.bastion.shell_words import Script, Stdin, Unknown, Word
 
 LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
-_local = threading.local()      # a parser per thread: lines are checked in threads (command_gate.check)
+_local = threading.local()      # a parser per thread: lines are checked in threads (command_gate.judged)
 MAX_DEPTH = 8              # nested scripts (bash -c "eval '...'") followed before giving up
 MAX_NODES_DEPTH = 400      # syntax nesting followed before giving up
 MAX_COMMANDS = 5000
@@ -317,7 +318,9 @@ class _Walk:
                 name = _base(words[0].text)
                 args = words[1:]
                 if name in ("echo", "printf") and not any(a.dynamic for a in args):
-                    return ("text", " ".join(a.text for a in args if not (name == "echo" and a.text in ("-n", "-e", "-E"))))
+                    text = printed(name, [a.text for a in args])
+                    if text is not None:
+                        return ("text", text)
                 if name == "cat" and not args and stdin is not None:
                     return stdin
         text = node.text.decode("utf-8", "replace")
@@ -329,9 +332,14 @@ class _Walk:
             return []
         target = name.named_children[0] if name.named_child_count else name
         words, args = [self.word(target)], node.children_by_field_name("argument")
+        redirects = {c.start_byte for c in node.children if c.type.endswith("redirect")}
+        if node.parent is not None and node.parent.type == "redirected_statement":
+            redirects.update(c.start_byte for c in node.parent.children if c.type.endswith("redirect"))
         for i, a in enumerate(args):
             if a.type == "$" and i + 1 < len(args) and args[i + 1].start_byte == a.end_byte:
                 continue       # `$"rm"`: the grammar splits an argument's translated string in two
+            if a.end_byte in redirects and a.text.isdigit():
+                continue       # `exec 0<<<'rm x'`: the grammar takes a redirection's descriptor for an argument
             w = self.word(a)
             if i and args[i - 1].type == "$" and args[i - 1].end_byte == a.start_byte:
                 w = Word(w.text, w.dynamic, "$" + w.source, w.glob)

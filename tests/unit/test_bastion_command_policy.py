@@ -11,6 +11,7 @@ import pytest
 from layers.bastion import fields
 from layers.bastion.bash_syntax import waits_for_more
 from layers.bastion.command_policy import Decision, Policy, compile_template, pattern_words
+from layers.bastion.printed import printed
 from layers.bastion.shell_commands import analyse, joined, reads_session_input
 from layers.bastion.shell_rewrites import brace_expanded, heredocs_as_strings
 
@@ -480,6 +481,42 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     """cron runs later each line's command (after the time fields, up to `%`, the rest its
     input); a table from a program's output is code known only when it runs."""
     assert RM.check(line).allowed == allowed, line
+
+
+@pytest.mark.parametrize("line, allowed", [
+    ("echo -e 'r\\x6d x' | bash", False), ("printf 'r\\x6d x' | bash", False), ("printf '%s x' rm | bash", False),
+    ("printf '%b' 'r\\x6d x' | sh", False), ("echo -e 'r\\0155 x' | bash", False), ("printf 'r\\155 x\\n' | bash", False),
+    ("echo 'r\\x6d x' | bash", False), ("printf '%x' 10 | sh", False), ("echo -E 'r\\x6d x' | bash", True),
+    ("echo 'ls -l' | bash", True), ("printf 'ls\\n' | bash", True), ("printf -v x 'rm x' | bash", True),
+    ("source /dev/fd/3 3<<< 'rm x'", False), ("bash /dev/fd/3 3<<< 'rm x'", False), ("bash 3<<< 'rm x' < /dev/fd/3", False),
+    ("exec 0<<<'rm x'", False), ("exec 0< <(echo rm x)", False), ("bash /proc/self/fd/0 <<< 'rm x'", False),
+    ("diff /dev/fd/3 f", True), ("cat 0<f", True),
+    ("echo 'rm x' | xargs -I{} bash -c '{}'", False), ("echo 'rm x' | xargs bash -c", False),
+    ("xargs -i sh -c 'ls {}'", False), ("xargs --replace=Q sh -c Q", False), ("ls | xargs -n1 ssh host", False),
+    ("find . -exec bash -c {} \\;", False), ("find . | xargs grep -l x", True), ("xargs -I{} cp {} /tmp", True),
+    ("find . -name '*.py' -exec wc -l {} +", True), ("find . -exec sh -c 'echo \"$1\"' _ {} \\;", True),
+    ("xargs sh -c 'ls \"$@\"' _", True),
+])
+def test_what_a_shell_reads_is_what_was_written_to_it(line, allowed):
+    """A shell fed by echo or printf runs what they print, escapes and directives made (and both
+    readings of a plain echo with a backslash: `xpg_echo` makes its escapes); a shell reading a
+    file descriptor other than its input runs code known only when it runs; what xargs and find
+    put in a command (its input, a file name) is known only then."""
+    assert RM.check(line).allowed == allowed, line
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="compares with bash itself")
+@pytest.mark.parametrize("name, args", [
+    ("echo", ["-e", r"r\x6d x"]), ("echo", ["-E", r"a\tb"]), ("echo", ["-n", "a"]), ("echo", ["-e", r"a\cb"]),
+    ("echo", ["-ne", r"a\tb"]), ("echo", ["-e", r"r\0155 x"]), ("echo", ["a", "b"]),
+    ("printf", [r"r\x6d x"]), ("printf", ["%s x", "rm"]), ("printf", ["%b", r"r\x6d x"]), ("printf", [r"r\155 x\n"]),
+    ("printf", ["%s-%s\n", "a", "b", "c"]), ("printf", ["%5s|%-3s|", "ab", "c"]), ("printf", ["%d %c", "42", "xyz"]),
+    ("printf", ["%%s %s", "q"]), ("printf", [r"a\"b\'c"]), ("printf", ["%.2s", "abc"]), ("printf", [r"\0101\012"]),
+    ("printf", ["%b", r"a\cb", "zz"]), ("printf", [r"\u00e9\U0001F600"]),
+])
+def test_echo_and_printf_print_what_bash_prints(name, args):
+    done = subprocess.run(["bash", "--norc", "-c", name + ' "$@"', "x"] + args, capture_output=True, text=True)
+    assert printed(name, args) == done.stdout
 
 
 BRACE_WORDS = ["{a,b}", "x{a,b}y", "{a,b}{1,2}", "{a,{b,c}}d", "{1..3}", "{3..1}", "{1..10..3}", "{a..e..2}",
