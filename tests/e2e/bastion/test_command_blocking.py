@@ -345,8 +345,8 @@ def test_text_bash_evaluates_again_and_startup_files_are_judged(stack, gateway, 
     prompt expansion `${x@P}`), a startup file a shell runs (`BASH_ENV=<(...)`), a translated
     string as a wrapper's command, wrappers that take their options anywhere (`script FILE -c`) or
     run a command after their own (`prlimit`, `sg`), a brace expansion in a line the grammar
-    rejects, adjacent backquotes, ssh's ProxyCommand, tar's and git's commands, `bash *` among files
-    named `-c` and `rm -f inner`: each refused, the file still there. Subscripts with an allowed command run: bash
+    rejects, adjacent backquotes, ssh's ProxyCommand, tar's and git's commands, a shell fed what
+    printf prints or what xargs reads, `bash *` among files named `-c` and `rm -f inner`: each refused, the file still there. Subscripts with an allowed command run: bash
     really evaluates them. (`${x@P}` is a name known only when it runs, refused by default.)"""
     demo, bh = guarded_demo(stack, target, clock, "rm")
     victim = a_victim()
@@ -355,7 +355,8 @@ def test_text_bash_evaluates_again_and_startup_files_are_judged(stack, gateway, 
              f'nice $"rm" -f {victim}', f"script -q /dev/null -c 'rm -f {victim}'", f"prlimit rm -f {victim}",
              f"[ a; {{rm,-f,{victim}}}", f"true`ls``rm -f {victim}`", f"ssh -o ProxyCommand='rm -f {victim}' 127.0.0.1",
              f"tar -cf /dev/null --checkpoint=1 --checkpoint-action=exec='rm -f {victim}' /etc/hostname",
-             f"GIT_SSH_COMMAND='rm -f {victim}' git fetch"]
+             f"GIT_SSH_COMMAND='rm -f {victim}' git fetch", f"printf 'r\\x6d -f {victim}' | bash",
+             f"echo 'rm -f {victim}' | xargs -I{{}} bash -c '{{}}'"]
     globs = tempfile.mkdtemp(prefix="gz-globs-")      # `bash *` there is `bash -c 'rm -f inner' inner`
     for name in ("-c", "rm -f inner", "inner"):
         open(os.path.join(globs, name), "w").close()
