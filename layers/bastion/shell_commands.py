@@ -189,6 +189,8 @@ class _Walk:
                     if w.glob:
                         self.run_items([names_from_files(words[0])], (words[0],))
                     self.later(w, words[0])
+        elif t == "file_redirect":
+            self.duplicated(node)
         elif t in EVALUATED or (t == "compound_statement" and node.text.startswith(b"((")):
             self.evaluated(node)
         elif t == "expansion" and PROMPT_EXPANSION.search(node.text.decode("utf-8", "replace")):
@@ -204,6 +206,13 @@ class _Walk:
         if code is not None:
             # text that does not parse (`it`s`) is an error to bash there, and runs nothing
             self.script(code.text, (code.runner,), unparsable_runs=False)
+
+    def duplicated(self, node) -> None:
+        """`>&WORD` (no descriptor before it) to a file: bash expands the word a second time,
+        quotes and all (`echo hi >&'$(rm x)'` runs `rm x`)."""
+        if node.child_by_field_name("descriptor") is None and any(c.type == ">&" for c in node.children):
+            for target in node.children_by_field_name("destination")[:1]:
+                self.later(self.word(target), ">&")
 
     def evaluated(self, node) -> None:
         """`[[ ]]`, `(( ))`, `$(( ))`, `${a[...]}`: bash evaluates the text of their quoted
@@ -274,6 +283,8 @@ class _Walk:
         for r in node.named_children:
             if r is body:
                 continue
+            if r.type == "file_redirect":
+                self.duplicated(r)
             for c in r.named_children:
                 if c.type in ("pipeline", "list", "command", "redirected_statement") and body is not None:
                     # `cat <<EOF | bash`: the grammar hangs the rest of the pipeline on the here-document

@@ -352,7 +352,8 @@ def test_a_shell_or_source_reading_a_process_substitution_or_stdin_runs_what_it_
     ("unset 'a[$(rm x)]'", False), ("read 'a[$(rm x)]' <<< 1", False), ("printf -v 'a[$(rm x)]' 1", False),
     ("printf -v x '%s' 'a[$(rm x)]'", False), ("test -v 'a[$(rm x)]'", False), ("mapfile 'a[$(rm x)]' < f", False),
     ("builtin declare 'a[$(rm x)]=1'", False), ("wait -p 'a[$(rm x)]'", False), ("getopts a 'a[$(rm x)]'", False),
-    ("echo ${x@P}", False), ("echo \"${x@P}\"", False),
+    ("echo ${x@P}", False), ("echo \"${x@P}\"", False), ("echo hi >&'$(rm x)'", False), ("{ ls; } >&'$(rm x)'", False),
+    ("echo hi 2>&'$(rm x)'", True), ("echo hi >& f", True), ("echo 2>&1", True),
     ("declare -a *", False), ("let *", False), ("read *", False), ("printf -v *", False), ("export a*", False),
     ("printf '%s\\n' *", True), ("[ -f *.txt ]", True), ("declare -a files=(*.log)", True), ("x=(*)", True),
     ("let i++", True), ("(( i += 2 ))", True), ("[[ $a -eq 1 ]]", True), ("x='$(date)'", True),
@@ -458,6 +459,14 @@ def test_extglob_patterns_and_imported_functions(line, allowed):
     runs `rm y` beside a file named `rm`), not `!` and a subshell; `env` takes any NAME=VALUE,
     and a bash given `BASH_FUNC_ls%%=() {...}` defines `ls`."""
     assert RM.check(line).allowed == allowed, line
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="compares with bash itself")
+def test_bash_expands_the_word_after_a_bare_duplication_twice(tmp_path):
+    done = subprocess.run(["bash", "--norc", "-c", "echo hi >&'$(echo made)'; echo hi 2>&'$(echo not)'"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["made"] and "ambiguous redirect" in done.stderr
+    assert not RM.check("echo hi >&'$(rm x)'").allowed and RM.check("echo hi 2>&'$(rm x)'").allowed
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="compares with bash itself")
