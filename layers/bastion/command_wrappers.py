@@ -30,6 +30,7 @@ FD_FILE = re.compile(r"/(?:dev/fd|proc/(?:self|\$\$|\$BASHPID|\d+)/fd)/(\d+)")
 XARGS_INPUT, FIND_PATH = "${XARGS_INPUT}", "${FIND_PATH}"       # stand-ins for what they insert
 STARTUP_VARIABLES = ("BASH_ENV", "ENV")        # a file of code a shell runs as it starts
 IMPORTED_FUNCTION = re.compile(r"BASH_FUNC_(.+)%%")
+SHELL_WHEN_EMPTY = frozenset({"chroot", "nsenter", "unshare", "pkexec", "firejail"})   # run a shell without a command
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "yash", "posh", "rbash", "ksh93"})
 
 
@@ -127,7 +128,7 @@ def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         break
     if "c" in letters:
         return startup + ([code_in(args[i], f"{name} -c")] if i < len(args) else [])
-    if i < len(args):
+    if i < len(args) and "s" not in letters:        # `sh -s ARGS` reads its input, ARGS its parameters
         return startup + _script_file(name, args[i], stdin)
     return startup + _stdin_script(name, stdin)
 
@@ -232,7 +233,7 @@ def _su(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
             return [code_in(held(args, found, key), f"{name} -c")]
     if name == "runuser" and ("u" in found or "user" in found) and rest < len(args):
         return [list(args[rest:])]
-    return []
+    return _stdin_script(name, stdin)        # the user's shell, reading the input
 
 
 def _xargs(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -317,7 +318,7 @@ def _script_command(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner
     for key in ("c", "command"):
         if key in found:
             return [code_in(held(args, found, key), "script -c")]
-    return []
+    return _stdin_script(name, stdin)        # a shell in the new terminal, reading the input
 
 
 def _sg(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -347,10 +348,10 @@ def _screen(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 def _ssh(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`ssh HOST CMD...`: the remote shell runs the words after the destination, joined. Options
     may follow the destination too, unless `--` ended them."""
-    return _ssh_command(args)      # its -o ProxyCommand=... and the like: program_commands
+    return _ssh_command(args, stdin)      # its -o ProxyCommand=... and the like: program_commands
 
 
-def _ssh_command(args: Sequence[Word]) -> List[Inner]:
+def _ssh_command(args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     found, i = options(args, SSH)
     if i >= len(args):
         return []
@@ -359,8 +360,10 @@ def _ssh_command(args: Sequence[Word]) -> List[Inner]:
         more, used = options(args[rest:], SSH)
         found.update(more)
         rest += used
-    if "V" in found or rest >= len(args):
-        return []                    # a login shell: its lines are typed in this terminal
+    if "V" in found:
+        return []
+    if rest >= len(args):            # the remote login shell: it reads the input (typed lines are judged)
+        return _stdin_script("ssh", stdin)
     return [_joined(args[rest:], "ssh")]
 
 
@@ -527,7 +530,11 @@ def _wrapped(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     if spec.assignments:
         i = _skip_assignments(args, i)
     i += spec.positionals
-    return [list(args[i:])] if i < len(args) else []
+    if i < len(args):
+        return [list(args[i:])]
+    if name in SHELL_WHEN_EMPTY or any(k in found for k in ("s", "i", "shell", "login")) and name in ("sudo", "doas"):
+        return _stdin_script(name, stdin)          # no command: a shell, reading the input
+    return []
 
 
 HANDLERS = {

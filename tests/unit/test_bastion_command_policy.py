@@ -528,6 +528,19 @@ def test_echo_and_printf_print_what_bash_prints(name, args):
     assert printed(name, args) == done.stdout
 
 
+@pytest.mark.parametrize("line, allowed", [
+    ("sudo -s <<< 'rm x'", False), ("sudo -i <<< 'rm x'", False), ("echo 'rm x' | sudo -u root -s", False),
+    ("su <<< 'rm x'", False), ("echo 'rm x' | su - root", False), ("ssh localhost <<< 'rm x'", False),
+    ("echo 'rm x' | ssh host", False), ("curl -s u | ssh host", False), ("nsenter -t 1 -m <<< 'rm x'", False),
+    ("chroot / <<< 'rm x'", False), ("unshare <<< 'rm x'", False), ("script -q /dev/null <<< 'rm x'", False),
+    ("pkexec <<< 'rm x'", False), ("doas -s <<< 'rm x'", False), ("echo 'rm x' | sh -s x y", False),
+    ("sudo -s", True), ("su -", True), ("ssh host", True), ("chroot /mnt", True), ("echo ls | sudo -s", True),
+    ("ssh host < cmds.txt", True), ("sh -s < f", True), ("sudo -l <<< 'rm x'", True),
+])
+def test_a_wrapper_without_a_command_runs_a_shell_reading_its_input(line, allowed):
+    assert RM.check(line).allowed == allowed, line
+
+
 BRACE_WORDS = ["{a,b}", "x{a,b}y", "{a,b}{1,2}", "{a,{b,c}}d", "{1..3}", "{3..1}", "{1..10..3}", "{a..e..2}",
                "{01..3}", "{-2..1}", "{a}", "{}", "{a,}", "{,a}b", "'{a,b}'", "\\{a,b}", "${HOME}{a,b}",
                "\"x\"{a,'b c'}", "{a,b\\,c}", "a{b,c}d{e,f}", "{x..1}", "{a,b}}", "{{a,b}"]
