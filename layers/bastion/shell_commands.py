@@ -342,10 +342,12 @@ class _Walk:
         if name is None:
             return []
         target = name.named_children[0] if name.named_child_count else name
-        words, args = [self.word(target)], node.children_by_field_name("argument")
+        args = node.children_by_field_name("argument")
         redirects = {c.start_byte for c in node.children if c.type.endswith("redirect")}
         if node.parent is not None and node.parent.type == "redirected_statement":
             redirects.update(c.start_byte for c in node.parent.children if c.type.endswith("redirect"))
+        # `0<<< x rm`: the grammar takes the first redirection's descriptor for the command's name
+        words = [] if target.end_byte in redirects and target.text.isdigit() else [self.word(target)]
         for i, a in enumerate(args):
             if a.type == "$" and i + 1 < len(args) and args[i + 1].start_byte == a.end_byte:
                 continue       # `$"rm"`: the grammar splits an argument's translated string in two
@@ -361,9 +363,7 @@ class _Walk:
         for c in node.named_children:
             if c.type == "herestring_redirect" and c.named_child_count:
                 stdin = self._herestring(c.named_children[-1])
-        words = self._words(node)
-        if words and extra:
-            words += [self.word(w) for w in extra]
+        words = self._words(node) + [self.word(w) for w in extra]
         if words:
             self.emit(words, stdin, ())
         for c in node.named_children:
