@@ -210,7 +210,9 @@ class _Walk:
     def duplicated(self, node) -> None:
         """`>&WORD` (no descriptor before it) to a file: bash expands the word a second time,
         quotes and all (`echo hi >&'$(rm x)'` runs `rm x`)."""
-        if node.child_by_field_name("descriptor") is None and any(c.type == ">&" for c in node.children):
+        descriptor = node.child_by_field_name("descriptor")
+        # (the grammar takes `-x2` in `-x2>& f` for a descriptor; bash, for a word and a bare `>&`)
+        if (descriptor is None or not descriptor.text.isdigit()) and any(c.type == ">&" for c in node.children):
             for target in node.children_by_field_name("destination")[:1]:
                 self.later(self.word(target), ">&")
 

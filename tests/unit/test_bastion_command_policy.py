@@ -353,7 +353,7 @@ def test_a_shell_or_source_reading_a_process_substitution_or_stdin_runs_what_it_
     ("printf -v x '%s' 'a[$(rm x)]'", False), ("test -v 'a[$(rm x)]'", False), ("mapfile 'a[$(rm x)]' < f", False),
     ("builtin declare 'a[$(rm x)]=1'", False), ("wait -p 'a[$(rm x)]'", False), ("getopts a 'a[$(rm x)]'", False),
     ("echo ${x@P}", False), ("echo \"${x@P}\"", False), ("echo hi >&'$(rm x)'", False), ("{ ls; } >&'$(rm x)'", False),
-    ("echo hi 2>&'$(rm x)'", True), ("echo hi >& f", True), ("echo 2>&1", True),
+    ("echo hi 2>&'$(rm x)'", True), ("echo hi >& f", True), ("echo 2>&1", True), ("-x2>& '$(rm x)' y", False),
     ("declare -a *", False), ("let *", False), ("read *", False), ("printf -v *", False), ("export a*", False),
     ("printf '%s\\n' *", True), ("[ -f *.txt ]", True), ("declare -a files=(*.log)", True), ("x=(*)", True),
     ("let i++", True), ("(( i += 2 ))", True), ("[[ $a -eq 1 ]]", True), ("x='$(date)'", True),
