@@ -551,10 +551,10 @@ HANDLERS = {
 
 # Wrappers that take code or a command in an option: a pathname expansion where an option may
 # be makes file names their options (`bash *` with files named `-c` and `rm x` runs `rm x`).
-# Those that take options after their operands too (and ssh, whose remote command is the words
-# joined, file names with `;` included) anywhere in their arguments.
-GLOBBED_OPTIONS = frozenset(SHELLS | {"mapfile", "readarray", "trap", "complete", "compgen", "hash", "flock", "sg"})
-GLOBBED_ANYWHERE = frozenset({"script", "su", "runuser", "ssh"})
+# Those that take options after their operands too, and those that join their words into code
+# (eval, watch, sg, ssh: a file named `x;rm x` is code then) anywhere in their arguments.
+GLOBBED_OPTIONS = frozenset(SHELLS | {"mapfile", "readarray", "trap", "complete", "compgen", "hash", "flock"})
+GLOBBED_ANYWHERE = frozenset({"script", "su", "runuser", "ssh", "eval", "watch", "sg"})
 
 
 def _globbed(name: str, args: Sequence[Word]) -> bool:

@@ -278,8 +278,11 @@ class _Walk:
                 source = self._herestring(r.named_children[-1])
             elif r.type == "file_redirect" and any(c.type == "<" for c in r.children):
                 source = reading(self.word(r.named_children[-1]), source) if r.named_child_count else None
-        if body is not None and body.type == "command":
-            self.command(body, source, level + 1, self._after_redirects(node, body))
+        inner = body
+        while inner is not None and inner.type == "negated_command" and inner.named_child_count == 1:
+            inner = inner.named_children[0]      # `! env >f rm x`: the words after `>f` are env's
+        if inner is not None and inner.type == "command":
+            self.command(inner, source, level + 1, self._after_redirects(node, body))
         elif body is not None:
             self.walk(body, source, level + 1)
         for r in node.named_children:
@@ -482,6 +485,7 @@ def _status(root, text: bytes) -> str:
 
 
 EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:[!{]\s+)?[$`]")
+REDIRECTION = re.compile(r"\d*(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>)(.*)", re.S)
 LEADING = frozenset({"!", "time", "if", "then", "else", "elif", "do", "while", "until"})   # words before a command
 SPLIT = re.compile(r"\|\||&&|[;&|\n()`{}]|\$\(|[<>]\(")
 
@@ -495,8 +499,11 @@ def guessed_commands(text: str) -> List[Command]:
         words = [Word(re.sub(r"[\"'\\]", "", w), glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
         words = [w for w in words if w.text]
         while words and (re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text) or words[0].text in LEADING
-                         or (words[0].text == "-p" and piece.lstrip().startswith("time"))):
-            words.pop(0)
+                         or (words[0].text == "-p" and piece.lstrip().startswith("time"))
+                         or REDIRECTION.fullmatch(words[0].text)):
+            m = REDIRECTION.fullmatch(words.pop(0).text)
+            if m is not None and not m.group(1) and words:
+                words.pop(0)                # `<> f rm x`: a redirection and its word come first
         if words:
             try:
                 walker.emit(words, None, ())

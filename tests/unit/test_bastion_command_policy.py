@@ -402,7 +402,8 @@ def test_those_wrappers_running_nothing_are_allowed(line):
 @pytest.mark.parametrize("line, allowed", [
     ("bash *", False), ("bash -x *", False), ("sh -e ?", False), ("mapfile *", False), ("trap * EXIT", False),
     ("script *", False), ("script log -q *", False), ("su * root", False), ("ssh host ls *.log", False),
-    ("sg wheel*", False), ("flock * ls", False),
+    ("sg wheel*", False), ("flock * ls", False), ("eval ls *", False), ("watch ls *", False), ("sg wheel ls *", False),
+    ("eval 'ls *'", True),
     ("bash script.sh *.log", True), ("ssh host 'ls *.log'", True), ("flock /tmp/l ls *.log", True), ("sudo ls *", True),
     ("xargs ls *", True), ("echo *", True), ("ls -l *.py", True),
 ])
@@ -499,6 +500,7 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("echo 'ls -l' | bash", True), ("printf 'ls\\n' | bash", True), ("printf -v x 'rm x' | bash", True),
     ("source /dev/fd/3 3<<< 'rm x'", False), ("bash /dev/fd/3 3<<< 'rm x'", False), ("bash 3<<< 'rm x' < /dev/fd/3", False),
     ("exec 0<<<'rm x'", False), ("exec 0< <(echo rm x)", False), ("bash /proc/self/fd/0 <<< 'rm x'", False),
+    ("! env >f rm x", False), ("[ a; <> f rm x", False), ("<> f +(r)m x", False),
     ("diff /dev/fd/3 f", True), ("cat 0<f", True), ("0<<< x rm", False), ("0< f rm x", False), ("3<f rm x", False),
     ("0<<< <(echo ls) rm", False), ("2>/dev/null ls", True), ("1 > f", True),
     ("echo 'rm x' | xargs -I{} bash -c '{}'", False), ("echo 'rm x' | xargs bash -c", False),
