@@ -502,15 +502,23 @@ def _busybox(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 
 def _alias(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """alias NAME=VALUE: VALUE is what NAME will run."""
-    return [code_in(Word(w.text.partition("=")[2], w.dynamic, w.source), "alias") for w in args if "=" in w.text]
+    return [code_in(Word(w.text.partition("=")[2], w.dynamic, w.source), "alias") for w in _after_dashes(args)
+            if "=" in w.text]
 
 
 def _eval(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    args = _after_dashes(args)
     return [_joined(args, "eval")] if args else []
 
 
 def _source(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    args = _after_dashes(args)
     return _script_file(name, args[0], stdin) if args else []
+
+
+def _after_dashes(args: Sequence[Word]) -> Sequence[Word]:
+    """A builtin's arguments past the `--` that may end its (no) options: `eval -- rm x`."""
+    return args[1:] if args and args[0].text == "--" and not args[0].dynamic else args
 
 
 def _exec(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:

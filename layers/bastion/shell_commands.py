@@ -180,17 +180,11 @@ class _Walk:
             if name is not None:
                 self.functions.add(name.text.decode("utf-8", "replace"))
         elif t in ("declaration_command", "unset_command"):
-            words = [node.children[0].text.decode("utf-8", "replace")]
-            words += [c.text.decode("utf-8", "replace") for c in node.named_children]
-            self.out.append(Command(words[0], words[1:]))
-            for c in node.named_children:
-                if c.type in LITERALS:
-                    w = self.word(c)
-                    if w.glob:
-                        self.run_items([names_from_files(words[0])], (words[0],))
-                    self.later(w, words[0])
+            self.declaration(node)
         elif t == "file_redirect":
             self.duplicated(node)
+        elif t == "command_substitution" and node.text.startswith(b"`"):
+            self.backquoted(node)
         elif t in EVALUATED or (t == "compound_statement" and node.text.startswith(b"((")):
             self.evaluated(node)
         elif t == "expansion" and PROMPT_EXPANSION.search(node.text.decode("utf-8", "replace")):
@@ -206,6 +200,30 @@ class _Walk:
         if code is not None:
             # text that does not parse (`it`s`) is an error to bash there, and runs nothing
             self.script(code.text, (code.runner,), unparsable_runs=False)
+
+    def declaration(self, node, extra: Sequence = ()) -> None:
+        """`declare`, `export`, `local`, `readonly`, `typeset`, `unset` (and the words after a
+        redirection of theirs, `extra`): names and assignments bash evaluates (later())."""
+        name = node.children[0].text.decode("utf-8", "replace")
+        words = [c for c in node.named_children] + list(extra)
+        self.out.append(Command(name, [c.text.decode("utf-8", "replace") for c in words]))
+        for c in words:
+            if c.type in LITERALS:
+                w = self.word(c)
+                if w.glob:
+                    self.run_items([names_from_files(name)], (name,))
+                self.later(w, name)
+        for c in extra:
+            self.walk(c, None)
+
+    def backquoted(self, node) -> None:
+        """Inside backquotes bash takes out the backslash before `$`, a backquote or a backslash
+        before it reads the command: `` `echo \\$(rm x)` `` runs `rm x`, where the grammar reads
+        a quoted `$`. The text so read is judged too."""
+        inner = node.text.decode("utf-8", "replace")[1:-1]
+        unescaped = BACKQUOTE_ESCAPE.sub(r"\1", inner)
+        if unescaped != inner:
+            self.script(unescaped, ("backquotes",))
 
     def duplicated(self, node) -> None:
         """`>&WORD` (no descriptor before it) to a file: bash expands the word a second time,
@@ -283,6 +301,10 @@ class _Walk:
             inner = inner.named_children[0]      # `! env >f rm x`: the words after `>f` are env's
         if inner is not None and inner.type == "command":
             self.command(inner, source, level + 1, self._after_redirects(node, body))
+        elif inner is not None and inner.type in ("declaration_command", "unset_command"):
+            self.declaration(inner, self._after_redirects(node, body))
+            for c in inner.named_children:
+                self.walk(c, None, level + 1)
         elif body is not None:
             self.walk(body, source, level + 1)
         for r in node.named_children:
@@ -485,9 +507,16 @@ def _status(root, text: bytes) -> str:
 
 
 EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:[!{]\s+)?[$`]")
+BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")
 REDIRECTION = re.compile(r"\d*(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>)(.*)", re.S)
 LEADING = frozenset({"!", "time", "if", "then", "else", "elif", "do", "while", "until"})   # words before a command
 SPLIT = re.compile(r"\|\||&&|[;&|\n()`{}]|\$\(|[<>]\(")
+
+
+def _unquoted(word: str) -> str:
+    """A word of a rejected line with its quotes taken out: `$'\\x72m'` and `$"rm"` are `rm`."""
+    word = re.sub(r"\$'((?:[^'\\]|\\.)*)'", lambda m: _ansi(m.group(1)).replace("'", ""), word)
+    return re.sub(r"[\"'\\]", "", re.sub(r"\$(?=\")", "", word))
 
 
 def guessed_commands(text: str) -> List[Command]:
@@ -496,7 +525,7 @@ def guessed_commands(text: str) -> List[Command]:
     makes them (`[ a; {rm,x}` runs `rm x`), extglob patterns as `*`. Only their names are trusted."""
     walker = _Walk(MAX_DEPTH)
     for piece in SPLIT.split(extglobs_as_stars(brace_expanded(text))):
-        words = [Word(re.sub(r"[\"'\\]", "", w), glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
+        words = [Word(_unquoted(w), glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
         words = [w for w in words if w.text]
         while words and (re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text) or words[0].text in LEADING
                          or (words[0].text == "-p" and piece.lstrip().startswith("time"))
