@@ -428,7 +428,7 @@ def _env(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     found, start = options(args, spec)
     split = found.get("S") or found.get("split-string")
     i = start
-    while i < len(args) and "=" in args[i].text[1:]:     # env takes any NAME=VALUE (`'A B=1'` too)
+    while i < len(args) and "=" in args[i].text:     # env takes any NAME=VALUE (`'A B=1'`, `=` too)
         i += 1
     out: List[Inner] = []
     for w in args[start:i]:

@@ -384,6 +384,12 @@ class _Walk:
             if i and args[i - 1].type == "$" and args[i - 1].end_byte == a.start_byte:
                 w = Word(w.text, w.dynamic, "$" + w.source, w.glob)
             words.append(w)
+        if target.end_byte in redirects and target.text.isdigit():
+            # `0<<< x y= rm`: assignments may follow the redirection the grammar misread
+            while words and not words[0].dynamic and ASSIGNED_WORD.match(words[0].text):
+                key, _, value = words.pop(0).text.partition("=")
+                self.run_items(assigned(key, Word(value), None), (key,))
+                self.later(Word(value), "a variable's value")
         return words
 
     def command(self, node, stdin: Stdin, level: int, extra: Sequence = ()) -> None:
@@ -507,6 +513,7 @@ def _status(root, text: bytes) -> str:
 
 
 EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:[!{]\s+)?[$`]")
+ASSIGNED_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")
 REDIRECTION = re.compile(r"\d*(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>)(.*)", re.S)
 LEADING = frozenset({"!", "time", "if", "then", "else", "elif", "do", "while", "until"})   # words before a command

@@ -13,7 +13,8 @@ the rest of that input chunk (of a paste) is dropped.
 
 Readline keys that run a line with no Enter for the session to hold (UNHELD_KEYS: an editor's
 saved text, a keyboard macro, key bindings read again, an uncommented line) are refused the same
-way, the line recorded with the key's name after it.
+way, the line recorded with the key's name after it; so is Ctrl-D on the empty line of a line
+that waits for more (CTRL_D: it ends a here-document and runs its command).
 
 After any Ctrl-C the session sends (the operator's or a refusal's), the keys that follow wait until
 the shell has taken it (server.Session.settle): bash, given keys while it is still abandoning the
@@ -45,8 +46,12 @@ UNHELD_KEYS = {
     (0x18, 0x12): ("Ctrl-X Ctrl-R", "it reads key bindings again, which may run a line"),
     (0x1B, ord("#")): ("Alt-#", "with an argument it runs the line uncommented"),
 }
-# where an Enter or the second key of UNHELD_KEYS may be (at the start: the prefix came before)
-HELD = re.compile(rb"[\r\n\x0f]|(?:(?<=[\x18\x1b])|^)[\x05e\x12#]")
+# Ctrl-D on the empty line of a line that waits for more: it ends an open here-document and bash
+# runs the command, with no Enter for the gate to hold (elsewhere it is a syntax error)
+CTRL_D = command_policy.Decision(False, "key", rule="Ctrl-D: it would end a here-document and run its command "
+                                                    "unchecked; type the here-document's delimiter")
+# where an Enter, a Ctrl-D or the second key of UNHELD_KEYS may be (at the start: the prefix came before)
+HELD = re.compile(rb"[\r\n\x0f\x04]|(?:(?<=[\x18\x1b])|^)[\x05e\x12#]")
 _ERASE = (0x7F, 0x08)
 _KILL_LINE, _KILL_WORD, _CTRL_C = 0x15, 0x17, 0x03
 _NEUTRAL = (0x07, 0x0C)          # Ctrl-G (abort), Ctrl-L (clear the screen): the line's text stays

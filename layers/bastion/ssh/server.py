@@ -353,6 +353,14 @@ class Session:
                 name, why = key
                 self.refuse(remote, f"{self.tracker.pending()} [{name}]", Decision(False, "key", rule=f"{name}: {why}"))
                 return False
+            if data[at] == 0x04:
+                if self.held and self.tracker.keys_are_commands():
+                    await self.drawn(readable=False)
+                    if not self.tracker.pending().strip():
+                        self.refuse(remote, f"{self.held} [Ctrl-D]", command_gate.CTRL_D)
+                        self.held = ""
+                        return False
+                continue
             if data[at] not in b"\r\n\x0f" or not self.tracker.enters(data[at]):
                 continue
             text, decision = await self.judge()

@@ -220,7 +220,7 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
     """Ways bash makes a line the gate would not see at Enter: history expansion (`^ls^rm`), `fc`
     running history lines, a key bound to run a line, Ctrl-X Ctrl-E (edit in an editor, run what it
     saves), a keyboard macro holding an Enter, Alt-1 Alt-# (uncomment and run), a Ctrl-R search
-    finding a history line put there unrun. Each is refused;
+    finding a history line put there unrun, Ctrl-D ending a here-document. Each is refused;
     the lines between them ran, the target's file is still there."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
     victim = a_victim()
@@ -265,6 +265,11 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
             await refused(f"xrm -f {victim}".encode(), b"\x18e", b"blocked: Ctrl-X e")
             # Alt-1 Alt-#: readline takes the comment sign off and runs the line
             await refused(f"#rm -f {victim}".encode(), b"\x1b1\x1b#", b"blocked: Alt-#")
+            # Ctrl-D on a here-document's empty line ends it and bash runs the command: no Enter
+            mark = len(sh.seen)
+            await sh.type(b"cat <<E\r")
+            await sh.after(mark, b"> ")
+            await refused(b"", b"\x04", b"blocked: Ctrl-D")
             mark = len(sh.seen)
             await sh.type(b"echo end-$((4+4))\r")
             await sh.after(mark, b"end-8\r\n")
@@ -276,8 +281,8 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
     session, refused = the_session(stack, bh, AuditAction=[2])
     assert sorted(c["Cmd"] for c in refused) == sorted(["^ls^rm", "!!:s/ls/rm/", "fc -s ls=rm", "bind -x '\"\\C-t\": ls'",
                                       "echo ls-edited [Ctrl-X Ctrl-E]", f"xrm -f {victim} [Ctrl-X e]",
-                                      f"#rm -f {victim} [Alt-#]", f"rm -f {victim}"])
-    assert session["DangerCount"] == 8
+                                      f"#rm -f {victim} [Alt-#]", f"rm -f {victim}", "cat <<E [Ctrl-D]"])
+    assert session["DangerCount"] == 9
 
 
 def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target, clock):
