@@ -301,6 +301,11 @@ class _Walk:
             inner = inner.named_children[0]      # `! env >f rm x`: the words after `>f` are env's
         if inner is not None and inner.type == "command":
             self.command(inner, source, level + 1, self._after_redirects(node, body))
+        elif body is None:
+            # `&> f >| g rm x`: no command before the redirections; the words after them are one
+            words = [self.word(w) for w in self._after_redirects(node, None)]
+            if words:
+                self.emit(words, source, ())
         elif inner is not None and inner.type in ("declaration_command", "unset_command"):
             self.declaration(inner, self._after_redirects(node, body))
             for c in inner.named_children:
@@ -326,14 +331,16 @@ class _Walk:
     @staticmethod
     def _after_redirects(node, body) -> list:
         """Words after a redirection are the command's arguments (`sudo >/dev/null rm x` runs
-        `rm x`); the grammar hangs them on the redirection instead, as more destinations."""
+        `rm x`); the grammar hangs them on the redirection instead, as more destinations (and
+        the next redirection's descriptor with them: the `0` of `>f x 0<g`, left out)."""
         extra = []
+        starts = {r.start_byte for r in node.named_children if r.type.endswith("redirect")}
         for r in node.named_children:
             if r.type == "file_redirect" and r is not body:
                 extra += r.children_by_field_name("destination")[1:]
             elif r.type == "heredoc_redirect":
                 extra += r.children_by_field_name("argument")
-        return extra
+        return [w for w in extra if not (w.text.isdigit() and w.end_byte in starts)]
 
     def _herestring(self, node) -> Stdin:
         w = self.word(node)
@@ -532,7 +539,8 @@ def guessed_commands(text: str) -> List[Command]:
     makes them (`[ a; {rm,x}` runs `rm x`), extglob patterns as `*`. Only their names are trusted."""
     walker = _Walk(MAX_DEPTH)
     for piece in SPLIT.split(extglobs_as_stars(brace_expanded(text))):
-        words = [Word(_unquoted(w), glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
+        words = [Word(_unquoted(w), "expansion" if w[:1] in "$`" and w[:2] not in ("$'", '$"') else "",
+                      glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
         words = [w for w in words if w.text]
         while words and (re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text) or words[0].text in LEADING
                          or (words[0].text == "-p" and piece.lstrip().startswith("time"))

@@ -5,7 +5,8 @@ after `coproc [NAME]`, `time` or `!` (`coproc X { rm x; }`, `time { rm x; }`, wh
 reads as a command with arguments), and a here-document followed on its line by `;` or `&`
 (`cat <<EOF; rm x`, which the grammar never finishes, however many lines follow), two backquoted
 command substitutions side by side (`` `ls``rm x` ``, read as one, `lsrm x`), an extglob pattern
-(`!(x)`, read as `!` and a subshell); and a `#` the
+(`!(x)`, read as `!` and a subshell), an escaped blank after a quote and `$0` after an arithmetic
+expansion (respelled()); and a `#` the
 grammar takes for a comment where bash does not (`\\ # x; rm y`), escaped (comments_unmade).
 
 `variants(text)` gives the line so rewritten, when a rewrite applies, each with whether the
@@ -27,6 +28,7 @@ COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)
 # `a``b` is two command substitutions, `a` and `b`, to bash; the grammar reads one (`ab`): an
 # empty string between them keeps the word and parts them
 ADJACENT_BACKQUOTES = re.compile(r"`(?=`)")
+SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\]*\)")        # a pattern with nothing inside that expands
 
 
@@ -42,7 +44,8 @@ def variants(text: str) -> List[Tuple[str, bool]]:
         opened = COMPOUND_PREFIX.sub("", braced)
         apart = ADJACENT_BACKQUOTES.sub('`""', opened) if "``" in opened else opened
         starred = extglobs_as_stars(apart)
-        for variant in (strung, braced, opened, apart, starred):
+        spelled = respelled(starred)
+        for variant in (strung, braced, opened, apart, starred, spelled):
             if variant != text and variant not in [v for v, _ in out]:
                 out.append((variant, ended))
         if strung == text:
@@ -187,6 +190,36 @@ def extglobs_as_stars(text: str) -> str:
         j = _skip_quoted(text, i)
         out.append(text[i:j])
         i = j
+    return "".join(out)
+
+
+def respelled(text: str) -> str:
+    """The text with two spellings the grammar misreads written as it reads them, meaning the
+    same to bash: an escaped blank outside quotes as a quoted one (`X='a'\\ 'b' rm` assigns
+    `a b` and runs `rm`; the grammar ends the value at the backslash), and `$0`, `$?`, `$$`...
+    braced (`X=a$((1))$0 rm`: the grammar takes `$0` for the command)."""
+    if "\\ " not in text and "$" not in text:
+        return text
+    out, i, n, double = [], 0, len(text), False
+    while i < n:
+        c = text[i]
+        if (c == "'" or text.startswith("$'", i)) and not double:
+            j = _skip_quoted(text, i)
+            out.append(text[i:j])
+            i = j
+            continue
+        if c == "\\":
+            out.append("' '" if text[i + 1:i + 2] == " " and not double else text[i:i + 2])
+            i += 2
+            continue
+        if c == '"':
+            double = not double
+        elif c == "$" and text[i + 1:i + 2] and text[i + 1] in SPECIAL_PARAMETERS:
+            out.append("${" + text[i + 1] + "}")
+            i += 2
+            continue
+        out.append(c)
+        i += 1
     return "".join(out)
 
 

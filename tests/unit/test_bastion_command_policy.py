@@ -507,6 +507,8 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("diff /dev/fd/3 f", True), ("cat 0<f", True), ("0<<< x rm", False), ("0< f rm x", False), ("3<f rm x", False),
     ("0<<< <(echo ls) rm", False), ("2>/dev/null ls", True), ("1 > f", True), ("0<<< a x= rm x", False),
     ("0<<< a PAGER='rm x' man ls", False), ("0<<< a x=1 ls", True), ("env = ?m x", False), ("env =rm rm", False),
+    ("&> f >| g rm x", False), ("&> f >| g ${X:-rm} 0< h x", False), ("X='a'\\ 'b' rm x", False), ("X=a$((1))$0 rm", False),
+    ("[ a; <> f ${X:-rm} x", False), ("> f ls", True), ("&> f", True), (">f x 0<g", True), ("X='a'\\ 'b' ls", True),
     ("echo 'rm x' | xargs -I{} bash -c '{}'", False), ("echo 'rm x' | xargs bash -c", False),
     ("xargs -i sh -c 'ls {}'", False), ("xargs --replace=Q sh -c Q", False), ("ls | xargs -n1 ssh host", False),
     ("find . -exec bash -c {} \\;", False), ("find . | xargs grep -l x", True), ("xargs -I{} cp {} /tmp", True),
