@@ -20,7 +20,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 import tree_sitter
 import tree_sitter_bash
 
-from layers.bastion.command_wrappers import assigned, expanded, inner, later, names_from_files, reading
+from layers.bastion.command_wrappers import LATER, assigned, expanded, inner, later, names_from_files, reading
 from layers.bastion.printed import printed
 from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, extglobs_as_stars, variants
 from layers.bastion.shell_words import Script, Stdin, Unknown, Word
@@ -247,7 +247,21 @@ class _Walk:
         """A variable's value may reach arithmetic or an array subscript (`$((x))`, `${!x}`,
         `declare -a "b=($x)"`), where bash expands its `$(...)`: judged when assigned."""
         for c in value.named_children if value.type == "array" else [value]:
-            self.later(self.word(c), "a variable's value")
+            pieces = self._hiding(c)
+            if pieces:
+                self.later(self.word(c), "a variable's value")
+                for piece in pieces:                    # `${y:-'$(rm x)'}`: the default's text
+                    self.later(piece, "a variable's value")
+
+    def _hiding(self, node) -> List[Word]:
+        """The literal pieces of the node whose text holds a `$(` or a backquote (a real
+        substitution is walked anyway: `x=$(date)` is not read twice)."""
+        if node.type in ("command_substitution", "process_substitution"):
+            return []
+        if node.type in ("raw_string", "string_content", "word", "ansi_c_string"):
+            w = self.word(node) if node.type != "string_content" else Word(node.text.decode("utf-8", "replace"))
+            return [w] if LATER.search(w.text) else []
+        return [w for c in node.children for w in self._hiding(c)]
 
     def assignment(self, node) -> None:
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")

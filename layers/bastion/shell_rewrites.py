@@ -29,6 +29,7 @@ COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)
 # empty string between them keeps the word and parts them
 ADJACENT_BACKQUOTES = re.compile(r"`(?=`)")
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
+MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|['\"]\\ ")      # where respelled() has work
 EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\]*\)")        # a pattern with nothing inside that expands
 
 
@@ -178,7 +179,7 @@ def extglobs_as_stars(text: str) -> str:
     with extglob on (Debian's interactive shells) a pathname expansion, whose file names may make a
     command's name (`!(x) y` runs `rm y` beside a file `rm`); to the grammar a `!` and a subshell,
     or no syntax at all."""
-    if "(" not in text:
+    if not EXTGLOB.search(text):
         return text
     out, i, n = [], 0, len(text)
     while i < n:
@@ -198,7 +199,7 @@ def respelled(text: str) -> str:
     same to bash: an escaped blank outside quotes as a quoted one (`X='a'\\ 'b' rm` assigns
     `a b` and runs `rm`; the grammar ends the value at the backslash), and `$0`, `$?`, `$$`...
     braced (`X=a$((1))$0 rm`: the grammar takes `$0` for the command)."""
-    if "\\ " not in text and "$" not in text:
+    if not MISREAD.search(text):
         return text
     out, i, n, double = [], 0, len(text), False
     while i < n:
