@@ -536,6 +536,8 @@ def _status(root, text: bytes) -> str:
 EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:[!{]\s+)?[$`]")
 ASSIGNED_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")
+REDIRECTION_APART = re.compile(r"((?:(?<![^\s])\d+)?(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>))")
+SUBSCRIPT_OPEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*")
 REDIRECTION = re.compile(r"\d*(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>)(.*)", re.S)
 LEADING = frozenset({"!", "time", "if", "then", "else", "elif", "do", "while", "until"})   # words before a command
 SPLIT = re.compile(r"\|\||&&|[;&|\n()`{}]|\$\(|[<>]\(")
@@ -553,6 +555,7 @@ def guessed_commands(text: str) -> List[Command]:
     makes them (`[ a; {rm,x}` runs `rm x`), extglob patterns as `*`. Only their names are trusted."""
     walker = _Walk(MAX_DEPTH)
     for piece in SPLIT.split(extglobs_as_stars(brace_expanded(text))):
+        piece = REDIRECTION_APART.sub(r" \1 ", piece)       # `x=<<< y rm`: a redirection ends a word
         words = [Word(_unquoted(w), "expansion" if w[:1] in "$`" and w[:2] not in ("$'", '$"') else "",
                       glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
         words = [w for w in words if w.text]
@@ -562,6 +565,10 @@ def guessed_commands(text: str) -> List[Command]:
             m = REDIRECTION.fullmatch(words.pop(0).text)
             if m is not None and not m.group(1) and words:
                 words.pop(0)                # `<> f rm x`: a redirection and its word come first
+        if words and SUBSCRIPT_OPEN.fullmatch(words[0].text):
+            # `a[ 1 ]=x r* y`: bash reads the blanks of an assignment's subscript into the word
+            end = next((k for k, w in enumerate(words) if re.search(r"\]\+?=", w.text)), None)
+            words = words[end + 1:] if end is not None else words
         if words:
             try:
                 walker.emit(words, None, ())

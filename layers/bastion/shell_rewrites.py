@@ -29,6 +29,8 @@ COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)
 # empty string between them keeps the word and parts them
 ADJACENT_BACKQUOTES = re.compile(r"`(?=`)")
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
+# `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
+SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))[A-Za-z_][A-Za-z0-9_]*\[[^\]\n'\"]*[ \t][^\]\n'\"]*\]\+?=")
 MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|['\"]\\ ")      # where respelled() has work
 EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\]*\)")        # a pattern with nothing inside that expands
 
@@ -195,10 +197,13 @@ def extglobs_as_stars(text: str) -> str:
 
 
 def respelled(text: str) -> str:
-    """The text with two spellings the grammar misreads written as it reads them, meaning the
-    same to bash: an escaped blank outside quotes as a quoted one (`X='a'\\ 'b' rm` assigns
-    `a b` and runs `rm`; the grammar ends the value at the backslash), and `$0`, `$?`, `$$`...
-    braced (`X=a$((1))$0 rm`: the grammar takes `$0` for the command)."""
+    """The text with spellings the grammar misreads written as it reads them, meaning the same
+    to bash (for the commands a line runs): an escaped blank outside quotes as a quoted one (`X='a'\\ 'b'
+    rm` assigns `a b` and runs `rm`; the grammar ends the value at the backslash), `$0`, `$?`,
+    `$$`... braced (`X=a$((1))$0 rm`: the grammar takes `$0` for the command), blanks taken out of
+    an assignment's subscript (`a[ 1 ]=x rm`)."""
+    if SPACED_SUBSCRIPT.search(text):
+        text = SPACED_SUBSCRIPT.sub(lambda m: re.sub(r"[ \t]+", "", m.group(0)).replace("[]", "[0]"), text)
     if not MISREAD.search(text):
         return text
     out, i, n, double = [], 0, len(text), False
@@ -225,11 +230,17 @@ def respelled(text: str) -> str:
 
 
 def _split(text: str) -> List[Tuple[str, str]]:
-    """Words and what separates them (blanks, operators), quotes and `${...}` kept inside words."""
+    """Words and what separates them (blanks, operators), quotes, `${...}` and extglob patterns
+    (`{rm,x}!(x)` is one word) kept inside words."""
     out: List[Tuple[str, str]] = []
     i, n, start = 0, len(text), 0
     while i < n:
         c = text[i]
+        if c == "(" and i > start and text[i - 1] in "?*+@!":
+            m = EXTGLOB.match(text, i - 1)
+            if m is not None:
+                i = m.end()
+                continue
         if c in BOUNDARY:
             if start < i:
                 out.append(("word", text[start:i]))
