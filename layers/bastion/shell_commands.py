@@ -540,7 +540,7 @@ REDIRECTION_APART = re.compile(r"((?:(?<![^\s])\d+)?(?:<<<|<<-?|<>|>>|>&|<&|&>>?
 SUBSCRIPT_OPEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*")
 REDIRECTION = re.compile(r"\d*(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>)(.*)", re.S)
 LEADING = frozenset({"!", "time", "if", "then", "else", "elif", "do", "while", "until"})   # words before a command
-SPLIT = re.compile(r"\|\||&&|[;&|\n()`{}]|\$\(|[<>]\(")
+SPLIT = re.compile(r"\|\||&&|[;|\n()`{}]|(?<![<>])&(?!>)|\$\(|[<>]\(")     # `>&`, `&>` stay redirections
 
 
 def _unquoted(word: str) -> str:
