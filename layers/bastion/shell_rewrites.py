@@ -168,7 +168,8 @@ def brace_expanded(text: str) -> str:
     pieces, made = [], 0
     try:
         for kind, piece in _split(text):
-            if kind == "word" and "{" in piece:
+            # a here-string's word and a here-document's delimiter are not brace-expanded
+            if kind == "word" and "{" in piece and not "".join(pieces[-8:]).rstrip(" \t").endswith(("<<", "<<-")):
                 words = _expand(piece)
                 made += len(words)
                 if made > MAX_WORDS:

@@ -512,6 +512,7 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("a[ 1 ]=x rm y", False), ("a[ ]=1 r* x", False), ("[ a; a[ ]=1 r* x", False), ("{rm,x}!(x) y", False),
     ("[ a; x=<<< y $'\\x72m'", False), ("a[ 1 ]=x ls", True), ("echo {a,b}@(c|d)", True),
     ("! ! @(rm) x", False), ("ls; ! ! ! rm x", False), ("[ a; 0< f >& g r*", False), ("! ! ls", True),
+    ("0<<< {rm,x} rm", False), ("0<<< {rm,x} $'\\x72m' !(x)", False), ("cat <<< {rm,x}", True),
     ("echo 'rm x' | xargs -I{} bash -c '{}'", False), ("echo 'rm x' | xargs bash -c", False),
     ("xargs -i sh -c 'ls {}'", False), ("xargs --replace=Q sh -c Q", False), ("ls | xargs -n1 ssh host", False),
     ("find . -exec bash -c {} \\;", False), ("find . | xargs grep -l x", True), ("xargs -I{} cp {} /tmp", True),
