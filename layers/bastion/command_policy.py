@@ -18,7 +18,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 from layers.bastion import fields
 from layers.bastion.bash_syntax import waits_for_more
-from layers.bastion.shell_commands import Command, TooComplex, analyse, guessed_commands, joined
+from layers.bastion.shell_commands import Command, TooComplex, analyse, guessed_commands, joined, run_before_waiting
 
 DIRECTIVE = re.compile(r"#\s*dynamic\s*:\s*(block|allow)\s*", re.I)
 CLUSTER = re.compile(r"-[A-Za-z]+")
@@ -307,6 +307,8 @@ class Policy:
                 # bash runs at once what the grammar took for unfinished: judged as a rejected line
                 result.status = "unparsable"
                 result.commands.extend(guessed_commands(joined(line)))
+        if result.status == "incomplete" and "\n" in line.strip():
+            result.commands.extend(run_before_waiting(line.replace("\r\n", "\n").replace("\r", "\n")))
         for cmd in result.commands:
             decision = self.judge(cmd)
             if decision is not None:

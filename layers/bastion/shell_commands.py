@@ -317,7 +317,7 @@ class _Walk:
             self.command(inner, source, level + 1, self._after_redirects(node, body))
         elif body is None:
             # `&> f >| g rm x`: no command before the redirections; the words after them are one
-            words = [self.word(w) for w in self._after_redirects(node, None)]
+            words = self.assignments_first([self.word(w) for w in self._after_redirects(node, None)])
             if words:
                 self.emit(words, source, ())
         elif inner is not None and inner.type in ("declaration_command", "unset_command"):
@@ -405,12 +405,15 @@ class _Walk:
             if i and args[i - 1].type == "$" and args[i - 1].end_byte == a.start_byte:
                 w = Word(w.text, w.dynamic, "$" + w.source, w.glob)
             words.append(w)
-        if target.end_byte in redirects and target.text.isdigit():
-            # `0<<< x y= rm`: assignments may follow the redirection the grammar misread
-            while words and not words[0].dynamic and ASSIGNED_WORD.match(words[0].text):
-                key, _, value = words.pop(0).text.partition("=")
-                self.run_items(assigned(key, Word(value), None), (key,))
-                self.later(Word(value), "a variable's value")
+        return words
+
+    def assignments_first(self, words: List[Word]) -> List[Word]:
+        """The words without the assignments that lead them, each judged as one: after a leading
+        redirection the grammar misread (`0<<< x y= rm`, `>f x=1 rm`) they are still assignments."""
+        while words and not words[0].dynamic and ASSIGNED_WORD.match(words[0].text):
+            key, _, value = words.pop(0).text.partition("=")
+            self.run_items(assigned(key, Word(value), None), (key,))
+            self.later(Word(value), "a variable's value")
         return words
 
     def command(self, node, stdin: Stdin, level: int, extra: Sequence = ()) -> None:
@@ -418,6 +421,9 @@ class _Walk:
             if c.type == "herestring_redirect" and c.named_child_count:
                 stdin = self._herestring(c.named_children[-1])
         words = self._words(node) + [self.word(w) for w in extra]
+        name = node.child_by_field_name("name")
+        if name is not None and name.text.isdigit():
+            words = self.assignments_first(words)
         if words:
             self.emit(words, stdin, ())
         for c in node.named_children:
@@ -709,6 +715,28 @@ def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: S
         if result.status == "unparsable" and guess:
             result.commands.extend(guessed_commands(text))
     return result, tree
+
+
+MAX_PREFIXES = 64          # prefixes of a waiting multi-line input read for what bash runs first
+
+
+def run_before_waiting(text: str) -> List[Command]:
+    """The commands of a multi-line input that waits for more (a paste ending inside a quote or
+    a backquote) which bash runs before it waits: those of its longest complete prefix of whole
+    lines. The grammar may pair a backquote across lines and so read none of them (`` `rm x` ``,
+    a newline, then `` ` ``), where bash runs the first line at once. Past MAX_PREFIXES lines,
+    the longest and the shortest prefixes are read."""
+    lines = text.split("\n")
+    ends = list(range(len(lines) - 1, 0, -1))
+    if len(ends) > MAX_PREFIXES:
+        ends = ends[:MAX_PREFIXES // 2] + ends[-MAX_PREFIXES // 2:]
+    for end in ends:
+        prefix = "\n".join(lines[:end])
+        if prefix.strip():
+            done = analyse(prefix)
+            if done.status == "ok":
+                return done.commands
+    return []
 
 
 def reads_session_input(command: str) -> bool:
