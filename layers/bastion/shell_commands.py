@@ -420,6 +420,8 @@ class _Walk:
         for c in node.named_children:
             if c.type == "herestring_redirect" and c.named_child_count:
                 stdin = self._herestring(c.named_children[-1])
+            elif c.type == "file_redirect" and any(t.type == "<" for t in c.children) and c.named_child_count:
+                stdin = reading(self.word(c.child_by_field_name("destination") or c.named_children[-1]), stdin)
         words = self._words(node) + [self.word(w) for w in extra]
         name = node.child_by_field_name("name")
         if name is not None and name.text.isdigit():
