@@ -108,6 +108,11 @@ def _joined(words: Sequence[Word], runner: str) -> Script:
     return Script(" ".join(w.source if w.dynamic else w.text for w in words), runner)
 
 
+def _negated(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`!` where the grammar reads a command name (`time ! rm x`): the pipeline it negates."""
+    return [list(args)] if args else []
+
+
 def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     i, letters, startup = 0, set(), []
     while i < len(args):
@@ -129,7 +134,13 @@ def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     if "c" in letters:
         return startup + ([code_in(args[i], f"{name} -c")] if i < len(args) else [])
     if i < len(args) and "s" not in letters:        # `sh -s ARGS` reads its input, ARGS its parameters
-        return startup + _script_file(name, args[i], stdin)
+        out = list(startup)
+        while i < len(args):
+            out += _script_file(name, args[i], stdin)
+            if not (args[i].dynamic and args[i].source.startswith("$")):
+                break
+            i += 1                  # `sh $X <(...)`: an unquoted expansion may be no word at all
+        return out
     return startup + _stdin_script(name, stdin)
 
 
@@ -546,7 +557,7 @@ def _wrapped(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 
 
 HANDLERS = {
-    **{shell: _shell for shell in SHELLS},
+    **{shell: _shell for shell in SHELLS}, "!": _negated,
     "busybox": _busybox, "alias": _alias, "eval": _eval, "source": _source, ".": _source, "exec": _exec,
     "trap": _trap, "complete": _completion, "compgen": _completion, "fc": _fc, "bind": _bind, "su": _su,
     "runuser": _su, "xargs": _xargs, "find": _find, "flock": _flock, "script": _script_command, "ssh": _ssh, "sg": _sg, "screen": _screen,

@@ -557,6 +557,20 @@ def _unquoted(word: str) -> str:
     return re.sub(r"[\"'\\]", "", re.sub(r"\$(?=\")", "", word))
 
 
+def _unredirected(words: List[Word]) -> List[Word]:
+    """The words without the redirections among them and their targets."""
+    out, skip = [], False
+    for w in words:
+        m = REDIRECTION.fullmatch(w.text) if not w.dynamic else None
+        if skip:
+            skip = False
+        elif m is not None:
+            skip = not m.group(1)
+        else:
+            out.append(w)
+    return out
+
+
 def guessed_commands(text: str) -> List[Command]:
     """Commands read from a line the grammar rejects, without the grammar: pieces between shell
     operators, words split on blanks with quotes dropped, brace expansions made first, as bash
@@ -566,13 +580,10 @@ def guessed_commands(text: str) -> List[Command]:
         piece = REDIRECTION_APART.sub(r" \1 ", piece)       # `x=<<< y rm`: a redirection ends a word
         words = [Word(_unquoted(w), "expansion" if w[:1] in "$`" and w[:2] not in ("$'", '$"') else "",
                       glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
-        words = [w for w in words if w.text]
+        words = _unredirected([w for w in words if w.text])     # `<> f rm x`, `xargs <>f *m`
         while words and (re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text) or words[0].text in LEADING
-                         or (words[0].text == "-p" and piece.lstrip().startswith("time"))
-                         or REDIRECTION.fullmatch(words[0].text)):
-            m = REDIRECTION.fullmatch(words.pop(0).text)
-            if m is not None and not m.group(1) and words:
-                words.pop(0)                # `<> f rm x`: a redirection and its word come first
+                         or (words[0].text == "-p" and piece.lstrip().startswith("time"))):
+            words.pop(0)
         if words and SUBSCRIPT_OPEN.fullmatch(words[0].text):
             # `a[ 1 ]=x r* y`: bash reads the blanks of an assignment's subscript into the word
             end = next((k for k, w in enumerate(words) if re.search(r"\]\+?=", w.text)), None)

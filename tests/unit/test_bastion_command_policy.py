@@ -515,6 +515,8 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("0<<< {rm,x} rm", False), ("0<<< {rm,x} $'\\x72m' !(x)", False), ("cat <<< {rm,x}", True),
     ("0< x PAGER=rm @(rm) y", False), ("&> f x=1 rm", False), ("&> f x=1 ls", True),
     ("< <(echo rm x) sh -i", False), ("< <(echo ls) sh", True), ("<f sh", True),
+    ("sh -i $X <(echo rm x)", False), ("time ! rm x", False), ("[ a; xargs <>f *m", False),
+    ("bash $S arg", True), ('bash "$S" <(echo rm x)', True), ("time ! ls", True), ("[ a; ls >f rm", True),
     ("`rm x`\n`", False), ("echo `rm x`\n`", False), ("ls\n" * 100 + "`rm x`\n`", False), ("`rm x`\ncat <<EOF\nbody", False),
     ("cat <<EOF\nrm -rf /", True), ("echo '\nrm -rf /\n", True), ("ls\necho '", True),
     ("echo 'rm x' | xargs -I{} bash -c '{}'", False), ("echo 'rm x' | xargs bash -c", False),
