@@ -113,6 +113,7 @@ class _Walk:
         self.out: List[Command] = []
         self.variables: Dict[str, str] = variables if variables is not None else {}
         self.functions: set = set()
+        self.trailing: Dict[Tuple[int, int], list] = {}   # a command's words hung on a list's redirection
 
     # words
     def word(self, node) -> Word:
@@ -325,6 +326,11 @@ class _Walk:
             for c in inner.named_children:
                 self.walk(c, None, level + 1)
         elif body is not None:
+            if body.type in ("list", "pipeline"):
+                # `ls && 0< x rm`: the redirection, and the words after it, are the last command's
+                last = _last_command(body)
+                if last is not None:
+                    self.trailing[(last.start_byte, last.end_byte)] = self._after_redirects(node, body)
             self.walk(body, source, level + 1)
         for r in node.named_children:
             if r is body:
@@ -392,8 +398,11 @@ class _Walk:
         target = name.named_children[0] if name.named_child_count else name
         args = node.children_by_field_name("argument")
         redirects = {c.start_byte for c in node.children if c.type.endswith("redirect")}
-        if node.parent is not None and node.parent.type == "redirected_statement":
-            redirects.update(c.start_byte for c in node.parent.children if c.type.endswith("redirect"))
+        outer = node.parent
+        while outer is not None and outer.type in ("list", "pipeline", "negated_command"):
+            outer = outer.parent            # `ls && 0< x rm`: the grammar hangs the redirection on the list
+        if outer is not None and outer.type == "redirected_statement":
+            redirects.update(c.start_byte for c in outer.children if c.type.endswith("redirect"))
         # `0<<< x rm`: the grammar takes the first redirection's descriptor for the command's name
         words = [] if target.end_byte in redirects and target.text.isdigit() else [self.word(target)]
         for i, a in enumerate(args):
@@ -422,6 +431,7 @@ class _Walk:
                 stdin = self._herestring(c.named_children[-1])
             elif c.type == "file_redirect" and any(t.type == "<" for t in c.children) and c.named_child_count:
                 stdin = reading(self.word(c.child_by_field_name("destination") or c.named_children[-1]), stdin)
+        extra = list(extra) + self.trailing.pop((node.start_byte, node.end_byte), [])
         words = self._words(node) + [self.word(w) for w in extra]
         name = node.child_by_field_name("name")
         if name is not None and name.text.isdigit():
@@ -707,6 +717,13 @@ def _parser() -> tree_sitter.Parser:
     if parser is None:
         parser = _local.parser = tree_sitter.Parser(LANGUAGE)
     return parser
+
+
+def _last_command(node):
+    """The simple command a list or pipeline ends with, if it ends with one."""
+    while node is not None and node.type in ("list", "pipeline", "negated_command") and node.named_child_count:
+        node = node.named_children[-1]
+    return node if node is not None and node.type == "command" else None
 
 
 def _comment_bytes(node) -> List[int]:

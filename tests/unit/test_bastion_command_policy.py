@@ -517,6 +517,7 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("< <(echo rm x) sh -i", False), ("< <(echo ls) sh", True), ("<f sh", True),
     ("sh -i $X <(echo rm x)", False), ("time ! rm x", False), ("[ a; xargs <>f *m", False),
     ("bash $S arg", True), ('bash "$S" <(echo rm x)', True), ("time ! ls", True), ("[ a; ls >f rm", True),
+    ("ls && 0< x rm", False), ("ls && ! 0< x rm", False), ("ls | 0<x ${X:-rm}", False), ("ls && 0< x ls", True),
     ("`rm x`\n`", False), ("echo `rm x`\n`", False), ("ls\n" * 100 + "`rm x`\n`", False), ("`rm x`\ncat <<EOF\nbody", False),
     ("cat <<EOF\nrm -rf /", True), ("echo '\nrm -rf /\n", True), ("ls\necho '", True),
     ("echo 'rm x' | xargs -I{} bash -c '{}'", False), ("echo 'rm x' | xargs bash -c", False),
