@@ -308,7 +308,8 @@ class Policy:
                 result.status = "unparsable"
                 result.commands.extend(guessed_commands(joined(line)))
         if result.status == "incomplete" and "\n" in line.strip():
-            result.commands.extend(run_before_waiting(line.replace("\r\n", "\n").replace("\r", "\n")))
+            result.commands.extend(run_before_waiting(line.replace("\r\n", "\n").replace("\r", "\n"),
+                                                      result.heredoc_open))
         for cmd in result.commands:
             decision = self.judge(cmd)
             if decision is not None:

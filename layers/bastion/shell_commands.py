@@ -747,17 +747,22 @@ def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: S
     return result, tree
 
 
-MAX_PREFIXES = 64          # prefixes of a waiting multi-line input read for what bash runs first
+MAX_PREFIXES = 256         # prefixes of a waiting multi-line input read for what bash runs first
+HEREDOC_OPENER = re.compile(r"<<(?!<)")
 
 
-def run_before_waiting(text: str) -> List[Command]:
+def run_before_waiting(text: str, heredoc_open: bool = False) -> List[Command]:
     """The commands of a multi-line input that waits for more (a paste ending inside a quote or
     a backquote) which bash runs before it waits: those of its longest complete prefix of whole
     lines. The grammar may pair a backquote across lines and so read none of them (`` `rm x` ``,
-    a newline, then `` ` ``), where bash runs the first line at once. Past MAX_PREFIXES lines,
-    the longest and the shortest prefixes are read."""
+    a newline, then `` ` ``), where bash runs the first line at once. With a here-document open,
+    the prefixes end before the last line that may open one (what follows is its body); past
+    MAX_PREFIXES lines, the longest and the shortest prefixes are read."""
     lines = text.split("\n")
-    ends = list(range(len(lines) - 1, 0, -1))
+    last = len(lines) - 1
+    if heredoc_open:
+        last = next((i for i in range(last, -1, -1) if HEREDOC_OPENER.search(lines[i])), last)
+    ends = list(range(last, 0, -1))
     if len(ends) > MAX_PREFIXES:
         ends = ends[:MAX_PREFIXES // 2] + ends[-MAX_PREFIXES // 2:]
     for end in ends:

@@ -520,6 +520,8 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("ls && 0< x rm", False), ("ls && ! 0< x rm", False), ("ls | 0<x ${X:-rm}", False), ("ls && 0< x ls", True),
     ("`rm x`\n`", False), ("echo `rm x`\n`", False), ("ls\n" * 100 + "`rm x`\n`", False), ("`rm x`\ncat <<EOF\nbody", False),
     ("cat <<EOF\nrm -rf /", True), ("echo '\nrm -rf /\n", True), ("ls\necho '", True),
+    ("`rm x`\ncat > f <<EOF\n" + "a = 1\n" * 2000, False), ("cat > f <<EOF\n" + "rm -rf / as text\n" * 2000, True),
+    ("ls\n" * 100 + "`rm x`\n`" + "\nx" * 200, False),
     ("echo 'rm x' | xargs -I{} bash -c '{}'", False), ("echo 'rm x' | xargs bash -c", False),
     ("xargs -i sh -c 'ls {}'", False), ("xargs --replace=Q sh -c Q", False), ("ls | xargs -n1 ssh host", False),
     ("find . -exec bash -c {} \\;", False), ("find . | xargs grep -l x", True), ("xargs -I{} cp {} /tmp", True),
