@@ -349,10 +349,11 @@ def test_text_bash_evaluates_again_and_startup_files_are_judged(stack, gateway, 
     """Quoted text bash reads again where it is used (an array subscript in `let` or `[[ ]]`, a
     prompt expansion `${x@P}`), a startup file a shell runs (`BASH_ENV=<(...)`), a translated
     string as a wrapper's command, wrappers that take their options anywhere (`script FILE -c`) or
-    run a command after their own (`prlimit`, `sg`), a brace expansion in a line the grammar
-    rejects, adjacent backquotes, ssh's ProxyCommand, tar's and git's commands, a shell fed what
-    printf prints or what xargs reads, `bash *` among files named `-c` and `rm -f inner`: each refused, the file still there. Subscripts with an allowed command run: bash
-    really evaluates them. (`${x@P}` is a name known only when it runs, refused by default.)"""
+    run a command after their own (`prlimit`), a brace expansion in a line the grammar rejects,
+    adjacent backquotes, ssh's ProxyCommand, tar's and git's commands, a shell fed what printf
+    prints or what xargs reads, `bash *` among files named `-c` and `rm -f inner`: each refused,
+    the file still there. Subscripts with an allowed command run: bash really evaluates them.
+    (`${x@P}` is a name known only when it runs, refused by default.)"""
     demo, bh = guarded_demo(stack, target, clock, "rm")
     victim = a_victim()
     lines = [f"let 'a[$(rm -f {victim})]=1'", f"[[ 'a[$(rm -f {victim})]' -eq 1 ]]",
