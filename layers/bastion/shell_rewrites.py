@@ -30,7 +30,7 @@ COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)
 ADJACENT_BACKQUOTES = re.compile(r"`(?=`)")
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
-SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))[A-Za-z_][A-Za-z0-9_]*\[[^\]\n'\"]*[ \t][^\]\n'\"]*\]\+?=")
+SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
 MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|['\"]\\ ")      # where respelled() has work
 EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\]*\)")        # a pattern with nothing inside that expands
 
@@ -208,7 +208,10 @@ def respelled(text: str) -> str:
     `$$`... braced (`X=a$((1))$0 rm`: the grammar takes `$0` for the command), blanks taken out of
     an assignment's subscript (`a[ 1 ]=x rm`)."""
     if SPACED_SUBSCRIPT.search(text):
-        text = SPACED_SUBSCRIPT.sub(lambda m: re.sub(r"[ \t]+", "", m.group(0)).replace("[]", "[0]"), text)
+        # the subscript as `0`, its text judged on a line of its own (its `$(...)` run as it is read)
+        subscripts: List[str] = []
+        text = SPACED_SUBSCRIPT.sub(lambda m: subscripts.append(m.group(2)) or f"{m.group(1)}[0]{m.group(3)}", text)
+        text += "".join(f"\n: {sub}" for sub in subscripts)
     if not MISREAD.search(text):
         return text
     out, i, n, double = [], 0, len(text), False

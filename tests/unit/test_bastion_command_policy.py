@@ -510,6 +510,8 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("&> f >| g rm x", False), ("&> f >| g ${X:-rm} 0< h x", False), ("X='a'\\ 'b' rm x", False), ("X=a$((1))$0 rm", False),
     ("[ a; <> f ${X:-rm} x", False), ("> f ls", True), ("&> f", True), (">f x 0<g", True), ("X='a'\\ 'b' ls", True),
     ("a[ 1 ]=x rm y", False), ("a[ ]=1 r* x", False), ("[ a; a[ ]=1 r* x", False), ("{rm,x}!(x) y", False),
+    ("a[ $(rm x) ]=1 ls", False), ("a[ $(ls) ]=1 rm x", False), ("a[ $(ls) ]=1 ls", True),
+    ("let 'a[$(echo sub-$((3+3)) >&2; echo 0)]=1'", True),
     ("[ a; x=<<< y $'\\x72m'", False), ("a[ 1 ]=x ls", True), ("echo {a,b}@(c|d)", True),
     ("! ! @(rm) x", False), ("ls; ! ! ! rm x", False), ("[ a; 0< f >& g r*", False), ("! ! ls", True),
     ("0<<< {rm,x} rm", False), ("0<<< {rm,x} $'\\x72m' !(x)", False), ("cat <<< {rm,x}", True),
