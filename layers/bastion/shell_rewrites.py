@@ -205,8 +205,8 @@ def respelled(text: str) -> str:
     """The text with spellings the grammar misreads written as it reads them, meaning the same
     to bash (for the commands a line runs): an escaped blank outside quotes as a quoted one (`X='a'\\ 'b'
     rm` assigns `a b` and runs `rm`; the grammar ends the value at the backslash), `$0`, `$?`,
-    `$$`... braced (`X=a$((1))$0 rm`: the grammar takes `$0` for the command), blanks taken out of
-    an assignment's subscript (`a[ 1 ]=x rm`)."""
+    `$$`... braced (`X=a$((1))$0 rm`: the grammar takes `$0` for the command), an assignment's
+    subscript holding blanks (`a[ 1 ]=x rm`) as `[0]`, its text on a line of its own."""
     if SPACED_SUBSCRIPT.search(text):
         # the subscript as `0`, its text judged on a line of its own (its `$(...)` run as it is read)
         subscripts: List[str] = []
