@@ -56,8 +56,10 @@ _ERASE = (0x7F, 0x08)
 _KILL_LINE, _KILL_WORD, _CTRL_C = 0x15, 0x17, 0x03
 _NEUTRAL = (0x07, 0x0C)          # Ctrl-G (abort), Ctrl-L (clear the screen): the line's text stays
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
-# Lines are judged off the event loop: one the grammar calls unfinished costs a `bash -n` (a
-# process start, ~1 ms; up to bash_syntax.TIMEOUT), which every other session would wait for.
+# An exec command and a shell's input without a terminal are judged off the event loop: a line the
+# grammar calls unfinished costs a `bash -n` (a process start, ~1 ms; up to bash_syntax.TIMEOUT),
+# which every other session would wait for. A terminal's lines are judged on the loop, in order
+# with the keys and output they are read from.
 _judges = ThreadPoolExecutor(max_workers=2, thread_name_prefix="command-check")
 
 

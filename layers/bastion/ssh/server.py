@@ -426,7 +426,7 @@ class Session:
         for i, text in enumerate(texts):
             if text and text.strip():
                 whole = f"{self.held}\n{text}" if self.held else text
-                decision = await command_gate.judged(self.policy.check, whole)
+                decision = self.policy.check(whole)    # on the loop: keys and output keep their order
                 if not decision.allowed:
                     self.held = ""
                     return whole, decision
