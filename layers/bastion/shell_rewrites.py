@@ -35,10 +35,6 @@ MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|['\"]\\ ")      # where respelled() h
 EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\]*\)")        # a pattern with nothing inside that expands
 
 
-# `! ! cmd`: bash takes each `!`; the grammar reads the second as the command's name
-NEGATIONS = re.compile(r"((?:^|[;&|({\n])[ \t]*)!(?:[ \t]+!)+(?=[ \t])")
-
-
 class _TooMany(Exception):
     pass
 
@@ -48,7 +44,7 @@ def variants(text: str) -> List[Tuple[str, bool]]:
     for as_input in (True, False):
         strung, ended = heredocs_as_strings(text, as_input)
         braced = brace_expanded(strung)
-        opened = NEGATIONS.sub(r"\1! ", COMPOUND_PREFIX.sub("", braced))
+        opened = COMPOUND_PREFIX.sub("", braced)
         apart = ADJACENT_BACKQUOTES.sub('`""', opened) if "``" in opened else opened
         starred = extglobs_as_stars(apart)
         spelled = respelled(starred)
