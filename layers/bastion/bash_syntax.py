@@ -19,13 +19,14 @@ WAITING = ("unexpected end of file", "unexpected EOF")
 HEREDOC_OPEN = "delimited by end-of-file"
 
 
-def waits_for_more(text: str) -> Optional[bool]:
-    """True if bash, given `text` typed at its prompt, would ask for more (PS2); False if it would
-    run it, or refuse it, at once; None where bash cannot be asked."""
+def waits_for(text: str) -> Optional[str]:
+    """What bash, given `text` typed at its prompt, would ask for more (PS2) for: "here-document"
+    (the end of one), "more" (anything else left open); "" if it would run it, or refuse it, at
+    once; None where bash cannot be asked."""
     if BASH is None:
         return None
     if (len(text) - len(text.rstrip("\\"))) % 2:
-        return True                            # Enter after a lone backslash continues the line
+        return "more"                          # Enter after a lone backslash continues the line
     try:
         done = subprocess.run([BASH, "--norc", "--noprofile", "-n", "-O", "extglob"],
                               input=text.encode("utf-8", "surrogateescape"), capture_output=True,
@@ -34,5 +35,5 @@ def waits_for_more(text: str) -> Optional[bool]:
         return None
     said = done.stderr.decode("utf-8", "replace")
     if done.returncode == 0:
-        return HEREDOC_OPEN in said            # a here-document without its end: bash waits for it
-    return any(w in said for w in WAITING)
+        return "here-document" if HEREDOC_OPEN in said else ""
+    return "more" if any(w in said for w in WAITING) else ""

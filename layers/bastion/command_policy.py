@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from layers.bastion import fields
-from layers.bastion.bash_syntax import waits_for_more
+from layers.bastion.bash_syntax import waits_for
 from layers.bastion.shell_commands import Command, TooComplex, analyse, guessed_commands, joined, run_before_waiting
 
 DIRECTIVE = re.compile(r"#\s*dynamic\s*:\s*(block|allow)\s*", re.I)
@@ -56,6 +56,10 @@ class Decision:
 
 ALLOWED = Decision(True)
 ALLOWED_INCOMPLETE = Decision(True, incomplete=True)
+# An exec command or a script that ends inside an open construct: bash reports a syntax error and
+# runs nothing, except an unfinished here-document, which it runs as it stands.
+UNFINISHED_AT_END = Decision(False, "unparsable", rule="the input ends inside an unfinished command "
+                                                     "(bash runs an unfinished here-document as it stands)")
 
 
 # ---- patterns ----
@@ -274,6 +278,11 @@ class Policy:
         """Everything the policy enforces: the templates' rules, then the allow-list entries."""
         return tuple(r for t in self.templates for r in t.rules) + (self.allow_list or ())
 
+    def check_whole(self, text: str) -> Decision:
+        """check() for text that is all there is (an exec command): one still open is refused."""
+        decision = self.check(text)
+        return UNFINISHED_AT_END if decision.allowed and decision.incomplete else decision
+
     def check(self, line: str) -> Decision:
         """Whether `line` (one line, or a pasted block of lines) may run. Never raises: a line that
         cannot be analysed is blocked."""
@@ -303,9 +312,15 @@ class Policy:
             if len(line) > MAX_UNFINISHED:
                 return Decision(False, "unparsable", rule=f"an unfinished input longer than {MAX_UNFINISHED} "
                                                           "characters cannot be checked")
-            if waits_for_more(line.replace("\r\n", "\n").replace("\r", "\n")) is False:
+            waits = waits_for(line.replace("\r\n", "\n").replace("\r", "\n"))
+            if waits == "":
                 # bash runs at once what the grammar took for unfinished: judged as a rejected line
                 result.status = "unparsable"
+                result.commands.extend(guessed_commands(joined(line)))
+            elif waits == "here-document":
+                # one the grammar did not read (`cat <<!(x); $(echo rm) x`): the rest of its line
+                # is misread too, so it is also judged as a rejected line would be
+                result.heredoc_open = True
                 result.commands.extend(guessed_commands(joined(line)))
         if result.status == "incomplete" and "\n" in line.strip():
             result.commands.extend(run_before_waiting(line.replace("\r\n", "\n").replace("\r", "\n"),

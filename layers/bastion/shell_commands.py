@@ -551,7 +551,7 @@ def _status(root, text: bytes) -> str:
     return "unparsable"
 
 
-EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:[!{]\s+)?[$`]")
+EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:(?:[!{]|if|then|else|elif|do|while|until|time)\s+)*[$`]")
 ASSIGNED_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")
 REDIRECTION_APART = re.compile(r"((?:(?<![^\s])\d+)?(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>))")

@@ -111,6 +111,7 @@ def stacks(tmp_path):
         if s.proc.poll() is None:
             s.proc.kill()
             s.proc.wait()
+        print(f"--- the log of stack {s.log.name} (shown when the test fails) ---\n{s.output()}")
 
 
 def _b64(data: bytes) -> str:

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from layers.bastion import fields
-from layers.bastion.bash_syntax import waits_for_more
+from layers.bastion.bash_syntax import waits_for
 from layers.bastion.command_policy import Decision, Policy, compile_template, pattern_words
 from layers.bastion.printed import printed
 from layers.bastion.shell_commands import analyse, joined, reads_session_input
@@ -651,5 +651,6 @@ def test_a_line_bash_does_not_wait_on_is_not_held_for_the_next():
         d = RM.check(line)
         assert d.allowed and not d.incomplete, line
         assert not RM.check(line + "\nrm x").allowed
-    assert waits_for_more("cat <<EOF") and waits_for_more("ls \\") and waits_for_more("if true; then")
-    assert waits_for_more("echo ok") is False and waits_for_more("ls )") is False
+    assert waits_for("cat <<EOF") == "here-document" and waits_for("cat <<!(x); ls") == "here-document"
+    assert waits_for("ls \\") == "more" and waits_for("if true; then") == "more"
+    assert waits_for("echo ok") == "" and waits_for("ls )") == ""

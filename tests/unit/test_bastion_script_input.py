@@ -22,11 +22,39 @@ def test_a_refused_line_ends_the_script_there():
 def test_a_construct_is_judged_with_the_lines_that_complete_it():
     s = ScriptInput(RM)
     lines, refused = s.feed(b"if true; then\n")
-    assert [t for t, _ in lines] == ["if true; then"] and refused is None
+    assert lines == [] and refused is None          # held: bash runs none of it before `fi`
     lines, refused = s.feed(b"r\\\n")
-    assert refused is None
+    assert lines == [] and refused is None
     lines, refused = s.feed(b"m -f /x\nfi\n")
     assert lines == [] and refused[0] == "if true; then\nr\\\nm -f /x"
+
+
+def test_a_construct_goes_whole_once_complete():
+    s = ScriptInput(RM)
+    assert s.feed(b"cat <<EOF\nrm is a word here\n\n") == ([], None)
+    lines, refused = s.feed(b"EOF\necho after\n")
+    assert refused is None and lines == [("cat <<EOF", b"cat <<EOF\n"), ("rm is a word here", b"rm is a word here\n"),
+                                         ("", b"\n"), ("EOF", b"EOF\n"), ("echo after", b"echo after\n")]
+
+
+def test_an_input_that_ends_inside_a_construct_is_refused_and_nothing_of_it_goes():
+    # bash runs an unfinished here-document as it stands when its input ends
+    for script in (b"cat <<EOF\nbody\n", b"cat <<EOF\nbody", b"if true; then\necho x\n"):
+        s = ScriptInput(RM)
+        lines, refused = s.feed(script)
+        assert lines == [] and refused is None
+        lines, refused = s.feed(b"", end=True)
+        assert lines == [] and refused is not None and "unfinished" in refused[1].message, script
+        assert s.ended
+    s = ScriptInput(RM)
+    assert s.feed(b"echo a\ncat <<EOF\nb\n") == ([("echo a", b"echo a\n")], None)
+    assert s.feed(b"EOF", end=True)[1] is None      # the delimiter as the last line, without its newline
+
+
+def test_an_exec_command_left_open_is_refused():
+    assert not RM.check_whole("cat <<EOF\nbody").allowed
+    assert not RM.check_whole("echo 'open").allowed
+    assert RM.check_whole("cat <<EOF\nbody\nEOF").allowed and RM.check_whole("echo done").allowed
 
 
 def test_without_a_policy_every_line_goes_and_a_line_without_end_is_bounded():

@@ -1,8 +1,10 @@
 """A shell's input when the session has no terminal (`ssh -T host`, `ssh host bash < deploy.sh`):
 a script, whose lines are commands as they stand (no line editing, no echo to read them off).
-Each complete line is judged by the session's command policy (a construct left open, `if`
-without `fi`, is judged again with the lines that complete it) before it goes to the target; the
-first refused line ends the script there, so the shell never runs the rest."""
+Each complete line is judged by the session's command policy before it goes to the target; the
+first refused line ends the script there, so the shell never runs the rest. The lines of a
+construct left open (`if` without `fi`, a here-document) are held and judged again with each line
+until it is complete, then go together: bash runs none of it before then anyway. An input that
+ends with one still open is refused, since bash runs an unfinished here-document as it stands."""
 from typing import List, Optional, Tuple
 
 from layers.bastion import command_policy
@@ -15,7 +17,8 @@ class ScriptInput:
         self.policy = policy
         self.ended = False
         self._buffer = bytearray()
-        self._held = ""             # the lines of a construct still open
+        self._held = ""             # the lines of a construct still open, as text
+        self._pending: List[Tuple[str, bytes]] = []    # and as they came, not sent yet
 
     def feed(self, data: bytes, end: bool = False) -> Tuple[List[Tuple[str, bytes]], Optional[tuple]]:
         """The complete lines of the input so far, as (text, bytes) to send in order, and the
@@ -34,13 +37,26 @@ class ScriptInput:
             raw = bytes(self._buffer[:at])
             del self._buffer[:at]
             text = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if self.policy is not None and text.strip():
+            if self.policy is not None and (text.strip() or self._held):
                 whole = f"{self._held}\n{text}" if self._held else text
                 decision = self.policy.check(whole)
+                if decision.allowed and decision.incomplete and end and not self._buffer:
+                    decision = command_policy.UNFINISHED_AT_END
                 if not decision.allowed:
-                    self.ended = True
-                    self._buffer.clear()
-                    return lines, (whole, decision)
-                self._held = whole if decision.incomplete else ""
+                    return lines, self._refuse(whole, decision)
+                if decision.incomplete:
+                    self._held = whole
+                    self._pending.append((text, raw))
+                    continue
+                lines += self._pending
+                self._held, self._pending = "", []
             lines.append((text, raw))
+        if end and self._held:
+            return lines, self._refuse(self._held, command_policy.UNFINISHED_AT_END)
         return lines, None
+
+    def _refuse(self, text: str, decision: command_policy.Decision) -> tuple:
+        self.ended = True
+        self._buffer.clear()
+        self._held, self._pending = "", []
+        return text, decision

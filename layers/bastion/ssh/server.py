@@ -222,7 +222,7 @@ class Session:
                                    commands.session_info(self.grant, self.login.peer, self.sid, self.started, self.protocol, 1))
         process = self.process
         if process.command and self.policy is not None:
-            decision = await command_gate.judged(self.policy.check, process.command)
+            decision = await command_gate.judged(self.policy.check_whole, process.command)
             if not decision.allowed:
                 self.status = ENDED
                 self.refused(process.command, 0)

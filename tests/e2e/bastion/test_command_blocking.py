@@ -428,6 +428,28 @@ def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack,
     }
 
 
+def test_a_script_that_ends_inside_a_here_document_runs_nothing_of_it(stack, gateway, target, clock):
+    """bash runs an unfinished here-document when its input ends, so a construct still open is
+    held, not sent, until it is complete, and an input that ends with one open is refused: none
+    of it reaches the shell. A here-document the grammar cannot read (`<<!(x)`) is judged with the
+    rest of its line read as bash would."""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+    victim = a_victim()
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            whole = await conn.run("bash", input="cat <<EOF\nbody-$((1+1))\nEOF\necho after\n", check=False)
+            assert (whole.stdout, whole.exit_status) == ("body-2\nafter\n", 0)
+            open_end = await conn.run("bash", input="echo one\ncat <<EOF\nheld-body\n", check=False)
+            assert open_end.stdout == "one\n" and "the input ends inside an unfinished command" in open_end.stderr
+            hidden = await conn.run("bash -O extglob", input=f"cat <<!(x); $(echo rm) -f {victim}\nbody\n", check=False)
+            assert hidden.stdout == "" and "Guardzone: command blocked: blocked by template" in hidden.stderr
+            command = await conn.run("cat <<EOF\nheld-body", check=False)
+            assert command.exit_status == 126 and command.stdout == "" and "unfinished command" in command.stderr
+    run(scenario())
+    assert_kept(victim)
+
+
 def test_a_pasted_block_stops_at_its_blocked_line(stack, gateway, target, clock):
     demo, bh = guarded_demo(stack, target, clock, "shutdown")
 
