@@ -555,6 +555,12 @@ class LineTracker:
             row, col = line.start
             if (last is None or row <= last) and self._continues_to(row, last, line.multiline) \
                     and self._prompt_before(row, col, line.prompt):
+                drawn = self._last_prompt
+                if not line.prompt and drawn and line.start == self._prompt_at \
+                        and (s.cells(row) or ())[col:col + len(drawn)] == drawn:
+                    # typed where the prompt was announced (bracketed paste on) before its text
+                    # came: the shell drew the prompt, then the keys' echo
+                    return (row, col + len(drawn)), drawn
                 return line.start, line.prompt
         prompts = [p for p in dict.fromkeys((line.prompt, self._last_prompt, self._ps2)) if p]
         if self._prompt_at and (line.start is None or line.prompts < self._prompts):

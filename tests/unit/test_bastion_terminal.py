@@ -206,6 +206,18 @@ def test_a_line_typed_before_its_prompt_is_read_after_that_prompt_not_a_later_on
     assert r.texts() == ["echo after"]
 
 
+def test_a_line_typed_where_the_prompt_was_announced_before_its_text_came_is_read_after_it():
+    # bracketed paste turned on (the prompt's place) came in one chunk, the prompt's text in the
+    # next, after the keys were sent: the prompt is not part of the line
+    r = Relay()
+    r.typed("true")
+    r.key(b"\r", ACCEPT + b"\x1b[?2004h")
+    assert r.key(b"echo next-$((2+3))", b"$ echo next-$((2+3))") == []
+    assert r.tracker.pending() == "echo next-$((2+3))"
+    r.key(b"\r", ACCEPT + b"next-5\r\n" + PROMPT)
+    assert r.texts() == ["true", "echo next-$((2+3))"]
+
+
 def test_without_bracketed_paste_lines_ahead_of_their_echo_come_at_the_next_call():
     r = Relay(first=b"$ ")
     r.key(b"echo a\necho b\n", b"echo a\r\na\r\n$ echo b\r\nb\r\n$ ")
