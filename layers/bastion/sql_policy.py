@@ -167,7 +167,11 @@ TABLE TRUNCATE UNINSTALL UNLOCK UPDATE USE VALUES WITH XA RESTART CLONE
 """.split())
 DML = frozenset({"DELETE", "UPDATE", "INSERT", "REPLACE", "SELECT", "TABLE", "VALUES", "WITH", "LOAD DATA", "LOAD XML"})
 ROUTINES = frozenset({"CREATE PROCEDURE", "CREATE FUNCTION", "CREATE TRIGGER", "CREATE EVENT", "CREATE PACKAGE"})
-BODY_STARTS = frozenset({"BEGIN", "DO", "THEN", "ELSE", "LOOP", "REPEAT", "ROW", "RETURN", ")", ":"})
+# MariaDB runs compound statements sent as a query (`BEGIN NOT ATOMIC DROP TABLE t; END`, `IF 1 THEN
+# DROP TABLE t; END IF`, WHILE, REPEAT, FOR, CASE, LOOP): split at `;`, a piece may begin with
+# their words (or a label `l:`, `ELSE`, `WHEN x THEN`, a handler's `DECLARE … HANDLER FOR c`)
+COMPOUND = frozenset({"BEGIN", "IF", "ELSEIF", "ELSE", "CASE", "WHEN", "WHILE", "REPEAT", "LOOP", "FOR", "DECLARE"})
+BODY_STARTS = frozenset({"BEGIN", "ATOMIC", "DO", "THEN", "ELSE", "LOOP", "REPEAT", "ROW", "RETURN", ")", ":"})
 
 
 def known_kinds() -> frozenset:
@@ -572,7 +576,9 @@ def _prepared_text(st: Statement) -> Tuple[str, Optional[str]]:
     return "dynamic", None
 
 
-def _judge(st: Statement, rules: Rules, database: Optional[str], depth: int) -> Verdict:
+def _judge(st: Statement, rules: Rules, database: Optional[str], depth: int, inner: bool = False) -> Verdict:
+    """`inner`: a statement found inside another's body, whose own inner statements that scan
+    found too (not looked for again: nested blocks would be read over and over)."""
     kind = st.kind
     if kind in ("PREPARE", "EXECUTE IMMEDIATE"):
         how, inner = _prepared_text(st)
@@ -616,14 +622,18 @@ def _judge(st: Statement, rules: Rules, database: Optional[str], depth: int) -> 
                 continue
             if hit:
                 return Verdict(True, rule.line, st.text, kind, tpl.name, "template")
-    if kind in ROUTINES:                        # a routine's body runs later: judge its statements now
-        for j in range(st.after_kind + 1, len(st.tokens)):
-            t = st.tokens[j]
-            if t.type == "word" and t.value in VERBS and st.tokens[j - 1].value in BODY_STARTS:
-                inner = Statement([(x, True) for x in st.tokens[j:]])
-                v = _judge(inner, rules, database, depth + 1)
-                if v.blocked:
-                    return Verdict(True, v.rule, st.text, v.kind, v.template, v.reason)
+    if kind == "SET STATEMENT" or not inner and (kind in ROUTINES or kind in COMPOUND or kind not in KINDS):
+        # statements inside: a routine's body (run later), a compound statement's, the one SET
+        # STATEMENT … FOR runs; judged now
+        starts = _inner_statements(st)
+        for j, end in zip(starts, starts[1:] + [len(st.tokens)]):
+            if depth >= MAX_DEPTH:
+                return Verdict(True, "statements nest too deeply to be checked", st.text, kind, reason="unparsable")
+            # each up to the next one found (`IF a THEN IF b THEN DROP …`: `IF b THEN`, `DROP …`)
+            v = _judge(Statement([(x, True) for x in st.tokens[j:end]]), rules, database, depth + 1,
+                       inner=kind != "SET STATEMENT")
+            if v.blocked:
+                return Verdict(True, v.rule, st.text, v.kind, v.template, v.reason)
     if rules.allow_list is not None:
         listed = _listed(rules, st, kind, database)
         if listed is None:
@@ -632,6 +642,30 @@ def _judge(st: Statement, rules: Rules, database: Optional[str], depth: int) -> 
         if not listed:
             return Verdict(True, "not in the allow-list", st.text, kind, reason="allow-list")
     return Verdict(False, statement=st.text, kind=kind)
+
+
+def _inner_statements(st: Statement) -> List[int]:
+    """Where the statements held in `st` begin: a verb after a body's first word (`BEGIN`, `THEN`,
+    `DO`, `NOT ATOMIC`, a label's `:`…) or after a handler's conditions; for SET STATEMENT, the
+    statement after its top-level FOR."""
+    toks = st.tokens
+    if st.kind == "SET STATEMENT":
+        depth = 0
+        for j in range(st.after_kind, len(toks) - 1):
+            depth += (toks[j].text == "(") - (toks[j].text == ")")
+            if depth == 0 and toks[j].is_word("FOR"):
+                return [j + 1]
+        return []
+    found, handler = [], False
+    for j in range(max(st.after_kind - 1, 1), len(toks)):
+        t = toks[j]
+        if t.is_word("FOR") and toks[j - 1].is_word("HANDLER"):
+            handler = True
+        elif t.type == "word" and (t.value in VERBS or t.value in COMPOUND) and (
+                toks[j - 1].value in BODY_STARTS or handler):
+            found.append(j)
+            handler = False
+    return found
 
 
 def _replaces(st: Statement) -> bool:

@@ -55,6 +55,9 @@ def test_high_risk_statements_are_blocked(sql, kind, rule):
     "select 1 /* ; drop table t */",
     "CREATE TABLE t (a int)",
     "SHOW GRANTS",
+    "BEGIN", "BEGIN WORK", "IF 1 THEN SELECT 1; ELSE UPDATE t SET a=1 WHERE id=2; END IF",
+    "BEGIN NOT ATOMIC DELETE FROM t WHERE id IN (SELECT id FROM u); END",
+    "SET STATEMENT max_statement_time=100 FOR SELECT * FROM t FOR UPDATE",
 ])
 def test_statements_that_only_mention_a_blocked_word_run(sql):
     assert verdict(sql) is None
@@ -78,6 +81,24 @@ def test_statements_that_only_mention_a_blocked_word_run(sql):
     "ANALYZE FORMAT=JSON DELETE FROM t",     # MariaDB runs the statement it analyses
     "CREATE PROCEDURE p() BEGIN DELETE FROM t; END",
     "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DROP TABLE t",
+    # MariaDB runs compound statements sent as a query, and SET STATEMENT's statement
+    "BEGIN NOT ATOMIC DROP TABLE t; END",
+    "begin not atomic select 1; end; begin not atomic delete from t; end",
+    "IF 1 THEN DROP TABLE t; END IF",
+    "IF 0 THEN SELECT 1; ELSE TRUNCATE t; END IF",
+    "IF 0 THEN SELECT 1; ELSEIF 1 THEN DROP TABLE t; END IF",
+    "CASE WHEN 1 THEN DROP TABLE t; END CASE",
+    "CASE 1 WHEN 0 THEN SELECT 1; WHEN 1 THEN DROP TABLE t; END CASE",
+    "WHILE 1 DO DROP TABLE t; END WHILE",
+    "REPEAT DROP TABLE t; UNTIL 1 END REPEAT",
+    "FOR i IN 1..1 DO DROP TABLE t; END FOR",
+    "BEGIN NOT ATOMIC l: LOOP DROP TABLE t; LEAVE l; END LOOP; END",
+    "BEGIN NOT ATOMIC IF 1 THEN WHILE 1 DO DELETE FROM t; END WHILE; END IF; END",
+    "BEGIN NOT ATOMIC DECLARE CONTINUE HANDLER FOR SQLSTATE '42000', 1064 DROP TABLE t; SELECT 1; END",
+    "CREATE PROCEDURE p() BEGIN DECLARE EXIT HANDLER FOR SQLEXCEPTION DROP TABLE t; SELECT 1; END",
+    "SET STATEMENT max_statement_time=100 FOR DROP TABLE t",
+    "SET STATEMENT a=(SELECT 1 FOR UPDATE), b=2 FOR DELETE FROM t",
+    "IF 1 THEN " * 500 + "DROP TABLE t",
 ])
 def test_statements_hidden_in_comments_multi_statements_and_prepared_text_are_blocked(sql):
     v = verdict(sql)

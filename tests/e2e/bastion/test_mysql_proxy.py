@@ -113,7 +113,10 @@ def test_pymysql_with_the_access_string_and_blocking(stack, mariadb, proxy, site
         assert cur.execute("UPDATE scratch SET v = v + 1 WHERE id > 1") == 2
         for sql in ("DROP TABLE items", "drop /* hidden */ TABLE `items`", "/*! DROP TABLE items */",
                     "SELECT 1; DROP TABLE items", "DELETE FROM scratch", "TrUnCaTe scratch",
-                    "UPDATE scratch SET v = 0"):
+                    "UPDATE scratch SET v = 0",
+                    # MariaDB runs these (compound statements, SET STATEMENT … FOR): checked against it
+                    "BEGIN NOT ATOMIC DROP TABLE items; END", "IF 1 THEN DELETE FROM scratch; END IF",
+                    "SET STATEMENT max_statement_time=100 FOR TRUNCATE scratch"):
             with pytest.raises(pymysql.err.OperationalError) as refused:
                 cur.execute(sql)
             assert refused.value.args[0] == 1227 and "Guardzone: statement blocked by template" in refused.value.args[1]
