@@ -92,9 +92,11 @@ def _unquote(text: str, backslash: bool = True) -> str:
     return body
 
 
-def lex(sql: str, backslash: bool = True) -> List[List[Tuple[Token, bool]]]:
+def lex(sql: str, backslash: bool = True, versioned: bool = True) -> List[List[Tuple[Token, bool]]]:
     """The statements of `sql` as tokens, each with whether whitespace or a comment preceded it;
-    backslash=False reads strings as the server does under sql_mode NO_BACKSLASH_ESCAPES."""
+    backslash=False reads strings as the server does under sql_mode NO_BACKSLASH_ESCAPES;
+    versioned=False reads an executable comment with a version (`/*!110000 … */`) as a comment,
+    as a server older than that version does (MariaDB also skips MySQL's 50700–99999)."""
     token = _FAST if backslash else _FAST_NO_BACKSLASH
     statements: List[List[Tuple[Token, bool]]] = [[]]
     pos, n, in_exec, space = 0, len(sql), False, False
@@ -111,6 +113,12 @@ def lex(sql: str, backslash: bool = True) -> List[List[Tuple[Token, bool]]]:
             space = True
             continue
         if kind == "exec":
+            if not versioned and text[-1].isdigit():
+                end = sql.find("*/", pos)
+                if end < 0:
+                    raise Unterminated("a comment is not closed")
+                pos, space = end + 2, True
+                continue
             in_exec, space = True, True
             continue
         if kind == "close":
@@ -133,6 +141,9 @@ def lex(sql: str, backslash: bool = True) -> List[List[Tuple[Token, bool]]]:
         statements[-1].append((tok, space))
         space = False
     return [s for s in statements if s]
+
+
+VERSIONED = re.compile(r"/\*M?!\d")
 
 
 def _text(tokens: Sequence[Tuple[Token, bool]]) -> str:
@@ -530,8 +541,8 @@ class Statement:
 
 
 @lru_cache(maxsize=4096)
-def _statements(sql: str, backslash: bool = True) -> Tuple[Statement, ...]:
-    return tuple(Statement(toks) for toks in lex(sql, backslash))
+def _statements(sql: str, backslash: bool = True, versioned: bool = True) -> Tuple[Statement, ...]:
+    return tuple(Statement(toks) for toks in lex(sql, backslash, versioned))
 
 
 @dataclass(frozen=True)
@@ -722,7 +733,7 @@ def _dynamic(rules: Rules, st: Statement, kind: str) -> Verdict:
                        st.text, kind, reason="dynamic")
     for tpl in rules.templates:
         if tpl.dynamic_block:
-            return Verdict(True, f"the statement text is only known when it runs (#dynamic: block)",
+            return Verdict(True, "the statement text is only known when it runs (#dynamic: block)",
                            st.text, kind, tpl.name, "dynamic")
     return Verdict(False, statement=st.text, kind=kind)
 
@@ -765,11 +776,17 @@ def judge(sql: str, rules: Rules, database: Optional[str] = None) -> List[Verdic
             verdicts = [_unparsable(rules, None, "", f"the statement is longer than {MAX_STATEMENT} bytes")]
         else:
             verdicts = _judge_all(_statements(sql), rules, database)
-            if "\\" in sql and not any(v.blocked for v in verdicts):
-                # the session may have set NO_BACKSLASH_ESCAPES: `'a\'; drop table t; -- '` is then
-                # three statements; what that reading blocks is blocked too
+            # Other readings the server may make, and what they block is blocked too: the session
+            # may have set NO_BACKSLASH_ESCAPES (`'a\'; drop table t; -- '` is then three
+            # statements); a server older than an executable comment's version skips it (`DELETE
+            # FROM t /*!999999 WHERE id=1 */` deletes every row)
+            readings = [(b, v) for b in (True, False) for v in (True, False) if (b, v) != (True, True)
+                        and ("\\" in sql or b) and (VERSIONED.search(sql) or v)]
+            for backslash, versioned in readings:
+                if any(v.blocked for v in verdicts):
+                    break
                 try:
-                    other = _judge_all(_statements(sql, False), rules, database)
+                    other = _judge_all(_statements(sql, backslash, versioned), rules, database)
                 except Unterminated:
                     other = []
                 verdicts += [v for v in other if v.blocked][:1]
@@ -839,7 +856,8 @@ class SqlSession:
                 if prepared is not None and prepared.blocked:
                     v = Verdict(True, prepared.rule, st.text, prepared.kind, prepared.template, prepared.reason)
             out.append(v)
-        return out or verdicts
+        # past one a statement: what another reading of the text blocks (judge())
+        return out + verdicts[len(out):] if out else verdicts
 
     def statements(self, sql: str) -> Tuple[List[Verdict], List[str]]:
         """COM_QUERY: query()'s verdicts and the statements (split(); the text itself when it

@@ -58,6 +58,7 @@ def test_high_risk_statements_are_blocked(sql, kind, rule):
     "BEGIN", "BEGIN WORK", "IF 1 THEN SELECT 1; ELSE UPDATE t SET a=1 WHERE id=2; END IF",
     "BEGIN NOT ATOMIC DELETE FROM t WHERE id IN (SELECT id FROM u); END",
     "SET STATEMENT max_statement_time=100 FOR SELECT * FROM t FOR UPDATE",
+    "/*!40101 SET NAMES utf8mb4 */", "DELETE FROM t WHERE id = 1 /*!999999 OR 1 */",
 ])
 def test_statements_that_only_mention_a_blocked_word_run(sql):
     assert verdict(sql) is None
@@ -99,6 +100,10 @@ def test_statements_that_only_mention_a_blocked_word_run(sql):
     "SET STATEMENT max_statement_time=100 FOR DROP TABLE t",
     "SET STATEMENT a=(SELECT 1 FOR UPDATE), b=2 FOR DELETE FROM t",
     "IF 1 THEN " * 500 + "DROP TABLE t",
+    # a server older than the version skips the comment (MariaDB 10.11 deletes every row)
+    "DELETE FROM t /*!999999 WHERE id = 1 */",
+    "delete from t /*M!110000 where id = 1 */",
+    "UPDATE t SET a = 1 /*!99999 WHERE id = 1 */",
 ])
 def test_statements_hidden_in_comments_multi_statements_and_prepared_text_are_blocked(sql):
     v = verdict(sql)
@@ -290,3 +295,11 @@ def test_create_or_replace_drops_what_it_replaces(sql, rules, database, blocked)
 def test_alter_table_rename_is_a_rename(sql, database, blocked):
     v = verdict(sql, rules_from_templates([{"Name": "t", "CmdList": "RENAME TABLE prod.*"}]), database)
     assert (v is not None and v.blocked) == blocked, sql
+
+
+def test_a_session_refuses_what_another_reading_of_the_text_blocks():
+    """judge() adds the blocked verdict of another reading (NO_BACKSLASH_ESCAPES, a server that
+    skips a versioned comment) after the statements' own: a session keeps it."""
+    for sql in ("SELECT 'a\\'; DROP TABLE t; -- '", "DELETE FROM t /*!999999 WHERE id = 1 */"):
+        verdicts, _ = SqlSession(RULES, "demo").statements(sql)
+        assert first_blocked(verdicts) is not None, sql

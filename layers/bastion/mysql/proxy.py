@@ -539,15 +539,15 @@ class Connection:
         """COM_QUERY, at once: judged, refused or passed on; recorded with its outcome."""
         text = payload[1:].decode("utf-8", "replace")
         verdicts, parts = self.judge.statements(text)
-        if len(verdicts) != len(parts):
-            verdicts = (verdicts + [verdicts[-1]] * len(parts))[:len(parts)]
         blocked = sql_policy.first_blocked(verdicts)
         if blocked is not None:
             self.send(p.err_packet(sql_policy.ERROR_CODE, sql_policy.SQLSTATE,
                                    f"Guardzone: statement {blocked.message}"), 1)
-            at = verdicts.index(blocked)
+            # (past the statements: blocked in another reading of the whole text, sql_policy.judge)
+            at = verdicts.index(blocked) if len(parts) > 1 else 0
             self.record([(part, commands.REFUSED, None,
-                          blocked.message if i == at else f"not run: statement {at + 1} of the query was blocked")
+                          blocked.message if i == at or at >= len(parts)
+                          else f"not run: statement {at + 1} of the query was blocked")
                          for i, part in enumerate(parts)])
             return
         self.start_relay(raw, r.RESULTS, lambda response: self._queried(parts, response))

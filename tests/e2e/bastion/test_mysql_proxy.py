@@ -116,10 +116,17 @@ def test_pymysql_with_the_access_string_and_blocking(stack, mariadb, proxy, site
                     "UPDATE scratch SET v = 0",
                     # MariaDB runs these (compound statements, SET STATEMENT … FOR): checked against it
                     "BEGIN NOT ATOMIC DROP TABLE items; END", "IF 1 THEN DELETE FROM scratch; END IF",
-                    "SET STATEMENT max_statement_time=100 FOR TRUNCATE scratch"):
+                    "SET STATEMENT max_statement_time=100 FOR TRUNCATE scratch",
+                    "DELETE FROM scratch /*!999999 WHERE id = 1 */"):
             with pytest.raises(pymysql.err.OperationalError) as refused:
                 cur.execute(sql)
             assert refused.value.args[0] == 1227 and "Guardzone: statement blocked by template" in refused.value.args[1]
+        # under NO_BACKSLASH_ESCAPES, which a session may set, `'a\'` is a whole string and DROP a statement
+        cur.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')")
+        with pytest.raises(pymysql.err.OperationalError) as refused:
+            cur.execute("SELECT 'a\\'; DROP TABLE items; -- '")
+        assert refused.value.args[0] == 1227
+        cur.execute("SET SESSION sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', '')")
         cur.execute("SELECT 1; SELECT name FROM items WHERE id = 2")      # a multi-statement, allowed
         assert cur.fetchall() == ((1,),) and cur.nextset() and cur.fetchall() == (("two",),)
         cur.execute("SELECT COUNT(*) FROM scratch WHERE v > 1")
