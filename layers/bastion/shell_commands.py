@@ -581,12 +581,51 @@ def _unredirected(words: List[Word]) -> List[Word]:
     return out
 
 
+def _pieces(text: str) -> List[str]:
+    """The text split at shell operators, both as they stand and outside single quotes (where
+    bash sees none: `<>'a[`x`]' r*` runs `r*`, which the first split cuts off from its line)."""
+    pieces = SPLIT.split(text)
+    if "'" not in text:
+        return pieces
+    masked, quote, i = list(text), "", 0
+    while i < len(text):
+        c = text[i]
+        if quote == "'":
+            if c == "'":
+                quote = ""
+            else:
+                masked[i] = "_"
+        elif quote == "$'":                 # $'...': a backslash escapes the quote
+            if c == "\\" and i + 1 < len(text):
+                masked[i] = masked[i + 1] = "_"
+                i += 1
+            elif c == "'":
+                quote = ""
+            else:
+                masked[i] = "_"
+        elif quote == '"':
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quote = ""
+        elif c == "\\":
+            i += 1
+        elif c in "'\"":
+            quote = "$'" if c == "'" and i and text[i - 1] == "$" else c
+        i += 1
+    cuts = [0]
+    for m in SPLIT.finditer("".join(masked)):
+        cuts += [m.start(), m.end()]
+    cuts.append(len(text))
+    return pieces + [text[a:b] for a, b in zip(cuts[::2], cuts[1::2])]
+
+
 def guessed_commands(text: str) -> List[Command]:
     """Commands read from a line the grammar rejects, without the grammar: pieces between shell
     operators, words split on blanks with quotes dropped, brace expansions made first, as bash
     makes them (`[ a; {rm,x}` runs `rm x`), extglob patterns as `*`. Only their names are trusted."""
     walker = _Walk(MAX_DEPTH)
-    for piece in SPLIT.split(extglobs_as_stars(brace_expanded(text))):
+    for piece in _pieces(extglobs_as_stars(brace_expanded(text))):
         piece = REDIRECTION_APART.sub(r" \1 ", piece)       # `x=<<< y rm`: a redirection ends a word
         words = [Word(_unquoted(w), "expansion" if w[:1] in "$`" and w[:2] not in ("$'", '$"') else "",
                       glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]

@@ -641,6 +641,12 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     d = RM.check("[ >f;$(echo rm) select;")          # bash runs `rm select`; the grammar reads no command
     assert not d.allowed and d.reason == "dynamic"
     assert RM.check("[ >f; ls").allowed
+    # backquotes inside single quotes are text: the fallback's split at them lost the glob `r*` (or
+    # `+(r)m`), which bash runs as a command where a file named rm is
+    for line in ("<>'a[`rmx`]' +(r)m", "<>'a[`x`]' r*", "<>$'a\\'[`x`]' r*"):
+        d = RM.check(line)
+        assert not d.allowed and d.reason == "dynamic", line
+    assert RM.check("<>'a[`x`]' ls").allowed
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
