@@ -182,7 +182,8 @@ ROUTINES = frozenset({"CREATE PROCEDURE", "CREATE FUNCTION", "CREATE TRIGGER", "
 # DROP TABLE t; END IF`, WHILE, REPEAT, FOR, CASE, LOOP): split at `;`, a piece may begin with
 # their words (or a label `l:`, `ELSE`, `WHEN x THEN`, a handler's `DECLARE … HANDLER FOR c`)
 COMPOUND = frozenset({"BEGIN", "IF", "ELSEIF", "ELSE", "CASE", "WHEN", "WHILE", "REPEAT", "LOOP", "FOR", "DECLARE"})
-BODY_STARTS = frozenset({"BEGIN", "ATOMIC", "DO", "THEN", "ELSE", "LOOP", "REPEAT", "ROW", "RETURN", ")", ":"})
+BODY_STARTS = frozenset({"BEGIN", "ATOMIC", "DO", "THEN", "ELSE", "LOOP", "REPEAT", "ROW", "RETURN", ")", ":",
+                         ">"})     # (sql_mode=ORACLE's labels: `BEGIN <<l>> DROP TABLE t; END`)
 
 
 def known_kinds() -> frozenset:

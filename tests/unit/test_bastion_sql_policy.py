@@ -100,6 +100,9 @@ def test_statements_that_only_mention_a_blocked_word_run(sql):
     "SET STATEMENT max_statement_time=100 FOR DROP TABLE t",
     "SET STATEMENT a=(SELECT 1 FOR UPDATE), b=2 FOR DELETE FROM t",
     "IF 1 THEN " * 500 + "DROP TABLE t",
+    "BEGIN DROP TABLE t; END",                          # sql_mode=ORACLE: an anonymous block
+    "BEGIN <<l>> DROP TABLE t; END",
+    "IF 0 THEN NULL; ELSIF 1 THEN DROP TABLE t; END IF",
     # a server older than the version skips the comment (MariaDB 10.11 deletes every row)
     "DELETE FROM t /*!999999 WHERE id = 1 */",
     "delete from t /*M!110000 where id = 1 */",
