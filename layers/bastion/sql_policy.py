@@ -10,6 +10,7 @@
     session.query(sql) -> [Verdict]                      # COM_QUERY (tracks USE, PREPARE name FROM ...)
     session.init_db(name)                                # COM_INIT_DB
     session.prepare(sql) -> Verdict; session.prepared(stmt_id, verdict)   # COM_STMT_PREPARE, its answer
+    session.statements_of(payload), session.prepare_of(payload)    # the same from the bytes a client sent
     session.execute(stmt_id) -> Verdict                  # COM_STMT_EXECUTE: the verdict of what was prepared
 
 The rules are the lines of the ACLs' high-risk command templates (CmdList, the same text as for
@@ -823,6 +824,26 @@ def simple_shape(sql: str) -> Optional[str]:
     return _SIMPLE_NUMBER.sub("0", sql)
 
 
+# Character sets in which a backslash or a backquote can be the second byte of a character (GBK,
+# Big5, Shift-JIS): a client may use one (SET NAMES gbk), and the server then reads `\xbf\x5c` as one
+# character where UTF-8 sees a byte it cannot read and a backslash (`SELECT '\\'\xbf\x5c'; DROP
+# TABLE t; -- '` drops t under GBK).
+MULTIBYTE_TRAIL = re.compile(rb"[\x81-\xfe][\x5c\x60]")
+MULTIBYTE_CHARSETS = ("gbk", "big5", "cp932")
+
+
+def readings(payload: bytes) -> List[str]:
+    """The texts a statement's bytes may be to the server: UTF-8, and where a backslash or a
+    backquote follows a byte over 0x80, what GBK, Big5 and Shift-JIS make of them."""
+    texts = [payload.decode("utf-8", "replace")]
+    if MULTIBYTE_TRAIL.search(payload):
+        for charset in MULTIBYTE_CHARSETS:
+            text = payload.decode(charset, "replace")
+            if text not in texts:
+                texts.append(text)
+    return texts
+
+
 class SqlSession:
     """The statement judge of one client connection: follows the current database (USE, COM_INIT_DB)
     and the prepared statements (SQL PREPARE names, protocol statement ids)."""
@@ -883,6 +904,27 @@ class SqlSession:
                 self.rules._cache.clear()
             self.rules._cache[key] = (verdicts[0],)
         return verdicts, parts
+
+    def statements_of(self, payload: bytes) -> Tuple[List[Verdict], List[str]]:
+        """statements() of a COM_QUERY's bytes (read as UTF-8), and the first blocked verdict of
+        their other readings (readings()) after its own."""
+        texts = readings(payload)
+        verdicts, parts = self.statements(texts[0])
+        return verdicts + self._other_readings(texts, verdicts), parts
+
+    def prepare_of(self, payload: bytes) -> Verdict:
+        """prepare() of a COM_STMT_PREPARE's bytes, in all their readings."""
+        texts = readings(payload)
+        verdict = self.prepare(texts[0])
+        return (self._other_readings(texts, [verdict]) or [verdict])[0]
+
+    def _other_readings(self, texts: List[str], verdicts: List[Verdict]) -> List[Verdict]:
+        if first_blocked(verdicts) is None:
+            for text in texts[1:]:
+                blocked = first_blocked(judge(text, self.rules, self.database))
+                if blocked is not None:
+                    return [blocked]
+        return []
 
     def prepare(self, sql: str) -> Verdict:
         """COM_STMT_PREPARE: the verdict of the statement to prepare (the first blocked one)."""

@@ -306,3 +306,14 @@ def test_a_session_refuses_what_another_reading_of_the_text_blocks():
     for sql in ("SELECT 'a\\'; DROP TABLE t; -- '", "DELETE FROM t /*!999999 WHERE id = 1 */"):
         verdicts, _ = SqlSession(RULES, "demo").statements(sql)
         assert first_blocked(verdicts) is not None, sql
+
+
+def test_bytes_are_also_read_as_the_multibyte_character_sets_a_client_may_use():
+    """Under GBK or Big5, \\xbf\\x5c is one character: the string ends at the quote after it and
+    DROP is a statement (MariaDB dropped the table); read as UTF-8, the backslash escapes it."""
+    raw = b"SELECT '\\'\xbf\x5c'; DROP TABLE t; -- '"
+    assert first_blocked(judge(raw.decode("utf-8", "replace"), RULES)) is None
+    assert first_blocked(SqlSession(RULES, "demo").statements_of(raw)[0]).kind == "DROP TABLE"
+    assert SqlSession(RULES, "demo").prepare_of(raw).blocked
+    for harmless in ("SELECT 'é\\\\', `名前` FROM t".encode(), b"SELECT 1"):
+        assert first_blocked(SqlSession(RULES, "demo").statements_of(harmless)[0]) is None

@@ -537,8 +537,7 @@ class Connection:
 
     def _query(self, payload: bytes, raw: bytes) -> None:
         """COM_QUERY, at once: judged, refused or passed on; recorded with its outcome."""
-        text = payload[1:].decode("utf-8", "replace")
-        verdicts, parts = self.judge.statements(text)
+        verdicts, parts = self.judge.statements_of(payload[1:])
         blocked = sql_policy.first_blocked(verdicts)
         if blocked is not None:
             self.send(p.err_packet(sql_policy.ERROR_CODE, sql_policy.SQLSTATE,
@@ -594,7 +593,7 @@ class Connection:
 
     async def on_prepare(self, payload: bytes, raw: bytes):
         text = payload[1:].decode("utf-8", "replace")
-        verdict = self.judge.prepare(text)
+        verdict = self.judge.prepare_of(payload[1:])
         if verdict.blocked:
             await self.refuse(verdict)
             self.record([(text, commands.REFUSED, None, verdict.message)])

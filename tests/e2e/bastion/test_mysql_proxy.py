@@ -132,6 +132,16 @@ def test_pymysql_with_the_access_string_and_blocking(stack, mariadb, proxy, site
         cur.execute("SELECT COUNT(*) FROM scratch WHERE v > 1")
         assert cur.fetchall() == ((2,),)
     conn.close()
+    # GBK (which a client may use) reads \xbf\x5c as one character: the server then sees the string
+    # end there and DROP as a statement, where UTF-8 reads a backslash escape
+    gbk = pymysql.connect(host="127.0.0.1", port=proxy.mysql_port, user=user, password=password, database="demo",
+                          charset="gbk", client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS, autocommit=True)
+    with gbk.cursor() as cur:
+        cur.execute("SET NAMES gbk")
+        with pytest.raises(pymysql.err.OperationalError) as refused:
+            cur.execute(b"SELECT '\\'\xbf\x5c'; DROP TABLE items; -- '".decode("gbk"))
+        assert refused.value.args[0] == 1227
+    gbk.close()
     assert admin_rows(mariadb, "SELECT COUNT(*) FROM items") == ((3,),)
     assert admin_rows(mariadb, "SELECT COUNT(*) FROM scratch") == ((3,),)
     # a wrong access string is refused
