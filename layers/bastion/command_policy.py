@@ -56,6 +56,16 @@ class Decision:
 
 ALLOWED = Decision(True)
 ALLOWED_INCOMPLETE = Decision(True, incomplete=True)
+# bash reads a carriage return in a script or a command as an ordinary character (`echo hi \<CR>`
+# is no line continuation, `rm x <CR>` runs rm), where the grammar takes `\<CR><LF>` for one: it is
+# judged as a printable stand-in (the terminal's lines never hold one).
+CARRIAGE_RETURN = "\u240d"
+
+
+def as_bash_reads(text: str) -> str:
+    return text.replace("\r", CARRIAGE_RETURN)
+
+
 # An exec command or a script that ends inside an open construct: bash reports a syntax error and
 # runs nothing, except an unfinished here-document, which it runs as it stands.
 UNFINISHED_AT_END = Decision(False, "unparsable", rule="the input ends inside an unfinished command "
@@ -279,8 +289,9 @@ class Policy:
         return tuple(r for t in self.templates for r in t.rules) + (self.allow_list or ())
 
     def check_whole(self, text: str) -> Decision:
-        """check() for text that is all there is (an exec command): one still open is refused."""
-        decision = self.check(text)
+        """check() for text that is all there is (an exec command), as bash reads it (a carriage
+        return is a character): one still open is refused."""
+        decision = self.check(as_bash_reads(text))
         return UNFINISHED_AT_END if decision.allowed and decision.incomplete else decision
 
     def check(self, line: str) -> Decision:

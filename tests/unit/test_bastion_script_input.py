@@ -62,3 +62,14 @@ def test_without_a_policy_every_line_goes_and_a_line_without_end_is_bounded():
     assert s.feed(b"rm -f /x\n") == ([("rm -f /x", b"rm -f /x\n")], None)
     lines, _ = s.feed(b"x" * (LINE_LIMIT + 1))
     assert len(lines) == 1 and len(lines[0][1]) == LINE_LIMIT + 1
+
+
+def test_a_carriage_return_is_a_character_as_bash_reads_it():
+    # `\<CR><LF>` is no line continuation to bash: it runs `echo hi <CR>`, then rm (checked with bash)
+    s = ScriptInput(RM)
+    lines, refused = s.feed(b"echo hi \\\r\nrm -f victim \r\n")
+    assert lines == [("echo hi \\", b"echo hi \\\r\n")] and refused[1].rule == "rm"
+    assert not RM.check_whole("echo hi \\\r\nrm -f victim \r").allowed
+    s = ScriptInput(RM)      # a CRLF script's here-document ends at its CRLF delimiter, as in bash
+    lines, refused = s.feed(b"cat <<EOF\r\nbody\r\nEOF\r\necho b\r\n", end=True)
+    assert refused is None and [t for t, _ in lines] == ["cat <<EOF", "body", "EOF", "echo b"]

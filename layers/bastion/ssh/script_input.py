@@ -38,7 +38,8 @@ class ScriptInput:
             del self._buffer[:at]
             text = raw.decode("utf-8", "replace").rstrip("\r\n")
             if self.policy is not None and (text.strip() or self._held):
-                whole = f"{self._held}\n{text}" if self._held else text
+                read = command_policy.as_bash_reads(raw.decode("utf-8", "replace").rstrip("\n"))
+                whole = f"{self._held}\n{read}" if self._held else read
                 decision = self.policy.check(whole)
                 if decision.allowed and decision.incomplete and end and not self._buffer:
                     decision = command_policy.UNFINISHED_AT_END

@@ -446,6 +446,11 @@ def test_a_script_that_ends_inside_a_here_document_runs_nothing_of_it(stack, gat
             assert hidden.stdout == "" and "Guardzone: command blocked: blocked by template" in hidden.stderr
             command = await conn.run("cat <<EOF\nheld-body", check=False)
             assert command.exit_status == 126 and command.stdout == "" and "unfinished command" in command.stderr
+            # a carriage return is a character to bash: `\<CR>` continues no line, `rm … <CR>` runs rm
+            crlf = await conn.run("bash", input=f"echo hi-$((1+1)) \\\r\nrm -f {victim} \r\n", check=False)
+            assert crlf.stdout == "hi-2 \r\n" and "Guardzone: command blocked: blocked by template" in crlf.stderr
+            crlf = await conn.run(f"echo hi \\\r\nrm -f {victim} \r", check=False)
+            assert crlf.exit_status == 126 and "blocked by template" in crlf.stderr
     run(scenario())
     assert_kept(victim)
 
