@@ -39,6 +39,7 @@ class Decision:
     rule: str = ""          # the CmdList line, "#dynamic: block", "not in the allow-list", ...
     command: str = ""       # the blocked command, normalised ("rm -rf /")
     incomplete: bool = False  # the line waits for more input (open quote, `if` without `fi`)
+    heredoc: bool = False     # ... for a here-document's body: only its delimiter line can end it
 
     @property
     def message(self) -> str:
@@ -56,6 +57,7 @@ class Decision:
 
 ALLOWED = Decision(True)
 ALLOWED_INCOMPLETE = Decision(True, incomplete=True)
+ALLOWED_HEREDOC = Decision(True, incomplete=True, heredoc=True)
 # bash reads a carriage return in a script or a command as an ordinary character (`echo hi \<CR>`
 # is no line continuation, `rm x <CR>` runs rm), where the grammar takes `\<CR><LF>` for one: it is
 # judged as a printable stand-in (the terminal's lines never hold one).
@@ -342,7 +344,9 @@ class Policy:
                 return decision
         if result.status == "unparsable" and self.allow_list is not None:
             return Decision(False, "unparsable", rule="the line could not be parsed and an allow-list is in force")
-        return ALLOWED_INCOMPLETE if result.status == "incomplete" else ALLOWED
+        if result.status == "incomplete":
+            return ALLOWED_HEREDOC if result.heredoc_open else ALLOWED_INCOMPLETE
+        return ALLOWED
 
     def judge(self, cmd: Command) -> Optional[Decision]:
         """The decision that blocks one command, or None."""

@@ -73,3 +73,22 @@ def test_a_carriage_return_is_a_character_as_bash_reads_it():
     s = ScriptInput(RM)      # a CRLF script's here-document ends at its CRLF delimiter, as in bash
     lines, refused = s.feed(b"cat <<EOF\r\nbody\r\nEOF\r\necho b\r\n", end=True)
     assert refused is None and [t for t, _ in lines] == ["cat <<EOF", "body", "EOF", "echo b"]
+
+
+def test_a_long_here_document_is_not_read_again_for_each_line_of_its_body():
+    """Only a line that may be its delimiter (or now and then one, 2nd, 4th, 8th…) has the held
+    text judged again: a 1,000-line body is read a dozen times, not a thousand."""
+    checked = []
+
+    class Counting(Policy):
+        def check(self, line):
+            checked.append(len(line))
+            return super().check(line)
+    s = ScriptInput(Counting([compile_template("t", "rm")]))
+    body = "".join(f"setting_{i} = value {i}\n" for i in range(1000))
+    lines, refused = s.feed(f"cat > app.conf <<'EOF'\n{body}EOF\necho done\n".encode())
+    assert refused is None and len(lines) == 1003 and lines[-2][0] == "EOF"
+    assert len(checked) < 20
+    s = ScriptInput(Counting([compile_template("t", "rm")]))     # <<- with a tab before its delimiter
+    lines, refused = s.feed(f"cat <<-E\"N\"D\n{body}\tEND\necho done\n".encode())
+    assert refused is None and len(lines) == 1003

@@ -4,12 +4,16 @@ Each complete line is judged by the session's command policy before it goes to t
 first refused line ends the script there, so the shell never runs the rest. The lines of a
 construct left open (`if` without `fi`, a here-document) are held and judged again with each line
 until it is complete, then go together: bash runs none of it before then anyway. An input that
-ends with one still open is refused, since bash runs an unfinished here-document as it stands."""
+ends with one still open is refused, since bash runs an unfinished here-document as it stands.
+While a here-document's body comes, only a line that may be its delimiter is judged (the held
+text is not read again for each line of a long body; it is judged whole when it may end)."""
+import re
 from typing import List, Optional, Tuple
 
 from layers.bastion import command_policy
 
 LINE_LIMIT = 256 * 1024         # a line longer than this is judged as it stands
+_QUOTING = re.compile(r"""['"\\]""")
 
 
 class ScriptInput:
@@ -19,6 +23,8 @@ class ScriptInput:
         self._buffer = bytearray()
         self._held = ""             # the lines of a construct still open, as text
         self._pending: List[Tuple[str, bytes]] = []    # and as they came, not sent yet
+        self._body = False          # the construct waits for a here-document's delimiter line
+        self._openers = ""          # its lines with `<<`, unquoted: where a delimiter can come from
 
     def feed(self, data: bytes, end: bool = False) -> Tuple[List[Tuple[str, bytes]], Optional[tuple]]:
         """The complete lines of the input so far, as (text, bytes) to send in order, and the
@@ -40,6 +46,10 @@ class ScriptInput:
             if self.policy is not None and (text.strip() or self._held):
                 read = command_policy.as_bash_reads(raw.decode("utf-8", "replace").rstrip("\n"))
                 whole = f"{self._held}\n{read}" if self._held else read
+                if self._body and not (end and not self._buffer) and not self._may_end(read):
+                    self._held = whole
+                    self._pending.append((text, raw))
+                    continue
                 decision = self.policy.check(whole)
                 if decision.allowed and decision.incomplete and end and not self._buffer:
                     decision = command_policy.UNFINISHED_AT_END
@@ -48,16 +58,30 @@ class ScriptInput:
                 if decision.incomplete:
                     self._held = whole
                     self._pending.append((text, raw))
+                    self._body = decision.heredoc
+                    if self._body:
+                        self._openers = _QUOTING.sub("", "\n".join(
+                            line for line in whole.replace("\\\n", "").split("\n") if "<<" in line))
                     continue
                 lines += self._pending
-                self._held, self._pending = "", []
+                self._held, self._pending, self._body = "", [], False
             lines.append((text, raw))
         if end and self._held:
             return lines, self._refuse(self._held, command_policy.UNFINISHED_AT_END)
         return lines, None
 
+    def _may_end(self, line: str) -> bool:
+        """Whether `line` may be the delimiter of the here-document being read: bash compares it
+        (less leading tabs, for `<<-`) with the word after a `<<`, quotes removed. Also true now and
+        then (the 2nd, 4th, 8th… line), as the grammar may read a construct otherwise than bash."""
+        count = len(self._pending)
+        if count & (count - 1) == 0 or "$'" in self._held or '$"' in self._held:
+            return True
+        line = line.lstrip("\t")
+        return not line.strip() or _QUOTING.sub("", line) in self._openers
+
     def _refuse(self, text: str, decision: command_policy.Decision) -> tuple:
         self.ended = True
         self._buffer.clear()
-        self._held, self._pending = "", []
+        self._held, self._pending, self._body = "", [], False
         return text, decision
