@@ -134,13 +134,7 @@ def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     if "c" in letters:
         return startup + ([code_in(args[i], f"{name} -c")] if i < len(args) else [])
     if i < len(args) and "s" not in letters:        # `sh -s ARGS` reads its input, ARGS its parameters
-        out = list(startup)
-        while i < len(args):
-            out += _script_file(name, args[i], stdin)
-            if not (args[i].dynamic and args[i].source.startswith("$")):
-                break
-            i += 1                  # `sh $X <(...)`: an unquoted expansion may be no word at all
-        return out
+        return startup + _script_files(name, args[i:], stdin)
     return startup + _stdin_script(name, stdin)
 
 
@@ -523,8 +517,18 @@ def _eval(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 
 
 def _source(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
-    args = _after_dashes(args)
-    return _script_file(name, args[0], stdin) if args else []
+    return _script_files(name, _after_dashes(args), stdin)
+
+
+def _script_files(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """The script the first word names, and the next one's while a word is an unquoted expansion,
+    which may be no word at all (`. $X <(echo rm x)` sources the `<(...)` when X is empty)."""
+    out: List[Inner] = []
+    for w in args:
+        out += _script_file(name, w, stdin)
+        if not (w.dynamic and w.source.startswith("$")):
+            break
+    return out
 
 
 def _after_dashes(args: Sequence[Word]) -> Sequence[Word]:

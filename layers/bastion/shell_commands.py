@@ -230,8 +230,11 @@ class _Walk:
         """`>&WORD` (no descriptor before it) to a file: bash expands the word a second time,
         quotes and all (`echo hi >&'$(rm x)'` runs `rm x`)."""
         descriptor = node.child_by_field_name("descriptor")
-        # (the grammar takes `-x2` in `-x2>& f` for a descriptor; bash, for a word and a bare `>&`)
-        if (descriptor is None or not descriptor.text.isdigit()) and any(c.type == ">&" for c in node.children):
+        # (the grammar takes `-x2` in `-x2>& f` for a descriptor, and `2` in `{}2>& f` after an
+        # empty group; bash, for the end of a word and a bare `>&`)
+        prev = node.prev_sibling
+        glued = prev is not None and prev.end_byte == node.start_byte and prev.text[-1:] not in (b")", b"|", b"&", b";")
+        if (descriptor is None or not descriptor.text.isdigit() or glued) and any(c.type == ">&" for c in node.children):
             for target in node.children_by_field_name("destination")[:1]:
                 self.later(self.word(target), ">&")
 
@@ -726,8 +729,10 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     base = comments_unmade(text, _comment_starts(tree.root_node, text)) if "#" in text else text
     for variant, settles in ([(base, True)] if base != text else []) + variants(base):
         other, _ = _parsed(variant, depth, variables, stdin, guess=False)
-        if other.status == "unparsable":
-            continue            # a rewrite the grammar cannot read either: what it made is noise
+        if other.status == "unparsable" and not broken:
+            # a rewrite the grammar cannot read either: what it made is noise (where the line
+            # itself is rejected, both readings are guesses, and both count)
+            continue
         if broken and other.status == "ok":
             # the grammar's trouble was what the rewrite settles: what it made of the line (body
             # lines read as commands, guessed words) goes, and it waits only for a here-document

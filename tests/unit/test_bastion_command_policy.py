@@ -649,6 +649,16 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     assert RM.check("<>'a[`x`]' ls").allowed
 
 
+@pytest.mark.parametrize("line", [
+    ". $X <(echo rm x)",                      # X empty: `.` sources the `<(...)`
+    "source $X /dev/stdin <<< 'rm x'",
+    "{}2>&'$(rm x)'",                         # `{}2` is a word to bash: a bare `>&`, expanded twice
+    "eval local 3<<< !(x) 'a[`rm x`]'",       # rejected, and so is its extglob rewrite: both count
+])
+def test_lines_the_fuzzer_found_running_rm(line):
+    assert not RM.check(line).allowed
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_a_line_bash_does_not_wait_on_is_not_held_for_the_next():
     """`[ -f x` and ``echo `;'` `` run at once in bash, where the grammar waits for `]` or a quote:
