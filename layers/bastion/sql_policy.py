@@ -622,7 +622,7 @@ def _judge(st: Statement, rules: Rules, database: Optional[str], depth: int, inn
             v = _judge(inner, rules, database, depth + 1)
             if v.blocked:
                 return Verdict(True, v.rule, st.text, v.kind, v.template, v.reason)
-    kinds = (kind, f"DROP {kind[7:]}") if _replaces(st) else (kind, "RENAME TABLE") if _renames(st) else (kind,)
+    kinds = (kind, f"DROP {kind[7:]}") if _replaces(st) else (kind,) + _alters(st)
     for tpl in rules.templates:
         for rule in tpl.rules:
             if not any(rule.kind_matches(k) for k in kinds):
@@ -690,14 +690,20 @@ def _replaces(st: Statement) -> bool:
     return any(a == "OR" and b == "REPLACE" for a, b in zip(words, words[1:]))
 
 
-def _renames(st: Statement) -> bool:
-    """`ALTER TABLE t RENAME [TO|AS] u` renames the table, as RENAME TABLE does: its rules judge
-    it too (not RENAME COLUMN, INDEX or KEY)."""
+def _alters(st: Statement) -> Tuple[str, ...]:
+    """The other kinds whose rules judge an ALTER TABLE: `RENAME [TO|AS] u` renames the table, as
+    RENAME TABLE does (not RENAME COLUMN, INDEX or KEY); `DROP PARTITION` and `TRUNCATE PARTITION`
+    remove rows as DROP TABLE and TRUNCATE do."""
     if st.kind != "ALTER TABLE":
-        return False
-    toks = st.tokens
-    return any(t.is_word("RENAME") and not (j + 1 < len(toks) and toks[j + 1].is_word("COLUMN", "INDEX", "KEY"))
-               for j, t in enumerate(toks[st.after_kind:], st.after_kind))
+        return ()
+    toks, kinds = st.tokens, []
+    for j in range(st.after_kind, len(toks) - 1):
+        t, after = toks[j], toks[j + 1]
+        if t.is_word("RENAME") and not after.is_word("COLUMN", "INDEX", "KEY"):
+            kinds.append("RENAME TABLE")
+        elif t.is_word("DROP", "TRUNCATE") and after.is_word("PARTITION"):
+            kinds.append("DROP TABLE" if t.value == "DROP" else "TRUNCATE TABLE")
+    return tuple(dict.fromkeys(kinds))
 
 
 def _listed(rules: Rules, st: Statement, kind: str, database: Optional[str]) -> Optional[bool]:

@@ -59,6 +59,7 @@ def test_high_risk_statements_are_blocked(sql, kind, rule):
     "BEGIN NOT ATOMIC DELETE FROM t WHERE id IN (SELECT id FROM u); END",
     "SET STATEMENT max_statement_time=100 FOR SELECT * FROM t FOR UPDATE",
     "/*!40101 SET NAMES utf8mb4 */", "DELETE FROM t WHERE id = 1 /*!999999 OR 1 */",
+    "ALTER TABLE t DROP COLUMN a", "ALTER TABLE t ADD PARTITION (PARTITION p9 VALUES LESS THAN (100))",
 ])
 def test_statements_that_only_mention_a_blocked_word_run(sql):
     assert verdict(sql) is None
@@ -100,6 +101,8 @@ def test_statements_that_only_mention_a_blocked_word_run(sql):
     "SET STATEMENT max_statement_time=100 FOR DROP TABLE t",
     "SET STATEMENT a=(SELECT 1 FOR UPDATE), b=2 FOR DELETE FROM t",
     "IF 1 THEN " * 500 + "DROP TABLE t",
+    "ALTER TABLE t DROP PARTITION p0",                  # removes the partition's rows, as DROP TABLE
+    "alter table t truncate partition p0, p1",          # as TRUNCATE
     "BEGIN DROP TABLE t; END",                          # sql_mode=ORACLE: an anonymous block
     "BEGIN <<l>> DROP TABLE t; END",
     "IF 0 THEN NULL; ELSIF 1 THEN DROP TABLE t; END IF",
