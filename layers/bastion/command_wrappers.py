@@ -109,8 +109,14 @@ def _joined(words: Sequence[Word], runner: str) -> Script:
 
 
 def _negated(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
-    """`!` where the grammar reads a command name (`time ! rm x`): the pipeline it negates."""
-    return [list(args)] if args else []
+    """`!` where the grammar reads a command name (`time ! rm x`, `! ! rm x`): the pipeline it
+    negates, whose command may follow assignments (`! ! X=1 rm x`), judged as such."""
+    i = _skip_assignments(args, 0)
+    out: List[Inner] = []
+    for w in args[:i]:
+        key, _, value = w.text.partition("=")
+        out += assigned(key, Word(value, w.dynamic, w.source.partition("=")[2]), stdin)
+    return out + ([list(args[i:])] if i < len(args) else [])
 
 
 def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:

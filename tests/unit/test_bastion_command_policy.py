@@ -654,6 +654,9 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "source $X /dev/stdin <<< 'rm x'",
     "{}2>&'$(rm x)'",                         # `{}2` is a word to bash: a bare `>&`, expanded twice
     "eval local 3<<< !(x) 'a[`rm x`]'",       # rejected, and so is its extglob rewrite: both count
+    "! ! X=1 rm x",                           # the grammar reads the second `!` as a command
+    "time ! X=1 rm x",
+    "! ! BASH_ENV=<(echo rm x) bash -c :",
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
