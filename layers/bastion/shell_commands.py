@@ -554,7 +554,8 @@ def _status(root, text: bytes) -> str:
     return "unparsable"
 
 
-EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:(?:[!{]|if|then|else|elif|do|while|until|time)\s+)*[$`]")
+EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:(?:[!{]|if|then|else|elif|do|while|until|time"
+                           r"|[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\s]*\])?\+?=\S*)\s+)*[$`]")   # `a[]=1 $X x` too
 ASSIGNED_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")
 REDIRECTION_APART = re.compile(r"((?:(?<![^\s])\d+)?(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>))")

@@ -657,6 +657,10 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "! ! X=1 rm x",                           # the grammar reads the second `!` as a command
     "time ! X=1 rm x",
     "! ! BASH_ENV=<(echo rm x) bash -c :",
+    "<<<'rmx'\\; ${X:-rm} y",                # `'rmx'\;` is one word to bash (the here-string's)
+    "<>${X}\\;read $'\\x72m' x",              # likewise the redirection's: the command is rm
+    "{}#`rm x`",                              # `{}` is a word to bash, not an empty group, and # no comment
+    "a[]=1 ${X:-rm} x",                       # a bad assignment: bash still runs the command
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
