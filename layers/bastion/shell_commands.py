@@ -624,11 +624,12 @@ def _pieces(text: str) -> List[str]:
     return pieces + [text[a:b] for a, b in zip(cuts[::2], cuts[1::2])]
 
 
-def guessed_commands(text: str) -> List[Command]:
+def guessed_commands(text: str, depth: int = 0) -> List[Command]:
     """Commands read from a line the grammar rejects, without the grammar: pieces between shell
     operators, words split on blanks with quotes dropped, brace expansions made first, as bash
-    makes them (`[ a; {rm,x}` runs `rm x`), extglob patterns as `*`. Only their names are trusted."""
-    walker = _Walk(MAX_DEPTH)
+    makes them (`[ a; {rm,x}` runs `rm x`), extglob patterns as `*`. Only their names are trusted;
+    the code a wrapper runs (`bash -c $'\\x72m'`) is read as code, as deep as `depth` allows."""
+    walker = _Walk(depth)
     for piece in _pieces(extglobs_as_stars(brace_expanded(text))):
         piece = REDIRECTION_APART.sub(r" \1 ", piece)       # `x=<<< y rm`: a redirection ends a word
         words = [Word(_unquoted(w), "expansion" if w[:1] in "$`" and w[:2] not in ("$'", '$"') else "",
@@ -642,10 +643,7 @@ def guessed_commands(text: str) -> List[Command]:
             end = next((k for k, w in enumerate(words) if re.search(r"\]\+?=", w.text)), None)
             words = words[end + 1:] if end is not None else words
         if words:
-            try:
-                walker.emit(words, None, ())
-            except TooComplex:
-                break
+            walker.emit(words, None, ())
     if EXPANDED_NAME.search(text):          # `$(echo rm) x`, `$X x`: the name the split loses
         walker.out.append(Command("(a command name expanded when the line runs)", (), "expansion", True))
     for c in walker.out:
@@ -747,7 +745,7 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
         # code given to `bash -c` or `eval` has no more lines coming: bash runs it as it is (a
         # here-document ends with it), so it is read as a rejected line
         result.status = "unparsable"
-        result.commands.extend(guessed_commands(text))
+        result.commands.extend(guessed_commands(text, depth))
     return result
 
 
@@ -788,7 +786,7 @@ def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: S
     if tree.root_node.has_error:
         result.status = _status(tree.root_node, data)
         if result.status == "unparsable" and guess:
-            result.commands.extend(guessed_commands(text))
+            result.commands.extend(guessed_commands(text, depth))
     return result, tree
 
 

@@ -661,6 +661,8 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "<>${X}\\;read $'\\x72m' x",              # likewise the redirection's: the command is rm
     "{}#`rm x`",                              # `{}` is a word to bash, not an empty group, and # no comment
     "a[]=1 ${X:-rm} x",                       # a bad assignment: bash still runs the command
+    "X=<<source bash -c $'\\x72m' y",          # rejected: the fallback reads a wrapper's code too
+    "ls ) ; bash -c ls; rm x",                # ... and goes on past it
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
