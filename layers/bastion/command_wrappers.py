@@ -527,14 +527,19 @@ def _source(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 
 
 def _script_files(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
-    """The script the first word names, and the next one's while a word is an unquoted expansion,
-    which may be no word at all (`. $X <(echo rm x)` sources the `<(...)` when X is empty)."""
+    """The script the first word names, and the next one's while a word is an unquoted expansion
+    or a quoted list, which may be no word at all (`. $X <(echo rm x)` sources the `<(...)` when X
+    is empty, `sh "$@" <(echo rm x)` when there are no parameters)."""
     out: List[Inner] = []
     for w in args:
         out += _script_file(name, w, stdin)
-        if not (w.dynamic and w.source.startswith("$")):
+        if not (w.dynamic and (w.source.startswith("$") or QUOTED_LIST.match(w.source))):
             break
     return out
+
+
+# `"$@"`, `"${a[@]}"`: no word at all when the list is empty, quoted or not
+QUOTED_LIST = re.compile(r'"\$(?:@|\{(?:@|[A-Za-z_][A-Za-z0-9_]*\[[@*]\])[^}]*\})"$')
 
 
 def _after_dashes(args: Sequence[Word]) -> Sequence[Word]:

@@ -663,6 +663,8 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "a[]=1 ${X:-rm} x",                       # a bad assignment: bash still runs the command
     "X=<<source bash -c $'\\x72m' y",          # rejected: the fallback reads a wrapper's code too
     "ls ) ; bash -c ls; rm x",                # ... and goes on past it
+    'sh -i "$@" <(echo rm x)',                # no parameters: "$@" is no word, the script is <(...)
+    '. "${a[@]}" <(echo rm x)',
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
