@@ -31,7 +31,7 @@ ADJACENT_BACKQUOTES = re.compile(r"`(?=`)")
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
 SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
-MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|['\"]\\ |\\[;&|<>()]|\{\}")     # where respelled() has work
+MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|['\"]\\ |\\[;&|<>()]|\{\}|=#")     # where respelled() has work
 EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\]*\)")        # a pattern with nothing inside that expands
 
 
@@ -202,7 +202,8 @@ def respelled(text: str) -> str:
     to bash (for the commands a line runs): an escaped blank or operator character outside quotes
     as a quoted one (`X='a'\\ 'b' rm` assigns `a b` and runs `rm`, `<>x\\;y $'\\x72m'` runs rm;
     the grammar ends the word at the backslash), `{}` quoted (a word to bash, which has no empty
-    group: `{}#$(rm x)` runs `rm x`; to the grammar a group and a comment), `$0`, `$?`,
+    group: `{}#$(rm x)` runs `rm x`; to the grammar a group and a comment), a `#` that begins
+    an assignment's value quoted (`X=#]] rm x` runs rm; the grammar ends the value there), `$0`, `$?`,
     `$$`... braced (`X=a$((1))$0 rm`: the grammar takes `$0` for the command), an assignment's
     subscript holding blanks (`a[ 1 ]=x rm`) as `[0]`, its text on a line of its own."""
     if SPACED_SUBSCRIPT.search(text):
@@ -224,6 +225,10 @@ def respelled(text: str) -> str:
             after = text[i + 1:i + 2]
             out.append(f"'{after}'" if after and after in " ;&|<>()" and not double else text[i:i + 2])
             i += 2
+            continue
+        if c == "#" and i and text[i - 1] == "=" and not double:
+            out.append("'#'")           # `X=#]] rm x`: the grammar ends the value at the `#`
+            i += 1
             continue
         if text.startswith("{}", i) and not double:
             out.append("'{}'")          # a word to bash (it has no empty group); an empty group to the grammar

@@ -665,6 +665,8 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "ls ) ; bash -c ls; rm x",                # ... and goes on past it
     'sh -i "$@" <(echo rm x)',                # no parameters: "$@" is no word, the script is <(...)
     '. "${a[@]}" <(echo rm x)',
+    "X=#]] rm x",                             # the value is `#]]` to bash; the grammar ended it at `#`
+    "X=#{ rm x",
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
