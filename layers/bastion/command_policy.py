@@ -60,12 +60,13 @@ ALLOWED_INCOMPLETE = Decision(True, incomplete=True)
 ALLOWED_HEREDOC = Decision(True, incomplete=True, heredoc=True)
 # bash reads a carriage return in a script or a command as an ordinary character (`echo hi \<CR>`
 # is no line continuation, `rm x <CR>` runs rm), where the grammar takes `\<CR><LF>` for one: it is
-# judged as a printable stand-in (the terminal's lines never hold one).
+# judged as a printable stand-in (the terminal's lines never hold one). A NUL byte bash drops from
+# its input (`r<NUL>m x` runs rm).
 CARRIAGE_RETURN = "\u240d"
 
 
 def as_bash_reads(text: str) -> str:
-    return text.replace("\r", CARRIAGE_RETURN)
+    return text.replace("\r", CARRIAGE_RETURN).replace("\0", "")
 
 
 # An exec command or a script that ends inside an open construct: bash reports a syntax error and
@@ -292,8 +293,10 @@ class Policy:
 
     def check_whole(self, text: str) -> Decision:
         """check() for text that is all there is (an exec command), as bash reads it (a carriage
-        return is a character): one still open is refused."""
+        return is a character, a NUL nothing) and as far as its first NUL: one still open is refused."""
         decision = self.check(as_bash_reads(text))
+        if decision.allowed and "\0" in text:       # sshd passes the command as a C string: up to a NUL
+            decision = self.check(as_bash_reads(text.partition("\0")[0]))
         return UNFINISHED_AT_END if decision.allowed and decision.incomplete else decision
 
     def check(self, line: str) -> Decision:

@@ -64,12 +64,15 @@ def test_without_a_policy_every_line_goes_and_a_line_without_end_is_bounded():
     assert len(lines) == 1 and len(lines[0][1]) == LINE_LIMIT + 1
 
 
-def test_a_carriage_return_is_a_character_as_bash_reads_it():
+def test_a_carriage_return_and_a_nul_are_read_as_bash_reads_them():
     # `\<CR><LF>` is no line continuation to bash: it runs `echo hi <CR>`, then rm (checked with bash)
     s = ScriptInput(RM)
     lines, refused = s.feed(b"echo hi \\\r\nrm -f victim \r\n")
     assert lines == [("echo hi \\", b"echo hi \\\r\n")] and refused[1].rule == "rm"
     assert not RM.check_whole("echo hi \\\r\nrm -f victim \r").allowed
+    s = ScriptInput(RM)      # bash drops a NUL byte from its input: `r<NUL>m` is rm
+    assert s.feed(b"r\0m -f victim\n")[1][1].rule == "rm"
+    assert not RM.check_whole("r\0m -f victim").allowed and RM.check_whole("echo ok\0").allowed
     s = ScriptInput(RM)      # a CRLF script's here-document ends at its CRLF delimiter, as in bash
     lines, refused = s.feed(b"cat <<EOF\r\nbody\r\nEOF\r\necho b\r\n", end=True)
     assert refused is None and [t for t, _ in lines] == ["cat <<EOF", "body", "EOF", "echo b"]

@@ -453,6 +453,8 @@ def test_a_script_that_ends_inside_a_here_document_runs_nothing_of_it(stack, gat
             assert crlf.stdout == "hi-2 \r\n" and "Guardzone: command blocked: blocked by template" in crlf.stderr
             crlf = await conn.run(f"echo hi \\\r\nrm -f {victim} \r", check=False)
             assert crlf.exit_status == 126 and "blocked by template" in crlf.stderr
+            nul = await conn.run("bash", input=f"r\0m -f {victim}\n", check=False)      # bash drops the NUL
+            assert "Guardzone: command blocked: blocked by template" in nul.stderr
     run(scenario())
     assert_kept(victim)
 
