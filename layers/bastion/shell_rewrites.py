@@ -4,7 +4,8 @@ the grammar takes for an unfinished `{ ...; }` group or leaves as one word), a c
 after `coproc [NAME]`, `time` or `!` (`coproc X { rm x; }`, `time { rm x; }`, which the grammar
 reads as a command with arguments), and a here-document followed on its line by `;` or `&`
 (`cat <<EOF; rm x`, which the grammar never finishes, however many lines follow), two backquoted
-command substitutions side by side (`` `ls``rm x` ``, read as one, `lsrm x`), an extglob pattern
+command substitutions one after the other (`` `ls``rm x` ``, `` echo `ls` `rm x` ``, read as one,
+`lsrm x`), an extglob pattern
 (`!(x)`, read as `!` and a subshell), an escaped blank after a quote and `$0` after an arithmetic
 expansion (respelled()); and a `#` the
 grammar takes for a comment where bash does not (`\\ # x; rm y`), escaped (comments_unmade).
@@ -25,9 +26,6 @@ SEQUENCE = re.compile(r"(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?")
 COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)?|time(?:\s+-p)?|!)\s+"
                              r"(?=[{(]|\[\[|(?:while|until|if|for|case|select)\b)")
 
-# `a``b` is two command substitutions, `a` and `b`, to bash; the grammar reads one (`ab`): an
-# empty string between them keeps the word and parts them
-ADJACENT_BACKQUOTES = re.compile(r"`(?=`)")
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
 SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
@@ -45,7 +43,7 @@ def variants(text: str) -> List[Tuple[str, bool]]:
         strung, ended = heredocs_as_strings(text, as_input)
         braced = brace_expanded(strung)
         opened = COMPOUND_PREFIX.sub("", braced)
-        apart = ADJACENT_BACKQUOTES.sub('`""', opened) if "``" in opened else opened
+        apart = backquotes_apart(opened)
         starred = extglobs_as_stars(apart)
         spelled = respelled(starred)
         for variant in (strung, braced, opened, apart, starred, spelled):
@@ -54,6 +52,38 @@ def variants(text: str) -> List[Tuple[str, bool]]:
         if strung == text:
             break
     return out
+
+
+def backquotes_apart(text: str) -> str:
+    """The text with an empty string after each backquoted command substitution: bash ends one at
+    its closing backquote, where the grammar may pair that backquote with the next substitution's
+    opening one and read the two as one (`` echo `ls` `rm x` `` as the command `lsrm x`, `` `a``b`
+    ``, also inside double quotes). The words mean the same (an empty string adds nothing to one
+    and, quoted or not, closes nothing)."""
+    if text.count("`") < 3:
+        return text
+    out, i, n, inside, double = [], 0, len(text), False, False
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            out.append(text[i:i + 2])
+            i += 2
+            continue
+        if c == "`":
+            out.append('`""' if inside else "`")
+            inside = not inside
+            i += 1
+            continue
+        if not inside and not double and (c == "'" or text.startswith("$'", i)):
+            j = _skip_quoted(text, i)
+            out.append(text[i:j])
+            i = j
+            continue
+        if c == '"' and not inside:
+            double = not double
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def comments_unmade(text: str, starts: List[int]) -> str:

@@ -667,6 +667,9 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     '. "${a[@]}" <(echo rm x)',
     "X=#]] rm x",                             # the value is `#]]` to bash; the grammar ended it at `#`
     "X=#{ rm x",
+    "echo `ls` `rm x`",                       # the grammar paired the 2nd and 3rd backquotes: `lsrm x`
+    'echo "`ls` `rm x`"',
+    "{a,b}`rmx` `rm x`",
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed

@@ -97,6 +97,8 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
             await still_there("after-bash-c")
             await refused(f"! ! X=1 rm {victim}\r".encode())                 # negated twice, an assignment
             await still_there("after-negations")
+            await refused(f"echo `ls` `rm {victim}`\r".encode())              # two backquoted substitutions
+            await still_there("after-backquotes")
             # paste, then edit before Enter: the line the shell holds is judged, not the keys
             await sh.type(PASTE_BEGIN + f" {victim}".encode() + PASTE_END + CTRL_A + b"rm")
             await refused(b"\r")
@@ -147,12 +149,12 @@ def test_blocked_lines_never_reach_the_shell_however_they_are_typed(stack, gatew
     assert f"ls;rm {victim}" in refused_cmds and f"rm -f {victim}" in refused_cmds
     assert f"rm {victim}" in refused_cmds                                         # typed ahead, as typed
     assert f"r\\\nm {victim}" in refused_cmds                                    # continued: both lines
-    assert len(refused_cmds) == 11                                              # 10 typed, 1 exec
+    assert len(refused_cmds) == 12                                              # 11 typed, 1 exec
     sessions = bh.call("SearchSession", Kind=1, **window())["SessionSet"]
-    assert sorted(s["DangerCount"] for s in sessions) == [0, 1, 10]     # the shell, rm, test -e
-    (shell,) = [s for s in sessions if s["DangerCount"] == 10]
+    assert sorted(s["DangerCount"] for s in sessions) == [0, 1, 11]     # the shell, rm, test -e
+    (shell,) = [s for s in sessions if s["DangerCount"] == 11]
     by_sid = bh.call("SearchCommandBySid", Sid=shell["Id"], AuditAction=[2])["CommandSet"]
-    assert len(by_sid) == 10 and all(c["Action"] == 2 for c in by_sid)
+    assert len(by_sid) == 11 and all(c["Action"] == 2 for c in by_sid)
     allowed = [c["Cmd"] for c in bh.call("SearchCommandBySid", Sid=shell["Id"], AuditAction=[1])["CommandSet"]]
     assert "sleep 1" in allowed and not any("rm " + victim in c and not c.startswith(("test", "touch", "grep"))
                                             for c in allowed)
