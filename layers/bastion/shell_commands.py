@@ -233,7 +233,8 @@ class _Walk:
         # (the grammar takes `-x2` in `-x2>& f` for a descriptor, and `2` in `{}2>& f` after an
         # empty group; bash, for the end of a word and a bare `>&`)
         prev = node.prev_sibling
-        glued = prev is not None and prev.end_byte == node.start_byte and prev.text[-1:] not in (b")", b"|", b"&", b";")
+        glued = prev is not None and prev.end_byte == node.start_byte and (
+            prev.text[-1:] not in (b")", b"|", b"&", b";") or _extglob_at_end(prev))
         if (descriptor is None or not descriptor.text.isdigit() or glued) and any(c.type == ">&" for c in node.children):
             for target in node.children_by_field_name("destination")[:1]:
                 self.later(self.word(target), ">&")
@@ -622,6 +623,19 @@ def _pieces(text: str) -> List[str]:
         cuts += [m.start(), m.end()]
     cuts.append(len(text))
     return pieces + [text[a:b] for a, b in zip(cuts[::2], cuts[1::2])]
+
+
+def _extglob_at_end(node) -> bool:
+    """Whether `node` ends in a subshell the grammar made of an extglob pattern (`!(x)`, `@(a|b)`:
+    a `?*+@!` right before its parenthesis), which to bash is part of a word."""
+    while node.child_count and node.type != "subshell":
+        node = node.children[-1]
+    if node.type != "subshell" or node.start_byte == 0:
+        return False
+    root = node
+    while root.parent is not None:
+        root = root.parent
+    return root.text[node.start_byte - 1:node.start_byte] in (b"?", b"*", b"+", b"@", b"!")
 
 
 def guessed_commands(text: str, depth: int = 0) -> List[Command]:

@@ -670,6 +670,7 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "echo `ls` `rm x`",                       # the grammar paired the 2nd and 3rd backquotes: `lsrm x`
     'echo "`ls` `rm x`"',
     "{a,b}`rmx` `rm x`",
+    "!(x)2>& '$(rm x)'",                      # `!(x)2` is a word (an extglob): a bare `>&`, expanded twice
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
