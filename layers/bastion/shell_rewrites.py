@@ -29,7 +29,8 @@ COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
 SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
-MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|['\"]\\ |\\[;&|<>()]|\{\}|=#")     # where respelled() has work
+MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?:[\s;&|<>)]|$)")     # where respelled() has work
+WORD_BREAKS = " \t\n;&|(<>"      # after one of these a `#` begins a comment; after anything else it is a character
 EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\]*\)")        # a pattern with nothing inside that expands
 
 
@@ -43,7 +44,7 @@ def variants(text: str) -> List[Tuple[str, bool]]:
         strung, ended = heredocs_as_strings(text, as_input)
         braced = brace_expanded(strung)
         opened = COMPOUND_PREFIX.sub("", braced)
-        apart = backquotes_apart(opened)
+        apart = backquotes_as_parens(opened)
         starred = extglobs_as_stars(apart)
         spelled = respelled(starred)
         for variant in (strung, braced, opened, apart, starred, spelled):
@@ -54,15 +55,15 @@ def variants(text: str) -> List[Tuple[str, bool]]:
     return out
 
 
-def backquotes_apart(text: str) -> str:
-    """The text with an empty string after each backquoted command substitution: bash ends one at
-    its closing backquote, where the grammar may pair that backquote with the next substitution's
-    opening one and read the two as one (`` echo `ls` `rm x` `` as the command `lsrm x`, `` `a``b`
-    ``, also inside double quotes). The words mean the same (an empty string adds nothing to one
-    and, quoted or not, closes nothing)."""
-    if text.count("`") < 3:
+def backquotes_as_parens(text: str) -> str:
+    """The text with each backquoted command substitution written `$(...)`, as bash reads it: it
+    ends at the first backquote no backslash escapes, and inside it `\\$`, `\\`` and `\\\\` lose
+    their backslash (a `\\`` then opens a nested one). The grammar may pair a closing backquote
+    with the next opening one and read two as one (`` echo `ls` `rm x` `` as the command `lsrm x`,
+    `` `a``b` ``, also inside double quotes), or take an empty one (``` `` ```) for an opening."""
+    if "`" not in text:
         return text
-    out, i, n, inside, double = [], 0, len(text), False, False
+    out, i, n, double = [], 0, len(text), False
     while i < n:
         c = text[i]
         if c == "\\":
@@ -70,16 +71,26 @@ def backquotes_apart(text: str) -> str:
             i += 2
             continue
         if c == "`":
-            out.append('`""' if inside else "`")
-            inside = not inside
-            i += 1
+            j, inner = i + 1, []
+            while j < n and text[j] != "`":
+                if text[j] == "\\" and j + 1 < n:
+                    inner.append(text[j + 1] if text[j + 1] in "$`\\" else text[j:j + 2])
+                    j += 2
+                    continue
+                inner.append(text[j])
+                j += 1
+            if j >= n:                  # never closed: left as it is
+                out.append(text[i:])
+                break
+            out.append("$(" + backquotes_as_parens("".join(inner)) + ")")
+            i = j + 1
             continue
-        if not inside and not double and (c == "'" or text.startswith("$'", i)):
+        if not double and (c == "'" or text.startswith("$'", i)):
             j = _skip_quoted(text, i)
             out.append(text[i:j])
             i = j
             continue
-        if c == '"' and not inside:
+        if c == '"':
             double = not double
         out.append(c)
         i += 1
@@ -229,12 +240,14 @@ def extglobs_as_stars(text: str) -> str:
 
 def respelled(text: str) -> str:
     """The text with spellings the grammar misreads written as it reads them, meaning the same
-    to bash (for the commands a line runs): an escaped blank or operator character outside quotes
+    to bash (for the commands a line runs): an escaped character outside quotes and backquotes
     as a quoted one (`X='a'\\ 'b' rm` assigns `a b` and runs `rm`, `<>x\\;y $'\\x72m'` runs rm;
-    the grammar ends the word at the backslash), `{}` quoted (a word to bash, which has no empty
-    group: `{}#$(rm x)` runs `rm x`; to the grammar a group and a comment), a `#` that begins
-    an assignment's value quoted (`X=#]] rm x` runs rm; the grammar ends the value there), `$0`, `$?`,
-    `$$`... braced (`X=a$((1))$0 rm`: the grammar takes `$0` for the command), an assignment's
+    the grammar ends the word at the backslash, or reads on past the end of the line after
+    `\\`` or `2>&\\ `), `{}` quoted (a word to bash, which has no empty
+    group: `{}#$(rm x)` runs `rm x`; to the grammar a group and a comment), a `#` inside a word
+    quoted (`X=#]] rm x`, `<<<``# rm x` run rm; the grammar ends the word there), `$0`, `$?`,
+    `$$`... braced (`X=a$((1))$0 rm`: the grammar takes `$0` for the command), a `$` that expands
+    nothing quoted (`>$ rm x` runs rm; the grammar reads `$ rm` as one word), an assignment's
     subscript holding blanks (`a[ 1 ]=x rm`) as `[0]`, its text on a line of its own."""
     if SPACED_SUBSCRIPT.search(text):
         # the subscript as `0`, its text judged on a line of its own (its `$(...)` run as it is read)
@@ -243,21 +256,31 @@ def respelled(text: str) -> str:
         text += "".join(f"\n: {sub}" for sub in subscripts)
     if not MISREAD.search(text):
         return text
-    out, i, n, double = [], 0, len(text), False
+    out, i, n, double, backquoted = [], 0, len(text), False, False
     while i < n:
         c = text[i]
-        if (c == "'" or text.startswith("$'", i)) and not double:
+        if (c == "'" or text.startswith("$'", i)) and not double and not backquoted:
             j = _skip_quoted(text, i)
             out.append(text[i:j])
             i = j
             continue
         if c == "\\":
             after = text[i + 1:i + 2]
-            out.append(f"'{after}'" if after and after in " ;&|<>()" and not double else text[i:i + 2])
+            if after and after != "\n" and not double and not backquoted:
+                out.append('"\'"' if after == "'" else f"'{after}'")     # `\X` is X, quoted
+            else:
+                out.append(text[i:i + 2])
             i += 2
             continue
-        if c == "#" and i and text[i - 1] == "=" and not double:
-            out.append("'#'")           # `X=#]] rm x`: the grammar ends the value at the `#`
+        if c == "`":
+            backquoted = not backquoted     # (inside, `\`` opens a nested substitution)
+        if text.startswith("${", i) and not backquoted:
+            j = _skip_quoted(text, i)
+            out.append(text[i:j])
+            i = j
+            continue
+        if c == "#" and i and text[i - 1] not in WORD_BREAKS and not double:
+            out.append("'#'")           # `X=#]] rm x`, `<<<``# rm x`: the grammar ends the word there
             i += 1
             continue
         if text.startswith("{}", i) and not double:
@@ -269,6 +292,10 @@ def respelled(text: str) -> str:
         elif c == "$" and text[i + 1:i + 2] and text[i + 1] in SPECIAL_PARAMETERS:
             out.append("${" + text[i + 1] + "}")
             i += 2
+            continue
+        elif c == "$" and not double and (i + 1 == n or text[i + 1] in " \t\n;&|<>)"):
+            out.append("'$'")           # a `$` that expands nothing: the grammar reads on into the next word
+            i += 1
             continue
         out.append(c)
         i += 1

@@ -671,6 +671,11 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     'echo "`ls` `rm x`"',
     "{a,b}`rmx` `rm x`",
     "!(x)2>& '$(rm x)'",                      # `!(x)2` is a word (an extglob): a bare `>&`, expanded twice
+    "\\`\n\\rm x",                            # the grammar read on past the newline after an escape
+    "2>&\\ \nrm x",
+    "<<<``# rm x",                            # an empty substitution, and a `#` inside a word
+    "a`<<< ``rm x`ls",                        # backquotes read as bash pairs them: `$(<<< )$(rm x)`
+    ">$ rm x",                                # a `$` that expands nothing, then the command
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
