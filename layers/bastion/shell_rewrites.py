@@ -60,10 +60,12 @@ def backquotes_as_parens(text: str) -> str:
     ends at the first backquote no backslash escapes, and inside it `\\$`, `\\`` and `\\\\` lose
     their backslash (a `\\`` then opens a nested one). The grammar may pair a closing backquote
     with the next opening one and read two as one (`` echo `ls` `rm x` `` as the command `lsrm x`,
-    `` `a``b` ``, also inside double quotes), or take an empty one (``` `` ```) for an opening."""
+    `` `a``b` ``, also inside double quotes), or take an empty one (``` `` ```) for an opening. An
+    empty one is `$(:)`; one whose code leaves a quote open (bash pairs backquotes regardless,
+    `` X=`$'X=`\\>&rm x `` runs rm) is `$(:)` with its code on a line of its own at the end."""
     if "`" not in text:
         return text
-    out, i, n, double = [], 0, len(text), False
+    out, rest, i, n, double = [], [], 0, len(text), False
     while i < n:
         c = text[i]
         if c == "\\":
@@ -82,7 +84,14 @@ def backquotes_as_parens(text: str) -> str:
             if j >= n:                  # never closed: left as it is
                 out.append(text[i:])
                 break
-            out.append("$(" + backquotes_as_parens("".join(inner)) + ")")
+            code = backquotes_as_parens("".join(inner))
+            if not code.strip():
+                out.append("$(:)")      # (the grammar misreads an empty `$()` as it does ``` `` ```)
+            elif _closes(code):
+                out.append("$(" + code + ")")
+            else:                       # a quote left open inside (`` `$'x` ``): its code on a line of its own
+                out.append("$(:)")
+                rest.append(code)
             i = j + 1
             continue
         if not double and (c == "'" or text.startswith("$'", i)):
@@ -94,7 +103,31 @@ def backquotes_as_parens(text: str) -> str:
             double = not double
         out.append(c)
         i += 1
-    return "".join(out)
+    return "".join(out) + "".join("\n" + code for code in rest)
+
+
+def _closes(code: str) -> bool:
+    """Whether every quote `code` opens is closed in it."""
+    i, n = 0, len(code)
+    while i < n:
+        c = code[i]
+        if c == "\\":
+            i += 2
+        elif c == "'":
+            j = code.find("'", i + 1)
+            if j < 0:
+                return False
+            i = j + 1
+        elif c == '"' or code.startswith("$'", i):
+            quote, j = ("'", i + 2) if c == "$" else ('"', i + 1)
+            while j < n and code[j] != quote:
+                j += 2 if code[j] == "\\" else 1
+            if j >= n:
+                return False
+            i = j + 1
+        else:
+            i += 1
+    return True
 
 
 def comments_unmade(text: str, starts: List[int]) -> str:

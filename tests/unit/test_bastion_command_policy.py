@@ -676,6 +676,8 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "<<<``# rm x",                            # an empty substitution, and a `#` inside a word
     "a`<<< ``rm x`ls",                        # backquotes read as bash pairs them: `$(<<< )$(rm x)`
     ">$ rm x",                                # a `$` that expands nothing, then the command
+    "rm `` x `` y",                           # empty substitutions (the grammar misreads `$()` too)
+    "X=`$'X=`\\>&rm x",                       # bash pairs backquotes whatever quote is left open inside
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
