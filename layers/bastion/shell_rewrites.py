@@ -99,11 +99,23 @@ def backquotes_as_parens(text: str) -> str:
             out.append(text[i:j])
             i = j
             continue
+        if c == "#" and not double and _comment_at(text, i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(text[i:j])
+            i = j
+            continue
         if c == '"':
             double = not double
         out.append(c)
         i += 1
     return "".join(out) + "".join("\n" + code for code in rest)
+
+
+def _comment_at(text: str, i: int) -> bool:
+    """Whether the `#` at i begins a comment: at the start of a word (a quote in the comment,
+    `# don't`, quotes nothing)."""
+    return i == 0 or text[i - 1] in WORD_BREAKS
 
 
 def _closes(code: str) -> bool:
@@ -309,6 +321,12 @@ def respelled(text: str) -> str:
             backquoted = not backquoted     # (inside, `\`` opens a nested substitution)
         if text.startswith("${", i) and not backquoted:
             j = _skip_quoted(text, i)
+            out.append(text[i:j])
+            i = j
+            continue
+        if c == "#" and not double and not backquoted and _comment_at(text, i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
             out.append(text[i:j])
             i = j
             continue
