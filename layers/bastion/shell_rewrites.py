@@ -100,8 +100,7 @@ def backquotes_as_parens(text: str) -> str:
             i = j
             continue
         if c == "#" and not double and _comment_at(text, i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
+            j = _comment_end(text, i)
             out.append(text[i:j])
             i = j
             continue
@@ -110,6 +109,11 @@ def backquotes_as_parens(text: str) -> str:
         out.append(c)
         i += 1
     return "".join(out) + "".join("\n" + code for code in rest)
+
+
+def _comment_end(text: str, i: int) -> int:
+    end = text.find("\n", i)
+    return len(text) if end < 0 else end
 
 
 def _comment_at(text: str, i: int) -> bool:
@@ -147,7 +151,7 @@ def comments_unmade(text: str, starts: List[int]) -> str:
     that bash reads as part of a word, since no word starts there (`\\ # x; rm y` runs `rm y`)."""
     words, at = set(), 0
     for kind, piece in _split(text):
-        if kind == "word":
+        if kind in ("word", "comment"):     # (a comment begins where a word would)
             words.add(at)
         at += len(piece)
     for i in sorted(starts, reverse=True):
@@ -277,7 +281,7 @@ def extglobs_as_stars(text: str) -> str:
             out.append("*")
             i = m.end()
             continue
-        j = _skip_quoted(text, i)
+        j = _comment_end(text, i) if text[i] == "#" and _comment_at(text, i) else _skip_quoted(text, i)
         out.append(text[i:j])
         i = j
     return "".join(out)
@@ -325,8 +329,7 @@ def respelled(text: str) -> str:
             i = j
             continue
         if c == "#" and not double and not backquoted and _comment_at(text, i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
+            j = _comment_end(text, i)
             out.append(text[i:j])
             i = j
             continue
@@ -354,8 +357,8 @@ def respelled(text: str) -> str:
 
 
 def _split(text: str) -> List[Tuple[str, str]]:
-    """Words and what separates them (blanks, operators), quotes, `${...}` and extglob patterns
-    (`{rm,x}!(x)` is one word) kept inside words."""
+    """Words, comments and what separates them (blanks, operators), quotes, `${...}` and extglob
+    patterns (`{rm,x}!(x)` is one word) kept inside words."""
     out: List[Tuple[str, str]] = []
     i, n, start = 0, len(text), 0
     while i < n:
@@ -370,6 +373,11 @@ def _split(text: str) -> List[Tuple[str, str]]:
                 out.append(("word", text[start:i]))
             out.append(("sep", c))
             i += 1
+            start = i
+            continue
+        if c == "#" and i == start and _comment_at(text, i):
+            i = _comment_end(text, i)           # a comment: what it holds (`# don't`) is not read
+            out.append(("comment", text[start:i]))
             start = i
             continue
         i = _skip_quoted(text, i)

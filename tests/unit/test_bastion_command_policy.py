@@ -679,6 +679,7 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "rm `` x `` y",                           # empty substitutions (the grammar misreads `$()` too)
     "X=`$'X=`\\>&rm x",                       # bash pairs backquotes whatever quote is left open inside
     "ls # don't\necho `ls` `rm x`",           # a quote in a comment quotes nothing
+    "ls # don't\n{rm,x}",
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
