@@ -680,6 +680,8 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "X=`$'X=`\\>&rm x",                       # bash pairs backquotes whatever quote is left open inside
     "ls # don't\necho `ls` `rm x`",           # a quote in a comment quotes nothing
     "ls # don't\n{rm,x}",
+    "echo 'a\nb' !!:1*",                      # bash's history expansion keeps the quote across lines
+    "ls # don't\necho !!",
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
