@@ -482,15 +482,15 @@ class _Walk:
             if isinstance(item, list):
                 if item:
                     self.emit(item, stdin, via, parent)
-            elif isinstance(item, Script):
-                self.script(item.text, via[:-1] + (item.runner,))
+            elif isinstance(item, Script):      # its code reads the wrapper's input (`echo rm x | bash -c sh`)
+                self.script(item.text, via[:-1] + (item.runner,), stdin=stdin)
             elif isinstance(item, Unknown):
                 self.out.append(Command(f"({item.reason})", (), "runs code not known before it runs", True, via))
 
-    def script(self, text: str, via: Tuple[str, ...], unparsable_runs: bool = True) -> None:
+    def script(self, text: str, via: Tuple[str, ...], unparsable_runs: bool = True, stdin: Stdin = None) -> None:
         if self.depth + 1 > MAX_DEPTH:
             raise TooComplex()
-        sub = analyse(text, self.depth + 1, dict(self.variables))
+        sub = analyse(text, self.depth + 1, dict(self.variables), stdin)
         for c in sub.commands:
             c.via = via + c.via
             self.out.append(c)

@@ -320,6 +320,7 @@ def test_code_the_shell_runs_later_is_checked_now(line, allowed):
     ("cd /tmp && bash", True), ("{ bash; }", True),
     ("ls", False), ("cat > /tmp/f", False), ("bash -c 'ls'", False), ("bash script.sh", False),
     ("bash < /tmp/f", False), ("cat | bash", False), ("python3", False),
+    ("bash -c sh", True), ("sudo sh -c 'bash -s'", True), ("bash -c 'cat > /tmp/f'", False),
 ])
 def test_a_shell_reading_an_exec_sessions_input_makes_it_a_script(command, script):
     # `ssh host bash` with no terminal: the client's bytes are the shell's commands, line by line
@@ -682,6 +683,9 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "ls # don't\n{rm,x}",
     "echo 'a\nb' !!:1*",                      # bash's history expansion keeps the quote across lines
     "ls # don't\necho !!",
+    "echo rm x | bash -c sh",                 # the code a wrapper runs reads the wrapper's input
+    "bash -c sh <<< 'rm x'",
+    "echo rm x | sudo sh -c sh",
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
