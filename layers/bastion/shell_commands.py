@@ -22,7 +22,7 @@ import tree_sitter_bash
 
 from layers.bastion.command_wrappers import LATER, assigned, expanded, inner, later, names_from_files, reading
 from layers.bastion.printed import printed
-from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, extglobs_as_stars, variants
+from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, extglobs_as_stars, skip_quoted, variants
 from layers.bastion.shell_words import Script, Stdin, Unknown, Word
 
 LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
@@ -555,14 +555,17 @@ def _status(root, text: bytes) -> str:
     return "unparsable"
 
 
-EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:(?:[!{]|if|then|else|elif|do|while|until|time"
-                           r"|[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\s]*\])?\+?=\S*)\s+)*[$`]")   # `a[]=1 $X x` too
+
 ASSIGNED_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")
 REDIRECTION_APART = re.compile(r"((?:(?<![^\s])\d+)?(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>))")
 SUBSCRIPT_OPEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*")
 REDIRECTION = re.compile(r"\d*(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>)(.*)", re.S)
 LEADING = frozenset({"!", "time", "if", "then", "else", "elif", "do", "while", "until"})   # words before a command
+# a command's name an expansion makes (`$(echo rm) x`, `$X x`), after leading words, `{` or
+# assignments (`a[]=1 $X x`)
+EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:(?:\{|" + "|".join(map(re.escape, sorted(LEADING)))
+                           + r"|[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\s]*\])?\+?=\S*)\s+)*[$`]")
 SPLIT = re.compile(r"\|\||&&|[;|\n()`{}]|(?<![<>])&(?!>)|\$\(|[<>]\(")     # `>&`, `&>` stay redirections
 
 
@@ -592,32 +595,12 @@ def _pieces(text: str) -> List[str]:
     pieces = SPLIT.split(text)
     if "'" not in text:
         return pieces
-    masked, quote, i = list(text), "", 0
+    masked, i = list(text), 0
     while i < len(text):
-        c = text[i]
-        if quote == "'":
-            if c == "'":
-                quote = ""
-            else:
-                masked[i] = "_"
-        elif quote == "$'":                 # $'...': a backslash escapes the quote
-            if c == "\\" and i + 1 < len(text):
-                masked[i] = masked[i + 1] = "_"
-                i += 1
-            elif c == "'":
-                quote = ""
-            else:
-                masked[i] = "_"
-        elif quote == '"':
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                quote = ""
-        elif c == "\\":
-            i += 1
-        elif c in "'\"":
-            quote = "$'" if c == "'" and i and text[i - 1] == "$" else c
-        i += 1
+        j = skip_quoted(text, i)
+        if text[i] == "'" or text.startswith("$'", i):
+            masked[i:j] = "_" * (j - i)
+        i = j
     cuts = [0]
     for m in SPLIT.finditer("".join(masked)):
         cuts += [m.start(), m.end()]

@@ -95,7 +95,7 @@ def backquotes_as_parens(text: str) -> str:
             i = j + 1
             continue
         if not double and (c == "'" or text.startswith("$'", i)):
-            j = _skip_quoted(text, i)
+            j = skip_quoted(text, i)
             out.append(text[i:j])
             i = j
             continue
@@ -124,25 +124,12 @@ def _comment_at(text: str, i: int) -> bool:
 
 def _closes(code: str) -> bool:
     """Whether every quote `code` opens is closed in it."""
-    i, n = 0, len(code)
-    while i < n:
-        c = code[i]
-        if c == "\\":
-            i += 2
-        elif c == "'":
-            j = code.find("'", i + 1)
-            if j < 0:
+    i = 0
+    while i < len(code):
+        if code[i] in "'\"" or code.startswith("$'", i):
+            if quote_end(code, i) is None:
                 return False
-            i = j + 1
-        elif c == '"' or code.startswith("$'", i):
-            quote, j = ("'", i + 2) if c == "$" else ('"', i + 1)
-            while j < n and code[j] != quote:
-                j += 2 if code[j] == "\\" else 1
-            if j >= n:
-                return False
-            i = j + 1
-        else:
-            i += 1
+        i = skip_quoted(code, i)
     return True
 
 
@@ -219,7 +206,7 @@ def _heredoc_starts(line: str) -> List[Tuple[int, int, str, bool, bool]]:
         if line.startswith("<<<", i):
             i += 3
             continue
-        i = _skip_quoted(line, i)
+        i = skip_quoted(line, i)
     return found
 
 
@@ -281,7 +268,7 @@ def extglobs_as_stars(text: str) -> str:
             out.append("*")
             i = m.end()
             continue
-        j = _comment_end(text, i) if text[i] == "#" and _comment_at(text, i) else _skip_quoted(text, i)
+        j = _comment_end(text, i) if text[i] == "#" and _comment_at(text, i) else skip_quoted(text, i)
         out.append(text[i:j])
         i = j
     return "".join(out)
@@ -309,7 +296,7 @@ def respelled(text: str) -> str:
     while i < n:
         c = text[i]
         if (c == "'" or text.startswith("$'", i)) and not double and not backquoted:
-            j = _skip_quoted(text, i)
+            j = skip_quoted(text, i)
             out.append(text[i:j])
             i = j
             continue
@@ -324,7 +311,7 @@ def respelled(text: str) -> str:
         if c == "`":
             backquoted = not backquoted     # (inside, `\`` opens a nested substitution)
         if text.startswith("${", i) and not backquoted:
-            j = _skip_quoted(text, i)
+            j = skip_quoted(text, i)
             out.append(text[i:j])
             i = j
             continue
@@ -380,30 +367,21 @@ def _split(text: str) -> List[Tuple[str, str]]:
             out.append(("comment", text[start:i]))
             start = i
             continue
-        i = _skip_quoted(text, i)
+        i = skip_quoted(text, i)
     if start < n:
         out.append(("word", text[start:]))
     return out
 
 
-def _skip_quoted(text: str, i: int) -> int:
-    """The index after the character at i, or after the quoted part or `${...}` it opens."""
+def skip_quoted(text: str, i: int) -> int:
+    """The index after the character at i, or after the quoted part or `${...}` it opens (the
+    end of the text for one left open)."""
     c, n = text[i], len(text)
     if c == "\\":
         return min(i + 2, n)
-    if c == "'":
-        end = text.find("'", i + 1)
-        return n if end < 0 else end + 1
-    if c == "$" and text[i + 1:i + 2] == "'":
-        j = i + 2
-        while j < n and text[j] != "'":
-            j += 2 if text[j] == "\\" else 1
-        return min(j + 1, n)
-    if c == '"':
-        j = i + 1
-        while j < n and text[j] != '"':
-            j += 2 if text[j] == "\\" else 1
-        return min(j + 1, n)
+    if c in "'\"" or text.startswith("$'", i):
+        end = quote_end(text, i)
+        return n if end is None else end
     if c == "$" and text[i + 1:i + 2] == "{":
         depth, j = 0, i + 1
         while j < n:
@@ -413,9 +391,19 @@ def _skip_quoted(text: str, i: int) -> int:
                 depth -= 1
                 if depth == 0:
                     return j + 1
-            j = _skip_quoted(text, j) if text[j] in "\\'\"" else j + 1
+            j = skip_quoted(text, j) if text[j] in "\\'\"" else j + 1
         return n
     return i + 1
+
+
+def quote_end(text: str, i: int) -> Optional[int]:
+    """The index after the quote that closes the one opening at i (`'`, `"` or `$'`; a backslash
+    escapes in the last two), or None if none does."""
+    quote, j = ("'", i + 2) if text[i] == "$" else (text[i], i + 1)
+    escapes = text[i] != "'"
+    while j < len(text) and text[j] != quote:
+        j += 2 if escapes and text[j] == "\\" else 1
+    return j + 1 if j < len(text) else None
 
 
 def _expand(word: str) -> List[str]:
@@ -447,7 +435,7 @@ def _first_brace(word: str) -> Optional[Tuple[int, int, List[str]]]:
                     return i, close, seq
             i += 1
             continue
-        i = _skip_quoted(word, i)
+        i = skip_quoted(word, i)
     return None
 
 
@@ -468,7 +456,7 @@ def _closing(word: str, open_at: int) -> Tuple[Optional[int], List[str]]:
             parts.append(word[last:j])
             last = j + 1
         if c in "\\'\"" or (c == "$" and word[j + 1:j + 2] in ("'", "{")):
-            j = _skip_quoted(word, j)
+            j = skip_quoted(word, j)
         else:
             j += 1
     return None, []

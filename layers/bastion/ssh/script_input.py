@@ -42,17 +42,17 @@ class ScriptInput:
                 at = len(self._buffer)
             raw = bytes(self._buffer[:at])
             del self._buffer[:at]
-            text = raw.decode("utf-8", "replace").rstrip("\r\n")
+            decoded = raw.decode("utf-8", "replace").rstrip("\n")
+            text = decoded.rstrip("\r")
             if self.policy is not None and (text.strip() or self._held):
-                read = command_policy.as_bash_reads(raw.decode("utf-8", "replace").rstrip("\n"))
+                read = command_policy.as_bash_reads(decoded)
                 whole = f"{self._held}\n{read}" if self._held else read
-                if self._body and not (end and not self._buffer) and not self._may_end(read):
+                last = end and not self._buffer         # all there is: one still open is refused
+                if self._body and not last and not self._may_end(read):
                     self._held = whole
                     self._pending.append((text, raw))
                     continue
-                decision = self.policy.check(whole)
-                if decision.allowed and decision.incomplete and end and not self._buffer:
-                    decision = command_policy.UNFINISHED_AT_END
+                decision = (self.policy.check_whole if last else self.policy.check)(whole)
                 if not decision.allowed:
                     return lines, self._refuse(whole, decision)
                 if decision.incomplete:
