@@ -83,6 +83,7 @@ def test_every_construct_and_normalisation_is_checked(line):
     "echo {rm,x}", "cp f{,.bak}", "echo '{rm,x}'", "{q..r}m x", "a={rm,x}", "echo x > {rm,x}", "{ ls; }",
     "ssh host", "ssh -t -p 22 host", "ssh host ls -l rm", "at -l", "at -f job.sh now", "hash -r", "mapfile a < f",
     "script session.log", "coproc ls", "time { ls; }", "ls >f rm", "echo $#; ls # rm x", "echo 审计 # rm x", "cat <<EOF >f; ls\nrm -rf /\nEOF", "cat <<'EOF'; ls\n$(rm x)\nEOF",
+    "exec {fd}>rm.log ls", "echo {fd}>x rm x", "exec {fd}>&-",
 ])
 def test_look_alikes_are_allowed(line):
     assert RM.check(line).allowed, RM.check(line).message
@@ -686,6 +687,11 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "echo rm x | bash -c sh",                 # the code a wrapper runs reads the wrapper's input
     "bash -c sh <<< 'rm x'",
     "echo rm x | sudo sh -c sh",
+    "exec {fd}>x rm x",                       # `{fd}>x` is a redirection (the descriptor put in fd)...
+    "X=1 {fd}>x rm x",                        # ... to bash; the grammar read `{fd}` as the command
+    "env {fd}<&0 rm x",
+    "exec {fd}<<<x rm x",
+    'echo "$(exec {fd}>>x rm x)"',
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
