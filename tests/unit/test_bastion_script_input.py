@@ -95,3 +95,13 @@ def test_a_long_here_document_is_not_read_again_for_each_line_of_its_body():
     s = ScriptInput(Counting([compile_template("t", "rm")]))     # <<- with a tab before its delimiter
     lines, refused = s.feed(f"cat <<-E\"N\"D\n{body}\tEND\necho done\n".encode())
     assert refused is None and len(lines) == 1003
+
+
+def test_an_empty_line_ends_a_here_document_only_where_its_delimiter_is_empty():
+    body = b"".join(b"line %d\n" % i for i in range(10))
+    s = ScriptInput(RM)             # `<<''`: the empty line ends it, and `rm x` is a command
+    lines, refused = s.feed(b"cat <<''\n" + body + b"\nrm x\n")
+    assert refused is not None and refused[0] == "rm x" and len(lines) == 12
+    s = ScriptInput(RM)             # `<<EOF`: the empty line is text, and so is `rm x`
+    lines, refused = s.feed(b"cat <<EOF\n" + body + b"\nrm x\nEOF\necho done\n", end=True)
+    assert refused is None and len(lines) == 15

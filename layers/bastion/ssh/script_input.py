@@ -7,13 +7,12 @@ until it is complete, then go together: bash runs none of it before then anyway.
 ends with one still open is refused, since bash runs an unfinished here-document as it stands.
 While a here-document's body comes, only a line that may be its delimiter is judged (the held
 text is not read again for each line of a long body; it is judged whole when it may end)."""
-import re
 from typing import List, Optional, Tuple
 
 from layers.bastion import command_policy
+from layers.bastion.heredoc_body import HeredocBody
 
 LINE_LIMIT = 256 * 1024         # a line longer than this is judged as it stands
-_QUOTING = re.compile(r"""['"\\]""")
 
 
 class ScriptInput:
@@ -23,8 +22,7 @@ class ScriptInput:
         self._buffer = bytearray()
         self._held = ""             # the lines of a construct still open, as text
         self._pending: List[Tuple[str, bytes]] = []    # and as they came, not sent yet
-        self._body = False          # the construct waits for a here-document's delimiter line
-        self._openers = ""          # its lines with `<<`, unquoted: where a delimiter can come from
+        self._body: Optional[HeredocBody] = None    # the construct waits for a here-document's delimiter
 
     def feed(self, data: bytes, end: bool = False) -> Tuple[List[Tuple[str, bytes]], Optional[tuple]]:
         """The complete lines of the input so far, as (text, bytes) to send in order, and the
@@ -48,7 +46,7 @@ class ScriptInput:
                 read = command_policy.as_bash_reads(decoded)
                 whole = f"{self._held}\n{read}" if self._held else read
                 last = end and not self._buffer         # all there is: one still open is refused
-                if self._body and not last and not self._may_end(read):
+                if self._body is not None and not last and not self._body.may_end(read):
                     self._held = whole
                     self._pending.append((text, raw))
                     continue
@@ -58,30 +56,20 @@ class ScriptInput:
                 if decision.incomplete:
                     self._held = whole
                     self._pending.append((text, raw))
-                    self._body = decision.heredoc
-                    if self._body:
-                        self._openers = _QUOTING.sub("", "\n".join(
-                            line for line in whole.replace("\\\n", "").split("\n") if "<<" in line))
+                    if not decision.heredoc:
+                        self._body = None
+                    elif self._body is None:
+                        self._body = HeredocBody(whole)
                     continue
                 lines += self._pending
-                self._held, self._pending, self._body = "", [], False
+                self._held, self._pending, self._body = "", [], None
             lines.append((text, raw))
         if end and self._held:
             return lines, self._refuse(self._held, command_policy.UNFINISHED_AT_END)
         return lines, None
 
-    def _may_end(self, line: str) -> bool:
-        """Whether `line` may be the delimiter of the here-document being read: bash compares it
-        (less leading tabs, for `<<-`) with the word after a `<<`, quotes removed. Also true now and
-        then (the 2nd, 4th, 8th… line), as the grammar may read a construct otherwise than bash."""
-        count = len(self._pending)
-        if count & (count - 1) == 0 or "$'" in self._held or '$"' in self._held:
-            return True
-        line = line.lstrip("\t")
-        return not line.strip() or _QUOTING.sub("", line) in self._openers
-
     def _refuse(self, text: str, decision: command_policy.Decision) -> tuple:
         self.ended = True
         self._buffer.clear()
-        self._held, self._pending, self._body = "", [], False
+        self._held, self._pending, self._body = "", [], None
         return text, decision

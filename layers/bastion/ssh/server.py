@@ -21,8 +21,9 @@ from typing import Optional
 import asyncssh
 
 from layers.bastion import login as credentials
-from layers.bastion import file_policy, recording, sessions, shell_commands, terminal, zmodem
+from layers.bastion import bash_syntax, file_policy, recording, sessions, shell_commands, terminal, zmodem
 from layers.bastion.command_policy import Decision
+from layers.bastion.heredoc_body import HeredocBody
 from layers.bastion.ssh import command_gate, commands, file_log, files, script_input, target
 from layers.bastion.ssh.login_flow import Login, LoginFlow
 
@@ -208,6 +209,7 @@ class Session:
         self.script = script_input.ScriptInput(self.policy) if reads_script else None
         self.typed = command_gate.Typed() if self.policy and self.interactive else None
         self.held = ""                  # a line that waits for more (command_gate)
+        self.body: Optional[HeredocBody] = None     # ... for a here-document's delimiter, as bash says
         self.last_key = 0                         # the last byte sent
         self.interrupted: Optional[tuple] = None  # after a Ctrl-C to a line: (row, at a prompt, when) (settle)
         self.last_output = 0.0
@@ -333,7 +335,7 @@ class Session:
             if self.typed is not None:
                 self.typed.feed(data, paste=self.tracker.at_prompt)
                 if b"\x03" in data:
-                    self.held = ""
+                    self.held, self.body = "", None
             remote.stdin.write(data)
             self.last_key = data[-1]
             if data.endswith(b"\x03") and not self.tracker.full_screen:
@@ -358,7 +360,7 @@ class Session:
                     await self.drawn(readable=False)
                     if not self.tracker.pending().strip():
                         self.refuse(remote, f"{self.held} [Ctrl-D]", command_gate.CTRL_D)
-                        self.held = ""
+                        self.held, self.body = "", None
                         return False
                 continue
             if data[at] not in b"\r\n\x0f" or not self.tracker.enters(data[at]):
@@ -420,19 +422,30 @@ class Session:
         await self.drawn()
         texts = [self.tracker.pending(), self.typed.text()]
         if texts[1] is None and not texts[0].strip():
-            self.held = ""
+            self.held, self.body = "", None
             return "[unreadable line]", UNREAD
-        incomplete = False
+        if self.body is not None and not self.body.may_end(*(t for t in texts if t is not None)):
+            # a line of a here-document's body that cannot end it: text, not commands, to bash
+            self.held = f"{self.held}\n{texts[0]}"
+            return texts[0], None
+        incomplete = heredoc = False
         for i, text in enumerate(texts):
-            if text and text.strip():
+            if text is not None and (text.strip() or self.held):     # (an empty line of a body too)
                 whole = f"{self.held}\n{text}" if self.held else text
                 decision = self.policy.check(whole)    # on the loop: keys and output keep their order
                 if not decision.allowed:
-                    self.held = ""
+                    self.held, self.body = "", None
                     return whole, decision
-                incomplete |= i == 0 and decision.incomplete
+                if i == 0:
+                    incomplete, heredoc = decision.incomplete, decision.heredoc
         # the rest of a command typed on the next line (after a backslash, in quotes) goes with it
         self.held = f"{self.held}\n{texts[0]}" if incomplete and self.held else (texts[0] if incomplete else "")
+        if not heredoc:
+            self.body = None
+        elif self.body is None and bash_syntax.waits_for(self.held) == "here-document":
+            # bash too waits for the delimiter alone (once a here-document, ~1 ms): until a line
+            # that may be it, what comes is the body, not judged again with all held before it
+            self.body = HeredocBody(self.held)
         return texts[0], None
 
     def refuse(self, remote: asyncssh.SSHClientProcess, text: str, decision) -> None:

@@ -349,6 +349,46 @@ def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, t
     assert len(commands) == 11 and {c["Cmd"] for c in commands} >= {f"{{rm,-f,{victim}}}", f"hash -p /bin/rm myls; myls {victim}"}
 
 
+def test_a_here_document_typed_line_by_line_is_judged_whole_at_its_delimiter(stack, gateway, target, clock):
+    """A here-document typed at the terminal a line at a time (no paste): its body lines go to the
+    shell as they come, and the whole is judged at the line that ends it. A substitution in an
+    unquoted body is refused there, nothing of it run; a quoted body that only mentions rm, blank
+    lines and all, is written as typed."""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+    victim = a_victim()
+    doc = f"/tmp/gz-doc-{uuid.uuid4().hex[:8]}"
+    body = [f"setting_{i} = {i}" for i in range(30)] + ["", f"rm -f {victim}", "last"]
+
+    async def typed(first: str, lines: list, end: str) -> None:
+        for line in [first] + lines + [end]:
+            await sh_box[0].type(line.encode() + b"\r", settle=0.02)
+
+    sh_box = []
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            sh = await open_shell(conn, 120, 40)
+            sh_box.append(sh)
+            mark = len(sh.seen)
+            await typed(f"cat > {doc} <<EOF", body[:20] + [f"$(rm -f {victim})"], "EOF")
+            await sh.after(mark, b"Guardzone: command blocked")
+            await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
+            await sh.type(f"test -e {victim} && test ! -e {doc} && echo kept-$((1+1))\r".encode())
+            await sh.until(b"kept-2\r\n")
+            await typed(f"cat > {doc} <<'EOF'", body, "EOF")
+            await sh.type(f"echo written-$((2+2))\r".encode())
+            await sh.until(b"written-4\r\n")
+            await sh.type(b"exit\r")
+            await sh.process.wait_closed()
+    run(scenario())
+    assert_kept(victim)
+    with open(doc) as f:
+        assert f.read() == "\n".join(body) + "\n"
+    os.remove(doc)
+    _, commands = the_session(stack, bh, AuditAction=[2])
+    assert len(commands) == 1 and f"$(rm -f {victim})" in commands[0]["Cmd"]
+
+
 def test_text_bash_evaluates_again_and_startup_files_are_judged(stack, gateway, target, clock):
     """Quoted text bash reads again where it is used (an array subscript in `let` or `[[ ]]`, a
     prompt expansion `${x@P}`), a startup file a shell runs (`BASH_ENV=<(...)`), a translated
