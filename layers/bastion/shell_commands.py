@@ -335,6 +335,13 @@ class _Walk:
                 last = _last_command(body)
                 if last is not None:
                     self.trailing[(last.start_byte, last.end_byte)] = self._after_redirects(node, body)
+                elif _last_stage(body).type == "variable_assignment":
+                    # `ls | X=1 >x rm`: the grammar takes `X=1` for the last stage, `rm` for a destination
+                    words = self.assignments_first([self.word(w) for w in self._after_redirects(node, body)])
+                    if words:
+                        stages = _last_stage(body, pipeline=True).named_children
+                        piped = len(stages) > 1 and source is stdin
+                        self.emit(words, self.output_of(stages[-2]) if piped else source, ())
             self.walk(body, source, level + 1)
         for r in node.named_children:
             if r is body:
@@ -763,6 +770,13 @@ def _parser() -> tree_sitter.Parser:
     if parser is None:
         parser = _local.parser = tree_sitter.Parser(LANGUAGE)
     return parser
+
+
+def _last_stage(node, pipeline: bool = False):
+    """What a list or pipeline ends with (`pipeline`: the pipeline it ends with, or the node)."""
+    while node.type in ("list", "negated_command") + (() if pipeline else ("pipeline",)) and node.named_child_count:
+        node = node.named_children[-1]
+    return node
 
 
 def _last_command(node):

@@ -29,7 +29,9 @@ COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
 SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
-MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?:[\s;&|<>)]|$)|\}[<>]")     # where respelled() has work
+MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?:[\s;&|<>)]|$)|\}[<>]|=[<>&|;)]")     # where respelled() has work
+# `X=>a`, `X=|cmd`: an empty value to bash; the grammar reads the operator into the value
+EMPTY_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\s]*\])?\+?=(?=[<>](?!\()|[&|;)])")
 # `{fd}>x`: a redirection to bash that puts the descriptor it opens in `fd`; a word to the grammar
 VARIABLE_DESCRIPTOR = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}(?=[<>](?!\())")
 WORD_BREAKS = " \t\n;&|(<>"      # after one of these a `#` begins a comment; after anything else it is a character
@@ -286,7 +288,8 @@ def respelled(text: str) -> str:
     quoted (`X=#]] rm x`, `<<<``# rm x` run rm; the grammar ends the word there), `$0`, `$?`,
     `$$`... braced (`X=a$((1))$0 rm`: the grammar takes `$0` for the command), a `$` that expands
     nothing quoted (`>$ rm x` runs rm; the grammar reads `$ rm` as one word), a `{fd}` before a
-    redirection dropped (`exec {fd}>x rm x` runs rm; the grammar reads `{fd}` as a word), an assignment's
+    redirection dropped (`exec {fd}>x rm x` runs rm; the grammar reads `{fd}` as a word), an empty
+    value before an operator quoted (`X=>a;r${Y}m`: the grammar reads `>a;r` into it), an assignment's
     subscript holding blanks (`a[ 1 ]=x rm`) as `[0]`, its text on a line of its own."""
     if SPACED_SUBSCRIPT.search(text):
         # the subscript as `0`, its text judged on a line of its own (its `$(...)` run as it is read)
@@ -327,6 +330,12 @@ def respelled(text: str) -> str:
             out.append("'#'")           # `X=#]] rm x`, `<<<``# rm x`: the grammar ends the word there
             i += 1
             continue
+        if not double and (i == 0 or text[i - 1] in " \t\n;&|()"):
+            m = EMPTY_ASSIGNMENT.match(text, i)
+            if m is not None:
+                out.append(m.group() + "''")    # `X=>a;r${Y}m` runs rm; the grammar read `>a;r` as the value
+                i = m.end()
+                continue
         if c == "{" and (i == 0 or text[i - 1] in " \t\n;&|()"):
             m = VARIABLE_DESCRIPTOR.match(text, i)
             if m is not None:

@@ -83,7 +83,7 @@ def test_every_construct_and_normalisation_is_checked(line):
     "echo {rm,x}", "cp f{,.bak}", "echo '{rm,x}'", "{q..r}m x", "a={rm,x}", "echo x > {rm,x}", "{ ls; }",
     "ssh host", "ssh -t -p 22 host", "ssh host ls -l rm", "at -l", "at -f job.sh now", "hash -r", "mapfile a < f",
     "script session.log", "coproc ls", "time { ls; }", "ls >f rm", "echo $#; ls # rm x", "echo 审计 # rm x", "cat <<EOF >f; ls\nrm -rf /\nEOF", "cat <<'EOF'; ls\n$(rm x)\nEOF",
-    "exec {fd}>rm.log ls", "echo {fd}>x rm x", "exec {fd}>&-",
+    "exec {fd}>rm.log ls", "echo {fd}>x rm x", "exec {fd}>&-", "X=>rm.log; ls", "f | X=1 >rm.log ls", "echo a=>rm",
 ])
 def test_look_alikes_are_allowed(line):
     assert RM.check(line).allowed, RM.check(line).message
@@ -692,6 +692,12 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "env {fd}<&0 rm x",
     "exec {fd}<<<x rm x",
     'echo "$(exec {fd}>>x rm x)"',
+    "X=>|a;r${Y}m",                           # an empty value: the grammar read `>|a;r` into it
+    "X=|r${Y}m",
+    "ls;X+=<a r${Y}m",
+    "f|X=1 >x rm x",                          # the grammar took `X=1` for the last stage...
+    "f && X=1 &>x [r]m",                      # ... and the command after the redirection for a file
+    "echo rm x | X=1 >f bash",
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
