@@ -103,9 +103,16 @@ def _skip_assignments(words: Sequence[Word], i: int) -> int:
     return i
 
 
-def _joined(words: Sequence[Word], runner: str) -> Script:
-    # Words keep their typed form when dynamic, so the joined text parses back to the same expansion.
-    return Script(" ".join(w.source if w.dynamic else w.text for w in words), runner)
+def _joined(words: Sequence[Word], runner: str) -> List[Inner]:
+    """The code `runner` makes of its words joined (after quote removal, which comes first:
+    `eval echo $X'$(rm x)'` runs `rm x`); an expansion's value is code too, unknown before it runs
+    (`eval echo $X` runs what X holds). Expansions keep their typed form, so the joined text
+    parses back to them (a command name known only when it runs)."""
+    code: List[Inner] = [Script(" ".join(w.text for w in words), runner)]
+    dynamic = next((w for w in words if w.dynamic), None)
+    if dynamic is not None:
+        code.append(Unknown(f"`{runner}` runs as code the value of {dynamic.source}"))
+    return code
 
 
 def _negated(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -335,7 +342,7 @@ def _script_command(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner
 def _sg(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`sg GROUP [-c] COMMAND`: /bin/sh runs COMMAND, the words after the group joined."""
     words = [w for w in args if w.text not in ("-", "-c")]
-    return [_joined(words[1:], "sg")] if len(words) > 1 else []
+    return _joined(words[1:], "sg") if len(words) > 1 else []
 
 
 SCREEN_VALUE = "cehpSstT"                 # screen's options that take a value
@@ -375,7 +382,7 @@ def _ssh_command(args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         return []
     if rest >= len(args):            # the remote login shell: it reads the input (typed lines are judged)
         return _stdin_script("ssh", stdin)
-    return [_joined(args[rest:], "ssh")]
+    return _joined(args[rest:], "ssh")
 
 
 def _at(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -431,7 +438,7 @@ def _watch(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         return []
     if "x" in found or "exec" in found:
         return [list(args[i:])]
-    return [_joined(args[i:], "watch")]
+    return _joined(args[i:], "watch")
 
 
 def _env(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -519,7 +526,7 @@ def _alias(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 
 def _eval(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     args = _after_dashes(args)
-    return [_joined(args, "eval")] if args else []
+    return _joined(args, "eval") if args else []
 
 
 def _source(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:

@@ -698,6 +698,10 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "f|X=1 >x rm x",                          # the grammar took `X=1` for the last stage...
     "f && X=1 &>x [r]m",                      # ... and the command after the redirection for a file
     "echo rm x | X=1 >f bash",
+    "eval echo $X'$(rm x)'",                  # eval gets the words after quote removal
+    "eval echo }${X@E}'a[$(rm x)]' ERR",
+    "eval echo $X",                           # ... and runs what X holds as code (dynamic)
+    "ssh host ls $D",
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
