@@ -215,10 +215,19 @@ def reading(file: Word, stdin: Stdin) -> Stdin:
     return stdin if file.text in STDIN_FILES or fd is not None else None
 
 
-def expanded(word: Word, runner: str) -> Script:
+def expanded(word: Word, runner: str) -> List[Inner]:
     """Words the shell expands later (a prompt string, a completion's word list): their `$(...)`
-    and backquotes run then, as in the arguments of `:`."""
-    return Script(": " + (word.source if word.dynamic else word.text), runner)
+    and backquotes run then, as in a double-quoted argument of `:`, in the value the word has
+    after quote removal (`PS1=$X'$(rm x)'`; its `(`, `;` are only text); an expansion's value is
+    expanded again then, unknown now."""
+    value = word.text.replace('"', '\\"')
+    if (len(value) - len(value.rstrip("\\"))) % 2:
+        value += "\\"                  # a last backslash is text, not an escape of the closing quote
+    code: List[Inner] = [Script(f': "{value}"', runner)]
+    own = re.sub(rf"\$\{{{re.escape(runner)}\}}|\${re.escape(runner)}(?![A-Za-z0-9_])", "", word.source)
+    if word.dynamic and ("$" in own or "`" in own):       # (`PS1="(x) $PS1"`: its own value, judged when set)
+        code.append(Unknown(f"`{runner}` expands again the value of {word.source}"))
+    return code
 
 
 def _script_file(name: str, file: Word, stdin: Stdin) -> List[Inner]:
@@ -479,7 +488,7 @@ def _completion(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         held = Word(value, w.dynamic, w.source[2:]) if value else (args[i + 1] if i + 1 < len(args) else None)
         if held is None:
             continue
-        out.append(code_in(held, name) if flag == "-C" else expanded(held, name))
+        out += [code_in(held, name)] if flag == "-C" else expanded(held, name)
     return out
 
 

@@ -289,7 +289,7 @@ class _Walk:
         run each time it is shown."""
         for w in [self.word(c) for c in value.named_children] if value.type == "array" else [self.word(value)]:
             if key != "PROMPT_COMMAND":
-                self.script(expanded(w, key).text, (key,))
+                self.run_items(expanded(w, key), (key,))
             elif w.dynamic:
                 self.out.append(Command(f"({key})", (), f"{key} holds code known only when it runs", True, (key,)))
             else:

@@ -305,6 +305,9 @@ def test_fc_and_key_bindings_run_lines_no_enter_shows(line, allowed):
     ("PROMPT_COMMAND=\"$X\"", False), ("PROMPT_COMMAND='history -a'", True), ("PROMPT_COMMAND='rm x' ls", True),
     ("PS1='$(rm x) $ '", False), ("PS1='`rm x`'", False), ("declare PS0='$(rm x)'", False),
     ("PS1='\\u@\\h:\\w\\$ '", True), ('PS1="$PS1 x"', True),
+    ("PS1=$X'$(rm x)'", False), ('PS1="$X> "', False),     # after quote removal; X's value expanded again
+    ("PS1='(venv) \\w$ '", True), ("PS1='a;rm|c'", True), ('PS1="(venv) ${PS1}"', True),   # text, not code
+    ("complete -W $X'$(rm x)' ls", False),
     ("complete -C 'rm x' ls", False), ("complete -o default -C 'rm x' ls", False), ("complete -Crm ls", False),
     ("complete -C \"$X\" ls", False), ("compgen -C 'rm x'", False), ("complete -W '$(rm x)' ls", False),
     ("complete -W 'a b c' ls", True), ("complete -F _f ls", True),
