@@ -30,6 +30,12 @@ FD_FILE = re.compile(r"/(?:dev/fd|proc/(?:self|\$\$|\$BASHPID|\d+)/fd)/(\d+)")
 XARGS_INPUT, FIND_PATH = "${XARGS_INPUT}", "${FIND_PATH}"       # stand-ins for what they insert
 STARTUP_VARIABLES = ("BASH_ENV", "ENV")        # a file of code a shell runs as it starts
 IMPORTED_FUNCTION = re.compile(r"BASH_FUNC_(.+)%%")
+# bash's tables of aliases and of command paths: an entry makes a name run something else
+# (`BASH_CMDS[ls]=/bin/rm` makes `ls x` run rm, like `hash -p`; `BASH_ALIASES[s]=eval`, like `alias`)
+SHELL_TABLE = re.compile(r"(?:^|[=\s])(BASH_ALIASES|BASH_CMDS)(?![A-Za-z0-9_])")
+# what an alias's value is judged with after it: a command there (`alias s=eval`, `alias s='sudo '`,
+# `alias s='ls;'`) is whatever the words after the alias are, known only when it is used
+AFTER_ALIAS = " $WORDS_AFTER_THE_ALIAS"
 SHELL_WHEN_EMPTY = frozenset({"chroot", "nsenter", "unshare", "pkexec", "firejail"})   # run a shell without a command
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "yash", "posh", "rbash", "ksh93"})
 
@@ -154,7 +160,15 @@ def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 def assigned(key: str, value: Word, stdin: Stdin) -> List[Inner]:
     """What setting the variable `key` to `value` makes run: a shell's startup file, a command
     programs run (program_commands.variable_code: `PAGER=CMD`)."""
-    return startup_file(key, value, stdin) + imported_function(key, value) + program_commands.variable_code(key, value)
+    return (startup_file(key, value, stdin) + imported_function(key, value) + program_commands.variable_code(key, value)
+            + shell_table(key))
+
+
+def shell_table(text: str) -> List[Inner]:
+    """A word that sets (or names, for `read`, `printf -v`, `declare -n`) an entry of bash's alias
+    or command-path table: the names it makes run something else are known only when they run."""
+    m = SHELL_TABLE.search(text)
+    return [Unknown(f"{m.group(1)} makes a name run another command")] if m else []
 
 
 def imported_function(key: str, value: Word) -> List[Inner]:
@@ -528,9 +542,9 @@ def _busybox(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
 
 
 def _alias(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
-    """alias NAME=VALUE: VALUE is what NAME will run."""
-    return [code_in(Word(w.text.partition("=")[2], w.dynamic, w.source), "alias") for w in _after_dashes(args)
-            if "=" in w.text]
+    """alias NAME=VALUE: VALUE is what NAME will run, with the words typed after NAME (AFTER_ALIAS)."""
+    return [code_in(Word(w.text.partition("=")[2] + AFTER_ALIAS, w.dynamic, w.source), "alias")
+            for w in _after_dashes(args) if "=" in w.text]
 
 
 def _eval(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:

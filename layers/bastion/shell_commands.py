@@ -20,7 +20,8 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 import tree_sitter
 import tree_sitter_bash
 
-from layers.bastion.command_wrappers import LATER, assigned, expanded, inner, later, names_from_files, reading
+from layers.bastion.command_wrappers import (LATER, assigned, expanded, inner, later, names_from_files, reading,
+                                             shell_table)
 from layers.bastion.printed import printed
 from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, extglobs_as_stars, skip_quoted, variants
 from layers.bastion.shell_words import Script, Stdin, Unknown, Word
@@ -214,6 +215,9 @@ class _Walk:
                 if w.glob:
                     self.run_items([names_from_files(name)], (name,))
                 self.later(w, name)
+                self.run_items(shell_table(w.text), (name,))
+            elif c.type == "variable_assignment":      # `declare -n r=BASH_CMDS`: r[ls]=... then sets it
+                self.run_items(shell_table(c.text.decode("utf-8", "replace")), (name,))
         for c in extra:
             self.walk(c, None)
 
@@ -477,6 +481,8 @@ class _Walk:
             self.out.append(Command(head.source, args, reason, dynamic_args, via))
             return
         name = _base(head.text)
+        for a in rest:                  # `read BASH_CMDS[ls]`, `printf -v BASH_ALIASES[s]`
+            self.run_items(shell_table(a.text), via + (name,))
         cmd = Command(name, args, "", dynamic_args, via)
         cmd.parent = parent
         self.out.append(cmd)

@@ -711,6 +711,40 @@ def test_lines_the_fuzzer_found_running_rm(line):
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("definition, use", [
+    ("alias s=eval", "s 'rm x'"), ("alias s='nice '", "s rm x"), ("alias s='ls;'", "s rm x"),
+    ("BASH_ALIASES[s]=eval", "s 'rm x'"), ("BASH_CMDS[ls]=/tmp/no/rm", "ls x"),
+])
+def test_bash_runs_rm_from_a_later_line_after_these_definitions(definition, use, tmp_path):
+    fake = tmp_path / "no"
+    fake.mkdir()
+    (fake / "rm").write_text(f"#!/bin/sh\ntouch {tmp_path}/ran\n")
+    (fake / "rm").chmod(0o755)
+    script = f"rm() {{ touch {tmp_path}/ran; }}\n{definition.replace('/tmp/no', str(fake))}\n{use}\n"
+    subprocess.run(["bash", "--norc", "--noprofile", "-i"], input=script.encode(), capture_output=True, timeout=10,
+                   env={"PATH": f"{fake}:/usr/bin:/bin", "HOME": str(tmp_path)}, cwd=tmp_path)
+    assert (tmp_path / "ran").exists()
+    assert RM.check(use).allowed and not RM.check(definition).allowed
+
+
+@pytest.mark.parametrize("line, allowed", [
+    ("alias e=eval", False), ('alias s="sudo "', False), ("alias s=sudo", False), ("alias x='ls;'", False),
+    ("alias ll='ls -l'", True), ("alias g='grep --color=auto'", True), ("alias", True), ("unalias ll", True),
+    ("BASH_CMDS[ls]=/bin/rm", False), ("BASH_ALIASES[s]=eval", False), ("BASH_CMDS=([ls]=/bin/rm)", False),
+    ("declare -A BASH_ALIASES=([s]=rm)", False), ("declare -n r=BASH_CMDS", False),
+    ("read 'BASH_CMDS[ls]' <<< /bin/rm", False), ("printf -v BASH_CMDS[ls] /bin/rm", False),
+    ("echo ${BASH_ALIASES[@]}", True), ("echo $BASH_CMDS", True),
+])
+def test_an_alias_or_table_entry_that_makes_a_later_line_run_what_follows(line, allowed):
+    """`alias s=eval` (or `BASH_ALIASES[s]=eval`), then `s 'rm x'` on the next line runs rm, and
+    `BASH_CMDS[ls]=/bin/rm` makes `ls x` run it: each line is judged alone, so the definition is."""
+    d = RM.check(line)
+    assert d.allowed == allowed, d
+    if not allowed:
+        assert d.reason == "dynamic", d
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_a_line_bash_does_not_wait_on_is_not_held_for_the_next():
     """`[ -f x` and ``echo `;'` `` run at once in bash, where the grammar waits for `]` or a quote:
     held, they would have made the next line part of them, and its `rm x` unseen."""
