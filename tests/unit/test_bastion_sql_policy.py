@@ -83,6 +83,8 @@ def test_statements_that_only_mention_a_blocked_word_run(sql):
     "ANALYZE FORMAT=JSON DELETE FROM t",     # MariaDB runs the statement it analyses
     "CREATE PROCEDURE p() BEGIN DELETE FROM t; END",
     "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DROP TABLE t",
+    "ALTER EVENT e DO DROP TABLE t",             # a new body for an event that exists
+    "ALTER DEFINER=root EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t; END",
     # MariaDB runs compound statements sent as a query, and SET STATEMENT's statement
     "BEGIN NOT ATOMIC DROP TABLE t; END",
     "begin not atomic select 1; end; begin not atomic delete from t; end",
