@@ -671,6 +671,9 @@ def _inner_statements(st: Statement) -> List[int]:
                 return [j + 1]
         return []
     found, handler = [], False
+    body = _routine_body(st) if st.kind in ROUTINES else None
+    if body is not None:
+        found.append(body)
     for j in range(max(st.after_kind - 1, 1), len(toks)):
         t = toks[j]
         if t.is_word("FOR") and toks[j - 1].is_word("HANDLER"):
@@ -680,6 +683,44 @@ def _inner_statements(st: Statement) -> List[int]:
             found.append(j)
             handler = False
     return found
+
+
+# a routine's characteristics, between its header and its body (`SQL SECURITY INVOKER`, `COMMENT
+# 'x'`, `MODIFIES SQL DATA`…; a trigger's `FOLLOWS t`); the words marked take one more token
+CHARACTERISTICS = {"COMMENT": 1, "LANGUAGE": 0, "SQL": 0, "NOT": 0, "DETERMINISTIC": 0, "CONTAINS": 0, "NO": 0,
+                   "READS": 0, "MODIFIES": 0, "DATA": 0, "SECURITY": 0, "DEFINER": 0, "INVOKER": 0,
+                   "FOLLOWS": 1, "PRECEDES": 1}
+
+
+def _routine_body(st: Statement) -> Optional[int]:
+    """Where a routine's body begins when characteristics come before it (`CREATE PROCEDURE p()
+    SQL SECURITY INVOKER DROP TABLE t`): after the parameters (a function's RETURNS type), or a
+    trigger's FOR EACH ROW, the first word that is no characteristic."""
+    toks, n = st.tokens, len(st.tokens)
+    j = st.after_kind
+    if st.kind == "CREATE TRIGGER":
+        while j + 2 < n and not (toks[j].is_word("FOR") and toks[j + 1].is_word("EACH") and toks[j + 2].is_word("ROW")):
+            j += 1
+        j += 3
+    elif st.kind in ("CREATE PROCEDURE", "CREATE FUNCTION"):
+        while j < n and toks[j].text != "(":
+            j += 1
+        depth = 0
+        for j in range(j, n):
+            depth += (toks[j].text == "(") - (toks[j].text == ")")
+            if depth == 0:
+                break
+        j += 1
+        if j < n and toks[j].is_word("RETURNS"):      # the type: up to a characteristic or a statement
+            j += 1
+            while j < n and not (toks[j].type == "word" and (toks[j].value in CHARACTERISTICS or
+                                                             toks[j].value in VERBS or toks[j].value in COMPOUND)):
+                j += 1
+    else:
+        return None
+    while j < n and toks[j].type == "word" and toks[j].value in CHARACTERISTICS:
+        j += 1 + CHARACTERISTICS[toks[j].value]
+    return j if j < n and toks[j].type == "word" and (toks[j].value in VERBS or toks[j].value in COMPOUND) else None
 
 
 def _replaces(st: Statement) -> bool:

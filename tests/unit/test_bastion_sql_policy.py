@@ -60,6 +60,8 @@ def test_high_risk_statements_are_blocked(sql, kind, rule):
     "SET STATEMENT max_statement_time=100 FOR SELECT * FROM t FOR UPDATE",
     "/*!40101 SET NAMES utf8mb4 */", "DELETE FROM t WHERE id = 1 /*!999999 OR 1 */",
     "ALTER TABLE t DROP COLUMN a", "ALTER TABLE t ADD PARTITION (PARTITION p9 VALUES LESS THAN (100))",
+    "CREATE PROCEDURE p(a INT, b VARCHAR(3)) COMMENT 'DROP TABLE t' SELECT 1",
+    "CREATE TRIGGER tr AFTER DELETE ON t FOR EACH ROW INSERT INTO log VALUES (1)", "ALTER EVENT e DISABLE",
 ])
 def test_statements_that_only_mention_a_blocked_word_run(sql):
     assert verdict(sql) is None
@@ -84,6 +86,11 @@ def test_statements_that_only_mention_a_blocked_word_run(sql):
     "CREATE PROCEDURE p() BEGIN DELETE FROM t; END",
     "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DROP TABLE t",
     "ALTER EVENT e DO DROP TABLE t",             # a new body for an event that exists
+    # characteristics between a routine's header and its body (checked on MariaDB 10.11)
+    "CREATE PROCEDURE p() SQL SECURITY INVOKER COMMENT 'x' DROP TABLE t",
+    "CREATE PROCEDURE p() LANGUAGE SQL NOT DETERMINISTIC MODIFIES SQL DATA DELETE FROM t",
+    "CREATE FUNCTION f() RETURNS VARCHAR(10) CHARSET utf8 DETERMINISTIC BEGIN DELETE FROM t; RETURN 'a'; END",
+    "CREATE TRIGGER tr AFTER UPDATE ON t FOR EACH ROW FOLLOWS tr0 DELETE FROM u",
     "ALTER DEFINER=root EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t; END",
     # MariaDB runs compound statements sent as a query, and SET STATEMENT's statement
     "BEGIN NOT ATOMIC DROP TABLE t; END",
