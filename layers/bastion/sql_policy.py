@@ -612,6 +612,9 @@ def _judge(st: Statement, rules: Rules, database: Optional[str], depth: int, inn
                 return Verdict(True, "not in the allow-list", st.text, kind, reason="allow-list")
             return Verdict(False, statement=st.text, kind=kind)
         return _dynamic(rules, st, kind)
+    if kind == "BINLOG":
+        # `BINLOG 'base64'` applies binary-log events, whose statements and row changes are encoded
+        return _dynamic(rules, st, kind)
     if kind == "ANALYZE" and st.after_kind < len(st.tokens) and not st.tokens[st.after_kind].is_word(
             "TABLE", "NO_WRITE_TO_BINLOG", "LOCAL"):
         # MariaDB's ANALYZE [FORMAT=JSON] <statement> runs the statement

@@ -178,8 +178,9 @@ def test_rule_syntax():
 def test_prepare_from_a_variable_follows_the_dynamic_directive():
     assert verdict("PREPARE s FROM @q").reason == "dynamic"
     assert verdict("EXECUTE IMMEDIATE CONCAT('DR', 'OP TABLE t')").reason == "dynamic"
+    assert verdict("BINLOG 'vN1cZw8BAAAA'").reason == "dynamic"       # encoded binary-log events
     lenient = rules_from_templates([{"Name": "l", "CmdList": "DROP\n#dynamic: allow"}])
-    assert verdict("PREPARE s FROM @q", lenient) is None
+    assert verdict("PREPARE s FROM @q", lenient) is None and verdict("BINLOG 'x'", lenient) is None
 
 
 def test_unparsable_statements_follow_the_template_directive():
