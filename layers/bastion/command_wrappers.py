@@ -62,7 +62,8 @@ SPECS = {
     "chroot": Spec("", names("userspec", "groups"), positionals=1),
     "taskset": Spec("", no_command="p", long_no_command=names("pid"), positionals=1),
     "unbuffer": Spec(),
-    "nsenter": Spec("tSGnmuipUCTrw", names("target", "setuid", "setgid")),
+    # (its namespace options take a file only attached: `-m` alone is the target's mount namespace)
+    "nsenter": Spec("tSGW", names("target", "setuid", "setgid", "wdns")),
     "strace": Spec("eoOpPsSuEIXabU", no_command="p"),
     "ltrace": Spec("eoOpPsSuEIXabU", no_command="p"),
     "coproc": Spec(assignments=True),
@@ -84,6 +85,13 @@ SPECS = {
                         no_command="S", long_no_command=names("shell")),
     "cgexec": Spec("g"),
     "firejail": Spec(),
+    # programs that run the command after their options: under a debugger, a fake root, a proxy,
+    # a virtual display, with a password typed for it, or when a condition holds
+    "valgrind": Spec(), "catchsegv": Spec(), "fakeroot": Spec("lisb", names("lib", "faked")),
+    "xvfb-run": Spec("nsfepw", names("server-num", "server-args", "auth-file", "error-file", "xauth-protocol",
+                                     "wait")),
+    "sshpass": Spec("pfdP"), "torify": Spec(), "torsocks": Spec("uapPi", names("user", "pass", "address", "port")),
+    "tsocks": Spec(), "proxychains": Spec("f"), "proxychains4": Spec("f"), "chronic": Spec(), "ifne": Spec(),
 }
 # xargs: options with a value; -i, -e and -l take one only when attached (-i{}, -l5).
 XARGS = Spec("IndLPsEa", names("arg-file", "delimiter", "max-args", "max-lines", "max-procs", "max-chars",
@@ -614,13 +622,59 @@ def _wrapped(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return []
 
 
+def _gdb(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`gdb --args PROGRAM ARGS`: run PROGRAM (gdb's own `-ex` commands are its language)."""
+    at = next((k for k, w in enumerate(args) if w.text == "--args"), None)
+    return [list(args[at + 1:])] if at is not None and at + 1 < len(args) else []
+
+
+def _entr(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`entr [-acdnprsz] UTILITY ARGS` runs UTILITY on each change; with -s, UTILITY is shell code."""
+    i, letters = 0, set()
+    while i < len(args) and args[i].text.startswith("-") and len(args[i].text) > 1:
+        letters.update(args[i].text[1:])
+        i += 1
+    if i >= len(args):
+        return []
+    return [code_in(args[i], "entr -s")] if "s" in letters else [list(args[i:])]
+
+
+def _machinectl(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`machinectl shell [MACHINE [PROGRAM ARGS]]` runs PROGRAM there (a shell without one)."""
+    words = [w for w in args if not w.text.startswith("-")]
+    if not words or words[0].text not in ("shell", "login"):
+        return []
+    return [list(words[2:])] if len(words) > 2 else _stdin_script(name, stdin)
+
+
+# bubblewrap's options and how many words each takes; the command follows them
+BWRAP_TWO = frozenset({"--bind", "--bind-try", "--dev-bind", "--dev-bind-try", "--ro-bind", "--ro-bind-try",
+                       "--symlink", "--setenv", "--bind-data", "--ro-bind-data", "--file", "--chmod",
+                       "--overlay-src"})
+BWRAP_NONE = frozenset({"--unshare-all", "--share-net", "--unshare-user", "--unshare-user-try", "--unshare-ipc",
+                        "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup", "--unshare-cgroup-try",
+                        "--clearenv", "--new-session", "--die-with-parent", "--as-pid-1", "--disable-userns",
+                        "--assert-userns-disabled", "--help", "--version", "--level-prefix"})
+
+
+def _bwrap(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    i = 0
+    while i < len(args) and args[i].text.startswith("--"):
+        word = args[i].text
+        if word == "--":
+            i += 1
+            break
+        i += 1 if word in BWRAP_NONE else 3 if word in BWRAP_TWO else 2
+    return [list(args[i:])] if i < len(args) else []
+
+
 HANDLERS = {
     **{shell: _shell for shell in SHELLS}, "!": _negated,
     "busybox": _busybox, "alias": _alias, "eval": _eval, "source": _source, ".": _source, "exec": _exec,
     "trap": _trap, "complete": _completion, "compgen": _completion, "fc": _fc, "bind": _bind, "su": _su,
     "runuser": _su, "xargs": _xargs, "find": _find, "flock": _flock, "script": _script_command, "ssh": _ssh, "sg": _sg, "screen": _screen,
     "at": _at, "batch": _at, "crontab": _crontab, "hash": _hash, "mapfile": _mapfile, "readarray": _mapfile, "watch": _watch,
-    "env": _env,
+    "env": _env, "gdb": _gdb, "entr": _entr, "machinectl": _machinectl, "bwrap": _bwrap, "toybox": _busybox,
     **{builtin: _evaluated for builtin in ("let", "declare", "typeset", "local", "export", "readonly", "read",
                                            "printf", "getopts", "wait", "unset", "test", "[")},
 }

@@ -396,13 +396,19 @@ def test_a_startup_file_a_shell_runs_is_judged_like_its_script(line, allowed):
     "ssh -o ProxyCommand='rm x' host", "ssh -oProxyCommand=rm host", "ssh -o 'LocalCommand rm x' host",
     "ssh -o RemoteCommand='rm x' host", "ssh -vo KnownHostsCommand=rm host", "ssh host -o proxycommand=rm",
     "time X=1 rm x", "time -p X=1 rm x", "coproc X=1 rm x", "coproc ENV= rm x",
+    "nsenter -t 1 -m rm x", "nsenter -t1 --mount=/proc/1/ns/mnt rm x", "valgrind --tool=memcheck rm x",
+    "gdb -ex run --args rm x", "toybox rm x", "fakeroot -- rm x", "bwrap --ro-bind / / --dev /dev --unshare-all rm x",
+    "catchsegv rm x", 'xvfb-run -s "-screen 0 1x1x8" rm x', "sshpass -p pw rm x", "torify rm x",
+    "proxychains4 -f f rm x", "tsocks rm x", "chronic rm x", "ifne -n rm x", "entr -c rm x", "entr -s 'rm x'",
+    "machinectl shell .host /bin/rm x",
 ])
 def test_more_wrappers_and_spellings_are_followed(line):
     assert not RM.check(line).allowed, line
 
 
 @pytest.mark.parametrize("line", ["ssh-agent -k", "prlimit -p 1", "chrt -p 1", "numactl -H", "systemd-run -S", "sg wheel",
-                                  "script log", "screen -r", "screen -ls", "nice $ 'rm'", "[ a; echo {rm,x}"])
+                                  "script log", "screen -r", "screen -ls", "nice $ 'rm'", "[ a; echo {rm,x}",
+                                  "gdb rm", "valgrind ls", "entr -c make", "machinectl list", "bwrap --bind / / ls"])
 def test_those_wrappers_running_nothing_are_allowed(line):
     assert RM.check(line).allowed, line
 
