@@ -18,6 +18,7 @@ mariadb     mariadb-client   /usr/bin/mariadb
 opensc      opensc           /usr/bin/pkcs11-tool
 pkcs11prov  pkcs11-provider  /usr/lib/x86_64-linux-gnu/ossl-modules/pkcs11.so  backports
 socat       socat            /usr/bin/socat
+rsync       rsync            /usr/bin/rsync
 chromium    chromium         /usr/bin/chromium
 chromium    chromium-driver  /usr/bin/chromedriver
 '

@@ -375,3 +375,84 @@ def test_file_contents_are_kept_up_to_the_cap_where_set(stack, gateway, demo, wo
         ("SFTP", "2-down.txt"): (b"0123456789" * 50, {"path": f"{name}/down.txt", "direction": "down",
                                                       "kept-bytes": "500"}),
         ("SCP", "1-small.txt"): (b"tiny", {"path": f"{name}/small.txt", "direction": "up", "kept-bytes": "4"})}
+
+
+# ---- file-transfer servers run as a command ----
+
+@needs_openssh
+def test_sftp_server_run_as_a_command_is_relayed_like_the_subsystem(stack, gateway, demo, work):
+    """`sftp -s /usr/lib/openssh/sftp-server` (and sshfs's `sftp_server=`) asks for the server as
+    an exec command: it gets the SFTP relay and its rules, not a plain command's free pass."""
+    name, there, local = work
+    (there / "keep.txt").write_bytes(b"k" * 40)
+    (local / "put.txt").write_bytes(b"p" * 10)
+    bh = allow(stack, demo, AllowFileUp=False, AllowFileDown=True)
+    batch = f"-put put.txt {name}/put.txt\nget {name}/keep.txt got.txt\n"
+    done = openssh("sftp", demo, gateway, local, "-s", "/usr/lib/openssh/sftp-server", "-b", "-", "127.0.0.1",
+                   stdin=batch)
+    assert done.returncode == 0, done.stderr
+    assert not (there / "put.txt").exists() and (local / "got.txt").read_bytes() == b"k" * 40
+    (session,) = file_sessions(stack, bh)
+    assert session["Protocol"] == "SFTP"
+    assert [op[:3] for op in ops(bh, session["Id"])] == [(1, f"{there}/put.txt", 2), (2, f"{there}/keep.txt", 1)]
+
+
+def test_scp_told_options_the_relay_does_not_follow_is_refused(stack, gateway, demo, work):
+    name, there, _ = work
+    bh = allow(stack, demo, AllowFileUp=False)
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            done = await conn.run(f"scp -B -t {name}/x.txt", input="C0644 3 x.txt\nabc\0", check=False)
+            return done
+    done = run(scenario())
+    assert done.exit_status == 1 and "scp options" in done.stderr and not (there / "x.txt").exists()
+    (session,) = file_sessions(stack, bh)
+    assert session["Protocol"] == "SCP"
+
+
+@pytest.fixture(scope="module")
+def rsync_tool():
+    if shutil.which("rsync") is None:
+        subprocess.run(["sh", str(Path(__file__).resolve().parents[3] / "infra" / "debian_deps.sh"), "rsync"],
+                       check=False, timeout=600)
+    if shutil.which("rsync") is None or not shutil.which("ssh"):
+        pytest.skip("needs rsync and OpenSSH's ssh (infra/debian_deps.sh rsync: no apt-get, not root, or it failed)")
+    return shutil.which("rsync")
+
+
+def rsync(demo: Demo, gateway, folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """rsync over ssh through the gateway (its prompts answered as openssh() does)."""
+    code = demo.code()
+    askpass = folder / f"askpass-{uuid.uuid4().hex[:6]}.sh"
+    askpass.write_text(f"#!/bin/sh\ncase \"$1\" in *code*) echo {code};; *) echo '{demo.kept['password']}';; esac\n")
+    askpass.chmod(0o700)
+    ssh = (f"ssh -p {gateway.port} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "
+           f"-o PreferredAuthentications=keyboard-interactive -o User={demo.login}")
+    return subprocess.run(["rsync", "-e", ssh, *args], capture_output=True, text=True, timeout=60, cwd=folder,
+                          env={**os.environ, "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force",
+                               "DISPLAY": ":0"})
+
+
+def test_rsync_runs_only_as_the_file_switches_allow(stack, gateway, demo, work, rsync_tool):
+    name, there, local = work
+    (local / "up.txt").write_bytes(b"u" * 30)
+    (there / "down.txt").write_bytes(b"d" * 20)
+    bh = allow(stack, demo, AllowFileUp=False, AllowFileDown=False, AllowFileDel=False)
+    up = rsync(demo, gateway, local, "up.txt", f"127.0.0.1:{name}/")
+    assert up.returncode != 0 and "AllowFileUp" in up.stderr and not (there / "up.txt").exists()
+    down = rsync(demo, gateway, local, f"127.0.0.1:{name}/down.txt", "got.txt")
+    assert down.returncode != 0 and "AllowFileDown" in down.stderr and not (local / "got.txt").exists()
+    allow(stack, demo, AllowFileUp=True, AllowFileDown=True, AllowFileDel=False)
+    up = rsync(demo, gateway, local, "up.txt", f"127.0.0.1:{name}/")
+    assert up.returncode == 0, up.stderr
+    assert (there / "up.txt").read_bytes() == b"u" * 30
+    mirror = rsync(demo, gateway, local, "-r", "--delete", "./", f"127.0.0.1:{name}/")
+    assert mirror.returncode != 0 and "AllowFileDel" in mirror.stderr and (there / "down.txt").exists()
+    allow(stack, demo, AllowFileUp=True, MaxFileUpSize=1000, AllowFileDown=True)
+    limited = rsync(demo, gateway, local, "up.txt", f"127.0.0.1:{name}/again.txt")
+    assert limited.returncode != 0 and "size limit" in limited.stderr and not (there / "again.txt").exists()
+    refused = [s for s in file_sessions(stack, bh) if s["Protocol"] == "RSYNC"]
+    assert len(refused) == 4
+    methods = sorted(ops(bh, s["Id"])[0][:1] + ops(bh, s["Id"])[0][2:3] for s in refused)
+    assert methods == [(1, 2), (1, 2), (2, 2), (3, 2)]       # up, up (limit), down, delete: each Action 2
