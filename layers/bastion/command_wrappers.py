@@ -407,6 +407,52 @@ def _screen(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return [list(args[i:])] if i < len(args) else []
 
 
+# docker, podman, nerdctl: the subcommands that run a command in a container, and their options
+# that take a value; `compose` (and docker-compose) name a service where the others name a container
+CONTAINER_RUNS = frozenset({"exec", "run"})
+CONTAINER_VALUE = frozenset({"-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "--detach-keys",
+                             "--preserve-fds", "-v", "--volume", "-p", "--publish", "--name", "--network", "--net",
+                             "--entrypoint", "-h", "--hostname", "-l", "--label", "--mount", "--platform",
+                             "--pull", "-m", "--memory", "--cpus", "--device", "--add-host", "--cap-add",
+                             "--cap-drop", "--security-opt", "--ulimit", "--restart", "--log-driver", "--log-opt",
+                             "--tmpfs", "--dns", "--ipc", "--pid", "--uts", "--userns", "--group-add",
+                             "--runtime", "--shm-size", "--stop-signal", "--gpus", "--cidfile", "-a", "--attach",
+                             "--index", "-H", "--host", "--context", "-c", "--config", "-f", "--file",
+                             "--project-name", "--profile", "--project-directory", "--env-from"})
+
+
+def _in_container(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`docker exec CONTAINER CMD…`, `docker run IMAGE [CMD…]`, `docker compose exec SERVICE CMD…`
+    (podman, nerdctl, docker-compose alike), `kubectl exec POD -- CMD…` (oc, lxc exec, lxc-attach
+    after `--`), `systemd-nspawn … CMD`: the command runs in the container, where the rules hold as
+    well. Where `--` does not mark it, options this does not know may take a word: each reading
+    after a word that may be the container is judged (one led by an expansion only if first)."""
+    words = list(args)
+    if name in ("kubectl", "oc", "lxc", "lxc-attach") or any(w.text == "--" for w in words):
+        at = next((k for k, w in enumerate(words) if w.text == "--"), None)
+        if name in ("kubectl", "oc", "lxc") and not any(w.text in ("exec", "run", "debug") for w in words[:at]):
+            return []
+        if at is not None:
+            return [words[at + 1:]] if at + 1 < len(words) else []
+    if name not in ("systemd-nspawn", "lxc-attach"):
+        sub = next((k for k, w in enumerate(words) if w.text in CONTAINER_RUNS and not w.dynamic), None)
+        if sub is None:
+            return []
+        words = words[sub + 1:]
+    out: List[Inner] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w.text.startswith("-") and not w.dynamic:
+            i += 2 if w.text in CONTAINER_VALUE else 1
+            continue
+        rest = words[i + 1:]                # `w` the container (or image): the rest its command
+        if rest and (not rest[0].dynamic or not out):
+            out.append(rest)
+        i += 1
+    return out
+
+
 def _ssh(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`ssh HOST CMD...`: the remote shell runs the words after the destination, joined. Options
     may follow the destination too, unless `--` ended them."""
@@ -674,6 +720,8 @@ HANDLERS = {
     "trap": _trap, "complete": _completion, "compgen": _completion, "fc": _fc, "bind": _bind, "su": _su,
     "runuser": _su, "xargs": _xargs, "find": _find, "flock": _flock, "script": _script_command, "ssh": _ssh, "sg": _sg, "screen": _screen,
     "at": _at, "batch": _at, "crontab": _crontab, "hash": _hash, "mapfile": _mapfile, "readarray": _mapfile, "watch": _watch,
+    **{tool: _in_container for tool in ("docker", "podman", "nerdctl", "docker-compose", "kubectl", "oc", "lxc",
+                                        "lxc-attach", "systemd-nspawn")},
     "env": _env, "gdb": _gdb, "entr": _entr, "machinectl": _machinectl, "bwrap": _bwrap, "toybox": _busybox,
     **{builtin: _evaluated for builtin in ("let", "declare", "typeset", "local", "export", "readonly", "read",
                                            "printf", "getopts", "wait", "unset", "test", "[")},

@@ -401,6 +401,11 @@ def test_a_startup_file_a_shell_runs_is_judged_like_its_script(line, allowed):
     "catchsegv rm x", 'xvfb-run -s "-screen 0 1x1x8" rm x', "sshpass -p pw rm x", "torify rm x",
     "proxychains4 -f f rm x", "tsocks rm x", "chronic rm x", "ifne -n rm x", "entr -c rm x", "entr -s 'rm x'",
     "machinectl shell .host /bin/rm x",
+    # a command run in a container
+    "docker exec -it -u root c rm x", "docker run -v /a:/b --network host img rm x", "podman exec c rm x",
+    "docker compose exec svc rm x", "docker-compose run --rm svc rm x", "kubectl -n ns exec -it pod -c x -- rm x",
+    "kubectl exec pod rm x", "kubectl run t --image=busybox -- rm x", "lxc exec c -- rm x",
+    "lxc-attach -n c -- rm x", "systemd-nspawn -D /srv/c rm x", 'docker exec c bash -c "rm x"',
 ])
 def test_more_wrappers_and_spellings_are_followed(line):
     assert not RM.check(line).allowed, line
@@ -408,7 +413,9 @@ def test_more_wrappers_and_spellings_are_followed(line):
 
 @pytest.mark.parametrize("line", ["ssh-agent -k", "prlimit -p 1", "chrt -p 1", "numactl -H", "systemd-run -S", "sg wheel",
                                   "script log", "screen -r", "screen -ls", "nice $ 'rm'", "[ a; echo {rm,x}",
-                                  "gdb rm", "valgrind ls", "entr -c make", "machinectl list", "bwrap --bind / / ls"])
+                                  "gdb rm", "valgrind ls", "entr -c make", "machinectl list", "bwrap --bind / / ls",
+                                  "docker rm x", "docker exec c ls $DIR", "kubectl delete pod rm", "docker logs rm",
+                                  "docker run --name rm img ls", "docker run -it ubuntu"])
 def test_those_wrappers_running_nothing_are_allowed(line):
     assert RM.check(line).allowed, line
 
