@@ -16,7 +16,7 @@ import re
 import time
 import uuid
 import weakref
-from typing import Optional
+from typing import List, Optional
 
 import asyncssh
 
@@ -208,7 +208,11 @@ class Session:
             not process.command or shell_commands.reads_session_input(process.command))
         self.script = script_input.ScriptInput(self.policy) if reads_script else None
         self.typed = command_gate.Typed() if self.policy and self.interactive else None
-        self.held = ""                  # a line that waits for more (command_gate)
+        # The text of a construct the shell holds open, waiting for more lines (command_gate), each
+        # way it may hold it: after a Ctrl-C the shell may have abandoned it or not (with `stty
+        # intr undef` it is only a character, and a prompt on the screen can be printed by anyone),
+        # so the next line is judged both alone and with it.
+        self.held: List[str] = []
         self.body: Optional[HeredocBody] = None     # ... for a here-document's delimiter, as bash says
         self.last_key = 0                         # the last byte sent
         self.interrupted: Optional[tuple] = None  # after a Ctrl-C to a line: (row, at a prompt, when) (settle)
@@ -334,8 +338,6 @@ class Session:
             self.command_lines(self.tracker.input(data, self.recording.offset_ms()))
             if self.typed is not None:
                 self.typed.feed(data, paste=self.tracker.at_prompt)
-                if b"\x03" in data:
-                    self.held, self.body = "", None
             remote.stdin.write(data)
             self.last_key = data[-1]
             if data.endswith(b"\x03") and not self.tracker.full_screen:
@@ -359,8 +361,7 @@ class Session:
                 if self.held and self.tracker.keys_are_commands():
                     await self.drawn(readable=False)
                     if not self.tracker.pending().strip():
-                        self.refuse(remote, f"{self.held} [Ctrl-D]", command_gate.CTRL_D)
-                        self.held, self.body = "", None
+                        self.refuse(remote, f"{self.held[0]} [Ctrl-D]", command_gate.CTRL_D)
                         return False
                 continue
             if data[at] not in b"\r\n\x0f" or not self.tracker.enters(data[at]):
@@ -388,6 +389,11 @@ class Session:
 
         await self.watch(taken, since + command_gate.SETTLE_WAIT, command_gate.SETTLE_QUIET)
         self.interrupted = None
+        if self.held:
+            # a construct held open: abandoned if a fresh prompt shows, else perhaps not (a Ctrl-C
+            # that `stty intr undef` made a character, a shell slow to take it): both kept
+            fresh = tracker.full_screen or at_prompt and tracker.prompted_below(row)
+            self.held, self.body = ([] if fresh else _unique(self.held + [""])), None
 
     async def drawn(self, readable: bool = True) -> None:
         """Wait until the echo of the keys sent has come and the screen is quiet (ECHO_WAIT at most);
@@ -418,34 +424,37 @@ class Session:
                 pass
 
     async def judge(self):
-        """(text, decision) of the line an Enter would run now: decision None if it may run."""
+        """(text, decision) of the line an Enter would run now: decision None if it may run. A
+        refused line leaves what is held as it was: its Enter never goes, and the Ctrl-C after it
+        may or may not be taken (send())."""
         await self.drawn()
         texts = [self.tracker.pending(), self.typed.text()]
         if texts[1] is None and not texts[0].strip():
-            self.held, self.body = "", None
             return "[unreadable line]", UNREAD
         if self.body is not None and not self.body.may_end(*(t for t in texts if t is not None)):
             # a line of a here-document's body that cannot end it: text, not commands, to bash
-            self.held = f"{self.held}\n{texts[0]}"
+            self.held = [f"{self.held[0]}\n{texts[0]}"]
             return texts[0], None
-        incomplete = heredoc = False
-        for i, text in enumerate(texts):
-            if text is not None and (text.strip() or self.held):     # (an empty line of a body too)
-                whole = f"{self.held}\n{text}" if self.held else text
-                decision = self.policy.check(whole)    # on the loop: keys and output keep their order
-                if not decision.allowed:
-                    self.held, self.body = "", None
-                    return whole, decision
-                if i == 0:
-                    incomplete, heredoc = decision.incomplete, decision.heredoc
-        # the rest of a command typed on the next line (after a backslash, in quotes) goes with it
-        self.held = f"{self.held}\n{texts[0]}" if incomplete and self.held else (texts[0] if incomplete else "")
-        if not heredoc:
+        held, heredoc = [], False
+        for before in self.held or [""]:
+            after = ""
+            for i, text in enumerate(texts):
+                if text is not None and (text.strip() or before):     # (an empty line of a body too)
+                    whole = f"{before}\n{text}" if before else text
+                    decision = self.policy.check(whole)    # on the loop: keys and output keep their order
+                    if not decision.allowed:
+                        return whole, decision
+                    if i == 0 and decision.incomplete:
+                        # the rest of a command typed on the next line (after a backslash, in quotes) goes with it
+                        after, heredoc = whole, decision.heredoc
+            held.append(after)
+        self.held = _unique(held)
+        if len(self.held) != 1 or not heredoc:
             self.body = None
-        elif self.body is None and bash_syntax.waits_for(self.held) == "here-document":
+        elif self.body is None and bash_syntax.waits_for(self.held[0]) == "here-document":
             # bash too waits for the delimiter alone (once a here-document, ~1 ms): until a line
             # that may be it, what comes is the body, not judged again with all held before it
-            self.body = HeredocBody(self.held)
+            self.body = HeredocBody(self.held[0])
         return texts[0], None
 
     def refuse(self, remote: asyncssh.SSHClientProcess, text: str, decision) -> None:
@@ -591,6 +600,12 @@ async def handle_process(process: asyncssh.SSHServerProcess) -> None:
     except Exception:
         log.exception("session of %s ended by an error", login.name.user)
         process.exit(255)
+
+
+def _unique(texts: List[str]) -> List[str]:
+    """Each way the shell may hold a construct, once; [] where it holds none either way."""
+    texts = list(dict.fromkeys(texts))
+    return [] if texts == [""] else texts
 
 
 async def start_server(host: str, port: int, host_key: asyncssh.SSHKey) -> asyncssh.SSHAcceptor:

@@ -389,6 +389,39 @@ def test_a_here_document_typed_line_by_line_is_judged_whole_at_its_delimiter(sta
     assert len(commands) == 1 and f"$(rm -f {victim})" in commands[0]["Cmd"]
 
 
+def test_a_ctrl_c_the_shell_does_not_take_leaves_what_it_holds_judged(stack, gateway, target, clock):
+    """With `stty intr undef` a Ctrl-C is only a character to bash, and a construct it holds (an
+    open quote) stays open. The gateway forgets the lines it holds only once the shell shows a
+    fresh prompt (else it judges the next line both with them and alone), so the line that closes
+    the construct is judged with them: `'; rm F` would otherwise be read as text in a quote, where
+    bash runs it. Taken, the Ctrl-C ends the construct, and `rm F` is judged alone."""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+    victim = a_victim()
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            sh = await open_shell(conn, 120, 40)
+            await sh.type(b"stty intr undef; echo set-$((1+1))\r")
+            await sh.until(b"set-2\r\n")
+            await sh.type(b"echo 'x\r")                 # an open quote: bash waits for more
+            await sh.type(b"\x03", settle=0.3)           # a character now, not an interrupt
+            await sh.type(b"\x15", settle=0.3)           # Ctrl-U: the line is empty again
+            mark = len(sh.seen)
+            await sh.type(f"'; rm -f {victim}\r".encode())
+            await sh.after(mark, b"Guardzone: command blocked", timeout=15)
+            await sh.type(b"\x15\x15'\r", settle=0.3)    # close the quote: `echo 'x …'` runs alone
+            await sh.type(b"stty intr ^C; echo back-$((2+2))\r")
+            await sh.until(b"back-4\r\n", timeout=15)
+            # taken, a Ctrl-C abandons the construct: what follows is judged alone, not as quoted text
+            await sh.type(b"echo 'y\r")
+            await sh.type(b"\x03", settle=0.3)
+            await refused_and_kept(sh, f"rm -f {victim}", victim, "after-taken")
+            await sh.type(b"exit\r")
+            await sh.process.wait_closed()
+    run(scenario())
+    assert_kept(victim)
+
+
 def test_text_bash_evaluates_again_and_startup_files_are_judged(stack, gateway, target, clock):
     """Quoted text bash reads again where it is used (an array subscript in `let` or `[[ ]]`, a
     prompt expansion `${x@P}`), a startup file a shell runs (`BASH_ENV=<(...)`), a translated
