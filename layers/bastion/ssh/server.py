@@ -239,7 +239,8 @@ class Session:
         try:
             remote = await self.login.target_conn.create_process(
                 process.command, term_type=process.get_terminal_type(), term_size=process.get_terminal_size(),
-                encoding=None, env=process.env if process.get_terminal_type() else None, **target.CHANNEL)
+                encoding=None, env=_passed_env(process.env) if process.get_terminal_type() else None,
+                **target.CHANNEL)
         except (OSError, asyncssh.Error) as exc:
             self.status = FAILED
             process.stderr.write(f"Guardzone: the target refused the session ({type(exc).__name__})\r\n".encode())
@@ -600,6 +601,16 @@ async def handle_process(process: asyncssh.SSHServerProcess) -> None:
     except Exception:
         log.exception("session of %s ended by an error", login.name.user)
         process.exit(255)
+
+
+# The client's environment a terminal session passes on: the locale's (what sshd's default AcceptEnv
+# takes) and harmless display settings. A variable such as PROMPT_COMMAND, PS1, BASH_ENV or
+# BASH_FUNC_ls%% would run code in the target's shell that no line typed there shows.
+_PASSED_ENV = re.compile(r"LANG|LANGUAGE|LC_[A-Z_]+|TZ|COLORTERM")
+
+
+def _passed_env(env) -> dict:
+    return {k: v for k, v in (env or {}).items() if isinstance(k, str) and _PASSED_ENV.fullmatch(k)}
 
 
 def _unique(texts: List[str]) -> List[str]:
