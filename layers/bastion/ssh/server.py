@@ -280,9 +280,11 @@ class Session:
                 continue
             except asyncssh.SignalReceived as exc:
                 remote.send_signal(exc.signal)
+                self.interrupting()         # (a shell may abandon what it holds, as on a Ctrl-C)
                 continue
             except asyncssh.BreakReceived as exc:
                 remote.send_break(exc.msec)
+                self.interrupting()
                 continue
             if not data:
                 if self.script is not None:
@@ -341,8 +343,14 @@ class Session:
                 self.typed.feed(data, paste=self.tracker.at_prompt)
             remote.stdin.write(data)
             self.last_key = data[-1]
-            if data.endswith(b"\x03") and not self.tracker.full_screen:
-                self.interrupted = (self.tracker.row, self.tracker.at_prompt, asyncio.get_running_loop().time())
+            if data.endswith(b"\x03"):
+                self.interrupting()
+
+    def interrupting(self) -> None:
+        """A Ctrl-C, a signal or a break went to a terminal session: before the next keys, settle()
+        waits for the shell to take it and decides what it still holds."""
+        if self.interactive and not self.tracker.full_screen:
+            self.interrupted = (self.tracker.row, self.tracker.at_prompt, asyncio.get_running_loop().time())
 
     async def gated(self, remote: asyncssh.SSHClientProcess, data: bytes) -> bool:
         """send(), each Enter that would run a line held until the line is allowed; False if one

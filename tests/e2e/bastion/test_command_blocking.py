@@ -2,6 +2,7 @@
 ACL stops the lines it names however they are typed (lists, paste then edit, history recall,
 typed ahead, exec), never the target seeing them; look-alikes run; blocked lines are searchable
 with Action 2 and counted as the session's DangerCount."""
+import asyncio
 import os
 import shutil
 import tempfile
@@ -416,6 +417,11 @@ def test_a_ctrl_c_the_shell_does_not_take_leaves_what_it_holds_judged(stack, gat
             await sh.type(b"echo 'y\r")
             await sh.type(b"\x03", settle=0.3)
             await refused_and_kept(sh, f"rm -f {victim}", victim, "after-taken")
+            # an interrupt sent as a signal (no Ctrl-C key) abandons it too
+            await sh.type(b"echo 'z\r")
+            sh.process.send_signal("INT")
+            await asyncio.sleep(0.3)
+            await refused_and_kept(sh, f"rm -f {victim}", victim, "after-signal")
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
     run(scenario())
