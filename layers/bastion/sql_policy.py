@@ -8,7 +8,8 @@
 
     session = SqlSession(rules, database="demo")         # one per client connection
     session.query(sql) -> [Verdict]                      # COM_QUERY (tracks USE, PREPARE name FROM ...)
-    session.init_db(name)                                # COM_INIT_DB
+    session.used(succeeded)                              # the server's answer to that USE (or COM_INIT_DB)
+    session.init_db(name)                                # the session is in that database
     session.prepare(sql) -> Verdict; session.prepared(stmt_id, verdict)   # COM_STMT_PREPARE, its answer
     session.statements_of(payload), session.prepare_of(payload)    # the same from the bytes a client sent
     session.execute(stmt_id) -> Verdict                  # COM_STMT_EXECUTE: the verdict of what was prepared
@@ -901,24 +902,47 @@ class SqlSession:
 
     def __init__(self, rules: Rules, database: Optional[str] = None) -> None:
         self.rules = rules
-        self.database = database
+        # the databases the session may be in: one, or after a USE the server has not answered
+        # yet (it fails for a database that does not exist) the one before and the one named
+        self.databases: List[Optional[str]] = [database]
+        self._before: Optional[List[Optional[str]]] = None
         self._named: Dict[str, Verdict] = {}
         self._ids: Dict[int, Verdict] = {}
 
+    @property
+    def database(self) -> Optional[str]:
+        return self.databases[-1]
+
     def init_db(self, name: str) -> None:
-        self.database = name
+        """COM_INIT_DB, once the server has said OK."""
+        self.databases, self._before = [name], None
+
+    def used(self, succeeded: bool) -> None:
+        """The server's answer to the last USE of the last query: taken, the session is in that
+        database; refused (or not run), still in the one before."""
+        if self._before is not None:
+            self.databases = [self.databases[-1]] if succeeded else self._before
+            self._before = None
+
+    def _judged(self, sql: str) -> List[Verdict]:
+        """judge() in each database the session may be in: a statement a rule blocks in one is blocked."""
+        lists = [judge(sql, self.rules, db) for db in self.databases]
+        return next((verdicts for verdicts in lists if first_blocked(verdicts) is not None), lists[0])
 
     def query(self, sql: str) -> List[Verdict]:
         """COM_QUERY: a verdict per statement (refuse the whole text when any is blocked)."""
-        verdicts = judge(sql, self.rules, self.database)
+        verdicts = self._judged(sql)
         try:
             statements = _statements(sql) if len(sql) <= MAX_STATEMENT else ()
         except ValueError:
             statements = ()
         out = []
         for st, v in zip(statements, verdicts):
-            if st.kind == "USE" and not v.blocked:
-                self.database = _use(st) or self.database
+            if st.kind == "USE" and not v.blocked and _use(st):
+                # judged in both until the server answers (used())
+                if self._before is None:
+                    self._before = list(self.databases)
+                self.databases = list(dict.fromkeys(self._before + [_use(st)]))
             elif st.kind == "PREPARE" and st.after_kind < len(st.tokens):
                 # a blocked PREPARE is remembered too: its EXECUTE is blocked, not run on an older one
                 self._named[st.tokens[st.after_kind].value.lower()] = v
@@ -939,7 +963,7 @@ class SqlSession:
         and a DML statement's verdict never depends on its numbers (its tree is parsed from the
         shape anyway)."""
         shape = simple_shape(sql)
-        key = (shape, self.database, "shape")
+        key = (shape, tuple(self.databases), "shape")
         if shape is not None:
             hit = self.rules._cache.get(key)
             if hit is not None:
@@ -972,14 +996,14 @@ class SqlSession:
     def _other_readings(self, texts: List[str], verdicts: List[Verdict]) -> List[Verdict]:
         if first_blocked(verdicts) is None:
             for text in texts[1:]:
-                blocked = first_blocked(judge(text, self.rules, self.database))
+                blocked = first_blocked(self._judged(text))
                 if blocked is not None:
                     return [blocked]
         return []
 
     def prepare(self, sql: str) -> Verdict:
         """COM_STMT_PREPARE: the verdict of the statement to prepare (the first blocked one)."""
-        verdicts = judge(sql, self.rules, self.database)
+        verdicts = self._judged(sql)
         return first_blocked(verdicts) or verdicts[0]
 
     def prepared(self, stmt_id: int, verdict: Verdict) -> None:

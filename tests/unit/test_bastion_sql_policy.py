@@ -228,6 +228,21 @@ def test_session_follows_use_and_prepared_statements():
     s.close(7)
 
 
+def test_a_use_is_only_taken_once_the_server_has():
+    rules = rules_from_templates([{"Name": "prod", "CmdList": "DROP TABLE prod.*"}])
+    s = SqlSession(rules, "prod")
+    s.query("USE nosuch")               # the server may refuse it: judged in both until it answers
+    assert s.query("DROP TABLE t")[0].blocked
+    s.used(False)
+    assert s.databases == ["prod"] and s.query("DROP TABLE t")[0].blocked
+    s.query("USE test")
+    s.used(True)
+    assert s.databases == ["test"] and not s.query("DROP TABLE t")[0].blocked
+    s.query("USE prod; USE test")       # the last one counts
+    s.used(True)
+    assert s.databases == ["test"]
+
+
 def test_no_rules_judges_nothing_and_cache_is_used():
     assert judge("drop table t", Rules()) == judge("drop table t", rules_from_templates([]))
     assert not judge("drop table t", Rules())[0].blocked

@@ -548,11 +548,15 @@ class Connection:
                           blocked.message if i == at or at >= len(parts)
                           else f"not run: statement {at + 1} of the query was blocked")
                          for i, part in enumerate(parts)])
+            self.judge.used(False)
             return
-        self.start_relay(raw, r.RESULTS, lambda response: self._queried(parts, response))
+        uses = [i for i, v in enumerate(verdicts[:len(parts)]) if v.kind == "USE"]
+        self.start_relay(raw, r.RESULTS, lambda response: self._queried(parts, response, uses))
 
-    def _queried(self, parts: List[str], response: r.Response) -> None:
+    def _queried(self, parts: List[str], response: r.Response, uses: List[int]) -> None:
         results = response.results
+        if uses:        # the session's database: the last USE's, if the server took it
+            self.judge.used(uses[-1] < len(results) and results[uses[-1]].error is None)
         items = []
         for i, part in enumerate(parts):
             if i < len(results):
@@ -572,12 +576,12 @@ class Connection:
         text = f"USE `{name.replace('`', '``')}`"
         (verdict,) = self.judge.query(text)[:1]
         if verdict.blocked:
+            self.judge.used(False)
             await self.refuse(verdict)
             self.record([(text, commands.REFUSED, None, verdict.message)])
             return
         response = await self.relay(raw, r.SINGLE)
-        if response.results and response.results[0].error is None:
-            self.judge.init_db(name)
+        self.judge.used(bool(response.results) and response.results[0].error is None)
         self.record([(text, commands.ALLOWED, response.results[0] if response.results else None, "")])
 
     async def on_field_list(self, payload: bytes, raw: bytes):

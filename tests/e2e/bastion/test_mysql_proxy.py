@@ -16,7 +16,7 @@ from bastion_helpers import Bastion, new_account
 from session_feed import deliver, settle
 from ssh_support import Clock
 
-RULES = "DROP TABLE\nTRUNCATE\nDELETE WITHOUT WHERE\nGRANT\nUPDATE WITHOUT WHERE"
+RULES = "DROP TABLE\nTRUNCATE\nDELETE WITHOUT WHERE\nGRANT\nUPDATE WITHOUT WHERE\nDELETE demo.items"
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +148,29 @@ def test_pymysql_with_the_access_string_and_blocking(stack, mariadb, proxy, site
     with pytest.raises(pymysql.err.OperationalError) as wrong:
         pymysql.connect(host="127.0.0.1", port=proxy.mysql_port, user=user, password="x" * 16)
     assert wrong.value.args[0] == 1045
+
+
+def test_a_use_the_server_refuses_leaves_the_session_in_its_database(stack, mariadb, proxy, site):
+    """`DELETE demo.items` is a rule. `USE nosuch` fails on the server, which stays in demo: the
+    DELETE after it is judged there (and in nosuch, until the server has answered), not let
+    through as a DELETE in a database the session never entered."""
+    import pymysql
+    user, password = access_string(site)
+    conn = pymysql.connect(host="127.0.0.1", port=proxy.mysql_port, user=user, password=password, database="demo",
+                           autocommit=True)
+    with conn.cursor() as cur:
+        with pytest.raises(pymysql.err.OperationalError) as missing:
+            cur.execute("USE nosuch_db")
+        assert missing.value.args[0] in (1044, 1049)        # no such database, or not this user's
+        with pytest.raises(pymysql.err.OperationalError) as refused:
+            cur.execute("DELETE FROM items WHERE id = 3")
+        assert refused.value.args[0] == 1227
+        conn.select_db("information_schema")            # COM_INIT_DB the server takes
+        cur.execute("DELETE FROM demo.scratch WHERE id = 99")       # another table: allowed
+        with pytest.raises(pymysql.err.OperationalError):
+            cur.execute("DELETE FROM demo.items WHERE id = 3")
+    conn.close()
+    assert admin_rows(mariadb, "SELECT COUNT(*) FROM items") == ((3,),)
 
 
 def test_mysql_cli_with_password_and_code_and_the_records(stack, mariadb, proxy, site, clock):
