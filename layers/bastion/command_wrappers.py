@@ -14,6 +14,7 @@ A command that is not a wrapper, or a wrapper that runs nothing (`sudo -l`, `com
 `bash script.sh`), gives an empty list.
 """
 import re
+import shlex
 from typing import List, Optional, Sequence
 
 from layers.bastion import program_commands
@@ -531,10 +532,38 @@ def _watch(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return _joined(args[i:], "watch")
 
 
+def _split_string(args: Sequence[Word]) -> Optional[List[Inner]]:
+    """`env [OPTIONS] -S STRING ARGS…` runs env again on STRING's words followed by ARGS as they
+    are, not read as env's options (`env -S bash -c 'rm x'` runs bash -c 'rm x'): that command,
+    as code; None without -S."""
+    for k, w in enumerate(args):
+        text = w.text
+        if w.dynamic or not text.startswith("-") or text == "--":
+            return None
+        if text.startswith("--split-string"):
+            value, rest = (text.partition("=")[2], k + 1) if "=" in text else (None, k + 2)
+        elif not text.startswith("--") and "S" in text[1:]:
+            attached = text[text.index("S", 1) + 1:]
+            value, rest = (attached, k + 1) if attached else (None, k + 2)
+        else:
+            continue
+        if value is None:
+            if k + 1 >= len(args):
+                return []
+            if args[k + 1].dynamic:
+                return [Unknown(f"`env -S` splits {args[k + 1].source} into a command")]
+            value = args[k + 1].text
+        tail = " ".join(w.source if w.dynamic else shlex.quote(w.text) for w in args[rest:])
+        return [Script(f"env {value} {tail}".rstrip(), "env -S")]
+    return None
+
+
 def _env(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    split_run = _split_string(args)
+    if split_run is not None:
+        return split_run
     spec = SPECS["env"]
     found, start = options(args, spec)
-    split = found.get("S") or found.get("split-string")
     i = start
     while i < len(args) and "=" in args[i].text:     # env takes any NAME=VALUE (`'A B=1'`, `=` too)
         i += 1
@@ -542,9 +571,7 @@ def _env(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     for w in args[start:i]:
         key, _, value = w.text.partition("=")
         out += assigned(key, Word(value, w.dynamic, w.source.partition("=")[2]), stdin)
-    if split:
-        out.append(Script(split + " " + " ".join(w.source if w.dynamic else w.text for w in args[i:]), "env -S"))
-    elif i < len(args):
+    if i < len(args):
         out.append(list(args[i:]))
     return out
 

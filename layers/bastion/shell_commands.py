@@ -283,7 +283,7 @@ class _Walk:
             self.assigned(value)
             self.run_items(assigned(key, self.word(value), None), (key,))
         w = self.word(value) if value is not None else Word("")
-        if w.dynamic or w.glob:
+        if w.dynamic or w.glob or not _runs_here(node):
             self.variables.pop(key, None)
         else:
             self.variables[key] = w.text
@@ -796,6 +796,29 @@ def _parser() -> tree_sitter.Parser:
     if parser is None:
         parser = _local.parser = tree_sitter.Parser(LANGUAGE)
     return parser
+
+
+def _runs_here(node) -> bool:
+    """Whether `node` always runs, in the shell that runs the line, before what follows it: not in
+    a pipeline, a subshell, a background job, a substitution (each a shell of its own), a branch
+    or loop body, a function body or after `&&`/`||` (it may not run). Only there does a variable's
+    value assigned by it hold for the commands after it (`X=ls | $X x`, `false && X=ls; $X x`
+    run what X held before)."""
+    child, parent = node, node.parent
+    while parent is not None:
+        sibling = child.next_sibling
+        if sibling is not None and sibling.type == "&":
+            return False
+        if parent.type == "program":
+            return True
+        if parent.type == "list":
+            if child != parent.named_children[0]:
+                return False
+        elif not (parent.type == "redirected_statement" or
+                  parent.type == "compound_statement" and parent.text.startswith(b"{")):
+            return False
+        child, parent = parent, parent.parent
+    return True
 
 
 def _last_stage(node, pipeline: bool = False):

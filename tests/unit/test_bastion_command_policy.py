@@ -83,7 +83,8 @@ def test_every_construct_and_normalisation_is_checked(line):
     "echo {rm,x}", "cp f{,.bak}", "echo '{rm,x}'", "{q..r}m x", "a={rm,x}", "echo x > {rm,x}", "{ ls; }",
     "ssh host", "ssh -t -p 22 host", "ssh host ls -l rm", "at -l", "at -f job.sh now", "hash -r", "mapfile a < f",
     "script session.log", "coproc ls", "time { ls; }", "ls >f rm", "echo $#; ls # rm x", "echo 审计 # rm x", "cat <<EOF >f; ls\nrm -rf /\nEOF", "cat <<'EOF'; ls\n$(rm x)\nEOF",
-    "exec {fd}>rm.log ls", "echo {fd}>x rm x", "exec {fd}>&-", "X=>rm.log; ls", "f | X=1 >rm.log ls", "echo a=>rm",
+    "exec {fd}>rm.log ls", "echo {fd}>x rm x", "exec {fd}>&-", "X=ls; $X x", "{ X=ls; }; $X x", "X=ls && $X x",
+    "env -S 'ls -l' x", "X=>rm.log; ls", "f | X=1 >rm.log ls", "echo a=>rm",
 ])
 def test_look_alikes_are_allowed(line):
     assert RM.check(line).allowed, RM.check(line).message
@@ -721,6 +722,11 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "eval echo }${X@E}'a[$(rm x)]' ERR",
     "eval echo $X",                           # ... and runs what X holds as code (dynamic)
     "ssh host ls $D",
+    'env -S bash -c "rm x"',                  # -S's words, then the rest as they are: bash -c 'rm x'
+    "env -S xargs -E x $X",
+    # a value assigned where it may not hold for what follows: X is what it was (rm, in the env)
+    "X==|${X} x", "X=ls | $X x", "false && X=ls; $X x", "if false; then X=ls; fi; $X x",
+    "f(){ X=ls; }; $X x", "X=ls & $X x", "(X=ls); $X x", "echo $(X=ls); $X x",
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
