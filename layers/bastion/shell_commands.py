@@ -175,6 +175,9 @@ class _Walk:
         if t == "pipeline":
             self.pipeline(node.named_children, stdin, level)
             return
+        if t in ("for_statement", "c_style_for_statement") or t == "expansion" and any(
+                c.type in ("=", ":=") for c in node.children):
+            self.forget(node)           # a loop's variable, `${X:=rm}`: assigned where it runs
         if t == "variable_assignment":
             self.assignment(node)
         elif t == "function_definition":
@@ -209,6 +212,7 @@ class _Walk:
         name = node.children[0].text.decode("utf-8", "replace")
         words = [c for c in node.named_children] + list(extra)
         self.out.append(Command(name, [c.text.decode("utf-8", "replace") for c in words]))
+        self.variables.clear()          # (`declare X=rm`, `unset X`, `local -n`: not followed here)
         for c in words:
             if c.type in LITERALS:
                 w = self.word(c)
@@ -271,6 +275,15 @@ class _Walk:
             w = self.word(node) if node.type != "string_content" else Word(node.text.decode("utf-8", "replace"))
             return [w] if LATER.search(w.text) else []
         return [w for c in node.children for w in self._hiding(c)]
+
+    def forget(self, node) -> None:
+        """What `node` may assign is no longer known: the variables it names (all of them, for a
+        command that assigns by a name given to it, a function, eval or source)."""
+        names = [c.text.decode("utf-8", "replace") for c in node.children if c.type == "variable_name"]
+        for name in names:
+            self.variables.pop(name, None)
+        if not names:
+            self.variables.clear()
 
     def assignment(self, node) -> None:
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
@@ -499,6 +512,7 @@ class _Walk:
         if head.dynamic or head.glob:
             reason = head.dynamic or "pathname expansion"
             self.out.append(Command(head.source, args, reason, dynamic_args, via))
+            self.variables.clear()      # (it may be a builtin or a function that assigns)
             return
         name = _base(head.text)
         for a in rest:                  # `read BASH_CMDS[ls]`, `printf -v BASH_ALIASES[s]`
@@ -507,6 +521,8 @@ class _Walk:
         cmd.parent = parent
         self.out.append(cmd)
         cmd.function = name in self.functions
+        if name in ASSIGNING or cmd.function:
+            self.variables.clear()      # `read X`, `printf -v X rm`, `eval X=rm`, a function's body
         self.run_items(inner(name, rest, stdin), via + (name,), None if name in ("xargs", "find") else stdin, cmd)
 
     def run_items(self, items, via: Tuple[str, ...], stdin: Stdin = None, parent: Optional[Command] = None) -> None:
@@ -796,6 +812,12 @@ def _parser() -> tree_sitter.Parser:
     if parser is None:
         parser = _local.parser = tree_sitter.Parser(LANGUAGE)
     return parser
+
+
+# builtins that may assign shell variables named in their arguments or by the code they run
+ASSIGNING = frozenset({"read", "printf", "mapfile", "readarray", "getopts", "let", "unset", "eval", "source", ".",
+                       "wait", "coproc", "builtin", "command", "fc", "declare", "typeset", "local", "export",
+                       "readonly", "set", "shift", "cd", "pushd", "popd"})
 
 
 def _runs_here(node) -> bool:

@@ -84,6 +84,7 @@ def test_every_construct_and_normalisation_is_checked(line):
     "ssh host", "ssh -t -p 22 host", "ssh host ls -l rm", "at -l", "at -f job.sh now", "hash -r", "mapfile a < f",
     "script session.log", "coproc ls", "time { ls; }", "ls >f rm", "echo $#; ls # rm x", "echo 审计 # rm x", "cat <<EOF >f; ls\nrm -rf /\nEOF", "cat <<'EOF'; ls\n$(rm x)\nEOF",
     "exec {fd}>rm.log ls", "echo {fd}>x rm x", "exec {fd}>&-", "X=ls; $X x", "{ X=ls; }; $X x", "X=ls && $X x",
+    "X=ls; echo hi; ls; $X x",
     "env -S 'ls -l' x", "X=>rm.log; ls", "f | X=1 >rm.log ls", "echo a=>rm",
 ])
 def test_look_alikes_are_allowed(line):
@@ -727,6 +728,10 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     # a value assigned where it may not hold for what follows: X is what it was (rm, in the env)
     "X==|${X} x", "X=ls | $X x", "false && X=ls; $X x", "if false; then X=ls; fi; $X x",
     "f(){ X=ls; }; $X x", "X=ls & $X x", "(X=ls); $X x", "echo $(X=ls); $X x",
+    # ... or assigned again by what runs after it: a builtin given its name, eval, a loop, a function
+    "X=ls; read X; $X x", "X=ls; printf -v X rm; $X x", "X=ls; eval X=rm; $X x", "X=ls; source f; $X x",
+    "X=ls; for X in rm; do $X x; done", "X=; : ${X:=rm}; $X x", "X=ls; declare X=rm; $X x",
+    "X=ls; f(){ X=rm; }; f; $X x", "X=ls; mapfile -t X < f; $X x", "X=ls; builtin read X; $X x",
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
