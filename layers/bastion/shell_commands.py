@@ -296,7 +296,7 @@ class _Walk:
             self.assigned(value)
             self.run_items(assigned(key, self.word(value), None), (key,))
         w = self.word(value) if value is not None else Word("")
-        if w.dynamic or w.glob or not _runs_here(node):
+        if w.dynamic or w.glob or not _runs_here(node) or value is not None and value.type == "array":
             self.variables.pop(key, None)
         else:
             self.variables[key] = w.text

@@ -732,6 +732,7 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "X=ls; read X; $X x", "X=ls; printf -v X rm; $X x", "X=ls; eval X=rm; $X x", "X=ls; source f; $X x",
     "X=ls; for X in rm; do $X x; done", "X=; : ${X:=rm}; $X x", "X=ls; declare X=rm; $X x",
     "X=ls; f(){ X=rm; }; f; $X x", "X=ls; mapfile -t X < f; $X x", "X=ls; builtin read X; $X x",
+    "X=(rm);$X x",                            # an array: $X is its first element (was read as `(rm)`)
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
