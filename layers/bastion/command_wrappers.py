@@ -13,6 +13,7 @@ text (`let 'a[$(rm x)]=1'`, `read`, `printf -v`, `unset`): bash expands an array
 A command that is not a wrapper, or a wrapper that runs nothing (`sudo -l`, `command -v rm`,
 `bash script.sh`), gives an empty list.
 """
+import posixpath
 import re
 import shlex
 from typing import List, Optional, Sequence
@@ -142,9 +143,17 @@ def _negated(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return out + ([list(args[i:])] if i < len(args) else [])
 
 
+# a word that is one expansion and nothing else: its value may be an option (`-c`), or several
+WHOLE_EXPANSION = re.compile(r'"?(?:\$\{?[A-Za-z_@*][A-Za-z0-9_]*(?:\[[^]]*\])?\}?|\$\(.*\)|`.*`)"?', re.S)
+
+
 def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     i, letters, startup = 0, set(), []
     while i < len(args):
+        if args[i].dynamic and WHOLE_EXPANSION.fullmatch(args[i].source):
+            # `bash $ARGS`, `xargs bash` (its input as words): `-c CODE` when it runs, perhaps
+            return startup + [Unknown(f"`{name}` is given options or code known only when it runs "
+                                      f"({args[i].source})")]
         w = args[i].text
         if w == "--" or w == "-":
             i += 1
@@ -454,6 +463,73 @@ def _in_container(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return out
 
 
+SOCAT_RUNS = re.compile(r"(?i)(exec|system|shell):(.*)", re.S)
+SOCAT_STDIO = frozenset({"-", "stdio", "stdin", "stdout", "fd:0"})
+
+
+def _socat(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`socat ADDRESS ADDRESS`: an `EXEC:CMD` address runs CMD, a `SYSTEM:CODE` (or `SHELL:`) one
+    runs CODE with /bin/sh, reading what the other address brings: the session's input for `-`
+    or STDIO, else (a connection) input known only when it runs."""
+    addresses = [w for w in args if not (w.text.startswith("-") and len(w.text) > 1)][-2:]
+    out: List[Inner] = []
+    for k, address in enumerate(addresses):
+        if address.dynamic:
+            out.append(Unknown(f"`socat` runs what the address {address.source} names"))
+            continue
+        m = SOCAT_RUNS.match(address.text)
+        if m is None:
+            continue
+        other = addresses[1 - k].text.lower().split(",")[0] if len(addresses) == 2 else "-"
+        fed = stdin if other in SOCAT_STDIO else ("dynamic", f"socat's other address ({other})")
+        command = m.group(2).split(",")[0]           # the address's options follow a comma
+        if m.group(1).lower() != "exec":
+            out += _stdin_script("socat", fed) if not command.strip() else [Script(command, "socat")]
+            continue
+        try:
+            words = [Word(w) for w in shlex.split(command)]
+        except ValueError:
+            out.append(Unknown("`socat` runs a command it could not be read from"))
+            continue
+        if words and posixpath.basename(words[0].text) in SHELLS and len(words) == 1:
+            out += _stdin_script("socat", fed)      # a shell reading the other address
+        elif words:
+            out.append(words)
+    return out
+
+
+NETCAT_CODE = frozenset({"-c", "--sh-exec"})
+NETCAT_PROGRAM = frozenset({"-e", "--exec"})
+
+
+def _netcat(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`nc -e PROGRAM` / `ncat --exec "CMD ARGS"` runs PROGRAM, `-c CODE` / `--sh-exec CODE` runs
+    CODE with /bin/sh, each reading the network connection (a shell doing so: code known only
+    when it runs)."""
+    out: List[Inner] = []
+    for k, w in enumerate(args):
+        flag, eq, attached = w.text.partition("=")
+        if flag not in NETCAT_CODE | NETCAT_PROGRAM:
+            continue
+        value = Word(attached) if eq else (args[k + 1] if k + 1 < len(args) else None)
+        if value is None:
+            continue
+        if value.dynamic:
+            out.append(Unknown(f"`{name}` runs what {value.source} holds"))
+        elif flag in NETCAT_CODE:
+            out.append(Script(value.text, name))
+        else:
+            try:
+                words = [Word(x) for x in shlex.split(value.text)]
+            except ValueError:
+                words = [value]
+            if words and posixpath.basename(words[0].text) in SHELLS:
+                out.append(Unknown(f"`{name}` runs a shell reading the network connection"))
+            elif words:
+                out.append(words)
+    return out
+
+
 def _ssh(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`ssh HOST CMD...`: the remote shell runs the words after the destination, joined. Options
     may follow the destination too, unless `--` ended them."""
@@ -749,6 +825,7 @@ HANDLERS = {
     "at": _at, "batch": _at, "crontab": _crontab, "hash": _hash, "mapfile": _mapfile, "readarray": _mapfile, "watch": _watch,
     **{tool: _in_container for tool in ("docker", "podman", "nerdctl", "docker-compose", "kubectl", "oc", "lxc",
                                         "lxc-attach", "systemd-nspawn")},
+    "socat": _socat, **{nc: _netcat for nc in ("nc", "ncat", "netcat", "nc.traditional", "nc.openbsd")},
     "env": _env, "gdb": _gdb, "entr": _entr, "machinectl": _machinectl, "bwrap": _bwrap, "toybox": _busybox,
     **{builtin: _evaluated for builtin in ("let", "declare", "typeset", "local", "export", "readonly", "read",
                                            "printf", "getopts", "wait", "unset", "test", "[")},

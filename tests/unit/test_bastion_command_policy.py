@@ -408,6 +408,10 @@ def test_a_startup_file_a_shell_runs_is_judged_like_its_script(line, allowed):
     "docker compose exec svc rm x", "docker-compose run --rm svc rm x", "kubectl -n ns exec -it pod -c x -- rm x",
     "kubectl exec pod rm x", "kubectl run t --image=busybox -- rm x", "lxc exec c -- rm x",
     "lxc-attach -n c -- rm x", "systemd-nspawn -D /srv/c rm x", 'docker exec c bash -c "rm x"',
+    # socat's EXEC/SYSTEM addresses, netcat's -e/-c: a command, code, or a shell reading a connection
+    "socat - EXEC:rm", "socat - 'EXEC:rm x'", "socat - SYSTEM:'rm x'", "socat TCP:h:1 EXEC:/bin/sh",
+    "nc -e /bin/rm h 1", "nc -c 'rm x' h 1", "ncat --sh-exec 'rm x' h 1", "ncat -e /bin/bash h 1",
+    "nc -l -p 1 -e /bin/sh", "ncat --exec '/bin/rm x' h 1",
 ])
 def test_more_wrappers_and_spellings_are_followed(line):
     assert not RM.check(line).allowed, line
@@ -417,7 +421,8 @@ def test_more_wrappers_and_spellings_are_followed(line):
                                   "script log", "screen -r", "screen -ls", "nice $ 'rm'", "[ a; echo {rm,x}",
                                   "gdb rm", "valgrind ls", "entr -c make", "machinectl list", "bwrap --bind / / ls",
                                   "docker rm x", "docker exec c ls $DIR", "kubectl delete pod rm", "docker logs rm",
-                                  "docker run --name rm img ls", "docker run -it ubuntu"])
+                                  "docker run --name rm img ls", "docker run -it ubuntu", "socat - TCP:h:80",
+                                  "socat TCP:h:1 EXEC:cat", "nc h 80", "nc -l -p 8080"])
 def test_those_wrappers_running_nothing_are_allowed(line):
     assert RM.check(line).allowed, line
 
@@ -541,7 +546,9 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("0< x PAGER=rm @(rm) y", False), ("&> f x=1 rm", False), ("&> f x=1 ls", True),
     ("< <(echo rm x) sh -i", False), ("< <(echo ls) sh", True), ("<f sh", True),
     ("sh -i $X <(echo rm x)", False), ("time ! rm x", False), ("[ a; xargs <>f *m", False),
-    ("bash $S arg", True), ('bash "$S" <(echo rm x)', True), ("time ! ls", True), ("[ a; ls >f rm", True),
+    # a shell's options from an expansion (`S='-c rm'`): code known only when it runs
+    ("bash $S arg", False), ('bash "$S" <(echo rm x)', False), ("bash $HOME/s.sh arg", True),
+    ("time ! ls", True), ("[ a; ls >f rm", True),
     ("ls && 0< x rm", False), ("ls && ! 0< x rm", False), ("ls | 0<x ${X:-rm}", False), ("ls && 0< x ls", True),
     ("`rm x`\n`", False), ("echo `rm x`\n`", False), ("ls\n" * 100 + "`rm x`\n`", False), ("`rm x`\ncat <<EOF\nbody", False),
     ("cat <<EOF\nrm -rf /", True), ("echo '\nrm -rf /\n", True), ("ls\necho '", True),
@@ -733,6 +740,7 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "X=ls; for X in rm; do $X x; done", "X=; : ${X:=rm}; $X x", "X=ls; declare X=rm; $X x",
     "X=ls; f(){ X=rm; }; f; $X x", "X=ls; mapfile -t X < f; $X x", "X=ls; builtin read X; $X x",
     "X=(rm);$X x",                            # an array: $X is its first element (was read as `(rm)`)
+    "xargs bash",                             # its input as bash's words: `-c 'rm x'`
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
