@@ -89,6 +89,10 @@ SPECS = {
     "firejail": Spec(),
     # programs that run the command after their options: under a debugger, a fake root, a proxy,
     # a virtual display, with a password typed for it, or when a condition holds
+    "setpriv": Spec("d", names("reuid", "regid", "ruid", "euid", "rgid", "egid", "groups", "inh-caps",
+                               "ambient-caps", "bounding-set", "securebits", "selinux-label", "apparmor-profile",
+                               "landlock-access", "landlock-rule", "pdeathsig")),
+    "chpst": Spec("uUbe/CnlLmdopfcrt"), "daemonize": Spec("ceopluE"),
     "valgrind": Spec(), "catchsegv": Spec(), "fakeroot": Spec("lisb", names("lib", "faked")),
     "xvfb-run": Spec("nsfepw", names("server-num", "server-args", "auth-file", "error-file", "xauth-protocol",
                                      "wait")),
@@ -300,9 +304,12 @@ def _su(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         more, used = options(args[i:end], spec)
         found.update(more)
         i += used if used else 1
+    shell = [[held(args, found, key)] for key in ("s", "shell") if key in found][:1]    # run in place of the user's
     for key in ("c", "command", "session-command"):
         if key in found:
-            return [code_in(held(args, found, key), f"{name} -c")]
+            return shell + [code_in(held(args, found, key), f"{name} -c")]
+    if shell:
+        return shell
     if name == "runuser" and ("u" in found or "user" in found) and rest < len(args):
         return [list(args[rest:])]
     return _stdin_script(name, stdin)        # the user's shell, reading the input
@@ -771,6 +778,61 @@ def _wrapped(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     return []
 
 
+def _ip(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`ip netns exec NS CMD…`, `ip vrf exec VRF CMD…` (`ip -all netns exec CMD…`)."""
+    words = [w.text for w in args]
+    for k in range(len(words) - 1):
+        if words[k] in ("netns", "vrf") and words[k + 1] == "exec":
+            rest = k + 2 + (0 if "-all" in words[:k] or "-a" in words[:k] else 1)
+            return [list(args[rest:])] if rest < len(args) else []
+    return []
+
+
+def _capsh(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`capsh … -- ARGS` runs bash with ARGS (`-- -c CODE`); `--shell=PROG` in place of bash."""
+    shell = next((w.text.partition("=")[2] for w in args if w.text.startswith("--shell=")), "/bin/bash")
+    at = next((k for k, w in enumerate(args) if w.text == "--"), None)
+    return [[Word(shell)] + list(args[at + 1:])] if at is not None else []
+
+
+def _start_stop_daemon(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`start-stop-daemon --start --exec PROG [--startas PROG] -- ARGS` runs PROG with ARGS."""
+    found = {}
+    for k, w in enumerate(args[:-1]):
+        if w.text in ("-x", "--exec", "-a", "--startas"):
+            found[w.text.lstrip("-")[:1]] = args[k + 1]
+    program = found.get("s") or found.get("a") or found.get("e") or found.get("x")
+    if program is None or not any(w.text in ("-S", "--start") for w in args):
+        return []
+    at = next((k for k, w in enumerate(args) if w.text == "--"), len(args))
+    return [[program] + list(args[at + 1:])]
+
+
+def _dtach(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`dtach -c|-A|-n|-N SOCKET [-e C] [-r M] [-E] [-z] CMD…` runs CMD under a detachable terminal."""
+    if not args or args[0].text not in ("-c", "-A", "-n", "-N"):
+        return []
+    i = 2
+    while i < len(args) and args[i].text.startswith("-"):
+        i += 2 if args[i].text in ("-e", "-r") else 1
+    return [list(args[i:])] if i < len(args) else []
+
+
+def _ansible(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
+    """`ansible HOSTS -m shell|command|raw -a CODE` runs CODE on the hosts (this one among them)."""
+    module, code = None, None
+    for k, w in enumerate(args):
+        flag, eq, value = w.text.partition("=")
+        if flag in ("-m", "--module-name"):
+            module = value if eq else (args[k + 1].text if k + 1 < len(args) else None)
+        elif flag in ("-a", "--args"):
+            code = Word(value) if eq else (args[k + 1] if k + 1 < len(args) else None)
+    if module in ("shell", "command", "raw", "ansible.builtin.shell", "ansible.builtin.command",
+                  "ansible.builtin.raw") and code is not None:
+        return [code_in(code, "ansible")]
+    return []
+
+
 def _gdb(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     """`gdb --args PROGRAM ARGS`: run PROGRAM (gdb's own `-ex` commands are its language)."""
     at = next((k for k, w in enumerate(args) if w.text == "--args"), None)
@@ -825,6 +887,7 @@ HANDLERS = {
     "at": _at, "batch": _at, "crontab": _crontab, "hash": _hash, "mapfile": _mapfile, "readarray": _mapfile, "watch": _watch,
     **{tool: _in_container for tool in ("docker", "podman", "nerdctl", "docker-compose", "kubectl", "oc", "lxc",
                                         "lxc-attach", "systemd-nspawn")},
+    "ip": _ip, "capsh": _capsh, "start-stop-daemon": _start_stop_daemon, "dtach": _dtach, "ansible": _ansible,
     "socat": _socat, **{nc: _netcat for nc in ("nc", "ncat", "netcat", "nc.traditional", "nc.openbsd")},
     "env": _env, "gdb": _gdb, "entr": _entr, "machinectl": _machinectl, "bwrap": _bwrap, "toybox": _busybox,
     **{builtin: _evaluated for builtin in ("let", "declare", "typeset", "local", "export", "readonly", "read",

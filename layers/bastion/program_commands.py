@@ -175,7 +175,11 @@ PROGRAMS: Dict[str, Callable[[Sequence[Word]], List[Inner]]] = {
     "tcpdump": lambda args: _code(_values(args, "z", ()), "tcpdump"),
     "ssh": _ssh_settings,
     "scp": lambda args: _ssh_settings(args) + _code(_values(args, "S", ()), "scp"),
-    "sftp": lambda args: _ssh_settings(args) + _code(_values(args, "S", ()), "sftp"),
+    # (sftp -D runs a local sftp server program in place of ssh)
+    "sftp": lambda args: _ssh_settings(args) + _code(_values(args, "S", ()) + _values(args, "D", ()), "sftp"),
+    # their output to a pipe: `-o '|CMD'` (or `!CMD`) runs CMD with the shell
+    **{tracer: (lambda args: [Script(v[1:], "strace -o") for _, v in _values(args, "o", ("output",))
+                              if v[:1] in ("|", "!") and v[1:].strip()]) for tracer in ("strace", "ltrace")},
     "wget": lambda args: _code(_values(args, "", ("use-askpass",)), "wget"),
     "apt": _apt, "apt-get": _apt, "apt-cache": _apt,
     "less": _less,

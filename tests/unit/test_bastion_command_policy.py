@@ -412,6 +412,10 @@ def test_a_startup_file_a_shell_runs_is_judged_like_its_script(line, allowed):
     "socat - EXEC:rm", "socat - 'EXEC:rm x'", "socat - SYSTEM:'rm x'", "socat TCP:h:1 EXEC:/bin/sh",
     "nc -e /bin/rm h 1", "nc -c 'rm x' h 1", "ncat --sh-exec 'rm x' h 1", "ncat -e /bin/bash h 1",
     "nc -l -p 1 -e /bin/sh", "ncat --exec '/bin/rm x' h 1",
+    "sftp -D /bin/rm", "strace -o '|rm x' ls", "ltrace -o '!rm x' ls", "ip netns exec ns rm x", "ip vrf exec v rm x",
+    "start-stop-daemon --start --exec /bin/rm -- x", "daemonize -u root /bin/rm x", "dtach -c s rm x",
+    "ansible localhost -m shell -a 'rm x'", "chpst -u root rm x", "setpriv --reuid 0 --clear-groups rm x",
+    'capsh -- -c "rm x"', "su root -s /bin/rm",
 ])
 def test_more_wrappers_and_spellings_are_followed(line):
     assert not RM.check(line).allowed, line
@@ -422,7 +426,9 @@ def test_more_wrappers_and_spellings_are_followed(line):
                                   "gdb rm", "valgrind ls", "entr -c make", "machinectl list", "bwrap --bind / / ls",
                                   "docker rm x", "docker exec c ls $DIR", "kubectl delete pod rm", "docker logs rm",
                                   "docker run --name rm img ls", "docker run -it ubuntu", "socat - TCP:h:80",
-                                  "socat TCP:h:1 EXEC:cat", "nc h 80", "nc -l -p 8080"])
+                                  "socat TCP:h:1 EXEC:cat", "nc h 80", "nc -l -p 8080", "strace -o out.txt ls",
+                                  "ip -n ns addr", "start-stop-daemon --stop --exec /bin/rm", "ansible all -m ping",
+                                  "capsh --print", "su - root"])
 def test_those_wrappers_running_nothing_are_allowed(line):
     assert RM.check(line).allowed, line
 
