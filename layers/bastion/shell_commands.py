@@ -195,9 +195,23 @@ class _Walk:
         elif t == "expansion" and PROMPT_EXPANSION.search(node.text.decode("utf-8", "replace")):
             self.out.append(Command(f"({node.text.decode('utf-8', 'replace')[:60]})", (),
                                     "prompt expansion runs the command substitutions a variable holds", True))
+        elif t == "expansion" and (b"$(" in node.text or b"`" in node.text):
+            self.operand(node)
         inherited = stdin if t in ("program", "list", "subshell", "compound_statement") else None
         for c in node.named_children:
             self.walk(c, inherited, level + 1)
+
+    def operand(self, node) -> None:
+        """`${X%%$(rm x)}`, `${X//[$(rm x)]/}`, `${X,,$(rm x)}`: bash expands the operand of a
+        parameter expansion (a pattern, a default), and the grammar shows no substitution in some;
+        inside double quotes a single quote there is a character (`"${X-'$(rm x)'}"` runs rm).
+        Its text is judged as the argument of `:`, in double quotes where the expansion is."""
+        inner = node.text.decode("utf-8", "replace")[2:-1]
+        quoted, up = False, node.parent
+        while up is not None and up.type not in ("command_substitution", "process_substitution", "program"):
+            quoted = quoted or up.type == "string"
+            up = up.parent
+        self.script(f': "{inner}"' if quoted else f": {inner}", ("parameter expansion",))
 
     def later(self, w: Word, why: str) -> None:
         """Judge now the `$(...)` of text bash evaluates again where it is used (command_wrappers.later)."""
