@@ -310,10 +310,12 @@ class _Walk:
             self.assigned(value)
             self.run_items(assigned(key, self.word(value), None), (key,))
         w = self.word(value) if value is not None else Word("")
-        if w.dynamic or w.glob or not _runs_here(node) or value is not None and value.type == "array":
+        appended = any(c.type == "+=" for c in node.children)      # `X+=s`: what X held, then s
+        if w.dynamic or w.glob or not _runs_here(node) or value is not None and value.type == "array" or (
+                appended and key not in self.variables):
             self.variables.pop(key, None)
         else:
-            self.variables[key] = w.text
+            self.variables[key] = self.variables[key] + w.text if appended else w.text
 
     def run_later(self, key: str, value) -> None:
         """PROMPT_COMMAND's code runs before each prompt; a prompt string's `$(...)` and backquotes

@@ -84,7 +84,7 @@ def test_every_construct_and_normalisation_is_checked(line):
     "ssh host", "ssh -t -p 22 host", "ssh host ls -l rm", "at -l", "at -f job.sh now", "hash -r", "mapfile a < f",
     "script session.log", "coproc ls", "time { ls; }", "ls >f rm", "echo $#; ls # rm x", "echo 审计 # rm x", "cat <<EOF >f; ls\nrm -rf /\nEOF", "cat <<'EOF'; ls\n$(rm x)\nEOF",
     "exec {fd}>rm.log ls", "echo {fd}>x rm x", "exec {fd}>&-", "X=ls; $X x", "{ X=ls; }; $X x", "X=ls && $X x",
-    "X=ls; echo hi; ls; $X x",
+    "X=ls; echo hi; ls; $X x", "X=l; X+=s; $X x",
     "env -S 'ls -l' x", "echo ${X:-'$(rm x)'}", "echo \"$(echo ${X:-'$(rm x)'})\"", "X=>rm.log; ls", "f | X=1 >rm.log ls", "echo a=>rm",
 ])
 def test_look_alikes_are_allowed(line):
@@ -746,6 +746,8 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "X=ls; for X in rm; do $X x; done", "X=; : ${X:=rm}; $X x", "X=ls; declare X=rm; $X x",
     "X=ls; f(){ X=rm; }; f; $X x", "X=ls; mapfile -t X < f; $X x", "X=ls; builtin read X; $X x",
     "X=(rm);$X x",                            # an array: $X is its first element (was read as `(rm)`)
+    "mapfile X <<< rm;X+=s;${X} x",           # `+=` appends to what X held (here `rm` and a newline)
+    "X=r; X+=m; $X x",
     "xargs bash",                             # its input as bash's words: `-c 'rm x'`
     # a parameter expansion's operand is expanded (a pattern too); in double quotes `'` is a character there
     "X=a; echo ${X//[$(rm x)]/}", "X=a; echo ${X,,$(rm x)}", "X=a; echo ${X%%$(rm x)}",
