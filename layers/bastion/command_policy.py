@@ -18,7 +18,8 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 from layers.bastion import fields
 from layers.bastion.bash_syntax import waits_for
-from layers.bastion.shell_commands import Command, TooComplex, analyse, guessed_commands, joined, run_before_waiting
+from layers.bastion.shell_commands import (VALUES, Command, TooComplex, analyse, guessed_commands, joined,
+                                           run_before_waiting)
 
 DIRECTIVE = re.compile(r"#\s*dynamic\s*:\s*(block|allow)\s*", re.I)
 CLUSTER = re.compile(r"-[A-Za-z]+")
@@ -245,6 +246,7 @@ class Policy:
         self.allow_list = tuple(allow_list) if allow_list is not None else None
         self._blockers = tuple(t for t in self.templates if t.dynamic_block)
         self._cache: Dict[str, Decision] = {}
+        self.values_untrusted = False   # a line of the session may have changed IFS (shell_commands.VALUES)
         # rules by the command name they name; rules naming a glob are tried for every command
         self._by_name: Dict[str, List[Tuple[int, Template, Rule]]] = {}
         self._globbed: List[Tuple[int, Template, Rule]] = []
@@ -307,12 +309,21 @@ class Policy:
         cached = self._cache.get(line)
         if cached is not None:
             return cached
+        values = {"known": not self.values_untrusted, "touched": False}
         try:
-            decision = self._check(line)
+            token = VALUES.set(values)
+            try:
+                decision = self._check(line)
+            finally:
+                VALUES.reset(token)
         except TooComplex:
             decision = Decision(False, "unparsable", rule="the line nests too deeply to be checked")
         except Exception:  # noqa: BLE001 - a line that breaks the analysis does not run
             decision = Decision(False, "error", rule="the line could not be checked")
+        if values["touched"] and decision.allowed and not self.values_untrusted:
+            # it may change IFS for the lines after it: their variables' values are not followed
+            self.values_untrusted = True
+            self._cache.clear()
         if len(self._cache) >= 1024:
             self._cache.clear()
         self._cache[line] = decision

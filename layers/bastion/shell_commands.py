@@ -11,6 +11,7 @@ a path reduced to its last part (`/usr/bin/rm`, `./rm` are `rm`). A command whos
 known when it runs (`$X`, `$(...)`, a glob or brace expansion, a history expansion such as `!!`
 or `^ls^rm` in the line as typed) comes back with `dynamic` saying why.
 """
+import contextvars
 import re
 import shlex
 import threading
@@ -108,11 +109,23 @@ def _unescape(text: str) -> str:
     return ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text) if "\\" in text else text
 
 
+# Whether variables' values assigned on the input are followed (`X=ls; $X`), and whether the input
+# may change IFS, which decides how bash splits an unquoted value (with IFS=x set on an earlier
+# line, `X=rmxfoo; $X` runs rm): {"known": bool, "touched": bool}, which command_policy.Policy
+# keeps per session (after a line that may change IFS, values are no longer followed).
+VALUES: contextvars.ContextVar = contextvars.ContextVar("values", default=None)
+
+
+def _values_known() -> bool:
+    state = VALUES.get()
+    return state is None or state["known"] and not state["touched"]
+
+
 class _Walk:
     def __init__(self, depth: int = 0, variables: Optional[Dict[str, str]] = None) -> None:
         self.depth = depth
         self.out: List[Command] = []
-        self.variables: Dict[str, str] = variables if variables is not None else {}
+        self.variables: Dict[str, str] = variables if variables is not None and _values_known() else {}
         self.functions: set = set()
         self.trailing: Dict[Tuple[int, int], list] = {}   # a command's words hung on a list's redirection
 
@@ -147,7 +160,14 @@ class _Walk:
             if name is not None and name.type == "variable_name":
                 value = self.variables.get(name.text.decode("utf-8", "replace"))
                 if value is not None:
-                    return Word(value, source=src)
+                    w = Word(value, source=src)
+                    if node.parent is not None and node.parent.type != "string" and (
+                            not value or any(c in value for c in " \t\n")):
+                        # unquoted, bash splits it (`X="rm x"; $X` runs rm; an empty one is no word)
+                        if node.parent.type == "concatenation":
+                            return Word(src, "variable", src)
+                        w.split = value.split()
+                    return w
             return Word(src, "variable", src)
         if t in ("command_substitution", "process_substitution"):
             w = Word(src, "command substitution", src)
@@ -226,7 +246,7 @@ class _Walk:
         name = node.children[0].text.decode("utf-8", "replace")
         words = [c for c in node.named_children] + list(extra)
         self.out.append(Command(name, [c.text.decode("utf-8", "replace") for c in words]))
-        self.variables.clear()          # (`declare X=rm`, `unset X`, `local -n`: not followed here)
+        self.untrack()                  # (`declare X=rm`, `unset X`, `local -n`: not followed here)
         for c in words:
             if c.type in LITERALS:
                 w = self.word(c)
@@ -290,14 +310,21 @@ class _Walk:
             return [w] if LATER.search(w.text) else []
         return [w for c in node.children for w in self._hiding(c)]
 
+    def untrack(self) -> None:
+        """Something ran that may assign any variable (IFS among them): no value is known after it."""
+        self.variables.clear()
+        state = VALUES.get()
+        if state is not None:
+            state["touched"] = True
+
     def forget(self, node) -> None:
         """What `node` may assign is no longer known: the variables it names (all of them, for a
         command that assigns by a name given to it, a function, eval or source)."""
         names = [c.text.decode("utf-8", "replace") for c in node.children if c.type == "variable_name"]
         for name in names:
             self.variables.pop(name, None)
-        if not names:
-            self.variables.clear()
+        if not names or "IFS" in names:
+            self.untrack()
 
     def assignment(self, node) -> None:
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
@@ -310,9 +337,11 @@ class _Walk:
             self.assigned(value)
             self.run_items(assigned(key, self.word(value), None), (key,))
         w = self.word(value) if value is not None else Word("")
+        if key.partition("[")[0] == "IFS":
+            self.untrack()
         appended = any(c.type == "+=" for c in node.children)      # `X+=s`: what X held, then s
         if w.dynamic or w.glob or not _runs_here(node) or value is not None and value.type == "array" or (
-                appended and key not in self.variables):
+                appended and key not in self.variables) or not _values_known():
             self.variables.pop(key, None)
         else:
             self.variables[key] = self.variables[key] + w.text if appended else w.text
@@ -454,6 +483,10 @@ class _Walk:
         return ("dynamic", f"the output of `{text[:60]}`")
 
     def _words(self, node) -> List[Word]:
+        return [part for w in self._typed_words(node)
+                for part in ([Word(t) for t in w.split] if w.split is not None else [w])]
+
+    def _typed_words(self, node) -> List[Word]:
         name = node.child_by_field_name("name")
         if name is None:
             return []
@@ -528,7 +561,7 @@ class _Walk:
         if head.dynamic or head.glob:
             reason = head.dynamic or "pathname expansion"
             self.out.append(Command(head.source, args, reason, dynamic_args, via))
-            self.variables.clear()      # (it may be a builtin or a function that assigns)
+            self.untrack()              # (it may be a builtin or a function that assigns)
             return
         name = _base(head.text)
         for a in rest:                  # `read BASH_CMDS[ls]`, `printf -v BASH_ALIASES[s]`
@@ -538,7 +571,7 @@ class _Walk:
         self.out.append(cmd)
         cmd.function = name in self.functions
         if name in ASSIGNING or cmd.function:
-            self.variables.clear()      # `read X`, `printf -v X rm`, `eval X=rm`, a function's body
+            self.untrack()              # `read X`, `printf -v X rm`, `eval X=rm`, a function's body
         self.run_items(inner(name, rest, stdin), via + (name,), None if name in ("xargs", "find") else stdin, cmd)
 
     def run_items(self, items, via: Tuple[str, ...], stdin: Stdin = None, parent: Optional[Command] = None) -> None:

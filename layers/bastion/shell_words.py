@@ -13,7 +13,7 @@ from typing import FrozenSet, List, Optional, Sequence, Tuple, Union
 class Word:
     """One shell word after quote removal. `dynamic` names what makes it unknown before it runs
     ("variable", "command substitution", ...); `source` is its text as typed."""
-    __slots__ = ("text", "dynamic", "source", "glob", "feed")
+    __slots__ = ("text", "dynamic", "source", "glob", "feed", "split")
 
     def __init__(self, text: str, dynamic: str = "", source: Optional[str] = None, glob: bool = False) -> None:
         self.text = text
@@ -21,6 +21,7 @@ class Word:
         self.source = text if source is None else source
         self.glob = glob
         self.feed: "Stdin" = None       # a process substitution `<(...)`: what reading it gives
+        self.split: Optional[List[str]] = None    # an unquoted known value: the words it splits into
 
     def __repr__(self) -> str:
         return f"Word({self.text!r}{', ' + self.dynamic if self.dynamic else ''})"

@@ -88,7 +88,8 @@ def test_every_construct_and_normalisation_is_checked(line):
     "env -S 'ls -l' x", "echo ${X:-'$(rm x)'}", "echo \"$(echo ${X:-'$(rm x)'})\"", "X=>rm.log; ls", "f | X=1 >rm.log ls", "echo a=>rm",
 ])
 def test_look_alikes_are_allowed(line):
-    assert RM.check(line).allowed, RM.check(line).message
+    policy = only("rm")         # a session of its own: an earlier line may have changed IFS in RM's
+    assert policy.check(line).allowed, policy.check(line).message
 
 
 @pytest.mark.parametrize("line", ["rm -rf /", "rm -r -f x", "rm -fr x", "rm -Rf x", "rm -f -R x", "rm -rfv x",
@@ -748,6 +749,7 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "X=(rm);$X x",                            # an array: $X is its first element (was read as `(rm)`)
     "mapfile X <<< rm;X+=s;${X} x",           # `+=` appends to what X held (here `rm` and a newline)
     "X=r; X+=m; $X x",
+    'X="rm x"; $X', "X=' rm'; $X x", "X=; $X rm y",      # an unquoted value splits (an empty one is no word)
     "xargs bash",                             # its input as bash's words: `-c 'rm x'`
     # a parameter expansion's operand is expanded (a pattern too); in double quotes `'` is a character there
     "X=a; echo ${X//[$(rm x)]/}", "X=a; echo ${X,,$(rm x)}", "X=a; echo ${X%%$(rm x)}",
@@ -772,6 +774,23 @@ def test_bash_runs_rm_from_a_later_line_after_these_definitions(definition, use,
                    env={"PATH": f"{fake}:/usr/bin:/bin", "HOME": str(tmp_path)}, cwd=tmp_path)
     assert (tmp_path / "ran").exists()
     assert RM.check(use).allowed and not RM.check(definition).allowed
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_after_a_line_that_may_change_ifs_no_value_is_followed(tmp_path):
+    """With IFS=x set on an earlier line, `X=rmxfoo; $X` runs rm (checked with bash): once a line of
+    the session may have changed IFS (an assignment to it, `read`, `printf -v`, `declare`, …), an
+    unquoted variable is a name known only when it runs; before, its value splits as by default."""
+    script = f"rm() {{ touch {tmp_path}/ran; }}\nIFS=x\nX=rmxfoo; $X\n"
+    subprocess.run(["bash", "--norc", "--noprofile", "-i"], input=script.encode(), capture_output=True, timeout=10,
+                   env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, cwd=tmp_path)
+    assert (tmp_path / "ran").exists()
+    session = only("rm")
+    assert session.check("X=ls; $X x").allowed and not session.check('X="rm x"; $X').allowed
+    assert session.check("printf -v $'\\x49FS' x").allowed          # IFS, spelled so no text shows it
+    assert not session.check("X=rmxfoo; $X").allowed and not session.check("X=ls; $X x").allowed
+    assert not only("rm").check("IFS=x; X=rmxfoo; $X").allowed
+    assert only("rm").check("IFS=x").allowed and only("rm").check("ls; echo hi").allowed
 
 
 @pytest.mark.parametrize("line, allowed", [
