@@ -51,8 +51,22 @@ def transact(client, lock: threading.Lock, items: List[dict]) -> Optional[List[s
             client.transact_write_items(TransactItems=items)
             return None
         except client.exceptions.TransactionCanceledException as exc:
+            if exc.response.get("ResponseMetadata", {}).get("RetryAttempts") and _landed(client, items):
+                return None
             reasons = exc.response.get("CancellationReasons") or []
             return [str(r.get("Code", "None")) for r in reasons] or ["Unknown"] * len(items)
+
+
+def _landed(client, items: List[dict]) -> bool:
+    """Whether the transaction committed before the retry that was cancelled: every item it puts
+    is there as it put it (transactions are all or nothing). DynamoDB's idempotency token keeps a
+    retried call from meeting its own write; moto keeps none, and a slow answer is retried."""
+    puts = [item["Put"] for item in items if "Put" in item]
+    for put in puts:
+        key = {k: put["Item"][k] for k in ("pk", "sk") if k in put["Item"]}
+        if client.get_item(TableName=put["TableName"], Key=key, ConsistentRead=True).get("Item") != put["Item"]:
+            return False
+    return bool(puts)
 
 
 def failed(codes: List[str], index: int) -> bool:
