@@ -370,7 +370,7 @@ class Session:
                 if self.held and self.tracker.keys_are_commands():
                     await self.drawn(readable=False)
                     if not self.tracker.pending().strip():
-                        self.refuse(remote, f"{self.held[0]} [Ctrl-D]", command_gate.CTRL_D)
+                        self.refuse(remote, f"{max(self.held, key=len)} [Ctrl-D]", command_gate.CTRL_D)
                         return False
                 continue
             if data[at] not in b"\r\n\x0f" or not self.tracker.enters(data[at]):
