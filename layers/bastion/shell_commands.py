@@ -825,8 +825,10 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     event = history_expansion(text) if depth == 0 else ""
     text = joined(text)
     result, tree = _parsed(text, depth, variables, stdin)
-    broken = result.status != "ok"
-    base = comments_unmade(text, _comment_starts(tree.root_node, text)) if "#" in text else text
+    base = _comments_unmade(text, tree) if "#" in text else text
+    # (a comment the grammar read where bash reads none makes its reading of the line a guess too:
+    # `[#]#:?$(rm x)` is one word to bash, `[` and a comment to the grammar)
+    broken = result.status != "ok" or base != text
     for variant, settles in ([(base, True)] if base != text else []) + variants(base):
         other, _ = _parsed(variant, depth, variables, stdin, guess=False)
         if other.status == "unparsable" and not broken:
@@ -848,6 +850,19 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
         result.status = "unparsable"
         result.commands.extend(guessed_commands(text, depth))
     return result
+
+
+def _comments_unmade(text: str, tree) -> str:
+    """The text with each `#` the grammar reads as a comment's start where bash does not made a
+    character (comments_unmade), again on the text so made, where the grammar may find the next
+    one (`[#]#:?$(rm x)`: both are inside one word)."""
+    for _ in range(8):
+        unmade = comments_unmade(text, _comment_starts(tree.root_node, text))
+        if unmade == text:
+            break
+        text = unmade
+        tree = _parser().parse(text.encode("utf-8", "surrogatepass"))
+    return text
 
 
 def _comment_starts(node, text: str) -> List[int]:

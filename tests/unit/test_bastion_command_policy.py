@@ -754,6 +754,7 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     # a parameter expansion's operand is expanded (a pattern too); in double quotes `'` is a character there
     "X=a; echo ${X//[$(rm x)]/}", "X=a; echo ${X,,$(rm x)}", "X=a; echo ${X%%$(rm x)}",
     "echo \"${X-'$(rm x)'}\"", "X=1; echo \"${X:+'$(rm x)'}\"",
+    "[#]#:?$(rm x)", "a#b#c#$(rm x)",       # one word to bash; each `#` a comment to the grammar in turn
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
