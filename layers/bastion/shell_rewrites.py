@@ -29,9 +29,12 @@ COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
 SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
-MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?:[\s;&|<>)]|$)|\}[<>]|=[<>&|;)]")     # where respelled() has work
+MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?:[\s;&|<>)]|$)|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]")     # where respelled() has work
 # `X=>a`, `X=|cmd`: an empty value to bash; the grammar reads the operator into the value
 EMPTY_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\s]*\])?\+?=(?=[<>](?!\()|[&|;)])")
+# a lone `{` or `}` right after a redirection operator: the file's name, a word
+REDIRECTED_BRACE = re.compile(r"[{}](?=[\s;&|<>()]|$)")
+REDIRECTION_BEFORE = re.compile(r"[<>][<>&|]*[ \t]*$")
 # `{fd}>x`: a redirection to bash that puts the descriptor it opens in `fd`; a word to the grammar
 VARIABLE_DESCRIPTOR = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}(?=[<>](?!\())")
 WORD_BREAKS = " \t\n;&|(<>"      # after one of these a `#` begins a comment; after anything else it is a character
@@ -336,6 +339,10 @@ def respelled(text: str) -> str:
                 out.append(m.group() + "''")    # `X=>a;r${Y}m` runs rm; the grammar read `>a;r` as the value
                 i = m.end()
                 continue
+        if c in "{}" and not double and REDIRECTED_BRACE.match(text, i) and REDIRECTION_BEFORE.search(text, max(0, i - 64), i):
+            out.append(f"'{c}'")        # `> } [r]m`: a file named `}`; the grammar read `} [` as one word
+            i += 1
+            continue
         if c == "{" and (i == 0 or text[i - 1] in " \t\n;&|()"):
             m = VARIABLE_DESCRIPTOR.match(text, i)
             if m is not None:

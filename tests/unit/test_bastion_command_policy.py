@@ -85,7 +85,7 @@ def test_every_construct_and_normalisation_is_checked(line):
     "script session.log", "coproc ls", "time { ls; }", "ls >f rm", "echo $#; ls # rm x", "echo 审计 # rm x", "cat <<EOF >f; ls\nrm -rf /\nEOF", "cat <<'EOF'; ls\n$(rm x)\nEOF",
     "exec {fd}>rm.log ls", "echo {fd}>x rm x", "exec {fd}>&-", "X=ls; $X x", "{ X=ls; }; $X x", "X=ls && $X x",
     "X=ls; echo hi; ls; $X x", "X=l; X+=s; $X x",
-    "env -S 'ls -l' x", "echo ${X:-'$(rm x)'}", "echo \"$(echo ${X:-'$(rm x)'})\"", "X=>rm.log; ls", "f | X=1 >rm.log ls", "echo a=>rm",
+    "env -S 'ls -l' x", "ls > } [r]m", "{ ls; } > x", "echo ${X:-'$(rm x)'}", "echo \"$(echo ${X:-'$(rm x)'})\"", "X=>rm.log; ls", "f | X=1 >rm.log ls", "echo a=>rm",
 ])
 def test_look_alikes_are_allowed(line):
     policy = only("rm")         # a session of its own: an earlier line may have changed IFS in RM's
@@ -755,6 +755,7 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "X=a; echo ${X//[$(rm x)]/}", "X=a; echo ${X,,$(rm x)}", "X=a; echo ${X%%$(rm x)}",
     "echo \"${X-'$(rm x)'}\"", "X=1; echo \"${X:+'$(rm x)'}\"",
     "[#]#:?$(rm x)", "a#b#c#$(rm x)",       # one word to bash; each `#` a comment to the grammar in turn
+    ">| } [r]m", "2> { [r]m", "<<< } [r]m",   # a file (a word) named `}`; the grammar read `} [` as one word
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
