@@ -217,6 +217,10 @@ class _Walk:
                                     "prompt expansion runs the command substitutions a variable holds", True))
         elif t == "expansion" and (b"$(" in node.text or b"`" in node.text):
             self.operand(node)
+        elif t == "regex" and (b"$(" in node.text or b"`" in node.text):
+            # a word the grammar takes for a pattern (after `==`/`=~`, also outside `[[ ]]`: `, ==$(rm x)`),
+            # whose substitutions bash runs and the grammar does not show
+            self.script(": " + node.text.decode("utf-8", "replace"), ("pattern",))
         inherited = stdin if t in ("program", "list", "subshell", "compound_statement") else None
         for c in node.named_children:
             self.walk(c, inherited, level + 1)

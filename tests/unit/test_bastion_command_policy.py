@@ -756,6 +756,7 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "echo \"${X-'$(rm x)'}\"", "X=1; echo \"${X:+'$(rm x)'}\"",
     "[#]#:?$(rm x)", "a#b#c#$(rm x)",       # one word to bash; each `#` a comment to the grammar in turn
     ">| } [r]m", "2> { [r]m", "<<< } [r]m",   # a file (a word) named `}`; the grammar read `} [` as one word
+    ",<<<echo ==`rm x`'$(rm x)'x}", "ls == $(rm x)",   # a word after `==`: a pattern to the grammar
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
