@@ -493,16 +493,20 @@ def _socat(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         if m.group(1).lower() != "exec":
             out += _stdin_script("socat", fed) if not command.strip() else [Script(command, "socat")]
             continue
-        try:
-            words = [Word(w) for w in shlex.split(command)]
-        except ValueError:
-            out.append(Unknown("`socat` runs a command it could not be read from"))
-            continue
-        if words and posixpath.basename(words[0].text) in SHELLS and len(words) == 1:
-            out += _stdin_script("socat", fed)      # a shell reading the other address
-        elif words:
-            out.append(words)
+        out += _program(command, "socat", fed)
     return out
+
+
+def _program(command: str, runner: str, fed: Stdin) -> List[Inner]:
+    """A command line `runner` runs without a shell (socat's EXEC:, netcat's -e): its words, and
+    where it is a shell, what that shell runs, reading `fed` (the other end)."""
+    try:
+        words = [Word(w) for w in shlex.split(command)]
+    except ValueError:
+        return [Unknown(f"`{runner}` runs a command it could not be read from")]
+    if words and posixpath.basename(words[0].text) in SHELLS:      # (its input is `fed`, not the runner's)
+        return _shell(posixpath.basename(words[0].text), words[1:], fed)
+    return [words] if words else []
 
 
 NETCAT_CODE = frozenset({"-c", "--sh-exec"})
@@ -526,14 +530,7 @@ def _netcat(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         elif flag in NETCAT_CODE:
             out.append(Script(value.text, name))
         else:
-            try:
-                words = [Word(x) for x in shlex.split(value.text)]
-            except ValueError:
-                words = [value]
-            if words and posixpath.basename(words[0].text) in SHELLS:
-                out.append(Unknown(f"`{name}` runs a shell reading the network connection"))
-            elif words:
-                out.append(words)
+            out += _program(value.text, name, ("dynamic", "the network connection"))
     return out
 
 

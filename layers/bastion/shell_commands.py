@@ -657,7 +657,6 @@ def _status(root, text: bytes) -> str:
     return "unparsable"
 
 
-
 ASSIGNED_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")
 REDIRECTION_APART = re.compile(r"((?:(?<![^\s])\d+)?(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>))")

@@ -26,7 +26,7 @@ def relay_for(process: asyncssh.SSHServerProcess, login: Login) -> Optional[Awai
     command = scp_relay.parse(process.command)
     if command is not None:
         return scp_relay.relay(process, login, command)
-    if transfer_commands.scp_server_mode(process.command):
+    if scp_relay.server_mode(process.command):
         return refused(process, login, fp.SCP, (fp.UPLOAD, "", "scp options the gateway does not follow "
                                                              "(it relays -t/-f with -r, -p, -d, -v)"))
     refusal = transfer_commands.rsync_refusal(process.command, fp.FilePolicy.of(login.grant.acls))

@@ -45,15 +45,30 @@ class Command:
     directory: bool = False      # -d: the target path must be a folder
 
 
+def _scp_words(command: Optional[str]) -> List[str]:
+    """The words of an exec request that runs scp, else []."""
+    try:
+        words = shlex.split(command or "")
+    except ValueError:
+        return []
+    return words if words and posixpath.basename(words[0]) == "scp" else []
+
+
+def server_mode(command: Optional[str]) -> bool:
+    """An scp told to be a sink (`-t`) or a source (`-f`), whatever else it is told (where parse()
+    says None, options the relay does not follow: the request is refused, not passed on unread)."""
+    for word in _scp_words(command)[1:]:
+        if word == "--":
+            break
+        if word.startswith("-") and not word.startswith("--") and ("t" in word[1:] or "f" in word[1:]):
+            return True
+    return False
+
+
 def parse(command: Optional[str]) -> Optional[Command]:
     """The scp command of an exec request, or None if it is not scp's remote end."""
-    if not command:
-        return None
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return None
-    if not words or posixpath.basename(words[0]) != "scp":
+    words = _scp_words(command)
+    if not words:
         return None
     mode, recursive, directory, paths, options = None, False, False, [], True
     for word in words[1:]:

@@ -1,9 +1,8 @@
 """Exec commands that are a file-transfer protocol's remote end, other than scp's own (scp_relay):
 `sftp-server` run as a command (`sftp -s /usr/lib/openssh/sftp-server`, sshfs's `sftp_server=`),
 relayed like the SFTP subsystem; `rsync --server` (what rsync runs over ssh), let through only where
-the ACL's file switches allow what it will do; and an scp in server mode (`-t`/`-f`) with options
-the scp relay does not follow, refused rather than passed on unread. Shell commands that move
-bytes (`cat > f`) stay commands: these are the protocols the file switches govern.
+the ACL's file switches allow what it will do. Shell commands that move bytes (`cat > f`) stay
+commands: these are the protocols the file switches govern.
 
 rsync's protocol is not read, so its files are not recorded one by one: the session is (its
 command and, refused, one file record with Action 2), and an rsync that a size limit applies to
@@ -27,19 +26,6 @@ def _words(command: Optional[str]) -> List[str]:
 def is_sftp_server(command: Optional[str]) -> bool:
     words = _words(command)
     return bool(words) and posixpath.basename(words[0]) == "sftp-server"
-
-
-def scp_server_mode(command: Optional[str]) -> bool:
-    """An scp told to be a sink (`-t`) or a source (`-f`), whatever else it is told."""
-    words = _words(command)
-    if not words or posixpath.basename(words[0]) != "scp":
-        return False
-    for word in words[1:]:
-        if word == "--":
-            break
-        if word.startswith("-") and not word.startswith("--") and ("t" in word[1:] or "f" in word[1:]):
-            return True
-    return False
 
 
 def rsync_refusal(command: Optional[str], policy: fp.FilePolicy) -> Optional[tuple]:
