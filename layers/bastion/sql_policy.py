@@ -739,7 +739,9 @@ def _replaces(st: Statement) -> bool:
 def _alters(st: Statement) -> Tuple[str, ...]:
     """The other kinds whose rules judge an ALTER TABLE: `RENAME [TO|AS] u` renames the table, as
     RENAME TABLE does (not RENAME COLUMN, INDEX or KEY); `DROP PARTITION` and `TRUNCATE PARTITION`
-    remove rows as DROP TABLE and TRUNCATE do."""
+    remove rows as DROP TABLE and TRUNCATE do; `DISCARD [PARTITION …] TABLESPACE` deletes the
+    table's data file (DROP TABLE and TRUNCATE rules), and `ENGINE=BLACKHOLE` throws every row
+    away as the table is copied into an engine that keeps none (TRUNCATE rules)."""
     if st.kind != "ALTER TABLE":
         return ()
     toks, kinds = st.tokens, []
@@ -749,7 +751,18 @@ def _alters(st: Statement) -> Tuple[str, ...]:
             kinds.append("RENAME TABLE")
         elif t.is_word("DROP", "TRUNCATE") and after.is_word("PARTITION"):
             kinds.append("DROP TABLE" if t.value == "DROP" else "TRUNCATE TABLE")
+        elif t.is_word("DISCARD"):
+            kinds += ["DROP TABLE", "TRUNCATE TABLE"]
+        elif t.is_word("ENGINE") and _engine(toks[j + 1:]) == "BLACKHOLE":
+            kinds.append("TRUNCATE TABLE")
     return tuple(dict.fromkeys(kinds))
+
+
+def _engine(toks: List[Token]) -> Optional[str]:
+    """The engine named after ENGINE (`= BLACKHOLE`, `'blackhole'`, `` `Blackhole` ``), upper-cased."""
+    if toks and toks[0].type == "punct" and toks[0].value == "=":
+        toks = toks[1:]
+    return toks[0].value.upper() if toks and toks[0].type in ("word", "ident", "string") else None
 
 
 def _listed(rules: Rules, st: Statement, kind: str, database: Optional[str]) -> Optional[bool]:

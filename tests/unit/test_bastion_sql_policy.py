@@ -60,6 +60,7 @@ def test_high_risk_statements_are_blocked(sql, kind, rule):
     "SET STATEMENT max_statement_time=100 FOR SELECT * FROM t FOR UPDATE",
     "/*!40101 SET NAMES utf8mb4 */", "DELETE FROM t WHERE id = 1 /*!999999 OR 1 */",
     "ALTER TABLE t DROP COLUMN a", "ALTER TABLE t ADD PARTITION (PARTITION p9 VALUES LESS THAN (100))",
+    "ALTER TABLE t ENGINE=InnoDB", "ALTER TABLE t IMPORT TABLESPACE", "ALTER TABLE t COMMENT 'ENGINE=BLACKHOLE'",
     "CREATE PROCEDURE p(a INT, b VARCHAR(3)) COMMENT 'DROP TABLE t' SELECT 1",
     "CREATE TRIGGER tr AFTER DELETE ON t FOR EACH ROW INSERT INTO log VALUES (1)", "ALTER EVENT e DISABLE",
 ])
@@ -112,6 +113,11 @@ def test_statements_that_only_mention_a_blocked_word_run(sql):
     "IF 1 THEN " * 500 + "DROP TABLE t",
     "ALTER TABLE t DROP PARTITION p0",                  # removes the partition's rows, as DROP TABLE
     "alter table t truncate partition p0, p1",          # as TRUNCATE
+    "ALTER TABLE t DISCARD TABLESPACE",                 # deletes the data file, as DROP TABLE
+    "alter table t discard partition p0 tablespace",
+    "ALTER TABLE t ENGINE=BLACKHOLE",                   # every row thrown away, as TRUNCATE
+    "ALTER TABLE t ADD COLUMN c INT, ENGINE = 'blackhole'",
+    "ALTER TABLE t ENGINE `Blackhole`",
     "BEGIN DROP TABLE t; END",                          # sql_mode=ORACLE: an anonymous block
     "BEGIN <<l>> DROP TABLE t; END",
     "IF 0 THEN NULL; ELSIF 1 THEN DROP TABLE t; END IF",
