@@ -41,6 +41,17 @@ WORD_BREAKS = " \t\n;&|(<>"      # after one of these a `#` begins a comment; af
 EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\]*\)")        # a pattern with nothing inside that expands
 
 
+def _compound_opened(text: str) -> str:
+    """The prefixes before compound commands taken away, again until none is left: a prefix
+    before a prefix (`time coproc { rm x; }`, `! coproc N { …; }`) comes before one only once the
+    one after it is gone."""
+    while True:
+        opened = COMPOUND_PREFIX.sub("", text)
+        if opened == text:
+            return text
+        text = opened
+
+
 class _TooMany(Exception):
     pass
 
@@ -50,7 +61,7 @@ def variants(text: str) -> List[Tuple[str, bool]]:
     for as_input in (True, False):
         strung, ended = heredocs_as_strings(text, as_input)
         braced = brace_expanded(strung)
-        opened = COMPOUND_PREFIX.sub("", braced)
+        opened = _compound_opened(braced)
         apart = backquotes_as_parens(opened)
         starred = extglobs_as_stars(apart)
         spelled = respelled(starred)
