@@ -393,6 +393,12 @@ class _Walk:
             words = self.assignments_first([self.word(w) for w in self._after_redirects(node, None)])
             if words:
                 self.emit(words, source, ())
+        elif inner is not None and inner.type in ("variable_assignment", "variable_assignments"):
+            # `! X=1 >f rm x`: the grammar takes `X=1` for what `!` negates, `rm x` for destinations
+            self.walk(inner, source, level + 1)
+            words = self.assignments_first([self.word(w) for w in self._after_redirects(node, body)])
+            if words:
+                self.emit(words, source, ())
         elif inner is not None and inner.type in ("declaration_command", "unset_command"):
             self.declaration(inner, self._after_redirects(node, body))
             for c in inner.named_children:
@@ -403,7 +409,7 @@ class _Walk:
                 last = _last_command(body)
                 if last is not None:
                     self.trailing[(last.start_byte, last.end_byte)] = self._after_redirects(node, body)
-                elif _last_stage(body).type == "variable_assignment":
+                elif _last_stage(body).type in ("variable_assignment", "variable_assignments"):
                     # `ls | X=1 >x rm`: the grammar takes `X=1` for the last stage, `rm` for a destination
                     words = self.assignments_first([self.word(w) for w in self._after_redirects(node, body)])
                     if words:
@@ -667,6 +673,7 @@ LEADING = frozenset({"!", "time", "if", "then", "else", "elif", "do", "while", "
 # assignments (`a[]=1 $X x`)
 EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:(?:\{|" + "|".join(map(re.escape, sorted(LEADING)))
                            + r"|[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\s]*\])?\+?=\S*)\s+)*[$`]")
+GUESSED_EXPANSION = re.compile(r"\$[({\[\w?$!#@*-]|`[^`]*`")     # (a lone backquote is an error to bash)
 SPLIT = re.compile(r"\|\||&&|[;|\n()`{}]|(?<![<>])&(?!>)|\$\(|[<>]\(")     # `>&`, `&>` stay redirections
 
 
@@ -730,7 +737,8 @@ def guessed_commands(text: str, depth: int = 0) -> List[Command]:
     walker = _Walk(depth)
     for piece in _pieces(extglobs_as_stars(brace_expanded(text))):
         piece = REDIRECTION_APART.sub(r" \1 ", piece)       # `x=<<< y rm`: a redirection ends a word
-        words = [Word(_unquoted(w), "expansion" if w[:1] in "$`" and w[:2] not in ("$'", '$"') else "",
+        # a word holding an expansion anywhere (`rm${S}`, `r`echo m``) is known only when it runs
+        words = [Word(_unquoted(w), "expansion" if _holds_expansion(w) else "",
                       glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
         words = _unredirected([w for w in words if w.text])     # `<> f rm x`, `xargs <>f *m`
         while words and (re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text) or words[0].text in LEADING
@@ -742,11 +750,28 @@ def guessed_commands(text: str, depth: int = 0) -> List[Command]:
             words = words[end + 1:] if end is not None else words
         if words:
             walker.emit(words, None, ())
-    if EXPANDED_NAME.search(text):          # `$(echo rm) x`, `$X x`: the name the split loses
+    if _holds_expansion(text):
+        # `$(echo rm) x`, `$X x`: the name the split loses; and where the grammar cannot tell the
+        # words apart, any expansion may be one (`f=$((( ))n) $(echo rm)` runs rm)
         walker.out.append(Command("(a command name expanded when the line runs)", (), "expansion", True))
     for c in walker.out:
         c.guessed = True
     return walker.out
+
+
+def _holds_expansion(text: str) -> bool:
+    """Whether the text holds an expansion outside single quotes (`<>'a[`x`]' ls` holds none)."""
+    i, n, double = 0, len(text), False
+    while i < n:
+        c = text[i]
+        if c == "\\" or not double and (c == "'" or text.startswith("$'", i)):
+            i = skip_quoted(text, i)
+            continue
+        if GUESSED_EXPANSION.match(text, i):
+            return True
+        double ^= c == '"'
+        i += 1
+    return False
 
 
 def joined(text: str) -> str:

@@ -24,12 +24,16 @@ SEQUENCE = re.compile(r"(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?")
 # `coproc [NAME]`, `time [-p]` or `!` before a compound command: the grammar takes the group's
 # first words for arguments (`time { rm x; }` is `time` run with `{ rm x`)
 COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)?|time(?:\s+-p)?|!)\s+"
-                             r"(?=[{(]|\[\[|(?:while|until|if|for|case|select)\b)")
+                             r"(?=[{(]|\[\[|(?:while|until|if|for|case|select|function)\b)")
 
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
 SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
-MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?:[\s;&|<>)]|$)|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]")     # where respelled() has work
+MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?:[\s;&|<>)]|$)|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]"
+                     r"|[<>]&-")     # where respelled() has work
+# `<&-`, `>&-` (close a descriptor): after a descriptor (`0<&- rm x`) the grammar takes the words
+# that follow for an error and the destination; `<&'-'` means the same to bash
+CLOSING = re.compile(r"[<>]&-(?=[\s;&|()<>]|$)")
 # `X=>a`, `X=|cmd`: an empty value to bash; the grammar reads the operator into the value
 EMPTY_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\s]*\])?\+?=(?=[<>](?!\()|[&|;)])")
 # a lone `{` or `}` right after a redirection operator: the file's name, a word
@@ -65,7 +69,10 @@ def variants(text: str) -> List[Tuple[str, bool]]:
         apart = backquotes_as_parens(opened)
         starred = extglobs_as_stars(apart)
         spelled = respelled(starred)
-        for variant in (strung, braced, opened, apart, starred, spelled):
+        # respelled without the backquotes made `$(...)` too: that rewrite may leave what the grammar
+        # cannot read (a here-document inside `${X+`…`}`), and the respelling would go with it
+        kept = respelled(extglobs_as_stars(opened)) if apart != opened else spelled
+        for variant in (strung, braced, opened, apart, starred, spelled, kept):
             if variant != text and variant not in [v for v, _ in out]:
                 out.append((variant, ended))
         if strung == text:
@@ -91,6 +98,8 @@ def backquotes_as_parens(text: str) -> str:
             i += 2
             continue
         if c == "`":
+            if out and out[-1] == "$":
+                out[-1] = "\\$"        # `$` before a backquote is a character (`$$(...)` would be the PID)
             j, inner = i + 1, []
             while j < n and text[j] != "`":
                 if text[j] == "\\" and j + 1 < n:
@@ -304,7 +313,8 @@ def respelled(text: str) -> str:
     nothing quoted (`>$ rm x` runs rm; the grammar reads `$ rm` as one word), a `{fd}` before a
     redirection dropped (`exec {fd}>x rm x` runs rm; the grammar reads `{fd}` as a word), an empty
     value before an operator quoted (`X=>a;r${Y}m`: the grammar reads `>a;r` into it), an assignment's
-    subscript holding blanks (`a[ 1 ]=x rm`) as `[0]`, its text on a line of its own."""
+    subscript holding blanks (`a[ 1 ]=x rm`) as `[0]`, its text on a line of its own, and `<&-`
+    as `<&'-'` (`0<&- rm x` runs rm; the grammar reads `rm` as an error after it)."""
     if SPACED_SUBSCRIPT.search(text):
         # the subscript as `0`, its text judged on a line of its own (its `$(...)` run as it is read)
         subscripts: List[str] = []
@@ -361,6 +371,10 @@ def respelled(text: str) -> str:
                 # inside double quotes too, where `"$(...)"` holds code (in a string it is only data)
                 i = m.end()
                 continue
+        if c in "<>" and not double and CLOSING.match(text, i):
+            out.append(c + "&'-'")      # `0<&- rm x` runs rm; the grammar reads `rm` as an error
+            i += 3
+            continue
         if text.startswith("{}", i) and not double:
             out.append("'{}'")          # a word to bash (it has no empty group); an empty group to the grammar
             i += 2
@@ -428,9 +442,46 @@ def skip_quoted(text: str, i: int) -> int:
                 depth -= 1
                 if depth == 0:
                     return j + 1
-            j = skip_quoted(text, j) if text[j] in "\\'\"" else j + 1
+            if text[j] == "`":          # a brace inside a substitution closes nothing (`${X+`{`}`)
+                end = _backquote_end(text, j)
+                j = n if end is None else end
+            elif text.startswith("$(", j):
+                j = _paren_end(text, j + 1)
+            else:
+                j = skip_quoted(text, j) if text[j] in "\\'\"" else j + 1
         return n
     return i + 1
+
+
+def _backquote_end(text: str, i: int) -> Optional[int]:
+    """The index after the backquote closing the one at i (the first unescaped one), or None."""
+    j = i + 1
+    while j < len(text) and text[j] != "`":
+        j += 2 if text[j] == "\\" else 1
+    return j + 1 if j < len(text) else None
+
+
+def _paren_end(text: str, i: int) -> int:
+    """The index after the `)` closing the `(` at i, quotes, backquotes and `${...}` skipped (the
+    end of the text for one left open)."""
+    depth, j, n = 0, i, len(text)
+    while j < n:
+        c = text[j]
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        elif c == "`":
+            end = _backquote_end(text, j)
+            j = n if end is None else end
+            continue
+        elif c in "\\'\"" or text.startswith("${", j):
+            j = skip_quoted(text, j)
+            continue
+        j += 1
+    return n
 
 
 def quote_end(text: str, i: int) -> Optional[int]:
