@@ -880,6 +880,30 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     return result
 
 
+def _unglued(data: bytes, tree):
+    """The text, and its tree, with a `;` where the grammar runs a command that has no name yet
+    on over a newline into the next line's first word (`! >f` then `{ rm;}` on the next line: to
+    the grammar the command `{` with the argument `rm`; bash ends the command at the newline)."""
+    for _ in range(8):
+        cuts = _glued(tree.root_node)
+        if not cuts:
+            break
+        for at in sorted(set(cuts), reverse=True):
+            data = data[:at] + b";" + data[at:]
+        tree = _parser().parse(data)
+    return data, tree
+
+
+def _glued(node) -> List[int]:
+    if node.type == "command":
+        name = node.child_by_field_name("name")
+        before = name.prev_sibling if name is not None else None
+        if before is not None and (before.type.endswith("redirect") or before.type == "variable_assignment") \
+                and name.start_point[0] > before.end_point[0]:
+            return [before.end_byte]
+    return [at for c in node.children for at in _glued(c)]
+
+
 def _comments_unmade(text: str, tree) -> str:
     """The text with each `#` the grammar reads as a comment's start where bash does not made a
     character (comments_unmade), again on the text so made, where the grammar may find the next
@@ -960,11 +984,12 @@ def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: S
     commands too), and the syntax tree."""
     data = text.encode("utf-8", "surrogatepass")
     tree = _parser().parse(data)
+    data, read = _unglued(data, tree)       # (the tree returned is the text's own, for its offsets)
     walker = _Walk(depth, dict(variables) if variables is not None else None)
-    walker.walk(tree.root_node, stdin)
+    walker.walk(read.root_node, stdin)
     result = Analysis(walker.out)
-    if tree.root_node.has_error:
-        result.status = _status(tree.root_node, data)
+    if read.root_node.has_error:
+        result.status = _status(read.root_node, data)
         if result.status == "unparsable" and guess:
             result.commands.extend(guessed_commands(text, depth))
     return result, tree

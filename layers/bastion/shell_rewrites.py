@@ -65,16 +65,19 @@ def variants(text: str) -> List[Tuple[str, bool]]:
     for as_input in (True, False):
         strung, ended = heredocs_as_strings(text, as_input)
         braced = brace_expanded(strung)
-        opened = _compound_opened(braced)
-        apart = backquotes_as_parens(opened)
-        starred = extglobs_as_stars(apart)
-        spelled = respelled(starred)
-        # respelled without the backquotes made `$(...)` too: that rewrite may leave what the grammar
-        # cannot read (a here-document inside `${X+`…`}`), and the respelling would go with it
-        kept = respelled(extglobs_as_stars(opened)) if apart != opened else spelled
-        for variant in (strung, braced, opened, apart, starred, spelled, kept):
-            if variant != text and variant not in [v for v, _ in out]:
-                out.append((variant, ended))
+        # the later rewrites also without the brace expansions: bash makes none in some places
+        # (`case {a,b} in`), where the expanded text is no syntax, and the rewrites would go with it
+        for base in ((braced, strung) if braced != strung else (strung,)):
+            opened = _compound_opened(base)
+            apart = backquotes_as_parens(opened)
+            starred = extglobs_as_stars(apart)
+            spelled = respelled(starred)
+            # respelled without the backquotes made `$(...)` too: that rewrite may leave what the
+            # grammar cannot read (a here-document inside `${X+`…`}`)
+            kept = respelled(extglobs_as_stars(opened)) if apart != opened else spelled
+            for variant in (strung, base, opened, apart, starred, spelled, kept):
+                if variant != text and variant not in [v for v, _ in out]:
+                    out.append((variant, ended))
         if strung == text:
             break
     return out

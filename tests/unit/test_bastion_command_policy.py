@@ -562,7 +562,10 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("0<&- $(echo rm) x", False), ("0>&- rm${IFS}x", False), ("cat 0<&- x", True), ("! a=b >f rm x", False),
     ("! a=b >f ls", True), ("i='b c' f='b c' <>/dev/null rm x", False), ("! function f { rm x; }; f", False),
     ("f=$`E` {d}>l rm", False), ("echo $`ls`", True), ("a=${X+`{={;}`} {d}>l rm", False),
-    ("f=${X+`<<E\nE\n`} {d}>l rm", False),
+    ("f=${X+`<<E\nE\n`} {d}>l rm", False), ("coproc { rm;}|case {a,b} in esac", False),
+    # a negated command with no name, then a newline: the grammar read on into the next line
+    ("! >f\n{ rm;}", False), ("! >f\nif true; then rm; fi", False), ("! <<'E'\nE\n{ rm;}", False),
+    ("! >f\nls", True),
     # a line the grammar rejects: an expansion anywhere may be a command's name
     ("[ | rm${S}", False), ("f=$((( ))n) $(echo rm)", False),
     ("ls && 0< x rm", False), ("ls && ! 0< x rm", False), ("ls | 0<x ${X:-rm}", False), ("ls && 0< x ls", True),
