@@ -22,9 +22,12 @@ MAX_WORDS = 1000            # words a line's brace expansions may make before th
 BOUNDARY = set(" \t\n;&|()<>`")
 SEQUENCE = re.compile(r"(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?")
 # `coproc [NAME]`, `time [-p]` or `!` before a compound command: the grammar takes the group's
-# first words for arguments (`time { rm x; }` is `time` run with `{ rm x`)
-COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:\s+[A-Za-z_][A-Za-z0-9_]*)?|time(?:\s+-p)?|!)\s+"
-                             r"(?=[{(]|\[\[|(?:while|until|if|for|case|select|function)\b)")
+# first words for arguments (`time { rm x; }` is `time` run with `{ rm x`). Blanks only, not a
+# newline, between (`e !` then `{ rm; }`: two lines); a reserved word is no NAME
+# (`coproc while while …`)
+COMPOUNDS = r"(?:while|until|if|for|case|select|function)\b"
+COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:[ \t]+(?!" + COMPOUNDS + r")[A-Za-z_][A-Za-z0-9_]*)?"
+                             r"|time(?:[ \t]+-p)?|!)[ \t]+(?=[{(]|\[\[|" + COMPOUNDS + ")")
 
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
