@@ -881,9 +881,9 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
 
 
 def _unglued(data: bytes, tree):
-    """The text, and its tree, with a `;` where the grammar runs a command that has no name yet
-    on over a newline into the next line's first word (`! >f` then `{ rm;}` on the next line: to
-    the grammar the command `{` with the argument `rm`; bash ends the command at the newline)."""
+    """The text, and its tree, with a `;` where the grammar runs a simple command on over a newline
+    into the next line (`! >f` then `{ rm;}` on the next line: to the grammar the command `{` with
+    the argument `rm`; `=` then `"rm"`: the command `=`); bash ends the command at the newline."""
     for _ in range(8):
         cuts = _glued(tree.root_node)
         if not cuts:
@@ -896,11 +896,10 @@ def _unglued(data: bytes, tree):
 
 def _glued(node) -> List[int]:
     if node.type == "command":
-        name = node.child_by_field_name("name")
-        before = name.prev_sibling if name is not None else None
-        if before is not None and (before.type.endswith("redirect") or before.type == "variable_assignment") \
-                and name.start_point[0] > before.end_point[0]:
-            return [before.end_byte]
+        # a simple command never goes on past a newline (line continuations are joined already)
+        for before, after in zip(node.children, node.children[1:]):
+            if after.start_point[0] > before.end_point[0] and before.type != "heredoc_redirect":
+                return [before.end_byte]
     return [at for c in node.children for at in _glued(c)]
 
 

@@ -65,8 +65,12 @@ class _TooMany(Exception):
 
 def variants(text: str) -> List[Tuple[str, bool]]:
     out: List[Tuple[str, bool]] = []
-    for as_input in (True, False):
-        strung, ended = heredocs_as_strings(text, as_input)
+    starts = [heredocs_as_strings(text, True)]
+    if starts[0][0] != text:
+        # here-documents as strings (both ways), then as typed: made strings, they may leave what
+        # the grammar cannot read (`Y= <<< ""`: it waits for a command), and the rewrites would go with it
+        starts += [heredocs_as_strings(text, False), (text, True)]
+    for strung, ended in starts:
         braced = brace_expanded(strung)
         # the later rewrites also without the brace expansions: bash makes none in some places
         # (`case {a,b} in`), where the expanded text is no syntax, and the rewrites would go with it
@@ -81,8 +85,6 @@ def variants(text: str) -> List[Tuple[str, bool]]:
             for variant in (strung, base, opened, apart, starred, spelled, kept):
                 if variant != text and variant not in [v for v, _ in out]:
                     out.append((variant, ended))
-        if strung == text:
-            break
     return out
 
 
