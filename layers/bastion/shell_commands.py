@@ -895,6 +895,8 @@ def _unglued(data: bytes, tree):
 
 
 def _glued(node) -> List[int]:
+    if node.start_point[0] == node.end_point[0]:
+        return []                   # on one line
     if node.type == "command":
         # a simple command never goes on past a newline (line continuations are joined already)
         for before, after in zip(node.children, node.children[1:]):
