@@ -674,7 +674,7 @@ LEADING = frozenset({"!", "time", "if", "then", "else", "elif", "do", "while", "
 EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:(?:\{|" + "|".join(map(re.escape, sorted(LEADING)))
                            + r"|[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\s]*\])?\+?=\S*)\s+)*[$`]")
 GUESSED_EXPANSION = re.compile(r"\$[({\[\w?$!#@*-]|`[^`]*`")     # (a lone backquote is an error to bash)
-SPLIT = re.compile(r"\|\||&&|[;|\n()`{}]|(?<![<>])&(?!>)|\$\(|[<>]\(")     # `>&`, `&>` stay redirections
+SPLIT = re.compile(r"\|\||&&|[;\n()`{}]|(?<!>)\||(?<![<>])&(?!>)|\$\(|[<>]\(")     # `>&`, `&>`, `>|` stay redirections
 
 
 def _unquoted(word: str) -> str:

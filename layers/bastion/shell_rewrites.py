@@ -33,7 +33,10 @@ SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
 SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
 MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?:[\s;&|<>)]|$)|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]"
-                     r"|[<>]&-")     # where respelled() has work
+                     r"|[<>]&-|(?:[})]|\b(?:fi|done|esac))[ \t]+\d+<")     # where respelled() has work
+# `{ …; } 0<&3`, `( … ) 3<f`: the grammar cannot read a descriptor before `<` after a compound command
+COMPOUND_END = re.compile(r"(?:[})]|(?<![\w$])(?:fi|done|esac))[ \t]+$")
+INPUT_DESCRIPTOR = re.compile(r"\d+(?=<)")
 # `<&-`, `>&-` (close a descriptor): after a descriptor (`0<&- rm x`) the grammar takes the words
 # that follow for an error and the destination; `<&'-'` means the same to bash
 CLOSING = re.compile(r"[<>]&-(?=[\s;&|()<>]|$)")
@@ -309,6 +312,11 @@ def extglobs_as_stars(text: str) -> str:
     return "".join(out)
 
 
+# `Y=()x`, `Y=(a b)x`: text right after the `)` makes the whole a string to bash (Y is `(a b)x`);
+# the grammar reads an array and then a command named `x`
+GLUED_ARRAY = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*\+?=)\(([^()'\"`\n]*)\)(?=[^\s;&|<>()])")
+
+
 def respelled(text: str) -> str:
     """The text with spellings the grammar misreads written as it reads them, meaning the same
     to bash (for the commands a line runs): an escaped character outside quotes and backquotes
@@ -322,12 +330,19 @@ def respelled(text: str) -> str:
     redirection dropped (`exec {fd}>x rm x` runs rm; the grammar reads `{fd}` as a word), an empty
     value before an operator quoted (`X=>a;r${Y}m`: the grammar reads `>a;r` into it), an assignment's
     subscript holding blanks (`a[ 1 ]=x rm`) as `[0]`, its text on a line of its own, and `<&-`
-    as `<&'-'` (`0<&- rm x` runs rm; the grammar reads `rm` as an error after it)."""
+    as `<&'-'` (`0<&- rm x` runs rm; the grammar reads `rm` as an error after it), a descriptor
+    before `<` after a compound command dropped (`{ rm;} 0<&3`), and an array glued to more text
+    (`Y=()~ rm`: one string to bash) as the text after it, the array's on a line of its own."""
     if SPACED_SUBSCRIPT.search(text):
         # the subscript as `0`, its text judged on a line of its own (its `$(...)` run as it is read)
         subscripts: List[str] = []
         text = SPACED_SUBSCRIPT.sub(lambda m: subscripts.append(m.group(2)) or f"{m.group(1)}[0]{m.group(3)}", text)
         text += "".join(f"\n: {sub}" for sub in subscripts)
+    if GLUED_ARRAY.search(text):
+        # the string's parenthesised part dropped, its text judged on a line of its own
+        glued: List[str] = []
+        text = GLUED_ARRAY.sub(lambda m: glued.append(m.group(2)) or m.group(1), text)
+        text += "".join(f"\n: {part}" for part in glued)
     if not MISREAD.search(text):
         return text
     out, i, n, double, backquoted = [], 0, len(text), False, False
@@ -379,6 +394,10 @@ def respelled(text: str) -> str:
                 # inside double quotes too, where `"$(...)"` holds code (in a string it is only data)
                 i = m.end()
                 continue
+        if c.isdigit() and not double and text[i - 1:i] in (" ", "\t") and INPUT_DESCRIPTOR.match(text, i) \
+                and COMPOUND_END.search("".join(out[-8:])):
+            i = INPUT_DESCRIPTOR.match(text, i).end()   # `{ rm;} 0<&3` as `{ rm;} <&3`
+            continue
         if c in "<>" and not double and CLOSING.match(text, i):
             out.append(c + "&'-'")      # `0<&- rm x` runs rm; the grammar reads `rm` as an error
             i += 3
