@@ -565,7 +565,7 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("f=${X+`<<E\nE\n`} {d}>l rm", False), ("coproc { rm;}|case {a,b} in esac", False),
     # a negated command with no name, then a newline: the grammar read on into the next line
     ("! >f\n{ rm;}", False), ("! >f\nif true; then rm; fi", False), ("! <<'E'\nE\n{ rm;}", False),
-    ("! { rm;} 0<&3", False), ("{ ls;} 0<&3", True), ("Y=()~ rm", False), ("Y=(a b)x rm", False), ("Y=(a)x ls", True),
+    ("! { rm;} 0<&-", False), ("! { rm;} 3<f", False), ("{ ls;} 0<&3", True), ("Y=()~ rm", False), ("Y=(a b)x rm", False), ("Y=(a)x ls", True),
     ("for((;;+));do>|/dev/null 'r'm;done", False),
     ("! >f\nls", True), ("ls|=\n\"rm\">k", False), ("ls|=\nls", True), ("coproc {d}>l rm&Y= <<E\nE\ns", False), ("e !\ncoproc { rm;}", False), ("coproc while while :;do break;done do coproc rm done", False),
     # a line the grammar rejects: an expansion anywhere may be a command's name
