@@ -461,23 +461,32 @@ def skip_quoted(text: str, i: int) -> int:
         end = quote_end(text, i)
         return n if end is None else end
     if c == "$" and text[i + 1:i + 2] == "{":
-        depth, j = 0, i + 1
-        while j < n:
-            if text[j] == "{":
-                depth += 1
-            elif text[j] == "}":
-                depth -= 1
-                if depth == 0:
-                    return j + 1
-            if text[j] == "`":          # a brace inside a substitution closes nothing (`${X+`{`}`)
-                end = _backquote_end(text, j)
-                j = n if end is None else end
-            elif text.startswith("$(", j):
-                j = _paren_end(text, j + 1)
-            else:
-                j = skip_quoted(text, j) if text[j] in "\\'\"" else j + 1
-        return n
+        return _matched(text, i + 1, "{", "}")
     return i + 1
+
+
+def _matched(text: str, i: int, opener: str, closer: str) -> int:
+    """The index after the `closer` matching the `opener` at i; quotes, backquotes, `$(...)` and
+    `${...}` inside skipped, since a brace or parenthesis in them closes nothing (`${X+`{`}`). The
+    end of the text for one left open."""
+    depth, j, n = 0, i, len(text)
+    while j < n:
+        c = text[j]
+        if c in (opener, closer):
+            depth += 1 if c == opener else -1
+            if depth == 0:
+                return j + 1
+            j += 1
+        elif c == "`":
+            end = _backquote_end(text, j)
+            j = n if end is None else end
+        elif text.startswith("$(", j):
+            j = _matched(text, j + 1, "(", ")")
+        elif c in "\\'\"" or text.startswith("${", j):
+            j = skip_quoted(text, j)
+        else:
+            j += 1
+    return n
 
 
 def _backquote_end(text: str, i: int) -> Optional[int]:
@@ -486,29 +495,6 @@ def _backquote_end(text: str, i: int) -> Optional[int]:
     while j < len(text) and text[j] != "`":
         j += 2 if text[j] == "\\" else 1
     return j + 1 if j < len(text) else None
-
-
-def _paren_end(text: str, i: int) -> int:
-    """The index after the `)` closing the `(` at i, quotes, backquotes and `${...}` skipped (the
-    end of the text for one left open)."""
-    depth, j, n = 0, i, len(text)
-    while j < n:
-        c = text[j]
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-        elif c == "`":
-            end = _backquote_end(text, j)
-            j = n if end is None else end
-            continue
-        elif c in "\\'\"" or text.startswith("${", j):
-            j = skip_quoted(text, j)
-            continue
-        j += 1
-    return n
 
 
 def quote_end(text: str, i: int) -> Optional[int]:
