@@ -25,9 +25,9 @@ class _Stop(Exception):
         self.text = text
 
 
-def _unescape(text: str, octal_needs_zero: bool, quotes: bool) -> str:
-    """Backslash escapes made: echo -e and %b (`\\0nnn` octal, `\\c` stops), or a printf format
-    (`\\nnn` octal, also `\\"` and `\\'`)."""
+def _unescape(text: str, octal_needs_zero: bool, quotes: bool, plain_octal: bool = False) -> str:
+    """Backslash escapes made: echo -e and %b (`\\0nnn` octal, `\\c` stops; %b, `plain_octal`,
+    also `\\nnn`), or a printf format (`\\nnn` octal, also `\\"` and `\\'`)."""
     out, at = [], 0
     for m in _ESCAPE.finditer(text):
         simple, zero, octal, hexa, u4, u8, stop = m.groups()
@@ -37,7 +37,7 @@ def _unescape(text: str, octal_needs_zero: bool, quotes: bool) -> str:
             out.append(_SIMPLE[simple])
         elif zero is not None:
             out.append(chr(int(zero or "0", 8) & 0xFF) if octal_needs_zero else chr(int("0" + zero[:2], 8)) + zero[2:])
-        elif octal is not None and not octal_needs_zero:
+        elif octal is not None and (plain_octal or not octal_needs_zero):
             out.append(chr(int(octal, 8) & 0xFF))
         elif hexa is not None:
             out.append(chr(int(hexa, 16)))
@@ -109,7 +109,7 @@ def _format(fmt: str, values: List[str], out: List[str]) -> int:
         used += 1
         if kind == "b":
             try:
-                value = _unescape(value, True, False)
+                value = _unescape(value, True, False, plain_octal=True)    # (`\\162` too, unlike echo -e)
             except _Stop as stop:
                 out.append(stop.text)
                 raise _Stop("")

@@ -597,6 +597,7 @@ def test_what_a_shell_reads_is_what_was_written_to_it(line, allowed):
     ("printf", ["%s-%s\n", "a", "b", "c"]), ("printf", ["%5s|%-3s|", "ab", "c"]), ("printf", ["%d %c", "42", "xyz"]),
     ("printf", ["%%s %s", "q"]), ("printf", [r"a\"b\'c"]), ("printf", ["%.2s", "abc"]), ("printf", [r"\0101\012"]),
     ("printf", ["%b", r"a\cb", "zz"]), ("printf", [r"\u00e9\U0001F600"]),
+    ("printf", ["%b", r"\162", "m x"]), ("printf", ["%b", r"\01621\1621\8"]), ("echo", ["-e", r"\162\0162"]),
 ])
 def test_echo_and_printf_print_what_bash_prints(name, args):
     done = subprocess.run(["bash", "--norc", "-c", name + ' "$@"', "x"] + args, capture_output=True, text=True)
