@@ -19,6 +19,7 @@ import shlex
 from typing import List, Optional, Sequence
 
 from layers.bastion import program_commands
+from layers.bastion.interactive_input import edited
 from layers.bastion.shell_words import (Inner, Script, Spec, Stdin, Unknown, Word, code_in, held, names,
                                         options)
 
@@ -177,7 +178,7 @@ def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         return startup + ([code_in(args[i], f"{name} -c")] if i < len(args) else [])
     if i < len(args) and "s" not in letters:        # `sh -s ARGS` reads its input, ARGS its parameters
         return startup + _script_files(name, args[i:], stdin)
-    return startup + _stdin_script(name, stdin)
+    return startup + _stdin_script(name, stdin, interactive="i" in letters)
 
 
 def assigned(key: str, value: Word, stdin: Stdin) -> List[Inner]:
@@ -285,11 +286,16 @@ def _script_file(name: str, file: Word, stdin: Stdin) -> List[Inner]:
     return _stdin_script(name, fed) if fed is not None else []
 
 
-def _stdin_script(name: str, stdin: Stdin) -> List[Inner]:
+def _stdin_script(name: str, stdin: Stdin, interactive: bool = False) -> List[Inner]:
+    """A shell reading its input; `interactive`: through the line editor, with history expansion
+    (`bash -i`, a shell in a terminal of its own), which may make other code of the text."""
     if stdin is None:
         return []                    # interactive: each line it reads is checked as it is typed
     kind, value = stdin
     if kind == "text":
+        why = edited(value) if interactive else ""
+        if why:
+            return [Unknown(f"`{name}` reads its input interactively, and {why} changes it")]
         return [Script(value, f"{name} reading its input")]
     return [Unknown(f"`{name}` runs what it reads from {value}")]
 
@@ -397,7 +403,7 @@ def _script_command(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner
     for key in ("c", "command"):
         if key in found:
             return [code_in(held(args, found, key), "script -c")]
-    return _stdin_script(name, stdin)        # a shell in the new terminal, reading the input
+    return _stdin_script(name, stdin, interactive=True)    # a shell in the new terminal, reading the input
 
 
 def _sg(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -551,8 +557,8 @@ def _ssh_command(args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         rest += used
     if "V" in found:
         return []
-    if rest >= len(args):            # the remote login shell: it reads the input (typed lines are judged)
-        return _stdin_script("ssh", stdin)
+    if rest >= len(args):            # the remote login shell: it reads the input (typed lines are judged),
+        return _stdin_script("ssh", stdin, interactive="t" in found)      # in a terminal with -t
     return _joined(args[rest:], "ssh")
 
 

@@ -23,6 +23,7 @@ import tree_sitter_bash
 
 from layers.bastion.command_wrappers import (LATER, assigned, duplicated_input, expanded, inner, later,
                                              names_from_files, reading, shell_table)
+from layers.bastion.interactive_input import history_expansion
 from layers.bastion.printed import printed
 from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, extglobs_as_stars, skip_quoted, variants
 from layers.bastion.shell_words import Script, Stdin, Unknown, Word
@@ -806,44 +807,6 @@ def joined(text: str) -> str:
         out.append(c)
         i += 1
     return "".join(out)
-
-
-_EVENT = re.compile(r"![^\s;&|<>()'\"]{0,30}")
-
-
-def history_expansion(text: str) -> str:
-    """The first history expansion an interactive bash would make in the text ('' if none): a
-    line's leading `^old^new`, or a `!` outside single quotes, not escaped, not followed by a
-    blank, `=`, `(` or (in double quotes) `"`, and not `$!`, `${!name}` or `[!...]`: `!!`, `!-2`,
-    `!rm`, `!?x?`, `!$`. A quote opened on one line goes on into the next (`echo 'a` then `b' !!`
-    expands the `!!`), and a comment (`# don't`) quotes nothing. What it expands to is the shell's
-    history, unknown here."""
-    single = double = False         # quotes go on across lines, as bash's expansion keeps them
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if (i == 0 or text[i - 1] == "\n") and c == "^":      # (inside quotes too, to be safe)
-            return text[i:].split(None, 1)[0]
-        if single:
-            single = c != "'"
-        elif c == "\\":
-            i += 1
-        elif c == "'" and not double:
-            single = True
-        elif c == '"':
-            double = not double
-        elif c == "#" and not double and (i == 0 or text[i - 1] in " \t\n;&|()<>"):
-            i = text.find("\n", i)         # a comment (its `don't` quotes nothing): to its line's end
-            if i < 0:
-                break
-            continue
-        elif c == "!":
-            after, before = text[i + 1:i + 2], text[max(0, i - 2):i]
-            if after and after not in " \t\r\n=(" and not (double and after == '"') \
-                    and not before.endswith(("$", "[")) and before != "${":
-                return _EVENT.match(text, i).group(0)
-        i += 1
-    return ""
 
 
 def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = None, stdin: Stdin = None) -> Analysis:

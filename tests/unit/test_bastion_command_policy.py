@@ -580,6 +580,11 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("find . -exec bash -c {} \\;", False), ("find . | xargs grep -l x", True), ("xargs -I{} cp {} /tmp", True),
     ("find . -name '*.py' -exec wc -l {} +", True), ("find . -exec sh -c 'echo \"$1\"' _ {} \\;", True),
     ("xargs sh -c 'ls \"$@\"' _", True),
+    # an interactive shell reads through the line editor and expands history in what it reads
+    ("printf 'echo rm\\n!!:1 x\\n' | bash -i", False), ("printf 'rX x\\n^X^m\\n' | bash -i", False),
+    ("printf 'mr\\x14 x\\n' | bash -i", False), ("printf 'echo x\\rrm y\\n' | bash -i", False),
+    ("printf 'mr\\x14 x\\n' | script -q /dev/null", False), ("printf 'echo rm\\n!!:1 x\\n' | ssh -tt host", False),
+    ("printf 'echo rm\\n!!:1 x\\n' | bash", True), ("printf 'ls\\n' | bash -i", True),
 ])
 def test_what_a_shell_reads_is_what_was_written_to_it(line, allowed):
     """A shell fed by echo or printf runs what they print, escapes and directives made (and both
