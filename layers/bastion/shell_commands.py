@@ -216,9 +216,9 @@ class _Walk:
         elif t == "expansion" and PROMPT_EXPANSION.search(node.text.decode("utf-8", "replace")):
             self.out.append(Command(f"({node.text.decode('utf-8', 'replace')[:60]})", (),
                                     "prompt expansion runs the command substitutions a variable holds", True))
-        elif t == "expansion" and (b"$(" in node.text or b"`" in node.text):
+        elif t == "expansion" and SUBSTITUTION.search(node.text):
             self.operand(node)
-        elif t == "regex" and (b"$(" in node.text or b"`" in node.text):
+        elif t == "regex" and SUBSTITUTION.search(node.text):
             # a word the grammar takes for a pattern (after `==`/`=~`, also outside `[[ ]]`: `, ==$(rm x)`),
             # whose substitutions bash runs and the grammar does not show
             self.script(": " + node.text.decode("utf-8", "replace"), ("pattern",))
@@ -227,7 +227,7 @@ class _Walk:
             self.walk(c, inherited, level + 1)
 
     def operand(self, node) -> None:
-        """`${X%%$(rm x)}`, `${X//[$(rm x)]/}`, `${X,,$(rm x)}`: bash expands the operand of a
+        """`${X%%$(rm x)}`, `${X//[$(rm x)]/}`, `${X,,$(rm x)}`, `${X=<(rm x)}`: bash expands the operand of a
         parameter expansion (a pattern, a default), and the grammar shows no substitution in some;
         inside double quotes a single quote there is a character (`"${X-'$(rm x)'}"` runs rm).
         Its text is judged as the argument of `:`, in double quotes where the expansion is."""
@@ -674,6 +674,7 @@ LEADING = frozenset({"!", "time", "if", "then", "else", "elif", "do", "while", "
 # assignments (`a[]=1 $X x`)
 EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:(?:\{|" + "|".join(map(re.escape, sorted(LEADING)))
                            + r"|[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\s]*\])?\+?=\S*)\s+)*[$`]")
+SUBSTITUTION = re.compile(rb"\$\(|`|[<>]\(")      # a command or process substitution's opening
 GUESSED_EXPANSION = re.compile(r"\$[({\[\w?$!#@*-]|`[^`]*`")     # (a lone backquote is an error to bash)
 SPLIT = re.compile(r"\|\||&&|[;\n()`{}]|(?<!>)\||(?<![<>])&(?!>)|\$\(|[<>]\(")     # `>&`, `&>`, `>|` stay redirections
 
