@@ -403,7 +403,7 @@ def _script_command(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner
     for key in ("c", "command"):
         if key in found:
             return [code_in(held(args, found, key), "script -c")]
-    return _stdin_script(name, stdin, interactive=True)    # a shell in the new terminal, reading the input
+    return _stdin_script(name, stdin)        # a shell in the new terminal, reading the input
 
 
 def _sg(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -559,7 +559,7 @@ def _ssh_command(args: Sequence[Word], stdin: Stdin) -> List[Inner]:
         return []
     if rest >= len(args):            # the remote login shell: it reads the input (typed lines are judged),
         return _stdin_script("ssh", stdin, interactive="t" in found)      # in a terminal with -t
-    return _joined(args[rest:], "ssh")
+    return _joined(args[rest:], "ssh") + (_terminal_input("ssh -t", stdin) if "t" in found else [])
 
 
 def _at(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
@@ -922,4 +922,15 @@ def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
     """What the command `name` (normalised) with these arguments runs in turn."""
     if _globbed(name, args):
         return [Unknown(f"`{name}` is given a pathname expansion, whose file names may be its options or code")]
-    return HANDLERS.get(name, _wrapped)(name, args, stdin) + program_commands.runs(name, args)
+    out = HANDLERS.get(name, _wrapped)(name, args, stdin) + program_commands.runs(name, args)
+    return out + _terminal_input(name, stdin) if name in TERMINAL_RUNNERS else out
+
+
+# commands that run theirs in a terminal of their own, fed their input: a shell there reads it
+# through the line editor, with history expansion (interactive_input)
+TERMINAL_RUNNERS = frozenset({"script", "unbuffer"})
+
+
+def _terminal_input(name: str, stdin: Stdin) -> List[Inner]:
+    why = edited(stdin[1]) if stdin is not None and stdin[0] == "text" else ""
+    return [Unknown(f"`{name}` gives its input to a terminal, where {why} changes it")] if why else []

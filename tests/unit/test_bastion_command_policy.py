@@ -585,6 +585,8 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("printf 'mr\\x14 x\\n' | bash -i", False), ("printf 'echo x\\rrm y\\n' | bash -i", False),
     ("printf 'mr\\x14 x\\n' | script -q /dev/null", False), ("printf 'echo rm\\n!!:1 x\\n' | ssh -tt host", False),
     ("printf 'echo rm\\n!!:1 x\\n' | bash", True), ("printf 'ls\\n' | bash -i", True),
+    ("printf 'mr\\x14 x\\n' | script -qc bash /dev/null", False), ("printf 'mr\\x14 x' | ssh -t h bash", False),
+    ("printf 'ls\\n' | script -qc bash /dev/null", True),
 ])
 def test_what_a_shell_reads_is_what_was_written_to_it(line, allowed):
     """A shell fed by echo or printf runs what they print, escapes and directives made (and both
