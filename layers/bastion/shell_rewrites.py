@@ -356,6 +356,8 @@ def respelled(text: str) -> str:
         if c == "\\":
             after = text[i + 1:i + 2]
             if after and after != "\n" and not double and not backquoted:
+                if out and out[-1] == "$":
+                    out[-1] = "'$'"     # (a quote right after it would make `$'…'` or `$"…"`)
                 out.append('"\'"' if after == "'" else f"'{after}'")     # `\X` is X, quoted
             else:
                 out.append(text[i:i + 2])
