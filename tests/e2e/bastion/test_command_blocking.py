@@ -324,7 +324,8 @@ def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, t
     """Brace expansion (`{rm,-f,F}` is `rm -f F`), a named coprocess's group, `hash -p` making a
     name run rm, wrappers that run a string (`script -c`, `ssh host CMD`), a command after a
     here-document on its line (run once the body ends), words after a redirection, a group after
-    `time`, and lines whose start the grammar misreads (`[[x`, `\\ #`): each refused, the file
+    `time`, lines whose start the grammar misreads (`[[x`, `\\ #`, `time coproc {`, `Y=()~`), and
+    text an interactive shell reads (its history expanded): each refused, the file
     still there; the same forms with an allowed command run, so bash really expands them."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
     victim = a_victim()
@@ -336,7 +337,10 @@ def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, t
                                       f"hash -p /bin/rm myls; myls {victim}", f"script -qc 'rm -f {victim}' /dev/null",
                                       f"ssh -p 1 127.0.0.1 rm -f {victim}", f"cat <<EOF; rm -f {victim}",
                                       f"nice >/dev/null rm -f {victim}", f"time {{ rm -f {victim}; }}",
-                                      f"[[x; rm -f {victim}", f"\\ # x; rm -f {victim}"]):
+                                      f"[[x; rm -f {victim}", f"\\ # x; rm -f {victim}",
+                                      f"time coproc {{ rm -f {victim}; }}", f"Y=()~ rm -f {victim}",
+                                      f"! a=b >/dev/null rm -f {victim}", f"0<&- rm -f {victim}",
+                                      f"printf 'echo rm\\n!!:1 -f {victim}\\n' | bash -i"]):
                 await refused_and_kept(sh, line, victim, str(n))
             await sh.type(f"{{ls,-d,{victim}}}; hash -p /bin/ls myls; myls -d {victim}; cat <<EOF; echo ran-$((5+5))\r".encode())
             await sh.type(f"rm -f {victim}\rEOF\r".encode())                  # a body line is no command
@@ -347,7 +351,7 @@ def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, t
     run(scenario())
     assert_kept(victim)
     _, commands = the_session(stack, bh, AuditAction=[2])
-    assert len(commands) == 11 and {c["Cmd"] for c in commands} >= {f"{{rm,-f,{victim}}}", f"hash -p /bin/rm myls; myls {victim}"}
+    assert len(commands) == 16 and {c["Cmd"] for c in commands} >= {f"{{rm,-f,{victim}}}", f"hash -p /bin/rm myls; myls {victim}"}
 
 
 def test_a_here_document_typed_line_by_line_is_judged_whole_at_its_delimiter(stack, gateway, target, clock):
