@@ -670,10 +670,6 @@ REDIRECTION_APART = re.compile(r"((?:(?<![^\s])\d+)?(?:<<<|<<-?|<>|>>|>&|<&|&>>?
 SUBSCRIPT_OPEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*")
 REDIRECTION = re.compile(r"\d*(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>)(.*)", re.S)
 LEADING = frozenset({"!", "time", "if", "then", "else", "elif", "do", "while", "until"})   # words before a command
-# a command's name an expansion makes (`$(echo rm) x`, `$X x`), after leading words, `{` or
-# assignments (`a[]=1 $X x`)
-EXPANDED_NAME = re.compile(r"(?:^|[;&|(\n])\s*(?:(?:\{|" + "|".join(map(re.escape, sorted(LEADING)))
-                           + r"|[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\s]*\])?\+?=\S*)\s+)*[$`]")
 SUBSTITUTION = re.compile(rb"\$\(|`|[<>]\(")      # a command or process substitution's opening
 GUESSED_EXPANSION = re.compile(r"\$[({\[\w?$!#@*-]|`[^`]*`")     # (a lone backquote is an error to bash)
 SPLIT = re.compile(r"\|\||&&|[;\n()`{}]|(?<!>)\||(?<![<>])&(?!>)|\$\(|[<>]\(")     # `>&`, `&>`, `>|` stay redirections
