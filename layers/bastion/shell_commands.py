@@ -142,7 +142,11 @@ class _Walk:
             return Word(_ansi(src[2:-1]), source=src)
         if t in ("string", "translated_string"):
             parts, dynamic = [], ""
+            at = node.children[0].end_byte if node.children else node.start_byte
             for c in node.named_children:
+                # what lies between the grammar's pieces is text too (a newline inside the quotes)
+                parts.append(node.text[at - node.start_byte:c.start_byte - node.start_byte].decode("utf-8", "replace"))
+                at = c.end_byte
                 if c.type == "string_content":
                     parts.append(DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1),
                                                c.text.decode("utf-8", "replace")))
