@@ -154,6 +154,9 @@ class _Walk:
                     w = self.word(c)
                     parts.append(w.text)
                     dynamic = dynamic or w.dynamic
+            end = node.children[-1].start_byte if len(node.children) > 1 and node.children[-1].type == '"' \
+                else node.end_byte
+            parts.append(node.text[at - node.start_byte:end - node.start_byte].decode("utf-8", "replace"))  # (`"a$"`)
             return Word("".join(parts), dynamic, src)
         if t == "concatenation":
             words = [self.word(c) for c in node.named_children]

@@ -588,7 +588,7 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("printf 'mr\\x14 x\\n' | script -qc bash /dev/null", False), ("printf 'mr\\x14 x' | ssh -t h bash", False),
     ("printf 'ls\\n' | script -qc bash /dev/null", True),
     # a newline inside double quotes is text (the grammar leaves it between two pieces)
-    ('echo "rm\nx" | bash', False), ('echo "ls\nx" | bash', True),
+    ('echo "rm\nx" | bash', False), ('echo "ls\nx" | bash', True), ('"rm$" x', True),
 ])
 def test_what_a_shell_reads_is_what_was_written_to_it(line, allowed):
     """A shell fed by echo or printf runs what they print, escapes and directives made (and both
