@@ -19,7 +19,7 @@ import shlex
 from typing import List, Optional, Sequence
 
 from layers.bastion import program_commands
-from layers.bastion.interactive_input import edited
+from layers.bastion.interactive_input import EDITOR, edited
 from layers.bastion.shell_words import (Inner, Script, Spec, Stdin, Unknown, Word, code_in, held, names,
                                         options)
 
@@ -297,7 +297,7 @@ def _stdin_script(name: str, stdin: Stdin, interactive: bool = False) -> List[In
         if why:
             return [Unknown(f"`{name}` reads its input interactively, and {why} changes it")]
         return [Script(value, f"{name} reading its input")]
-    return [Unknown(f"`{name}` runs what it reads from {value}")]
+    return [Unknown(f"`{name}` runs what it reads from {value}" + (f", {EDITOR}" if interactive else ""))]
 
 
 def _su(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:

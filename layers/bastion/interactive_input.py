@@ -8,6 +8,8 @@ return ends it), and expands history in it (`!!`, `!$`, a leading `^old^new`).
 """
 import re
 
+EDITOR = "through its line editor"      # in the reason of a shell that reads its input so
+
 _EVENT = re.compile(r"![^\s;&|<>()'\"]{0,30}")
 
 

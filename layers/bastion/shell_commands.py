@@ -23,7 +23,7 @@ import tree_sitter_bash
 
 from layers.bastion.command_wrappers import (LATER, assigned, duplicated_input, expanded, inner, later,
                                              names_from_files, reading, shell_table)
-from layers.bastion.interactive_input import history_expansion
+from layers.bastion.interactive_input import EDITOR, history_expansion
 from layers.bastion.printed import printed
 from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, extglobs_as_stars, skip_quoted, variants
 from layers.bastion.shell_words import Script, Stdin, Unknown, Word
@@ -993,8 +993,18 @@ def run_before_waiting(text: str, heredoc_open: bool = False) -> List[Command]:
 def reads_session_input(command: str) -> bool:
     """Whether `command`, its standard input the session's (no terminal), is a shell running that
     input (`bash`, `sh -s`, `sudo bash`, `cd /tmp && bash`): the input is then a script."""
+    return any(SESSION_INPUT in c.name for c in _reading_session_input(command))
+
+
+def edits_session_input(command: str) -> bool:
+    """Whether such a shell reads the input through its line editor (`bash -i`): its keys change
+    the lines, and history is expanded in them (interactive_input)."""
+    return any(SESSION_INPUT in c.name and EDITOR in c.name for c in _reading_session_input(command))
+
+
+def _reading_session_input(command: str) -> List[Command]:
     try:
         commands = analyse(command, stdin=("dynamic", SESSION_INPUT)).commands
     except TooComplex:
-        return False
-    return any(c.dynamic and SESSION_INPUT in c.name for c in commands)
+        return []
+    return [c for c in commands if c.dynamic]

@@ -12,7 +12,7 @@ from layers.bastion import fields
 from layers.bastion.bash_syntax import waits_for
 from layers.bastion.command_policy import Decision, Policy, compile_template, pattern_words
 from layers.bastion.printed import printed
-from layers.bastion.shell_commands import analyse, joined, reads_session_input
+from layers.bastion.shell_commands import analyse, edits_session_input, joined, reads_session_input
 from layers.bastion.shell_rewrites import brace_expanded, heredocs_as_strings
 
 DANGER = "rm\nmkfs*\nshutdown -h\nchmod -R 777 /\ndd of=/dev/sd*\n"
@@ -333,6 +333,8 @@ def test_code_the_shell_runs_later_is_checked_now(line, allowed):
 def test_a_shell_reading_an_exec_sessions_input_makes_it_a_script(command, script):
     # `ssh host bash` with no terminal: the client's bytes are the shell's commands, line by line
     assert reads_session_input(command) == script
+    # through its line editor only where it is interactive
+    assert edits_session_input(command) == (script and command in ("bash -i",))
 
 
 @pytest.mark.parametrize("line", ["echo 'rm x' | (bash)", "echo 'rm x' | { bash; }", "echo 'rm x' | (cd /tmp && sh)"])

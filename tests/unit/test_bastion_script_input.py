@@ -105,3 +105,16 @@ def test_an_empty_line_ends_a_here_document_only_where_its_delimiter_is_empty():
     s = ScriptInput(RM)             # `<<EOF`: the empty line is text, and so is `rm x`
     lines, refused = s.feed(b"cat <<EOF\n" + body + b"\nrm x\nEOF\necho done\n", end=True)
     assert refused is None and len(lines) == 15
+
+
+def test_a_shell_that_edits_its_input_has_a_line_its_editor_would_change_refused():
+    """`ssh host 'bash -i' < f`: readline edits the lines (`mr<Ctrl-T> x` is `rm x`) and bash
+    expands history in them, though no terminal shows it; such a line is refused, plain ones go."""
+    s = ScriptInput(RM, editor=True)
+    lines, refused = s.feed(b"echo a\nmr\x14 -f x\necho never\n")
+    assert lines == [("echo a", b"echo a\n")] and refused[0] == "mr\x14 -f x"
+    assert refused[1].reason == "dynamic" and "line editor" in refused[1].rule
+    s = ScriptInput(RM, editor=True)
+    assert s.feed(b"echo rm\n")[1] is None and s.feed(b"!!:1 -f x\n")[1] is not None
+    s = ScriptInput(RM)                         # `bash` without -i reads them as they stand
+    assert s.feed(b"mr\x14 -f x\n") == ([("mr\x14 -f x", b"mr\x14 -f x\n")], None)

@@ -1,5 +1,7 @@
 """A shell's input when the session has no terminal (`ssh -T host`, `ssh host bash < deploy.sh`):
-a script, whose lines are commands as they stand (no line editing, no echo to read them off).
+a script, whose lines are commands as they stand (no line editing, no echo to read them off; a
+shell that edits them nonetheless, `bash -i`, has a line holding one of its editor's keys or a
+history expansion refused).
 Each complete line is judged by the session's command policy before it goes to the target; the
 first refused line ends the script there, so the shell never runs the rest. The lines of a
 construct left open (`if` without `fi`, a here-document) are held and judged again with each line
@@ -11,13 +13,15 @@ from typing import List, Optional, Tuple
 
 from layers.bastion import command_policy
 from layers.bastion.heredoc_body import HeredocBody
+from layers.bastion.interactive_input import edited
 
 LINE_LIMIT = 256 * 1024         # a line longer than this is judged as it stands
 
 
 class ScriptInput:
-    def __init__(self, policy: Optional[command_policy.Policy]) -> None:
+    def __init__(self, policy: Optional[command_policy.Policy], editor: bool = False) -> None:
         self.policy = policy
+        self.editor = editor        # the shell reads through its line editor (`bash -i`): keys change lines
         self.ended = False
         self._buffer = bytearray()
         self._held = ""             # the lines of a construct still open, as text
@@ -42,6 +46,10 @@ class ScriptInput:
             del self._buffer[:at]
             decoded = raw.decode("utf-8", "replace").rstrip("\n")
             text = decoded.rstrip("\r")
+            why = edited(decoded) if self.editor and self.policy is not None and self.policy.enforcing else ""
+            if why:
+                return lines, self._refuse(decoded, command_policy.Decision(
+                    False, "dynamic", rule=f"the shell reads its input through its line editor, and {why} changes the line"))
             if self.policy is not None and (text.strip() or self._held):
                 read = command_policy.as_bash_reads(decoded)
                 whole = f"{self._held}\n{read}" if self._held else read

@@ -206,7 +206,8 @@ class Session:
         self.interactive = bool(process.get_terminal_type())
         reads_script = not self.interactive and (
             not process.command or shell_commands.reads_session_input(process.command))
-        self.script = script_input.ScriptInput(self.policy) if reads_script else None
+        self.script = script_input.ScriptInput(self.policy, editor=bool(process.command) and shell_commands.edits_session_input(
+            process.command)) if reads_script else None
         self.typed = command_gate.Typed() if self.policy and self.interactive else None
         # The text of a construct the shell holds open, waiting for more lines (command_gate), each
         # way it may hold it: after a Ctrl-C the shell may have abandoned it or not (with `stty

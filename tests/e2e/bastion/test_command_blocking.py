@@ -477,7 +477,8 @@ def test_text_bash_evaluates_again_and_startup_files_are_judged(stack, gateway, 
 def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack, gateway, target, clock):
     """`ssh -t host bash` (a command with a terminal): its lines are judged and recorded as a
     shell session's are. `ssh host bash` and a shell session without a terminal: their input is a
-    script, each line recorded and judged as it goes; a refused line ends the input there."""
+    script, each line recorded and judged as it goes; a refused line ends the input there (with
+    `bash -i`, also a line its line editor would change)."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
     victim = a_victim()
 
@@ -495,6 +496,11 @@ def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack,
             assert (await process.wait()).exit_status == 3
             fed = await conn.run("bash", input=f"echo one-$((1+1))\nrm -f {victim}\necho never\n", check=False)
             assert fed.stdout == "one-2\n" and "Guardzone: command blocked: blocked by template" in fed.stderr
+            # `bash -i` edits its input with readline's keys even without a terminal: Ctrl-T would
+            # make `mr` `rm`, so that line is refused
+            edited = await conn.run("bash --norc -i", input=f"echo three\necho four\necho five\nmr\x14 -f {victim}\n"
+                                                          "echo never\n", check=False)
+            assert "never" not in edited.stdout and "line editor" in edited.stderr
             plain = await conn.create_process(encoding=None)          # a shell, no terminal
             plain.stdin.write(f"echo two-$((1+1))\nls {victim}\n".encode())
             plain.stdin.write_eof()
@@ -512,6 +518,8 @@ def test_a_shell_run_as_an_exec_command_is_judged_line_by_line_or_refused(stack,
                         ("exit 3", 1)]),
         (1, 3): sorted([("bash", 1), ("echo one-$((1+1))", 1), (f"rm -f {victim}", 2)]),     # never `echo never`
         (0, 2): sorted([("echo two-$((1+1))", 1), (f"ls {victim}", 1)]),
+        (1, 5): sorted([("bash --norc -i", 1), ("echo three", 1), ("echo four", 1), ("echo five", 1),
+                        (f"mr\x14 -f {victim}", 2)]),
     }
 
 
