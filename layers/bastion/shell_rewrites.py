@@ -32,7 +32,7 @@ COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:[ \t]+(?!" + COMPOUNDS + r
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
 SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
-MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?:[\s;&|<>)]|$)|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]"
+MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?:[\s;&|<>)}]|$)|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]"
                      r"|[<>]&-|(?:[})]|\b(?:fi|done|esac))[ \t]+\d+<")     # where respelled() has work
 # `{ …; } 0<&3`, `( … ) 3<f`: the grammar cannot read a descriptor before `<` after a compound command
 COMPOUND_END = re.compile(r"(?:[})]|(?<![\w$])(?:fi|done|esac))[ \t]+$")
@@ -414,7 +414,7 @@ def respelled(text: str) -> str:
             out.append("${" + text[i + 1] + "}")
             i += 2
             continue
-        elif c == "$" and not double and (i + 1 == n or text[i + 1] in " \t\n;&|<>)"):
+        elif c == "$" and not double and (i + 1 == n or text[i + 1] in " \t\n;&|<>)}"):
             out.append("'$'")           # a `$` that expands nothing: the grammar reads on into the next word
             i += 1
             continue
