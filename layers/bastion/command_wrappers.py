@@ -296,7 +296,7 @@ def _stdin_script(name: str, stdin: Stdin, interactive: bool = False) -> List[In
         why = edited(value) if interactive else ""
         if why:
             return [Unknown(f"`{name}` reads its input interactively, and {why} changes it")]
-        return [Script(value, f"{name} reading its input")]
+        return [Script(value.replace("\0", ""), f"{name} reading its input")]    # (bash drops a NUL it reads)
     return [Unknown(f"`{name}` runs what it reads from {value}" + (f", {EDITOR}" if interactive else ""))]
 
 

@@ -82,7 +82,7 @@ class Analysis:
 # ---- words ----
 ESCAPE = re.compile(r"\\(.)", re.S)
 DQ_ESCAPE = re.compile(r"\\([$`\"\\\n])")
-ANSI = re.compile(r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)", re.S)
+ANSI = re.compile(r"\\(x\{[0-9a-fA-F]*\}?|x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)", re.S)
 ANSI_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f",
                "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
 BRACE = re.compile(r"\{[^{}]*(,|\.\.)[^{}]*\}")
@@ -91,8 +91,12 @@ GUESSED_GLOB = re.compile(r"(?<!\\)(?:[*?]|\[.+\])")          # `[ -f x` is the 
 
 
 def _ansi(body: str) -> str:
+    """`$'...'`'s text, as bash makes it: escapes (`\\x{HHH}` too, to eight bits), and the string
+    ends at a NUL one makes (`$'rm\\0junk'` is `rm`: bash keeps it as a C string)."""
     def one(m: re.Match) -> str:
         e = m.group(1)
+        if e.startswith("x{"):
+            return chr(int(e[2:].rstrip("}") or "0", 16) & 0xFF)
         if e[0] in "xuU":
             try:
                 return chr(int(e[1:], 16))
@@ -101,9 +105,9 @@ def _ansi(body: str) -> str:
         if e[0] in "01234567":
             return chr(int(e, 8) & 0xFF)
         if e[0] == "c":
-            return chr(ord(e[1]) & 0x1F)
+            return "\x7f" if e[1] == "?" else chr(ord(e[1].upper()) & 0x1F)
         return ANSI_SIMPLE.get(e, "\\" + e)
-    return ANSI.sub(one, body)
+    return ANSI.sub(one, body).partition("\0")[0]
 
 
 def _unescape(text: str) -> str:

@@ -30,9 +30,10 @@ COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:[ \t]+(?!" + COMPOUNDS + r
                              r"|time(?:[ \t]+-p)?|!)[ \t]+(?=[{(]|\[\[|" + COMPOUNDS + ")")
 
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
+EXPANDING = re.compile(r"[A-Za-z0-9_{(\['\"`?$!#@*-]")      # what may follow a `$` that expands something
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
 SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
-MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?:[\s;&|<>)}]|$)|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]"
+MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?![A-Za-z0-9_{(\['\x22`?$!#@*-])|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]"
                      r"|[<>]&-|(?:[})]|\b(?:fi|done|esac))[ \t]+\d+<")     # where respelled() has work
 # `{ …; } 0<&3`, `( … ) 3<f`: the grammar cannot read a descriptor before `<` after a compound command
 COMPOUND_END = re.compile(r"(?:[})]|(?<![\w$])(?:fi|done|esac))[ \t]+$")
@@ -414,8 +415,10 @@ def respelled(text: str) -> str:
             out.append("${" + text[i + 1] + "}")
             i += 2
             continue
-        elif c == "$" and not double and (i + 1 == n or text[i + 1] in " \t\n;&|<>)}"):
-            out.append("'$'")           # a `$` that expands nothing: the grammar reads on into the next word
+        elif c == "$" and not double and not EXPANDING.match(text, i + 1):
+            # a `$` that expands nothing: the grammar reads on into the next word (`>$ rm x`), or
+            # takes what follows for a word of its own (`Y=[a$= rm`: the command `=`)
+            out.append("'$'")
             i += 1
             continue
         out.append(c)
