@@ -33,8 +33,8 @@ SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 EXPANDING = re.compile(r"[A-Za-z0-9_{(\['\"`?$!#@*-]")      # what may follow a `$` that expands something
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
 SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
-MISREAD = re.compile(r"[)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?![A-Za-z0-9_{(\['\x22`?$!#@*-])|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]"
-                     r"|[<>]&-|(?:[})]|\b(?:fi|done|esac))[ \t]+\d+<")     # where respelled() has work
+MISREAD = re.compile(r"[\[\]{)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?![A-Za-z0-9_{(\['\x22`?$!#@*-])|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]"
+                     r"|[<>]&-|(?:[})]|\b(?:fi|done|esac))[ \t]+\d+<|(?:^|[\s;&|(])\[[^\s\[;&|()<>]")     # where respelled() has work
 # `{ …; } 0<&3`, `( … ) 3<f`: the grammar cannot read a descriptor before `<` after a compound command
 COMPOUND_END = re.compile(r"(?:[})]|(?<![\w$])(?:fi|done|esac))[ \t]+$")
 INPUT_DESCRIPTOR = re.compile(r"\d+(?=<)")
@@ -404,6 +404,13 @@ def respelled(text: str) -> str:
         if c in "<>" and not double and CLOSING.match(text, i):
             out.append(c + "&'-'")      # `0<&- rm x` runs rm; the grammar reads `rm` as an error
             i += 3
+            continue
+        if c == "[" and not double and (i == 0 or text[i - 1] in " \t\n;&|(") and text[i + 1:i + 2] not in ("", "[") \
+                and text[i + 1] not in " \t\n;&|()<>":
+            # `[^` is a word to bash (a test wants a blank after `[`), a test to the grammar, which may
+            # read it on over lines (`[^` then `>2 ${X-rm} ]`); as a pattern it is a name known only when it runs
+            out.append("?")
+            i += 1
             continue
         if text.startswith("{}", i) and not double:
             out.append("'{}'")          # a word to bash (it has no empty group); an empty group to the grammar
