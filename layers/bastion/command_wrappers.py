@@ -922,8 +922,20 @@ def inner(name: str, args: Sequence[Word], stdin: Stdin = None) -> List[Inner]:
     """What the command `name` (normalised) with these arguments runs in turn."""
     if _globbed(name, args):
         return [Unknown(f"`{name}` is given a pathname expansion, whose file names may be its options or code")]
-    out = HANDLERS.get(name, _wrapped)(name, args, stdin) + program_commands.runs(name, args)
+    out = [_opened(name, item) for item in HANDLERS.get(name, _wrapped)(name, args, stdin)]
+    out += program_commands.runs(name, args)
     return out + _terminal_input(name, stdin) if name in TERMINAL_RUNNERS else out
+
+
+# words that open a compound command: after `coproc`, `time` or `!` where the grammar read them
+# as a command's words (`coproc { rm;}<<<1`), the rest is that command's code, cut short
+COMPOUND_OPENERS = frozenset({"{", "(", "((", "[[", "if", "while", "until", "for", "case", "select", "function"})
+
+
+def _opened(name: str, item: Inner) -> Inner:
+    if isinstance(item, list) and item and not item[0].dynamic and item[0].text in COMPOUND_OPENERS:
+        return Script(" ".join(w.text for w in item), name, cut=True)
+    return item
 
 
 # commands that run theirs in a terminal of their own, fed their input: a shell there reads it

@@ -603,7 +603,7 @@ class _Walk:
                 if item:
                     self.emit(item, stdin, via, parent)
             elif isinstance(item, Script):      # its code reads the wrapper's input (`echo rm x | bash -c sh`)
-                self.script(item.text, via[:-1] + (item.runner,), stdin=stdin)
+                self.script(item.text, via[:-1] + (item.runner,), unparsable_runs=not item.cut, stdin=stdin)
             elif isinstance(item, Unknown):
                 self.out.append(Command(f"({item.reason})", (), "runs code not known before it runs", True, via))
 

@@ -31,6 +31,7 @@ class Word:
 class Script:
     text: str
     runner: str
+    cut: bool = False       # code cut short (a compound command's first words): that it does not parse is no news
 
 
 @dataclass(frozen=True)
