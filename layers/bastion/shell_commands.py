@@ -25,7 +25,8 @@ from layers.bastion.command_wrappers import (LATER, assigned, duplicated_input, 
                                              names_from_files, reading, shell_table)
 from layers.bastion.interactive_input import EDITOR, history_expansion
 from layers.bastion.printed import printed
-from layers.bastion.shell_rewrites import brace_expanded, comments_unmade, extglobs_as_stars, skip_quoted, variants
+from layers.bastion.shell_rewrites import (brace_expanded, comments_unmade, extglobs_as_stars, quote_end, skip_quoted,
+                                          variants)
 from layers.bastion.shell_words import Script, Stdin, Unknown, Word
 
 LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
@@ -744,7 +745,12 @@ def guessed_commands(text: str, depth: int = 0) -> List[Command]:
     makes them (`[ a; {rm,x}` runs `rm x`), extglob patterns as `*`. Only their names are trusted;
     the code a wrapper runs (`bash -c $'\\x72m'`) is read as code, as deep as `depth` allows."""
     walker = _Walk(depth)
-    for piece in _pieces(extglobs_as_stars(brace_expanded(text))):
+    pieces = _pieces(extglobs_as_stars(brace_expanded(text)))
+    if _unclosed_quote(text):
+        # bash may get past a syntax error (one inside `Y=(…)` is reported and the next lines run),
+        # where a quote left open would hide the rest: read again with the quotes as blanks
+        pieces += _pieces(extglobs_as_stars(brace_expanded(re.sub(r"['\"]", " ", text))))
+    for piece in pieces:
         piece = REDIRECTION_APART.sub(r" \1 ", piece)       # `x=<<< y rm`: a redirection ends a word
         # a word holding an expansion anywhere (`rm${S}`, `r`echo m``) is known only when it runs
         words = [Word(_unquoted(w), "expansion" if _holds_expansion(w) else "",
@@ -768,12 +774,22 @@ def guessed_commands(text: str, depth: int = 0) -> List[Command]:
     return walker.out
 
 
+def _unclosed_quote(text: str) -> bool:
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in "'\"" and quote_end(text, i) is None:
+            return True
+        i = skip_quoted(text, i)
+    return False
+
+
 def _holds_expansion(text: str) -> bool:
-    """Whether the text holds an expansion outside single quotes (`<>'a[`x`]' ls` holds none)."""
+    """Whether the text holds an expansion outside single quotes (`<>'a[`x`]' ls` holds none; a
+    quote left open quotes nothing)."""
     i, n, double = 0, len(text), False
     while i < n:
         c = text[i]
-        if c == "\\" or not double and (c == "'" or text.startswith("$'", i)):
+        if c == "\\" or not double and (c == "'" or text.startswith("$'", i)) and quote_end(text, i) is not None:
             i = skip_quoted(text, i)
             continue
         if GUESSED_EXPANSION.match(text, i):
@@ -830,10 +846,6 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     broken = result.status != "ok" or base != text
     for variant, settles in ([(base, True)] if base != text else []) + variants(base):
         other, _ = _parsed(variant, depth, variables, stdin, guess=False)
-        if other.status == "unparsable" and not broken:
-            # a rewrite the grammar cannot read either: what it made is noise (where the line
-            # itself is rejected, both readings are guesses, and both count)
-            continue
         if broken and other.status == "ok":
             # the grammar's trouble was what the rewrite settles: what it made of the line (body
             # lines read as commands, guessed words) goes, and it waits only for a here-document

@@ -127,7 +127,8 @@ def backquotes_as_parens(text: str) -> str:
             if not code.strip():
                 out.append("$(:)")      # (the grammar misreads an empty `$()` as it does ``` `` ```)
             elif _closes(code):
-                out.append("$(" + code + ")")
+                # (a `#` inside may begin a comment, which in `$(...)` would run on over the `)`)
+                out.append("$(" + code + ("\n)" if "#" in code else ")"))
             else:                       # a quote left open inside (`` `$'x` ``): its code on a line of its own
                 out.append("$(:)")
                 rest.append(code)
