@@ -158,8 +158,15 @@ def _comment_end(text: str, i: int) -> int:
 
 def _comment_at(text: str, i: int) -> bool:
     """Whether the `#` at i begins a comment: at the start of a word (a quote in the comment,
-    `# don't`, quotes nothing)."""
-    return i == 0 or text[i - 1] in WORD_BREAKS
+    `# don't`, quotes nothing); after an escaped break it is inside one (`Y=\\|# rm`)."""
+    if i == 0:
+        return True
+    if text[i - 1] not in WORD_BREAKS:
+        return False
+    j = i - 2
+    while j >= 0 and text[j] == "\\":
+        j -= 1
+    return (i - 2 - j) % 2 == 0
 
 
 def _closes(code: str) -> bool:

@@ -571,7 +571,7 @@ def test_a_crontab_read_from_the_line_has_its_commands_judged(line, allowed):
     ("for((;;+));do>|/dev/null 'r'm;done", False),
     ("! >f\nls", True), ("ls|=\n\"rm\">k", False), ("ls|=\nls", True), ("coproc {d}>l rm&Y= <<E\nE\ns", False), ("e !\ncoproc { rm;}", False), ("coproc while while :;do break;done do coproc rm done", False),
     # a line the grammar rejects: an expansion anywhere may be a command's name
-    ("a<<E&\nE\n>l x=rm; $x ", False), ("Y=(>')\nE\nrm${S}", False), ("Y=(>')\nE\nls", True),
+    ("Y=\\|# {d}>l rm", False), ("a<<E&\nE\n>l x=rm; $x ", False), ("Y=(>')\nE\nrm${S}", False), ("Y=(>')\nE\nls", True),
     ("z`~ #`&rm\n`", False), ("echo `ls # x` y", True), ("coproc { 'r'm;}<<<1", False), ("time { ls; } <<<1", True), ("{ f=$}e rm;}", False), (">={$1 rm", False), ("function f { [^\n>2 ${X-rm} ];};f", False), ("[ -f x ] && ls", True), ("Y=[a$= rm", False), ("$'rm\\0junk' x", False), ("$'rm\\c@z' x", False),
     ("$'\\x{72m' x", False), ("$'l\\x{73}' x", True), ("printf 'r\\0m x' | bash", False), ("X=$\\\\ rm \\\\", False), ("X=$\\' rm", False), ("X=$\\ ls", True), (": ${x=<(rm)}", False), ('echo "${x=<(rm)}"', True), ("[ | rm${S}", False), ("f=$((( ))n) $(echo rm)", False),
     ("ls && 0< x rm", False), ("ls && ! 0< x rm", False), ("ls | 0<x ${X:-rm}", False), ("ls && 0< x ls", True),
