@@ -12,6 +12,7 @@ known when it runs (`$X`, `$(...)`, a glob or brace expansion, a history expansi
 or `^ls^rm` in the line as typed) comes back with `dynamic` saying why.
 """
 import contextvars
+import functools
 import re
 import shlex
 import threading
@@ -25,8 +26,8 @@ from layers.bastion.command_wrappers import (LATER, assigned, duplicated_input, 
                                              names_from_files, reading, shell_table)
 from layers.bastion.interactive_input import EDITOR, history_expansion
 from layers.bastion.printed import printed
-from layers.bastion.shell_rewrites import (brace_expanded, comments_unmade, extglobs_as_stars, quote_end, skip_quoted,
-                                          variants)
+from layers.bastion.shell_rewrites import (BACKQUOTE_ESCAPE, brace_expanded, closes, comments_unmade, extglobs_as_stars,
+                                          quote_end, skip_quoted, variants)
 from layers.bastion.shell_words import Script, Stdin, Unknown, Word
 
 LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
@@ -677,7 +678,6 @@ def _status(root, text: bytes) -> str:
 
 
 ASSIGNED_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
-BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")
 REDIRECTION_APART = re.compile(r"((?:(?<![^\s])\d+)?(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>))")
 SUBSCRIPT_OPEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*")
 REDIRECTION = re.compile(r"\d*(?:<<<|<<-?|<>|>>|>&|<&|&>>?|>\||<|>)(.*)", re.S)
@@ -746,7 +746,7 @@ def guessed_commands(text: str, depth: int = 0) -> List[Command]:
     the code a wrapper runs (`bash -c $'\\x72m'`) is read as code, as deep as `depth` allows."""
     walker = _Walk(depth)
     pieces = _pieces(extglobs_as_stars(brace_expanded(text)))
-    if _unclosed_quote(text):
+    if not closes(text):
         # bash may get past a syntax error (one inside `Y=(…)` is reported and the next lines run),
         # where a quote left open would hide the rest: read again with the quotes as blanks
         pieces += _pieces(extglobs_as_stars(brace_expanded(re.sub(r"['\"]", " ", text))))
@@ -772,15 +772,6 @@ def guessed_commands(text: str, depth: int = 0) -> List[Command]:
     for c in walker.out:
         c.guessed = True
     return walker.out
-
-
-def _unclosed_quote(text: str) -> bool:
-    i, n = 0, len(text)
-    while i < n:
-        if text[i] in "'\"" and quote_end(text, i) is None:
-            return True
-        i = skip_quoted(text, i)
-    return False
 
 
 def _holds_expansion(text: str) -> bool:
@@ -1018,9 +1009,11 @@ def edits_session_input(command: str) -> bool:
     return any(SESSION_INPUT in c.name and EDITOR in c.name for c in _reading_session_input(command))
 
 
-def _reading_session_input(command: str) -> List[Command]:
+@functools.lru_cache(maxsize=256)
+def _reading_session_input(command: str) -> Tuple[Command, ...]:
+    """(both questions above are asked of an exec session's command: it is analysed once)"""
     try:
         commands = analyse(command, stdin=("dynamic", SESSION_INPUT)).commands
     except TooComplex:
-        return []
-    return [c for c in commands if c.dynamic]
+        return ()
+    return tuple(c for c in commands if c.dynamic)

@@ -49,6 +49,7 @@ REDIRECTION_BEFORE = re.compile(r"[<>][<>&|]*[ \t]*$")
 # `{fd}>x`: a redirection to bash that puts the descriptor it opens in `fd`; a word to the grammar
 VARIABLE_DESCRIPTOR = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}(?=[<>](?!\())")
 WORD_BREAKS = " \t\n;&|(<>"      # after one of these a `#` begins a comment; after anything else it is a character
+BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")      # inside backquotes `\$`, `\`` and `\\` lose their backslash
 EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\]*\)")        # a pattern with nothing inside that expands
 
 
@@ -69,6 +70,7 @@ class _TooMany(Exception):
 
 def variants(text: str) -> List[Tuple[str, bool]]:
     out: List[Tuple[str, bool]] = []
+    seen = {text}
     starts = [heredocs_as_strings(text, True)]
     if starts[0][0] != text:
         # here-documents as strings (both ways), then as typed: made strings, they may leave what
@@ -87,7 +89,8 @@ def variants(text: str) -> List[Tuple[str, bool]]:
             # grammar cannot read (a here-document inside `${X+`…`}`)
             kept = respelled(extglobs_as_stars(opened)) if apart != opened else spelled
             for variant in (strung, base, opened, apart, starred, spelled, kept):
-                if variant != text and variant not in [v for v, _ in out]:
+                if variant not in seen:
+                    seen.add(variant)
                     out.append((variant, ended))
     return out
 
@@ -112,27 +115,20 @@ def backquotes_as_parens(text: str) -> str:
         if c == "`":
             if out and out[-1] == "$":
                 out[-1] = "\\$"        # `$` before a backquote is a character (`$$(...)` would be the PID)
-            j, inner = i + 1, []
-            while j < n and text[j] != "`":
-                if text[j] == "\\" and j + 1 < n:
-                    inner.append(text[j + 1] if text[j + 1] in "$`\\" else text[j:j + 2])
-                    j += 2
-                    continue
-                inner.append(text[j])
-                j += 1
-            if j >= n:                  # never closed: left as it is
+            end = _backquote_end(text, i)
+            if end is None:             # never closed: left as it is
                 out.append(text[i:])
                 break
-            code = backquotes_as_parens("".join(inner))
+            code = backquotes_as_parens(BACKQUOTE_ESCAPE.sub(r"\1", text[i + 1:end - 1]))
             if not code.strip():
                 out.append("$(:)")      # (the grammar misreads an empty `$()` as it does ``` `` ```)
-            elif _closes(code):
+            elif closes(code):
                 # (a `#` inside may begin a comment, which in `$(...)` would run on over the `)`)
                 out.append("$(" + code + ("\n)" if "#" in code else ")"))
             else:                       # a quote left open inside (`` `$'x` ``): its code on a line of its own
                 out.append("$(:)")
                 rest.append(code)
-            i = j + 1
+            i = end
             continue
         if not double and (c == "'" or text.startswith("$'", i)):
             j = skip_quoted(text, i)
@@ -169,7 +165,7 @@ def _comment_at(text: str, i: int) -> bool:
     return (i - 2 - j) % 2 == 0
 
 
-def _closes(code: str) -> bool:
+def closes(code: str) -> bool:
     """Whether every quote `code` opens is closed in it."""
     i = 0
     while i < len(code):
