@@ -8,6 +8,8 @@ return ends it), and expands history in it (`!!`, `!$`, a leading `^old^new`).
 """
 import re
 
+from layers.bastion.shell_rewrites import comment_at
+
 EDITOR = "through its line editor"      # in the reason of a shell that reads its input so
 
 _EVENT = re.compile(r"![^\s;&|<>()'\"]{0,30}")
@@ -34,7 +36,7 @@ def history_expansion(text: str) -> str:
             single = True
         elif c == '"':
             double = not double
-        elif c == "#" and not double and (i == 0 or text[i - 1] in " \t\n;&|()<>"):
+        elif c == "#" and not double and comment_at(text, i):
             i = text.find("\n", i)         # a comment (its `don't` quotes nothing): to its line's end
             if i < 0:
                 break

@@ -135,7 +135,7 @@ def backquotes_as_parens(text: str) -> str:
             out.append(text[i:j])
             i = j
             continue
-        if c == "#" and not double and _comment_at(text, i):
+        if c == "#" and not double and comment_at(text, i):
             j = _comment_end(text, i)
             out.append(text[i:j])
             i = j
@@ -152,7 +152,7 @@ def _comment_end(text: str, i: int) -> int:
     return len(text) if end < 0 else end
 
 
-def _comment_at(text: str, i: int) -> bool:
+def comment_at(text: str, i: int) -> bool:
     """Whether the `#` at i begins a comment: at the start of a word (a quote in the comment,
     `# don't`, quotes nothing); after an escaped break it is inside one (`Y=\\|# rm`)."""
     if i == 0:
@@ -311,7 +311,7 @@ def extglobs_as_stars(text: str) -> str:
             out.append("*")
             i = m.end()
             continue
-        j = _comment_end(text, i) if text[i] == "#" and _comment_at(text, i) else skip_quoted(text, i)
+        j = _comment_end(text, i) if text[i] == "#" and comment_at(text, i) else skip_quoted(text, i)
         out.append(text[i:j])
         i = j
     return "".join(out)
@@ -375,7 +375,7 @@ def respelled(text: str) -> str:
             out.append(text[i:j])
             i = j
             continue
-        if c == "#" and not double and not backquoted and _comment_at(text, i):
+        if c == "#" and not double and not backquoted and comment_at(text, i):
             j = _comment_end(text, i)
             out.append(text[i:j])
             i = j
@@ -456,7 +456,7 @@ def _split(text: str) -> List[Tuple[str, str]]:
             i += 1
             start = i
             continue
-        if c == "#" and i == start and _comment_at(text, i):
+        if c == "#" and i == start and comment_at(text, i):
             i = _comment_end(text, i)           # a comment: what it holds (`# don't`) is not read
             out.append(("comment", text[start:i]))
             start = i
