@@ -33,7 +33,7 @@ SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")
 EXPANDING = re.compile(r"[A-Za-z0-9_{(\['\"`?$!#@*-]")      # what may follow a `$` that expands something
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
 SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
-MISREAD = re.compile(r"[\[\]{)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?![A-Za-z0-9_{(\['\x22`?$!#@*-])|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]"
+MISREAD = re.compile(r"[<>]\((?:\s|#[^\n]*\n)*\)|[\[\]{)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?![A-Za-z0-9_{(\['\x22`?$!#@*-])|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]"
                      r"|[<>]&-|(?:[})]|\b(?:fi|done|esac))[ \t]+\d+<|(?:^|[\s;&|(])\[[^\s\[;&|()<>]")     # where respelled() has work
 # `{ …; } 0<&3`, `( … ) 3<f`: the grammar cannot read a descriptor before `<` after a compound command
 COMPOUND_END = re.compile(r"(?:[})]|(?<![\w$])(?:fi|done|esac))[ \t]+$")
@@ -41,6 +41,8 @@ INPUT_DESCRIPTOR = re.compile(r"\d+(?=<)")
 # `<&-`, `>&-` (close a descriptor): after a descriptor (`0<&- rm x`) the grammar takes the words
 # that follow for an error and the destination; `<&'-'` means the same to bash
 CLOSING = re.compile(r"[<>]&-(?=[\s;&|()<>]|$)")
+# `<()`, `>( )`: a process substitution that runs nothing (blanks, comments) expands to nothing
+EMPTY_PROCESS = re.compile(r"[<>]\((?:[ \t\n]|#[^\n]*\n)*\)")
 # `X=>a`, `X=|cmd`: an empty value to bash; the grammar reads the operator into the value
 EMPTY_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\s]*\])?\+?=(?=[<>](?!\()|[&|;)])")
 # a lone `{` or `}` right after a redirection operator: the file's name, a word
@@ -50,7 +52,8 @@ REDIRECTION_BEFORE = re.compile(r"[<>][<>&|]*[ \t]*$")
 VARIABLE_DESCRIPTOR = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}(?=[<>](?!\())")
 WORD_BREAKS = " \t\n;&|(<>"      # after one of these a `#` begins a comment; after anything else it is a character
 BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")      # inside backquotes `\$`, `\`` and `\\` lose their backslash
-EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\]*\)")        # a pattern with nothing inside that expands
+# a pattern with nothing inside that expands (quoted text too: `@("" e)` is one word to bash)
+EXTGLOB = re.compile(r"[?*+@!]\((?:[^()$`'\"\\]|'[^']*'|\"[^\"$`\\]*\")*\)")
 
 
 def _compound_opened(text: str) -> str:
@@ -337,7 +340,8 @@ def respelled(text: str) -> str:
     subscript holding blanks (`a[ 1 ]=x rm`) as `[0]`, its text on a line of its own, and `<&-`
     as `<&'-'` (`0<&- rm x` runs rm; the grammar reads `rm` as an error after it), a descriptor
     before `<` after a compound command dropped (`{ rm;} 0<&3`), and an array glued to more text
-    (`Y=()~ rm`: one string to bash) as the text after it, the array's on a line of its own."""
+    (`Y=()~ rm`: one string to bash) as the text after it, the array's on a line of its own, and a
+    process substitution that runs nothing as the nothing it expands to (`r<()m x` runs rm)."""
     if SPACED_SUBSCRIPT.search(text):
         # the subscript as `0`, its text judged on a line of its own (its `$(...)` run as it is read)
         subscripts: List[str] = []
@@ -405,6 +409,15 @@ def respelled(text: str) -> str:
                 and COMPOUND_END.search("".join(out[-8:])):
             i = INPUT_DESCRIPTOR.match(text, i).end()   # `{ rm;} 0<&3` as `{ rm;} <&3`
             continue
+        if c in "<>" and not double and not backquoted and text[i - 1:i] not in ("<", ">", "&") \
+                and EMPTY_PROCESS.match(text, i):
+            # `r<()m x` runs rm: a process substitution running nothing expands to nothing; the
+            # grammar reads a redirection. Glued to a word, it is an empty string
+            end = EMPTY_PROCESS.match(text, i).end()
+            glued = i and text[i - 1] not in BOUNDARY or text[end:end + 1] not in BOUNDARY | {""}
+            out.append("''" if glued else " ")
+            i = end
+            continue
         if c in "<>" and not double and CLOSING.match(text, i):
             out.append(c + "&'-'")      # `0<&- rm x` runs rm; the grammar reads `rm` as an error
             i += 3
@@ -438,8 +451,8 @@ def respelled(text: str) -> str:
 
 
 def _split(text: str) -> List[Tuple[str, str]]:
-    """Words, comments and what separates them (blanks, operators), quotes, `${...}` and extglob
-    patterns (`{rm,x}!(x)` is one word) kept inside words."""
+    """Words, comments, arithmetic commands and what separates them (blanks, operators), quotes,
+    `${...}` and extglob patterns (`{rm,x}!(x)` is one word) kept inside words."""
     out: List[Tuple[str, str]] = []
     i, n, start = 0, len(text), 0
     while i < n:
@@ -448,6 +461,14 @@ def _split(text: str) -> List[Tuple[str, str]]:
             m = EXTGLOB.match(text, i - 1)
             if m is not None:
                 i = m.end()
+                continue
+        if text.startswith("((", i) and i == start and text[i - 1:i] not in ("<", ">"):
+            end = _matched(text, i, "(", ")")
+            if text.endswith("))", 0, end):
+                # an arithmetic command: text as in double quotes, no brace expansion and no
+                # comment in it (`((1 #)) || {rm,x}` runs rm)
+                out.append(("arithmetic", text[i:end]))
+                i = start = end
                 continue
         if c in BOUNDARY:
             if start < i:

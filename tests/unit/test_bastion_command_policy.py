@@ -785,6 +785,9 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "[#]#:?$(rm x)", "a#b#c#$(rm x)",       # one word to bash; each `#` a comment to the grammar in turn
     ">| } [r]m", "2> { [r]m", "<<< } [r]m",   # a file (a word) named `}`; the grammar read `} [` as one word
     ",<<<echo ==`rm x`'$(rm x)'x}", "ls == $(rm x)",   # a word after `==`: a pattern to the grammar
+    "r>()m x", "r''<( )m x", "r<(#c\n)m x",   # a process substitution that runs nothing expands to nothing
+    'f=@("" e)\\v rm x', "f=@('a b' e)v rm x",   # an extglob pattern with quoted text: one word
+    "((1 #)) || {rm,x}", "((> 1 #)) ; r{m,} x",    # in an arithmetic command a `#` begins no comment
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
