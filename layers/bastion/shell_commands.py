@@ -26,8 +26,8 @@ from layers.bastion.command_wrappers import (LATER, assigned, duplicated_input, 
                                              names_from_files, reading, shell_table)
 from layers.bastion.interactive_input import EDITOR, history_expansion
 from layers.bastion.printed import printed
-from layers.bastion.shell_rewrites import (BACKQUOTE_ESCAPE, brace_expanded, closes, comments_unmade, extglobs_as_stars,
-                                          quote_end, skip_quoted, variants)
+from layers.bastion.shell_rewrites import (BACKQUOTE_ESCAPE, brace_expanded, closes, comments_unmade, compound_opened,
+                                          extglobs_as_stars, quote_end, skip_quoted, variants)
 from layers.bastion.shell_words import Script, Stdin, Unknown, Word
 
 LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
@@ -741,8 +741,8 @@ def _extglob_at_end(node) -> bool:
 
 def guessed_commands(text: str, depth: int = 0) -> List[Command]:
     """Commands read from a line the grammar rejects, without the grammar: pieces between shell
-    operators, words split on blanks with quotes dropped, brace expansions made first, as bash
-    makes them (`[ a; {rm,x}` runs `rm x`), extglob patterns as `*`. Only their names are trusted;
+    operators, words split on blanks (and again on blanks outside quotes), quotes dropped, brace
+    expansions made first, as bash makes them (`[ a; {rm,x}` runs `rm x`), extglob patterns as `*`. Only their names are trusted;
     the code a wrapper runs (`bash -c $'\\x72m'`) is read as code, as deep as `depth` allows."""
     walker = _Walk(depth)
     pieces = _pieces(extglobs_as_stars(brace_expanded(text)))
@@ -750,11 +750,10 @@ def guessed_commands(text: str, depth: int = 0) -> List[Command]:
         # bash may get past a syntax error (one inside `Y=(…)` is reported and the next lines run),
         # where a quote left open would hide the rest: read again with the quotes as blanks
         pieces += _pieces(extglobs_as_stars(brace_expanded(re.sub(r"['\"]", " ", text))))
-    for piece in pieces:
-        piece = REDIRECTION_APART.sub(r" \1 ", piece)       # `x=<<< y rm`: a redirection ends a word
+    for piece, split in _splits(pieces):
         # a word holding an expansion anywhere (`rm${S}`, `r`echo m``) is known only when it runs
         words = [Word(_unquoted(w), "expansion" if _holds_expansion(w) else "",
-                      glob=bool(GUESSED_GLOB.search(w))) for w in piece.split()]
+                      glob=bool(GUESSED_GLOB.search(w))) for w in split]
         words = _unredirected([w for w in words if w.text])     # `<> f rm x`, `xargs <>f *m`
         while words and (re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0].text) or words[0].text in LEADING
                          or (words[0].text == "-p" and piece.lstrip().startswith("time"))):
@@ -772,6 +771,35 @@ def guessed_commands(text: str, depth: int = 0) -> List[Command]:
     for c in walker.out:
         c.guessed = True
     return walker.out
+
+
+def _splits(pieces: List[str]):
+    """(piece, its words) for each piece, split at blanks and, where that differs, at blanks
+    outside quotes: a quoted argument whose words a wrapper runs as code stays one
+    (`trap 'bash -c rm x' EXIT`)."""
+    for piece in pieces:
+        piece = REDIRECTION_APART.sub(r" \1 ", piece)       # `x=<<< y rm`: a redirection ends a word
+        plain, quoted = piece.split(), _quoted_words(piece)
+        yield piece, plain
+        if quoted != plain:
+            yield piece, quoted
+
+
+def _quoted_words(piece: str) -> List[str]:
+    words, start, i, n = [], None, 0, len(piece)
+    while i < n:
+        if piece[i] in " \t\n":
+            if start is not None:
+                words.append(piece[start:i])
+                start = None
+            i += 1
+            continue
+        if start is None:
+            start = i
+        i = skip_quoted(piece, i)
+    if start is not None:
+        words.append(piece[start:])
+    return words
 
 
 def _holds_expansion(text: str) -> bool:
@@ -835,6 +863,7 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     # (a comment the grammar read where bash reads none makes its reading of the line a guess too:
     # `[#]#:?$(rm x)` is one word to bash, `[` and a comment to the grammar)
     broken = result.status != "ok" or base != text
+    opened = compound_opened(base)
     for variant, settles in ([(base, True)] if base != text else []) + variants(base):
         other, _ = _parsed(variant, depth, variables, stdin, guess=False)
         if broken and other.status == "ok":
@@ -842,6 +871,10 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
             # lines read as commands, guessed words) goes, and it waits only for a here-document
             result, broken = Analysis(other.commands, "ok" if settles else "incomplete", not settles), False
             continue
+        if other.status == "incomplete" and variant == opened != base and result.status != "incomplete":
+            # the grammar waits for more of the compound command a prefix came before, where it read
+            # the line as complete (`! for ((i+||+)); do rm x; done`, an invalid expression): bash runs it
+            other.commands.extend(guessed_commands(variant, depth))
         seen = {(c.name, c.args, c.via) for c in result.commands}
         result.commands.extend(c for c in other.commands if (c.name, c.args, c.via) not in seen)
     if event:                   # bash rewrites the line from its history before it runs

@@ -56,7 +56,7 @@ BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")      # inside backquotes `\$`, `\``
 EXTGLOB = re.compile(r"[?*+@!]\((?:[^()$`'\"\\]|'[^']*'|\"[^\"$`\\]*\")*\)")
 
 
-def _compound_opened(text: str) -> str:
+def compound_opened(text: str) -> str:
     """The prefixes before compound commands taken away, again until none is left: a prefix
     before a prefix (`time coproc { rm x; }`, `! coproc N { …; }`) comes before one only once the
     one after it is gone."""
@@ -84,7 +84,7 @@ def variants(text: str) -> List[Tuple[str, bool]]:
         # the later rewrites also without the brace expansions: bash makes none in some places
         # (`case {a,b} in`), where the expanded text is no syntax, and the rewrites would go with it
         for base in ((braced, strung) if braced != strung else (strung,)):
-            opened = _compound_opened(base)
+            opened = compound_opened(base)
             apart = backquotes_as_parens(opened)
             starred = extglobs_as_stars(apart)
             spelled = respelled(starred)

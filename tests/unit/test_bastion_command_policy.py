@@ -788,6 +788,8 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "r>()m x", "r''<( )m x", "r<(#c\n)m x",   # a process substitution that runs nothing expands to nothing
     'f=@("" e)\\v rm x', "f=@('a b' e)v rm x",   # an extglob pattern with quoted text: one word
     "((1 #)) || {rm,x}", "((> 1 #)) ; r{m,} x",    # in an arithmetic command a `#` begins no comment
+    "(( [[i++ )) || trap 'bash -c rm x' EXIT",      # a rejected line: a quoted argument is one word
+    "! for ((i=0;i<1;i+||+)); do rm x; done",       # a loop the grammar waits on once `!` is taken off
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
