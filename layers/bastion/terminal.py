@@ -440,6 +440,30 @@ class LineTracker:
         end = self._tail(max(cursor, start[0]))
         return "\n".join(self._texts(start, end, line.multiline)).strip("\n")
 
+    @property
+    def typing(self) -> bool:
+        """Keys of a line came since the last Enter or Ctrl-C."""
+        return self._line is not None
+
+    def clipped(self) -> bool:
+        """Whether the line being typed may go on past what the screen shows of it: readline's
+        horizontal-scroll-mode keeps a line on one row and draws `>` in its last columns where
+        more follows (and `<` over the prompt where more goes before: that line's start is not
+        found at all, so pending() has nothing)."""
+        line = self._line
+        if line is None or self.full_screen or self._searching():
+            return False
+        cursor = self._cursor_row()
+        start, _ = self._start(line, cursor)
+        if start is None:
+            return False
+        for row in range(start[0], self._tail(max(cursor, start[0])) + 1):
+            cells = self._screen.cells(row) or ()
+            drawn = [x for x, cell in enumerate(cells) if cell.strip()]
+            if row not in self._screen.wrapped and drawn and drawn[-1] >= len(cells) - 2 and cells[drawn[-1]] == ">":
+                return True
+        return False
+
     def take(self) -> List[CommandLine]:
         """The lines completed since the last input() or take()."""
         self._read_waiting()

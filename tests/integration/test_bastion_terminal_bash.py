@@ -204,6 +204,20 @@ def test_a_long_line_wrapping_past_the_width(bash):
     assert b.commands() == [line, line]
 
 
+def test_a_line_kept_on_one_row_by_horizontal_scrolling_is_clipped(bash):
+    """readline's horizontal-scroll-mode draws a long line on one row, `>` where more follows:
+    the screen does not show the whole line. A line that wraps does."""
+    line = "echo " + " ".join("word%02d" % i for i in range(18)) + "; ls"
+    wrapped = bash(width=40)
+    wrapped.type(line)
+    wrapped.key(CTRL_A)
+    assert (wrapped.tracker.pending(), wrapped.tracker.clipped()) == (line, False)
+    scrolled = bash(width=40, inputrc="set enable-bracketed-paste on\nset horizontal-scroll-mode on\n")
+    scrolled.type(line)
+    scrolled.key(CTRL_A)
+    assert scrolled.tracker.pending().endswith(">") and scrolled.tracker.clipped()
+
+
 def test_a_backslash_continuation_and_a_here_document(bash):
     b = bash()
     b.type("echo one \\")

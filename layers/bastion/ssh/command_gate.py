@@ -4,9 +4,10 @@ decided by layers/bastion/command_policy.py).
 The session holds each Enter that would run a line until the line is known: the keys before it go
 to the target first, their echo is waited for (ECHO_WAIT at most; a line typed with echo off shows
 nothing), and the line is read off the terminal (terminal.LineTracker.pending: what editing,
-history recall, completion and paste made of it). The keys typed since the last Enter are checked
-too where they are plain text (typed ahead while a command runs, the shell has not drawn them
-yet). A line that waits for more (an open quote, a trailing backslash or pipe, `if` without `fi`)
+history recall, completion and paste made of it). The line the keys typed since the last Enter
+make is checked too where they tell it (typed_line: text and the line editor's own editing keys),
+since the screen is the target's drawing, which the operator may make show another line, and
+a line typed ahead while a command runs is not drawn yet. A line that waits for more (an open quote, a trailing backslash or pipe, `if` without `fi`)
 is held and checked again with the next one. Either one blocked and the Enter never reaches the target: the operator is told which rule,
 the target gets Ctrl-C (the line is abandoned; a program in the foreground is interrupted), and
 the rest of that input chunk (of a paste) is dropped.
@@ -26,7 +27,6 @@ shell that does not mark its prompts) for output after the Ctrl-C and then SETTL
 SETTLE_WAIT at most.
 """
 import asyncio
-import codecs
 import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
@@ -52,68 +52,11 @@ CTRL_D = command_policy.Decision(False, "key", rule="Ctrl-D: it would end a here
                                                     "unchecked; type the here-document's delimiter")
 # where an Enter, a Ctrl-D or the second key of UNHELD_KEYS may be (at the start: the prefix came before)
 HELD = re.compile(rb"[\r\n\x0f\x04]|(?:(?<=[\x18\x1b])|^)[\x05e\x12#]")
-_ERASE = (0x7F, 0x08)
-_KILL_LINE, _KILL_WORD, _CTRL_C = 0x15, 0x17, 0x03
-_NEUTRAL = (0x07, 0x0C)          # Ctrl-G (abort), Ctrl-L (clear the screen): the line's text stays
-_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 # An exec command and a shell's input without a terminal are judged off the event loop: a line the
 # grammar calls unfinished costs a `bash -n` (a process start, ~1 ms; up to bash_syntax.TIMEOUT),
 # which every other session would wait for. A terminal's lines are judged on the loop, in order
 # with the keys and output they are read from.
 _judges = ThreadPoolExecutor(max_workers=2, thread_name_prefix="command-check")
-
-
-class Typed:
-    """The keys of the line being typed, as plain text where they are only text and erasures
-    (Backspace, Ctrl-U, Ctrl-W) or leave the text alone (Ctrl-L, Ctrl-G); None once a cursor key,
-    Tab or another control came (the screen alone tells the line then)."""
-
-    def __init__(self) -> None:
-        self._text: Optional[str] = ""
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._paste = False
-
-    def feed(self, data: bytes, paste: bool = True) -> None:
-        """The keys, in order; `paste`: the shell takes bracketed paste (else its markers are keys)."""
-        i = 0
-        while i < len(data):
-            m = _CONTROL.search(data, i)
-            j = m.start() if m else len(data)
-            if j > i:
-                if self._text is not None:
-                    self._text += self._decoder.decode(data[i:j])
-                i = j
-                continue
-            if data.startswith(_PASTE_BEGIN, i) or data.startswith(_PASTE_END, i):
-                self._paste = paste and data.startswith(_PASTE_BEGIN, i)
-                i += len(_PASTE_BEGIN)
-                continue
-            byte = data[i]
-            i += 1
-            if byte in (0x0D, 0x0A, 0x0F) and not self._paste or byte == _CTRL_C:
-                self.clear()
-            elif self._text is None:
-                continue
-            elif byte in _ERASE:
-                self._text = self._text[:-1]
-            elif byte in _NEUTRAL:
-                pass
-            elif byte == _KILL_LINE:
-                self._text = ""
-            elif byte == _KILL_WORD:
-                kept = self._text.rstrip(" ")
-                self._text = kept[:kept.rfind(" ") + 1]
-            elif byte in (0x0D, 0x0A) or (byte == 0x09 and self._paste):
-                self._text += "\n" if byte != 0x09 else "\t"
-            else:
-                self._text = None           # an escape sequence, Tab, Ctrl-R...: not plain any more
-
-    def clear(self) -> None:
-        self._text = ""
-        self._decoder.reset()
-
-    def text(self) -> Optional[str]:
-        return self._text
 
 
 def policy_for(grant: Grant) -> Optional[command_policy.Policy]:

@@ -24,13 +24,13 @@ from layers.bastion import login as credentials
 from layers.bastion import bash_syntax, file_policy, recording, sessions, shell_commands, terminal, zmodem
 from layers.bastion.command_policy import Decision
 from layers.bastion.heredoc_body import HeredocBody
-from layers.bastion.ssh import command_gate, commands, file_log, files, script_input, target
+from layers.bastion.ssh import command_gate, commands, file_log, files, script_input, target, typed_line
 from layers.bastion.ssh.login_flow import Login, LoginFlow
 
 log = logging.getLogger("guardzone.bastion.gateway")
 # keys that were not plain text (a cursor key, Tab, history), and nothing on the screen to read:
 # the terminal's echo is off (`stty -echo`), or the line was typed ahead of its prompt
-UNREAD = Decision(False, "unread", rule="the line was edited where the terminal shows nothing, so it cannot be read")
+UNREAD = Decision(False, "unread", rule="the line was edited where the terminal does not show it, so it cannot be read")
 READ_BYTES = 256 * 1024
 # The terminal emulator that rebuilds command lines plays ~1 MB/s of output; a screenful is a few
 # KB. Output is played when a keystroke (or a short chunk: an echo) comes, and of a long run of it
@@ -190,6 +190,7 @@ class Session:
         self.status = ENDED
         size = process.get_terminal_size() or (80, 24, 0, 0)
         self.width, self.height = (size[0] or 80), (size[1] or 24)
+        self.size = (self.width, self.height) + tuple(size[2:4])     # the operator's window, pixels too
         self.recording = recording.Recording(self.grant.owner, self.sid, self.width, self.height,
                                              keyboard=self.grant.keyboard_logger,
                                              term=process.get_terminal_type() or "xterm",
@@ -208,7 +209,7 @@ class Session:
             not process.command or shell_commands.reads_session_input(process.command))
         self.script = script_input.ScriptInput(self.policy, editor=bool(process.command) and shell_commands.edits_session_input(
             process.command)) if reads_script else None
-        self.typed = command_gate.Typed() if self.policy and self.interactive else None
+        self.typed = typed_line.TypedLine() if self.policy and self.interactive else None
         # The text of a construct the shell holds open, waiting for more lines (command_gate), each
         # way it may hold it: after a Ctrl-C the shell may have abandoned it or not (with `stty
         # intr undef` it is only a character, and a prompt on the screen can be printed by anyone),
@@ -274,7 +275,8 @@ class Session:
             try:
                 data = await stdin.read(READ_BYTES)
             except asyncssh.TerminalSizeChanged as exc:
-                remote.change_terminal_size(exc.width, exc.height)
+                remote.change_terminal_size(exc.width, exc.height, exc.pixwidth, exc.pixheight)
+                self.size = (exc.width, exc.height, exc.pixwidth, exc.pixheight)
                 self.recording.resize(exc.width, exc.height)
                 self.catch_up()
                 self.tracker.resize(exc.width, exc.height)
@@ -339,6 +341,11 @@ class Session:
         if data:
             self.recording.input(data)
             self.catch_up()
+            if self.typed is not None and not self.tracker.typing and self.tracker.keys_are_commands():
+                # a line begins: the shell is told the operator's window size again, should a
+                # command have changed it (`stty cols 200`), so it draws the line for the screen
+                # the gate reads (the kernel signals nothing where the size is the same)
+                remote.change_terminal_size(*self.size)
             self.command_lines(self.tracker.input(data, self.recording.offset_ms()))
             if self.typed is not None:
                 self.typed.feed(data, paste=self.tracker.at_prompt)
@@ -439,7 +446,7 @@ class Session:
         may or may not be taken (send())."""
         await self.drawn()
         texts = [self.tracker.pending(), self.typed.text()]
-        if texts[1] is None and not texts[0].strip():
+        if texts[1] is None and (not texts[0].strip() or self.tracker.clipped()):
             return "[unreadable line]", UNREAD
         if self.body is not None and not self.body.may_end(*(t for t in texts if t is not None)):
             # a line of a here-document's body that cannot end it: text, not commands, to bash

@@ -292,8 +292,8 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
 
 def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target, clock):
     """With `stty -echo` readline draws nothing: `xrm -f F`, Home, Delete, Enter ran `rm -f F` with
-    nothing on the screen to judge. Plain keys are still judged as typed; an edited line that
-    cannot be read is refused."""
+    nothing on the screen to judge. Keys that tell the line (text, the editor's editing keys) are
+    judged as typed; a line edited otherwise (history recall) that cannot be read is refused."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
     victim = a_victim()
 
@@ -303,12 +303,16 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
             await sh.type(b"stty -echo; echo quiet-$((1+1))\r")
             await sh.until(b"quiet-2\r\n")
             await sh.until(b"$ ")
-            await sh.type(f"xrm -f {victim}".encode() + CTRL_A + b"\x04\r")
-            await sh.until(b"Guardzone: command blocked: blocked: the line was edited where the terminal shows nothing")
+            await sh.type(f"xrm -f {victim}".encode() + CTRL_A + b"\x04\r")    # edited: judged as the keys make it
+            await sh.until(b"Guardzone: command blocked: blocked by template")
             await sh.until(b"$ ")
             mark = len(sh.seen)
+            await sh.type(UP + b"\r")                                           # recalled: nothing tells it
+            await sh.after(mark, b"Guardzone: command blocked: blocked: the line was edited where the terminal does not show it")
+            await sh.after(mark, b"$ ")
+            mark = len(sh.seen)
             await sh.type(f"rm -f {victim}\r".encode())                 # plain keys: judged as typed
-            await sh.until(b"Guardzone: command blocked: blocked by template")
+            await sh.after(mark, b"Guardzone: command blocked: blocked by template")
             await sh.type(b"echo hidden-$((2+3))\r")
             await sh.until(b"hidden-5\r\n")
             assert b"hidden-$((2+3))" not in sh.seen[mark:]              # the echo is off indeed
@@ -317,7 +321,46 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
     run(scenario())
     assert_kept(victim)
     _, refused = the_session(stack, bh, AuditAction=[2])
-    assert sorted(c["Cmd"] for c in refused) == sorted(["[unreadable line]", f"rm -f {victim}"])
+    assert sorted(c["Cmd"] for c in refused) == sorted([f"rm -f {victim}", "[unreadable line]", f"rm -f {victim}"])
+
+
+def test_a_line_the_shell_draws_otherwise_than_it_holds_is_not_taken_for_the_drawing(stack, gateway, target, clock):
+    """The screen is the shell's drawing. With `stty cols 200` on an 80-column window readline drew
+    a recalled `#rm -f F …` edited with Home and Delete as the comment still, and ran `rm -f F …`:
+    the gateway tells the shell the window's size again as each line begins. With
+    horizontal-scroll-mode a line stays on one row, `>` marking where it goes on: `echo a…a ; rm -f
+    F` edited after recall and shown from its start is refused as a line the screen does not show."""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+    victim, pad = a_victim(), "a" * 100
+    tail = f"; rm -f {victim}"
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            sh = await open_shell(conn, 80, 24)
+            await sh.type(f"#rm -f {victim} {pad}\r".encode())              # a comment: runs, and is history
+            await sh.until(b"$ ")
+            await sh.type(b"stty cols 200; echo wide-$((1+1))\r")
+            await sh.until(b"wide-2\r\n")
+            await sh.until(b"$ ")
+            mark = len(sh.seen)
+            await sh.type(UP + UP + CTRL_A + b"\x1b[3~\r")                   # `rm -f F a…a`
+            await sh.after(mark, b"Guardzone: command blocked: blocked by template")
+            await sh.after(mark, b"$ ")
+            await sh.type(b"stty size; bind 'set horizontal-scroll-mode on'\r")
+            await sh.until(b"24 80\r\n")                                    # the window's size again
+            await sh.until(b"$ ")
+            await sh.type(f"echo {pad} #{tail}\r".encode())                 # a comment after echo: runs
+            await sh.until(b"$ ")
+            mark = len(sh.seen)
+            await sh.type(UP + b"\x1b[D" * (len(tail) + 1) + b"\x1b[3~" + CTRL_A + b"\r")
+            await sh.after(mark, b"Guardzone: command blocked: blocked: the line was edited where the terminal does not show it")
+            await sh.after(mark, b"$ ")
+            await sh.type(b"exit\r")
+            await sh.process.wait_closed()
+    run(scenario())
+    assert_kept(victim)
+    _, refused = the_session(stack, bh, AuditAction=[2])
+    assert sorted(c["Cmd"] for c in refused) == sorted([f"rm -f {victim} {pad}", "[unreadable line]"])
 
 
 def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, target, clock):

@@ -1,0 +1,62 @@
+"""The line the keys make, where they alone tell it (layers/bastion/ssh/typed_line.py)."""
+import pytest
+
+from layers.bastion.ssh.typed_line import TypedLine
+
+
+def typed(*chunks: bytes, paste: bool = True):
+    line = TypedLine()
+    for chunk in chunks:
+        line.feed(chunk, paste)
+    return line.text()
+
+
+@pytest.mark.parametrize("chunks, text", [
+    ((b"rm -rf /x",), "rm -rf /x"),
+    ((b"rm -rf /y\x7f", b"x"), "rm -rf /x"),                  # Backspace
+    ((b"ls\x15rm x",), "rm x"),                               # Ctrl-U
+    ((b"ls -l  \x17x",), "ls x"),                             # Ctrl-W
+    ((b"ls\r", b"rm x"), "rm x"),                             # a new line after Enter
+    ((b"rm x\x03", b"ls"), "ls"),                             # Ctrl-C abandons the line
+    ((b"rm\x0c x\x07",), "rm x"),                             # Ctrl-L, Ctrl-G leave the text alone
+    ((b"\x1b[200~rm\rx\x1b[201~",), "rm\nx"),                 # a paste keeps its newlines
+    ((b"\x1b[200~r", b"m x\x1b[20", b"1~\x01z"), "zrm x"),   # ... its end marker cut between chunks
+    ((b"xrm x\x01\x04",), "rm x"),                            # Home, Delete
+    ((b"#rm x\x01\x1b", b"[3~"), "rm x"),                     # ... a key's sequence cut between chunks
+    ((b"#rm x\x01\x1b[3",), None),                            # ... and not ended yet
+    ((b"mr x\x01\x06\x14",), "rm x"),                         # Ctrl-T swaps the letters
+    ((b"mr\x14 x",), "rm x"),
+    ((b"x rm\x01\x0b\x19\x19",), "x rmx rm"),                 # Ctrl-K, then Ctrl-Y twice
+    ((b"rm x\x15ls \x19",), "ls rm x"),                       # Ctrl-U kills what Ctrl-Y puts back
+    ((b"a b c\x17\x17\x19",), "a b c"),                       # two kills in a row make one entry
+    ((b"RM x\x01\x1bl",), "rm x"),                            # Alt-L lowers a word's case
+    ((b"ab cd\x01\x1bc\x1bu",), "Ab CD"),                     # Alt-C, Alt-U
+    ((b"echo x\x1bb\x1bb\x1bd",), " x"),                      # Alt-B, Alt-D
+    ((b"r x\x1b[1;5D\x1bb\x1b[D\x1b[Cm",), "rm x"),           # Ctrl-Left (Debian's inputrc), arrows
+    ((b"a\x16\x1b[Db",), "a\x1b[Db"),                         # Ctrl-V: the next key is text
+    ((b"\x1b[A",), None),                                     # history recall: only the screen tells
+    ((b"\x1b[A\r", b"rm"), "rm"),                             # ... the next line is known again
+    ((b"r\t",), None),                                        # Tab completion
+    ((b"rm\x1b[2~x",), None),                                 # Insert: a key bound differently here and there
+    ((b"ls\x12",), None),                                     # Ctrl-R
+    ((b"rm x\x1f",), None),                                   # undo
+    ((b"\x1b2\x7f",), None),                                  # a numeric argument
+])
+def test_the_keys_make_the_line_or_leave_it_unknown(chunks, text):
+    assert typed(*chunks) == text
+
+
+def test_markers_of_a_paste_the_shell_does_not_take_are_keys_of_unknown_effect():
+    assert typed(b"\x1b[200~rm\x1b[201~", paste=False) is None
+
+
+def test_the_kill_ring_outlives_the_line_but_not_a_kill_from_an_unknown_line():
+    assert typed(b"rm x\x01\x0b\r", b"\x19") == "rm x"
+    assert typed(b"rm x\x01\x0b\r", b"\x1b[A\x01\x0b\r", b"\x19") is None
+
+
+def test_a_kill_after_typed_text_after_a_kill_may_join_it():
+    """Readline reads typed-ahead text in one go and leaves "the last key killed" standing: the
+    kill after it joins the first one's entry or not, as the keys came."""
+    assert typed(b"ab\x17cd\x17\x19") is None                 # `cdab` or `cd`
+    assert typed(b"ab\x17cd\x01\x0b\x19") == "cd"             # a key between: a kill of its own
