@@ -296,6 +296,7 @@ class LineTracker:
         self._entered_at = -1                 # self._outputs at the latest Enter or Ctrl-C
         self._echo_due = False                # a key went to the target and no output came since
         self._prompts = 0
+        self._prompts_then = 0                # self._prompts at the latest Enter or Ctrl-C
         self._prompts_at: "OrderedDict[int, Position]" = OrderedDict()    # each recent prompt's place, by number
         self._last_prompt: Cells = ()
         self._last_end = -1                   # the row the latest line read ended on
@@ -357,7 +358,7 @@ class LineTracker:
                     self._line = _Line(None, (), self._prompts)
             elif byte == _CTRL_C:
                 self._after_cr = False
-                self._line, self._entered_at = None, self._outputs
+                self._line, self._entered_at, self._prompts_then = None, self._outputs, self._prompts
             elif byte == _CTRL_D and self._line is None:
                 self._after_cr = False                    # end of input: it begins no line
             else:
@@ -441,6 +442,13 @@ class LineTracker:
         return "\n".join(self._texts(start, end, line.multiline)).strip("\n")
 
     @property
+    def editing(self) -> bool:
+        """Whether keys typed now go to a line editor reading a line: at a prompt (bracketed paste
+        on) drawn since the latest Enter or Ctrl-C. Until then the shell may still be running
+        what came before, the terminal in the kernel's own line mode."""
+        return self.at_prompt and self._prompts > self._prompts_then
+
+    @property
     def typing(self) -> bool:
         """Keys of a line came since the last Enter or Ctrl-C."""
         return self._line is not None
@@ -500,7 +508,7 @@ class LineTracker:
     def _enter(self, offset_ms: int) -> None:
         line, self._line = self._line, None
         echo_due, self._echo_due = self._echo_due, False
-        self._entered_at = self._outputs
+        self._entered_at, self._prompts_then = self._outputs, self._prompts
         if line is None:
             return                                     # Enter alone: an empty line
         line.offset_ms, line.outputs, line.feeds = offset_ms, self._outputs, self._feeds

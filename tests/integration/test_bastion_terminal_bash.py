@@ -325,8 +325,10 @@ def test_keys_typed_while_a_command_still_runs(bash):
     b.key(b"\r", rb"ahead\r\n.*" + PROMPT)
     b.type("sleep 1")
     b.key(b"\r", first=0.1)
+    assert not b.tracker.editing                   # the keys go to the kernel's line mode now
     b.type("echo ha")                              # half of it before the prompt, half after
     b.read(rb"[$#] echo ha$", first=3)
+    assert b.tracker.editing                       # ... and to readline once its prompt shows
     b.type("lf")
     b.enter()
     assert b.commands() == ["sleep 1", "echo typed ahead", "sleep 1", "echo half"]

@@ -4,10 +4,10 @@ import pytest
 from layers.bastion.ssh.typed_line import TypedLine
 
 
-def typed(*chunks: bytes, paste: bool = True):
+def typed(*chunks: bytes, editor: bool = True):
     line = TypedLine()
     for chunk in chunks:
-        line.feed(chunk, paste)
+        line.feed(chunk, editor)
     return line.text()
 
 
@@ -46,8 +46,26 @@ def test_the_keys_make_the_line_or_leave_it_unknown(chunks, text):
     assert typed(*chunks) == text
 
 
-def test_markers_of_a_paste_the_shell_does_not_take_are_keys_of_unknown_effect():
-    assert typed(b"\x1b[200~rm\x1b[201~", paste=False) is None
+@pytest.mark.parametrize("keys, text", [
+    (b"rm -rf /x", "rm -rf /x"),
+    (b"rm -rf /y\x7fx", "rm -rf /x"),         # the terminal's own erase
+    (b"ls\x15rm x", "rm x"),                  # ... and kill
+    (b"a-b\x17", None),                       # its word erase is not readline's (`a-`, not ``)
+    (b"xrm x\x01\x04", None),                 # kept for readline to edit when it reads them
+    (b"rm\x1b[D", None),
+    (b"\x1b[200~rm\x1b[201~", None),          # a paste marker too
+])
+def test_keys_typed_ahead_to_the_terminal_are_known_where_its_line_mode_tells_them(keys, text):
+    """Typed while a command runs, keys go to the kernel's line mode: Backspace and Ctrl-U act
+    there, and whatever else they do happens when readline reads them, after they were sent."""
+    assert typed(keys, editor=False) == text
+
+
+def test_a_line_typed_ahead_and_edited_at_the_prompt():
+    line = TypedLine()
+    line.feed(b"mr x", editor=False)
+    line.feed(b"\x01\x06\x14", editor=True)        # the prompt came: Home, Right, Ctrl-T
+    assert line.text() == "rm x"
 
 
 def test_the_kill_ring_outlives_the_line_but_not_a_kill_from_an_unknown_line():

@@ -348,7 +348,7 @@ class Session:
                 remote.change_terminal_size(*self.size)
             self.command_lines(self.tracker.input(data, self.recording.offset_ms()))
             if self.typed is not None:
-                self.typed.feed(data, paste=self.tracker.at_prompt)
+                self.typed.feed(data, editor=self.tracker.editing)
             remote.stdin.write(data)
             self.last_key = data[-1]
             if data.endswith(b"\x03"):

@@ -11,7 +11,7 @@ argument, a key the editor may bind otherwise) leaves the line unknown: the scre
 it then.
 
     line = TypedLine()
-    line.feed(keys, paste=True)   # keys in order; paste: the shell takes bracketed paste
+    line.feed(keys, editor=True)  # keys in order; editor: readline reads them at its prompt
     line.text()                   # the line, or None where the keys do not tell it
 """
 import codecs
@@ -53,13 +53,20 @@ class TypedLine:
     def text(self) -> Optional[str]:
         return None if self._carry else self._text
 
-    def feed(self, data: bytes, paste: bool = True) -> None:
+    def feed(self, data: bytes, editor: bool = True) -> None:
+        """The keys, in order. `editor`: they go to a line editor reading the line (readline at a
+        prompt it drew since the last Enter, which takes a bracketed paste); else to a terminal
+        in its own line mode (typed ahead while a command runs), whose kernel takes Backspace and
+        Ctrl-U itself and keeps the rest for whoever reads it: text is known then, little else."""
         keys = self._carry + self._decoder.decode(data)
         self._carry = ""
         i, n = 0, len(keys)
         while i < n:
             c = keys[i]
-            if self._quoted:        # (the editor turns the terminal's signal keys off for it too)
+            if not editor and not self._quoted and not self._paste:
+                self._cooked(c)
+                i += 1
+            elif self._quoted:      # (the editor turns the terminal's signal keys off for it too)
                 self._quoted = False
                 self._insert(c)
                 i += 1
@@ -73,9 +80,7 @@ class TypedLine:
                 self._carry = keys[i:]      # the rest of a sequence comes with the next chunk
                 return
             elif keys.startswith((_PASTE_BEGIN, _PASTE_END), i):
-                self._paste = paste and keys.startswith(_PASTE_BEGIN, i)
-                if not paste:
-                    self._text = None       # keys to an editor that does not take a paste
+                self._paste = keys.startswith(_PASTE_BEGIN, i)
                 i += len(_PASTE_BEGIN)
             elif self._paste:
                 self._insert("\n" if c in "\r\n" else c)
@@ -90,6 +95,22 @@ class TypedLine:
             else:
                 self._key(c)
                 i += 1
+
+    def _cooked(self, c: str) -> None:
+        if c in "\r\n\x0f\x03":
+            self.clear()
+        elif self._text is None:
+            return
+        elif c == "\x7f":             # the terminal's erase, at the end: the line has no cursor yet
+            self._text = self._text[:-1]
+            self._point = len(self._text)
+        elif c == "\x15":             # its kill: the whole line
+            self._text, self._point = "", 0
+        elif c >= " ":
+            self._text += c
+            self._point = len(self._text)
+        else:                          # Ctrl-W (the kernel's own word), an escape, Ctrl-V...
+            self._text = None
 
     # -- keys ----------------------------------------------------------------------------------
 

@@ -292,8 +292,9 @@ def test_history_expansion_fc_bind_and_the_line_editor_cannot_run_a_blocked_line
 
 def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target, clock):
     """With `stty -echo` readline draws nothing: `xrm -f F`, Home, Delete, Enter ran `rm -f F` with
-    nothing on the screen to judge. Keys that tell the line (text, the editor's editing keys) are
-    judged as typed; a line edited otherwise (history recall) that cannot be read is refused."""
+    nothing on the screen to judge. Keys that tell the line (text, the editor's editing keys at
+    its prompt) are judged as typed; a line edited otherwise (history recall, a cursor key typed
+    ahead to the kernel's line mode) that cannot be read is refused."""
     demo, bh = guarded_demo(stack, target, clock, "rm")
     victim = a_victim()
 
@@ -313,6 +314,15 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
             mark = len(sh.seen)
             await sh.type(f"rm -f {victim}\r".encode())                 # plain keys: judged as typed
             await sh.after(mark, b"Guardzone: command blocked: blocked by template")
+            await sh.after(mark, b"$ ")
+            # typed ahead while a command runs, the keys meet the kernel's line mode: its erase takes
+            # the Home key's last byte, so `rm -f F` Home Backspace `#` is `rm -f F` to bash, not `#rm -f F`
+            mark = len(sh.seen)
+            await sh.type(b"sleep 0.5\r", settle=0)
+            await sh.type(f"rm -f {victim}".encode() + b"\x1b[H\x7f#\r")
+            await sh.after(mark, b"Guardzone: command blocked: blocked: the line was edited where the terminal does not show it")
+            await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
+            mark = len(sh.seen)
             await sh.type(b"echo hidden-$((2+3))\r")
             await sh.until(b"hidden-5\r\n")
             assert b"hidden-$((2+3))" not in sh.seen[mark:]              # the echo is off indeed
@@ -321,7 +331,8 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
     run(scenario())
     assert_kept(victim)
     _, refused = the_session(stack, bh, AuditAction=[2])
-    assert sorted(c["Cmd"] for c in refused) == sorted([f"rm -f {victim}", "[unreadable line]", f"rm -f {victim}"])
+    assert sorted(c["Cmd"] for c in refused) == sorted([f"rm -f {victim}", "[unreadable line]", f"rm -f {victim}",
+                                                        "[unreadable line]"])
 
 
 def test_a_line_the_shell_draws_otherwise_than_it_holds_is_not_taken_for_the_drawing(stack, gateway, target, clock):
