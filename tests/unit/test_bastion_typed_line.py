@@ -61,6 +61,18 @@ def test_keys_typed_ahead_to_the_terminal_are_known_where_its_line_mode_tells_th
     assert typed(keys, editor=False) == text
 
 
+def test_once_the_terminals_keys_may_be_others_the_keys_tell_nothing():
+    """After `stty erase q` a typed-ahead `#qrm x` is `rm x` (and readline binds `q` to erase as
+    well); after `stty intr undef` Ctrl-C is a character of the line."""
+    line = TypedLine()
+    line.line_keys_known = False
+    for keys, editor in ((b"#qrm x", False), (b"\r#qrm x", True), (b"\rls\x03", True)):
+        line.feed(keys, editor)
+        assert line.text() is None
+    line.feed(b"\r", True)
+    assert line.text() == ""
+
+
 def test_a_line_typed_ahead_and_edited_at_the_prompt():
     line = TypedLine()
     line.feed(b"mr x", editor=False)

@@ -42,6 +42,10 @@ class TypedLine:
         self._paste = False
         self._quoted = False        # after Ctrl-V: the next key is text
         self._killed: Optional[str] = ""    # the kill ring's newest entry (None: killed from an unknown line)
+        # whether the terminal's keys are the usual ones (Backspace erases, Ctrl-U kills, Ctrl-C
+        # interrupts): once a line may have set others (`stty erase q`, which readline binds too;
+        # `stty intr undef`), keys tell nothing and the screen alone tells the line
+        self.line_keys_known = True
         self.clear()
 
     def clear(self) -> None:
@@ -63,7 +67,13 @@ class TypedLine:
         i, n = 0, len(keys)
         while i < n:
             c = keys[i]
-            if not editor and not self._quoted and not self._paste:
+            if not self.line_keys_known:
+                if c in "\r\n":
+                    self.clear()
+                else:
+                    self._text = None
+                i += 1
+            elif not editor and not self._quoted and not self._paste:
                 self._cooked(c)
                 i += 1
             elif self._quoted:      # (the editor turns the terminal's signal keys off for it too)

@@ -326,13 +326,19 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
             await sh.type(b"echo hidden-$((2+3))\r")
             await sh.until(b"hidden-5\r\n")
             assert b"hidden-$((2+3))" not in sh.seen[mark:]              # the echo is off indeed
-            await sh.type(b"exit\r")
+            # once the terminal's erase is `q`, a typed-ahead `#qrm -f F` is `rm -f F`: from then on
+            # the keys tell nothing, and with the echo off no line can be read
+            mark = len(sh.seen)
+            await sh.type(b"stty erase q; sleep 0.5\r", settle=0)
+            await sh.type(f"#qrm -f {victim}\r".encode())
+            await sh.after(mark, b"Guardzone: command blocked: blocked: the line was edited where the terminal does not show it")
+            sh.process.close()
             await sh.process.wait_closed()
     run(scenario())
     assert_kept(victim)
     _, refused = the_session(stack, bh, AuditAction=[2])
     assert sorted(c["Cmd"] for c in refused) == sorted([f"rm -f {victim}", "[unreadable line]", f"rm -f {victim}",
-                                                        "[unreadable line]"])
+                                                        "[unreadable line]", "[unreadable line]"])
 
 
 def test_a_line_the_shell_draws_otherwise_than_it_holds_is_not_taken_for_the_drawing(stack, gateway, target, clock):
