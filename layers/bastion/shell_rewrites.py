@@ -52,8 +52,8 @@ REDIRECTION_BEFORE = re.compile(r"[<>][<>&|]*[ \t]*$")
 VARIABLE_DESCRIPTOR = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}(?=[<>](?!\())")
 WORD_BREAKS = " \t\n;&|(<>"      # after one of these a `#` begins a comment; after anything else it is a character
 BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")      # inside backquotes `\$`, `\`` and `\\` lose their backslash
-# a pattern with nothing inside that expands (quoted text too: `@("" e)` is one word to bash)
-EXTGLOB = re.compile(r"[?*+@!]\((?:[^()$`'\"\\]|'[^']*'|\"[^\"$`\\]*\")*\)")
+# a pattern with nothing inside that expands (quoted or escaped text too: `@("" e)` is one word to bash)
+EXTGLOB = re.compile(r"[?*+@!]\((?:[^()$`'\"\\]|\\.|'[^']*'|\"[^\"$`\\]*\")*\)", re.S)
 
 
 def compound_opened(text: str) -> str:

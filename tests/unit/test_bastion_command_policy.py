@@ -787,6 +787,7 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     ",<<<echo ==`rm x`'$(rm x)'x}", "ls == $(rm x)",   # a word after `==`: a pattern to the grammar
     "r>()m x", "r''<( )m x", "r<(#c\n)m x",   # a process substitution that runs nothing expands to nothing
     'f=@("" e)\\v rm x', "f=@('a b' e)v rm x",   # an extglob pattern with quoted text: one word
+    "f=]]@( echo @ \\# <<-E\n\tx\n\tE\n | co)mmand rm x",   # ... escaped text (no here-document in it)
     "((1 #)) || {rm,x}", "((> 1 #)) ; r{m,} x",    # in an arithmetic command a `#` begins no comment
     "(( [[i++ )) || trap 'bash -c rm x' EXIT",      # a rejected line: a quoted argument is one word
     "! for ((i=0;i<1;i+||+)); do rm x; done",       # a loop the grammar waits on once `!` is taken off
