@@ -8,7 +8,8 @@ default emacs keys that move the cursor, delete, kill, yank, transpose or change
 line follows from the keys alone, and is judged beside what the screen shows. A key whose
 effect depends on the target (history recall, Tab completion, a search, undo, a numeric
 argument, a key the editor may bind otherwise) leaves the line unknown: the screen alone tells
-it then.
+it then. Keys typed ahead while a command runs go to the kernel's line mode instead, where only
+text, Backspace and Ctrl-U are known (feed(editor=False)).
 
     line = TypedLine()
     line.feed(keys, editor=True)  # keys in order; editor: readline reads them at its prompt
@@ -18,14 +19,11 @@ import codecs
 import re
 from typing import Callable, Dict, Optional
 
-_ESCAPE = 0x1B
 _PASTE_BEGIN, _PASTE_END = "\x1b[200~", "\x1b[201~"
 # an escape sequence: CSI (ESC [ params final), SS3 (ESC O x), ESC ESC [ x (Debian's word moves),
 # or ESC and one key (Meta)
 _SEQUENCE = re.compile(r"\x1b(?:\[[0-9;]*[\x40-\x7e]|O.|\x1b\[[0-9;]*[\x40-\x7e]|[^\[O\x1b])", re.S)
 _PARTIAL = re.compile(r"\x1b(?:\[[0-9;]*|O|\x1b(?:\[[0-9;]*)?)?\Z")
-
-
 _MAYBE = "maybe"
 
 
