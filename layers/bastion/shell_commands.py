@@ -864,19 +864,27 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     # `[#]#:?$(rm x)` is one word to bash, `[` and a comment to the grammar)
     broken = result.status != "ok" or base != text
     opened = compound_opened(base)
+    read: List[Command] = []            # what the rewrites' readings found
     for variant, settles in ([(base, True)] if base != text else []) + variants(base):
-        other, _ = _parsed(variant, depth, variables, stdin, guess=False)
+        # (line continuations again: a quote in a here-document's body, which a rewrite took out,
+        # hid one from joined(), and bash removes it: `<<E`, `'`, `E`, then `sh -c \` and `"rm "`)
+        other, _ = _parsed(joined(variant), depth, variables, stdin, guess=False)
         if broken and other.status == "ok":
             # the grammar's trouble was what the rewrite settles: what it made of the line (body
-            # lines read as commands, guessed words) goes, and it waits only for a here-document
+            # lines read as commands, guessed words) goes, and it waits only for a here-document;
+            # what other rewrites found stays (a quote in a here-document's body may mislead this one)
             result, broken = Analysis(other.commands, "ok" if settles else "incomplete", not settles), False
             continue
         if other.status == "incomplete" and variant == opened != base and result.status != "incomplete":
             # the grammar waits for more of the compound command a prefix came before, where it read
             # the line as complete (`! for ((i+||+)); do rm x; done`, an invalid expression): bash runs it
             other.commands.extend(guessed_commands(variant, depth))
-        seen = {(c.name, c.args, c.via) for c in result.commands}
-        result.commands.extend(c for c in other.commands if (c.name, c.args, c.via) not in seen)
+        read.extend(other.commands)
+    seen = {(c.name, c.args, c.via) for c in result.commands}
+    for c in read:
+        if (c.name, c.args, c.via) not in seen:
+            seen.add((c.name, c.args, c.via))
+            result.commands.append(c)
     if event:                   # bash rewrites the line from its history before it runs
         result.commands.insert(0, Command(event, (), "history expansion", True))
     if depth and result.status == "incomplete":

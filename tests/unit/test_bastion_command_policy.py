@@ -791,6 +791,8 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "((1 #)) || {rm,x}", "((> 1 #)) ; r{m,} x",    # in an arithmetic command a `#` begins no comment
     "(( [[i++ )) || trap 'bash -c rm x' EXIT",      # a rejected line: a quoted argument is one word
     "! for ((i=0;i<1;i+||+)); do rm x; done",       # a loop the grammar waits on once `!` is taken off
+    # a quote in a here-document's body: it hid a line continuation, and misled one rewrite's reading
+    "<<E\n'\nE\nsh -c \\\n\"rm \"", "f<<E\n$(a=\")\nE\n{rm,} `})`\")\"",
 ])
 def test_lines_the_fuzzer_found_running_rm(line):
     assert not RM.check(line).allowed
