@@ -451,10 +451,10 @@ def respelled(text: str) -> str:
 
 
 def _split(text: str) -> List[Tuple[str, str]]:
-    """Words, comments, arithmetic commands and what separates them (blanks, operators), quotes,
-    `${...}` and extglob patterns (`{rm,x}!(x)` is one word) kept inside words."""
+    """Words, comments and what separates them (blanks, operators), quotes, `${...}` and extglob
+    patterns (`{rm,x}!(x)` is one word) kept inside words."""
     out: List[Tuple[str, str]] = []
-    i, n, start = 0, len(text), 0
+    i, n, start, arithmetic = 0, len(text), 0, 0
     while i < n:
         c = text[i]
         if c == "(" and i > start and text[i - 1] in "?*+@!":
@@ -465,11 +465,7 @@ def _split(text: str) -> List[Tuple[str, str]]:
         if text.startswith("((", i) and i == start and text[i - 1:i] not in ("<", ">"):
             end = _matched(text, i, "(", ")")
             if text.endswith("))", 0, end):
-                # an arithmetic command: text as in double quotes, no brace expansion and no
-                # comment in it (`((1 #)) || {rm,x}` runs rm)
-                out.append(("arithmetic", text[i:end]))
-                i = start = end
-                continue
+                arithmetic = end    # an arithmetic command: no comment in it (`((1 #)) || {rm,x}` runs rm)
         if c in BOUNDARY:
             if start < i:
                 out.append(("word", text[start:i]))
@@ -477,7 +473,7 @@ def _split(text: str) -> List[Tuple[str, str]]:
             i += 1
             start = i
             continue
-        if c == "#" and i == start and comment_at(text, i):
+        if c == "#" and i == start and i >= arithmetic and comment_at(text, i):
             i = _comment_end(text, i)           # a comment: what it holds (`# don't`) is not read
             out.append(("comment", text[start:i]))
             start = i
