@@ -24,9 +24,9 @@ SEQUENCE = re.compile(r"(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?")
 # `coproc [NAME]`, `time [-p]` or `!` before a compound command: the grammar takes the group's
 # first words for arguments (`time { rm x; }` is `time` run with `{ rm x`). Blanks only, not a
 # newline, between (`e !` then `{ rm; }`: two lines); a reserved word is no NAME
-# (`coproc while while …`)
+# (`coproc while while …`), a quoted one is (`coproc \N { rm x; }`)
 COMPOUNDS = r"(?:while|until|if|for|case|select|function)\b"
-COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:[ \t]+(?!" + COMPOUNDS + r")[A-Za-z_][A-Za-z0-9_]*)?"
+COMPOUND_PREFIX = re.compile(r"(?<![\w$-])(?:coproc(?:[ \t]+(?!" + COMPOUNDS + r")[A-Za-z_'\"\\][A-Za-z0-9_'\"\\]*)?"
                              r"|time(?:[ \t]+-p)?|!)[ \t]+(?=[{(]|\[\[|" + COMPOUNDS + ")")
 
 SPECIAL_PARAMETERS = set("0123456789?$!#@*_-")

@@ -790,6 +790,7 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "f=]]@( echo @ \\# <<-E\n\tx\n\tE\n | co)mmand rm x",   # ... escaped text (no here-document in it)
     "((1 #)) || {rm,x}", "((> 1 #)) ; r{m,} x",    # in an arithmetic command a `#` begins no comment
     "(($(i={ {rm,})))",                            # ... whose command substitutions are code all the same
+    "coproc \\N { rm x; }", "coproc 'N' { rm x; }",  # a coprocess's NAME may be quoted
     "(( [[i++ )) || trap 'bash -c rm x' EXIT",      # a rejected line: a quoted argument is one word
     "! for ((i=0;i<1;i+||+)); do rm x; done",       # a loop the grammar waits on once `!` is taken off
     # a quote in a here-document's body: it hid a line continuation, and misled one rewrite's reading
