@@ -449,6 +449,11 @@ class LineTracker:
         return self.at_prompt and self._prompts > self._prompts_then
 
     @property
+    def prompts(self) -> int:
+        """How many prompts the shell has drawn (bracketed paste turned on)."""
+        return self._prompts
+
+    @property
     def typing(self) -> bool:
         """Keys of a line came since the last Enter or Ctrl-C."""
         return self._line is not None

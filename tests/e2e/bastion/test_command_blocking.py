@@ -380,6 +380,37 @@ def test_a_line_the_shell_draws_otherwise_than_it_holds_is_not_taken_for_the_dra
     assert sorted(c["Cmd"] for c in refused) == sorted([f"rm -f {victim} {pad}", "[unreadable line]"])
 
 
+def test_a_line_another_program_prints_over_is_not_taken_for_the_shells(stack, gateway, target, clock):
+    """A background job can print a line of its own over the one being edited: `#rm -f F` recalled,
+    its `#` deleted, then `$ echo fine` printed over it, and the screen showed `echo fine` while
+    bash held `rm -f F`. A line the keys do not tell is refused once output no key asked for came."""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+    victim = a_victim()
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            sh = await open_shell(conn)
+            await sh.type(f"#rm -f {victim}\r".encode())
+            await sh.until(b"$ ")
+            await sh.type(b"(sleep 1; printf '\\r\\033[2Kroot@demo:~$ echo fine') &\r")   # the prompt, and a line
+            await sh.until(b"]")                                  # the job's number
+            mark = len(sh.seen)
+            await sh.type(UP + UP + CTRL_A + b"\x1b[3~")             # `rm -f F`, as bash holds it
+            await sh.after(mark, b"\x1b[2Kroot@demo:~$ echo fine")  # ... and the job's line over it
+            await asyncio.sleep(0.5)
+            await sh.type(b"\r")
+            await sh.after(mark, b"Guardzone: command blocked: blocked: output no key asked for came")
+            await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
+            await sh.type(b"echo typed-$((1+1))\r")                  # a line typed afterwards runs
+            await sh.until(b"typed-2\r\n")
+            await sh.type(b"exit\r")
+            await sh.process.wait_closed()
+    run(scenario())
+    assert_kept(victim)
+    _, refused = the_session(stack, bh, AuditAction=[2])
+    assert [c["Cmd"] for c in refused] == ["echo fine"]
+
+
 def test_what_bash_makes_of_a_line_before_running_it_is_judged(stack, gateway, target, clock):
     """Brace expansion (`{rm,-f,F}` is `rm -f F`), a named coprocess's group, `hash -p` making a
     name run rm, wrappers that run a string (`script -c`, `ssh host CMD`), a command after a
