@@ -221,7 +221,7 @@ class Session:
         self.body: Optional[HeredocBody] = None     # ... for a here-document's delimiter, as bash says
         self.last_key = 0                         # the last byte sent
         self.key_sent_at = self.echoed_at = 0.0   # (loop time) when it went, when the latest echo came
-        self.overwritten: Optional[int] = None    # the prompt (tracker.prompts) at which other output came
+        self.overwritten: Optional[int] = None    # the prompt (tracker.prompts) at which other output came, this line
         self.interrupted: Optional[tuple] = None  # after a Ctrl-C to a line: (row, at a prompt, when) (settle)
         self.last_output = 0.0
         self.output_seen = asyncio.Event()
@@ -390,6 +390,7 @@ class Session:
             if data[at] not in b"\r\n\x0f" or not self.tracker.enters(data[at]):
                 continue
             text, decision = await self.judge()
+            self.overwritten = None             # (a shell that marks no prompts: from line to line)
             if decision is not None:
                 self.refuse(remote, text, decision)
                 return False
