@@ -90,3 +90,5 @@ def test_a_kill_after_typed_text_after_a_kill_may_join_it():
     kill after it joins the first one's entry or not, as the keys came."""
     assert typed(b"ab\x17cd\x17\x19") is None                 # `cdab` or `cd`
     assert typed(b"ab\x17cd\x01\x0b\x19") == "cd"             # a key between: a kill of its own
+    assert typed(b"ab cd\x01\x1bd\x17\x1bd\x19") == " cd"      # nothing to kill (the bell): no kill either
+    assert typed(b"ab cd\x01\x1bd\x1bd\x19") == "ab cd"

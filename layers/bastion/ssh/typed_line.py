@@ -150,9 +150,9 @@ class TypedLine:
 
     def _kill(self, start: int, end: int, killing: bool, backward: bool) -> None:
         cut = self._text[start:end]
-        self._killing = True
         if not cut:
-            return                  # nothing killed: the ring stays as it was
+            return                  # nothing to kill: the editor rings its bell, no kill at all
+        self._killing = True
         if not killing:
             self._killed = cut
         elif killing is _MAYBE:
