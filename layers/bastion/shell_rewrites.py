@@ -320,9 +320,27 @@ def extglobs_as_stars(text: str) -> str:
     return "".join(out)
 
 
-# `Y=()x`, `Y=(a b)x`: text right after the `)` makes the whole a string to bash (Y is `(a b)x`);
-# the grammar reads an array and then a command named `x`
-GLUED_ARRAY = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*\+?=)\(([^()'\"`\n]*)\)(?=[^\s;&|<>()])")
+# `Y=()x`, `Y=(a b)x`, `Y=($((2)))x`: text right after the `)` makes the whole a string to bash
+# (Y is `(a b)x`); the grammar reads an array and then a command named `x`
+ARRAY_START = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))[A-Za-z_][A-Za-z0-9_]*\+?=(?=\()")
+
+
+def _glued_arrays(text: str) -> str:
+    """The text with each array glued to more text as that text (`Y=($((2)))x rm` as `Y=x rm`),
+    the array's own text on a line of its own at the end (its substitutions are code)."""
+    glued: List[str] = []
+    out, at = [], 0
+    for m in ARRAY_START.finditer(text):
+        if m.start() < at:
+            continue
+        end = _matched(text, m.end(), "(", ")")
+        if end < len(text) and text[end - 1] == ")" and text[end] not in " \t\n;&|<>()":
+            out.append(text[at:m.end()])
+            glued.append(text[m.end() + 1:end - 1])
+            at = end
+    if not glued:
+        return text
+    return "".join(out) + text[at:] + "".join(f"\n: {part}" for part in glued)
 
 
 def respelled(text: str) -> str:
@@ -347,11 +365,8 @@ def respelled(text: str) -> str:
         subscripts: List[str] = []
         text = SPACED_SUBSCRIPT.sub(lambda m: subscripts.append(m.group(2)) or f"{m.group(1)}[0]{m.group(3)}", text)
         text += "".join(f"\n: {sub}" for sub in subscripts)
-    if GLUED_ARRAY.search(text):
-        # the string's parenthesised part dropped, its text judged on a line of its own
-        glued: List[str] = []
-        text = GLUED_ARRAY.sub(lambda m: glued.append(m.group(2)) or m.group(1), text)
-        text += "".join(f"\n: {part}" for part in glued)
+    if "=(" in text:
+        text = _glued_arrays(text)
     if not MISREAD.search(text):
         return text
     out, i, n, double, backquoted = [], 0, len(text), False, False

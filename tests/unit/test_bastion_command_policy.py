@@ -791,6 +791,7 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "((1 #)) || {rm,x}", "((> 1 #)) ; r{m,} x",    # in an arithmetic command a `#` begins no comment
     "(($(i={ {rm,})))",                            # ... whose command substitutions are code all the same
     "coproc \\N { rm x; }", "coproc 'N' { rm x; }",  # a coprocess's NAME may be quoted
+    "S=($((2)))} rm", "Y=('a b')x rm",              # an array glued to text, parentheses or quotes in it
     "(( [[i++ )) || trap 'bash -c rm x' EXIT",      # a rejected line: a quoted argument is one word
     "! for ((i=0;i<1;i+||+)); do rm x; done",       # a loop the grammar waits on once `!` is taken off
     # a quote in a here-document's body: it hid a line continuation, and misled one rewrite's reading
