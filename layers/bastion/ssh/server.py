@@ -28,8 +28,9 @@ from layers.bastion.ssh import command_gate, commands, file_log, files, script_i
 from layers.bastion.ssh.login_flow import Login, LoginFlow
 
 log = logging.getLogger("guardzone.bastion.gateway")
-# keys that were not plain text (a cursor key, Tab, history), and nothing on the screen to read:
-# the terminal's echo is off (`stty -echo`), or the line was typed ahead of its prompt
+# keys that do not tell the line (history recall, Tab: typed_line), and nothing on the screen to
+# read (the terminal's echo is off, `stty -echo`, or the line was typed ahead of its prompt) or
+# not all of it (readline's horizontal scrolling)
 UNREAD = Decision(False, "unread", rule="the line was edited where the terminal does not show it, so it cannot be read")
 OVERWRITTEN = Decision(False, "unread", rule="output no key asked for came while the line was edited, so the screen "
                                              "may show another line than the shell holds")
