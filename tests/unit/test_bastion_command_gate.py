@@ -2,7 +2,9 @@
 import asyncio
 import threading
 
-from layers.bastion.ssh.command_gate import UNHELD_KEYS, HELD, judged
+import pytest
+
+from layers.bastion.ssh.command_gate import HELD, LINE_KEYS_SET, UNHELD_KEYS, judged
 
 
 def test_the_second_key_of_an_unheld_pair_is_found_in_a_chunk_or_at_its_start():
@@ -27,3 +29,13 @@ def test_a_line_being_judged_does_not_stop_the_other_sessions():
         return await judging
 
     assert asyncio.run(gateway()) == "judged rm x"
+
+
+@pytest.mark.parametrize("line, sets", [
+    ("stty erase q", True), ("stty intr undef", True), ("stty sane", True), ('stty "$saved"', True),
+    ("bind '\"\\C-t\": delete-char'", True), ("set -o vi", True), ("INPUTRC=f bash", True), ("reset", True),
+    ("stty -echo", False), ("stty cols 200", False), ("stty size", False), ("echo binder", False),
+    ("ls; reset", True), ("git reset --hard", False),
+])
+def test_lines_that_may_set_what_keys_do(line, sets):
+    assert bool(LINE_KEYS_SET.search(line)) == sets
