@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from layers.bastion.ssh.command_gate import HELD, LINE_KEYS_SET, UNHELD_KEYS, judged
+from layers.bastion.ssh.command_gate import EDITOR_KEYS_SET, HELD, TTY_KEYS_SET, UNHELD_KEYS, judged
 
 
 def test_the_second_key_of_an_unheld_pair_is_found_in_a_chunk_or_at_its_start():
@@ -31,11 +31,12 @@ def test_a_line_being_judged_does_not_stop_the_other_sessions():
     assert asyncio.run(gateway()) == "judged rm x"
 
 
-@pytest.mark.parametrize("line, sets", [
-    ("stty erase q", True), ("stty intr undef", True), ("stty sane", True), ('stty "$saved"', True),
-    ("bind '\"\\C-t\": delete-char'", True), ("set -o vi", True), ("INPUTRC=f bash", True), ("reset", True),
-    ("stty -echo", False), ("stty cols 200", False), ("stty size", False), ("echo binder", False),
-    ("ls; reset", True), ("git reset --hard", False),
+@pytest.mark.parametrize("line, tty, editor", [
+    ("stty erase q", True, False), ("stty intr undef", True, False), ("stty sane", True, False),
+    ('stty "$saved"', True, False), ("ls; reset", True, False), ("bind '\"\\C-t\": delete-char'", False, True),
+    ("set -o vi", False, True), ("INPUTRC=f bash", False, True),
+    ("stty -echo", False, False), ("stty cols 200", False, False), ("stty size", False, False),
+    ("echo binder", False, False), ("git reset --hard", False, False),
 ])
-def test_lines_that_may_set_what_keys_do(line, sets):
-    assert bool(LINE_KEYS_SET.search(line)) == sets
+def test_lines_that_may_set_what_keys_do(line, tty, editor):
+    assert (bool(TTY_KEYS_SET.search(line)), bool(EDITOR_KEYS_SET.search(line))) == (tty, editor)

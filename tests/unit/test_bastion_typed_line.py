@@ -65,11 +65,20 @@ def test_once_the_terminals_keys_may_be_others_the_keys_tell_nothing():
     """After `stty erase q` a typed-ahead `#qrm x` is `rm x` (and readline binds `q` to erase as
     well); after `stty intr undef` Ctrl-C is a character of the line."""
     line = TypedLine()
-    line.line_keys_known = False
+    line.tty_keys_known = False
     for keys, editor in ((b"#qrm x", False), (b"\r#qrm x", True), (b"\rls\x03", True)):
         line.feed(keys, editor)
         assert line.text() is None
     line.feed(b"\r", True)
+    assert line.text() == ""
+
+
+def test_once_readlines_keys_may_be_bound_otherwise_the_keys_tell_nothing_but_ctrl_c_still_interrupts():
+    line = TypedLine()
+    line.editor_keys_known = False
+    line.feed(b"#rm x\x01\x14")
+    assert line.text() is None
+    line.feed(b"\x03")
     assert line.text() == ""
 
 

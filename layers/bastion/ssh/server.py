@@ -482,8 +482,10 @@ class Session:
             # bash too waits for the delimiter alone (once a here-document, ~1 ms): until a line
             # that may be it, what comes is the body, not judged again with all held before it
             self.body = HeredocBody(self.held[0])
-        if any(text and command_gate.LINE_KEYS_SET.search(text) for text in texts):
-            self.typed.line_keys_known = False      # (typed_line: the kernel's keys may be others now)
+        if any(text and command_gate.TTY_KEYS_SET.search(text) for text in texts):
+            self.typed.tty_keys_known = False       # (typed_line: the keys may do other things now)
+        if any(text and command_gate.EDITOR_KEYS_SET.search(text) for text in texts):
+            self.typed.editor_keys_known = False
         return texts[0], None
 
     def refuse(self, remote: asyncssh.SSHClientProcess, text: str, decision) -> None:

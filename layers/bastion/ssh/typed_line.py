@@ -40,10 +40,12 @@ class TypedLine:
         self._paste = False
         self._quoted = False        # after Ctrl-V: the next key is text
         self._killed: Optional[str] = ""    # the kill ring's newest entry (None: killed from an unknown line)
-        # whether the terminal's keys are the usual ones (Backspace erases, Ctrl-U kills, Ctrl-C
-        # interrupts): once a line may have set others (`stty erase q`, which readline binds too;
-        # `stty intr undef`), keys tell nothing and the screen alone tells the line
-        self.line_keys_known = True
+        # whether keys do what they usually do: the terminal's (Backspace erases, Ctrl-U kills,
+        # Ctrl-C interrupts; `stty erase q`, which readline binds too, `stty intr undef` change
+        # them) and readline's (`bind`, vi mode). Once a line may have set others, keys tell
+        # nothing (but for Enter, and Ctrl-C where the terminal's are known) and the screen
+        # alone tells the line
+        self.tty_keys_known = self.editor_keys_known = True
         self.clear()
 
     def clear(self) -> None:
@@ -65,8 +67,8 @@ class TypedLine:
         i, n = 0, len(keys)
         while i < n:
             c = keys[i]
-            if not self.line_keys_known:
-                if c in "\r\n":
+            if not (self.tty_keys_known and self.editor_keys_known):
+                if c in "\r\n" or c == "\x03" and self.tty_keys_known:
                     self.clear()
                 else:
                     self._text = None
