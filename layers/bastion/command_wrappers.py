@@ -155,8 +155,9 @@ WHOLE_EXPANSION = re.compile(r'"?(?:\$\{?[A-Za-z_@*][A-Za-z0-9_]*(?:\[[^]]*\])?\
 def _shell(name: str, args: Sequence[Word], stdin: Stdin) -> List[Inner]:
     i, letters, startup = 0, set(), []
     while i < len(args):
-        if args[i].dynamic and WHOLE_EXPANSION.fullmatch(args[i].source):
-            # `bash $ARGS`, `xargs bash` (its input as words): `-c CODE` when it runs, perhaps
+        if args[i].dynamic and (WHOLE_EXPANSION.fullmatch(args[i].source) or args[i].text[:1] in ("-", "+")):
+            # `bash $ARGS`, `xargs bash` (its input as words), `bash -$!c` (`$!` may be empty):
+            # `-c CODE` when it runs, perhaps
             return startup + [Unknown(f"`{name}` is given options or code known only when it runs "
                                       f"({args[i].source})")]
         w = args[i].text
