@@ -24,7 +24,7 @@ from layers.bastion.shell_words import (Inner, Script, Spec, Stdin, Unknown, Wor
                                         options)
 
 
-ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")     # `X=1`, `X+=1`, `a[1]=x`
 # Text that bash reads again where it is used runs its command substitutions then (see later()).
 LATER = re.compile(r"\$\(|`")
 _ASSIGNED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[.*\])?\+?=", re.S)

@@ -34,13 +34,14 @@ EXPANDING = re.compile(r"[A-Za-z0-9_{(\['\"`?$!#@*-]")      # what may follow a 
 # `a[ 1 ]=x cmd`: bash reads blanks inside an assignment's subscript into the word; the grammar ends it
 SPACED_SUBSCRIPT = re.compile(r"(?:(?<=^)|(?<=[\s;&|(]))([A-Za-z_][A-Za-z0-9_]*)\[([^\]\n'\"]*[ \t][^\]\n'\"]*)\](\+?=)")
 MISREAD = re.compile(r"[<>]\((?:\s|#[^\n]*\n)*\)|[\[\]{)}`]\$[\d?$!#@*_-]|\\[^\n]|\{\}|[^\s;&|(<>]#|\$(?![A-Za-z0-9_{(\['\x22`?$!#@*-])|\}[<>]|=[<>&|;)]|[<>][<>&|]*[ \t]*[{}]"
-                     r"|[<>]&-|(?:[})]|\b(?:fi|done|esac))[ \t]+\d+<|(?:^|[\s;&|(])\[[^\s\[;&|()<>]")     # where respelled() has work
+                     r"|[<>]&[ \t]*-|(?:[})]|\b(?:fi|done|esac))[ \t]+\d+<|(?:^|[\s;&|(])\[[^\s\[;&|()<>]")     # where respelled() has work
 # `{ …; } 0<&3`, `( … ) 3<f`: the grammar cannot read a descriptor before `<` after a compound command
 COMPOUND_END = re.compile(r"(?:[})]|(?<![\w$])(?:fi|done|esac))[ \t]+$")
 INPUT_DESCRIPTOR = re.compile(r"\d+(?=<)")
 # `<&-`, `>&-` (close a descriptor): after a descriptor (`0<&- rm x`) the grammar takes the words
-# that follow for an error and the destination; `<&'-'` means the same to bash
-CLOSING = re.compile(r"[<>]&-(?=[\s;&|()<>]|$)")
+# that follow for an error and the destination; `<&'-'` means the same to bash. After `<&` or `>&`
+# bash's lexer makes a `-` a word of its own, blanks before it or not: `>& -rm x` is `>&-`, then `rm x`
+CLOSING = re.compile(r"[<>]&[ \t]*-")
 # `<()`, `>( )`: a process substitution that runs nothing (blanks, comments) expands to nothing
 EMPTY_PROCESS = re.compile(r"[<>]\((?:[ \t\n]|#[^\n]*\n)*\)")
 # `X=>a`, `X=|cmd`: an empty value to bash; the grammar reads the operator into the value
@@ -434,8 +435,8 @@ def respelled(text: str) -> str:
             i = end
             continue
         if c in "<>" and not double and CLOSING.match(text, i):
-            out.append(c + "&'-'")      # `0<&- rm x` runs rm; the grammar reads `rm` as an error
-            i += 3
+            out.append(c + "&'-' ")     # `0<&- rm x` runs rm; the grammar reads `rm` as an error
+            i = CLOSING.match(text, i).end()
             continue
         if c == "[" and not double and (i == 0 or text[i - 1] in " \t\n;&|(") and text[i + 1:i + 2] not in ("", "[") \
                 and text[i + 1] not in " \t\n;&|()<>":

@@ -793,6 +793,8 @@ def test_a_rejected_line_with_a_name_expanded_when_it_runs_is_blocked():
     "coproc \\N { rm x; }", "coproc 'N' { rm x; }",  # a coprocess's NAME may be quoted
     "S=($((2)))} rm", "Y=('a b')x rm",              # an array glued to text, parentheses or quotes in it
     "bash -$!c 'rm x'", "sh \"-$X\"c 'rm x'",          # a shell's option word with an expansion (`$!` may be empty)
+    "time i+= rm", "time a[1]=x rm",                # assignments with `+=` or a subscript before the command
+    ">& -rm x", "x=rm;>& -$x", "<& -rm x",           # after `>&`, `<&` a `-` is a word of its own (`>&-`, then `rm x`)
     "(( [[i++ )) || trap 'bash -c rm x' EXIT",      # a rejected line: a quoted argument is one word
     "! for ((i=0;i<1;i+||+)); do rm x; done",       # a loop the grammar waits on once `!` is taken off
     # a quote in a here-document's body: it hid a line continuation, and misled one rewrite's reading
