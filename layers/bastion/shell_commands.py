@@ -863,7 +863,6 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
     # (a comment the grammar read where bash reads none makes its reading of the line a guess too:
     # `[#]#:?$(rm x)` is one word to bash, `[` and a comment to the grammar)
     broken = result.status != "ok" or base != text
-    opened = compound_opened(base)
     read: List[Command] = []            # what the rewrites' readings found
     for variant, settles in ([(base, True)] if base != text else []) + variants(base):
         # (line continuations again: a quote in a here-document's body, which a rewrite took out,
@@ -875,7 +874,7 @@ def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = Non
             # what other rewrites found stays (a quote in a here-document's body may mislead this one)
             result, broken = Analysis(other.commands, "ok" if settles else "incomplete", not settles), False
             continue
-        if other.status == "incomplete" and variant == opened != base and result.status != "incomplete":
+        if other.status == "incomplete" and result.status != "incomplete" and variant == compound_opened(base) != base:
             # the grammar waits for more of the compound command a prefix came before, where it read
             # the line as complete (`! for ((i+||+)); do rm x; done`, an invalid expression): bash runs it
             other.commands.extend(guessed_commands(variant, depth))

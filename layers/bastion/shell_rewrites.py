@@ -426,17 +426,17 @@ def respelled(text: str) -> str:
             i = INPUT_DESCRIPTOR.match(text, i).end()   # `{ rm;} 0<&3` as `{ rm;} <&3`
             continue
         if c in "<>" and not double and not backquoted and text[i - 1:i] not in ("<", ">", "&") \
-                and EMPTY_PROCESS.match(text, i):
+                and (empty := EMPTY_PROCESS.match(text, i)):
             # `r<()m x` runs rm: a process substitution running nothing expands to nothing; the
             # grammar reads a redirection. Glued to a word, it is an empty string
-            end = EMPTY_PROCESS.match(text, i).end()
+            end = empty.end()
             glued = i and text[i - 1] not in BOUNDARY or text[end:end + 1] not in BOUNDARY | {""}
             out.append("''" if glued else " ")
             i = end
             continue
-        if c in "<>" and not double and CLOSING.match(text, i):
+        if c in "<>" and not double and (closing := CLOSING.match(text, i)):
             out.append(c + "&'-' ")     # `0<&- rm x` runs rm; the grammar reads `rm` as an error
-            i = CLOSING.match(text, i).end()
+            i = closing.end()
             continue
         if c == "[" and not double and (i == 0 or text[i - 1] in " \t\n;&|(") and text[i + 1:i + 2] not in ("", "[") \
                 and text[i + 1] not in " \t\n;&|()<>":
