@@ -10,13 +10,14 @@ and, when any of those ACLs has a non-empty `WhiteCmds`, the allow-list they mak
 Every simple command of the line is judged (`layers/bastion/shell_commands.py`); the first
 blocked one decides. The rules are in docs/bastion.md, "High-risk command blocking".
 """
+import dataclasses
 import fnmatch
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
-from layers.bastion import fields
+from layers.bastion import fields, key_settings
 from layers.bastion.bash_syntax import waits_for
 from layers.bastion.shell_commands import (VALUES, Command, TooComplex, analyse, guessed_commands, joined,
                                            run_before_waiting)
@@ -41,6 +42,7 @@ class Decision:
     command: str = ""       # the blocked command, normalised ("rm -rf /")
     incomplete: bool = False  # the line waits for more input (open quote, `if` without `fi`)
     heredoc: bool = False     # ... for a here-document's body: only its delimiter line can end it
+    keys: FrozenSet[str] = frozenset()  # what keys do that the line may change (key_settings.TTY, EDITOR)
 
     @property
     def message(self) -> str:
@@ -358,9 +360,11 @@ class Policy:
                 return decision
         if result.status == "unparsable" and self.allow_list is not None:
             return Decision(False, "unparsable", rule="the line could not be parsed and an allow-list is in force")
+        decision = ALLOWED
         if result.status == "incomplete":
-            return ALLOWED_HEREDOC if result.heredoc_open else ALLOWED_INCOMPLETE
-        return ALLOWED
+            decision = ALLOWED_HEREDOC if result.heredoc_open else ALLOWED_INCOMPLETE
+        keys = key_settings.keys_set(result.commands, line)
+        return dataclasses.replace(decision, keys=keys) if keys else decision
 
     def judge(self, cmd: Command) -> Optional[Decision]:
         """The decision that blocks one command, or None."""

@@ -52,13 +52,6 @@ CTRL_D = command_policy.Decision(False, "key", rule="Ctrl-D: it would end a here
                                                     "unchecked; type the here-document's delimiter")
 # where an Enter, a Ctrl-D or the second key of UNHELD_KEYS may be (at the start: the prefix came before)
 HELD = re.compile(rb"[\r\n\x0f\x04]|(?:(?<=[\x18\x1b])|^)[\x05e\x12#]")
-# A line that may set what keys do: `stty` the kernel line mode's keys (`stty erase q`: typed ahead,
-# `#qrm x` is then `rm x`; `stty intr undef`: Ctrl-C is a character) or settings it restores from an
-# expansion, `tset`/`reset`; readline's bindings (`bind`, an INPUTRC) or its vi mode: from then on
-# the keys tell no line (typed_line)
-TTY_KEYS_SET = re.compile(r"\bstty\b[^;&|\n]*(?:\b(?:erase|kill|werase|lnext|eof|eol2?|intr|quit|susp|rprnt|"
-                          r"swtch|discard|sane|cooked|raw|ek|icanon|iexten)\b|\$)|(?:^|[;&|(`{\n])\s*(?:tset|reset)(?![\w-])")
-EDITOR_KEYS_SET = re.compile(r"(?:^|[;&|(`{\n])\s*bind(?![\w-])|\bINPUTRC\b|\bset\b[^;&|\n]*-o\s*vi\b")
 # An exec command and a shell's input without a terminal are judged off the event loop: a line the
 # grammar calls unfinished costs a `bash -n` (a process start, ~1 ms; up to bash_syntax.TIMEOUT),
 # which every other session would wait for. A terminal's lines are judged on the loop, in order

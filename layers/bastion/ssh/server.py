@@ -21,7 +21,7 @@ from typing import List, Optional
 import asyncssh
 
 from layers.bastion import login as credentials
-from layers.bastion import bash_syntax, file_policy, recording, sessions, shell_commands, terminal, zmodem
+from layers.bastion import bash_syntax, file_policy, key_settings, recording, sessions, shell_commands, terminal, zmodem
 from layers.bastion.command_policy import Decision
 from layers.bastion.heredoc_body import HeredocBody
 from layers.bastion.ssh import command_gate, commands, file_log, files, script_input, target, typed_line
@@ -462,7 +462,7 @@ class Session:
             # a line of a here-document's body that cannot end it: text, not commands, to bash
             self.held = [f"{self.held[0]}\n{texts[0]}"]
             return texts[0], None
-        held, heredoc = [], False
+        held, heredoc, keys = [], False, set()
         for before in self.held or [""]:
             after = ""
             for i, text in enumerate(texts):
@@ -471,6 +471,7 @@ class Session:
                     decision = self.policy.check(whole)    # on the loop: keys and output keep their order
                     if not decision.allowed:
                         return whole, decision
+                    keys |= decision.keys
                     if i == 0 and decision.incomplete:
                         # the rest of a command typed on the next line (after a backslash, in quotes) goes with it
                         after, heredoc = whole, decision.heredoc
@@ -482,10 +483,9 @@ class Session:
             # bash too waits for the delimiter alone (once a here-document, ~1 ms): until a line
             # that may be it, what comes is the body, not judged again with all held before it
             self.body = HeredocBody(self.held[0])
-        if any(text and command_gate.TTY_KEYS_SET.search(text) for text in texts):
-            self.typed.tty_keys_known = False       # (typed_line: the keys may do other things now)
-        if any(text and command_gate.EDITOR_KEYS_SET.search(text) for text in texts):
-            self.typed.editor_keys_known = False
+        # (typed_line: after `stty erase q` or `bind`, the keys may do other things)
+        self.typed.tty_keys_known &= key_settings.TTY not in keys
+        self.typed.editor_keys_known &= key_settings.EDITOR not in keys
         return texts[0], None
 
     def refuse(self, remote: asyncssh.SSHClientProcess, text: str, decision) -> None:

@@ -327,9 +327,10 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
             await sh.until(b"hidden-5\r\n")
             assert b"hidden-$((2+3))" not in sh.seen[mark:]              # the echo is off indeed
             # once the terminal's erase is `q`, a typed-ahead `#qrm -f F` is `rm -f F`: from then on
-            # the keys tell nothing, and with the echo off no line can be read
+            # the keys tell nothing, and with the echo off no line can be read (the stty found by
+            # the line's analysis, quotes and all)
             mark = len(sh.seen)
-            await sh.type(b"stty erase q; sleep 0.5\r", settle=0)
+            await sh.type(b"st''ty er''ase q; sleep 0.5\r", settle=0)
             await sh.type(f"#qrm -f {victim}\r".encode())
             await sh.after(mark, b"Guardzone: command blocked: blocked: the line was edited where the terminal does not show it")
             sh.process.close()

@@ -1,0 +1,70 @@
+"""Commands that may change what a terminal's keys do, read off a line's analysis (shell_commands).
+
+After such a line the keys an operator types no longer tell the line the shell holds (ssh/typed_line):
+`stty erase q` makes a typed-ahead `#qrm x` the line `rm x`, `stty iuclc` makes `RM X` `rm x`, `bind`
+gives a key another function, `set -o vi` another editor. The analysis has taken quoting, paths,
+wrappers and the values of variables set on the line off them (`st''ty er''ase q`, `x=stty; $x
+erase q`, `sudo /bin/stty sane`, `bash -c 'stty intr undef'`); a command whose name is only known
+when it runs may be any of them.
+"""
+from typing import FrozenSet, Iterable
+
+from layers.bastion.shell_commands import Command
+
+TTY = "tty"             # the terminal's own keys (the kernel's line mode, and readline's copy of them)
+EDITOR = "editor"       # readline's key bindings and editing mode
+NONE: FrozenSet[str] = frozenset()
+BOTH = frozenset({TTY, EDITOR})
+
+# stty words that change no key: queries, the echo, the window's size (and the numbers they take)
+_STTY_KEEPS = frozenset({"-a", "--all", "-g", "--save", "size", "speed", "cols", "columns", "rows",
+                         "echo", "-echo", "echoe", "-echoe", "echok", "-echok", "echonl", "-echonl",
+                         "echoctl", "-echoctl", "ctlecho", "-ctlecho", "echoke", "-echoke", "crtkill", "-crtkill"})
+_STTY_DEVICE = frozenset({"-F", "--file"})
+_TPUT_RESETS = frozenset({"reset", "init"})
+_BIND_QUERIES = frozenset({"-l", "-p", "-P", "-v", "-V", "-s", "-S", "-X"})
+_EDITING_MODES = frozenset({"vi", "emacs"})
+
+
+def keys_set(commands: Iterable[Command], line: str) -> FrozenSet[str]:
+    """Which of TTY and EDITOR the commands of `line` may set."""
+    found = set("INPUTRC" in line and {EDITOR} or ())
+    for cmd in commands:
+        found |= _sets(cmd)
+        if found == BOTH:
+            break
+    return frozenset(found)
+
+
+def _sets(cmd: Command) -> FrozenSet[str]:
+    if cmd.dynamic:
+        return BOTH
+    name, args = cmd.name, cmd.args
+    # a name made to run the command (`hash -p /bin/stty s`) is used later with words not known here
+    unknown_args = cmd.dynamic_args or "hash -p" in cmd.via
+    if any("INPUTRC" in a for a in args):
+        return frozenset({EDITOR})
+    if name == "stty":
+        return frozenset({TTY}) if unknown_args or not _stty_keeps(args) else NONE
+    if name in ("reset", "tset"):
+        return frozenset({TTY})
+    if name == "tput":
+        return frozenset({TTY}) if unknown_args or _TPUT_RESETS & set(args) else NONE
+    if name == "bind":
+        return frozenset({EDITOR}) if unknown_args or not set(args) <= _BIND_QUERIES else NONE
+    if name == "set":
+        return frozenset({EDITOR}) if unknown_args or _EDITING_MODES & set(args) else NONE
+    return NONE
+
+
+def _stty_keeps(args) -> bool:
+    after_device = False
+    for arg in args:
+        if after_device or arg.isdigit() or arg in _STTY_KEEPS or arg.startswith("--file="):
+            after_device = False
+            continue
+        if arg in _STTY_DEVICE:
+            after_device = True
+            continue
+        return False
+    return True
