@@ -24,17 +24,10 @@ from layers.bastion import login as credentials
 from layers.bastion import bash_syntax, file_policy, key_settings, recording, sessions, shell_commands, terminal, zmodem
 from layers.bastion.command_policy import Decision
 from layers.bastion.heredoc_body import HeredocBody
-from layers.bastion.ssh import command_gate, commands, file_log, files, script_input, target, typed_line
+from layers.bastion.ssh import command_gate, commands, file_log, files, screen_trust, script_input, target, typed_line
 from layers.bastion.ssh.login_flow import Login, LoginFlow
 
 log = logging.getLogger("guardzone.bastion.gateway")
-# keys that do not tell the line (history recall, Tab: typed_line), and nothing on the screen to
-# read (the terminal's echo is off, `stty -echo`, or the line was typed ahead of its prompt) or
-# not all of it (readline's horizontal scrolling)
-UNREAD = Decision(False, "unread", rule="the line was edited where the terminal does not show it, so it cannot be read")
-OVERWRITTEN = Decision(False, "unread", rule="output no key asked for came while the line was edited, so the screen "
-                                             "may show another line than the shell holds")
-ECHO_GRACE = 0.3    # s: output this soon after a key, a prompt or an echo is taken for (the rest of) an echo
 READ_BYTES = 256 * 1024
 # The terminal emulator that rebuilds command lines plays ~1 MB/s of output; a screenful is a few
 # KB. Output is played when a keystroke (or a short chunk: an echo) comes, and of a long run of it
@@ -221,8 +214,7 @@ class Session:
         self.held: List[str] = []
         self.body: Optional[HeredocBody] = None     # ... for a here-document's delimiter, as bash says
         self.last_key = 0                         # the last byte sent
-        self.key_sent_at = self.echoed_at = 0.0   # (loop time) when it went, when the latest echo came
-        self.overwritten: Optional[int] = None    # the prompt (tracker.prompts) at which other output came, this line
+        self.screen = screen_trust.ScreenTrust(self.tracker)
         self.interrupted: Optional[tuple] = None  # after a Ctrl-C to a line: (row, at a prompt, when) (settle)
         self.last_output = 0.0
         self.output_seen = asyncio.Event()
@@ -357,7 +349,7 @@ class Session:
                 self.typed.feed(data, editor=self.tracker.editing)
             remote.stdin.write(data)
             self.last_key = data[-1]
-            self.key_sent_at = asyncio.get_running_loop().time()
+            self.screen.key_sent(asyncio.get_running_loop().time())
             if data.endswith(b"\x03"):
                 self.interrupting()
 
@@ -391,7 +383,7 @@ class Session:
             if data[at] not in b"\r\n\x0f" or not self.tracker.enters(data[at]):
                 continue
             text, decision = await self.judge()
-            self.overwritten = None             # (a shell that marks no prompts: from line to line)
+            self.screen.line_entered()
             if decision is not None:
                 self.refuse(remote, text, decision)
                 return False
@@ -454,10 +446,9 @@ class Session:
         may or may not be taken (send())."""
         await self.drawn()
         texts = [self.tracker.pending(), self.typed.text()]
-        if texts[1] is None and (not texts[0].strip() or self.tracker.clipped()):
-            return "[unreadable line]", UNREAD
-        if texts[1] is None and self.overwritten == self.tracker.prompts:
-            return texts[0], OVERWRITTEN
+        refusal = self.screen.refusal(texts[1])
+        if refusal is not None:
+            return refusal
         if self.body is not None and not self.body.may_end(*(t for t in texts if t is not None)):
             # a line of a here-document's body that cannot end it: text, not commands, to bash
             self.held = [f"{self.held[0]}\n{texts[0]}"]
@@ -539,19 +530,9 @@ class Session:
                 if len(data) < ECHO_BYTES:
                     self.catch_up()         # an echo: it may complete a line entered before it
                 if self.typed is not None:
-                    self.echo_or_not(self.last_output, prompts)
+                    self.screen.output(self.last_output, prompts)
             sink.write(data)
             await sink.drain()
-
-    def echo_or_not(self, now: float, prompts: int) -> None:
-        """Output that came while a line is edited at a prompt: the echo of a key (or a new prompt,
-        or more of either, ECHO_GRACE after it), or else something writing over the line (a
-        background job: `(sleep 2; printf '\\r$ ls') &`, then `rm` recalled and Enter), which
-        makes the screen's reading of that prompt's line a guess (judge())."""
-        if self.tracker.prompts != prompts or now - max(self.key_sent_at, self.echoed_at) < ECHO_GRACE:
-            self.echoed_at = now
-        elif self.tracker.typing or self.tracker.editing:
-            self.overwritten = self.tracker.prompts
 
     def catch_up(self) -> None:
         """Play the output the tracker has not seen yet, and take the lines it completed."""
