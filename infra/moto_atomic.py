@@ -2,11 +2,14 @@
 moto's server answers requests on many threads and its DynamoDB backend holds no lock, so two
 conditional updates of one item could both pass their condition (a rate limit's lease, a name's
 claim) where DynamoDB lets only one. Imported for its effect by the moto servers the local stack
-starts (python -m infra.moto_atomic, as `python -m moto.server`; infra/moto_state.py)."""
+starts (python -m infra.moto_atomic, as `python -m moto.server`; infra/moto_state.py), with
+the costs per request of infra/moto_dynamodb.py and infra/moto_sqs.py."""
 import functools
 import threading
 
 from moto.dynamodb.responses import DynamoHandler
+
+from infra import moto_dynamodb, moto_sqs  # noqa: F401 (for their effect: what a request costs)
 
 _one_at_a_time = threading.RLock()
 
