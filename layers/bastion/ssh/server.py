@@ -236,6 +236,8 @@ class Session:
                 process.exit(126)
                 await self.finish()
                 return
+            if self.typed is not None:
+                self.keys_may_change(decision.keys)     # (`ssh -t host 'stty erase q; bash'`)
         try:
             remote = await self.login.target_conn.create_process(
                 process.command, term_type=process.get_terminal_type(), term_size=process.get_terminal_size(),
@@ -474,10 +476,14 @@ class Session:
             # bash too waits for the delimiter alone (once a here-document, ~1 ms): until a line
             # that may be it, what comes is the body, not judged again with all held before it
             self.body = HeredocBody(self.held[0])
-        # (typed_line: after `stty erase q` or `bind`, the keys may do other things)
+        self.keys_may_change(keys)
+        return texts[0], None
+
+    def keys_may_change(self, keys) -> None:
+        """After a line that may set what keys do (`stty erase q`, `bind`: key_settings), the keys
+        tell no line for the rest of the session (typed_line)."""
         self.typed.tty_keys_known &= key_settings.TTY not in keys
         self.typed.editor_keys_known &= key_settings.EDITOR not in keys
-        return texts[0], None
 
     def refuse(self, remote: asyncssh.SSHClientProcess, text: str, decision) -> None:
         notice = f"\r\nGuardzone: command blocked: {decision.message}\r\n".encode()

@@ -342,6 +342,29 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
                                                         "[unreadable line]", "[unreadable line]"])
 
 
+def test_keys_a_command_run_with_a_terminal_set_tell_nothing(stack, gateway, target, clock):
+    """`ssh -t host "stty erase q -echo; bash -i"`: the command is judged before it runs, and what it
+    may set is taken from it as from a typed line. The inner bash's line editor takes the terminal's
+    erase key as its own, so `#qrm -f F` is `rm -f F` to it, with nothing drawn: read off the keys
+    it would have run."""
+    demo, bh = guarded_demo(stack, target, clock, "rm")
+    victim = a_victim()
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            process = await conn.create_process("st''ty erase q -echo; exec bash -i", term_type="xterm",
+                                                term_size=(80, 24), encoding=None)
+            sh = Shell(process)
+            await sh.until(b"\x1b[?2004h")          # its prompt (root's own, not the demo's)
+            await asyncio.sleep(0.2)
+            await sh.type(f"#qrm -f {victim}\r".encode())
+            await sh.until(b"Guardzone: command blocked: blocked: the line was edited where the terminal does not show it")
+            sh.process.close()
+            await sh.process.wait_closed()
+    run(scenario())
+    assert_kept(victim)
+
+
 def test_a_line_the_shell_draws_otherwise_than_it_holds_is_not_taken_for_the_drawing(stack, gateway, target, clock):
     """The screen is the shell's drawing. With `stty cols 200` on an 80-column window readline drew
     a recalled `#rm -f F …` edited with Home and Delete as the comment still, and ran `rm -f F …`:
