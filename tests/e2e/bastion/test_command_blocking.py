@@ -496,7 +496,7 @@ def test_a_here_document_typed_line_by_line_is_judged_whole_at_its_delimiter(sta
             await sh.type(f"test -e {victim} && test ! -e {doc} && echo kept-$((1+1))\r".encode())
             await sh.until(b"kept-2\r\n")
             await typed(f"cat > {doc} <<'EOF'", body, "EOF")
-            await sh.type(f"echo written-$((2+2))\r".encode())
+            await sh.type("echo written-$((2+2))\r".encode())
             await sh.until(b"written-4\r\n")
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
