@@ -1,12 +1,14 @@
 """Commands that may change what a terminal's keys do, read off a line's analysis (shell_commands).
 
-After such a line the keys an operator types no longer tell the line the shell holds (ssh/typed_line):
-`stty erase q` makes a typed-ahead `#qrm x` the line `rm x`, `stty iuclc` makes `RM X` `rm x`, `bind`
-gives a key another function, `set -o vi` another editor. The analysis has taken quoting, paths,
-wrappers and the values of variables set on the line off them (`st''ty er''ase q`, `x=stty; $x
-erase q`, `sudo /bin/stty sane`, `bash -c 'stty intr undef'`); a command whose name is only known
-when it runs may be any of them.
+After such a line the keys an operator types no longer tell the line the shell holds
+(ssh/typed_line): `stty erase q` makes a typed-ahead `#qrm x` the line `rm x`, `stty iuclc` makes
+`RM X` `rm x`, `bind` gives a key another function, `set -o vi` (or `shopt -os vi`, `SHELLOPTS=vi
+bash`) another editor. The analysis has taken quoting, paths, wrappers and the values of
+variables set on the line off them (`st''ty er''ase q`, `x=stty; $x erase q`, `sudo /bin/stty
+sane`, `bash -c 'stty intr undef'`); a command whose name is only known when it runs may be any
+of them.
 """
+import re
 from typing import FrozenSet, Iterable
 
 from layers.bastion.shell_commands import Command
@@ -24,11 +26,13 @@ _STTY_DEVICE = frozenset({"-F", "--file"})
 _TPUT_RESETS = frozenset({"reset", "init"})
 _BIND_QUERIES = frozenset({"-l", "-p", "-P", "-v", "-V", "-s", "-S", "-X"})
 _EDITING_MODES = frozenset({"vi", "emacs"})
+# readline's startup file, and the shell options a new bash takes from its environment (`SHELLOPTS=vi bash`)
+_EDITOR_VARIABLES = re.compile(r"INPUTRC|SHELLOPTS")
 
 
 def keys_set(commands: Iterable[Command], line: str) -> FrozenSet[str]:
     """Which of TTY and EDITOR the commands of `line` may set."""
-    found = set("INPUTRC" in line and {EDITOR} or ())
+    found = {EDITOR} if _EDITOR_VARIABLES.search(line) else set()
     for cmd in commands:
         found |= _sets(cmd)
         if found == BOTH:
@@ -42,7 +46,7 @@ def _sets(cmd: Command) -> FrozenSet[str]:
     name, args = cmd.name, cmd.args
     # a name made to run the command (`hash -p /bin/stty s`) is used later with words not known here
     unknown_args = cmd.dynamic_args or "hash -p" in cmd.via
-    if any("INPUTRC" in a for a in args):
+    if any(_EDITOR_VARIABLES.search(a) for a in args):
         return frozenset({EDITOR})
     if name == "stty":
         return frozenset({TTY}) if unknown_args or not _stty_keeps(args) else NONE
@@ -52,7 +56,7 @@ def _sets(cmd: Command) -> FrozenSet[str]:
         return frozenset({TTY}) if unknown_args or _TPUT_RESETS & set(args) else NONE
     if name == "bind":
         return frozenset({EDITOR}) if unknown_args or not set(args) <= _BIND_QUERIES else NONE
-    if name == "set":
+    if name in ("set", "shopt"):        # (`shopt -os vi` as `set -o vi`)
         return frozenset({EDITOR}) if unknown_args or _EDITING_MODES & set(args) else NONE
     return NONE
 
