@@ -20,7 +20,7 @@ KEYS = ["a", "b", "r", "m", " ", "-", "/", "1", ".", "é", "A", "Z",
         "\x01", "\x05", "\x02", "\x06", "\x1bb", "\x1bf", "\x7f", "\x08", "\x1b[3~", "\x0b", "\x15", "\x1bd",
         "\x1b\x7f", "\x17", "\x19", "\x14", "\x1bu", "\x1bl", "\x1bc", "\x1b[D", "\x1b[C", "\x1b[H", "\x1b[F",
         "\x1b[1~", "\x1b[4~", "\x1b[1;5C", "\x1b[1;5D", "\x1b\x1b[C", "\x1b\x1b[D", "\x1bOH", "\x1bOF", "\x1bOC",
-        "\x1bOD", "\x16x", "\x16\x01", "\x07", "\x0c", "\x1b[200~a b\x1b[201~"]
+        "\x1bOD", "\x16x", "\x16\x01", "\x07", "\x0c", "\x1b[200~a b\x1b[201~", "\x1b[200~é\x1b[201~"]
 # each line begins by putting `K` on the kill ring (Ctrl-K), then a key that ends a run of kills
 START = "K\x01\x0b\x1b[C"
 
@@ -28,9 +28,9 @@ START = "K\x01\x0b\x1b[C"
 class ReadE:
     """`read -e` in a loop, printing each line it read in hex once it shows its next prompt."""
 
-    def __init__(self, home):
+    def __init__(self, home, lang="C.UTF-8"):
         self.master, slave = pty.openpty()
-        env = {"PATH": os.environ["PATH"], "TERM": "xterm", "HOME": str(home), "LANG": "C.UTF-8"}
+        env = {"PATH": os.environ["PATH"], "TERM": "xterm", "HOME": str(home), "LANG": lang}
         if os.path.exists("/etc/inputrc"):
             env["INPUTRC"] = "/etc/inputrc"
         loop = ('n=0; while IFS= read -e -r -p "P$((n+1))> " l; do n=$((n+1)); '
@@ -66,10 +66,13 @@ class ReadE:
         os.close(self.master)
 
 
-def test_the_keys_make_the_line_bashs_editor_makes(tmp_path):
-    bash, rng, compared = ReadE(tmp_path), random.Random(20261206), 0
+@pytest.mark.parametrize("lang, lines", [("C.UTF-8", 400), ("C", 200)])
+def test_the_keys_make_the_line_bashs_editor_makes(tmp_path, lang, lines):
+    """In the C locale too, where readline takes `é` for two characters and no letter: a line
+    holding it and edited is unknown to the keys."""
+    bash, rng, compared = ReadE(tmp_path, lang), random.Random(20261206), 0
     try:
-        for _ in range(400):
+        for _ in range(lines):
             keys = START + "".join(rng.choice(KEYS) for _ in range(rng.randint(1, 14)))
             line = TypedLine()
             line.feed(keys.encode())
@@ -79,4 +82,6 @@ def test_the_keys_make_the_line_bashs_editor_makes(tmp_path):
                 assert line.text() == read, f"keys {keys!r}"
     finally:
         bash.close()
-    assert compared > 300           # only a kill after typed text after a kill leaves the line unknown here
+    print(f"{compared} of {lines} lines compared")
+    # unknown here: a kill after typed text after a kill, an edit of a line holding `é`
+    assert compared > lines * 0.6

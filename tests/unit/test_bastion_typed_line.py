@@ -101,3 +101,17 @@ def test_a_kill_after_typed_text_after_a_kill_may_join_it():
     assert typed(b"ab\x17cd\x01\x0b\x19") == "cd"             # a key between: a kill of its own
     assert typed(b"ab cd\x01\x1bd\x17\x1bd\x19") == " cd"      # nothing to kill (the bell): no kill either
     assert typed(b"ab cd\x01\x1bd\x1bd\x19") == "ab cd"
+
+
+def test_characters_beyond_ascii_are_read_as_the_targets_locale_says():
+    """In the C locale readline takes `é` for two characters, no letter (`#é`, Alt-Backspace,
+    `rm x` is `rm x` there, `#rm x` in UTF-8), and typed, each byte is a key of its own: such a
+    line is unknown to the keys, but for a paste (literal text) followed by no edit."""
+    assert typed("#é\x1b\x7frm x".encode()) is None
+    assert typed("echo 你好".encode()) is None
+    assert typed("\x16é".encode()) is None                                     # Ctrl-V: one byte of it
+    assert typed("é".encode(), editor=False) is None                         # typed ahead: read later as keys
+    assert typed("\x1b[200~echo 你好\x1b[201~ x".encode()) == "echo 你好 x"
+    assert typed("\x1b[200~#é\x1b[201~\x7f".encode()) is None                # a paste, then an edit
+    assert typed("\x1b[200~#é\x1b[201~\x0c\x19".encode()) == "#é"            # Ctrl-L, a yank: not edits
+    assert typed("\x1b[200~é\x1b[201~\rrm x\x01\x06\x14".encode()) == "mr x"      # the next line is ASCII again

@@ -8,7 +8,8 @@ default emacs keys that move the cursor, delete, kill, yank, transpose or change
 line follows from the keys alone, and is judged beside what the screen shows. A key whose
 effect depends on the target (history recall, Tab completion, a search, undo, a numeric
 argument, a key the editor may bind otherwise) leaves the line unknown: the screen alone tells
-it then. Keys typed ahead while a command runs go to the kernel's line mode instead, where only
+it then; so does a character beyond ASCII typed, or edited after a paste, which readline reads,
+counts and classes as the target's locale says. Keys typed ahead while a command runs go to the kernel's line mode instead, where only
 text, Backspace and Ctrl-U are known (feed(editor=False)).
 
     line = TypedLine()
@@ -78,7 +79,10 @@ class TypedLine:
                 i += 1
             elif self._quoted:      # (the editor turns the terminal's signal keys off for it too)
                 self._quoted = False
-                self._insert(c)
+                if c.isascii():
+                    self._insert(c)
+                else:
+                    self._text = None       # (one byte of it, as readline reads keys)
                 i += 1
             elif c == "\x03":       # Ctrl-C: the terminal interrupts the line, pasted or not
                 self._paste = False
@@ -116,10 +120,10 @@ class TypedLine:
             self._point = len(self._text)
         elif c == "\x15":             # its kill: the whole line
             self._text, self._point = "", 0
-        elif c >= " ":
+        elif " " <= c < "\x7f":
             self._text += c
             self._point = len(self._text)
-        else:                          # Ctrl-W (the kernel's own word), an escape, Ctrl-V...
+        else:                          # Ctrl-W (the kernel's own word), an escape, Ctrl-V, beyond ASCII...
             self._text = None
 
     # -- keys ----------------------------------------------------------------------------------
@@ -131,10 +135,20 @@ class TypedLine:
                 self._killed = None     # what it killed is not known
             return
         if action is None:
-            if len(key) == 1 and (key >= " " and key != "\x7f"):
+            if len(key) == 1 and " " <= key < "\x7f":
                 self._insert(key, typed=True)
             else:
-                self._text = None       # a key whose effect the target decides, or no default one
+                # a key whose effect the target decides, or no default one; or a character beyond
+                # ASCII, which readline reads as the target's locale says (in the C locale, `é`
+                # is two bytes, each a key of its own, and a Ctrl-G after them drops them)
+                self._text = None
+            return
+        if action not in _ANY_LOCALE and not self._text.isascii():
+            # such characters pasted: readline edits them as the locale says too (in the C locale
+            # `é` is two characters and no letter: `#é`, Alt-Backspace, `rm x` is `rm x` there)
+            if action in _KILLS:
+                self._killed = None
+            self._text = None
             return
         killing = self._killing
         self._killing = action is TypedLine._abort and killing      # (Ctrl-G keeps a run of kills going)
@@ -289,3 +303,5 @@ for _keys, _action in (
 _KILLS = {TypedLine._kill_line, TypedLine._discard_line, TypedLine._kill_word, TypedLine._backward_kill_word,
           TypedLine._unix_word_rubout}
 _ACTIONS["\x16"] = lambda self, _: setattr(self, "_quoted", True)      # Ctrl-V: the next key is text
+# keys whose effect on a line holding characters beyond ASCII does not depend on the locale
+_ANY_LOCALE = {TypedLine._yank, TypedLine._neutral, _ACTIONS["\x16"]}

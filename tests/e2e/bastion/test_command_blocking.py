@@ -326,6 +326,14 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
             await sh.type(b"echo hidden-$((2+3))\r")
             await sh.until(b"hidden-5\r\n")
             assert b"hidden-$((2+3))" not in sh.seen[mark:]              # the echo is off indeed
+            # in the C locale readline takes `é` for two characters and no letter: `#é`,
+            # Alt-Backspace, `rm -f F` is `rm -f F` there (`#rm -f F` in UTF-8): not read off the keys
+            await sh.type(b"export LC_ALL=C; echo c-$((3+3))\r")
+            await sh.until(b"c-6\r\n")
+            mark = len(sh.seen)
+            await sh.type("#é\x1b\x7frm -f ".encode() + victim.encode() + b"\r")
+            await sh.after(mark, b"Guardzone: command blocked: blocked: the line was edited where the terminal does not show it")
+            await sh.after(sh.seen.rindex(b"Guardzone: command blocked"), b"$ ")
             # once the terminal's erase is `q`, a typed-ahead `#qrm -f F` is `rm -f F`: from then on
             # the keys tell nothing, and with the echo off no line can be read (the stty found by
             # the line's analysis, quotes and all)
@@ -339,7 +347,7 @@ def test_a_line_edited_with_echo_off_does_not_run_unread(stack, gateway, target,
     assert_kept(victim)
     _, refused = the_session(stack, bh, AuditAction=[2])
     assert sorted(c["Cmd"] for c in refused) == sorted([f"rm -f {victim}", "[unreadable line]", f"rm -f {victim}",
-                                                        "[unreadable line]", "[unreadable line]"])
+                                                        "[unreadable line]", "[unreadable line]", "[unreadable line]"])
 
 
 def test_keys_a_command_run_with_a_terminal_set_tell_nothing(stack, gateway, target, clock):
