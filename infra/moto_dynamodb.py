@@ -116,9 +116,7 @@ def _put_back(table: Table, hash_key: DynamoType, range_key: Optional[DynamoType
             del table.items[hash_key]
 
 
-if not getattr(Table.query, "by_partition", False):
-    _query_partition.by_partition = True
-    Table.query = _query_partition
-    Table.all_items = _items
-    DynamoDBBackend.transact_write_items = _transact_by_item
-    dynamodb_models.copy = _TablesKept()
+Table.query = _query_partition
+Table.all_items = _items
+DynamoDBBackend.transact_write_items = _transact_by_item
+dynamodb_models.copy = _TablesKept()

@@ -40,6 +40,4 @@ class QueueAttributes(Mapping):
         return len(self._names)
 
 
-if not getattr(Queue, "attributes_worked_out_when_read", False):
-    Queue.attributes = property(QueueAttributes)
-    Queue.attributes_worked_out_when_read = True
+Queue.attributes = property(QueueAttributes)

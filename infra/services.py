@@ -81,6 +81,14 @@ def moto_server(port: int = 0, state_dir: Optional[str] = None) -> ChildService:
                         url, "/moto-api/data.json")
 
 
+def stock_moto_server(port: int = 0) -> ChildService:
+    """moto as shipped (`python -m moto.server`): what the local stack's moto is held to, answer for
+    answer, in tests/integration/test_moto_*.py, and measured beside in tests/benchmarks/moto_requests.py."""
+    port = port or free_port()
+    return ChildService("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                        f"http://127.0.0.1:{port}", "/moto-api/data.json")
+
+
 def moto_state(url: str, snapshot: bool = False) -> dict:
     """What a keeping moto restored ({"restored": [service, ...]}), or, with snapshot, which
     services it wrote now ({"written": [...]})."""

@@ -16,7 +16,7 @@ from layers.bastion.shell_commands import Command
 TTY = "tty"             # the terminal's own keys (the kernel's line mode, and readline's copy of them)
 EDITOR = "editor"       # readline's key bindings and editing mode
 NONE: FrozenSet[str] = frozenset()
-BOTH = frozenset({TTY, EDITOR})
+TTY_ONLY, EDITOR_ONLY, BOTH = frozenset({TTY}), frozenset({EDITOR}), frozenset({TTY, EDITOR})
 
 # stty words that change no key: queries, the echo, the window's size (and the numbers they take)
 _STTY_KEEPS = frozenset({"-a", "--all", "-g", "--save", "size", "speed", "cols", "columns", "rows",
@@ -32,12 +32,13 @@ _EDITOR_VARIABLES = re.compile(r"INPUTRC|SHELLOPTS")
 
 def keys_set(commands: Iterable[Command], line: str) -> FrozenSet[str]:
     """Which of TTY and EDITOR the commands of `line` may set."""
-    found = {EDITOR} if _EDITOR_VARIABLES.search(line) else set()
+    # (an assignment before a command, `INPUTRC=f bash`, is not among the commands' words)
+    found = EDITOR_ONLY if _EDITOR_VARIABLES.search(line) else NONE
     for cmd in commands:
         found |= _sets(cmd)
         if found == BOTH:
             break
-    return frozenset(found)
+    return found
 
 
 def _sets(cmd: Command) -> FrozenSet[str]:
@@ -47,17 +48,17 @@ def _sets(cmd: Command) -> FrozenSet[str]:
     # a name made to run the command (`hash -p /bin/stty s`) is used later with words not known here
     unknown_args = cmd.dynamic_args or "hash -p" in cmd.via
     if any(_EDITOR_VARIABLES.search(a) for a in args):
-        return frozenset({EDITOR})
+        return EDITOR_ONLY
     if name == "stty":
-        return frozenset({TTY}) if unknown_args or not _stty_keeps(args) else NONE
+        return TTY_ONLY if unknown_args or not _stty_keeps(args) else NONE
     if name in ("reset", "tset"):
-        return frozenset({TTY})
+        return TTY_ONLY
     if name == "tput":
-        return frozenset({TTY}) if unknown_args or _TPUT_RESETS & set(args) else NONE
+        return TTY_ONLY if unknown_args or _TPUT_RESETS & set(args) else NONE
     if name == "bind":
-        return frozenset({EDITOR}) if unknown_args or not set(args) <= _BIND_QUERIES else NONE
+        return EDITOR_ONLY if unknown_args or not set(args) <= _BIND_QUERIES else NONE
     if name in ("set", "shopt"):        # (`shopt -os vi` as `set -o vi`)
-        return frozenset({EDITOR}) if unknown_args or _EDITING_MODES & set(args) else NONE
+        return EDITOR_ONLY if unknown_args or _EDITING_MODES & set(args) else NONE
     return NONE
 
 

@@ -19,14 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from infra import services  # noqa: E402
 
 
-def stock_moto() -> services.ChildService:
-    port = services.free_port()
-    return services.ChildService("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                 f"http://127.0.0.1:{port}", "/moto-api/data.json")
-
-
-def client(url: str):
-    return boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1",
+def client(url: str, service: str = "dynamodb"):
+    return boto3.client(service, endpoint_url=url, region_name="us-east-1",
                         aws_access_key_id="local", aws_secret_access_key="local")
 
 
@@ -70,7 +64,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     top = 2_000 if args.quick else args.items
     sizes = [n for n in (100, 1_000, 2_000, 5_000, 10_000, 20_000) if n < top] + [top]
-    servers = {"stock moto": stock_moto().start(), "local stack's": services.moto_server().start()}
+    servers = {"stock moto": services.stock_moto_server().start(), "local stack's": services.moto_server().start()}
     try:
         clients = {name: client(s.url) for name, s in servers.items()}
         for ddb in clients.values():
@@ -91,8 +85,7 @@ def main(argv=None) -> int:
             print(f"{size:>7} | {stock[0]:>15.2f} {ours[0]:>11.2f} | {stock[1]:>21.2f} {ours[1]:>11.2f}")
         queues = {}
         for name, s in servers.items():
-            sqs = boto3.client("sqs", endpoint_url=s.url, region_name="us-east-1",
-                               aws_access_key_id="local", aws_secret_access_key="local")
+            sqs = client(s.url, "sqs")
             queues[name] = (sqs, sqs.create_queue(QueueName="q")["QueueUrl"])
         print(f"\n{'messages':>8} | {'SendMessage ms: stock':>21} {'local stack':>11}")
         held = 0

@@ -1,8 +1,6 @@
 """moto's DynamoDB as the local stack runs it (infra/moto_dynamodb.py: a query reads its partition
 only, a failed transaction puts back the items it named) answers as moto as shipped does: each
 test runs on both."""
-import sys
-
 import boto3
 import pytest
 from botocore.exceptions import ClientError
@@ -10,15 +8,9 @@ from botocore.exceptions import ClientError
 from infra import services
 
 
-def _stock_moto():
-    port = services.free_port()
-    return services.ChildService("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                 f"http://127.0.0.1:{port}", "/moto-api/data.json")
-
-
 @pytest.fixture(scope="module", params=["local stack's moto", "stock moto"])
 def ddb(request):
-    moto = (services.moto_server() if request.param == "local stack's moto" else _stock_moto()).start()
+    moto = (services.moto_server() if request.param == "local stack's moto" else services.stock_moto_server()).start()
     try:
         yield boto3.client("dynamodb", endpoint_url=moto.url, region_name="us-east-1",
                            aws_access_key_id="local", aws_secret_access_key="local")

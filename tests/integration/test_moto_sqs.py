@@ -1,7 +1,6 @@
 """moto's SQS as the local stack runs it (infra/moto_sqs.py) answers as moto as shipped does: the
 same attributes of every kind of queue, and content-based deduplication on FIFO queues."""
 import json
-import sys
 
 import boto3
 import pytest
@@ -11,15 +10,9 @@ from infra import services
 TIMES = {"CreatedTimestamp", "LastModifiedTimestamp"}
 
 
-def _stock_moto():
-    port = services.free_port()
-    return services.ChildService("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                 f"http://127.0.0.1:{port}", "/moto-api/data.json")
-
-
 @pytest.fixture(scope="module")
 def both():
-    servers = [_stock_moto().start(), services.moto_server().start()]
+    servers = [services.stock_moto_server().start(), services.moto_server().start()]
     try:
         yield [boto3.client("sqs", endpoint_url=s.url, region_name="us-east-1", aws_access_key_id="local",
                             aws_secret_access_key="local") for s in servers]

@@ -26,15 +26,15 @@ def test_a_line_the_screen_shows_may_be_read_off_it():
     tracker, trust = at_a_prompt()
     typed(tracker, trust, b"\x1b[A", b"ls -l", at=5.0)           # recalled: the keys do not tell it
     assert tracker.pending() == "ls -l"
-    assert trust.refusal(None) is None
-    assert trust.refusal("ls -l") is None
+    assert trust.refusal(tracker.pending(), None) is None
+    assert trust.refusal(tracker.pending(), "ls -l") is None
 
 
 def test_a_line_that_shows_nothing_is_unread():
     tracker, trust = at_a_prompt()
     typed(tracker, trust, b"\x1b[A", b"", at=5.0)                # the echo off: nothing drawn
-    assert trust.refusal(None) == (UNREADABLE_LINE, UNREAD)
-    assert trust.refusal("rm -f x") is None                      # ... unless the keys tell it
+    assert trust.refusal(tracker.pending(), None) == (UNREADABLE_LINE, UNREAD)
+    assert trust.refusal(tracker.pending(), "rm -f x") is None                      # ... unless the keys tell it
 
 
 def test_output_no_key_asked_for_makes_the_line_a_guess_until_the_next_line():
@@ -43,9 +43,9 @@ def test_output_no_key_asked_for_makes_the_line_a_guess_until_the_next_line():
     prompts = tracker.prompts
     tracker.output(b"\r\x1b[2K$ echo fine")                     # a background job, a second later
     trust.output(6.0, prompts)
-    assert trust.refusal(None) == ("echo fine", OVERWRITTEN)
+    assert trust.refusal(tracker.pending(), None) == ("echo fine", OVERWRITTEN)
     trust.line_entered()
-    assert trust.refusal(None) is None
+    assert trust.refusal(tracker.pending(), None) is None
 
 
 def test_an_echo_that_comes_late_but_within_the_grace_is_an_echo():
@@ -54,7 +54,7 @@ def test_an_echo_that_comes_late_but_within_the_grace_is_an_echo():
     prompts = tracker.prompts
     tracker.output(b" -l")                                       # more of it, soon after that echo
     trust.output(5.0 + ECHO_GRACE, prompts)
-    assert trust.refusal(None) is None
+    assert trust.refusal(tracker.pending(), None) is None
 
 
 def test_a_new_prompt_is_no_overwriting():
@@ -67,4 +67,4 @@ def test_a_new_prompt_is_no_overwriting():
     tracker.output(PROMPT)                                       # five seconds later: the next prompt
     trust.output(6.0, prompts)
     typed(tracker, trust, b"\x1b[A", b"sleep 5", at=7.0)
-    assert trust.refusal(None) is None
+    assert trust.refusal(tracker.pending(), None) is None

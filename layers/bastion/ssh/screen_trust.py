@@ -41,13 +41,13 @@ class ScreenTrust:
         """A line was judged: the next one starts trusted (for a shell that marks no prompts)."""
         self.overwritten = None
 
-    def refusal(self, typed: Optional[str]) -> Optional[Tuple[str, Decision]]:
-        """(text to record, decision) refusing the line on the screen, given the line the keys tell
-        (`typed`, None where they do not); None where the screen may be read."""
+    def refusal(self, screen: str, typed: Optional[str]) -> Optional[Tuple[str, Decision]]:
+        """(text to record, decision) refusing the line the screen shows (`screen`: tracker.pending()),
+        given the line the keys tell (`typed`, None where they do not); None where the screen may be read."""
         if typed is not None:
             return None
-        if not self.tracker.pending().strip() or self.tracker.clipped():
+        if not screen.strip() or self.tracker.clipped():
             return UNREADABLE_LINE, UNREAD
         if self.overwritten == self.tracker.prompts:
-            return self.tracker.pending(), OVERWRITTEN
+            return screen, OVERWRITTEN
         return None

@@ -448,7 +448,7 @@ class Session:
         may or may not be taken (send())."""
         await self.drawn()
         texts = [self.tracker.pending(), self.typed.text()]
-        refusal = self.screen.refusal(texts[1])
+        refusal = self.screen.refusal(*texts)
         if refusal is not None:
             return refusal
         if self.body is not None and not self.body.may_end(*(t for t in texts if t is not None)):
