@@ -3,7 +3,7 @@ sessions per second, each beside the same measure straight to the target in the 
 
     .venv/bin/python tests/benchmarks/bastion_gateway.py [--mb 200] [--keys 1000] [--sessions 100]
         [--rate-seconds 20] [--repeat 3] [--parts memory,keys,throughput,rate]
-        [--cipher NAME] [--profile FILE] [--quick] [--no-pinned]
+        [--cipher NAME] [--profile FILE] [--quick] [--no-pinned] [--no-openssh]
 
 Four processes besides moto: this one (the local stack's API, without the pump, and the asyncssh
 client), the demo target host (infra/demo_host.py: a real bash behind asyncssh, password login),
@@ -37,6 +37,11 @@ recorded.
    the cores they kept busy: everything shares this machine's cores. Straight uploads are bound by
    the demo target itself (its pump into the command's stdin pipe takes a core), so the upload
    ratio flatters every relay.
+   Beside, for reference, a relay in C: the OpenSSH pair (class OpenSsh; needs root and
+   openssh-server, and says so when either is missing): the same client straight to a private
+   sshd, and through a second sshd whose own `ssh` runs the command on the first: it decrypts the
+   target's stream and encrypts it again, as the gateway does, recording nothing. Its ratio is to
+   straight OpenSSH.
    a) shared cores: as above, every process on every CPU. The goal is judged on this figure: it
       is the one issue 20 was written against, and the stricter one (the gateway, a third busy
       Python process, takes CPU from the client and the target it sits between).
@@ -64,8 +69,9 @@ import time
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -228,6 +234,86 @@ class Gateway(Child):
                 time.sleep(0.1)
 
 
+class OpenSsh:
+    """The relay in C for reference: two private OpenSSH sshds (tests/e2e/bastion/sshd_target.py),
+    a target and a middle one; `relay(cmd)` is what the client runs on the middle host so that its
+    own `ssh` client runs the command on the target: the middle host decrypts the target's stream
+    and encrypts it again towards the client, as the gateway does, in OpenSSH's C and with nothing
+    recorded. Needs root and openssh-server (why_not says what is missing)."""
+
+    def __init__(self) -> None:
+        from sshd_target import Sshd
+        self.target, self.middle = Sshd().start(), Sshd().start()
+
+    @staticmethod
+    def why_not() -> Optional[str]:
+        from sshd_target import unavailable
+        return unavailable()
+
+    async def connect(self, sshd) -> object:
+        import asyncssh
+        key = asyncssh.import_private_key(sshd.root_key)
+        return await asyncssh.connect("127.0.0.1", sshd.port, username="root", preferred_auth=("publickey",),
+                                      **{**CLIENT, "client_keys": [key]})
+
+    def relay(self, command: str, subsystem: bool = False) -> str:
+        """The middle host's own hop to the target takes AES-GCM first, as the gateway's does."""
+        return (f"ssh -F /dev/null -T -c aes128-gcm@openssh.com -i {self.target.dir / 'root_key'} -p {self.target.port} "
+                "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes "
+                f"{'-s ' if subsystem else ''}root@127.0.0.1 '{command}'")
+
+    async def sftp(self, conn, relayed: bool):
+        """An SFTP client straight to the target's subsystem, or (relayed) over an exec session of
+        the middle host whose `ssh -s` carries it to the target's."""
+        import asyncssh.sftp
+        if not relayed:
+            return await conn.start_sftp_client()
+        writer, reader, _ = await conn.open_session(command=self.relay("sftp", subsystem=True), encoding=None)
+        # conn.start_sftp_client() less its subsystem request (asyncssh 2.x's own helper)
+        return await asyncssh.sftp.start_sftp_client(conn, asyncio.get_running_loop(), "strict", reader, writer,
+                                                     "utf-8", "strict", asyncssh.sftp.MIN_SFTP_VERSION)
+
+    def close(self) -> None:
+        for sshd in (self.target, self.middle):
+            sshd.close()
+
+
+def nothing() -> float:
+    """A CPU column with no process behind it."""
+    return 0.0
+
+
+def tree(pid: int) -> List[int]:
+    """A process and its descendants (sshd forks one process per connection and per session)."""
+    children: Dict[int, List[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+            except OSError:
+                pass
+    out, todo = [], [pid]
+    while todo:
+        out.append(todo.pop())
+        todo += children.get(out[-1], [])
+    return out
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process tree: each live process's own and that of the children it has reaped
+    (an sshd session's `ssh`, a connection's process once it ended)."""
+    total = 0.0
+    for p in tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def pin(pid: int, cpus) -> None:
     """Every thread of a process (and what they start later) onto these CPUs."""
     for tid in os.listdir(f"/proc/{pid}/task"):
@@ -363,9 +449,9 @@ def ciphers(conns: Dict[str, object]) -> str:
     return ", ".join(f"{name} {cipher(conn)}" for name, conn in conns.items())
 
 
-async def download(conn, path: str, size: int) -> float:
+async def download(conn, path: str, size: int, wrap=lambda command: command) -> float:
     started = time.perf_counter()
-    proc = await conn.create_process(f"cat {path}", encoding=None)
+    proc = await conn.create_process(wrap(f"cat {path}"), encoding=None)
     got = 0
     while True:
         chunk = await proc.stdout.read(1 << 20)
@@ -379,9 +465,9 @@ async def download(conn, path: str, size: int) -> float:
     return took
 
 
-async def upload(conn, data: bytes, chunk: int = 1 << 18) -> float:
+async def upload(conn, data: bytes, wrap=lambda command: command, chunk: int = 1 << 18) -> float:
     started = time.perf_counter()
-    proc = await conn.create_process("cat > /dev/null", encoding=None)
+    proc = await conn.create_process(wrap("cat > /dev/null"), encoding=None)
     view = memoryview(data)
     for i in range(0, len(data), chunk):
         proc.stdin.write(view[i:i + chunk])
@@ -491,6 +577,53 @@ class Pinned:
             pin(pid, self.all)
 
 
+def as_is(command: str) -> str:
+    return command
+
+
+def cpu_readers(*pids: int) -> List[Callable[[], float]]:
+    """What a route's CPU columns read: each process's CPU seconds (0: no process, nothing)."""
+    return [partial(stats.cpu_seconds, pid) if pid else nothing for pid in pids]
+
+
+@dataclass
+class Route:
+    """One way to the target in the throughput runs: the client's connection, how a command is run
+    through it, the processes that relay it and those at its ends (pinned apart), and what its CPU
+    columns read (client, target, relay, moto)."""
+    conn: object
+    middle: List[int]
+    ends: List[int]
+    cpu: List[Callable[[], float]]
+    wrap: Callable[[str], str] = as_is
+    sshds: Tuple[int, ...] = ()     # sshds among middle and ends: their sessions (children) go with them
+
+    def pinned(self) -> "Pinned":
+        def expand(pids: List[int]) -> List[int]:
+            return [p for pid in pids for p in (tree(pid) if pid in self.sshds else [pid])]
+        return Pinned(expand(self.middle), expand(self.ends))
+
+
+async def routes(target: Target, relays: Dict[str, Tuple[object, int]], moto_pid: int,
+                 openssh: Optional[OpenSsh]) -> Dict[str, Route]:
+    """The asyncssh routes: straight to the demo target, and through each of `relays` (name: its
+    connection, its pid); with openssh, its pair beside."""
+    me = os.getpid()
+    out = {"straight": Route(await straight(target), [], [me, target.pid, moto_pid],
+                             cpu_readers(me, target.pid, 0, moto_pid))}
+    for name, (conn, pid) in relays.items():
+        out[name] = Route(conn, [pid], [me, target.pid, moto_pid], cpu_readers(me, target.pid, pid, moto_pid))
+    if openssh:
+        far, near = openssh.target.proc.pid, openssh.middle.proc.pid
+        client, target_side = partial(stats.cpu_seconds, me), partial(tree_cpu_seconds, far)
+        out["straight, OpenSSH"] = Route(await openssh.connect(openssh.target), [], [me, far],
+                                         [client, target_side, nothing, nothing], sshds=(far,))
+        out["OpenSSH relay"] = Route(await openssh.connect(openssh.middle), [near], [me, far],
+                                     [client, target_side, partial(tree_cpu_seconds, near), nothing],
+                                     wrap=openssh.relay, sshds=(far, near))
+    return out
+
+
 async def throughput(args, target: Target, relay: Relay, gateway: Gateway, pool: Pool, moto_pid: int, work: str,
                      profile: Optional[str]) -> List[str]:
     size = int(args.mb * 1e6)
@@ -498,69 +631,88 @@ async def throughput(args, target: Target, relay: Relay, gateway: Gateway, pool:
     path = os.path.join(work, "printable.txt")
     with open(path, "wb") as f:
         f.write(data)
-    conns = {"straight": await straight(target), "bare relay": await relayed(relay),
-             "gateway": await through(gateway.port, pool)}
-    middle = {"straight": None, "bare relay": relay.pid, "gateway": gateway.pid}
+    why_not = "left out (--no-openssh)" if args.no_openssh else OpenSsh.why_not()
+    openssh = None if why_not else OpenSsh()
+    lines: List[str] = []
+    ways: Dict[str, Route] = {}
+    try:
+        ways = await routes(target, {"bare relay": (await relayed(relay), relay.pid),
+                                     "gateway": (await through(gateway.port, pool), gateway.pid)}, moto_pid, openssh)
+        await _throughput(args, size, data, path, ways, gateway, profile, lines, why_not)
+    finally:
+        for route in ways.values():
+            route.conn.close()
+        if openssh:
+            openssh.close()
+        os.remove(path)
+    print(flush=True)
+    return lines
+
+
+async def _throughput(args, size, data, path, ways: Dict[str, Route], gateway, profile, lines, why_not) -> None:
+    conns = {name: route.conn for name, route in ways.items()}
     cpus = pinning()
     print(f"3. Throughput: {size / 1e6:,.0f} MB of printable data (base64 lines), exec sessions, the median of "
           f"{args.repeat} runs; the client's cipher {ciphers(conns)}"
           f"{'' if args.cipher else ' (the first of the client choices each server offers)'}; CPU seconds of each "
           "process in a run")
-    lines = []
+    if why_not:
+        print(f"  (no OpenSSH relay for reference: {why_not})")
+    else:
+        print("  The OpenSSH pair, for reference: straight to a private sshd, and through a second one whose "
+              "own `ssh` runs the command on the first (a relay in C that decrypts and encrypts again, "
+              "recording nothing); its relay column is the middle sshd's processes")
 
     async def rounds(pinned: bool) -> None:
         where = "pinned" if pinned else "shared cores"
         if pinned:
-            print(f"  b) pinned: the gateway (or the bare relay) alone on CPU {min(cpus[0])}; the client, the target "
-                  f"and moto on CPU {', '.join(map(str, sorted(cpus[1])))}, straight runs included (the gateway as "
-                  "a host of its own, as deployed)")
+            print(f"  b) pinned: the gateway (or the bare relay, or the middle sshd) alone on CPU {min(cpus[0])}; the "
+                  f"client, the target and moto on CPU {', '.join(map(str, sorted(cpus[1])))}, straight runs "
+                  "included (the gateway as a host of its own, as deployed)")
         else:
             print("  a) shared cores: every process on every CPU (the goal's figure)")
         print(f"  {'':34s} {'MB/s':>6s} {'ratio':>6s}   {'client':>6s} {'target':>6s} {'relay':>6s} {'moto':>6s}  "
               "cores busy", flush=True)
-        for way, run in (("download", lambda c: download(c, path, size)), ("upload", lambda c: upload(c, data))):
+        for way in ("download", "upload"):
             took: Dict[str, List[float]] = {k: [] for k in conns}
             cpu: Dict[str, List[Tuple[float, ...]]] = {k: [] for k in conns}
             for i in range(args.repeat):
-                for name, conn in conns.items():
-                    pids = [os.getpid(), target.pid, middle[name], moto_pid]
-                    before = [stats.cpu_seconds(p) if p else 0.0 for p in pids]
+                for name, route in ways.items():
+                    run = download(route.conn, path, size, route.wrap) if way == "download" \
+                        else upload(route.conn, data, route.wrap)
+                    before = [read() for read in route.cpu]
                     spy = py_spy(gateway.pid, f"{profile}.{way}.txt") \
                         if profile and i == 0 and name == "gateway" and not pinned else None
                     if pinned:
-                        with Pinned([relay.pid, gateway.pid], [os.getpid(), target.pid, moto_pid]):
-                            took[name].append(await run(conn))
+                        with route.pinned():
+                            took[name].append(await run)
                     else:
-                        took[name].append(await run(conn))
+                        took[name].append(await run)
                     if spy:
                         spy.send_signal(2)
                         spy.wait(30)
-                    cpu[name].append(tuple((stats.cpu_seconds(p) if p else 0.0) - b for p, b in zip(pids, before)))
+                    cpu[name].append(tuple(read() - b for read, b in zip(route.cpu, before)))
                     await asyncio.sleep(2 if name == "gateway" else 0.5)   # the recording's last part goes up
             print(f"    {way} ({'cat FILE' if way == 'download' else 'cat > /dev/null'})")
-            base = statistics.median(took["straight"])
             for name in conns:
+                base = statistics.median(took["straight, OpenSSH" if "OpenSSH" in name else "straight"])
                 t = statistics.median(took[name])
                 c = [statistics.median(x[j] for x in cpu[name]) for j in range(4)]
                 print(f"      {name + (' (recording on)' if name == 'gateway' else ''):30s} {mbps(size, t):6.1f} "
                       f"{base / t:6.2f}   {c[0]:6.2f} {c[1]:6.2f} {c[2]:6.2f} {c[3]:6.2f}  {sum(c) / t:5.2f}   runs "
                       f"{', '.join(f'{mbps(size, x):.0f}' for x in took[name])} MB/s", flush=True)
+            base = statistics.median(took["straight"])
             g, r = statistics.median(took["gateway"]), statistics.median(took["bare relay"])
             ratio = base / g
             verdict = stats.ratio_verdict(ratio, GOAL_RATIO, pinned=pinned)
+            c_relay = "" if why_not else \
+                f"; an OpenSSH relay {statistics.median(took['straight, OpenSSH']) / statistics.median(took['OpenSSH relay']):.2f} of straight OpenSSH"
             lines.append(f"throughput, {way}, {where}: {shown(ratio)} of straight ({mbps(size, g):.1f} vs "
-                         f"{mbps(size, base):.1f} MB/s; a bare asyncssh relay {base / r:.2f}), {verdict}")
+                         f"{mbps(size, base):.1f} MB/s; a bare asyncssh relay {base / r:.2f}{c_relay}), {verdict}")
 
-    try:
-        await rounds(False)
-        if cpus and not args.no_pinned:
-            await rounds(True)
-    finally:
-        for conn in conns.values():
-            conn.close()
-        os.remove(path)
-    print(flush=True)
-    return lines
+    await rounds(False)
+    if cpus and not args.no_pinned:
+        await rounds(True)
 
 
 def py_spy(pid: int, out: str) -> subprocess.Popen:
@@ -757,6 +909,7 @@ def main() -> int:
     ap.add_argument("--cipher", help="the client's only cipher (e.g. aes128-gcm@openssh.com); default: asyncssh's "
                                      "choice. The gateway's and the relay's own connections to the target keep theirs")
     ap.add_argument("--parts", default="memory,keys,throughput,rate", help="which measures, in this order")
+    ap.add_argument("--no-openssh", action="store_true", help="throughput: leave out the OpenSSH relay for reference")
     ap.add_argument("--no-pinned", action="store_true", help="throughput: leave out the pinned runs (the gateway "
                                                               "on a CPU of its own)")
     ap.add_argument("--quick", action="store_true", help="20 MB, 200 keys, 20 sessions, 5 s of new sessions")

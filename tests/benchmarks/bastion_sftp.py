@@ -1,7 +1,7 @@
 """Bastion SSH gateway: SFTP throughput through the gateway as a ratio to SFTP straight to the
 target, both measured in the same run.
 
-    .venv/bin/python tests/benchmarks/bastion_sftp.py [--mb 200] [--repeat 3] [--cipher NAME] [--no-pinned]
+    .venv/bin/python tests/benchmarks/bastion_sftp.py [--mb 200] [--repeat 3] [--cipher NAME] [--no-pinned] [--no-openssh]
 
 The processes are bastion_gateway.py's (whose helpers this imports): this one (the local
 stack's API and the asyncssh SFTP client), the demo target host (infra/demo_host.py, whose SFTP
@@ -12,7 +12,12 @@ the gateway's checks and every file is recorded.
 --mb MB (10^6 bytes) of random data: downloaded from a file in the target's home with asyncssh's
 `get` into /dev/null, and uploaded from a local file with `put` into a file of the target's
 home, --repeat times each way and path (the median is shown, with the CPU seconds of each
-process in a run). Goal: through / straight >= 0.8 each way, judged on a) below.
+process in a run). The files are in memory (/dev/shm) where the machine has it: what each upload
+leaves for the disk to write would otherwise slow the runs after it, whichever path they take. Goal: through / straight >= 0.8 each way, judged on a) below. Beside, for
+reference, a relay in C (bastion_gateway.OpenSsh; root and openssh-server): the same client
+straight to a private sshd's SFTP (internal-sftp), and through a second sshd whose own `ssh -s sftp`
+carries the session to the first's, checking and recording nothing; its ratio is to straight
+OpenSSH.
 
   a) shared cores: every process on every CPU of this machine, the figure the goal was written
      against and the stricter one (the gateway, a third busy process, takes CPU from the client
@@ -50,83 +55,108 @@ def allow_files(stack, acct: dict) -> None:
 async def measure(args, target: bg.Target, gateway: bg.Gateway, pool: bg.Pool, moto_pid: int, home: str,
                   work: str) -> List[str]:
     size = int(args.mb * 1e6)
-    remote_name, upload_name = "sftp-bench.bin", "sftp-bench-up.bin"
     local = os.path.join(work, "local.bin")
     with open(local, "wb") as f:
         for _ in range(0, size, 1 << 24):
             f.write(os.urandom(min(1 << 24, size - f.tell())))
-    shutil.copyfile(local, os.path.join(home, remote_name))
-    conns = {"straight": await bg.straight(target), "gateway": await bg.through(gateway.port, pool)}
-    clients = {}
-    for name, conn in conns.items():
-        clients[name] = await conn.start_sftp_client()
+    shutil.copyfile(local, os.path.join(home, "sftp-bench.bin"))
+    why_not = "left out (--no-openssh)" if args.no_openssh else bg.OpenSsh.why_not()
+    openssh = None if why_not else bg.OpenSsh()
+    lines: List[str] = []
+    ways: Dict[str, bg.Route] = {}
+    clients: Dict[str, object] = {}
+    # the file each route downloads and the one it uploads (relative: in the demo target's home)
+    files = {name: ("sftp-bench.bin", "sftp-bench-up.bin") for name in ("straight", "gateway")}
+    try:
+        ways = await bg.routes(target, {"gateway": (await bg.through(gateway.port, pool), gateway.pid)}, moto_pid,
+                               openssh)
+        for name, route in ways.items():
+            clients[name] = await openssh.sftp(route.conn, relayed=name == "OpenSSH relay") \
+                if "OpenSSH" in name else await route.conn.start_sftp_client()
+        if openssh:
+            down = os.path.join(work, "openssh-down.bin")
+            shutil.copyfile(local, down)
+            files["straight, OpenSSH"] = files["OpenSSH relay"] = (down, os.path.join(work, "openssh-up.bin"))
+        await rounds_all(args, size, local, home, ways, clients, files, lines, why_not)
+    finally:
+        for sftp in clients.values():
+            sftp.exit()
+        for route in ways.values():
+            route.conn.close()
+        if openssh:
+            openssh.close()
+        for down, up in files.values():
+            for path in (down, up, local):
+                path = path if os.path.isabs(path) else os.path.join(home, path)
+                if os.path.exists(path):
+                    os.remove(path)
+    print(flush=True)
+    return lines
+
+
+async def rounds_all(args, size, local, home, ways: Dict[str, "bg.Route"], clients, files, lines, why_not) -> None:
+    conns = {name: route.conn for name, route in ways.items()}
     cpus = bg.pinning()
     print(f"SFTP, {size / 1e6:,.0f} MB of random data, the median of {args.repeat} runs; the client's cipher "
           f"{bg.ciphers(conns)}; CPU seconds of each process in a run")
+    if why_not:
+        print(f"  (no OpenSSH relay for reference: {why_not})")
+    else:
+        print("  The OpenSSH pair, for reference: straight to a private sshd's SFTP (internal-sftp), and through "
+              "a second sshd whose own `ssh -s` carries it to the first's (a relay in C that decrypts and "
+              "encrypts again, checking and recording nothing); its relay column is the middle sshd's processes")
 
-    async def download(sftp) -> None:
-        await sftp.get(remote_name, os.devnull)
-
-    async def upload(sftp) -> None:
-        await sftp.put(local, upload_name)
-
-    lines = []
+    def arrived(name: str) -> int:
+        up = files[name][1]
+        return os.path.getsize(up if os.path.isabs(up) else os.path.join(home, up))
 
     async def rounds(pinned: bool) -> None:
         where = "pinned" if pinned else "shared cores"
         if pinned:
-            print(f"  b) pinned: the gateway alone on CPU {min(cpus[0])}; the client, the target and moto on CPU "
-                  f"{', '.join(map(str, sorted(cpus[1])))}, straight runs included (the gateway as a host of its "
-                  "own, as deployed)")
+            print(f"  b) pinned: the gateway (or the middle sshd) alone on CPU {min(cpus[0])}; the client, the target "
+                  f"and moto on CPU {', '.join(map(str, sorted(cpus[1])))}, straight runs included (the gateway as "
+                  "a host of its own, as deployed)")
         else:
             print("  a) shared cores: every process on every CPU (the goal's figure)")
-        print(f"  {'':24s} {'MB/s':>7s} {'ratio':>6s}   {'client':>6s} {'target':>6s} {'gateway':>7s} {'moto':>6s}",
+        print(f"  {'':24s} {'MB/s':>7s} {'ratio':>6s}   {'client':>6s} {'target':>6s} {'relay':>7s} {'moto':>6s}",
               flush=True)
-        for way, run in (("download", download), ("upload", upload)):
+        for way in ("download", "upload"):
             took: Dict[str, List[float]] = {k: [] for k in conns}
             cpu: Dict[str, List[tuple]] = {k: [] for k in conns}
             for _ in range(args.repeat):
                 for name, sftp in clients.items():
-                    pids = [os.getpid(), target.pid, gateway.pid if name == "gateway" else None, moto_pid]
-                    before = [stats.cpu_seconds(p) if p else 0.0 for p in pids]
+                    run = sftp.get(files[name][0], os.devnull) if way == "download" else sftp.put(local, files[name][1])
+                    before = [read() for read in ways[name].cpu]
                     started = time.perf_counter()
                     if pinned:
-                        with bg.Pinned([gateway.pid], [os.getpid(), target.pid, moto_pid]):
-                            await run(sftp)
+                        with ways[name].pinned():
+                            await run
                     else:
-                        await run(sftp)
+                        await run
                     took[name].append(time.perf_counter() - started)
-                    cpu[name].append(tuple((stats.cpu_seconds(p) if p else 0.0) - b for p, b in zip(pids, before)))
-                    if way == "upload" and os.path.getsize(os.path.join(home, upload_name)) != size:
-                        raise RuntimeError("the upload did not arrive whole")
+                    cpu[name].append(tuple(read() - b for read, b in zip(ways[name].cpu, before)))
+                    if way == "upload" and arrived(name) != size:
+                        raise RuntimeError(f"the upload ({name}) did not arrive whole")
                     await asyncio.sleep(0.5)
-            base = statistics.median(took["straight"])
             print(f"    {way}")
             for name in conns:
+                base = statistics.median(took["straight, OpenSSH" if "OpenSSH" in name else "straight"])
                 t = statistics.median(took[name])
                 c = [statistics.median(x[j] for x in cpu[name]) for j in range(4)]
                 print(f"      {name:20s} {size / t / 1e6:7.1f} {base / t:6.2f}   {c[0]:6.2f} {c[1]:6.2f} {c[2]:7.2f} "
                       f"{c[3]:6.2f}   runs {', '.join(f'{size / x / 1e6:.0f}' for x in took[name])} MB/s", flush=True)
+            base = statistics.median(took["straight"])
             g = statistics.median(took["gateway"])
             ratio = base / g
             verdict = stats.ratio_verdict(ratio, GOAL_RATIO, pinned=pinned)
+            c_relay = "" if why_not else \
+                f"; an OpenSSH relay {statistics.median(took['straight, OpenSSH']) / statistics.median(took['OpenSSH relay']):.2f} of straight OpenSSH"
             lines.append(f"SFTP {way}, {where}: {bg.shown(ratio)} of straight ({size / g / 1e6:.1f} vs "
-                         f"{size / base / 1e6:.1f} MB/s), {verdict}")
+                         f"{size / base / 1e6:.1f} MB/s{c_relay}), {verdict}")
 
-    try:
-        await rounds(False)
-        if cpus and not args.no_pinned:
-            await rounds(True)
-    finally:
-        for sftp in clients.values():
-            sftp.exit()
-        for conn in conns.values():
-            conn.close()
-        for path in (local, os.path.join(home, remote_name), os.path.join(home, upload_name)):
-            if os.path.exists(path):
-                os.remove(path)
-    print(flush=True)
-    return lines
+    await rounds(False)
+    if cpus and not args.no_pinned:
+        await rounds(True)
 
 
 def main() -> int:
@@ -134,6 +164,7 @@ def main() -> int:
     ap.add_argument("--mb", type=float, default=200, help="MB (10^6 bytes) each transfer")
     ap.add_argument("--repeat", type=int, default=3, help="transfers each way and path (the median is shown)")
     ap.add_argument("--cipher", help="the client's only cipher (e.g. aes128-gcm@openssh.com)")
+    ap.add_argument("--no-openssh", action="store_true", help="leave out the OpenSSH relay for reference")
     ap.add_argument("--no-pinned", action="store_true", help="leave out the pinned runs (the gateway on a CPU of "
                                                               "its own)")
     ap.add_argument("--serve-target", action="store_true", help=argparse.SUPPRESS)
@@ -143,7 +174,8 @@ def main() -> int:
         return 0
     if args.cipher:
         bg.CLIENT["encryption_algs"] = [args.cipher]
-    work = tempfile.mkdtemp(prefix="guardzone-bench-sftp-")
+    # in memory where the machine has a tmpfs: the disk's writeback of earlier runs' files is not measured
+    work = tempfile.mkdtemp(prefix="guardzone-bench-sftp-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
     os.environ.setdefault("GZ_AUDIT_SPOOL_DIR", os.path.join(work, "audit-spool"))
     os.environ["GZ_RECORDING_SPOOL_DIR"] = os.path.join(work, "recordings")
     print(f"Bastion SSH gateway, SFTP — {stats.machine()}\n", flush=True)

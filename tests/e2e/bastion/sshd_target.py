@@ -2,7 +2,8 @@
 privately (its own config and host key in a temporary folder, on a loopback port, `sshd -D -f`,
 no system service), and throwaway Linux users with known passwords (useradd + chpasswd), removed
 afterwards. Needs root and openssh-server, which infra/debian_deps.sh installs where it can
-(root + apt-get); `unavailable()` says why when it cannot be had."""
+(root + apt-get); `unavailable()` says why when it cannot be had. The SSH benchmarks start it too,
+as the target and the middle host of their relay in C for reference."""
 import os
 import secrets
 import shutil
@@ -80,6 +81,7 @@ KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 AllowUsers root gzrot*
 MaxStartups 50
+Subsystem sftp internal-sftp
 LogLevel ERROR
 """)
 
