@@ -239,16 +239,28 @@ class OpenSsh:
     a target and a middle one; `relay(cmd)` is what the client runs on the middle host so that its
     own `ssh` client runs the command on the target: the middle host decrypts the target's stream
     and encrypts it again towards the client, as the gateway does, in OpenSSH's C and with nothing
-    recorded. Needs root and openssh-server (why_not says what is missing)."""
+    recorded. Needs root and openssh-server (start() says why there is none)."""
 
     def __init__(self) -> None:
         from sshd_target import Sshd
-        self.target, self.middle = Sshd().start(), Sshd().start()
+        self.target = Sshd().start()
+        try:
+            self.middle = Sshd().start()
+        except Exception:
+            self.target.close()
+            raise
 
-    @staticmethod
-    def why_not() -> Optional[str]:
+    @classmethod
+    def start(cls, left_out: bool) -> Tuple[Optional["OpenSsh"], Optional[str]]:
+        """(the pair, None), or (None, why there is none: left out, or what is missing or failed)."""
         from sshd_target import unavailable
-        return unavailable()
+        why_not = "left out (--no-openssh)" if left_out else unavailable()
+        if why_not:
+            return None, why_not
+        try:
+            return cls(), None
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+            return None, f"sshd did not start: {exc}"
 
     async def connect(self, sshd) -> object:
         import asyncssh
@@ -449,7 +461,11 @@ def ciphers(conns: Dict[str, object]) -> str:
     return ", ".join(f"{name} {cipher(conn)}" for name, conn in conns.items())
 
 
-async def download(conn, path: str, size: int, wrap=lambda command: command) -> float:
+def as_is(command: str) -> str:
+    return command
+
+
+async def download(conn, path: str, size: int, wrap: Callable[[str], str] = as_is) -> float:
     started = time.perf_counter()
     proc = await conn.create_process(wrap(f"cat {path}"), encoding=None)
     got = 0
@@ -465,7 +481,7 @@ async def download(conn, path: str, size: int, wrap=lambda command: command) -> 
     return took
 
 
-async def upload(conn, data: bytes, wrap=lambda command: command, chunk: int = 1 << 18) -> float:
+async def upload(conn, data: bytes, wrap: Callable[[str], str] = as_is, chunk: int = 1 << 18) -> float:
     started = time.perf_counter()
     proc = await conn.create_process(wrap("cat > /dev/null"), encoding=None)
     view = memoryview(data)
@@ -577,10 +593,6 @@ class Pinned:
             pin(pid, self.all)
 
 
-def as_is(command: str) -> str:
-    return command
-
-
 def cpu_readers(*pids: int) -> List[Callable[[], float]]:
     """What a route's CPU columns read: each process's CPU seconds (0: no process, nothing)."""
     return [partial(stats.cpu_seconds, pid) if pid else nothing for pid in pids]
@@ -631,8 +643,7 @@ async def throughput(args, target: Target, relay: Relay, gateway: Gateway, pool:
     path = os.path.join(work, "printable.txt")
     with open(path, "wb") as f:
         f.write(data)
-    why_not = "left out (--no-openssh)" if args.no_openssh else OpenSsh.why_not()
-    openssh = None if why_not else OpenSsh()
+    openssh, why_not = OpenSsh.start(args.no_openssh)
     lines: List[str] = []
     ways: Dict[str, Route] = {}
     try:

@@ -60,8 +60,7 @@ async def measure(args, target: bg.Target, gateway: bg.Gateway, pool: bg.Pool, m
         for _ in range(0, size, 1 << 24):
             f.write(os.urandom(min(1 << 24, size - f.tell())))
     shutil.copyfile(local, os.path.join(home, "sftp-bench.bin"))
-    why_not = "left out (--no-openssh)" if args.no_openssh else bg.OpenSsh.why_not()
-    openssh = None if why_not else bg.OpenSsh()
+    openssh, why_not = bg.OpenSsh.start(args.no_openssh)
     lines: List[str] = []
     ways: Dict[str, bg.Route] = {}
     clients: Dict[str, object] = {}
