@@ -19,7 +19,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 from layers.bastion import fields, key_settings
 from layers.bastion.bash_syntax import waits_for
-from layers.bastion.shell_commands import (VALUES, Command, TooComplex, analyse, guessed_commands, joined,
+from layers.bastion.shell_commands import (VALUES, Command, TooComplex, analyse, guessed_commands, joined, parse_budget,
                                            run_before_waiting)
 
 DIRECTIVE = re.compile(r"#\s*dynamic\s*:\s*(block|allow)\s*", re.I)
@@ -315,11 +315,12 @@ class Policy:
         try:
             token = VALUES.set(values)
             try:
-                decision = self._check(line)
+                with parse_budget(line if isinstance(line, str) else ""):     # (one for all its readings)
+                    decision = self._check(line)
             finally:
                 VALUES.reset(token)
-        except TooComplex:
-            decision = Decision(False, "unparsable", rule="the line nests too deeply to be checked")
+        except TooComplex as exc:
+            decision = Decision(False, "unparsable", rule=str(exc))
         except Exception:  # noqa: BLE001 - a line that breaks the analysis does not run
             decision = Decision(False, "error", rule="the line could not be checked")
         if values["touched"] and decision.allowed and not self.values_untrusted:

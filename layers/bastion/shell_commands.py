@@ -11,6 +11,7 @@ a path reduced to its last part (`/usr/bin/rm`, `./rm` are `rm`). A command whos
 known when it runs (`$X`, `$(...)`, a glob or brace expansion, a history expansion such as `!!`
 or `^ls^rm` in the line as typed) comes back with `dynamic` saying why.
 """
+import contextlib
 import contextvars
 import functools
 import re
@@ -45,7 +46,64 @@ SESSION_INPUT = "the session's input"
 
 
 class TooComplex(Exception):
-    pass
+    """Past the limits: the line is blocked, with this as the reason."""
+
+    def __init__(self, reason: str = "the line nests too deeply to be checked") -> None:
+        super().__init__(reason)
+
+
+# What reading one line may cost: the bytes parsed, rewritten or guessed over every reading of it
+# and of the code nested in it. A line is read several times over (shell_rewrites.variants: up to
+# a few dozen readings for one with here-documents, braces, backquotes and extglobs), and code
+# given to eval, `bash -c`, traps, aliases and assignments is read again with its own readings, so
+# nesting multiplies them: a crafted line of 358 characters made 1.1 MB to parse, 3.8 s of a core
+# on the gateway's event loop with every session waiting. Past this budget a line is TooComplex,
+# and blocked. Lines met in use take up to ~30 times their length, under a tenth of the budget
+# for those the suite knows (tests/unit/test_bastion_parse_work.py).
+PARSE_WORK_BASE = 16 * 1024
+PARSE_WORK_PER_CHAR = 64
+TOO_MUCH_WORK = "the line takes too much work to be checked"
+_work: contextvars.ContextVar = contextvars.ContextVar("parse work", default=None)   # [bytes left]
+
+
+@contextlib.contextmanager
+def parse_budget(text: str):
+    """Within: the analyses of `text`, and of all it nests, share one budget (a block inside
+    another keeps the outer one)."""
+    if _work.get() is not None:
+        yield
+        return
+    token = _work.set([PARSE_WORK_BASE + PARSE_WORK_PER_CHAR * len(text)])
+    try:
+        yield
+    finally:
+        _work.reset(token)
+
+
+def _charge(size: int) -> None:
+    """Count `size` bytes of reading against the budget (parsed, or rewritten or guessed without
+    the grammar, which costs as much again)."""
+    left = _work.get()
+    if left is not None:
+        left[0] -= size
+        if left[0] < 0:
+            raise TooComplex(TOO_MUCH_WORK)
+
+
+def _parse(data: bytes) -> tree_sitter.Tree:
+    _charge(len(data))
+    return _parser().parse(data)
+
+
+def parse_work(text: str) -> int:
+    """The bytes analyse(text) charges its budget (for tests and measures): unlimited here."""
+    start = 1 << 62
+    token = _work.set([start])
+    try:
+        analyse(text)
+        return start - _work.get()[0]
+    finally:
+        _work.reset(token)
 
 
 class Command:
@@ -744,6 +802,7 @@ def guessed_commands(text: str, depth: int = 0) -> List[Command]:
     operators, words split on blanks (and again on blanks outside quotes), quotes dropped, brace
     expansions made first, as bash makes them (`[ a; {rm,x}` runs `rm x`), extglob patterns as `*`. Only their names are trusted;
     the code a wrapper runs (`bash -c $'\\x72m'`) is read as code, as deep as `depth` allows."""
+    _charge(len(text))
     walker = _Walk(depth)
     pieces = _pieces(extglobs_as_stars(brace_expanded(text)))
     if not closes(text):
@@ -854,7 +913,15 @@ def joined(text: str) -> str:
 
 def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = None, stdin: Stdin = None) -> Analysis:
     """The commands of a line (or a pasted block of lines); `stdin` is what their standard input
-    brings (None: the terminal). Raises TooComplex past the limits."""
+    brings (None: the terminal). Raises TooComplex past the limits (parse_budget among them)."""
+    if depth:
+        return _analysed(text, depth, variables, stdin)
+    with parse_budget(text):
+        return _analysed(text, depth, variables, stdin)
+
+
+def _analysed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: Stdin) -> Analysis:
+    _charge(len(text))      # (the rewrites' readings of it)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     event = history_expansion(text) if depth == 0 else ""
     text = joined(text)
@@ -904,7 +971,7 @@ def _unglued(data: bytes, tree):
             break
         for at in sorted(set(cuts), reverse=True):
             data = data[:at] + b";" + data[at:]
-        tree = _parser().parse(data)
+        tree = _parse(data)
     return data, tree
 
 
@@ -928,7 +995,7 @@ def _comments_unmade(text: str, tree) -> str:
         if unmade == text:
             break
         text = unmade
-        tree = _parser().parse(text.encode("utf-8", "surrogatepass"))
+        tree = _parse(text.encode("utf-8", "surrogatepass"))
     return text
 
 
@@ -998,7 +1065,7 @@ def _parsed(text: str, depth: int, variables: Optional[Dict[str, str]], stdin: S
     """The analysis of the text as the grammar reads it (with `guess`, a rejected line's guessed
     commands too), and the syntax tree."""
     data = text.encode("utf-8", "surrogatepass")
-    tree = _parser().parse(data)
+    tree = _parse(data)
     data, read = _unglued(data, tree)       # (the tree returned is the text's own, for its offsets)
     walker = _Walk(depth, dict(variables) if variables is not None else None)
     walker.walk(read.root_node, stdin)
