@@ -913,9 +913,8 @@ def joined(text: str) -> str:
 
 def analyse(text: str, depth: int = 0, variables: Optional[Dict[str, str]] = None, stdin: Stdin = None) -> Analysis:
     """The commands of a line (or a pasted block of lines); `stdin` is what their standard input
-    brings (None: the terminal). Raises TooComplex past the limits (parse_budget among them)."""
-    if depth:
-        return _analysed(text, depth, variables, stdin)
+    brings (None: the terminal). Raises TooComplex past the limits (parse_budget among them: the
+    analyses of code nested in the text draw on the budget of the first)."""
     with parse_budget(text):
         return _analysed(text, depth, variables, stdin)
 

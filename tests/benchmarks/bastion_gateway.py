@@ -58,6 +58,7 @@ recorded.
 import argparse
 import asyncio
 import base64
+import contextlib
 import os
 import shutil
 import socket
@@ -71,7 +72,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Awaitable, Callable, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -465,8 +466,7 @@ def as_is(command: str) -> str:
     return command
 
 
-async def download(conn, path: str, size: int, wrap: Callable[[str], str] = as_is) -> float:
-    started = time.perf_counter()
+async def download(conn, path: str, size: int, wrap: Callable[[str], str] = as_is) -> None:
     proc = await conn.create_process(wrap(f"cat {path}"), encoding=None)
     got = 0
     while True:
@@ -475,14 +475,11 @@ async def download(conn, path: str, size: int, wrap: Callable[[str], str] = as_i
             break
         got += len(chunk)
     await proc.wait_closed()
-    took = time.perf_counter() - started
     if got != size or proc.exit_status != 0:
         raise RuntimeError(f"download: {got:,} of {size:,} bytes, exit status {proc.exit_status}")
-    return took
 
 
-async def upload(conn, data: bytes, wrap: Callable[[str], str] = as_is, chunk: int = 1 << 18) -> float:
-    started = time.perf_counter()
+async def upload(conn, data: bytes, wrap: Callable[[str], str] = as_is, chunk: int = 1 << 18) -> None:
     proc = await conn.create_process(wrap("cat > /dev/null"), encoding=None)
     view = memoryview(data)
     for i in range(0, len(data), chunk):
@@ -490,10 +487,8 @@ async def upload(conn, data: bytes, wrap: Callable[[str], str] = as_is, chunk: i
         await proc.stdin.drain()
     proc.stdin.write_eof()
     await proc.wait_closed()
-    took = time.perf_counter() - started
     if proc.exit_status != 0:
         raise RuntimeError(f"upload: exit status {proc.exit_status}")
-    return took
 
 
 class Shell:
@@ -609,11 +604,29 @@ class Route:
     cpu: List[Callable[[], float]]
     wrap: Callable[[str], str] = as_is
     sshds: Tuple[int, ...] = ()     # sshds among middle and ends: their sessions (children) go with them
+    baseline: str = "straight"      # the route its ratio is to
 
     def pinned(self) -> "Pinned":
         def expand(pids: List[int]) -> List[int]:
             return [p for pid in pids for p in (tree(pid) if pid in self.sshds else [pid])]
         return Pinned(expand(self.middle), expand(self.ends))
+
+    async def measured(self, transfer: Awaitable[None], pinned: bool) -> Tuple[float, Tuple[float, ...]]:
+        """(seconds, CPU seconds of each column) of one transfer over the route, pinned or not."""
+        before = [read() for read in self.cpu]
+        started = time.perf_counter()
+        with self.pinned() if pinned else contextlib.nullcontext():
+            await transfer
+        took = time.perf_counter() - started
+        return took, tuple(read() - b for read, b in zip(self.cpu, before))
+
+
+def reference_note(took: Dict[str, List[float]]) -> str:
+    """The relay in C's ratio for a goal's line, where the run had it."""
+    if "OpenSSH relay" not in took:
+        return ""
+    ratio = statistics.median(took["straight, OpenSSH"]) / statistics.median(took["OpenSSH relay"])
+    return f"; an OpenSSH relay {ratio:.2f} of straight OpenSSH"
 
 
 async def routes(target: Target, relays: Dict[str, Tuple[object, int]], moto_pid: int,
@@ -629,10 +642,11 @@ async def routes(target: Target, relays: Dict[str, Tuple[object, int]], moto_pid
         far, near = openssh.target.proc.pid, openssh.middle.proc.pid
         client, target_side = partial(stats.cpu_seconds, me), partial(tree_cpu_seconds, far)
         out["straight, OpenSSH"] = Route(await openssh.connect(openssh.target), [], [me, far],
-                                         [client, target_side, nothing, nothing], sshds=(far,))
+                                         [client, target_side, nothing, nothing], sshds=(far,),
+                                         baseline="straight, OpenSSH")
         out["OpenSSH relay"] = Route(await openssh.connect(openssh.middle), [near], [me, far],
                                      [client, target_side, partial(tree_cpu_seconds, near), nothing],
-                                     wrap=openssh.relay, sshds=(far, near))
+                                     wrap=openssh.relay, sshds=(far, near), baseline="straight, OpenSSH")
     return out
 
 
@@ -691,22 +705,18 @@ async def _throughput(args, size, data, path, ways: Dict[str, Route], gateway, p
                 for name, route in ways.items():
                     run = download(route.conn, path, size, route.wrap) if way == "download" \
                         else upload(route.conn, data, route.wrap)
-                    before = [read() for read in route.cpu]
                     spy = py_spy(gateway.pid, f"{profile}.{way}.txt") \
                         if profile and i == 0 and name == "gateway" and not pinned else None
-                    if pinned:
-                        with route.pinned():
-                            took[name].append(await run)
-                    else:
-                        took[name].append(await run)
+                    seconds, used = await route.measured(run, pinned)
                     if spy:
                         spy.send_signal(2)
                         spy.wait(30)
-                    cpu[name].append(tuple(read() - b for read, b in zip(route.cpu, before)))
+                    took[name].append(seconds)
+                    cpu[name].append(used)
                     await asyncio.sleep(2 if name == "gateway" else 0.5)   # the recording's last part goes up
             print(f"    {way} ({'cat FILE' if way == 'download' else 'cat > /dev/null'})")
-            for name in conns:
-                base = statistics.median(took["straight, OpenSSH" if "OpenSSH" in name else "straight"])
+            for name, route in ways.items():
+                base = statistics.median(took[route.baseline])
                 t = statistics.median(took[name])
                 c = [statistics.median(x[j] for x in cpu[name]) for j in range(4)]
                 print(f"      {name + (' (recording on)' if name == 'gateway' else ''):30s} {mbps(size, t):6.1f} "
@@ -716,10 +726,9 @@ async def _throughput(args, size, data, path, ways: Dict[str, Route], gateway, p
             g, r = statistics.median(took["gateway"]), statistics.median(took["bare relay"])
             ratio = base / g
             verdict = stats.ratio_verdict(ratio, GOAL_RATIO, pinned=pinned)
-            c_relay = "" if why_not else \
-                f"; an OpenSSH relay {statistics.median(took['straight, OpenSSH']) / statistics.median(took['OpenSSH relay']):.2f} of straight OpenSSH"
             lines.append(f"throughput, {way}, {where}: {shown(ratio)} of straight ({mbps(size, g):.1f} vs "
-                         f"{mbps(size, base):.1f} MB/s; a bare asyncssh relay {base / r:.2f}{c_relay}), {verdict}")
+                         f"{mbps(size, base):.1f} MB/s; a bare asyncssh relay {base / r:.2f}{reference_note(took)}), "
+                         f"{verdict}")
 
     await rounds(False)
     if cpus and not args.no_pinned:

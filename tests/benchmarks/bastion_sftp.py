@@ -33,7 +33,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Dict, List
 
@@ -125,21 +124,15 @@ async def rounds_all(args, size, local, home, ways: Dict[str, "bg.Route"], clien
             for _ in range(args.repeat):
                 for name, sftp in clients.items():
                     run = sftp.get(files[name][0], os.devnull) if way == "download" else sftp.put(local, files[name][1])
-                    before = [read() for read in ways[name].cpu]
-                    started = time.perf_counter()
-                    if pinned:
-                        with ways[name].pinned():
-                            await run
-                    else:
-                        await run
-                    took[name].append(time.perf_counter() - started)
-                    cpu[name].append(tuple(read() - b for read, b in zip(ways[name].cpu, before)))
+                    seconds, used = await ways[name].measured(run, pinned)
+                    took[name].append(seconds)
+                    cpu[name].append(used)
                     if way == "upload" and arrived(name) != size:
                         raise RuntimeError(f"the upload ({name}) did not arrive whole")
                     await asyncio.sleep(0.5)
             print(f"    {way}")
-            for name in conns:
-                base = statistics.median(took["straight, OpenSSH" if "OpenSSH" in name else "straight"])
+            for name, route in ways.items():
+                base = statistics.median(took[route.baseline])
                 t = statistics.median(took[name])
                 c = [statistics.median(x[j] for x in cpu[name]) for j in range(4)]
                 print(f"      {name:20s} {size / t / 1e6:7.1f} {base / t:6.2f}   {c[0]:6.2f} {c[1]:6.2f} {c[2]:7.2f} "
@@ -148,10 +141,8 @@ async def rounds_all(args, size, local, home, ways: Dict[str, "bg.Route"], clien
             g = statistics.median(took["gateway"])
             ratio = base / g
             verdict = stats.ratio_verdict(ratio, GOAL_RATIO, pinned=pinned)
-            c_relay = "" if why_not else \
-                f"; an OpenSSH relay {statistics.median(took['straight, OpenSSH']) / statistics.median(took['OpenSSH relay']):.2f} of straight OpenSSH"
             lines.append(f"SFTP {way}, {where}: {bg.shown(ratio)} of straight ({size / g / 1e6:.1f} vs "
-                         f"{size / base / 1e6:.1f} MB/s{c_relay}), {verdict}")
+                         f"{size / base / 1e6:.1f} MB/s{bg.reference_note(took)}), {verdict}")
 
     await rounds(False)
     if cpus and not args.no_pinned:
