@@ -319,11 +319,9 @@ def tree_cpu_seconds(pid: int) -> float:
     total = 0.0
     for p in tree(pid):
         try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
+            total += stats.cpu_seconds(p, reaped=True)
+        except OSError:     # (gone meanwhile)
             continue
-        total += sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     return total
 
 

@@ -39,11 +39,12 @@ def grown(after: Dict[str, float], before: Dict[str, float]) -> str:
             f"{after['file'] - before['file']:,.0f} mapped files)")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, all its threads."""
+def cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """User + system CPU time of a process, all its threads (`reaped`: and of the children it
+    has waited for)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(x) for x in fields[11:15 if reaped else 13]) / os.sysconf("SC_CLK_TCK")
 
 
 def disk_mb(path: str) -> float:
