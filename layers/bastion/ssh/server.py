@@ -24,7 +24,8 @@ from layers.bastion import login as credentials
 from layers.bastion import bash_syntax, file_policy, key_settings, recording, sessions, shell_commands, terminal, zmodem
 from layers.bastion.command_policy import Decision
 from layers.bastion.heredoc_body import HeredocBody
-from layers.bastion.ssh import command_gate, commands, file_log, files, screen_trust, script_input, target, typed_line
+from layers.bastion.ssh import (command_gate, commands, file_log, files, packet_path, screen_trust, script_input, target,
+                                typed_line)
 from layers.bastion.ssh.login_flow import Login, LoginFlow
 
 log = logging.getLogger("guardzone.bastion.gateway")
@@ -650,6 +651,7 @@ def _unique(texts: List[str]) -> List[str]:
 
 
 async def start_server(host: str, port: int, host_key: asyncssh.SSHKey) -> asyncssh.SSHAcceptor:
+    packet_path.install()
     allowed = forwarding_allowed()
     return await asyncssh.create_server(
         GatewayServer, host, port, server_host_keys=[host_key],

@@ -1,0 +1,164 @@
+"""The gateway's lean path for asyncssh's packets (layers/bastion/ssh/packet_path.py): the same
+bytes as asyncssh's own, fewer copies, no IGNORE before each packet."""
+import asyncio
+import os
+import random
+
+import asyncssh
+import pytest
+from asyncssh.encryption import GCMEncryption
+
+from layers.bastion.ssh import packet_path as pp
+
+pytestmark = pytest.mark.skipif(asyncssh.__version__ != pp.ASYNCSSH,
+                                reason=f"the lean path is written for asyncssh {pp.ASYNCSSH}")
+
+
+@pytest.fixture
+def stock():
+    """asyncssh as released, and put back as it was after the test."""
+    was = pp.installed()
+    pp.uninstall()
+    yield
+    pp.uninstall()
+    if was:
+        pp.install()
+
+
+# ---- AES-GCM packets ----
+
+def packets(n: int):
+    rng = random.Random(7)
+    for _ in range(n):
+        body = os.urandom(rng.choice((1, 15, 16, 17, 4000, 32768, 262144)))
+        pad = -(5 + len(body)) % 16 or 16
+        yield (1 + len(body) + pad).to_bytes(4, "big"), bytes((pad,)) + body + os.urandom(pad)
+
+
+@pytest.mark.parametrize("alg", [b"aes128-gcm@openssh.com", b"aes256-gcm@openssh.com"])
+def test_gcm_packets_read_and_written_as_asyncssh_does(alg):
+    key, iv = os.urandom(32 if b"256" in alg else 16), os.urandom(12)
+    cipher = alg.split(b"@")[0].decode()
+    for sender, receiver in ((pp.GcmPackets.new(cipher, key, iv), GCMEncryption.new(cipher, key, iv)),
+                             (GCMEncryption.new(cipher, key, iv), pp.GcmPackets.new(cipher, key, iv))):
+        for seq, (header, plain) in enumerate(packets(12)):
+            sealed, mac = sender.encrypt_packet(seq, header, plain)
+            wire = sealed + mac
+            first, rest, tag = wire[:16], wire[16:-16], wire[-16:]
+            first, _ = receiver.decrypt_header(seq, first, 4)
+            assert receiver.decrypt_packet(seq, first, rest, 4, tag) == plain
+
+
+def test_a_forged_gcm_packet_is_refused():
+    key, iv = os.urandom(16), os.urandom(12)
+    header, plain = next(packets(1))
+    wire, _ = pp.GcmPackets(key, iv).encrypt_packet(0, header, plain)
+    forged = bytearray(wire)
+    forged[20] ^= 1
+    assert pp.GcmPackets(key, iv).decrypt_packet(0, bytes(forged[:16]), bytes(forged[16:-16]), 4,
+                                                 bytes(forged[-16:])) == b""
+
+
+# ---- the input buffer ----
+
+def test_input_buffer_answers_as_bytes_do():
+    rng = random.Random(3)
+    model, buf = b"", pp.InputBuffer()
+    for _ in range(3000):
+        step = rng.random()
+        if step < 0.4:
+            more = os.urandom(rng.choice((1, 7, 100, 5000, 70000)))
+            model += more
+            buf += more
+        elif step < 0.7 and model:
+            a = rng.randrange(len(model) + 1)
+            b = rng.randrange(a, len(model) + 5)
+            assert bytes(buf[a:b]) == model[a:b]
+            assert bytes(buf[:b]) == model[:b]
+        else:
+            n = rng.randrange(len(model) + 3)
+            model = model[n:]
+            buf = buf[n:]
+        assert len(buf) == len(model) and bool(buf) == bool(model)
+    model += b"x\ny"
+    buf += b"x\ny"
+    assert buf.find(b"\n") == model.find(b"\n") and buf.find(b"\n", 0, 1) == model.find(b"\n", 0, 1)
+
+
+def test_a_view_kept_past_an_append_keeps_its_bytes():
+    buf = pp.InputBuffer(b"a" * 10000)
+    view = buf[:9000]
+    buf = buf[9000:]
+    buf += b"b" * 10                # would resize the bytearray the view is into
+    assert bytes(view) == b"a" * 9000 and bytes(buf[:1010]) == b"a" * 1000 + b"b" * 10 and len(buf) == 1010
+
+
+# ---- a real connection ----
+
+class Sink(asyncssh.SSHServer):
+    def begin_auth(self, username):
+        return False
+
+
+async def echo(process):
+    while True:
+        data = await process.stdin.read(1 << 20)
+        if not data:
+            break
+        process.stdout.write(data)
+    process.exit(0)
+
+
+async def transfer(rekey_bytes: int, size: int = 3 << 20):
+    """An echo through an AES-GCM connection pair: what was sent, what came back, and how many
+    IGNORE and KEXINIT packets the two sides received."""
+    seen = []
+    handlers = asyncssh.connection.SSHConnection._packet_handlers
+    counted = (asyncssh.constants.MSG_IGNORE, asyncssh.constants.MSG_KEXINIT)
+    stock_handlers = {kind: handlers[kind] for kind in counted}
+
+    def counting(self, pkttype, pktid, packet):
+        seen.append(pkttype)
+        return stock_handlers[pkttype](self, pkttype, pktid, packet)
+
+    host_key = asyncssh.generate_private_key("ssh-ed25519")
+    algs = {"encryption_algs": ["aes128-gcm@openssh.com"]}
+    server = await asyncssh.create_server(Sink, "127.0.0.1", 0, server_host_keys=[host_key], process_factory=echo,
+                                          encoding=None, **algs)
+    port = server.sockets[0].getsockname()[1]
+    handlers.update(dict.fromkeys(counted, counting))
+    try:
+        async with asyncssh.connect("127.0.0.1", port, known_hosts=None, username="u", rekey_bytes=rekey_bytes,
+                                    **algs) as conn:
+            process = await conn.create_process(encoding=None)
+            data = os.urandom(size)
+            process.stdin.write(data)
+            process.stdin.write_eof()
+            got = await process.stdout.read()
+            await process.wait()
+            return data, got, seen.count(counted[0]), seen.count(counted[1])
+    finally:
+        handlers.update(stock_handlers)
+        server.close()
+        await server.wait_closed()
+
+
+def test_the_lean_path_carries_data_intact_across_rekeys(stock):
+    assert pp.install()
+    data, got, _, kexinits = asyncio.run(transfer(rekey_bytes=256 * 1024))
+    assert got == data and kexinits > 2 * 3 * 4     # both sides, several times each way
+
+
+def test_no_ignore_before_each_packet(stock):
+    _, _, ignored_stock, _ = asyncio.run(transfer(rekey_bytes=1 << 30, size=1 << 20))
+    assert ignored_stock > 10       # asyncssh's own: one before every packet
+    assert pp.install()
+    data, got, ignored, _ = asyncio.run(transfer(rekey_bytes=1 << 30, size=1 << 20))
+    assert got == data and ignored == 0
+
+
+def test_another_asyncssh_release_is_left_as_it_is(stock, monkeypatch, caplog):
+    monkeypatch.setattr(asyncssh, "__version__", "9.9.9")
+    assert not pp.install() and not pp.installed()
+    assert asyncssh.connection.SSHConnection.send_packet is not pp._send_packet
+    assert "9.9.9" in caplog.text
