@@ -52,10 +52,12 @@ CTRL_D = command_policy.Decision(False, "key", rule="Ctrl-D: it would end a here
                                                     "unchecked; type the here-document's delimiter")
 # where an Enter, a Ctrl-D or the second key of UNHELD_KEYS may be (at the start: the prefix came before)
 HELD = re.compile(rb"[\r\n\x0f\x04]|(?:(?<=[\x18\x1b])|^)[\x05e\x12#]")
-# An exec command and a shell's input without a terminal are judged off the event loop: a line the
-# grammar calls unfinished costs a `bash -n` (a process start, ~1 ms; up to bash_syntax.TIMEOUT),
-# which every other session would wait for. A terminal's lines are judged on the loop, in order
-# with the keys and output they are read from.
+# Lines are judged off the event loop (an exec command, a shell's input without a terminal, and
+# each line a terminal's Enter would run): a line the grammar calls unfinished costs a `bash -n`
+# (a process start, ~1 ms; up to bash_syntax.TIMEOUT) and a long paste up to its work budget
+# (shell_commands.parse_budget), which every other session would otherwise wait for. A terminal
+# session's own keys wait meanwhile (its upstream awaits the judgement), so they keep their order;
+# its output goes on being played and recorded, as while the gate waits for an echo.
 _judges = ThreadPoolExecutor(max_workers=2, thread_name_prefix="command-check")
 
 

@@ -462,7 +462,9 @@ class Session:
             for i, text in enumerate(texts):
                 if text is not None and (text.strip() or before):     # (an empty line of a body too)
                     whole = f"{before}\n{text}" if before else text
-                    decision = self.policy.check(whole)    # on the loop: keys and output keep their order
+                    # off the loop (a long paste is long to read): this session's keys wait, as its
+                    # upstream does; its output and every other session go on
+                    decision = await command_gate.judged(self.policy.check, whole)
                     if not decision.allowed:
                         return whole, decision
                     keys |= decision.keys

@@ -698,3 +698,39 @@ def test_a_pasted_block_stops_at_its_blocked_line(stack, gateway, target, clock)
             await sh.type(b"exit\r")
             await sh.process.wait_closed()
     run(scenario())
+
+
+def test_a_line_being_judged_holds_its_own_session_only(stack, gateway, target, clock, monkeypatch):
+    """Lines are judged off the gateway's event loop: while one is (held here until the other
+    session has answered), its session's next keys wait behind it and every other session goes on."""
+    import threading
+    from layers.bastion import command_policy
+    demo, _ = guarded_demo(stack, target, clock, "rm")
+    judging, release = threading.Event(), threading.Event()
+    stock = command_policy.Policy.check
+
+    def check(self, line):
+        if "held-here" in line:
+            judging.set()
+            release.wait(20)
+        return stock(self, line)
+
+    monkeypatch.setattr(command_policy.Policy, "check", check)
+
+    async def scenario():
+        async with await logged_in(gateway.port, demo) as conn:
+            a = await open_shell(conn, 120, 40)
+            b = await open_shell(conn, 120, 40)
+            try:
+                await a.type(b"echo held-here-$((2+3))\r")
+                assert await asyncio.get_running_loop().run_in_executor(None, judging.wait, 10)
+                await a.type(b"echo typed-after-$((1+1))\r")
+                await b.type(b"echo other-session-$((3+4))\r")
+                await b.until(b"other-session-7\r\n")
+                assert b"held-here-5" not in a.seen and b"typed-after" not in a.seen
+            finally:
+                release.set()
+            await a.until(b"typed-after-2\r\n")
+            assert a.seen.index(b"held-here-5\r\n") < a.seen.index(b"typed-after-2\r\n")
+
+    run(scenario())
