@@ -109,7 +109,7 @@ async def echo(process):
     process.exit(0)
 
 
-async def transfer(rekey_bytes: int, size: int = 3 << 20):
+async def transfer(rekey_bytes: int, size: int = 3 << 20, cipher: str = "aes128-gcm@openssh.com"):
     """An echo through an AES-GCM connection pair: what was sent, what came back, and how many
     IGNORE and KEXINIT packets the two sides received."""
     seen = []
@@ -122,7 +122,7 @@ async def transfer(rekey_bytes: int, size: int = 3 << 20):
         return stock_handlers[pkttype](self, pkttype, pktid, packet)
 
     host_key = asyncssh.generate_private_key("ssh-ed25519")
-    algs = {"encryption_algs": ["aes128-gcm@openssh.com"]}
+    algs = {"encryption_algs": [cipher]}
     server = await asyncssh.create_server(Sink, "127.0.0.1", 0, server_host_keys=[host_key], process_factory=echo,
                                           encoding=None, **algs)
     port = server.sockets[0].getsockname()[1]
@@ -155,6 +155,16 @@ def test_no_ignore_before_each_packet(stock):
     assert pp.install()
     data, got, ignored, _ = asyncio.run(transfer(rekey_bytes=1 << 30, size=1 << 20))
     assert got == data and ignored == 0
+
+
+def test_chacha20_sends_no_ignore_either_and_ctr_keeps_asyncssh_s(stock):
+    """The IGNORE is a countermeasure for ciphers whose next IV is known (RFC 4251 9.3.1): left
+    out under AEAD ciphers, kept under the others, whose packets stay asyncssh's own."""
+    assert pp.install()
+    data, got, ignored, _ = asyncio.run(transfer(1 << 30, 1 << 20, cipher="chacha20-poly1305@openssh.com"))
+    assert got == data and ignored == 0
+    data, got, ignored, _ = asyncio.run(transfer(1 << 30, 1 << 20, cipher="aes128-ctr"))
+    assert got == data and ignored > 10
 
 
 def test_another_asyncssh_release_is_left_as_it_is(stock, monkeypatch, caplog):
