@@ -688,14 +688,7 @@ async def _throughput(args, size, data, path, ways: Dict[str, Route], gateway, p
 
     async def rounds(pinned: bool) -> None:
         where = "pinned" if pinned else "shared cores"
-        if pinned:
-            print(f"  b) pinned: the gateway (or the bare relay, or the middle sshd) alone on CPU {min(cpus[0])}; the "
-                  f"client, the target and moto on CPU {', '.join(map(str, sorted(cpus[1])))}, straight runs "
-                  "included (the gateway as a host of its own, as deployed)")
-        else:
-            print("  a) shared cores: every process on every CPU (the goal's figure)")
-        print(f"  {'':34s} {'MB/s':>6s} {'ratio':>6s}   {'client':>6s} {'target':>6s} {'relay':>6s} {'moto':>6s}  "
-              "cores busy", flush=True)
+        print_where(pinned, cpus, "the gateway (or the bare relay, or the middle sshd)")
         for way in ("download", "upload"):
             took: Dict[str, List[float]] = {k: [] for k in conns}
             cpu: Dict[str, List[Tuple[float, ...]]] = {k: [] for k in conns}
@@ -713,13 +706,7 @@ async def _throughput(args, size, data, path, ways: Dict[str, Route], gateway, p
                     cpu[name].append(used)
                     await asyncio.sleep(2 if name == "gateway" else 0.5)   # the recording's last part goes up
             print(f"    {way} ({'cat FILE' if way == 'download' else 'cat > /dev/null'})")
-            for name, route in ways.items():
-                base = statistics.median(took[route.baseline])
-                t = statistics.median(took[name])
-                c = [statistics.median(x[j] for x in cpu[name]) for j in range(4)]
-                print(f"      {name + (' (recording on)' if name == 'gateway' else ''):30s} {mbps(size, t):6.1f} "
-                      f"{base / t:6.2f}   {c[0]:6.2f} {c[1]:6.2f} {c[2]:6.2f} {c[3]:6.2f}  {sum(c) / t:5.2f}   runs "
-                      f"{', '.join(f'{mbps(size, x):.0f}' for x in took[name])} MB/s", flush=True)
+            print_rows(ways, took, cpu, size, lambda name: name + (" (recording on)" if name == "gateway" else ""))
             base = statistics.median(took["straight"])
             g, r = statistics.median(took["gateway"]), statistics.median(took["bare relay"])
             ratio = base / g
@@ -731,6 +718,31 @@ async def _throughput(args, size, data, path, ways: Dict[str, Route], gateway, p
     await rounds(False)
     if cpus and not args.no_pinned:
         await rounds(True)
+
+
+def print_where(pinned: bool, cpus, middle: str) -> None:
+    """The heading of a throughput table: where its processes ran, and its columns."""
+    if pinned:
+        print(f"  b) pinned: {middle} alone on CPU {min(cpus[0])}; the client, the target and moto on CPU "
+              f"{', '.join(map(str, sorted(cpus[1])))}, straight runs included (the gateway as a host of its own, "
+              "as deployed)")
+    else:
+        print("  a) shared cores: every process on every CPU (the goal's figure)")
+    print(f"  {'':34s} {'MB/s':>6s} {'ratio':>6s}   {'client':>6s} {'target':>6s} {'relay':>6s} {'moto':>6s}  "
+          "cores busy", flush=True)
+
+
+def print_rows(ways: Dict[str, "Route"], took: Dict[str, List[float]], cpu: Dict[str, List[Tuple[float, ...]]],
+               size: int, label: Callable[[str], str] = str) -> None:
+    """A throughput table's rows, one per route: the median speed, its ratio to the route's baseline,
+    each process's median CPU seconds, the cores they kept busy, and every run's speed."""
+    for name, route in ways.items():
+        base = statistics.median(took[route.baseline])
+        t = statistics.median(took[name])
+        c = [statistics.median(x[j] for x in cpu[name]) for j in range(4)]
+        print(f"      {label(name):30s} {mbps(size, t):6.1f} {base / t:6.2f}   {c[0]:6.2f} {c[1]:6.2f} {c[2]:6.2f} "
+              f"{c[3]:6.2f}  {sum(c) / t:5.2f}   runs {', '.join(f'{mbps(size, x):.0f}' for x in took[name])} MB/s",
+              flush=True)
 
 
 def py_spy(pid: int, out: str) -> subprocess.Popen:

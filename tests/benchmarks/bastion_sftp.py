@@ -110,14 +110,7 @@ async def rounds_all(args, size, local, home, ways: Dict[str, "bg.Route"], clien
 
     async def rounds(pinned: bool) -> None:
         where = "pinned" if pinned else "shared cores"
-        if pinned:
-            print(f"  b) pinned: the gateway (or the middle sshd) alone on CPU {min(cpus[0])}; the client, the target "
-                  f"and moto on CPU {', '.join(map(str, sorted(cpus[1])))}, straight runs included (the gateway as "
-                  "a host of its own, as deployed)")
-        else:
-            print("  a) shared cores: every process on every CPU (the goal's figure)")
-        print(f"  {'':24s} {'MB/s':>7s} {'ratio':>6s}   {'client':>6s} {'target':>6s} {'relay':>7s} {'moto':>6s}",
-              flush=True)
+        bg.print_where(pinned, cpus, "the gateway (or the middle sshd)")
         for way in ("download", "upload"):
             took: Dict[str, List[float]] = {k: [] for k in conns}
             cpu: Dict[str, List[tuple]] = {k: [] for k in conns}
@@ -131,12 +124,7 @@ async def rounds_all(args, size, local, home, ways: Dict[str, "bg.Route"], clien
                         raise RuntimeError(f"the upload ({name}) did not arrive whole")
                     await asyncio.sleep(0.5)
             print(f"    {way}")
-            for name, route in ways.items():
-                base = statistics.median(took[route.baseline])
-                t = statistics.median(took[name])
-                c = [statistics.median(x[j] for x in cpu[name]) for j in range(4)]
-                print(f"      {name:20s} {size / t / 1e6:7.1f} {base / t:6.2f}   {c[0]:6.2f} {c[1]:6.2f} {c[2]:7.2f} "
-                      f"{c[3]:6.2f}   runs {', '.join(f'{size / x / 1e6:.0f}' for x in took[name])} MB/s", flush=True)
+            bg.print_rows(ways, took, cpu, size)
             base = statistics.median(took["straight"])
             g = statistics.median(took["gateway"])
             ratio = base / g
