@@ -20,6 +20,7 @@ replaced methods there, then update ASYNCSSH).
 """
 import logging
 import os
+import threading
 import time
 
 import asyncssh
@@ -41,6 +42,7 @@ _MSG_CHANNEL_EOF = _channel.MSG_CHANNEL_EOF
 _SMALL = 4096               # slices of the input buffer shorter than this are copied; longer ones are views
 
 _stock = {}                 # (class, method name) -> asyncssh's own, for what the lean path leaves to it
+_installing = threading.Lock()  # gateways may start in several threads of one process
 
 
 class GcmPackets(_encryption.Encryption):
@@ -212,26 +214,28 @@ def installed() -> bool:
 def install() -> bool:
     """Puts the lean path in place (once per process); False, with a warning, where the asyncssh
     release is not the one it was written against."""
-    if _stock:
+    with _installing:
+        if _stock:
+            return True
+        if asyncssh.__version__ != ASYNCSSH:
+            log.warning("asyncssh %s: the gateway's lean packet path is written for %s; asyncssh's own is used",
+                        asyncssh.__version__, ASYNCSSH)
+            return False
+        for cls, name, lean in _REPLACED:
+            _stock[cls, name] = getattr(cls, name)
+            setattr(cls, name, lean)
+        for alg in GCM_ALGS:
+            _stock[_encryption, alg] = _encryption._enc_params[alg]
+            _encryption._enc_params[alg] = (GcmPackets, _encryption._enc_params[alg][1])
         return True
-    if asyncssh.__version__ != ASYNCSSH:
-        log.warning("asyncssh %s: the gateway's lean packet path is written for %s; asyncssh's own is used",
-                    asyncssh.__version__, ASYNCSSH)
-        return False
-    for cls, name, lean in _REPLACED:
-        _stock[cls, name] = getattr(cls, name)
-        setattr(cls, name, lean)
-    for alg in GCM_ALGS:
-        _stock[_encryption, alg] = _encryption._enc_params[alg]
-        _encryption._enc_params[alg] = (GcmPackets, _encryption._enc_params[alg][1])
-    return True
 
 
 def uninstall() -> None:
     """asyncssh as it was (for tests comparing the two)."""
-    for (owner, name), stock in list(_stock.items()):
-        if owner is _encryption:
-            _encryption._enc_params[name] = stock
-        else:
-            setattr(owner, name, stock)
-    _stock.clear()
+    with _installing:
+        for (owner, name), stock in list(_stock.items()):
+            if owner is _encryption:
+                _encryption._enc_params[name] = stock
+            else:
+                setattr(owner, name, stock)
+        _stock.clear()
