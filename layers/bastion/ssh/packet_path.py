@@ -8,8 +8,9 @@ encrypted to the other), and there asyncssh spends more than the cipher does:
 - AES-GCM builds a new AESGCM object, and copies the packet twice more, for every packet;
 - the input buffer is `bytes`: appending to it copies all of it, and taking a packet off its
   front copies what is left;
-- a channel's data is copied five times on its way out (the string's length prefix, the channel
-  number, the packet type, the padding, the MAC).
+- a channel's data is copied nine times on its way out, once for each thing put before or after
+  it (its length, the channel number, the packet type, the padding, the length in clear, the MAC);
+  here three times (the packet's slice of the buffer, the packet put together, sealed).
 
 install() replaces those few methods of asyncssh's classes, in the gateway's process, with ones
 that do the same work once: the packets, their order, sequence numbers, rekeying and logging are
