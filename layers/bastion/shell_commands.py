@@ -67,15 +67,17 @@ _work: contextvars.ContextVar = contextvars.ContextVar("parse work", default=Non
 
 
 @contextlib.contextmanager
-def parse_budget(text: str):
-    """Within: the analyses of `text`, and of all it nests, share one budget (a block inside
-    another keeps the outer one)."""
-    if _work.get() is not None:
-        yield
+def parse_budget(text: str, allowance: Optional[int] = None):
+    """Within: the analyses of `text`, and of all it nests, share one budget, `allowance` bytes or
+    the line's own (a block inside another keeps the outer one); yields what is left, [bytes]."""
+    left = _work.get()
+    if left is not None:
+        yield left
         return
-    token = _work.set([PARSE_WORK_BASE + PARSE_WORK_PER_CHAR * len(text)])
+    left = [PARSE_WORK_BASE + PARSE_WORK_PER_CHAR * len(text) if allowance is None else allowance]
+    token = _work.set(left)
     try:
-        yield
+        yield left
     finally:
         _work.reset(token)
 
@@ -98,12 +100,9 @@ def _parse(data: bytes) -> tree_sitter.Tree:
 def parse_work(text: str) -> int:
     """The bytes analyse(text) charges its budget (for tests and measures): unlimited here."""
     start = 1 << 62
-    token = _work.set([start])
-    try:
+    with parse_budget(text, allowance=start) as left:
         analyse(text)
-        return start - _work.get()[0]
-    finally:
-        _work.reset(token)
+    return start - left[0]
 
 
 class Command:

@@ -23,6 +23,7 @@ import logging
 import os
 import threading
 import time
+from typing import Optional
 
 import asyncssh
 import asyncssh.channel as _channel
@@ -129,9 +130,12 @@ class InputBuffer:
             return bytes(self.data[begin:end])
         return memoryview(self.data)[begin:end]
 
-    def find(self, sub: bytes, begin: int = 0, end: int = None) -> int:
+    def find(self, sub: bytes, begin: int = 0, end: Optional[int] = None) -> int:
         at = self.data.find(sub, self.start + begin, len(self.data) if end is None else self.start + end)
         return at - self.start if at >= 0 else at
+
+
+_AEAD = (GcmPackets, _encryption.GCMEncryption, _encryption.ChachaEncryption)   # no IGNORE needed before a packet
 
 
 def _data_received(self, data: bytes, datatype=None) -> None:
@@ -145,10 +149,9 @@ def _send_packet(self, pkttype: int, *args: bytes, handler=None) -> None:
     """asyncssh's SSHConnection.send_packet: no IGNORE before each packet under an AEAD cipher,
     and, once keys and login are settled on AES-GCM, the packet built and sealed in one go."""
     enc = self._send_encryption
-    stock = _stock[_connection.SSHConnection, "send_packet"]
-    if pkttype == _MSG_IGNORE and args == (_IGNORE_BODY,) and isinstance(
-            enc, (GcmPackets, _encryption.GCMEncryption, _encryption.ChachaEncryption)):
+    if pkttype == _MSG_IGNORE and args == (_IGNORE_BODY,) and isinstance(enc, _AEAD):
         return
+    stock = _stock[_connection.SSHConnection, "send_packet"]
     if (type(enc) is not GcmPackets or pkttype <= _MSG_USERAUTH_LAST or self._compressor
             or not (self._kex_complete and self._auth_complete)):
         stock(self, pkttype, *args, handler=handler)
