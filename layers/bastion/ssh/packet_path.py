@@ -19,6 +19,7 @@ SFTP fell by a fifth to a quarter. They are written against the asyncssh release
 ASYNCSSH; under any other release install() leaves asyncssh as it is and logs why (re-read the
 replaced methods there, then update ASYNCSSH).
 """
+import asyncio
 import logging
 import os
 import threading
@@ -29,6 +30,7 @@ import asyncssh
 import asyncssh.channel as _channel
 import asyncssh.connection as _connection
 import asyncssh.encryption as _encryption
+from asyncssh.logging import SSHLogger as _SSHLogger
 from asyncssh.packet import UInt32
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -41,7 +43,9 @@ _IGNORE_BODY = b"\0\0\0\0"  # what asyncssh puts in its own SSH_MSG_IGNORE: an e
 _MSG_IGNORE, _MSG_USERAUTH_LAST = _connection.MSG_IGNORE, _connection.MSG_USERAUTH_LAST
 _MSG_CHANNEL_DATA, _MSG_CHANNEL_EXTENDED_DATA = _channel.MSG_CHANNEL_DATA, _channel.MSG_CHANNEL_EXTENDED_DATA
 _MSG_CHANNEL_EOF = _channel.MSG_CHANNEL_EOF
-_SMALL = 4096               # slices of the input buffer shorter than this are copied; longer ones are views
+_PROCESS_DATA = _channel.SSHChannel._packet_handlers[_MSG_CHANNEL_DATA]
+_GCM_BLOCK, _GCM_TAG = 16, 16
+_READ = 256 * 1024          # the most one read from the socket takes, as asyncio's own reads
 
 _stock = {}                 # (class, method name) -> asyncssh's own, for what the lean path leaves to it
 _installing = threading.Lock()  # gateways may start in several threads of one process
@@ -74,12 +78,24 @@ class GcmPackets(_encryption.Encryption):
         self._invocation = (self._invocation + 1) & 0xFFFFFFFFFFFFFFFF
         return nonce
 
-    def seal(self, header: bytes, plain: bytes) -> bytes:
+    def seal(self, header: bytes, plain: bytes) -> bytearray:
         """The packet as sent: the length in clear, then the ciphertext and its tag."""
-        return header + self._aead.encrypt(self._nonce(), plain, header)
+        packet = bytearray(len(header) + len(plain) + _GCM_TAG)
+        packet[:len(header)] = header
+        with memoryview(packet) as view:
+            self._aead.encrypt_into(self._nonce(), plain, header, view[len(header):])
+        return packet
 
     def encrypt_packet(self, seq: int, header: bytes, packet: bytes):
         return self.seal(header, packet), b""
+
+    def open(self, header, body) -> Optional[bytes]:
+        """A packet's plaintext from its length in clear and the rest (views are fine), or None
+        if it is not genuine; the nonce moves on either way."""
+        try:
+            return self._aead.decrypt(self._nonce(), body, header)
+        except InvalidTag:
+            return None
 
     def decrypt_header(self, seq: int, first_block: bytes, header_len: int):
         return first_block, first_block[:header_len]
@@ -93,56 +109,114 @@ class GcmPackets(_encryption.Encryption):
 
 class InputBuffer:
     """What asyncssh's connection has received and not yet parsed, with the operations asyncssh
-    applies to its `bytes` (+=, len, slices, find), without copying what stays: taking a prefix
-    (`buf = buf[n:]`) moves an offset, and appending compacts once. Long slices are views into
-    the buffer, alive only while asyncssh decrypts the packet they hold; should one outlive
-    that, the next append copies the rest into a new buffer instead of resizing this one."""
-    __slots__ = ("data", "start")
+    applies to its `bytes` (+=, len, slices, find), in one bytearray the socket reads straight
+    into (room()) and packets are decrypted from. Taking a prefix (`buf = buf[n:]`) moves
+    `start`; the bytes held move to the front, or the buffer grows, only when a read needs the
+    room. Slices are copies, so nothing refers into the buffer when what it holds moves."""
+    __slots__ = ("data", "start", "end")
 
     def __init__(self, data: bytes = b"") -> None:
         self.data = bytearray(data)
-        self.start = 0
+        self.start, self.end = 0, len(self.data)
+
+    def room(self, size: int) -> memoryview:
+        """The free space after what is held, at least `size` bytes; the caller fills some of it
+        and adds what it filled to `end` before it asks again."""
+        if self.start == self.end:
+            self.start = self.end = 0
+        if len(self.data) - self.end < size:
+            held = self.end - self.start
+            if self.start:
+                self.data[:held] = self.data[self.start:self.end]
+                self.start, self.end = 0, held
+            if len(self.data) - held < size:
+                self.data += bytes(size - (len(self.data) - held))
+        return memoryview(self.data)[self.end:]
 
     def __iadd__(self, more: bytes) -> "InputBuffer":
-        try:
-            if self.start:
-                del self.data[:self.start]
-                self.start = 0
-            self.data += more
-        except BufferError:     # a view still held: leave that buffer to it
-            self.data = bytearray(memoryview(self.data)[self.start:]) + more
-            self.start = 0
+        with self.room(len(more)) as free:
+            free[:len(more)] = more
+        self.end += len(more)
         return self
 
     def __len__(self) -> int:
-        return len(self.data) - self.start
+        return self.end - self.start
 
     def __bool__(self) -> bool:
-        return len(self.data) > self.start
+        return self.end > self.start
 
     def __getitem__(self, part: slice):
-        begin = self.start + (part.start or 0)
+        begin = min(self.start + (part.start or 0), self.end)
         if part.stop is None:   # buf[n:]: what is left after the first n bytes
-            self.start = min(begin, len(self.data))
+            self.start = begin
             return self
-        end = min(self.start + part.stop, len(self.data))
-        if end - begin < _SMALL:
-            return bytes(self.data[begin:end])
-        return memoryview(self.data)[begin:end]
+        with memoryview(self.data) as view:
+            return bytes(view[begin:max(begin, min(self.start + part.stop, self.end))])
 
     def find(self, sub: bytes, begin: int = 0, end: Optional[int] = None) -> int:
-        at = self.data.find(sub, self.start + begin, len(self.data) if end is None else self.start + end)
+        at = self.data.find(sub, self.start + begin, self.end if end is None else min(self.start + end, self.end))
         return at - self.start if at >= 0 else at
 
 
 _AEAD = (GcmPackets, _encryption.GCMEncryption, _encryption.ChachaEncryption)   # no IGNORE needed before a packet
 
 
-def _data_received(self, data: bytes, datatype=None) -> None:
-    if type(self._inpbuf) is not InputBuffer and self._recv_encryption:    # past the version lines
+def _input(self) -> InputBuffer:
+    if type(self._inpbuf) is not InputBuffer:     # asyncssh's b"", new or after a close
         self._inpbuf = InputBuffer(self._inpbuf)
-    self._inpbuf += data
+    return self._inpbuf
+
+
+def _get_buffer(self, sizehint: int) -> memoryview:
+    """asyncio's BufferedProtocol: the socket reads into the input buffer (no bytes object
+    per read, no copy into the buffer)."""
+    return _input(self).room(_READ)
+
+
+def _buffer_updated(self, nbytes: int) -> None:
+    self._inpbuf.end += nbytes
     self._recv_data()
+
+
+def _data_received(self, data: bytes, datatype=None) -> None:
+    """For transports that hand over bytes (asyncssh's tunnels)."""
+    _input(self).__iadd__(data)
+    self._recv_data()
+
+
+def _recv_pkthdr(self) -> bool:
+    """asyncssh's SSHConnection._recv_pkthdr, which takes a packet's first block; under AES-GCM
+    once logged in, a channel's data is taken whole here instead: decrypted straight from the
+    input buffer and handed to its channel, one copy where asyncssh's way makes three (and
+    builds a packet reader, dispatches and logs). Any other packet, or data asyncssh would
+    refuse, is left where it is and decrypted again by asyncssh's own code, which then does as
+    it always does (asyncssh's checks, errors and logging stay its own)."""
+    enc, buf = self._recv_encryption, self._inpbuf
+    if type(enc) is GcmPackets and type(buf) is InputBuffer and self._auth_complete and not self._decompressor \
+            and _SSHLogger._debug_level < 2:
+        data, start = buf.data, buf.start
+        if buf.end - start < _GCM_BLOCK:
+            return False
+        pktlen = int.from_bytes(data[start:start + 4], "big")
+        end = start + 4 + pktlen + _GCM_TAG
+        if pktlen <= self._max_recv_pktlen:
+            if buf.end < end:
+                return False            # the rest of the packet has not come yet
+            invocation = enc._invocation
+            with memoryview(data) as view:
+                plain = enc.open(view[start:start + 4], view[start + 4:end])
+            if plain is not None and plain[1] == _MSG_CHANNEL_DATA and len(plain) >= 10 + plain[0]:
+                chan = self._channels.get(int.from_bytes(plain[2:6], "big"))
+                size = int.from_bytes(plain[6:10], "big")
+                if chan is not None and chan._packet_handlers.get(_MSG_CHANNEL_DATA) is _PROCESS_DATA \
+                        and chan._recv_state == "open" and size <= chan._recv_window \
+                        and 10 + size + plain[0] == len(plain):
+                    buf.start = end
+                    chan._accept_data(plain[10:10 + size])
+                    self._finish_recv_packet(_MSG_CHANNEL_DATA, self._recv_seq)
+                    return True
+            enc._invocation = invocation    # asyncssh's own code decrypts it again
+    return _stock[_connection.SSHConnection, "_recv_pkthdr"](self)
 
 
 def _send_packet(self, pkttype: int, *args: bytes, handler=None) -> None:
@@ -151,13 +225,13 @@ def _send_packet(self, pkttype: int, *args: bytes, handler=None) -> None:
     enc = self._send_encryption
     if pkttype == _MSG_IGNORE and args == (_IGNORE_BODY,) and isinstance(enc, _AEAD):
         return
-    stock = _stock[_connection.SSHConnection, "send_packet"]
     if (type(enc) is not GcmPackets or pkttype <= _MSG_USERAUTH_LAST or self._compressor
-            or not (self._kex_complete and self._auth_complete)):
-        stock(self, pkttype, *args, handler=handler)
-        return
-    if self._rekey_bytes_sent >= self._rekey_bytes or (self._rekey_seconds and time.monotonic() >= self._rekey_time):
-        stock(self, pkttype, *args, handler=handler)    # starts the key exchange, holds the packet
+            or not (self._kex_complete and self._auth_complete)
+            or self._rekey_bytes_sent >= self._rekey_bytes      # a key exchange is due: asyncssh's
+            or (self._rekey_seconds and time.monotonic() >= self._rekey_time)):     # starts it, holds the packet
+        # asyncssh may keep the packet for later: a channel's views of its data become bytes
+        _stock[_connection.SSHConnection, "send_packet"](
+            self, pkttype, *(bytes(arg) if type(arg) is memoryview else arg for arg in args), handler=handler)
         return
     size = 1 + sum(map(len, args))
     padlen = -(5 + size) % 16
@@ -178,24 +252,44 @@ def _channel_send_packet(self, pkttype: int, *args: bytes) -> None:
     self._conn.send_packet(pkttype, UInt32(self._send_chan), *args, handler=self)
 
 
+def _channel_write(self, data, datatype=None) -> None:
+    """asyncssh's SSHChannel.write, which copies all the data into the channel's buffer before
+    sending any: here what the peer's window lets go now is sent from the caller's bytes, and
+    only the rest is copied to wait for the window."""
+    if self._send_state != "open":
+        raise BrokenPipeError("Channel not open for sending")
+    if datatype is not None and datatype not in self._write_datatypes:
+        raise OSError("Invalid extended data type")
+    if not data:
+        return
+    if self._encoding:
+        data = self._encoder.encode(data)
+    if _SSHLogger._debug_level >= 2:
+        self.logger.debug2("Sending %d data byte%s", len(data), "s" if len(data) > 1 else "")
+    sent = 0
+    if not self._send_buf:
+        with memoryview(data) as view:
+            sent = _send_data(self, view, datatype)
+            if sent < len(view):
+                self._send_buf.append((bytearray(view[sent:]), datatype))
+    else:
+        self._send_buf.append((bytearray(data), datatype))
+    self._send_buf_len += len(data) - sent
+    self._pause_resume_writing()
+
+
 def _flush_send_buf(self) -> None:
-    """asyncssh's SSHChannel._flush_send_buf, the data passed on with its length rather than
-    copied into a string."""
+    """asyncssh's SSHChannel._flush_send_buf, the packets' data taken as views of the buffer
+    rather than copied out of it."""
     while self._send_buf and self._send_window:
-        pktsize = min(self._send_window, self._send_pktsize)
         buf, datatype = self._send_buf[0]
-        if len(buf) > pktsize:
-            data = buf[:pktsize]
-            del buf[:pktsize]
-        else:
-            data = buf
+        with memoryview(buf) as view:
+            sent = _send_data(self, view, datatype)
+        self._send_buf_len -= sent
+        if sent == len(buf):
             del self._send_buf[0]
-        self._send_buf_len -= len(data)
-        self._send_window -= len(data)
-        if datatype is None:
-            self.send_packet(_MSG_CHANNEL_DATA, UInt32(len(data)), data)
         else:
-            self.send_packet(_MSG_CHANNEL_EXTENDED_DATA, UInt32(datatype), UInt32(len(data)), data)
+            del buf[:sent]
     self._pause_resume_writing()
     if not self._send_buf:
         if self._send_state == "eof_pending":
@@ -205,9 +299,29 @@ def _flush_send_buf(self) -> None:
             self._close_send()
 
 
+def _send_data(self, view: memoryview, datatype) -> int:
+    """As much of `view` as the window allows, in packets of at most the peer's size: how much."""
+    sent, left = 0, len(view)
+    while left and self._send_window:
+        size = min(self._send_window, self._send_pktsize, left)
+        data = view[sent:sent + size]
+        self._send_window -= size
+        sent += size
+        left -= size
+        if datatype is None:
+            self.send_packet(_MSG_CHANNEL_DATA, UInt32(size), data)
+        else:
+            self.send_packet(_MSG_CHANNEL_EXTENDED_DATA, UInt32(datatype), UInt32(size), data)
+    return sent
+
+
 _REPLACED = ((_connection.SSHConnection, "data_received", _data_received),
+             (_connection.SSHConnection, "get_buffer", _get_buffer),
+             (_connection.SSHConnection, "buffer_updated", _buffer_updated),
+             (_connection.SSHConnection, "_recv_pkthdr", _recv_pkthdr),
              (_connection.SSHConnection, "send_packet", _send_packet),
              (_channel.SSHChannel, "send_packet", _channel_send_packet),
+             (_channel.SSHChannel, "write", _channel_write),
              (_channel.SSHChannel, "_flush_send_buf", _flush_send_buf))
 
 
@@ -226,8 +340,11 @@ def install() -> bool:
                         asyncssh.__version__, ASYNCSSH)
             return False
         for cls, name, lean in _REPLACED:
-            _stock[cls, name] = getattr(cls, name)
+            _stock[cls, name] = getattr(cls, name, None)
             setattr(cls, name, lean)
+        # asyncio's transports read into a protocol's own buffer only if it is a BufferedProtocol
+        _stock[_connection.SSHConnection, "__bases__"] = _connection.SSHConnection.__bases__
+        _connection.SSHConnection.__bases__ += (asyncio.BufferedProtocol,)
         for alg in GCM_ALGS:
             _stock[_encryption, alg] = _encryption._enc_params[alg]
             _encryption._enc_params[alg] = (GcmPackets, _encryption._enc_params[alg][1])
@@ -240,6 +357,8 @@ def uninstall() -> None:
         for (owner, name), stock in list(_stock.items()):
             if owner is _encryption:
                 _encryption._enc_params[name] = stock
+            elif stock is None:
+                delattr(owner, name)
             else:
                 setattr(owner, name, stock)
         _stock.clear()
