@@ -122,9 +122,12 @@ async def echo(process):
     process.exit(0)
 
 
-async def transfer(rekey_bytes: int, size: int = 3 << 20, cipher: str = "aes128-gcm@openssh.com"):
+async def transfer(rekey_bytes: int, size: int = 3 << 20, cipher: str = "aes128-gcm@openssh.com",
+                   ignores: bool = False):
     """An echo through an AES-GCM connection pair: what was sent, what came back, and how many
-    IGNORE and KEXINIT packets the two sides received."""
+    IGNORE and KEXINIT packets the two sides received. With `ignores`, the lean path's own way
+    in, which takes IGNORE packets without asyncssh's handlers, is off (it is at asyncssh's debug
+    level 2), so that every IGNORE the other side sent is counted."""
     seen = []
     handlers = asyncssh.connection.SSHConnection._packet_handlers
     counted = (asyncssh.constants.MSG_IGNORE, asyncssh.constants.MSG_KEXINIT)
@@ -140,6 +143,8 @@ async def transfer(rekey_bytes: int, size: int = 3 << 20, cipher: str = "aes128-
                                           encoding=None, **algs)
     port = server.sockets[0].getsockname()[1]
     handlers.update(dict.fromkeys(counted, counting))
+    level = asyncssh.logging.SSHLogger._debug_level
+    asyncssh.logging.SSHLogger._debug_level = max(level, 2) if ignores else level
     try:
         async with asyncssh.connect("127.0.0.1", port, known_hosts=None, username="u", rekey_bytes=rekey_bytes,
                                     **algs) as conn:
@@ -151,6 +156,7 @@ async def transfer(rekey_bytes: int, size: int = 3 << 20, cipher: str = "aes128-
             await process.wait()
             return data, got, seen.count(counted[0]), seen.count(counted[1])
     finally:
+        asyncssh.logging.SSHLogger._debug_level = level
         handlers.update(stock_handlers)
         server.close()
         await server.wait_closed()
@@ -189,11 +195,56 @@ def test_a_forged_data_packet_ends_the_connection_and_delivers_nothing(stock, mo
 
 
 @lean
+def test_ignore_packets_are_taken_on_the_lean_way_in(stock):
+    """An IGNORE (as asyncssh's own peers send before every packet) is taken without asyncssh's
+    handler; one that does not parse is left to asyncssh, which refuses it."""
+    assert pp.install()
+    handled = []
+    handlers = asyncssh.connection.SSHConnection._packet_handlers
+    ignore = asyncssh.constants.MSG_IGNORE
+    stock_ignore = handlers[ignore]
+
+    def counting(self, pkttype, pktid, packet):
+        handled.append(pkttype)
+        return stock_ignore(self, pkttype, pktid, packet)
+
+    async def run(body: bytes):
+        host_key = asyncssh.generate_private_key("ssh-ed25519")
+        algs = {"encryption_algs": ["aes128-gcm@openssh.com"]}
+        server = await asyncssh.create_server(Sink, "127.0.0.1", 0, server_host_keys=[host_key], process_factory=echo,
+                                              encoding=None, **algs)
+        try:
+            async with asyncssh.connect("127.0.0.1", server.sockets[0].getsockname()[1], known_hosts=None,
+                                        username="u", **algs) as conn:
+                process = await conn.create_process(encoding=None)
+                for _ in range(5):
+                    conn.send_packet(ignore, body)
+                process.stdin.write(b"after")
+                process.stdin.write_eof()
+                return await process.stdout.read()
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    handlers[ignore] = counting
+    try:
+        assert asyncio.run(run(asyncssh.packet.String(b"padding"))) == b"after"
+        assert handled == []
+        with pytest.raises((OSError, asyncssh.Error)):
+            got = asyncio.run(run(b"\0\0\0\x09short"))     # says 9 bytes, holds 5
+            assert got != b"after"
+            raise ConnectionError("ended with", got)
+    finally:
+        handlers[ignore] = stock_ignore
+    assert handled == [ignore]      # the first malformed one reached asyncssh, which ended the connection
+
+
+@lean
 def test_no_ignore_before_each_packet(stock):
-    _, _, ignored_stock, _ = asyncio.run(transfer(rekey_bytes=1 << 30, size=1 << 20))
+    _, _, ignored_stock, _ = asyncio.run(transfer(rekey_bytes=1 << 30, size=1 << 20, ignores=True))
     assert ignored_stock > 10       # asyncssh's own: one before every packet
     assert pp.install()
-    data, got, ignored, _ = asyncio.run(transfer(rekey_bytes=1 << 30, size=1 << 20))
+    data, got, ignored, _ = asyncio.run(transfer(rekey_bytes=1 << 30, size=1 << 20, ignores=True))
     assert got == data and ignored == 0
 
 
@@ -202,9 +253,10 @@ def test_chacha20_sends_no_ignore_either_and_ctr_keeps_asyncssh_s(stock):
     """The IGNORE is a countermeasure for ciphers whose next IV is known (RFC 4251 9.3.1): left
     out under AEAD ciphers, kept under the others, whose packets stay asyncssh's own."""
     assert pp.install()
-    data, got, ignored, _ = asyncio.run(transfer(1 << 30, 1 << 20, cipher="chacha20-poly1305@openssh.com"))
+    data, got, ignored, _ = asyncio.run(transfer(1 << 30, 1 << 20, cipher="chacha20-poly1305@openssh.com",
+                                                 ignores=True))
     assert got == data and ignored == 0
-    data, got, ignored, _ = asyncio.run(transfer(1 << 30, 1 << 20, cipher="aes128-ctr"))
+    data, got, ignored, _ = asyncio.run(transfer(1 << 30, 1 << 20, cipher="aes128-ctr", ignores=True))
     assert got == data and ignored > 10
 
 

@@ -188,7 +188,7 @@ def _recv_pkthdr(self) -> bool:
     """asyncssh's SSHConnection._recv_pkthdr, which takes a packet's first block; under AES-GCM
     once logged in, a channel's data is taken whole here instead: decrypted straight from the
     input buffer and handed to its channel, one copy where asyncssh's way makes three (and
-    builds a packet reader, dispatches and logs). Any other packet, or data asyncssh would
+    builds a packet reader, dispatches and logs); so is an SSH_MSG_IGNORE. Any other packet, or data asyncssh would
     refuse, is left where it is and decrypted again by asyncssh's own code, which then does as
     it always does (asyncssh's checks, errors and logging stay its own)."""
     enc, buf = self._recv_encryption, self._inpbuf
@@ -205,6 +205,11 @@ def _recv_pkthdr(self) -> bool:
             invocation = enc._invocation
             with memoryview(data) as view:
                 plain = enc.open(view[start:start + 4], view[start + 4:end])
+            if plain is not None and plain[1] == _MSG_IGNORE and len(plain) >= 6 + plain[0] \
+                    and 6 + int.from_bytes(plain[2:6], "big") + plain[0] == len(plain):
+                buf.start = end             # asyncssh's peers send one before every packet
+                self._finish_recv_packet(_MSG_IGNORE, self._recv_seq)
+                return True
             if plain is not None and plain[1] == _MSG_CHANNEL_DATA and len(plain) >= 10 + plain[0]:
                 chan = self._channels.get(int.from_bytes(plain[2:6], "big"))
                 size = int.from_bytes(plain[6:10], "big")
