@@ -45,7 +45,9 @@ _MSG_CHANNEL_DATA, _MSG_CHANNEL_EXTENDED_DATA = _channel.MSG_CHANNEL_DATA, _chan
 _MSG_CHANNEL_EOF = _channel.MSG_CHANNEL_EOF
 _PROCESS_DATA = _channel.SSHChannel._packet_handlers[_MSG_CHANNEL_DATA]
 _GCM_BLOCK, _GCM_TAG = 16, 16
-_READ = 256 * 1024          # the most one read from the socket takes, as asyncio's own reads
+# One read from the socket takes up to 64 KiB at first, twice as much after each read that
+# filled its room, up to 1 MiB: an idle session's buffer stays small, a transfer's reads are few.
+_FIRST_READ, _READ = 64 * 1024, 1024 * 1024
 
 _stock = {}                 # (class, method name) -> asyncssh's own, for what the lean path leaves to it
 _installing = threading.Lock()  # gateways may start in several threads of one process
@@ -59,6 +61,7 @@ class GcmPackets(_encryption.Encryption):
         self._aead = AESGCM(key)
         self._fixed = iv[:4]
         self._invocation = int.from_bytes(iv[4:], "big")
+        self._pad, self._padded = b"", 0
 
     @classmethod
     def new(cls, cipher_name: str, key: bytes, iv: bytes, mac_alg: bytes = b"", mac_key: bytes = b"",
@@ -72,6 +75,15 @@ class GcmPackets(_encryption.Encryption):
     @classmethod
     def get_mac_params(cls, mac_alg: bytes):
         return 0, 16, True
+
+    def padding(self, size: int) -> bytes:
+        """Random bytes for a packet's padding (RFC 4253 section 6), taken from the OS 4 KiB at a
+        time rather than by a system call for every packet."""
+        at = self._padded
+        if at + size > len(self._pad):
+            self._pad, at = os.urandom(4096), 0
+        self._padded = at + size
+        return self._pad[at:at + size]
 
     def _nonce(self) -> bytes:
         nonce = self._fixed + self._invocation.to_bytes(8, "big")
@@ -113,11 +125,12 @@ class InputBuffer:
     into (room()) and packets are decrypted from. Taking a prefix (`buf = buf[n:]`) moves
     `start`; the bytes held move to the front, or the buffer grows, only when a read needs the
     room. Slices are copies, so nothing refers into the buffer when what it holds moves."""
-    __slots__ = ("data", "start", "end")
+    __slots__ = ("data", "start", "end", "read")
 
     def __init__(self, data: bytes = b"") -> None:
         self.data = bytearray(data)
         self.start, self.end = 0, len(self.data)
+        self.read = _FIRST_READ     # the room a read from the socket is given
 
     def room(self, size: int) -> memoryview:
         """The free space after what is held, at least `size` bytes; the caller fills some of it
@@ -170,11 +183,15 @@ def _input(self) -> InputBuffer:
 def _get_buffer(self, sizehint: int) -> memoryview:
     """asyncio's BufferedProtocol: the socket reads into the input buffer (no bytes object
     per read, no copy into the buffer)."""
-    return _input(self).room(_READ)
+    buf = _input(self)
+    return buf.room(buf.read)
 
 
 def _buffer_updated(self, nbytes: int) -> None:
-    self._inpbuf.end += nbytes
+    buf = self._inpbuf
+    buf.end += nbytes
+    if nbytes >= buf.read and buf.read < _READ:     # a busy connection: longer reads, fewer of them
+        buf.read *= 2
     self._recv_data()
 
 
@@ -224,30 +241,41 @@ def _recv_pkthdr(self) -> bool:
     return _stock[_connection.SSHConnection, "_recv_pkthdr"](self)
 
 
-def _send_packet(self, pkttype: int, *args: bytes, handler=None) -> None:
-    """asyncssh's SSHConnection.send_packet: no IGNORE before each packet under an AEAD cipher,
-    and, once keys and login are settled on AES-GCM, the packet built and sealed in one go."""
-    enc = self._send_encryption
-    if pkttype == _MSG_IGNORE and args == (_IGNORE_BODY,) and isinstance(enc, _AEAD):
-        return
-    if (type(enc) is not GcmPackets or pkttype <= _MSG_USERAUTH_LAST or self._compressor
-            or not (self._kex_complete and self._auth_complete)
-            or self._rekey_bytes_sent >= self._rekey_bytes      # a key exchange is due: asyncssh's
-            or (self._rekey_seconds and time.monotonic() >= self._rekey_time)):     # starts it, holds the packet
-        # asyncssh may keep the packet for later: a channel's views of its data become bytes
-        _stock[_connection.SSHConnection, "send_packet"](
-            self, pkttype, *(bytes(arg) if type(arg) is memoryview else arg for arg in args), handler=handler)
-        return
+def _sealing(conn) -> bool:
+    """Whether the lean path seals the connection's next packet itself: AES-GCM, keys and login
+    settled, no compression, no key exchange due (asyncssh's send_packet starts that)."""
+    return (type(conn._send_encryption) is GcmPackets and not conn._compressor and conn._kex_complete
+            and conn._auth_complete and conn._rekey_bytes_sent < conn._rekey_bytes
+            and not (conn._rekey_seconds and time.monotonic() >= conn._rekey_time))
+
+
+def _seal(conn, pkttype: int, args) -> int:
+    """The packet built, sealed and sent as asyncssh's send_packet would: its sequence number."""
     size = 1 + sum(map(len, args))
     padlen = -(5 + size) % 16
     if padlen < 4:
         padlen += 16
     pktlen = 1 + size + padlen
-    self._send(enc.seal(pktlen.to_bytes(4, "big"), b"".join((bytes((padlen, pkttype)), *args, os.urandom(padlen)))))
-    seq = self._send_seq
-    self._send_seq = (seq + 1) & 0xFFFFFFFF
-    self._rekey_bytes_sent += pktlen
-    if self.logger._debug_level >= 3:   # as asyncssh's SSHLogger.packet decides
+    enc = conn._send_encryption
+    conn._send(enc.seal(pktlen.to_bytes(4, "big"), b"".join((bytes((padlen, pkttype)), *args, enc.padding(padlen)))))
+    seq = conn._send_seq
+    conn._send_seq = (seq + 1) & 0xFFFFFFFF
+    conn._rekey_bytes_sent += pktlen
+    return seq
+
+
+def _send_packet(self, pkttype: int, *args: bytes, handler=None) -> None:
+    """asyncssh's SSHConnection.send_packet: no IGNORE before each packet under an AEAD cipher,
+    and, once keys and login are settled on AES-GCM, the packet built and sealed in one go."""
+    if pkttype == _MSG_IGNORE and args == (_IGNORE_BODY,) and isinstance(self._send_encryption, _AEAD):
+        return
+    if pkttype <= _MSG_USERAUTH_LAST or not _sealing(self):
+        # asyncssh may keep the packet for later: a channel's views of its data become bytes
+        _stock[_connection.SSHConnection, "send_packet"](
+            self, pkttype, *(bytes(arg) if type(arg) is memoryview else arg for arg in args), handler=handler)
+        return
+    seq = _seal(self, pkttype, args)
+    if _SSHLogger._debug_level >= 3:    # as asyncssh's SSHLogger.packet decides
         (handler or self).log_sent_packet(pkttype, seq, b"".join((bytes((pkttype,)), *args)))
 
 
@@ -313,7 +341,9 @@ def _send_data(self, view: memoryview, datatype) -> int:
         self._send_window -= size
         sent += size
         left -= size
-        if datatype is None:
+        if datatype is None and self._send_chan is not None and _SSHLogger._debug_level < 3 and _sealing(self._conn):
+            _seal(self._conn, _MSG_CHANNEL_DATA, (UInt32(self._send_chan), UInt32(size), data))
+        elif datatype is None:
             self.send_packet(_MSG_CHANNEL_DATA, UInt32(size), data)
         else:
             self.send_packet(_MSG_CHANNEL_EXTENDED_DATA, UInt32(datatype), UInt32(size), data)
