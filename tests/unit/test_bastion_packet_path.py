@@ -265,3 +265,34 @@ def test_another_asyncssh_release_is_left_as_it_is(stock, monkeypatch, caplog):
     assert not pp.install() and not pp.installed()
     assert asyncssh.connection.SSHConnection.send_packet is not pp._send_packet
     assert "9.9.9" in caplog.text
+
+
+# ---- reading a channel a packet's data at a time ----
+
+class Reader:
+    """What packet_path.read looks at of asyncssh's SSHReader: its session's received pieces."""
+
+    def __init__(self, *pieces):
+        self._session = type("Session", (), {"_recv_buf": {None: list(pieces)}})()
+        self._datatype = None
+        self.asked = []
+
+    async def read(self, n):
+        self.asked.append(n)
+        return b""
+
+
+@lean
+def test_data_received_already_is_read_a_packet_at_a_time(stock):
+    assert pp.install()
+    for pieces, asked in (((b"a" * 10, b"b" * 5), 10),     # the first piece, whole
+                          ((b"a" * 300,), 256),             # longer than asked for: as asked
+                          ((), 256),                        # nothing yet: as asked
+                          ((EOFError(), b"a"), 256)):       # an end or an error first: asyncssh's way
+        reader = Reader(*pieces)
+        asyncio.run(pp.read(reader, 256))
+        assert reader.asked == [asked]
+    pp.uninstall()
+    reader = Reader(b"a" * 10)
+    asyncio.run(pp.read(reader, 256))
+    assert reader.asked == [256]        # asyncssh as released: its own read

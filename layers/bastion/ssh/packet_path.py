@@ -350,6 +350,18 @@ def _send_data(self, view: memoryview, datatype) -> int:
     return sent
 
 
+async def read(reader: asyncssh.SSHReader, most: int) -> bytes:
+    """`reader.read(most)`, except that data asyncssh has received already is taken as it came,
+    a packet's data at a time: asyncssh's read takes up to `most` across its packets, splitting
+    the last (a copy of what it takes of it and of what it leaves) and joining them (another),
+    and once one packet came short every later one is split."""
+    session = getattr(reader, "_session", None) if _stock else None
+    pending = session._recv_buf.get(reader._datatype) if session is not None else None
+    if pending and type(pending[0]) is bytes and len(pending[0]) <= most:
+        return await reader.read(len(pending[0]))
+    return await reader.read(most)
+
+
 _REPLACED = ((_connection.SSHConnection, "data_received", _data_received),
              (_connection.SSHConnection, "get_buffer", _get_buffer),
              (_connection.SSHConnection, "buffer_updated", _buffer_updated),

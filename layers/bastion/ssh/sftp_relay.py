@@ -42,7 +42,7 @@ import asyncssh
 
 from layers.bastion import file_policy as fp
 from layers.bastion.file_capture import Capture
-from layers.bastion.ssh import target
+from layers.bastion.ssh import packet_path, target
 from layers.bastion.ssh.file_log import FAILED, Transfer
 from layers.bastion.ssh.login_flow import Login
 
@@ -278,7 +278,7 @@ class SftpRelay(Transfer):
         stdin, sink = self.process.stdin, self.remote.stdin
         try:
             while True:
-                data = await stdin.read(READ_BYTES)
+                data = await packet_path.read(stdin, READ_BYTES)
                 if not data:
                     sink.write_eof()
                     return
@@ -293,7 +293,7 @@ class SftpRelay(Transfer):
         """Target -> operator: answers, and the gateway's own answers between packets."""
         source, sink = self.remote.stdout, self.process.stdout
         while True:
-            data = await source.read(READ_BYTES)
+            data = await packet_path.read(source, READ_BYTES)
             if not data:
                 return
             await self.down.feed(data)
