@@ -101,13 +101,15 @@ class GcmPackets(_encryption.Encryption):
     def encrypt_packet(self, seq: int, header: bytes, packet: bytes):
         return self.seal(header, packet), b""
 
-    def open(self, header, body) -> Optional[bytes]:
+    def open(self, header, body) -> Optional[bytearray]:
         """A packet's plaintext from its length in clear and the rest (views are fine), or None
         if it is not genuine; the nonce moves on either way."""
+        plain = bytearray(len(body) - _GCM_TAG)
         try:
-            return self._aead.decrypt(self._nonce(), body, header)
+            self._aead.decrypt_into(self._nonce(), body, header, plain)
         except InvalidTag:
             return None
+        return plain
 
     def decrypt_header(self, seq: int, first_block: bytes, header_len: int):
         return first_block, first_block[:header_len]
@@ -234,7 +236,9 @@ def _recv_pkthdr(self) -> bool:
                         and chan._recv_state == "open" and size <= chan._recv_window \
                         and 10 + size + plain[0] == len(plain):
                     buf.start = end
-                    chan._accept_data(plain[10:10 + size])
+                    del plain[:10]          # the data alone, as it was decrypted: a bytearray
+                    del plain[size:]        # (these two move its ends, they copy nothing)
+                    chan._accept_data(plain)
                     self._finish_recv_packet(_MSG_CHANNEL_DATA, self._recv_seq)
                     return True
             enc._invocation = invocation    # asyncssh's own code decrypts it again
@@ -357,7 +361,7 @@ async def read(reader: asyncssh.SSHReader, most: int) -> bytes:
     and once one packet came short every later one is split."""
     session = getattr(reader, "_session", None) if _stock else None
     pending = session._recv_buf.get(reader._datatype) if session is not None else None
-    if pending and type(pending[0]) is bytes and len(pending[0]) <= most:
+    if pending and type(pending[0]) in (bytes, bytearray) and len(pending[0]) <= most:
         return await reader.read(len(pending[0]))
     return await reader.read(most)
 
