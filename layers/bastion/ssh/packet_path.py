@@ -5,26 +5,32 @@ encrypted to the other), and there asyncssh spends more than the cipher does:
 - before every packet it sends an SSH_MSG_IGNORE of its own (a countermeasure for CBC ciphers,
   whose next IV is otherwise known): a second packet to encrypt and a second socket write each
   time, to no purpose under AES-GCM or chacha20-poly1305 (OpenSSH sends none);
-- AES-GCM builds a new AESGCM object, and copies the packet twice more, for every packet;
-- the input buffer is `bytes`: appending to it copies all of it, and taking a packet off its
-  front copies what is left;
-- a channel's data is copied nine times on its way out, once for each thing put before or after
-  it (its length, the channel number, the packet type, the padding, the length in clear, the MAC);
-  here three times (the packet's slice of the buffer, the packet put together, sealed).
+- each read from the socket is a new bytes object, appended to an input buffer that is `bytes`
+  too: appending copies all of it, taking a packet off its front copies what is left;
+- a channel's data received under AES-GCM is copied four more times (joined for the cipher, the
+  payload, the string, and whatever the stream's read splits and joins), and a new AESGCM object
+  is built for every packet;
+- a channel's data sent is copied into the channel's buffer, then nine times on its way out,
+  once for each thing put before or after it (its length, the channel number, the packet type,
+  the padding, the length in clear, the MAC), with a system call for each packet's padding.
+Here: the socket reads into the input buffer (asyncio's BufferedProtocol), a channel's data is
+decrypted from it into the bytearray the channel is handed, and sent from the caller's bytes
+while the window allows, put together and sealed in two copies.
 
-install() replaces those few methods of asyncssh's classes, in the gateway's process, with ones
-that do the same work once: the packets, their order, sequence numbers, rekeying and logging are
-as asyncssh's. Measured by tests/benchmarks/bastion_sftp.py: the gateway's CPU per 200 MB of
-SFTP fell by a fifth to a quarter. They are written against the asyncssh release named in
-ASYNCSSH; under any other release install() leaves asyncssh as it is and logs why (re-read the
-replaced methods there, then update ASYNCSSH).
+install() replaces those few methods of asyncssh's classes, in the gateway's process: the packets,
+their order, sequence numbers, rekeying and logging are as asyncssh's, and whatever the lean path
+does not take (any packet but a channel's data or an IGNORE, compression, a key exchange due,
+packet logging) is asyncssh's own code. Measured by tests/benchmarks/bastion_sftp.py: the
+gateway's CPU per 200 MB of SFTP fell by half. They are written against the asyncssh release
+named in ASYNCSSH; under any other release install() leaves asyncssh as it is and logs why
+(re-read the replaced methods there, then update ASYNCSSH).
 """
 import asyncio
 import logging
 import os
 import threading
 import time
-from typing import Optional
+from typing import Optional, Union
 
 import asyncssh
 import asyncssh.channel as _channel
@@ -354,11 +360,12 @@ def _send_data(self, view: memoryview, datatype) -> int:
     return sent
 
 
-async def read(reader: asyncssh.SSHReader, most: int) -> bytes:
+async def read(reader: asyncssh.SSHReader, most: int) -> Union[bytes, bytearray]:
     """`reader.read(most)`, except that data asyncssh has received already is taken as it came,
-    a packet's data at a time: asyncssh's read takes up to `most` across its packets, splitting
-    the last (a copy of what it takes of it and of what it leaves) and joining them (another),
-    and once one packet came short every later one is split."""
+    a packet's data at a time (bytes, or the bytearray it was decrypted into): asyncssh's read
+    takes up to `most` across its packets, splitting the last (a copy of what it takes of it and
+    of what it leaves) and joining them (another), and once one packet came short every later
+    one is split."""
     session = getattr(reader, "_session", None) if _stock else None
     pending = session._recv_buf.get(reader._datatype) if session is not None else None
     if pending and type(pending[0]) in (bytes, bytearray) and len(pending[0]) <= most:
