@@ -61,7 +61,7 @@ _installing = threading.Lock()  # gateways may start in several threads of one p
 
 class GcmPackets(_encryption.Encryption):
     """AES-GCM for SSH packets (RFC 5647, OpenSSH's aes*-gcm@openssh.com) as asyncssh's
-    GCMEncryption, with one AESGCM per key and one copy each way."""
+    GCMEncryption, with one AESGCM per key rather than one per packet."""
 
     def __init__(self, key: bytes, iv: bytes) -> None:
         self._aead = AESGCM(key)
@@ -212,10 +212,10 @@ def _data_received(self, data: bytes, datatype=None) -> None:
 def _recv_pkthdr(self) -> bool:
     """asyncssh's SSHConnection._recv_pkthdr, which takes a packet's first block; under AES-GCM
     once logged in, a channel's data is taken whole here instead: decrypted straight from the
-    input buffer and handed to its channel, one copy where asyncssh's way makes three (and
-    builds a packet reader, dispatches and logs); so is an SSH_MSG_IGNORE. Any other packet, or data asyncssh would
-    refuse, is left where it is and decrypted again by asyncssh's own code, which then does as
-    it always does (asyncssh's checks, errors and logging stay its own)."""
+    input buffer into the bytearray handed to its channel, where asyncssh copies it four times
+    more (and builds a packet reader, dispatches and logs); so is an SSH_MSG_IGNORE. Any other
+    packet, or data asyncssh would refuse, is left where it is and decrypted again by asyncssh's
+    own code, which then does as it always does (its checks, errors and logging)."""
     enc, buf = self._recv_encryption, self._inpbuf
     if type(enc) is GcmPackets and type(buf) is InputBuffer and self._auth_complete and not self._decompressor \
             and _SSHLogger._debug_level < 2:
@@ -242,8 +242,8 @@ def _recv_pkthdr(self) -> bool:
                         and chan._recv_state == "open" and size <= chan._recv_window \
                         and 10 + size + plain[0] == len(plain):
                     buf.start = end
-                    del plain[:10]          # the data alone, as it was decrypted: a bytearray
-                    del plain[size:]        # (these two move its ends, they copy nothing)
+                    del plain[:10]          # the data alone, where it was decrypted: these move
+                    del plain[size:]        # the bytearray's ends without copying the data
                     chan._accept_data(plain)
                     self._finish_recv_packet(_MSG_CHANNEL_DATA, self._recv_seq)
                     return True
