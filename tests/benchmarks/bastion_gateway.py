@@ -690,21 +690,23 @@ async def _throughput(args, size, data, path, ways: Dict[str, Route], gateway, p
         where = "pinned" if pinned else "shared cores"
         print_where(pinned, cpus, "the gateway (or the bare relay, or the middle sshd)")
         for way in ("download", "upload"):
-            took: Dict[str, List[float]] = {k: [] for k in conns}
-            cpu: Dict[str, List[Tuple[float, ...]]] = {k: [] for k in conns}
-            for i in range(args.repeat):
-                for name, route in ways.items():
-                    run = download(route.conn, path, size, route.wrap) if way == "download" \
-                        else upload(route.conn, data, route.wrap)
-                    spy = py_spy(gateway.pid, f"{profile}.{way}.txt") \
-                        if profile and i == 0 and name == "gateway" and not pinned else None
-                    seconds, used = await route.measured(run, pinned)
-                    if spy:
-                        spy.send_signal(2)
-                        spy.wait(30)
-                    took[name].append(seconds)
-                    cpu[name].append(used)
-                    await asyncio.sleep(2 if name == "gateway" else 0.5)   # the recording's last part goes up
+            spies: List[subprocess.Popen] = []
+
+            def run(name: str, i: int, way=way) -> Awaitable[None]:
+                if profile and i == 0 and name == "gateway" and not pinned:
+                    spies.append(py_spy(gateway.pid, f"{profile}.{way}.txt"))
+                route = ways[name]
+                return download(route.conn, path, size, route.wrap) if way == "download" \
+                    else upload(route.conn, data, route.wrap)
+
+            async def after(name: str) -> None:
+                while spies:
+                    spy = spies.pop()
+                    spy.send_signal(2)
+                    spy.wait(30)
+                await asyncio.sleep(2 if name == "gateway" else 0.5)   # the recording's last part goes up
+
+            took, cpu = await measure_way(ways, args.repeat, pinned, run, after)
             print(f"    {way} ({'cat FILE' if way == 'download' else 'cat > /dev/null'})")
             print_rows(ways, took, cpu, size, lambda name: name + (" (recording on)" if name == "gateway" else ""))
             base = statistics.median(took["straight"])
@@ -718,6 +720,22 @@ async def _throughput(args, size, data, path, ways: Dict[str, Route], gateway, p
     await rounds(False)
     if cpus and not args.no_pinned:
         await rounds(True)
+
+
+async def measure_way(ways: Dict[str, "Route"], repeat: int, pinned: bool,
+                      run: Callable[[str, int], Awaitable[None]], after: Callable[[str], Awaitable[None]]
+                      ) -> Tuple[Dict[str, List[float]], Dict[str, List[Tuple[float, ...]]]]:
+    """Each route of a throughput table `repeat` times, in turns (`run(name, i)` is the transfer,
+    `after(name)` what follows each): the seconds and the CPU seconds of each run, by route."""
+    took: Dict[str, List[float]] = {name: [] for name in ways}
+    cpu: Dict[str, List[Tuple[float, ...]]] = {name: [] for name in ways}
+    for i in range(repeat):
+        for name, route in ways.items():
+            seconds, used = await route.measured(run(name, i), pinned)
+            took[name].append(seconds)
+            cpu[name].append(used)
+            await after(name)
+    return took, cpu
 
 
 def print_where(pinned: bool, cpus, middle: str) -> None:

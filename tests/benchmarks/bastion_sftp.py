@@ -112,17 +112,16 @@ async def rounds_all(args, size, local, home, ways: Dict[str, "bg.Route"], clien
         where = "pinned" if pinned else "shared cores"
         bg.print_where(pinned, cpus, "the gateway (or the middle sshd)")
         for way in ("download", "upload"):
-            took: Dict[str, List[float]] = {k: [] for k in conns}
-            cpu: Dict[str, List[tuple]] = {k: [] for k in conns}
-            for _ in range(args.repeat):
-                for name, sftp in clients.items():
-                    run = sftp.get(files[name][0], os.devnull) if way == "download" else sftp.put(local, files[name][1])
-                    seconds, used = await ways[name].measured(run, pinned)
-                    took[name].append(seconds)
-                    cpu[name].append(used)
-                    if way == "upload" and arrived(name) != size:
-                        raise RuntimeError(f"the upload ({name}) did not arrive whole")
-                    await asyncio.sleep(0.5)
+            def run(name: str, i: int, way=way):
+                sftp = clients[name]
+                return sftp.get(files[name][0], os.devnull) if way == "download" else sftp.put(local, files[name][1])
+
+            async def after(name: str, way=way) -> None:
+                if way == "upload" and arrived(name) != size:
+                    raise RuntimeError(f"the upload ({name}) did not arrive whole")
+                await asyncio.sleep(0.5)
+
+            took, cpu = await bg.measure_way(ways, args.repeat, pinned, run, after)
             print(f"    {way}")
             bg.print_rows(ways, took, cpu, size)
             base = statistics.median(took["straight"])
