@@ -79,8 +79,8 @@ def test_input_buffer_answers_as_bytes_do():
                     free[:len(more)] = more
                 buf.end += len(more)
         elif step < 0.7 and model:
-            a = rng.randrange(len(model) + 1)
-            b = rng.randrange(a, len(model) + 5)
+            a = rng.randrange(-len(model) - 2, len(model) + 1)
+            b = rng.randrange(-len(model) - 2, len(model) + 5)
             assert buf[a:b] == model[a:b] and type(buf[a:b]) is bytes
             assert buf[:b] == model[:b]
         else:
@@ -192,6 +192,43 @@ def test_a_forged_data_packet_ends_the_connection_and_delivers_nothing(stock, mo
     else:
         assert len(got) < len(data) and data.startswith(got)
     assert count[0] >= 20
+
+
+@lean
+def test_a_packet_too_short_to_hold_a_type_is_refused_by_asyncssh(stock, monkeypatch):
+    """A packet whose length (sealed, so genuine) leaves no room for its type is left to
+    asyncssh, which ends the connection as it does for any malformed packet, not as an internal
+    error."""
+    assert pp.install()
+    errors = []
+    internal_error = asyncssh.connection.SSHConnection.internal_error
+
+    def recorded(self, *args, **kwargs):
+        errors.append(args)
+        return internal_error(self, *args, **kwargs)
+    monkeypatch.setattr(asyncssh.connection.SSHConnection, "internal_error", recorded)
+
+    async def run():
+        host_key = asyncssh.generate_private_key("ssh-ed25519")
+        algs = {"encryption_algs": ["aes128-gcm@openssh.com"]}
+        server = await asyncssh.create_server(Sink, "127.0.0.1", 0, server_host_keys=[host_key], process_factory=echo,
+                                              encoding=None, **algs)
+        try:
+            async with asyncssh.connect("127.0.0.1", server.sockets[0].getsockname()[1], known_hosts=None,
+                                        username="u", **algs) as conn:
+                process = await conn.create_process(encoding=None)
+                conn._send(conn._send_encryption.seal(b"\0\0\0\0", b""))    # a length of 0
+                conn._send_seq += 1
+                return await process.stdout.read()
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    try:
+        got = asyncio.run(run())
+    except (OSError, asyncssh.Error):
+        got = b""
+    assert got == b"" and errors == []
 
 
 @lean

@@ -167,12 +167,12 @@ class InputBuffer:
         return self.end > self.start
 
     def __getitem__(self, part: slice):
-        begin = min(self.start + (part.start or 0), self.end)
+        begin, stop, _ = part.indices(self.end - self.start)    # as `bytes` reads it, negatives too
         if part.stop is None:   # buf[n:]: what is left after the first n bytes
-            self.start = begin
+            self.start += begin
             return self
         with memoryview(self.data) as view:
-            return bytes(view[begin:max(begin, min(self.start + part.stop, self.end))])
+            return bytes(view[self.start + begin:self.start + max(begin, stop)])
 
     def find(self, sub: bytes, begin: int = 0, end: Optional[int] = None) -> int:
         at = self.data.find(sub, self.start + begin, self.end if end is None else min(self.start + end, self.end))
@@ -224,7 +224,7 @@ def _recv_pkthdr(self) -> bool:
             return False
         pktlen = int.from_bytes(data[start:start + 4], "big")
         end = start + 4 + pktlen + _GCM_TAG
-        if pktlen <= self._max_recv_pktlen:
+        if _GCM_BLOCK <= pktlen <= self._max_recv_pktlen:     # else asyncssh's own refusal
             if buf.end < end:
                 return False            # the rest of the packet has not come yet
             invocation = enc._invocation
