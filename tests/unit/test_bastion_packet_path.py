@@ -1,6 +1,7 @@
 """The gateway's lean path for asyncssh's packets (layers/bastion/ssh/packet_path.py): the same
 bytes as asyncssh's own, fewer copies, no IGNORE before each packet."""
 import asyncio
+import contextlib
 import os
 import random
 
@@ -122,6 +123,23 @@ async def echo(process):
     process.exit(0)
 
 
+@contextlib.asynccontextmanager
+async def echo_pair(cipher: str = "aes128-gcm@openssh.com", **options):
+    """A connection to an echo server (both ends in this process) on one cipher, and the echo
+    process opened on it."""
+    host_key = asyncssh.generate_private_key("ssh-ed25519")
+    algs = {"encryption_algs": [cipher]}
+    server = await asyncssh.create_server(Sink, "127.0.0.1", 0, server_host_keys=[host_key], process_factory=echo,
+                                          encoding=None, **algs)
+    try:
+        async with asyncssh.connect("127.0.0.1", server.sockets[0].getsockname()[1], known_hosts=None,
+                                    username="u", **algs, **options) as conn:
+            yield conn, await conn.create_process(encoding=None)
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 async def transfer(rekey_bytes: int, size: int = 3 << 20, cipher: str = "aes128-gcm@openssh.com",
                    ignores: bool = False):
     """An echo through an AES-GCM connection pair: what was sent, what came back, and how many
@@ -137,18 +155,11 @@ async def transfer(rekey_bytes: int, size: int = 3 << 20, cipher: str = "aes128-
         seen.append(pkttype)
         return stock_handlers[pkttype](self, pkttype, pktid, packet)
 
-    host_key = asyncssh.generate_private_key("ssh-ed25519")
-    algs = {"encryption_algs": [cipher]}
-    server = await asyncssh.create_server(Sink, "127.0.0.1", 0, server_host_keys=[host_key], process_factory=echo,
-                                          encoding=None, **algs)
-    port = server.sockets[0].getsockname()[1]
     handlers.update(dict.fromkeys(counted, counting))
     level = asyncssh.logging.SSHLogger._debug_level
     asyncssh.logging.SSHLogger._debug_level = max(level, 2) if ignores else level
     try:
-        async with asyncssh.connect("127.0.0.1", port, known_hosts=None, username="u", rekey_bytes=rekey_bytes,
-                                    **algs) as conn:
-            process = await conn.create_process(encoding=None)
+        async with echo_pair(cipher, rekey_bytes=rekey_bytes) as (_, process):
             data = os.urandom(size)
             process.stdin.write(data)
             process.stdin.write_eof()
@@ -158,8 +169,6 @@ async def transfer(rekey_bytes: int, size: int = 3 << 20, cipher: str = "aes128-
     finally:
         asyncssh.logging.SSHLogger._debug_level = level
         handlers.update(stock_handlers)
-        server.close()
-        await server.wait_closed()
 
 
 @lean
@@ -209,20 +218,10 @@ def test_a_packet_too_short_to_hold_a_type_is_refused_by_asyncssh(stock, monkeyp
     monkeypatch.setattr(asyncssh.connection.SSHConnection, "internal_error", recorded)
 
     async def run():
-        host_key = asyncssh.generate_private_key("ssh-ed25519")
-        algs = {"encryption_algs": ["aes128-gcm@openssh.com"]}
-        server = await asyncssh.create_server(Sink, "127.0.0.1", 0, server_host_keys=[host_key], process_factory=echo,
-                                              encoding=None, **algs)
-        try:
-            async with asyncssh.connect("127.0.0.1", server.sockets[0].getsockname()[1], known_hosts=None,
-                                        username="u", **algs) as conn:
-                process = await conn.create_process(encoding=None)
-                conn._send(conn._send_encryption.seal(b"\0\0\0\0", b""))    # a length of 0
-                conn._send_seq += 1
-                return await process.stdout.read()
-        finally:
-            server.close()
-            await server.wait_closed()
+        async with echo_pair() as (conn, process):
+            conn._send(conn._send_encryption.seal(b"\0\0\0\0", b""))    # a length of 0
+            conn._send_seq += 1
+            return await process.stdout.read()
 
     try:
         got = asyncio.run(run())
@@ -246,22 +245,12 @@ def test_ignore_packets_are_taken_on_the_lean_way_in(stock):
         return stock_ignore(self, pkttype, pktid, packet)
 
     async def run(body: bytes):
-        host_key = asyncssh.generate_private_key("ssh-ed25519")
-        algs = {"encryption_algs": ["aes128-gcm@openssh.com"]}
-        server = await asyncssh.create_server(Sink, "127.0.0.1", 0, server_host_keys=[host_key], process_factory=echo,
-                                              encoding=None, **algs)
-        try:
-            async with asyncssh.connect("127.0.0.1", server.sockets[0].getsockname()[1], known_hosts=None,
-                                        username="u", **algs) as conn:
-                process = await conn.create_process(encoding=None)
-                for _ in range(5):
-                    conn.send_packet(ignore, body)
-                process.stdin.write(b"after")
-                process.stdin.write_eof()
-                return await process.stdout.read()
-        finally:
-            server.close()
-            await server.wait_closed()
+        async with echo_pair() as (conn, process):
+            for _ in range(5):
+                conn.send_packet(ignore, body)
+            process.stdin.write(b"after")
+            process.stdin.write_eof()
+            return await process.stdout.read()
 
     handlers[ignore] = counting
     try:
